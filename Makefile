@@ -1,0 +1,61 @@
+# newswire: the single entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KAFKA  := $(BIN)/python deploy/kafka/kafka_local.py
+CONFIG ?= config/newswire.yaml
+FEEDS  ?= config/feeds.yaml
+
+.PHONY: help install kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench tools clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install newswire (editable) with dev tools
+
+kafka-jars: $(STAMP) ## Assemble Apache Kafka from Maven Central into .cache/
+	$(KAFKA) fetch
+
+kafka-up: kafka-jars ## Start a local Kafka 4.x broker (KRaft) on 127.0.0.1; prints its address
+	@$(KAFKA) up
+	@echo "export NEWSWIRE_BACKEND=kafka NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS=$$($(KAFKA) status)"
+
+kafka-down: ## Stop the local broker
+	@$(KAFKA) down
+
+run: install ## Run the main job (poll feeds -> workers -> events) on the embedded backend
+	$(BIN)/newswire --config $(CONFIG) run --feeds $(FEEDS)
+
+demo: install ## Offline demo: serve sample wire sites on 127.0.0.1 and print the story events
+	$(BIN)/newswire demo
+
+tools: install ## Install helm, promtool, kubernetes-validate and checkov into .cache/tools
+	bash deploy/tools/install.sh
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+
+typecheck: install ## mypy --strict
+	$(BIN)/mypy
+
+test: install kafka-jars tools lint typecheck ## Everything: set-up, lint, types, unit + integration tests on a real broker
+	NEWSWIRE_REQUIRE_TOOLS=1 $(BIN)/pytest -q -p no:cacheprovider
+
+unit: install ## Tests that need no broker
+	$(BIN)/pytest -q -m "not kafka"
+
+bench: install kafka-jars ## Benchmarks: newswire vs the bare libraries, same run
+	$(BIN)/python bench/run_all.py
+
+clean: ## Remove caches (keeps .venv and the Kafka jars)
+	rm -rf .mypy_cache .ruff_cache .pytest_cache var

@@ -1,0 +1,339 @@
+"""Kafka bus on kafka-python (>= 3.0): idempotent ``acks=all`` producers, transactions, and
+``read_committed`` consumers (not kafka-python's default) so aborted work is never seen.
+
+Partitions for keyed records are chosen with :func:`newswire.bus.base.partition_for`, the same
+function the embedded backend uses, so feed ownership and article ordering do not depend on
+which backend runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import TopicPartition as KTP
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from newswire.bus.base import (
+    BrokerUnreachable,
+    Bus,
+    BusError,
+    Consumer,
+    Fenced,
+    Message,
+    PartitionsCallback,
+    Producer,
+    TopicPartition,
+    partition_for,
+)
+from newswire.settings import KafkaSettings
+from newswire.topics import TopicSpec
+
+log = logging.getLogger(__name__)
+
+
+def client_config(s: KafkaSettings) -> dict[str, Any]:
+    """Connection settings shared by every client; secrets come from the settings object."""
+    cfg: dict[str, Any] = {
+        "bootstrap_servers": s.bootstrap_servers.split(","),
+        "client_id": s.client_id,
+        "security_protocol": s.security_protocol,
+        "request_timeout_ms": s.request_timeout_ms,
+    }
+    if s.sasl_mechanism:
+        cfg["sasl_mechanism"] = s.sasl_mechanism
+        cfg["sasl_plain_username"] = s.sasl_username
+        cfg["sasl_plain_password"] = s.sasl_password.get_secret_value() if s.sasl_password else None
+    for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        if getattr(s, key):
+            cfg[key] = getattr(s, key)
+    return cfg
+
+
+def _is_fenced(exc: BaseException) -> bool:
+    return type(exc).__name__ in {"ProducerFencedError", "InvalidProducerEpochError",
+                                  "TransactionalIdAuthorizationFailedError", "TransactionCoordinatorFencedError"}
+
+
+class KafkaBusProducer(Producer):
+    def __init__(self, s: KafkaSettings, transactional_id: str | None) -> None:
+        cfg = client_config(s)
+        cfg.update(
+            acks="all",
+            enable_idempotence=True,
+            compression_type=None if s.compression == "none" else s.compression,
+            max_request_size=s.max_message_bytes,
+            linger_ms=5,
+        )
+        if transactional_id is not None:
+            cfg["transactional_id"] = transactional_id
+        try:
+            self._p = KafkaProducer(**cfg)
+            if transactional_id is not None:
+                self._p.init_transactions()
+        except KafkaError as exc:
+            raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
+        self._partitions: dict[str, int] = {}
+        self._futures: list[Any] = []
+
+    def _partition_count(self, topic: str) -> int:
+        count = self._partitions.get(topic)
+        if count is None:
+            parts = self._p.partitions_for(topic)
+            if not parts:
+                raise BusError(f"unknown topic {topic!r}")
+            count = self._partitions[topic] = len(parts)
+        return count
+
+    def send(self, topic: str, value: bytes | None, key: bytes | None = None,
+             headers: Sequence[tuple[str, bytes]] = (), partition: int | None = None) -> None:
+        if partition is None and key is not None:
+            partition = partition_for(key, self._partition_count(topic))
+        try:
+            fut = self._p.send(topic, value=value, key=key, headers=list(headers) or None,
+                               partition=partition)
+        except KafkaError as exc:
+            raise (Fenced if _is_fenced(exc) else BusError)(f"send to {topic} failed: {exc}") from exc
+        self._futures.append(fut)
+
+    def flush(self, timeout_s: float | None = None) -> None:
+        try:
+            self._p.flush(timeout=timeout_s)
+            for fut in self._futures:
+                fut.get(timeout=0)  # raises the delivery error, if any
+        except KafkaError as exc:
+            raise BusError(f"flush failed: {exc}") from exc
+        finally:
+            self._futures.clear()
+
+    def begin(self) -> None:
+        try:
+            self._p.begin_transaction()
+        except KafkaError as exc:
+            raise (Fenced if _is_fenced(exc) else BusError)(str(exc)) from exc
+
+    def commit(self, consumer: Consumer | None = None,
+               offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        try:
+            if consumer is not None and offsets:
+                if not isinstance(consumer, KafkaBusConsumer):
+                    raise BusError("a Kafka transaction needs a Kafka consumer")
+                self._p.send_offsets_to_transaction(
+                    {KTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1)
+                     for tp, off in offsets.items()},
+                    consumer.raw.group_metadata())
+            self._p.commit_transaction()
+            self._futures.clear()
+        except KafkaError as exc:
+            raise (Fenced if _is_fenced(exc) else BusError)(f"commit failed: {exc}") from exc
+
+    def abort(self) -> None:
+        try:
+            self._p.abort_transaction()
+        except KafkaError as exc:
+            if _is_fenced(exc):
+                raise Fenced(str(exc)) from exc
+            log.warning("abort_transaction failed: %s", exc)
+        self._futures.clear()
+
+    def close(self) -> None:
+        self._p.close(timeout=10)
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: KafkaBusConsumer) -> None:
+        self._owner = owner
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        tps = frozenset(TopicPartition(tp.topic, tp.partition) for tp in revoked)
+        self._owner._assigned -= tps
+        if tps and self._owner._on_revoke is not None:
+            self._owner._on_revoke(tps)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        tps = frozenset(TopicPartition(tp.topic, tp.partition) for tp in assigned)
+        self._owner._assigned |= tps
+        if tps and self._owner._on_assign is not None:
+            self._owner._on_assign(tps)
+
+
+class KafkaBusConsumer(Consumer):
+    def __init__(self, s: KafkaSettings, group_id: str, topics: Sequence[str],
+                 on_assign: PartitionsCallback | None, on_revoke: PartitionsCallback | None) -> None:
+        cfg = client_config(s)
+        cfg.update(
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            max_partition_fetch_bytes=s.max_message_bytes,
+            fetch_max_bytes=max(s.max_message_bytes, 52_428_800),
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=3_000,
+            max_poll_interval_ms=300_000,
+        )
+        self.group_id = group_id
+        self._on_assign, self._on_revoke = on_assign, on_revoke
+        self._assigned: frozenset[TopicPartition] = frozenset()
+        self._positions: dict[TopicPartition, int] = {}
+        try:
+            self.raw = KafkaConsumer(**cfg)
+        except KafkaError as exc:
+            raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
+        self.raw.subscribe(list(topics), listener=_Listener(self))
+
+    def poll(self, timeout_s: float = 1.0, max_records: int = 500) -> list[Message]:
+        try:
+            batches = self.raw.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        except KafkaError as exc:
+            raise BusError(f"poll failed: {exc}") from exc
+        out: list[Message] = []
+        for ktp, records in batches.items():
+            for r in records:
+                out.append(Message(ktp.topic, ktp.partition, r.offset, r.key, r.value, r.timestamp,
+                                   tuple((k, v) for k, v in (r.headers or ()))))
+            if records:
+                self._positions[TopicPartition(ktp.topic, ktp.partition)] = records[-1].offset + 1
+        return out
+
+    def commit(self, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        offsets = dict(offsets) if offsets is not None else dict(self._positions)
+        if not offsets:
+            return
+        try:
+            self.raw.commit({KTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1)
+                             for tp, off in offsets.items()})
+        except KafkaError as exc:
+            raise BusError(f"commit failed: {exc}") from exc
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.raw.seek(KTP(tp.topic, tp.partition), offset)
+        self._positions[tp] = offset
+
+    def assignment(self) -> frozenset[TopicPartition]:
+        return frozenset(TopicPartition(tp.topic, tp.partition) for tp in self.raw.assignment())
+
+    def lag(self) -> dict[TopicPartition, int]:
+        assigned = list(self.raw.assignment())
+        if not assigned:
+            return {}
+        ends = self.raw.end_offsets(assigned)
+        return {TopicPartition(tp.topic, tp.partition): max(0, ends[tp] - self.raw.position(tp))
+                for tp in assigned}
+
+    def close(self) -> None:
+        self.raw.close(autocommit=False)
+
+
+class KafkaBus(Bus):
+    name = "kafka"
+
+    def __init__(self, s: KafkaSettings) -> None:
+        self.settings = s
+        deadline = time.monotonic() + s.connect_timeout_s
+        last: Exception | None = None
+        while True:
+            try:
+                self._admin = KafkaAdminClient(**client_config(s))
+                break
+            except (KafkaError, OSError) as exc:
+                last = exc
+                if time.monotonic() >= deadline:
+                    raise BrokerUnreachable(
+                        f"cannot reach Kafka at {s.bootstrap_servers} within "
+                        f"{s.connect_timeout_s:.0f}s ({type(last).__name__})") from None
+                time.sleep(0.5)
+        self._reader: KafkaConsumer | None = None
+
+    def _plain_consumer(self) -> KafkaConsumer:
+        cfg = client_config(self.settings)
+        cfg.update(group_id=None, enable_auto_commit=False, isolation_level="read_committed",
+                   max_partition_fetch_bytes=self.settings.max_message_bytes,
+                   fetch_max_bytes=max(self.settings.max_message_bytes, 52_428_800))
+        return KafkaConsumer(**cfg)
+
+    def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        existing = set(self._admin.list_topics())
+        new = []
+        for spec in specs:
+            if spec.name in existing:
+                continue
+            configs: dict[str, str] = {"compression.type": "producer"}
+            if spec.compacted:
+                configs["cleanup.policy"] = "compact"
+                configs["min.cleanable.dirty.ratio"] = "0.1"
+            if spec.max_message_bytes:
+                configs["max.message.bytes"] = str(spec.max_message_bytes)
+            if spec.retention_ms and not spec.compacted:
+                configs["retention.ms"] = str(spec.retention_ms)
+            new.append(NewTopic(spec.name, spec.partitions, self.settings.replication_factor,
+                                topic_configs=configs))
+        if not new:
+            return
+        try:
+            self._admin.create_topics(new)
+        except TopicAlreadyExistsError:
+            pass
+        except KafkaError as exc:
+            if "TopicAlreadyExists" not in repr(exc):
+                raise BusError(f"create_topics failed: {exc}") from exc
+        self._admin.wait_for_topics([t.name for t in new], timeout_ms=30_000)
+
+    def producer(self, transactional_id: str | None = None) -> Producer:
+        return KafkaBusProducer(self.settings, transactional_id)
+
+    def consumer(self, group_id: str, topics: Sequence[str], *,
+                 on_assign: PartitionsCallback | None = None,
+                 on_revoke: PartitionsCallback | None = None) -> Consumer:
+        return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke)
+
+    def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:
+        consumer = self._plain_consumer()
+        try:
+            parts = consumer.partitions_for_topic(topic)
+            if not parts:
+                raise BusError(f"unknown topic {topic!r}")
+            tps = [KTP(topic, p) for p in sorted(parts) if partitions is None or p in partitions]
+            consumer.assign(tps)
+            consumer.seek_to_beginning(*tps)
+            ends = consumer.end_offsets(tps)
+            remaining = {tp for tp in tps if ends[tp] > consumer.position(tp)}
+            while remaining:
+                batches = consumer.poll(timeout_ms=500, max_records=2000)
+                for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
+                    for r in records:
+                        if r.offset < ends[ktp]:
+                            yield Message(topic, ktp.partition, r.offset, r.key, r.value, r.timestamp,
+                                          tuple((k, v) for k, v in (r.headers or ())))
+                # Transaction markers occupy offsets too: compare positions, not record counts.
+                remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
+        finally:
+            consumer.close(autocommit=False)
+
+    def end_offsets(self, topic: str) -> dict[TopicPartition, int]:
+        if self._reader is None:
+            self._reader = self._plain_consumer()
+        parts = self._reader.partitions_for_topic(topic)
+        if not parts:
+            raise BusError(f"unknown topic {topic!r}")
+        ends = self._reader.end_offsets([KTP(topic, p) for p in parts])
+        return {TopicPartition(tp.topic, tp.partition): int(off) for tp, off in ends.items()}
+
+    def group_lag(self, group_id: str, topic: str) -> dict[TopicPartition, int]:
+        ends = self.end_offsets(topic)
+        committed = self._admin.list_group_offsets({group_id: None}).get(group_id, {})
+        out = {}
+        for tp, end in ends.items():
+            meta = committed.get(KTP(tp.topic, tp.partition))
+            out[tp] = end - (meta.offset if meta is not None and meta.offset >= 0 else 0)
+        return out
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close(autocommit=False)
+        self._admin.close()

@@ -1,0 +1,104 @@
+"""Record types that cross a topic boundary, and their wire encoding.
+
+These are the contracts between stages: a stage only knows the record types of the
+topics it reads and writes (see :mod:`newswire.topics`), never its neighbours' code.
+Every record carries ``schema_version`` so consumers can refuse what they cannot read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Self
+
+RAW_SCHEMA_VERSION = 1
+
+
+class RecordError(ValueError):
+    """A record on a topic cannot be decoded: it goes to dead letters, never crashes a stage."""
+
+
+def stable_id(*parts: str, length: int = 32) -> str:
+    """Deterministic id from text parts (sha256, hex): the same input always yields the same id,
+    which is what makes event ids idempotent across retries and replays."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:length]
+
+
+@dataclass(frozen=True, slots=True)
+class RawStory:
+    """One fetched article page plus what its feed said about it (topic ``raw``).
+
+    ``id`` identifies this *version* (URL + content); ``article_key`` identifies the article
+    across versions and is the Kafka key, so every revision lands in the same partition and
+    is processed in order by one worker.
+    """
+
+    id: str
+    url: str
+    html: str
+    article_key: str = ""
+    feed_url: str = ""
+    final_url: str = ""
+    guid: str = ""
+    title: str = ""
+    summary: str = ""
+    published: str | None = None
+    updated: str | None = None
+    authors: tuple[str, ...] = ()
+    fetched_at: str | None = None
+    status: int = 200
+    content_type: str = "text/html"
+    schema_version: int = RAW_SCHEMA_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def decode(cls, data: bytes | None) -> Self:
+        if not data:
+            raise RecordError("empty raw record")
+        try:
+            obj = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RecordError(f"raw record is not JSON: {exc}") from exc
+        if not isinstance(obj, dict):
+            raise RecordError("raw record is not a JSON object")
+        return cls.from_dict(obj)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> Self:
+        """Build from a dict (a topic record or a replay input line); unknown keys go to ``extra``."""
+        version = obj.get("schema_version", RAW_SCHEMA_VERSION)
+        if version != RAW_SCHEMA_VERSION:
+            raise RecordError(f"unsupported raw schema_version {version!r}")
+        url = obj.get("url")
+        html = obj.get("html")
+        if not isinstance(url, str) or not url:
+            raise RecordError("raw record has no url")
+        if not isinstance(html, str):
+            raise RecordError("raw record has no html")
+        known = {f for f in cls.__dataclass_fields__}
+        kwargs: dict[str, Any] = {k: v for k, v in obj.items() if k in known and v is not None}
+        extra = {k: v for k, v in obj.items() if k not in known}
+        kwargs["extra"] = {**obj.get("extra", {}), **extra} if isinstance(obj.get("extra"), dict) else extra
+        authors = kwargs.get("authors", ())
+        if isinstance(authors, str):
+            authors = (authors,)
+        kwargs["authors"] = tuple(str(a) for a in authors)
+        for key in ("guid", "title", "summary", "feed_url", "final_url", "article_key", "content_type"):
+            if key in kwargs and not isinstance(kwargs[key], str):
+                kwargs[key] = str(kwargs[key])
+        if not kwargs.get("id"):
+            kwargs["id"] = stable_id(url, html)
+        if not kwargs.get("article_key"):
+            kwargs["article_key"] = stable_id(kwargs.get("guid") or url, length=24)
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise RecordError(f"raw record has a wrong field: {exc}") from exc

@@ -1,0 +1,231 @@
+"""Process plumbing shared by every daemon: stop flag, signal handling, and the stage loop.
+
+Signal handlers only set a stop flag (a second signal exits at once); loops check the flag
+between batches, so in-flight work finishes, offsets commit, and the process exits 0 within
+the shutdown budget. Failures are routed by exception type:
+
+- :class:`DeadLetter` — this record can never be processed: it goes to the dead-letter topic
+  with the error and the original, and the stage moves on;
+- :class:`RetryLater` — a transient failure: the transaction is aborted, positions rewind, and
+  the same records are tried again after a back-off;
+- anything else — a bug or a broken dependency: abort and crash; the records were not
+  committed, so the restarted process reprocesses them (nothing lost, nothing doubled).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Protocol
+
+from newswire.bus import Bus, Consumer, Fenced, Message, Producer, TopicPartition
+
+log = logging.getLogger(__name__)
+
+
+class DeadLetter(Exception):
+    """The record is bad (malformed, hostile, unextractable): park it, keep going."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class RetryLater(Exception):
+    """A transient failure (dependency down, timeout): retry the batch after a back-off."""
+
+
+class StopFlag:
+    """Set by signal handlers; read by loops. Nothing else happens inside a handler."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.signals = 0
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout_s: float) -> bool:
+        return self._event.wait(timeout_s)
+
+
+def install_signal_handlers(stop: StopFlag) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        stop.signals += 1
+        if stop.signals > 1:
+            os._exit(128 + signum)  # second signal: the operator means it
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def instance_id() -> str:
+    """Stable per pod/host: part of transactional ids (KIP-447 fences zombies by group epoch)."""
+    return os.environ.get("NEWSWIRE_INSTANCE_ID") or os.environ.get("HOSTNAME") or socket.gethostname()
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    """One record a stage wants written, by topic name."""
+
+    topic: str
+    value: bytes | None
+    key: bytes | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+    partition: int | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What processing one input record produced: outputs, or the dead-letter reason."""
+
+    outputs: list[Out] = field(default_factory=list)
+    dead: DeadLetter | None = None
+
+
+class Processor(Protocol):
+    """A stage's pure-ish core: the loop owns I/O, offsets and transactions."""
+
+    name: str
+
+    def process(self, batch: Sequence[Message]) -> list[Outcome]:
+        """One Outcome per input message, same order. Raise RetryLater for the whole batch."""
+        ...
+
+    def on_assign(self, partitions: frozenset[TopicPartition]) -> None: ...
+
+    def on_revoke(self, partitions: frozenset[TopicPartition]) -> None: ...
+
+    def on_abort(self) -> None:
+        """The batch's transaction was aborted: drop any in-memory effects of it."""
+        ...
+
+
+def dead_letter_record(topic: str, stage: str, msg: Message, dead: DeadLetter) -> Out:
+    """The dead-letter record: the error, where the record came from, and the original value."""
+    envelope = {
+        "stage": stage,
+        "reason": dead.reason,
+        "error": str(dead)[:2000],
+        "source": {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
+        "failed_at": time.time(),
+    }
+    headers = (("newswire.dlq", json.dumps(envelope).encode()),)
+    return Out(topic, msg.value, msg.key, headers)
+
+
+@dataclass
+class StageLoop:
+    """Consume -> process -> produce in one transaction with the consumed offsets -> repeat."""
+
+    bus: Bus
+    processor: Processor
+    group_id: str
+    input_topics: Sequence[str]
+    dead_letter_topic: str
+    transactional_id: str
+    stop: StopFlag
+    batch_size: int = 64
+    poll_timeout_s: float = 0.5
+    on_batch: Callable[[int, int], None] | None = None  # (records, dead-lettered)
+    on_idle: Callable[[], None] | None = None
+    retry_backoff_s: float = 1.0
+    consumer: Consumer | None = None
+    producer: Producer | None = None
+
+    def open(self) -> None:
+        self.consumer = self.bus.consumer(self.group_id, self.input_topics,
+                                          on_assign=self.processor.on_assign,
+                                          on_revoke=self.processor.on_revoke)
+        self.producer = self.bus.producer(transactional_id=self.transactional_id)
+
+    def close(self) -> None:
+        if self.consumer is not None:
+            self.consumer.close()
+        if self.producer is not None:
+            self.producer.close()
+
+    def run(self, until_idle: bool = False) -> None:
+        """Loop until the stop flag is set (or, with ``until_idle``, until nothing is left)."""
+        if self.consumer is None:
+            self.open()
+        idle_polls = 0
+        while not self.stop.is_set():
+            done = self.step()
+            if done == 0:
+                idle_polls += 1
+                if self.on_idle is not None:
+                    self.on_idle()
+                if until_idle and idle_polls >= 2:
+                    return
+            else:
+                idle_polls = 0
+
+    def step(self) -> int:
+        """Process one batch; returns how many records were consumed."""
+        assert self.consumer is not None and self.producer is not None
+        batch = self.consumer.poll(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
+        if not batch:
+            return 0
+        first: dict[TopicPartition, int] = {}
+        last: dict[TopicPartition, int] = {}
+        for m in batch:
+            first.setdefault(m.tp, m.offset)
+            last[m.tp] = m.offset + 1
+        self.producer.begin()
+        try:
+            outcomes = self.processor.process(batch)
+            if len(outcomes) != len(batch):
+                raise RuntimeError(f"{self.processor.name}: {len(outcomes)} outcomes for {len(batch)} records")
+            dead = 0
+            for msg, outcome in zip(batch, outcomes, strict=True):
+                if outcome.dead is not None:
+                    dead += 1
+                    out = dead_letter_record(self.dead_letter_topic, self.processor.name, msg, outcome.dead)
+                    self.producer.send(out.topic, out.value, out.key, out.headers)
+                    log.warning("dead-lettered record", extra={
+                        "stage": self.processor.name, "reason": outcome.dead.reason,
+                        "topic": msg.topic, "partition": msg.partition, "offset": msg.offset})
+                    continue
+                for out in outcome.outputs:
+                    self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
+            self.producer.commit(self.consumer, last)
+        except RetryLater as exc:
+            self._rewind(first)
+            log.warning("batch will be retried", extra={"stage": self.processor.name, "error": str(exc)})
+            self.stop.wait(self.retry_backoff_s)
+            return 0
+        except Fenced:
+            self.processor.on_abort()
+            raise
+        except BaseException:
+            log.error("stage failed; aborting batch", extra={
+                "stage": self.processor.name, "traceback": traceback.format_exc(limit=5)})
+            self._rewind(first)
+            raise
+        if self.on_batch is not None:
+            self.on_batch(len(batch), dead)
+        return len(batch)
+
+    def _rewind(self, first: dict[TopicPartition, int]) -> None:
+        assert self.consumer is not None and self.producer is not None
+        try:
+            self.producer.abort()
+        finally:
+            self.processor.on_abort()
+            for tp, off in first.items():
+                self.consumer.seek(tp, off)

@@ -1,0 +1,206 @@
+"""One frozen, validated settings object for every verb: YAML file + ``NEWSWIRE_*`` environment.
+
+Precedence (highest first): environment (``NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS``; ``__`` nests),
+then the YAML file (``--config`` or ``NEWSWIRE_CONFIG``), then defaults. Unknown keys are errors,
+not silently ignored, because a typo in a key would otherwise run the daemon on a default.
+Settings are parsed once at start; hot loops receive the already-typed values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """Bad configuration: one line that names the key and what is wrong with it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KafkaSettings(_Section):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "newswire"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    compression: Literal["zstd", "lz4", "gzip", "none"] = "zstd"
+    # Pages are often larger than Kafka's 1 MB default; topics are created with the same limit.
+    max_message_bytes: int = Field(default=16 * MiB, ge=MiB)
+    request_timeout_ms: int = Field(default=30_000, ge=1000)
+    # How long start-up waits for the cluster before failing with "unreachable broker".
+    connect_timeout_s: float = Field(default=20.0, gt=0)
+    transactional_id_prefix: str = "newswire"
+    replication_factor: int = Field(default=1, ge=1)
+
+
+class EmbeddedSettings(_Section):
+    path: Path = Path("var/newswire.db")
+    # Consumed records older than this are deleted (compacted topics keep the latest per key).
+    retention_hours: float = Field(default=72.0, gt=0)
+
+
+class TopicSettings(_Section):
+    prefix: str = "newswire."
+    raw_partitions: int = Field(default=6, ge=1)
+    events_partitions: int = Field(default=6, ge=1)
+    # Feeds are spread over these partitions; pollers share them through group membership.
+    feed_partitions: int = Field(default=12, ge=1)
+
+
+class PollerSettings(_Section):
+    feeds_file: Path | None = None
+    user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire)"
+    concurrency: int = Field(default=8, ge=1, le=256)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    read_timeout_s: float = Field(default=15.0, gt=0)
+    total_timeout_s: float = Field(default=30.0, gt=0)
+    max_feed_bytes: int = Field(default=10 * MiB, ge=1024)
+    max_page_bytes: int = Field(default=8 * MiB, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=30)
+    allow_private_network: bool = False
+    respect_robots: bool = True
+    per_host_concurrency: int = Field(default=2, ge=1)
+    per_host_min_interval_s: float = Field(default=1.0, ge=0)
+    min_interval_s: float = Field(default=120.0, gt=0)
+    max_interval_s: float = Field(default=3600.0, gt=0)
+    max_backoff_s: float = Field(default=6 * 3600.0, gt=0)
+    fetch_pages: bool = True
+
+
+class WorkerSettings(_Section):
+    # 0 extracts in-process (replay, tests); N>0 uses N recycled extraction processes.
+    extract_processes: int = Field(default=2, ge=0, le=64)
+    extract_timeout_s: float = Field(default=30.0, gt=0)
+    max_tasks_per_child: int = Field(default=500, ge=1)
+    max_html_bytes: int = Field(default=8 * MiB, ge=1024)
+    batch_size: int = Field(default=64, ge=1, le=10_000)
+    thread_window_days: float = Field(default=7.0, gt=0)
+    boilerplate_min_pages: int = Field(default=3, ge=2)
+
+
+class MetricsSettings(_Section):
+    enabled: bool = True
+    host: str = "0.0.0.0"  # noqa: S104 - a pod's metrics port must be reachable by Prometheus
+    port: int = Field(default=9108, ge=0, le=65535)
+
+
+class Settings(BaseSettings):
+    """Everything a newswire process can be told. Frozen: nothing reconfigures at runtime."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_", env_nested_delimiter="__", extra="forbid", frozen=True,
+    )
+
+    backend: Literal["embedded", "kafka"] = "embedded"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    # SIGTERM drain budget; the Helm chart's terminationGracePeriodSeconds is longer than this.
+    shutdown_timeout_s: float = Field(default=30.0, gt=0)
+    kafka: KafkaSettings = KafkaSettings()
+    embedded: EmbeddedSettings = EmbeddedSettings()
+    topics: TopicSettings = TopicSettings()
+    poller: PollerSettings = PollerSettings()
+    worker: WorkerSettings = WorkerSettings()
+    metrics: MetricsSettings = MetricsSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML file arrives as init kwargs; the environment must win over it.
+        return (env_settings, init_settings)
+
+    def masked(self) -> dict[str, Any]:
+        """The effective config for logging: secrets come out as ``**********``."""
+        return self.model_dump(mode="json")
+
+
+def _suggest(key: str, model: type[BaseModel]) -> str:
+    close = difflib.get_close_matches(key, list(model.model_fields), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_at(path: tuple[str | int, ...]) -> type[BaseModel]:
+    model: type[BaseModel] = Settings
+    for part in path:
+        field = model.model_fields.get(str(part))
+        ann = field.annotation if field else None
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        else:
+            break
+    return model
+
+
+def _one_line(exc: ValidationError, source: str) -> str:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    key = ".".join(str(p) for p in loc)
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    if err["type"] == "extra_forbidden":
+        hint = _suggest(str(loc[-1]), _model_at(loc[:-1]))
+        return f"{source}: unknown key {key!r}{hint}{more}"
+    value = err.get("input")
+    shown = "" if isinstance(value, dict) or "password" in key else f" (got {value!r})"
+    return f"{source}: {key}: {err['msg']}{shown}{more}"
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Load settings from ``path`` (or ``$NEWSWIRE_CONFIG``), the environment and overrides.
+
+    Raises :class:`ConfigError` with one readable line for any problem, so the CLI can print it
+    and exit 2 instead of dumping a traceback on an operator.
+    """
+    path = path or os.environ.get("NEWSWIRE_CONFIG") or None
+    data: dict[str, Any] = {}
+    source = "config"
+    if path is not None:
+        source = str(path)
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: config file not found") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{source}: invalid YAML{where}") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{source}: top level must be a mapping of settings")
+        data = loaded
+    data = _deep_merge(data, overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, source)) from None
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
