@@ -1,0 +1,191 @@
+"""Feed lists: the YAML the project keeps, and OPML that feed readers export.
+
+The format is detected from the content (``<`` first means OPML) rather than the file name,
+so ``newswire feeds import`` works on whatever a reader exported. OPML is parsed with
+defusedxml: an exported file is user input and must not be able to expand entities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as DET  # noqa: N814
+import yaml
+from defusedxml import DefusedXmlException
+
+
+class FeedListError(ValueError):
+    """The feed list cannot be used; the message names the file and the offending entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    """One feed to poll. ``None`` intervals mean "use the scheduler's defaults"."""
+
+    url: str
+    name: str | None = None
+    robots: bool = True
+    min_interval_s: float | None = None
+    max_interval_s: float | None = None
+    allow_private: bool = False
+    category: str | None = None
+
+
+_YAML_KEYS = {
+    "url",
+    "name",
+    "robots",
+    "min_interval",
+    "max_interval",
+    "allow_private",
+    "category",
+}
+
+
+def load_feed_list(path: str | Path) -> list[FeedConfig]:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise FeedListError(f"{p}: cannot read: {exc.strerror}") from None
+    return parse_feed_list(data, source=str(p))
+
+
+def parse_feed_list(data: bytes | str, *, source: str = "<feed list>") -> list[FeedConfig]:
+    """YAML or OPML bytes -> feed configs, duplicates (by URL) dropped, order kept."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        raise FeedListError(f"{source}: empty feed list")
+    feeds = _parse_opml(raw, source) if head.startswith(b"<") else _parse_yaml(raw, source)
+    seen: set[str] = set()
+    unique = []
+    for feed in feeds:
+        if feed.url not in seen:
+            seen.add(feed.url)
+            unique.append(feed)
+    return unique
+
+
+def _check_url(url: object, where: str) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise FeedListError(f"{where}: missing url")
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise FeedListError(f"{where}: not an http(s) URL: {url!r}")
+    return url
+
+
+def _interval(value: object, key: str, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise FeedListError(f"{where}: {key} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def _bool(value: object, key: str, where: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise FeedListError(f"{where}: {key} must be true or false, got {value!r}")
+    return value
+
+
+def _parse_yaml(raw: bytes, source: str) -> list[FeedConfig]:
+    try:
+        doc: Any = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise FeedListError(f"{source}: invalid YAML: {str(exc).splitlines()[0]}") from None
+    if isinstance(doc, dict) and "feeds" in doc:
+        doc = doc["feeds"]
+    if not isinstance(doc, list):
+        raise FeedListError(f"{source}: expected a list of feeds (or a mapping with 'feeds:')")
+    feeds = []
+    for i, entry in enumerate(doc):
+        where = f"{source}: feed #{i + 1}"
+        item = {"url": entry} if isinstance(entry, str) else entry
+        if not isinstance(item, dict):
+            raise FeedListError(f"{where}: expected a mapping with 'url', got {type(item).__name__}")
+        unknown = set(item) - _YAML_KEYS
+        if unknown:
+            raise FeedListError(f"{where}: unknown keys {sorted(unknown)}")
+        name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            raise FeedListError(f"{where}: name must be text")
+        category = item.get("category")
+        if category is not None and not isinstance(category, str):
+            raise FeedListError(f"{where}: category must be text")
+        lo = _interval(item.get("min_interval"), "min_interval", where)
+        hi = _interval(item.get("max_interval"), "max_interval", where)
+        if lo is not None and hi is not None and lo > hi:
+            raise FeedListError(f"{where}: min_interval {lo:g} > max_interval {hi:g}")
+        feeds.append(
+            FeedConfig(
+                url=_check_url(item.get("url"), where),
+                name=name,
+                robots=_bool(item.get("robots"), "robots", where, True),
+                min_interval_s=lo,
+                max_interval_s=hi,
+                allow_private=_bool(item.get("allow_private"), "allow_private", where, False),
+                category=category,
+            )
+        )
+    return feeds
+
+
+def _parse_opml(raw: bytes, source: str) -> list[FeedConfig]:
+    try:
+        root = DET.fromstring(raw)
+    except DefusedXmlException as exc:
+        raise FeedListError(f"{source}: refused unsafe XML ({type(exc).__name__})") from None
+    except ParseError as exc:
+        raise FeedListError(f"{source}: invalid XML: {exc}") from None
+    if root.tag.lower() != "opml":
+        raise FeedListError(f"{source}: root element is <{root.tag}>, not <opml>")
+    body = root.find("body")
+    if body is None:
+        raise FeedListError(f"{source}: OPML without <body>")
+    feeds: list[FeedConfig] = []
+    _walk(body, None, source, feeds)
+    return feeds
+
+
+def _walk(node: Element, category: str | None, source: str, out: list[FeedConfig]) -> None:
+    for outline in node.findall("outline"):
+        label = outline.get("title") or outline.get("text") or None
+        xml_url = outline.get("xmlUrl") or outline.get("xmlurl")
+        if xml_url:
+            out.append(
+                FeedConfig(
+                    url=_check_url(xml_url, f"{source}: outline {label!r}"), name=label, category=category
+                )
+            )
+        _walk(outline, label if not xml_url else category, source, out)
+
+
+def to_yaml(feeds: Iterable[FeedConfig]) -> str:
+    """The YAML feed list for ``feeds``, writing only non-default fields (round-trips)."""
+    items: list[dict[str, Any]] = []
+    for f in feeds:
+        item: dict[str, Any] = {"url": f.url}
+        if f.name:
+            item["name"] = f.name
+        if f.category:
+            item["category"] = f.category
+        if not f.robots:
+            item["robots"] = False
+        if f.min_interval_s is not None:
+            item["min_interval"] = f.min_interval_s
+        if f.max_interval_s is not None:
+            item["max_interval"] = f.max_interval_s
+        if f.allow_private:
+            item["allow_private"] = True
+        items.append(item)
+    return yaml.safe_dump(items, sort_keys=False, allow_unicode=True, default_flow_style=False)

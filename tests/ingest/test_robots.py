@@ -1,0 +1,62 @@
+"""robots.txt through the Fetcher against a real server: rules, cache, missing and broken files."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.fetch import Fetcher, FetchError
+from ingest.robots import RobotsCache, RobotsSettings, robots_url
+from tests.ingest.conftest import TestServer
+
+ROBOTS = b"""User-agent: *
+Disallow: /private/
+Crawl-delay: 2
+
+User-agent: badbot
+Disallow: /
+"""
+
+
+def test_robots_url() -> None:
+    assert robots_url("HTTPS://Ex.com:8443/a/b?c") == "https://ex.com:8443/robots.txt"
+
+
+def test_disallowed_path_refused_and_cached(http_server: TestServer, local_fetcher: Fetcher) -> None:
+    http_server.static("/robots.txt", ROBOTS, headers={"Content-Type": "text/plain"})
+    robots = RobotsCache(local_fetcher)
+    assert robots.allowed(http_server.url("/news/1.html"), "newswire")
+    assert not robots.allowed(http_server.url("/private/x.html"), "newswire")
+    assert not robots.allowed(http_server.url("/news/1.html"), "badbot")
+    assert robots.crawl_delay(http_server.url("/"), "newswire") == 2.0
+    with pytest.raises(FetchError) as info:
+        robots.check(http_server.url("/private/x.html"), "newswire")
+    assert info.value.kind == "robots"
+    assert len(http_server.hits("/robots.txt")) == 1  # cache hit for every later call
+
+
+def test_cache_expires_after_ttl(http_server: TestServer, local_fetcher: Fetcher) -> None:
+    http_server.static("/robots.txt", ROBOTS)
+    now = [0.0]
+    robots = RobotsCache(local_fetcher, RobotsSettings(ttl_s=100), clock=lambda: now[0])
+    robots.allowed(http_server.url("/a"), "newswire")
+    now[0] = 99.0
+    robots.allowed(http_server.url("/a"), "newswire")
+    now[0] = 101.0
+    robots.allowed(http_server.url("/a"), "newswire")
+    assert len(http_server.hits("/robots.txt")) == 2
+
+
+def test_missing_robots_allows_all(http_server: TestServer, local_fetcher: Fetcher) -> None:
+    robots = RobotsCache(local_fetcher)  # the server answers 404 for /robots.txt
+    assert robots.allowed(http_server.url("/private/x"), "newswire")
+
+
+@pytest.mark.parametrize("allow_on_error", [True, False])
+def test_server_error_follows_policy(
+    http_server: TestServer, local_fetcher: Fetcher, allow_on_error: bool
+) -> None:
+    http_server.static("/robots.txt", b"oops", status=500)
+    robots = RobotsCache(local_fetcher, RobotsSettings(allow_on_error=allow_on_error))
+    assert robots.allowed(http_server.url("/x"), "newswire") is allow_on_error
+    robots.allowed(http_server.url("/y"), "newswire")
+    assert len(http_server.hits("/robots.txt")) == 1  # errors are cached too (shorter TTL)
