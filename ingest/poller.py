@@ -1,0 +1,371 @@
+"""The feed poller daemon: owned feeds -> HTTP -> raw stories on the raw topic.
+
+Ownership uses Kafka's group membership, not a home-made coordinator: every poller replica
+joins one consumer group on the compacted ``poller-state`` topic, whose partitions are the
+units of ownership. A feed belongs to partition ``partition_for(feed_url)``; the replica that
+holds a partition polls its feeds and keeps their state there. When a replica dies, the group
+rebalances and the survivor restores those feeds' state (validators, seen entries, schedule)
+from the compacted topic and carries on: no feed polled twice, none orphaned, nothing re-emitted.
+
+Each poll's raw records and its new feed state are written in one transaction, so a crash
+between them cannot re-emit entries or lose them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from ingest.feedlist import FeedConfig
+from ingest.feeds import FeedEntry, FeedParseError, parse_feed
+from ingest.fetch import (
+    FetchError,
+    Fetcher,
+    FetchResult,
+    FetchSettings,
+    HTTPStatusError,
+    ThrottledError,
+    Validators,
+)
+from ingest.politeness import Politeness, PolitenessSettings
+from ingest.robots import RobotsCache
+from ingest.schedule import (
+    FeedState,
+    PollOutcome,
+    ScheduleSettings,
+    cache_max_age,
+    entry_timestamps,
+    new_or_changed_entries,
+    next_poll,
+)
+from ingest.urls import normalize_url
+from newswire import metrics as m
+from newswire.bus import Bus, Producer, TopicPartition, partition_for
+from newswire.records import RawStory, stable_id
+from newswire.runtime import StopFlag
+from newswire.settings import Settings
+
+log = logging.getLogger(__name__)
+
+POLLER_GROUP = "newswire-pollers"
+# Page errors worth retrying on the next poll (the entry is not marked seen); others are final.
+TRANSIENT = frozenset({"timeout", "throttled", "connection"})
+_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([a-zA-Z0-9_-]+)""", re.IGNORECASE)
+
+
+def schedule_settings(settings: Settings, feed: FeedConfig | None = None) -> ScheduleSettings:
+    p = settings.poller
+    lo = feed.min_interval_s if feed and feed.min_interval_s else p.min_interval_s
+    hi = feed.max_interval_s if feed and feed.max_interval_s else p.max_interval_s
+    return ScheduleSettings(min_interval_s=lo, max_interval_s=max(lo, hi),
+                            default_interval_s=min(max(lo, 900.0), max(lo, hi)),
+                            max_backoff_s=p.max_backoff_s)
+
+
+def fetch_settings(settings: Settings) -> FetchSettings:
+    p = settings.poller
+    return FetchSettings(user_agent=p.user_agent, connect_timeout_s=p.connect_timeout_s,
+                         read_timeout_s=p.read_timeout_s, total_timeout_s=p.total_timeout_s,
+                         max_bytes=p.max_feed_bytes, max_redirects=p.max_redirects,
+                         allow_private_network=p.allow_private_network,
+                         max_connections=max(8, p.concurrency * 2))
+
+
+def decode_html(body: bytes, content_type: str) -> str:
+    """Bytes -> text by the header's charset, else the page's meta charset, else UTF-8."""
+    charset = None
+    if "charset=" in content_type:
+        charset = content_type.split("charset=", 1)[1].split(";")[0].strip().strip('"')
+    if charset is None:
+        found = _CHARSET.search(body[:4096])
+        charset = found.group(1).decode("ascii") if found else "utf-8"
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _fallback_html(entry: FeedEntry) -> str:
+    """When the page cannot be fetched for good, the feed's own text still makes a story."""
+    return f"<html><head><title>{entry.title}</title></head><body><article><h1>{entry.title}</h1>" \
+           f"<p>{entry.summary}</p></article></body></html>"
+
+
+@dataclass
+class PollResult:
+    feed: FeedConfig
+    state: FeedState
+    raws: list[RawStory] = field(default_factory=list)
+    outcome: str = "ok"
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Poller:
+    """Polls the feeds of the partitions this replica owns; see the module docstring."""
+
+    def __init__(self, settings: Settings, bus: Bus, feeds: Sequence[FeedConfig], *,
+                 state_topic: str, raw_topic: str, partitions: int, transactional_id: str,
+                 stop: StopFlag, clock: Callable[[], float] = time.time,
+                 rng: random.Random | None = None) -> None:
+        self.settings = settings
+        self.bus = bus
+        self.stop = stop
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.state_topic, self.raw_topic = state_topic, raw_topic
+        self._partitions = partitions
+        self._feeds = {f.url: f for f in feeds}
+        self._feed_partition = {f.url: partition_for(f.url.encode(), partitions) for f in feeds}
+        self.fetcher = Fetcher(fetch_settings(settings))
+        p = settings.poller
+        self.politeness = Politeness(PolitenessSettings(max_concurrency=p.per_host_concurrency,
+                                                        min_interval_s=p.per_host_min_interval_s))
+        self.robots = RobotsCache(self.fetcher)
+        self._lock = threading.Lock()
+        self.owned: set[int] = set()
+        self.states: dict[str, FeedState] = {}
+        self.polled_once: set[str] = set()
+        self.ready = threading.Event()
+        self._consumer = bus.consumer(POLLER_GROUP, [state_topic], on_assign=self._on_assign,
+                                      on_revoke=self._on_revoke)
+        self._producer: Producer = bus.producer(transactional_id=transactional_id)
+        self._pool = ThreadPoolExecutor(max_workers=p.concurrency, thread_name_prefix="poll")
+        self._inflight: dict[str, Future[PollResult]] = {}
+        self._health_children = m.FEEDS_BY_HEALTH
+
+    # -- ownership ---------------------------------------------------------------------
+    def _on_assign(self, tps: frozenset[TopicPartition]) -> None:
+        parts = [tp.partition for tp in tps if tp.topic == self.state_topic]
+        restored = 0
+        for msg in self.bus.read_table(self.state_topic, parts):
+            if msg.key is None:
+                continue
+            url = msg.key.decode()
+            if msg.value is None:
+                self.states.pop(url, None)
+                continue
+            try:
+                self.states[url] = FeedState.from_json(msg.value)
+                restored += 1
+            except ValueError:
+                log.warning("unreadable feed state ignored", extra={"feed": url})
+        with self._lock:
+            self.owned |= set(parts)
+        log.info("feeds assigned", extra={"partitions": sorted(parts), "states_restored": restored,
+                                          "feeds": len(self.owned_feeds())})
+        self.ready.set()
+
+    def _on_revoke(self, tps: frozenset[TopicPartition]) -> None:
+        parts = {tp.partition for tp in tps if tp.topic == self.state_topic}
+        with self._lock:
+            self.owned -= parts
+        for url, part in self._feed_partition.items():
+            if part in parts:
+                self.states.pop(url, None)
+        log.info("feeds revoked", extra={"partitions": sorted(parts)})
+
+    def owned_feeds(self) -> list[FeedConfig]:
+        with self._lock:
+            owned = set(self.owned)
+        return [f for url, f in self._feeds.items() if self._feed_partition[url] in owned]
+
+    # -- one poll (runs on a pool thread; pure I/O plus the schedule functions) ---------
+    def poll_feed(self, feed: FeedConfig, state: FeedState) -> PollResult:
+        started = time.monotonic()
+        now = self.clock()
+        sched = schedule_settings(self.settings, feed)
+        try:
+            res = self._fetch(feed.url, "feed", Validators(state.etag, state.last_modified, state.body_hash),
+                              accept="application/rss+xml, application/atom+xml, application/feed+json, "
+                                     "application/json;q=0.9, application/xml;q=0.8, */*;q=0.5",
+                              max_bytes=self.settings.poller.max_feed_bytes)
+        except FetchError as exc:
+            return self._failed(feed, state, exc.kind, now, sched, started, getattr(exc, "retry_after", None))
+        max_age = cache_max_age(res.headers.get("cache-control"))
+        if res.not_modified:
+            outcome = PollOutcome(ok=True, not_modified=True, etag=res.etag, last_modified=res.last_modified,
+                                  body_hash=res.body_hash, max_age_s=max_age)
+            return self._done(feed, next_poll(state, outcome, now, self.rng, sched), [], "not_modified", started)
+        try:
+            parsed = parse_feed(res.body)
+        except FeedParseError as exc:
+            log.warning("feed parse failed", extra={"feed": feed.url, "kind": exc.kind, "error": str(exc)})
+            return self._failed(feed, state, "parse_error", now, sched, started, None)
+        m.ENTRIES_SEEN.inc(len(parsed.entries))
+        emit, seen_state = new_or_changed_entries(state, parsed.entries, max_seen=sched.max_seen)
+        raws: list[RawStory] = []
+        seen = dict(seen_state.seen)
+        for entry in emit:
+            raw = self._story(feed, entry)
+            if raw is None:  # transient page failure: forget the entry so the next poll retries it
+                seen.pop(entry.guid, None)
+                if entry.guid in state.seen:
+                    seen[entry.guid] = state.seen[entry.guid]
+                continue
+            raws.append(raw)
+        m.ENTRIES_NEW.inc(len(raws))
+        outcome = PollOutcome(ok=True, etag=res.etag, last_modified=res.last_modified, body_hash=res.body_hash,
+                              entry_times=entry_timestamps(parsed.entries), ttl_s=parsed.ttl_s,
+                              update_period_s=parsed.update_period_s, max_age_s=max_age)
+        new_state = next_poll(replace(seen_state, seen=seen), outcome, now, self.rng, sched)
+        return self._done(feed, new_state, raws, "ok", started)
+
+    def _fetch(self, url: str, kind: str, validators: Validators | None, *, accept: str,
+               max_bytes: int) -> FetchResult:
+        with self.politeness.slot(url) as waited:
+            if waited:
+                m.THROTTLE_WAIT_BY_KIND[kind].inc(waited)
+            t0 = time.monotonic()
+            try:
+                res = self.fetcher.fetch(url, validators=validators, accept=accept, max_bytes=max_bytes)
+            except ThrottledError as exc:
+                self.politeness.defer(url, exc.retry_after or 60.0)
+                raise
+            finally:
+                m.FETCH_DURATION_BY_KIND[kind].observe(time.monotonic() - t0)
+        m.FETCHED_BYTES_BY_KIND[kind].inc(len(res.body))
+        return res
+
+    def _story(self, feed: FeedConfig, entry: FeedEntry) -> RawStory | None:
+        """Fetch the entry's page and build the raw record; None means "retry next poll"."""
+        url = normalize_url(entry.url) if entry.url else ""
+        html, status, final_url, ctype, page_error = _fallback_html(entry), 0, url, "text/html", ""
+        if url and self.settings.poller.fetch_pages:
+            try:
+                if feed.robots and self.settings.poller.respect_robots:
+                    self.robots.check(url, self.settings.poller.user_agent)
+                res = self._fetch(url, "page", None, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                                  max_bytes=self.settings.poller.max_page_bytes)
+                html = decode_html(res.body, res.content_type)
+                status, final_url, ctype = res.status, res.final_url, res.content_type
+            except FetchError as exc:
+                transient = exc.kind in TRANSIENT or (
+                    isinstance(exc, HTTPStatusError) and exc.status is not None and exc.status >= 500)
+                log.warning("page fetch failed", extra={"feed": feed.url, "url": url, "kind": exc.kind,
+                                                        "transient": transient})
+                if transient:
+                    return None
+                page_error = exc.kind
+        article_url = url or f"urn:newswire:{stable_id(feed.url, entry.guid)}"
+        return RawStory(
+            id=stable_id(article_url, entry.entry_hash, html),
+            url=article_url,
+            html=html,
+            article_key=stable_id(article_url, length=24),
+            feed_url=feed.url,
+            final_url=final_url,
+            guid=entry.guid,
+            title=entry.title,
+            summary=entry.summary,
+            published=entry.published,
+            updated=entry.updated,
+            authors=entry.authors,
+            fetched_at=_iso_now(),
+            status=status,
+            content_type=ctype,
+            extra={"page_error": page_error} if page_error else {},
+        )
+
+    def _failed(self, feed: FeedConfig, state: FeedState, kind: str, now: float, sched: ScheduleSettings,
+                started: float, retry_after: float | None) -> PollResult:
+        outcome = PollOutcome(ok=False, error_kind=kind, retry_after_s=retry_after)
+        log.warning("feed poll failed", extra={"feed": feed.url, "kind": kind,
+                                               "failures": state.consecutive_failures + 1})
+        return self._done(feed, next_poll(state, outcome, now, self.rng, sched), [], kind, started)
+
+    def _done(self, feed: FeedConfig, state: FeedState, raws: list[RawStory], outcome: str,
+              started: float) -> PollResult:
+        child = m.POLLS_BY_OUTCOME.get(outcome) or m.POLLS_BY_OUTCOME["http_error"]
+        child.inc()
+        m.POLL_DURATION.observe(time.monotonic() - started)
+        return PollResult(feed, state, raws, outcome)
+
+    # -- the loop ----------------------------------------------------------------------
+    def _commit(self, result: PollResult) -> None:
+        """Raw records and the feed's new state, atomically."""
+        if self._feed_partition[result.feed.url] not in self.owned:
+            log.info("dropping poll of a feed revoked meanwhile", extra={"feed": result.feed.url})
+            return
+        self._producer.begin()
+        try:
+            for raw in result.raws:
+                self._producer.send(self.raw_topic, raw.encode(), key=raw.article_key.encode())
+            self._producer.send(self.state_topic, result.state.to_json().encode(), key=result.feed.url.encode(),
+                                partition=self._feed_partition[result.feed.url])
+            self._producer.commit()
+        except BaseException:
+            self._producer.abort()
+            raise
+        m.RAW_PRODUCED.inc(len(result.raws))
+        self.states[result.feed.url] = result.state
+        self.polled_once.add(result.feed.url)
+        if result.raws:
+            log.info("feed polled", extra={"feed": result.feed.url, "outcome": result.outcome,
+                                           "new_entries": len(result.raws)})
+
+    def tick(self) -> int:
+        """One loop turn: keep membership, start due polls, commit finished ones."""
+        self._consumer.poll(timeout_s=0.2, max_records=100)  # own state writes echo here: ignored
+        now = self.clock()
+        for feed in self.owned_feeds():
+            if feed.url in self._inflight:
+                continue
+            state = self.states.get(feed.url) or FeedState()
+            if state.next_poll_at <= now:
+                self._inflight[feed.url] = self._pool.submit(self.poll_feed, feed, state)
+        done = [url for url, fut in self._inflight.items() if fut.done()]
+        for url in done:
+            self._commit(self._inflight.pop(url).result())
+        self._update_health(now)
+        return len(done)
+
+    def _update_health(self, now: float) -> None:
+        counts = {"healthy": 0, "failing": 0, "backing_off": 0}
+        for feed in self.owned_feeds():
+            st = self.states.get(feed.url)
+            if st is None or st.consecutive_failures == 0:
+                counts["healthy"] += 1
+            elif st.consecutive_failures >= 3:
+                counts["backing_off"] += 1
+            else:
+                counts["failing"] += 1
+        for health, n in counts.items():
+            self._health_children[health].set(n)
+
+    def run(self, once: bool = False, assignment_timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + assignment_timeout_s
+        while not self.stop.is_set():
+            self.tick()
+            if once and self.ready.is_set():
+                owned = {f.url for f in self.owned_feeds()}
+                if owned <= self.polled_once and not self._inflight:
+                    return
+            if once and not self.ready.is_set() and time.monotonic() > deadline:
+                raise TimeoutError("no feed partitions assigned to this poller")
+            self.stop.wait(0.05)
+        self._drain()
+
+    def _drain(self) -> None:
+        """On stop: let in-flight polls finish (bounded by fetch timeouts) and commit them."""
+        for url, fut in list(self._inflight.items()):
+            try:
+                self._commit(fut.result(timeout=self.settings.shutdown_timeout_s))
+            except Exception as exc:  # a poll that cannot finish is simply redone by the next owner
+                log.warning("in-flight poll abandoned at shutdown", extra={"feed": url, "error": str(exc)})
+            self._inflight.pop(url, None)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._consumer.close()
+        self._producer.close()
+        self.fetcher.close()

@@ -1,0 +1,199 @@
+"""clean(): metadata choices, normalisation, chrome removal, classified failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from newswire.records import RawStory, stable_id
+from newswire.samples import load_corpus, render_page, seed_records
+from tests.paths import CORPUS
+from workers.boilerplate import SiteBoilerplate
+from workers.clean import (
+    CleanSettings,
+    ExtractionError,
+    clean,
+    comparable_text,
+    normalise_line,
+    site_aliases,
+    split_authors,
+    strip_boilerplate,
+    strip_dateline,
+    strip_site_name,
+)
+
+BODY = " ".join(["The council approved the plan after a long debate on Tuesday evening."] * 3)
+
+
+def _raw(record: dict[str, Any], **kw: Any) -> RawStory:
+    fields: dict[str, Any] = {
+        "id": record["id"],
+        "url": record["url"],
+        "html": render_page(record),
+        "guid": record["guid"],
+        "title": record["title"],
+        "published": record["published"],
+    }
+    fields.update(kw)
+    return RawStory(**fields)
+
+
+def _page(head: str, body: str = f"<p>{BODY}</p>") -> str:
+    return f"<html><head>{head}</head><body><article>{body}</article></body></html>"
+
+
+def test_normalisation_of_quotes_dashes_and_space() -> None:
+    assert (
+        normalise_line("\u201cNo,\u201d he said \u2014 twice\u00a0 \u2018ok\u2019\u200b")
+        == "\"No,\" he said - twice 'ok'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "host", "names", "expected"),
+    [
+        ("Quake hits coast | AP News", "apnews.com", [], "Quake hits coast"),
+        ("Quake hits coast - Reuters", "reuters.com", [], "Quake hits coast"),
+        ("World | Quake hits coast | The Guardian", "theguardian.com", ["The Guardian"], "Quake hits coast"),
+        ("BBC News - Quake hits coast", "bbc.co.uk", ["BBC News"], "Quake hits coast"),
+        (
+            "Star Wars review - shoots for the moon",
+            "vg247.com",
+            ["VG247"],
+            "Star Wars review - shoots for the moon",
+        ),
+    ],
+)
+def test_strip_site_name(title: str, host: str, names: list[str], expected: str) -> None:
+    assert strip_site_name(title, site_aliases(host, names)) == expected
+
+
+def test_split_authors_drops_orgs_emails_and_roles() -> None:
+    assert split_authors(["By Jane Doe and John Smith"]) == ("Jane Doe", "John Smith")
+    assert split_authors(["Bruce Y. Lee"]) == ("Bruce Y. Lee",)
+    assert split_authors(["Tom Krisher, AP Auto Writer"]) == ("Tom Krisher",)
+    assert split_authors(["Associated Press", "jane@news.example", "https://x.example/a"]) == ()
+    assert split_authors(["LISA MASCARO; Tom Gillespie News reporter"]) == ("Lisa Mascaro", "Tom Gillespie")
+
+
+def test_title_prefers_structured_headline_over_suffixed_title_tag() -> None:
+    html = _page(
+        '<title>Quake hits coast | World | Daily Planet</title><meta property="og:site_name" '
+        'content="Daily Planet">',
+        f"<h1>Quake hits coast</h1><p>{BODY}</p>",
+    )
+    art = clean(RawStory(id="1", url="https://www.dailyplanet.example/world/1", html=html))
+    assert art.title == "Quake hits coast"
+    assert art.site == "dailyplanet.example"
+
+
+def test_jsonld_author_date_language_canonical() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H1 text here",'
+        '"datePublished":"2024-03-01T10:00:00+01:00","author":[{"@type":"Person","name":"Ana Lind"},'
+        '{"@type":"Organization","name":"Planet Wire"}]}</script><link rel="canonical" href="/a/1">'
+    )
+    html = f'<html lang="de-DE"><head>{head}</head><body><article><p>{BODY}</p></article></body></html>'
+    art = clean(
+        RawStory(id="1", url="https://x.example/a/1?utm=2", html=html, published="2020-01-01T00:00:00Z")
+    )
+    assert art.authors == ("Ana Lind",)
+    assert art.published == "2024-03-01T09:00:00Z"  # page beats feed, normalised to UTC
+    assert art.language == "de"
+    assert art.canonical_url == "https://x.example/a/1"
+
+
+def test_feed_title_and_date_fill_gaps() -> None:
+    html = _page("", f"<p>{BODY}</p>")
+    art = clean(
+        RawStory(
+            id="1",
+            url="https://x.example/2024/05/06/a",
+            html=html,
+            title="Feed title",
+            published="2024-05-07T08:00:00Z",
+            guid="g-1",
+            authors=("Ana Lind",),
+        )
+    )
+    assert art.title == "Feed title"
+    assert art.published == "2024-05-07T08:00:00Z"  # the feed wins over a URL-derived guess
+    assert art.authors == ("Ana Lind",)
+    assert art.article_id == stable_id("g-1")
+
+
+def test_seed_followup_loses_nav_line_and_keeps_dateline_in_text() -> None:
+    followup = seed_records()[3]
+    art = clean(_raw(followup))
+    lines = art.text.splitlines()
+    assert "All news" not in lines
+    assert lines[1].startswith("MOSCOW, January 25. /TASS/. Russian President")
+    assert "MOSCOW" not in comparable_text(art)
+    assert comparable_text(art).splitlines()[1].startswith("russian president vladimir putin")
+
+
+def test_syndicated_copy_hashes_like_original_despite_dateline() -> None:
+    records = {r["id"]: r for r in load_corpus(CORPUS / "dev.jsonl")}
+    original = clean(_raw(records["D01-1"]))
+    copy_record = {**records["D01-1"], "site": "wire-x.example", "url": "https://wire-x.example/s/1"}
+    copy_record["body_paragraphs"] = [
+        "QUELLPORT, May 11 (Wire-X) - " + records["D01-1"]["body_paragraphs"][0],
+        *records["D01-1"]["body_paragraphs"][1:],
+    ]
+    copy = clean(_raw(copy_record))
+    assert original.text != copy.text
+    assert original.content_hash == copy.content_hash
+    statement, relay = (clean(_raw(r)) for r in seed_records()[:2])
+    assert statement.content_hash == relay.content_hash and statement.site != relay.site
+
+
+@pytest.mark.parametrize(
+    ("line", "rest"),
+    [
+        ("QUELLPORT, May 11 (Wire-X) - Foreign Minister met", "Foreign Minister met"),
+        ("MOSCOW, January 25. /TASS/. Russian President", "Russian President"),
+        ("WASHINGTON (AP) - The Senate voted", "The Senate voted"),
+        ("SAINT-AUBREC, May 18 (HealthWire) - The agency", "The agency"),
+        ("NATO (the alliance) said", "NATO (the alliance) said"),
+        ("The US (and allies) said", "The US (and allies) said"),
+    ],
+)
+def test_strip_dateline(line: str, rest: str) -> None:
+    assert strip_dateline(line) == rest
+
+
+def test_learned_boilerplate_is_removed() -> None:
+    html = _page("", f"<p>{BODY}</p><p>Licensing enquiries via our sales desk</p>")
+    raw = RawStory(id="1", url="https://x.example/1", html=html)
+    plain = clean(raw)
+    assert "Licensing enquiries via our sales desk" in plain.text
+    bp = SiteBoilerplate(site="x.example", min_pages=2)
+    for i in range(2):
+        bp.observe(f"https://x.example/{i}", ["Licensing enquiries via our sales desk"])
+    assert "Licensing" not in clean(raw, boilerplate=bp).text
+    stripped = strip_boilerplate(plain, bp)
+    assert "Licensing" not in stripped.text and stripped.content_hash != plain.content_hash
+
+
+def test_classified_errors() -> None:
+    with pytest.raises(ExtractionError) as err:
+        clean(
+            RawStory(id="1", url="https://x.example/", html=_page("") * 50),
+            settings=CleanSettings(max_html_bytes=1000),
+        )
+    assert err.value.reason == "too_large"
+    truncated = clean(
+        RawStory(id="1", url="https://x.example/", html=_page("") + " " * 5000),
+        settings=CleanSettings(max_html_bytes=1000, truncate_oversize=True),
+    )
+    assert truncated.text
+    with pytest.raises(ExtractionError) as err:
+        clean(RawStory(id="1", url="https://x.example/", html="%PDF-1.4", content_type="application/pdf"))
+    assert err.value.reason == "not_html"
+    with pytest.raises(ExtractionError) as err:
+        clean(RawStory(id="1", url="https://x.example/", html="   "))
+    assert err.value.reason == "empty"
+    with pytest.raises(ExtractionError) as err:
+        clean(RawStory(id="1", url="https://x.example/", html="<html><body><nav>Home</nav></body></html>"))
+    assert err.value.reason == "empty"
