@@ -128,6 +128,14 @@ def dead_letter_record(topic: str, stage: str, msg: Message, dead: DeadLetter) -
     return Out(topic, msg.value, msg.key, headers)
 
 
+def _count_dead_letter(stage: str, reason: str) -> None:
+    from newswire import metrics as m
+
+    child = m.DEAD_LETTERS_BY_STAGE_REASON.get((stage, reason))
+    (child or m.DEAD_LETTERS.labels(stage=stage if stage in m.DEAD_LETTER_STAGES else "clean",
+                                    reason="error")).inc()
+
+
 @dataclass
 class StageLoop:
     """Consume -> process -> produce in one transaction with the consumed offsets -> repeat."""
@@ -195,6 +203,7 @@ class StageLoop:
             for msg, outcome in zip(batch, outcomes, strict=True):
                 if outcome.dead is not None:
                     dead += 1
+                    _count_dead_letter(self.processor.name, outcome.dead.reason)
                     out = dead_letter_record(self.dead_letter_topic, self.processor.name, msg, outcome.dead)
                     self.producer.send(out.topic, out.value, out.key, out.headers)
                     log.warning("dead-lettered record", extra={

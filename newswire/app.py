@@ -1,0 +1,335 @@
+"""The verbs behind the CLI: wiring settings, bus, stages, health server and signals together.
+
+Every daemon follows one shape: parse settings once, install signal handlers that only set a
+stop flag, open resources on one ``ExitStack`` (closed in reverse on the way out), serve
+``/metrics`` ``/healthz`` ``/readyz``, and run stage loops until the flag is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+from ingest.feedlist import FeedConfig, load_feed_list, to_yaml
+from ingest.poller import Poller
+from ingest.schedule import FeedState
+from newswire.bus import Bus, open_bus
+from newswire.health import HealthServer
+from newswire.logs import setup_logging
+from newswire.runtime import StageLoop, StopFlag, install_signal_handlers, instance_id
+from newswire.settings import ConfigError, Settings
+from newswire.topics import Role, TopicGraph, topic_graph
+from workers.cleaner import CLEAN_GROUP, CleanProcessor
+from workers.extract_pool import ExtractPool
+from workers.replay import clean_settings, replay
+from workers.threader import THREAD_GROUP, ThreadProcessor
+
+log = logging.getLogger("newswire")
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    setup_logging(settings.log_level, settings.log_format)
+    verb: str = args.verb
+    if verb == "replay":
+        return cmd_replay(args, settings)
+    if verb == "feeds":
+        return cmd_feeds(args, settings)
+    if verb == "demo":
+        return cmd_demo(args, settings)
+    log.info("starting", extra={"verb": verb, "backend": settings.backend, "config": settings.masked()})
+    if verb == "status":
+        return cmd_status(settings)
+    return Daemon(settings, args).run()
+
+
+def load_feeds(settings: Settings) -> list[FeedConfig]:
+    if settings.poller.feeds_file is None:
+        raise ConfigError("poller.feeds_file: no feed list given (use --feeds FILE or set it in the config)")
+    return load_feed_list(settings.poller.feeds_file)
+
+
+def open_topics(settings: Settings, stack: ExitStack) -> tuple[Bus, TopicGraph]:
+    bus = open_bus(settings)
+    stack.callback(bus.close)
+    graph = topic_graph(settings)
+    bus.ensure_topics(graph.all())
+    if settings.backend == "embedded":
+        log.info("using the embedded backend (no broker)", extra={"path": str(settings.embedded.path)})
+    else:
+        log.info("using Kafka", extra={"bootstrap_servers": settings.kafka.bootstrap_servers})
+    return bus, graph
+
+
+class EventsSink:
+    """Appends events to a JSON-lines file (``--events-out``), committing after each write."""
+
+    def __init__(self, bus: Bus, topic: str, out: IO[str]) -> None:
+        self.consumer = bus.consumer("newswire-events-out", [topic])
+        self.out = out
+
+    def step(self) -> int:
+        msgs = self.consumer.poll(timeout_s=0.3, max_records=500)
+        for msg in sorted(msgs, key=lambda m: (m.timestamp_ms, m.partition, m.offset)):
+            if msg.value is not None:
+                self.out.write(msg.value.decode("utf-8") + "\n")
+        if msgs:
+            self.out.flush()
+            self.consumer.commit()
+        return len(msgs)
+
+    def drain(self) -> None:
+        idle = 0
+        while idle < 2:
+            idle = idle + 1 if self.step() == 0 else 0
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+class Daemon:
+    """``run`` (everything in one process), ``poll`` and ``work``."""
+
+    def __init__(self, settings: Settings, args: argparse.Namespace) -> None:
+        self.settings = settings
+        self.args = args
+        self.verb: str = args.verb
+        self.once: bool = bool(getattr(args, "once", False))
+        self.stop = StopFlag()
+        self.ready_checks: list[Callable[[], bool]] = []
+        self.failures: list[BaseException] = []
+
+    def _ready(self) -> bool:
+        return all(check() for check in self.ready_checks)
+
+    def run(self) -> int:
+        s = self.settings
+        install_signal_handlers(self.stop)
+        with ExitStack() as stack:
+            feeds = load_feeds(s) if self.verb in ("run", "poll") else []
+            bus, graph = open_topics(s, stack)
+            health: HealthServer | None = None
+            if s.metrics.enabled:
+                health = stack.enter_context(HealthServer(s.metrics.host, s.metrics.port, ready=self._ready,
+                                                          liveness_timeout_s=max(60.0, s.shutdown_timeout_s * 2)))
+                log.info("health server listening", extra={"port": health.port})
+            tasks: list[tuple[str, Callable[[], None]]] = []
+            poller: Poller | None = None
+            if self.verb in ("run", "poll"):
+                poller = Poller(s, bus, feeds, state_topic=graph.name(Role.POLLER_STATE),
+                                raw_topic=graph.name(Role.RAW), partitions=s.topics.feed_partitions,
+                                transactional_id=self._txid("poller"), stop=self.stop)
+                stack.callback(poller.close)
+                self.ready_checks.append(poller.ready.is_set)
+                tasks.append(("poller", lambda p=poller: p.run(once=self.once)))  # type: ignore[misc]
+            stage = getattr(self.args, "stage", "all")
+            loops: list[StageLoop] = []
+            if self.verb == "run" or (self.verb == "work" and stage in ("all", "clean")):
+                w = s.worker
+                pool = stack.enter_context(ExtractPool(workers=w.extract_processes, timeout_s=w.extract_timeout_s,
+                                                       max_tasks_per_child=w.max_tasks_per_child,
+                                                       settings=clean_settings(s)))
+                loops.append(self._loop(bus, graph, CleanProcessor(pool, graph.name(Role.CLEANED)), CLEAN_GROUP,
+                                        Role.RAW, "clean"))
+            if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):
+                index_topic = graph.name(Role.THREAD_INDEX)
+                threader = ThreadProcessor(s.worker, graph.name(Role.EVENTS), index_topic,
+                                           restore=lambda: bus.read_table(index_topic))
+                self.ready_checks.append(lambda t=threader: t.ready)  # type: ignore[misc]
+                loops.append(self._loop(bus, graph, threader, THREAD_GROUP, Role.CLEANED, "thread"))
+            for loop in loops:
+                stack.callback(loop.close)
+                loop.open()
+                tasks.append((loop.processor.name, lambda lp=loop: lp.run(until_idle=self.once)))  # type: ignore[misc]
+            sink: EventsSink | None = None
+            events_out: Path | None = getattr(self.args, "events_out", None)
+            if events_out is not None:
+                fh = stack.enter_context(events_out.open("a", encoding="utf-8"))
+                sink = EventsSink(bus, graph.name(Role.EVENTS), fh)
+                stack.callback(sink.close)
+            if self.once:
+                for name, task in tasks:  # in data-flow order: poll, clean, thread
+                    log.info("running once", extra={"stage": name})
+                    task()
+                    if health is not None:
+                        health.tick()
+                if sink is not None:
+                    sink.drain()
+                log.info("done", extra={"verb": self.verb})
+                return 0
+            if sink is not None:
+                tasks.append(("events-out", lambda: self._sink_loop(sink)))
+            return self._supervise(tasks, health)
+        return 0
+
+    def _txid(self, stage: str) -> str:
+        return f"{self.settings.kafka.transactional_id_prefix}-{stage}-{instance_id()}"
+
+    def _loop(self, bus: Bus, graph: TopicGraph, processor: Any, group: str, source: Role, stage: str) -> StageLoop:
+        return StageLoop(bus=bus, processor=processor, group_id=group, input_topics=[graph.name(source)],
+                         dead_letter_topic=graph.name(Role.DEAD_LETTERS), transactional_id=self._txid(stage),
+                         stop=self.stop, batch_size=self.settings.worker.batch_size)
+
+    def _sink_loop(self, sink: EventsSink) -> None:
+        while not self.stop.is_set():
+            sink.step()
+
+    def _supervise(self, tasks: list[tuple[str, Callable[[], None]]], health: HealthServer | None) -> int:
+        """Run each task on its own thread; the first failure stops them all (exit 1)."""
+
+        def guard(name: str, task: Callable[[], None]) -> None:
+            try:
+                task()
+            except BaseException as exc:
+                log.exception("task failed", extra={"task": name})
+                self.failures.append(exc)
+                self.stop.set()
+
+        threads = [threading.Thread(target=guard, args=t, name=t[0], daemon=True) for t in tasks]
+        for t in threads:
+            t.start()
+        while not self.stop.wait(1.0):
+            if health is not None and all(t.is_alive() for t in threads):
+                health.tick()
+        log.info("stopping: draining in-flight work", extra={"budget_s": self.settings.shutdown_timeout_s})
+        deadline = time.monotonic() + self.settings.shutdown_timeout_s
+        for t in threads:
+            t.join(timeout=max(0.1, deadline - time.monotonic()))
+        stuck = [t.name for t in threads if t.is_alive()]
+        if stuck:
+            log.error("drain timed out; uncommitted work will be redone", extra={"tasks": stuck})
+            return 1
+        log.info("stopped cleanly")
+        return 1 if self.failures else 0
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.monotonic()
+    with args.output.open("w", encoding="utf-8") as out:
+        stats = replay(args.input, out, settings)
+    for dead in stats.dead_letters:
+        print(f"newswire replay: dead letter ({dead['reason']}) at input {dead['offset']}: {dead['error']}",
+              file=sys.stderr)
+    print(f"newswire replay: {stats.inputs} inputs -> {stats.events} events, {stats.unchanged} unchanged, "
+          f"{len(stats.dead_letters)} dead letters in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    if args.feeds_verb == "import":
+        text = to_yaml(load_feed_list(args.file))
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    rows = feed_status_rows(settings)
+    print(format_table(["feed", "health", "last success", "failures", "last error", "next poll in"], rows))
+    return 0
+
+
+def _ago(ts: float | None, now: float) -> str:
+    if ts is None:
+        return "never"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
+
+
+def feed_status_rows(settings: Settings) -> list[list[str]]:
+    with ExitStack() as stack:
+        bus, graph = open_topics(settings, stack)
+        states: dict[str, FeedState] = {}
+        for msg in bus.read_table(graph.name(Role.POLLER_STATE)):
+            if msg.key is None:
+                continue
+            if msg.value is None:
+                states.pop(msg.key.decode(), None)
+            else:
+                states[msg.key.decode()] = FeedState.from_json(msg.value)
+    configured = [f.url for f in load_feeds(settings)] if settings.poller.feeds_file else []
+    now = time.time()
+    rows = []
+    for url in configured + sorted(set(states) - set(configured)):
+        st = states.get(url)
+        if st is None:
+            rows.append([url, "unpolled", "never", "0", "", "due"])
+            continue
+        health = "healthy" if st.consecutive_failures == 0 else (
+            "backing_off" if st.consecutive_failures >= 3 else "failing")
+        rows.append([url, health, _ago(st.last_success, now), str(st.consecutive_failures),
+                     st.last_error_kind or "", f"{max(0.0, st.next_poll_at - now):.0f}s"])
+    return rows
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def cmd_status(settings: Settings) -> int:
+    with ExitStack() as stack:
+        bus, graph = open_topics(settings, stack)
+        rows = []
+        for spec in graph.all():
+            ends = bus.end_offsets(spec.name)
+            rows.append([spec.name, str(spec.partitions), "compact" if spec.compacted else "delete",
+                         str(sum(ends.values()))])
+        print(format_table(["topic", "partitions", "cleanup", "end offset (sum)"], rows))
+        print()
+        lag_rows = []
+        for group, role in ((CLEAN_GROUP, Role.RAW), (THREAD_GROUP, Role.CLEANED)):
+            lag = bus.group_lag(group, graph.name(role))
+            for tp, n in sorted(lag.items()):
+                lag_rows.append([group, tp.topic, str(tp.partition), str(n)])
+        print(format_table(["group", "topic", "partition", "lag"], lag_rows))
+    print()
+    summary: dict[str, int] = {}
+    if settings.poller.feeds_file is not None:
+        for row in feed_status_rows(settings):
+            summary[row[1]] = summary.get(row[1], 0) + 1
+    print(format_table(["feed health", "feeds"], [[k, str(v)] for k, v in sorted(summary.items())]
+                       or [["(no feed list configured)", "-"]]))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the January 24/25 case on three loopback wire sites and run the main job once."""
+    from newswire.demo import SampleWeb
+    from newswire.samples import seed_records
+
+    records = seed_records()
+    sites = sorted({r["site"] for r in records})
+    kinds = ["rss", "atom", "json"]
+    with tempfile.TemporaryDirectory(prefix="newswire-demo-") as tmp, \
+            SampleWeb([(site, kinds[i % 3]) for i, site in enumerate(sites)]) as web:
+        web.publish(records)
+        opml = Path(tmp) / "wires.opml"
+        opml.write_text(web.opml(), encoding="utf-8")
+        events = Path(args.events_out) if args.events_out else Path(tmp) / "events.jsonl"
+        demo_settings = settings.model_copy(update={
+            "backend": "embedded",
+            "embedded": settings.embedded.model_copy(update={"path": Path(tmp) / "demo.db"}),
+            "poller": settings.poller.model_copy(update={"feeds_file": opml, "allow_private_network": True,
+                                                         "per_host_min_interval_s": 0.0}),
+            "metrics": settings.metrics.model_copy(update={"enabled": False}),
+            "worker": settings.worker.model_copy(update={"extract_processes": 0}),
+        })
+        ns = argparse.Namespace(verb="run", once=True, events_out=events)
+        code = Daemon(demo_settings, ns).run()
+        print("\nStory events (newswire demo):\n")
+        for line in events.read_text(encoding="utf-8").splitlines():
+            ev = json.loads(line)
+            extra = ev.get("update_kind") or (f"of {ev['duplicate_of'][:8]}" if ev.get("duplicate_of") else "")
+            print(f"  {ev['type']:<16} story {ev['story_id'][:8]} v{ev['version']}  {extra:<12} "
+                  f"{ev['site']:<12} {ev['title'][:70]}")
+        return code

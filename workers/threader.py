@@ -1,0 +1,198 @@
+"""Thread stage: cleaned topic -> events topic (+ the index changelog), the decision step.
+
+It is the single writer of the story index: the cleaned topic has one partition, so Kafka's
+group membership gives it to exactly one worker at a time, and the transactional producer
+(fenced by the group epoch, KIP-447) makes a deposed worker's writes fail rather than land.
+Each batch commits its events, the index changelog entries and the consumed offset in one
+transaction; on start (or re-assignment, or an aborted batch) the index is rebuilt from the
+compacted changelog, which is exactly the state as of the last committed offset.
+
+Per-site boilerplate learning lives here too, for the same reason: learned from the ordered
+stream by the single writer and persisted in the same changelog (``bp/<site>`` keys), so a
+restarted worker cleans the next page exactly as its predecessor would have.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from newswire import metrics as m
+from newswire.bus import Message, TopicPartition
+from newswire.runtime import DeadLetter, Out, Outcome
+from newswire.settings import WorkerSettings
+from workers.boilerplate import SiteBoilerplate
+from workers.clean import content_hash
+from workers.events import build_event, encode_event
+from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings
+
+log = logging.getLogger(__name__)
+
+THREAD_GROUP = "newswire-thread"
+BOILERPLATE_PREFIX = "bp/"
+_REQUIRED = ("article_id", "raw_id", "url", "site", "title", "text", "content_hash")
+
+
+def thread_settings(w: WorkerSettings) -> ThreadSettings:
+    window = timedelta(days=w.thread_window_days)
+    return ThreadSettings(candidate_window=window, expiry=window + timedelta(days=1))
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass
+class Decided:
+    """One input's decision and event (None for an unchanged re-delivery)."""
+
+    decision: Decision
+    event: dict[str, Any] | None
+
+
+class ThreadProcessor:
+    name = "thread"
+
+    def __init__(self, settings: WorkerSettings, events_topic: str, index_topic: str,
+                 restore: Callable[[], Iterable[Message]] | None = None,
+                 expire_every: int = 200) -> None:
+        self.settings = settings
+        self.events_topic, self.index_topic = events_topic, index_topic
+        self._restore_source = restore
+        self._expire_every = expire_every
+        self._since_expire = 0
+        self.index = StoryIndex(thread_settings(settings))
+        self.boilerplate: dict[str, SiteBoilerplate] = {}
+        self.ready = False
+        self.watermark: datetime | None = None
+        self._decisions = m.DECISIONS_BY_KIND
+        self._published = m.EVENTS_PUBLISHED_BY_TYPE
+        self._latency = m.EVENT_LATENCY_SINCE
+
+    # -- state -------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.index = StoryIndex(thread_settings(self.settings))
+        self.boilerplate = {}
+        self.watermark = None
+
+    def restore_from(self, records: Iterable[Message]) -> int:
+        self.reset()
+        n = 0
+        for msg in records:
+            if msg.key is None:
+                continue
+            key = msg.key.decode()
+            if key.startswith(BOILERPLATE_PREFIX):
+                site = key[len(BOILERPLATE_PREFIX):]
+                if msg.value is None:
+                    self.boilerplate.pop(site, None)
+                else:
+                    self.boilerplate[site] = SiteBoilerplate.from_dict(json.loads(msg.value))
+            else:
+                self.index.restore(key, msg.value)
+            n += 1
+        self._update_gauges()
+        return n
+
+    def _reload(self) -> None:
+        if self._restore_source is not None:
+            started = time.monotonic()
+            n = self.restore_from(self._restore_source())
+            log.info("story index restored", extra={"records": n, **self.index.stats(),
+                                                    "seconds": round(time.monotonic() - started, 3)})
+        self.ready = True
+
+    def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
+        self._reload()
+
+    def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
+        self.ready = False
+
+    def on_abort(self) -> None:
+        """The in-memory index ran ahead of an aborted transaction: rebuild it."""
+        self._reload()
+
+    def _update_gauges(self) -> None:
+        stats = self.index.stats()
+        m.INDEX_ARTICLES.set(stats["articles"])
+        m.INDEX_STORIES.set(stats["stories"])
+        m.INDEX_MEMORY.set(stats["approx_bytes"])
+
+    # -- the decision ------------------------------------------------------------------
+    def _site_boilerplate(self, site: str) -> SiteBoilerplate:
+        bp = self.boilerplate.get(site)
+        if bp is None:
+            bp = self.boilerplate[site] = SiteBoilerplate(site=site, min_pages=self.settings.boilerplate_min_pages)
+        return bp
+
+    def decide(self, article: dict[str, Any]) -> tuple[Decided, list[tuple[str, bytes | None]]]:
+        """Boilerplate-filter, decide and apply one cleaned article; returns changelog entries."""
+        changes: list[tuple[str, bytes | None]] = []
+        bp = self._site_boilerplate(article["site"])
+        lines = article["text"].splitlines()
+        before = len(bp.lines), bp.pages_seen
+        bp.observe(article["article_id"], lines)
+        if (len(bp.lines), bp.pages_seen) != before:
+            changes.append((BOILERPLATE_PREFIX + article["site"], json.dumps(bp.to_dict()).encode()))
+        kept = bp.filter(lines)
+        if len(kept) != len(lines) and kept:
+            article = {**article, "text": "\n".join(kept), "content_hash": content_hash("\n".join(kept))}
+        published = parse_time(article.get("published")) or parse_time(article.get("feed_published"))
+        item = ThreadInput(article_id=article["article_id"], raw_id=article["raw_id"], url=article["url"],
+                           guid=article.get("guid") or "", site=article["site"], title=article["title"],
+                           text=article["text"], published=published, content_hash=article["content_hash"])
+        decision = self.index.decide(item)
+        changes.extend(self.index.apply(item, decision))
+        if published is not None and (self.watermark is None or published > self.watermark):
+            self.watermark = published
+        self._decisions[decision.kind].inc()
+        event = None if decision.kind == "unchanged" else build_event(article, decision)
+        return Decided(decision, event), changes
+
+    def process(self, batch: Sequence[Message]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for msg in batch:
+            outcome = Outcome()
+            outcomes.append(outcome)
+            try:
+                article = json.loads(msg.value or b"")
+                if not isinstance(article, dict) or any(k not in article for k in _REQUIRED):
+                    raise ValueError("cleaned record lacks required fields")
+            except ValueError as exc:
+                outcome.dead = DeadLetter("decode_error", str(exc))
+                continue
+            decided, changes = self.decide(article)
+            outcome.outputs.extend(Out(self.index_topic, v, k.encode()) for k, v in changes)
+            if decided.event is not None:
+                event = decided.event
+                outcome.outputs.append(Out(self.events_topic, encode_event(event), event["story_id"].encode()))
+                self._published[event["type"]].inc()
+                self._observe_latency(article)
+        self._since_expire += len(batch)
+        if self._since_expire >= self._expire_every and self.watermark is not None and outcomes:
+            # Expiry runs on event time (the newest publication seen), so a replay of old news
+            # expires exactly as the live run did; tombstones ride in this batch's transaction.
+            self._since_expire = 0
+            tombstones = self.index.expire(self.watermark)
+            outcomes[-1].outputs.extend(Out(self.index_topic, None, k.encode()) for k, _ in tombstones)
+            self._update_gauges()
+        return outcomes
+
+    def _observe_latency(self, article: dict[str, Any]) -> None:
+        now = datetime.now(UTC)
+        for since, value in (("published", article.get("published") or article.get("feed_published")),
+                             ("fetched", article.get("fetched_at"))):
+            t = parse_time(value)
+            if t is not None and t <= now:
+                self._latency[since].observe((now - t).total_seconds())
