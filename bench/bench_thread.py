@@ -1,0 +1,251 @@
+"""Threading throughput and quality on a synthetic labelled stream, against bare baselines.
+
+Run: ``.venv/bin/python bench/bench_thread.py [--articles 20000] [--brute 2000]``
+
+The stream mimics a wire day: originals (~300 words), syndicated copies on other sites (dateline
+and credit added), revisions (same guid, a paragraph added), follow-ups (two quoted paragraphs
+inside new reporting) and same-template hard negatives (one template, different names/numbers).
+Each system gets the same articles in time order and is scored for decisions/second and pairwise
+same-story F1 against the generator's labels.
+
+Baselines (doing the same shingling, no threading logic beyond "nearest above a threshold"):
+* ``datasketch`` MinHashLSH (128 permutations, Jaccard threshold 0.5): *bench-only* dependency
+  (``pip install datasketch``), never a runtime one.
+* brute-force exact Jaccard scan over every earlier article (quadratic: run on a prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from workers import shingles
+from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply
+
+T0 = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    item: ThreadInput
+    thread: str
+
+
+def _pseudo_word(i: int) -> str:
+    """A letters-only word per index (digits would make every word look like a number)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    out = letters[i % 26]
+    i //= 26
+    while i:
+        out += letters[i % 26]
+        i //= 26
+    return out + "a"
+
+
+def _words(rng: random.Random, vocab: list[str], n: int) -> str:
+    return " ".join(rng.choice(vocab) for _ in range(n))
+
+
+def _sentence(rng: random.Random, vocab: list[str], names: list[str], n: int) -> str:
+    toks = [rng.choice(vocab) for _ in range(n)]
+    for _ in range(max(1, n // 8)):
+        toks[rng.randrange(1, n)] = rng.choice(names)
+    return toks[0].capitalize() + " " + " ".join(toks[1:]) + "."
+
+
+def _paragraph(rng: random.Random, vocab: list[str], names: list[str]) -> str:
+    return " ".join(_sentence(rng, vocab, names, rng.randint(14, 24)) for _ in range(2))
+
+
+def _mk(key: str, title: str, text: str, at: datetime, *, site: str, guid: str = "") -> ThreadInput:
+    return ThreadInput(
+        article_id=hashlib.sha256((guid or key).encode()).hexdigest()[:20],
+        raw_id=hashlib.sha256((key + text).encode()).hexdigest()[:20],
+        url=key,
+        guid=guid or key,
+        site=site,
+        title=title,
+        text=text,
+        published=at,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def synthetic_stream(n: int, seed: int = 1) -> list[Labelled]:
+    """About ``n`` labelled articles in time order (roughly 1,000 per simulated day)."""
+    rng = random.Random(seed)
+    vocab = [_pseudo_word(i) for i in range(30000)]
+    names = [_pseudo_word(i).capitalize() + "son" for i in range(20000)]
+    templates = [[_words(rng, vocab, 12) for _ in range(6)] for _ in range(40)]
+    out: list[Labelled] = []
+    pending: list[tuple[float, Labelled]] = []
+    t = 0.0
+    story = 0
+    while len(out) + len(pending) < n:
+        t += 86400 / 600
+        story += 1
+        sid = f"T{story}"
+        people = [rng.choice(names) for _ in range(6)]
+        at = T0 + timedelta(seconds=t)
+        if rng.random() < 0.15:  # same-template text with its own names and numbers
+            tpl = rng.choice(templates)
+            paras = [
+                f"{people[i % 6]} {line} {rng.randint(10, 999)} {people[(i + 1) % 6]} {tail}."
+                for i, line in enumerate(tpl)
+                for tail in (_words(rng, vocab, 4),)
+            ]
+        else:
+            paras = [_paragraph(rng, vocab, people) for _ in range(6)]
+        title = f"{people[0]} {_words(rng, vocab, 5)}"
+        text = "\n\n".join(paras)
+        url = f"https://wire.example/{story}"
+        out.append(Labelled(_mk(url, title, "CITY, May 1 (Wire) - " + text, at, site="wire.example"), sid))
+        for c in range(rng.choice((0, 0, 1, 2))):  # syndicated copies
+            copy = text + "\n\nThis article was originally published by Wire."
+            dt = rng.uniform(600, 7200)
+            item = _mk(
+                f"https://site{c}.example/{story}", title, copy, at + timedelta(seconds=dt), site=f"s{c}"
+            )
+            pending.append((t + dt, Labelled(item, sid)))
+        if rng.random() < 0.2:  # revision: same guid, a paragraph added
+            dt = rng.uniform(3600, 14400)
+            rev = text + "\n\n" + _paragraph(rng, vocab, people)
+            pending.append(
+                (t + dt, Labelled(_mk(url, title, rev, at + timedelta(seconds=dt), site="wire.example"), sid))
+            )
+        if rng.random() < 0.3:  # follow-up: two quoted paragraphs inside new reporting
+            dt = rng.uniform(20000, 200000)
+            quoted = rng.sample(paras, 2)
+            body = [_paragraph(rng, vocab, people[:3]), quoted[0], _paragraph(rng, vocab, people), quoted[1]]
+            fu = _mk(
+                f"https://wire.example/{story}-f",
+                f"{people[0]} {_words(rng, vocab, 5)}",
+                "\n\n".join(body),
+                at + timedelta(seconds=dt),
+                site="wire.example",
+            )
+            pending.append((t + dt, Labelled(fu, sid)))
+        ready = sorted((p for p in pending if p[0] <= t), key=lambda p: p[0])
+        pending = [p for p in pending if p[0] > t]
+        out.extend(lab for _, lab in ready)
+    out.extend(lab for _, lab in sorted(pending, key=lambda p: p[0]))
+    return out[:n]
+
+
+def pairwise_f1(pred: list[str], truth: list[str]) -> float:
+    """Pairwise same-cluster F1 from contingency counts (no quadratic loop)."""
+
+    def pairs(counter: Counter[object]) -> int:
+        return sum(c * (c - 1) // 2 for c in counter.values())
+
+    tp = pairs(Counter(zip(pred, truth, strict=True)))
+    p, t = pairs(Counter(pred)), pairs(Counter(truth))
+    return 2 * tp / (p + t) if p + t else 1.0
+
+
+def shingle_set(item: ThreadInput) -> set[int]:
+    return {h for h in shingles.shingle_hashes(item.text, 5, 2000) if h}
+
+
+def run_ours(stream: list[Labelled]) -> tuple[float, list[str], dict[str, int]]:
+    index = StoryIndex(ThreadSettings())
+    pred: list[str] = []
+    last_expire = T0
+    start = time.perf_counter()
+    for lab in stream:
+        decision, _ = decide_and_apply(index, lab.item)
+        pred.append(decision.story_id)
+        now = lab.item.published or T0
+        if now - last_expire > timedelta(hours=1):
+            index.expire(now)
+            last_expire = now
+    return time.perf_counter() - start, pred, index.stats()
+
+
+def run_minhash_lsh(stream: list[Labelled]) -> tuple[float, list[str]]:
+    # Bench-only dependency, imported here so the bench runs (without this row) when it is absent.
+    from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    story_of: dict[str, str] = {}
+    pred: list[str] = []
+    start = time.perf_counter()
+    for i, lab in enumerate(stream):
+        m = MinHash(num_perm=128)
+        m.update_batch([h.to_bytes(8, "big") for h in shingle_set(lab.item)])
+        aid = lab.item.article_id
+        if aid in story_of:
+            pred.append(story_of[aid])
+            continue
+        hits = sorted(lsh.query(m))
+        story = story_of[hits[0]] if hits else f"L{i}"
+        story_of[aid] = story
+        lsh.insert(aid, m)
+        pred.append(story)
+    return time.perf_counter() - start, pred
+
+
+def run_brute(stream: list[Labelled]) -> tuple[float, list[str]]:
+    seen: list[tuple[str, set[int]]] = []
+    story_of: dict[str, str] = {}
+    pred: list[str] = []
+    start = time.perf_counter()
+    for i, lab in enumerate(stream):
+        s = shingle_set(lab.item)
+        aid = lab.item.article_id
+        if aid in story_of:
+            pred.append(story_of[aid])
+            continue
+        best, best_j = None, 0.5
+        for other, o in seen:
+            j = len(s & o) / len(s | o) if s or o else 0.0
+            if j >= best_j:
+                best, best_j = other, j
+        story = story_of[best] if best else f"B{i}"
+        story_of[aid] = story
+        seen.append((aid, s))
+        pred.append(story)
+    return time.perf_counter() - start, pred
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--articles", type=int, default=20000)
+    ap.add_argument("--brute", type=int, default=2000, help="prefix size for the quadratic scan")
+    args = ap.parse_args()
+    stream = synthetic_stream(args.articles)
+    truth = [lab.thread for lab in stream]
+    rows: list[tuple[str, int, float, float]] = []
+
+    secs, pred, stats = run_ours(stream)
+    rows.append(("newswire StoryIndex", len(stream), secs, pairwise_f1(pred, truth)))
+    runners: list[tuple[str, Callable[[list[Labelled]], tuple[float, list[str]]], int]] = [
+        ("datasketch MinHashLSH J>=0.5", run_minhash_lsh, len(stream)),
+        ("brute-force Jaccard J>=0.5", run_brute, args.brute),
+    ]
+    for name, fn, n in runners:
+        try:
+            s, p = fn(stream[:n])
+        except ImportError:
+            print(f"{name}: skipped (pip install datasketch)")
+            continue
+        rows.append((name, n, s, pairwise_f1(p, truth[:n])))
+    if args.brute:
+        s, p, _ = run_ours(stream[: args.brute])
+        rows.append(("newswire StoryIndex (prefix)", args.brute, s, pairwise_f1(p, truth[: args.brute])))
+
+    print(f"{'system':32} {'articles':>8} {'seconds':>8} {'decisions/s':>12} {'pair F1':>8}")
+    for name, n, s, f1 in rows:
+        print(f"{name:32} {n:8d} {s:8.2f} {n / s:12.0f} {f1:8.3f}")
+    per = stats["approx_bytes"] / max(1, stats["articles"])
+    print(f"index after run: {stats} (~{per / 1024:.1f} KB per indexed article)")
+
+
+if __name__ == "__main__":
+    main()

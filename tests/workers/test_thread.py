@@ -1,0 +1,322 @@
+"""Unit tests of the threading decision: re-delivery, revisions, copies, changelog/restore,
+expiry, bounded lookups and text normalisation."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import UTC, datetime, timedelta
+
+from workers import shingles
+from workers.thread import (
+    ARTICLE_PREFIX,
+    STORY_PREFIX,
+    StoryIndex,
+    ThreadInput,
+    ThreadSettings,
+    decide_and_apply,
+    story_id_for,
+)
+
+T0 = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
+
+STORY = (
+    "MARAVEL, May 12 (Wire-Y) - Sundara closed Maravel International Airport on Tuesday after an "
+    "eruption at Mount Orrin sent a column of ash about 7 km into the sky, forcing the cancellation "
+    "of more than 120 flights.\n\n"
+    "The Sundaran Geological Survey said the volcano, about 90 km north of the capital, erupted "
+    "shortly before 3 a.m. and raised its alert status to the second-highest level.\n\n"
+    'Civil aviation authority spokesman Ravi Tennant said the airport would stay closed "at least '
+    'until midday" while experts assessed the drift of the ash cloud.\n\n'
+    "Authorities told about 3,000 residents of four villages within 6 km of the crater to leave "
+    "their homes. Schools in the district were closed.\n\n"
+    "Mount Orrin last erupted in 2017, when ash disrupted flights across the region for three days."
+)
+TITLE = "Sundara shuts Maravel airport as Mount Orrin ash cloud drifts south"
+
+
+def item(
+    url: str,
+    text: str = STORY,
+    title: str = TITLE,
+    *,
+    at: datetime = T0,
+    site: str = "a.example",
+    guid: str = "",
+) -> ThreadInput:
+    return ThreadInput(
+        article_id=hashlib.sha256((guid or url).encode()).hexdigest()[:20],
+        raw_id=hashlib.sha256((url + text).encode()).hexdigest()[:20],
+        url=url,
+        guid=guid or url,
+        site=site,
+        title=title,
+        text=text,
+        published=at,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def test_new_story_id_is_deterministic_and_new_has_version_one() -> None:
+    a = item("https://a.example/1")
+    d1 = StoryIndex(ThreadSettings()).decide(a)
+    d2 = StoryIndex(ThreadSettings()).decide(a)
+    assert d1 == d2
+    assert d1.kind == "new"
+    assert d1.version == 1
+    assert d1.story_id == story_id_for(a.article_id)
+
+
+def test_decide_does_not_mutate() -> None:
+    index = StoryIndex(ThreadSettings())
+    index.decide(item("https://a.example/1"))
+    assert index.stats()["articles"] == 0
+
+
+def test_redelivery_is_unchanged_and_writes_nothing() -> None:
+    index = StoryIndex(ThreadSettings())
+    a = item("https://a.example/1")
+    first, _ = decide_and_apply(index, a)
+    again, entries = decide_and_apply(index, item("https://a.example/1", at=T0 + timedelta(hours=1)))
+    assert again.kind == "unchanged"
+    assert again.story_id == first.story_id
+    assert again.version == 1
+    assert entries == []
+
+
+def test_revision_with_same_guid_is_an_update_with_next_version() -> None:
+    index = StoryIndex(ThreadSettings())
+    first, _ = decide_and_apply(index, item("https://a.example/1?v=1", guid="wire-y-88197"))
+    revised_text = STORY.replace("120 flights", "180 flights") + (
+        "\n\nThe civil aviation authority said later that the airport would remain closed until Wednesday."
+    )
+    rev = item("https://a.example/1?v=2", revised_text, at=T0 + timedelta(hours=3), guid="wire-y-88197")
+    d, entries = decide_and_apply(index, rev)
+    assert d.kind == "update"
+    assert d.update_kind == "revision"
+    assert d.story_id == first.story_id
+    assert d.version == 2
+    assert d.matched_article_id == rev.article_id
+    assert {k for k, _ in entries} == {ARTICLE_PREFIX + rev.article_id, STORY_PREFIX + first.story_id}
+    # a second revision goes on counting
+    d3, _ = decide_and_apply(
+        index,
+        item(
+            "https://a.example/1?v=3",
+            revised_text + "\n\nMore.",
+            at=T0 + timedelta(hours=5),
+            guid="wire-y-88197",
+        ),
+    )
+    assert (d3.kind, d3.version) == ("update", 3)
+    assert index.stats()["articles"] == 1
+
+
+def test_copy_on_another_site_with_dateline_curly_quotes_and_credit_is_duplicate() -> None:
+    index = StoryIndex(ThreadSettings())
+    original = item("https://a.example/1")
+    first, _ = decide_and_apply(index, original)
+    copy_text = (
+        STORY.replace("MARAVEL, May 12 (Wire-Y) - ", "")
+        .replace('"at least', "\u201cat least")
+        .replace('midday"', "midday\u201d")
+        + "\n\nThis article was originally published by Wire-Y."
+    )
+    d, _ = decide_and_apply(
+        index, item("https://b.example/x", copy_text, site="b.example", at=T0 + timedelta(minutes=30))
+    )
+    assert d.kind == "duplicate"
+    assert d.duplicate_of == original.article_id
+    assert d.story_id == first.story_id
+    assert d.version == 1
+    assert float(d.evidence["containment_new_in_old"]) >= 0.85
+
+
+def test_shortened_syndicated_copy_is_duplicate() -> None:
+    index = StoryIndex(ThreadSettings())
+    original = item("https://a.example/1")
+    decide_and_apply(index, original)
+    short = "\n\n".join(STORY.split("\n\n")[:2])
+    d, _ = decide_and_apply(index, item("https://c.example/short", short, site="c.example"))
+    assert d.kind == "duplicate"
+    assert d.duplicate_of == original.article_id
+    assert float(d.evidence["containment_old_in_new"]) < 0.6  # shortened: much of the old is missing
+
+
+def test_duplicates_are_not_posted_so_wide_syndication_does_not_turn_a_story_into_boilerplate() -> None:
+    settings = ThreadSettings(max_postings=5)
+    index = StoryIndex(settings)
+    first, _ = decide_and_apply(index, item("https://a.example/1"))
+    for i in range(20):
+        d, _ = decide_and_apply(index, item(f"https://mirror{i}.example/x", site=f"m{i}.example"))
+        assert d.kind == "duplicate"
+    followup = (
+        "Flights resumed at Maravel International Airport on Wednesday after winds pushed the ash "
+        "cloud out to sea.\n\nSundara closed Maravel International Airport on Tuesday after an eruption "
+        "at Mount Orrin sent a column of ash about 7 km into the sky, forcing the cancellation of more "
+        "than 120 flights."
+    )
+    d, _ = decide_and_apply(
+        index, item("https://b.example/2", followup, "First flights leave Maravel", at=T0 + timedelta(days=1))
+    )
+    assert d.kind == "update"
+    assert d.story_id == first.story_id
+
+
+def test_unrelated_story_is_new() -> None:
+    index = StoryIndex(ThreadSettings())
+    decide_and_apply(index, item("https://a.example/1"))
+    other = (
+        "Sundair flew a record 1.21 million passengers in April, up 9% from a year earlier, as new "
+        "routes to Mirelle and Tessary filled up faster than expected, the national carrier said."
+    )
+    d, _ = decide_and_apply(index, item("https://b.example/2", other, "Sundair carries record passengers"))
+    assert d.kind == "new"
+
+
+def _replay(entries: list[tuple[str, bytes | None]]) -> StoryIndex:
+    compacted: dict[str, bytes | None] = {}
+    for key, value in entries:
+        compacted[key] = value
+    restored = StoryIndex(ThreadSettings())
+    for key in reversed(list(compacted)):  # compaction may reorder keys: order must not matter
+        restored.restore(key, compacted[key])
+    return restored
+
+
+def test_restore_from_changelog_rebuilds_an_index_that_decides_identically() -> None:
+    index = StoryIndex(ThreadSettings())
+    log: list[tuple[str, bytes | None]] = []
+    texts = STORY.split("\n\n")
+    inputs = [
+        item("https://a.example/1"),
+        item("https://b.example/copy", STORY.replace("MARAVEL, May 12 (Wire-Y) - ", ""), site="b.example"),
+        item(
+            "https://a.example/1",
+            STORY + "\n\nUpdated with new details from the survey.",
+            at=T0 + timedelta(hours=2),
+        ),
+        item(
+            "https://c.example/f",
+            "\n\n".join(["Residents were told on Wednesday they could go home.", texts[1], texts[3]]),
+            "Residents return near Mount Orrin",
+            at=T0 + timedelta(days=1),
+        ),
+    ]
+    for inp in inputs:
+        _, entries = decide_and_apply(index, inp)
+        log.extend(entries)
+    log.extend(index.expire(T0 + timedelta(days=3)))  # nothing old enough yet
+    restored = _replay(log)
+    assert restored.stats() == index.stats()
+    probes = [
+        *inputs,
+        item("https://d.example/q", texts[0] + "\n\n" + texts[2], "Airport shut", at=T0 + timedelta(days=2)),
+    ]
+    for probe in probes:
+        assert restored.decide(probe) == index.decide(probe)
+
+
+def test_expiry_removes_old_items_and_tombstones_them() -> None:
+    settings = ThreadSettings(expiry=timedelta(days=8))
+    index = StoryIndex(settings)
+    old = item("https://a.example/old")
+    old_decision, log = decide_and_apply(index, old)
+    _, entries = decide_and_apply(index, item("https://b.example/copy", site="b.example"))
+    log += entries
+    fresh_text = "A completely different report about a harbour festival in Port Hesketh drawing crowds."
+    fresh = item("https://a.example/fresh", fresh_text, "Harbour festival", at=T0 + timedelta(days=7))
+    _, entries = decide_and_apply(index, fresh)
+    log += entries
+    assert index.expire(T0 + timedelta(days=7)) == []
+    tombstones = index.expire(T0 + timedelta(days=9))
+    assert sorted(tombstones, key=lambda e: e[0]) == sorted(
+        [
+            (ARTICLE_PREFIX + old.article_id, None),
+            (ARTICLE_PREFIX + item("https://b.example/copy").article_id, None),
+            (STORY_PREFIX + old_decision.story_id, None),
+        ],
+        key=lambda e: e[0],
+    )
+    stats = index.stats()
+    assert (stats["articles"], stats["stories"]) == (1, 1)
+    # the expired story is gone: the same text now starts a story again
+    again = index.decide(item("https://z.example/new", at=T0 + timedelta(days=9)))
+    assert again.kind == "new"
+    # and a replica replaying the changelog plus tombstones agrees
+    restored = _replay(log + tombstones)
+    assert restored.stats() == stats
+
+
+def _synthetic(rng: random.Random, vocab: list[str], n_words: int) -> str:
+    paras = []
+    for _ in range(4):
+        paras.append(" ".join(rng.choice(vocab) for _ in range(n_words // 4)) + ".")
+    paras.append("This report was produced by the Newsroom desk and is subject to our terms of use.")
+    return "\n\n".join(paras)
+
+
+def test_lookups_touch_only_candidates_as_the_index_grows() -> None:
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(20000)]
+    settings = ThreadSettings(candidate_window=timedelta(days=365), expiry=timedelta(days=365))
+    index = StoryIndex(settings)
+    considered: list[int] = []
+    for i in range(5000):
+        d, _ = decide_and_apply(
+            index,
+            item(
+                f"https://s.example/{i}",
+                _synthetic(rng, vocab, 120),
+                f"Story {i}",
+                at=T0 + timedelta(seconds=i),
+            ),
+        )
+        assert d.kind == "new"
+        considered.append(int(d.evidence["candidates_considered"]))
+    # The shared sign-off is boilerplate: once it is in more than max_postings articles it is
+    # ignored, so it does not make every article a candidate of every other.
+    assert max(considered[1000:]) <= 3
+    stats = index.stats()
+    assert stats["articles"] == 5000
+    assert stats["approx_bytes"] / stats["articles"] < 4096
+    # a copy of article 4321 is found among 5,000 with a handful of comparisons
+    target = item("https://s.example/4321", "x")
+    base = index.decide(target)
+    assert base.kind == "update"  # same URL, different text: a revision
+    copy_text = _synthetic(random.Random(0), vocab, 120)
+    d, _ = decide_and_apply(index, item("https://other.example/1", copy_text, at=T0 + timedelta(hours=3)))
+    d2 = index.decide(item("https://other.example/2", copy_text, at=T0 + timedelta(hours=4)))
+    assert d.kind == "new"
+    assert d2.kind == "duplicate"
+    assert int(d2.evidence["candidates_considered"]) <= 3
+
+
+def test_dateline_and_navigation_are_normalised_away() -> None:
+    a = "QUELLPORT, May 11 (Wire-X) - Foreign Minister Nadia Vorsell received the minister in Quellport."
+    b = "MOSCOW, January 25. /TASS/. Foreign Minister Nadia Vorsell received the minister in Quellport."
+    c = "Foreign Minister Nadia Vorsell received the minister in Quellport."
+    assert shingles.shingle_hashes(a, 5, 100) == shingles.shingle_hashes(c, 5, 100)
+    assert shingles.shingle_hashes(b, 5, 100) == shingles.shingle_hashes(c, 5, 100)
+    nav = "All news\n\n" + c
+    assert shingles.shingle_hashes(nav, 5, 100) == shingles.shingle_hashes(c, 5, 100)
+    assert shingles.hash_text("x") == shingles.hash_text("x")
+
+
+def test_entities_are_names_and_numbers_not_sentence_starts() -> None:
+    ents = shingles.entities("The agency approved Veltrazine from Corbel's lab. Trials had 1,840 patients.")
+    assert {"veltrazine", "corbel", "1,840"} <= ents
+    assert "the" not in ents
+    assert "trials" not in ents
+
+
+def test_winnowing_guarantees_a_shared_fingerprint_for_a_long_shared_passage() -> None:
+    rng = random.Random(3)
+    vocab = [f"v{i}" for i in range(5000)]
+    passage = " ".join(rng.choice(vocab) for _ in range(16))  # 12 shingles of 5 words
+    for _ in range(50):
+        left = " ".join(rng.choice(vocab) for _ in range(60))
+        right = " ".join(rng.choice(vocab) for _ in range(60))
+        fa = shingles.winnow(shingles.shingle_hashes(f"{left} {passage} {right}", 5, 1000), 12)
+        fb = shingles.winnow(shingles.shingle_hashes(f"{right} {passage} {left}", 5, 1000), 12)
+        assert fa & fb

@@ -1,0 +1,175 @@
+"""Text fingerprints for threading: normalisation, word shingles, winnowed fingerprints, entities.
+
+Everything here is a pure function of its input and deterministic *across processes*: the
+story index is rebuilt on other pods from a changelog that stores these hashes, so Python's
+per-process salted ``hash()`` must never be used. Shingle hashes come from ``blake2b`` (stable,
+well mixed, so the smallest hashes of a set are a uniform sample, which winnowing relies on).
+
+Comparison text is normalised so that what differs between two copies of one article *for
+presentational reasons* does not look like a difference in content: Unicode compatibility
+forms, curly vs straight quotes, dash variants, case, and the wire dateline a syndicating site
+prepends ("QUELLPORT, May 11 (Wire-X) - ", "MOSCOW, January 25. /TASS/. ").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+# Datelines at the start of a paragraph. Wire style: "CITY, May 12 (Wire-Y) - " (the agency
+# bracket and the dash variants are optional); TASS style: "MOSCOW, January 25. /TASS/. ".
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Z][A-Za-z .'\-]{0,30})?,\s*"  # CITY[, Region],
+    + _MONTH
+    + r"\s+\d{1,2}(?:,\s*\d{4})?\.?\s*"  # May 12[, 2026][.]
+    r"(?:\([^)]{1,40}\)\s*|/[^/]{1,20}/\.?\s*)?"  # (Wire-Y) | /TASS/.
+    r"(?:[-\u2010-\u2015]+\s*)?"  # " - " / em dash
+)
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u00a0": " ",
+    }
+)
+# A word: letters/digits with inner apostrophes, hyphens, dots or commas ("Diaz-Canel",
+# "1,840", "4.7", "Tessary's"); the surrounding punctuation is dropped.
+_WORD = re.compile(r"[^\W_]+(?:['.,\-][^\W_]+)*")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_DIGIT = re.compile(r"\d")
+
+
+def normalise_paragraphs(text: str) -> list[str]:
+    """Split text into paragraphs with presentational noise removed.
+
+    Paragraphs are kept apart because shingles must not span a paragraph break: a page's
+    navigation line ("All news") or a syndication credit would otherwise glue itself onto the
+    first/last sentence and make two copies of the same article disagree on those shingles.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    paragraphs: list[str] = []
+    for raw in re.split(r"\n+", text):
+        para = _DATELINE.sub("", raw.strip(), count=1).strip()
+        if para:
+            paragraphs.append(para)
+    return paragraphs
+
+
+def words(paragraph: str) -> list[str]:
+    """Lower-cased word tokens of one normalised paragraph."""
+    return [m.group(0).lower() for m in _WORD.finditer(paragraph)]
+
+
+def hash_text(value: str) -> int:
+    """Stable 64-bit hash of a string (blake2b), identical in every process."""
+    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def shingle_hashes(text: str, size: int, limit: int) -> list[int]:
+    """Ordered hashes of the ``size``-word shingles of ``text``, at most ``limit`` of them.
+
+    Order is kept (not a set) because runs of consecutive shared shingles are quoted passages,
+    one of the threading signals. Paragraphs shorter than ``size`` words yield nothing.
+    A paragraph boundary is recorded as the hash ``0`` so that runs never bridge paragraphs.
+    """
+    out: list[int] = []
+    for para in normalise_paragraphs(text):
+        toks = words(para)
+        if len(toks) < size:
+            continue
+        if out:
+            out.append(0)
+        for i in range(len(toks) - size + 1):
+            out.append(hash_text(" ".join(toks[i : i + size])) or 1)
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def winnow(hashes: Sequence[int], window: int) -> set[int]:
+    """Winnowing fingerprints (Schleimer, Wilkerson & Aiken 2003): the minimum hash of every
+    ``window`` consecutive shingles.
+
+    The guarantee that matters here: any passage of at least ``window`` consecutive shingles
+    shared by two texts yields at least one fingerprint common to both, so a quoted passage is
+    found through the inverted index however little else the texts share; and the sample is a
+    deterministic function of the text, so both texts pick the same fingerprint.
+    Density is about 2/(window+1) of the shingles.
+    """
+    out: set[int] = set()
+    run: list[int] = []
+    for h in hashes:
+        if h == 0:  # paragraph boundary: windows do not span it
+            _winnow_run(run, window, out)
+            run = []
+        else:
+            run.append(h)
+    _winnow_run(run, window, out)
+    return out
+
+
+def _winnow_run(run: Sequence[int], window: int, out: set[int]) -> None:
+    if not run:
+        return
+    if len(run) <= window:
+        out.add(min(run))
+        return
+    for i in range(len(run) - window + 1):
+        out.add(min(run[i : i + window]))
+
+
+def entities(text: str) -> set[str]:
+    """Names and numbers: capitalised words that do not start a sentence, and any token with a
+    digit.
+
+    These are the slots a template fills differently for different events (the counterpart in
+    a readout, the company and figures in an earnings report, the players and score of a
+    match), so two texts that share boilerplate but not these are different stories.
+    """
+    found: set[str] = set()
+    for para in normalise_paragraphs(text):
+        for sentence in _SENTENCE_SPLIT.split(para):
+            for i, tok in enumerate(_WORD.findall(sentence)):
+                if (i and tok[0].isupper()) or (not tok.isalpha() and _DIGIT.search(tok)):
+                    found.add(_strip_possessive(tok.lower()))
+    return found
+
+
+def title_tokens(title: str) -> set[str]:
+    """Content words of a title (words of 3+ letters), for a cheap title-similarity signal."""
+    out: set[str] = set()
+    for para in normalise_paragraphs(title):
+        out.update(_strip_possessive(w) for w in words(para) if len(w) >= 3)
+    return out
+
+
+def _strip_possessive(word: str) -> str:
+    """ "Corbel's" and "Corbel" name the same thing."""
+    return word[:-2] if word.endswith("'s") else word
+
+
+def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
+    """Jaccard similarity of two collections; 0.0 when both are empty."""
+    sa, sb = set(a), set(b)
+    union = len(sa | sb)
+    return len(sa & sb) / union if union else 0.0

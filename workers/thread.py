@@ -1,0 +1,704 @@
+"""The threading decision: is a cleaned article a new story, a duplicate, or an update of one?
+
+Consistency argument
+--------------------
+``StoryIndex.decide`` is a pure function of (index state, input): no clock, no randomness, no
+process-salted ``hash()``, and ties are broken by article id. ``apply`` is the only mutation and
+returns changelog entries for a *compacted* Kafka topic; ``restore`` replays them. Because every
+piece of derived state (inverted index, story membership, the index clock) is recomputed from the
+per-key records, and none of it depends on the order in which keys are replayed, a pod that
+replays the compacted changelog holds an index that decides exactly as the one that wrote it.
+The lead runs the decision step as a single writer per index (one partition, fenced by Kafka
+transactions that commit the decision events, the changelog writes and the input offset
+together), so there is never a second writer whose decisions could interleave: on a crash the
+transaction aborts and the successor replays the changelog and re-decides the same inputs into
+the same decisions. New story ids are derived from the article id, so replays yield the same ids.
+
+Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into ``evidence``)
+------------------------------------------------------------------------------------------
+1. Same ``article_id`` (URL/guid) already indexed: same ``content_hash`` -> ``unchanged``;
+   otherwise ``update``/``revision`` of that article's story.
+2. Candidates: articles sharing a *winnowed* shingle fingerprint with the input (inverted index;
+   fingerprints held by more than ``max_postings`` articles are boilerplate and ignored),
+   within ``candidate_window`` of its time; the best ``max_candidates`` by shared fingerprints
+   are compared exactly on their stored shingle sequences.
+3. ``duplicate``: the new text is (almost) all old text - ``containment_new_in_old`` >=
+   ``duplicate_containment`` (a credit line or dateline may be added; a shortened copy is fully
+   contained) - and the two agree on names and numbers (``entity_overlap``).
+4. ``update``/``followup``: the new article quotes a passage of at least ``min_passage_shingles``
+   consecutive shingles (about a sentence), or restates at least ``followup_containment`` of
+   the old text, *and* it is about the same things: enough of the names and numbers agree
+   (``entity_overlap`` >= ``min_entity_overlap``) and it mentions the names in the old headline
+   (``title_name_coverage`` >= ``min_title_name_coverage``). These two gates keep template-alike
+   texts apart: readouts of different calls, earnings reports of different companies and
+   fixtures share whole boilerplate sentences (passages of 13-23 shingles in the tests) but
+   differ in who/what/how much. Jaccard is recorded but not used: a follow-up that quotes an
+   earlier statement inside new reporting has low Jaccard (~0.26 in the Kremlin/TASS case)
+   while most of the statement is contained in it (~0.65).
+5. Otherwise ``new``; the nearest candidate's scores are kept as evidence for retuning.
+
+Memory budget per indexed article: at most ``max_shingles_per_article`` 32-bit shingle hashes
+(4 bytes each; 2,000 -> 8 KB cap, a 600-word story ~2.4 KB), at most
+``max_fingerprints_per_article`` postings (~70 bytes each in CPython dicts/lists, <= 9 KB, ~6 KB
+typical), up to 64 entity and 24 title hashes, plus ~0.5 KB of record overhead: ~10 KB typical,
+<= ~18 KB worst case. Duplicates are stored without postings (their text is already indexed), so
+a widely syndicated story costs ~1 KB per extra copy. Everything expires by ``expiry``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from workers import shingles
+
+DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
+UpdateKind = Literal["revision", "followup"]
+ChangelogEntry = tuple[str, bytes | None]
+
+ARTICLE_PREFIX = "article/"
+STORY_PREFIX = "story/"
+RECORD_VERSION = 1
+_MASK32 = 0xFFFFFFFF
+# Words that are capitalised but say nothing about *which* event a text reports: follow-ups
+# move from "Monday" to "Tuesday", and template-alike texts share them by construction.
+_CALENDAR = frozenset(
+    (
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadInput:
+    """A cleaned article, plain data."""
+
+    article_id: str
+    raw_id: str
+    url: str
+    guid: str
+    site: str
+    title: str
+    text: str
+    published: datetime | None
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What happened to one input, with the scores that led there (for retuning and audit)."""
+
+    kind: DecisionKind
+    story_id: str
+    version: int
+    update_kind: UpdateKind | None
+    duplicate_of: str | None
+    matched_article_id: str | None
+    evidence: dict[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ThreadSettings:
+    """Windows, thresholds and memory bounds; see the module docstring for the rules."""
+
+    shingle_size: int = 5
+    # Winnowing window in shingles: any shared passage of >= this many shingles is guaranteed to
+    # share a fingerprint, so it equals the quote threshold below (12 shingles = 16 words).
+    winnow_window: int = 12
+    candidate_window: timedelta = timedelta(days=7)
+    expiry: timedelta = timedelta(days=8)
+    max_shingles_per_article: int = 2000
+    max_fingerprints_per_article: int = 128
+    max_entities_per_article: int = 128
+    max_title_tokens: int = 24
+    # A fingerprint held by more articles than this is boilerplate (a standard sign-off, a
+    # template sentence) and is ignored for lookup; it also bounds the work per lookup.
+    max_postings: int = 50
+    max_candidates: int = 8
+    # Duplicate: >= 85% of the new text's shingles are in the old (room for a credit line or
+    # dateline); or >= 70% under (almost) the same headline - a lightly edited copy.
+    duplicate_containment: float = 0.85
+    duplicate_containment_same_title: float = 0.70
+    same_title_similarity: float = 0.8
+    # Follow-up: a verbatim passage of >= 12 consecutive shingles (16 words, about a sentence),
+    # or >= 50% of the old text restated, with names/numbers agreeing.
+    min_passage_shingles: int = 12
+    followup_containment: float = 0.5
+    # Share of the smaller text's names/numbers found in the other. A follow-up repeats who and
+    # what but adds new speakers and figures and drops honorifics, so full agreement is not
+    # expected; template-alike texts keep only the fixed names of the template (the agency, the
+    # parliament) and fall well below. 0.4 = "at least two in five names recur".
+    min_entity_overlap: float = 0.4
+    # Share of the names in the old headline (title words the old body uses as names) that the
+    # new text mentions: a follow-up names the subject of the story it continues; a same-template
+    # text names a different counterpart, company or player.
+    min_title_name_coverage: float = 0.8
+
+
+@dataclass(slots=True)
+class _Article:
+    article_id: str
+    story_id: str
+    time: datetime
+    content_hash: str
+    seq: array[int]  # ordered 32-bit shingle hashes, 0 = paragraph break
+    entities: array[int]
+    title: array[int]
+    title_names: array[int]  # title words the body uses as names
+    posted: bool
+    site: str
+
+
+@dataclass(slots=True)
+class _Story:
+    story_id: str
+    version: int
+    root_article_id: str
+    first_time: datetime
+    last_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """The input's fingerprints, computed once per decision."""
+
+    features: TextFeatures
+    fingerprints: frozenset[int]
+    time: datetime | None
+
+    @property
+    def seq(self) -> array[int]:
+        return self.features.seq
+
+    @property
+    def entities(self) -> frozenset[int]:
+        """Not capped: the input is never stored in this form."""
+        return self.features.entities
+
+    @property
+    def title(self) -> array[int]:
+        return self.features.title
+
+
+@dataclass(frozen=True, slots=True)
+class _PairScores:
+    containment_old_in_new: float
+    containment_new_in_old: float
+    jaccard: float
+    shared_passages: int
+    longest_passage: int
+    title_similarity: float
+    entity_overlap: float
+    title_name_coverage: float
+    shared_fingerprints: int
+
+    def as_evidence(self) -> dict[str, float | int | str]:
+        return {
+            "containment_old_in_new": round(self.containment_old_in_new, 4),
+            "containment_new_in_old": round(self.containment_new_in_old, 4),
+            "jaccard": round(self.jaccard, 4),
+            "shared_passages": self.shared_passages,
+            "longest_passage": self.longest_passage,
+            "title_similarity": round(self.title_similarity, 4),
+            "entity_overlap": round(self.entity_overlap, 4),
+            "title_name_coverage": round(self.title_name_coverage, 4),
+            "shared_fingerprints": self.shared_fingerprints,
+        }
+
+
+def story_id_for(article_id: str) -> str:
+    """Deterministic story id for a story started by ``article_id`` (replays give the same id)."""
+    return "s-" + hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:24]
+
+
+def _h32(value: str) -> int:
+    return shingles.hash_text(value) & _MASK32
+
+
+def _bottom(values: Iterable[int], limit: int) -> array[int]:
+    """The ``limit`` smallest distinct hashes, sorted: a consistent sample, so two texts keep the
+    same elements of what they share."""
+    return array("I", sorted(set(values))[:limit])
+
+
+@dataclass(frozen=True, slots=True)
+class TextFeatures:
+    """Hashed, bounded features of one article; what the index stores and compares."""
+
+    seq: array[int]
+    entities: frozenset[int]
+    title: array[int]
+    title_names: array[int]
+
+
+def text_features(settings: ThreadSettings, title: str, text: str) -> TextFeatures:
+    """Shingle sequence, entity, title and title-name hashes (32-bit) of an article."""
+    seq = array(
+        "I",
+        (
+            ((h & _MASK32) or 1) if h else 0
+            for h in shingles.shingle_hashes(text, settings.shingle_size, settings.max_shingles_per_article)
+        ),
+    )
+    names = {e for e in shingles.entities(text) if e not in _CALENDAR}
+    title_words = shingles.title_tokens(title)
+    return TextFeatures(
+        seq=seq,
+        entities=frozenset(_h32(e) for e in names),
+        title=_bottom((_h32(t) for t in title_words), settings.max_title_tokens),
+        title_names=_bottom((_h32(t) for t in title_words if t in names), settings.max_title_tokens),
+    )
+
+
+def fingerprints(settings: ThreadSettings, seq: Sequence[int]) -> frozenset[int]:
+    """Winnowed fingerprints of a shingle sequence, capped to the smallest ``max_fingerprints``."""
+    fps = shingles.winnow(seq, settings.winnow_window)
+    if len(fps) > settings.max_fingerprints_per_article:
+        fps = set(sorted(fps)[: settings.max_fingerprints_per_article])
+    return frozenset(fps)
+
+
+def _overlap_coefficient(a: Sequence[int], b: frozenset[int]) -> float:
+    """|A & B| / min(|A|, |B|); 1.0 when a side has nothing to disagree on."""
+    if not a or not b:
+        return 1.0
+    return sum(1 for x in a if x in b) / min(len(a), len(b))
+
+
+def _coverage(names: Sequence[int], found: frozenset[int]) -> float:
+    """Share of ``names`` present in ``found``; 1.0 when there are no names to look for."""
+    if not names:
+        return 1.0
+    return sum(1 for x in names if x in found) / len(names)
+
+
+def score_pair(old: _Article, new: _Prepared, min_passage: int, shared_fingerprints: int) -> _PairScores:
+    """Compare a stored article with the input on their full shingle sequences."""
+    old_set = set(old.seq)
+    old_set.discard(0)
+    new_set = set(new.seq)
+    new_set.discard(0)
+    inter = len(old_set & new_set)
+    union = len(old_set | new_set)
+    # Passages: runs of consecutive shingles of the new text that are all in the old one
+    # (a quoted or restated passage); runs never cross a paragraph break (hash 0).
+    passages = 0
+    longest = 0
+    run = 0
+    for h in (*new.seq, 0):
+        if h and h in old_set:
+            run += 1
+            continue
+        if run >= min_passage:
+            passages += 1
+        longest = max(longest, run)
+        run = 0
+    return _PairScores(
+        containment_old_in_new=inter / len(old_set) if old_set else 0.0,
+        containment_new_in_old=inter / len(new_set) if new_set else 0.0,
+        jaccard=inter / union if union else 0.0,
+        shared_passages=passages,
+        longest_passage=longest,
+        title_similarity=_jaccard_ints(old.title, new.title),
+        entity_overlap=_overlap_coefficient(old.entities, new.entities),
+        title_name_coverage=_coverage(old.title_names, new.entities | frozenset(new.title)),
+        shared_fingerprints=shared_fingerprints,
+    )
+
+
+def _jaccard_ints(a: Sequence[int], b: Sequence[int]) -> float:
+    sa, sb = set(a), set(b)
+    union = len(sa | sb)
+    return len(sa & sb) / union if union else 0.0
+
+
+def is_duplicate(s: ThreadSettings, p: _PairScores) -> bool:
+    """The new text adds (almost) nothing to the old one and they name the same things."""
+    if p.entity_overlap < s.min_entity_overlap:
+        return False
+    if p.containment_new_in_old >= s.duplicate_containment:
+        return True
+    return (
+        p.containment_new_in_old >= s.duplicate_containment_same_title
+        and p.title_similarity >= s.same_title_similarity
+    )
+
+
+def is_followup(s: ThreadSettings, p: _PairScores) -> bool:
+    """The new text quotes or restates a substantial part of the old one, about the same things."""
+    if p.entity_overlap < s.min_entity_overlap or p.title_name_coverage < s.min_title_name_coverage:
+        return False
+    return p.longest_passage >= s.min_passage_shingles or p.containment_old_in_new >= s.followup_containment
+
+
+def _to_b64(values: array[int]) -> str:
+    copy = array("I", values)
+    if sys.byteorder == "big":
+        copy.byteswap()
+    return base64.b64encode(copy.tobytes()).decode("ascii")
+
+
+def _from_b64(text: str) -> array[int]:
+    out = array("I")
+    out.frombytes(base64.b64decode(text))
+    if sys.byteorder == "big":
+        out.byteswap()
+    return out
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).isoformat()
+
+
+class StoryIndex:
+    """Stories and their articles within the window, with an inverted fingerprint index."""
+
+    def __init__(self, settings: ThreadSettings) -> None:
+        self.settings = settings
+        self._articles: dict[str, _Article] = {}
+        self._stories: dict[str, _Story] = {}
+        self._members: dict[str, set[str]] = {}
+        self._postings: dict[int, list[str]] = {}
+        self._fps: dict[str, frozenset[int]] = {}
+
+    # ------------------------------------------------------------------ decision (pure)
+
+    def _clock(self) -> datetime | None:
+        """Latest time seen: stands in for an input without a published date. Derived from the
+        records, so a restored index has the same clock."""
+        if not self._articles:
+            return None
+        return max(a.time for a in self._articles.values())
+
+    def _story_of(self, article: _Article) -> _Story:
+        """The article's story; if its record is missing (a changelog replayed from a topic that
+        lost the story key), a version-1 stand-in rather than a crash of the decision step."""
+        story = self._stories.get(article.story_id)
+        if story is None:
+            return _Story(article.story_id, 1, article.article_id, article.time, article.time)
+        return story
+
+    def _prepare(self, item: ThreadInput) -> _Prepared:
+        f = text_features(self.settings, item.title, item.text)
+        return _Prepared(f, fingerprints(self.settings, f.seq), item.published)
+
+    def decide(self, item: ThreadInput) -> Decision:
+        """Decide without mutating the index."""
+        return self._decide(item, self._prepare(item))
+
+    def _decide(self, item: ThreadInput, prep: _Prepared) -> Decision:
+        s = self.settings
+        existing = self._articles.get(item.article_id)
+        if existing is not None:
+            story = self._story_of(existing)
+            if existing.content_hash == item.content_hash:
+                return Decision(
+                    "unchanged",
+                    story.story_id,
+                    story.version,
+                    None,
+                    None,
+                    existing.article_id,
+                    {"candidates_considered": 0},
+                )
+            scores = score_pair(existing, prep, s.min_passage_shingles, 0)
+            return Decision(
+                "update",
+                story.story_id,
+                story.version + 1,
+                "revision",
+                None,
+                existing.article_id,
+                {**scores.as_evidence(), "candidates_considered": 1},
+            )
+
+        ranked, considered = self._candidates(prep)
+        scored = [
+            (self._articles[aid], score_pair(self._articles[aid], prep, s.min_passage_shingles, n))
+            for aid, n in ranked
+        ]
+        base: dict[str, float | int | str] = {
+            "candidates_considered": considered,
+            "candidates_compared": len(scored),
+        }
+
+        dups = [(a, p) for a, p in scored if is_duplicate(s, p)]
+        if dups:
+            a, p = min(
+                dups,
+                key=lambda ap: (
+                    -ap[1].containment_new_in_old,
+                    -ap[1].containment_old_in_new,
+                    ap[0].article_id,
+                ),
+            )
+            story = self._story_of(a)
+            return Decision(
+                "duplicate",
+                story.story_id,
+                story.version,
+                None,
+                a.article_id,
+                a.article_id,
+                {**base, **p.as_evidence()},
+            )
+
+        follows = [(a, p) for a, p in scored if is_followup(s, p)]
+        if follows:
+            a, p = min(follows, key=_strongest)
+            story = self._story_of(a)
+            return Decision(
+                "update",
+                story.story_id,
+                story.version + 1,
+                "followup",
+                None,
+                a.article_id,
+                {**base, **p.as_evidence()},
+            )
+
+        evidence = dict(base)
+        if scored:
+            a, p = min(scored, key=_strongest)
+            evidence.update(p.as_evidence())
+            evidence["nearest_article_id"] = a.article_id
+        return Decision("new", story_id_for(item.article_id), 1, None, None, None, evidence)
+
+    def _candidates(self, prep: _Prepared) -> tuple[list[tuple[str, int]], int]:
+        """Articles sharing non-boilerplate fingerprints with the input, within the time window,
+        best first (ties by id, so the choice never depends on insertion order)."""
+        s = self.settings
+        counts: Counter[str] = Counter()
+        for fp in prep.fingerprints:
+            ids = self._postings.get(fp)
+            if ids is None or len(ids) > s.max_postings:
+                continue
+            counts.update(ids)
+        when = prep.time or self._clock()
+        eligible = [
+            (aid, n)
+            for aid, n in counts.items()
+            if when is None or abs(self._articles[aid].time - when) <= s.candidate_window
+        ]
+        eligible.sort(key=lambda x: (-x[1], x[0]))
+        return eligible[: s.max_candidates], len(counts)
+
+    # ------------------------------------------------------------------ mutation + changelog
+
+    def apply(self, item: ThreadInput, decision: Decision) -> list[ChangelogEntry]:
+        """Record ``decision`` for ``item``; returns compacted-topic changelog entries."""
+        if decision.kind == "unchanged":
+            return []
+        return self._apply(item, decision, text_features(self.settings, item.title, item.text))
+
+    def _apply(self, item: ThreadInput, decision: Decision, f: TextFeatures) -> list[ChangelogEntry]:
+        if decision.kind == "unchanged":
+            return []
+        ents = _bottom(f.entities, self.settings.max_entities_per_article)
+        when = item.published or self._clock() or datetime.fromtimestamp(0, UTC)
+        posted = decision.kind != "duplicate" and len(f.seq) > 0
+        previous = self._articles.get(item.article_id)
+        if previous is not None and decision.kind == "duplicate":
+            posted = previous.posted  # defensive: a duplicate never un-posts an indexed text
+        article = _Article(
+            item.article_id,
+            decision.story_id,
+            when,
+            item.content_hash,
+            f.seq,
+            ents,
+            f.title,
+            f.title_names,
+            posted,
+            item.site,
+        )
+        out: list[ChangelogEntry] = []
+        story = self._stories.get(decision.story_id)
+        if story is None:
+            story = _Story(decision.story_id, decision.version, item.article_id, when, when)
+        else:
+            story = _Story(
+                story.story_id,
+                max(story.version, decision.version),
+                story.root_article_id,
+                min(story.first_time, when),
+                max(story.last_time, when),
+            )
+        self._put_story(story)
+        out.append((STORY_PREFIX + story.story_id, _encode_story(story)))
+        self._put_article(article)
+        out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article)))
+        return out
+
+    def restore(self, key: str, value: bytes | None) -> None:
+        """Apply one changelog entry (replay of the compacted topic, in offset order)."""
+        if key.startswith(ARTICLE_PREFIX):
+            aid = key[len(ARTICLE_PREFIX) :]
+            if value is None:
+                self._drop_article(aid)
+            else:
+                self._put_article(_decode_article(value))
+        elif key.startswith(STORY_PREFIX):
+            sid = key[len(STORY_PREFIX) :]
+            if value is None:
+                self._stories.pop(sid, None)
+            else:
+                self._put_story(_decode_story(value))
+        else:
+            raise ValueError(f"unknown changelog key {key!r}")
+
+    def expire(self, now: datetime) -> list[ChangelogEntry]:
+        """Drop articles older than ``expiry`` and stories left without articles; tombstones."""
+        cutoff = now - self.settings.expiry
+        out: list[ChangelogEntry] = []
+        for aid in sorted(a.article_id for a in self._articles.values() if a.time < cutoff):
+            sid = self._articles[aid].story_id
+            self._drop_article(aid)
+            out.append((ARTICLE_PREFIX + aid, None))
+            if not self._members.get(sid) and sid in self._stories:
+                del self._stories[sid]
+                out.append((STORY_PREFIX + sid, None))
+        return out
+
+    def stats(self) -> dict[str, int]:
+        postings = sum(len(v) for v in self._postings.values())
+        art_bytes = sum(
+            400 + 4 * (len(a.seq) + len(a.entities) + len(a.title) + len(a.title_names))
+            for a in self._articles.values()
+        )
+        return {
+            "articles": len(self._articles),
+            "stories": len(self._stories),
+            "postings": postings,
+            "fingerprints": len(self._postings),
+            "approx_bytes": art_bytes + 70 * postings + 200 * len(self._stories),
+        }
+
+    # ------------------------------------------------------------------ internals
+
+    def _put_story(self, story: _Story) -> None:
+        self._stories[story.story_id] = story
+
+    def _put_article(self, article: _Article) -> None:
+        self._drop_article(article.article_id)
+        self._articles[article.article_id] = article
+        self._members.setdefault(article.story_id, set()).add(article.article_id)
+        if article.posted:
+            fps = fingerprints(self.settings, article.seq)
+            self._fps[article.article_id] = fps
+            for fp in fps:
+                self._postings.setdefault(fp, []).append(article.article_id)
+
+    def _drop_article(self, article_id: str) -> None:
+        old = self._articles.pop(article_id, None)
+        if old is None:
+            return
+        members = self._members.get(old.story_id)
+        if members is not None:
+            members.discard(article_id)
+            if not members:
+                del self._members[old.story_id]
+        for fp in self._fps.pop(article_id, frozenset()):
+            ids = self._postings[fp]
+            ids.remove(article_id)
+            if not ids:
+                del self._postings[fp]
+
+
+def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
+    """Sort key (for ``min``): longest quoted passage, then containment, then id for determinism."""
+    article, p = pair
+    return (-p.longest_passage, -p.containment_old_in_new, article.article_id)
+
+
+def _encode_article(a: _Article) -> bytes:
+    obj = {
+        "v": RECORD_VERSION,
+        "article_id": a.article_id,
+        "story_id": a.story_id,
+        "time": _iso(a.time),
+        "content_hash": a.content_hash,
+        "seq": _to_b64(a.seq),
+        "entities": _to_b64(a.entities),
+        "title": _to_b64(a.title),
+        "title_names": _to_b64(a.title_names),
+        "posted": a.posted,
+        "site": a.site,
+    }
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+
+def _decode_article(data: bytes) -> _Article:
+    o = json.loads(data)
+    if o.get("v") != RECORD_VERSION:
+        raise ValueError(f"unsupported article record version {o.get('v')!r}")
+    return _Article(
+        article_id=str(o["article_id"]),
+        story_id=str(o["story_id"]),
+        time=datetime.fromisoformat(o["time"]),
+        content_hash=str(o["content_hash"]),
+        seq=_from_b64(o["seq"]),
+        entities=_from_b64(o["entities"]),
+        title=_from_b64(o["title"]),
+        title_names=_from_b64(o["title_names"]),
+        posted=bool(o["posted"]),
+        site=str(o["site"]),
+    )
+
+
+def _encode_story(s: _Story) -> bytes:
+    obj = {
+        "v": RECORD_VERSION,
+        "story_id": s.story_id,
+        "version": s.version,
+        "root": s.root_article_id,
+        "first": _iso(s.first_time),
+        "last": _iso(s.last_time),
+    }
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+
+def _decode_story(data: bytes) -> _Story:
+    o = json.loads(data)
+    if o.get("v") != RECORD_VERSION:
+        raise ValueError(f"unsupported story record version {o.get('v')!r}")
+    return _Story(
+        str(o["story_id"]),
+        int(o["version"]),
+        str(o["root"]),
+        datetime.fromisoformat(o["first"]),
+        datetime.fromisoformat(o["last"]),
+    )
+
+
+def decide_and_apply(index: StoryIndex, item: ThreadInput) -> tuple[Decision, list[ChangelogEntry]]:
+    """Decide, then record the decision; the usual call in the worker loop."""
+    prep = index._prepare(item)  # one feature extraction for both steps
+    decision = index._decide(item, prep)
+    return decision, index._apply(item, decision, prep.features)
