@@ -170,7 +170,7 @@ def run_ours(stream: list[Labelled]) -> tuple[float, list[str], dict[str, int]]:
 
 def run_minhash_lsh(stream: list[Labelled]) -> tuple[float, list[str]]:
     # Bench-only dependency, imported here so the bench runs (without this row) when it is absent.
-    from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]  # noqa: PLC0415
+    from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
 
     lsh = MinHashLSH(threshold=0.5, num_perm=128)
     story_of: dict[str, str] = {}

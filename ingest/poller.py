@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from ingest.feedlist import FeedConfig
 from ingest.feeds import FeedEntry, FeedParseError, parse_feed
 from ingest.fetch import (
-    FetchError,
     Fetcher,
+    FetchError,
     FetchResult,
     FetchSettings,
     HTTPStatusError,
@@ -82,7 +82,7 @@ def decode_html(body: bytes, content_type: str) -> str:
     """Bytes -> text by the header's charset, else the page's meta charset, else UTF-8."""
     charset = None
     if "charset=" in content_type:
-        charset = content_type.split("charset=", 1)[1].split(";")[0].strip().strip('"')
+        charset = content_type.split("charset=", 1)[1].split(";", maxsplit=1)[0].strip().strip('"')
     if charset is None:
         found = _CHARSET.search(body[:4096])
         charset = found.group(1).decode("ascii") if found else "utf-8"
@@ -313,15 +313,17 @@ class Poller:
             log.info("feed polled", extra={"feed": result.feed.url, "outcome": result.outcome,
                                            "new_entries": len(result.raws)})
 
-    def tick(self) -> int:
-        """One loop turn: keep membership, start due polls, commit finished ones."""
+    def tick(self, once: bool = False) -> int:
+        """One loop turn: keep membership, start due polls, commit finished ones. With ``once``,
+        every owned feed not yet polled in this run is due, whatever its schedule says."""
         self._consumer.poll(timeout_s=0.2, max_records=100)  # own state writes echo here: ignored
         now = self.clock()
         for feed in self.owned_feeds():
             if feed.url in self._inflight:
                 continue
             state = self.states.get(feed.url) or FeedState()
-            if state.next_poll_at <= now:
+            due = feed.url not in self.polled_once if once else state.next_poll_at <= now
+            if due:
                 self._inflight[feed.url] = self._pool.submit(self.poll_feed, feed, state)
         done = [url for url, fut in self._inflight.items() if fut.done()]
         for url in done:
@@ -345,7 +347,7 @@ class Poller:
     def run(self, once: bool = False, assignment_timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + assignment_timeout_s
         while not self.stop.is_set():
-            self.tick()
+            self.tick(once)
             if once and self.ready.is_set():
                 owned = {f.url for f in self.owned_feeds()}
                 if owned <= self.polled_once and not self._inflight:

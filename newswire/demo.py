@@ -7,6 +7,7 @@ the format asked for (RSS, Atom or JSON Feed), its article pages, and a robots.t
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class SampleSite:
     host: str
     records: list[dict[str, Any]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
+    # (path, user agent, conditional?) of every request, for tests that check politeness.
+    requests: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -63,18 +66,28 @@ class SampleSite:
 def _handler(site: SampleSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            found = site.routes().get(urlsplit(self.path).path)
+            path = urlsplit(self.path).path
+            conditional = self.headers.get("If-None-Match")
+            site.requests.append((path, self.headers.get("User-Agent", ""), conditional is not None))
+            found = site.routes().get(path)
             if found is None:
                 self.send_error(404)
                 return
             ctype, body = found
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if conditional == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
             self.send_response(200)
+            self.send_header("ETag", etag)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return Handler

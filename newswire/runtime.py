@@ -91,10 +91,15 @@ class Out:
 
 @dataclass(slots=True)
 class Outcome:
-    """What processing one input record produced: outputs, or the dead-letter reason."""
+    """What processing one input record produced: outputs, or the dead-letter reason.
+
+    ``order`` lets a processor that decided records in another order than they arrived (the
+    thread stage decides a batch in publication order) have their outputs written in that order.
+    """
 
     outputs: list[Out] = field(default_factory=list)
     dead: DeadLetter | None = None
+    order: int | None = None
 
 
 class Processor(Protocol):
@@ -200,7 +205,9 @@ class StageLoop:
             if len(outcomes) != len(batch):
                 raise RuntimeError(f"{self.processor.name}: {len(outcomes)} outcomes for {len(batch)} records")
             dead = 0
-            for msg, outcome in zip(batch, outcomes, strict=True):
+            paired = list(zip(batch, outcomes, strict=True))
+            paired.sort(key=lambda p: p[1].order if p[1].order is not None else -1)
+            for msg, outcome in paired:
                 if outcome.dead is not None:
                     dead += 1
                     _count_dead_letter(self.processor.name, outcome.dead.reason)

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from newswire.settings import Settings, load_settings
 from tests.paths import REPO
 
 
-def _kafka_local():  # type: ignore[no-untyped-def]
+def _kafka_local() -> Any:
     spec = importlib.util.spec_from_file_location("kafka_local", REPO / "deploy/kafka/kafka_local.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

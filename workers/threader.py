@@ -161,17 +161,25 @@ class ThreadProcessor:
         return Decided(decision, event), changes
 
     def process(self, batch: Sequence[Message]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        for msg in batch:
-            outcome = Outcome()
-            outcomes.append(outcome)
+        """Decide a batch in publication order (pages of one poll round arrive in whatever order
+        their feeds answered; a follow-up must not be decided before the story it continues),
+        writing the outputs in that order too."""
+        outcomes = [Outcome() for _ in batch]
+        articles: list[tuple[float, int, dict[str, Any]]] = []
+        for i, msg in enumerate(batch):
             try:
                 article = json.loads(msg.value or b"")
                 if not isinstance(article, dict) or any(k not in article for k in _REQUIRED):
                     raise ValueError("cleaned record lacks required fields")
             except ValueError as exc:
-                outcome.dead = DeadLetter("decode_error", str(exc))
+                outcomes[i].dead = DeadLetter("decode_error", str(exc))
                 continue
+            when = parse_time(article.get("published")) or parse_time(article.get("feed_published"))
+            articles.append((when.timestamp() if when else float("inf"), i, article))
+        articles.sort(key=lambda a: (a[0], a[1]))
+        for rank, (_, i, article) in enumerate(articles):
+            outcome = outcomes[i]
+            outcome.order = rank
             decided, changes = self.decide(article)
             outcome.outputs.extend(Out(self.index_topic, v, k.encode()) for k, v in changes)
             if decided.event is not None:
@@ -180,12 +188,13 @@ class ThreadProcessor:
                 self._published[event["type"]].inc()
                 self._observe_latency(article)
         self._since_expire += len(batch)
-        if self._since_expire >= self._expire_every and self.watermark is not None and outcomes:
+        if self._since_expire >= self._expire_every and self.watermark is not None and articles:
             # Expiry runs on event time (the newest publication seen), so a replay of old news
             # expires exactly as the live run did; tombstones ride in this batch's transaction.
             self._since_expire = 0
             tombstones = self.index.expire(self.watermark)
-            outcomes[-1].outputs.extend(Out(self.index_topic, None, k.encode()) for k, _ in tombstones)
+            carrier = outcomes[articles[-1][1]]  # a decided (not dead-lettered) record's outputs
+            carrier.outputs.extend(Out(self.index_topic, None, k.encode()) for k, _ in tombstones)
             self._update_gauges()
         return outcomes
 

@@ -73,7 +73,7 @@ def test_kill_9_loses_nothing_and_doubles_nothing(kafka_settings: Settings, tmp_
     for _ in range(3):
         worker = Daemon(config, "work", log=log, env={"NEWSWIRE_INSTANCE_ID": "w1"})
         # Kill mid-stream: after some events are out but long before all are.
-        wait_for(lambda: len(_events(kafka_settings)) > 0 or not worker.alive(), 90)
+        wait_for(lambda w=worker: len(_events(kafka_settings)) > 0 or not w.alive(), 90)
         time.sleep(rng.uniform(0.5, 2.0))
         assert worker.alive(), log.read_text()[-3000:]
         worker.kill9()

@@ -1,0 +1,189 @@
+"""One small HTTP server per daemon: ``/metrics``, ``/healthz`` and ``/readyz``.
+
+Kubernetes and Prometheus need three different answers from a long-running daemon:
+
+* ``/metrics`` — the Prometheus exposition of a registry (the default one, where
+  :mod:`newswire.metrics` registers), negotiated to OpenMetrics when the scraper asks.
+* ``/healthz`` — *liveness*: is the main loop still turning? The daemon calls
+  :meth:`HealthServer.tick` once per loop iteration; if no tick arrived within
+  ``liveness_timeout_s`` the answer is 503 and the kubelet restarts the pod. Serving from
+  a separate thread would otherwise answer 200 forever for a process whose loop is
+  deadlocked or stuck in a call without a timeout, which is exactly the failure a restart
+  cures. The timeout must exceed the longest legitimate iteration (a poll round, a
+  consumer ``poll()`` timeout, a rebalance).
+* ``/readyz`` — *readiness*: 503 until the daemon says it can do its job (connected to
+  the broker, state restored, partitions assigned), via the ``ready`` callable, which is
+  called on each request and so must be cheap and thread-safe (read a flag; do no I/O).
+  A ``ready`` that raises counts as not ready, so a bug there never crashes the server.
+
+The server runs on daemon threads so it never keeps a finished process alive, and request
+logging goes to the ``newswire.health`` logger at DEBUG: probes every few seconds would
+otherwise flood the daemon's log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+log = logging.getLogger(__name__)
+
+
+class HealthServer:
+    """HTTP endpoints for probes and scraping, served on background daemon threads.
+
+    Use as a context manager (or call :meth:`start` and :meth:`close`)::
+
+        with HealthServer("0.0.0.0", 9108, ready=lambda: consumer_ready, liveness_timeout_s=120) as hs:
+            while running:
+                hs.tick()
+                ...
+
+    ``port=0`` binds an ephemeral port; read the bound one from :attr:`port`.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        ready: Callable[[], bool],
+        liveness_timeout_s: float,
+        registry: CollectorRegistry = REGISTRY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if liveness_timeout_s <= 0:
+            raise ValueError("liveness_timeout_s must be positive")
+        self._host = host
+        self._requested_port = port
+        self._ready = ready
+        self._timeout = liveness_timeout_s
+        self._registry = registry
+        self._clock = clock
+        # The loop gets one full timeout from construction before its first tick is due,
+        # so slow start-up (state restore) is not mistaken for a hang.
+        self._last_tick = clock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind and start serving; idempotent. Raises ``OSError`` if the port is taken."""
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer((self._host, self._requested_port), _make_handler(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="health-http", daemon=True
+        )
+        self._thread.start()
+        log.info("health server listening on %s:%d", self._host, self.port)
+        return self
+
+    def close(self) -> None:
+        """Stop serving and release the port; safe to call twice or before :meth:`start`."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when 0 was asked for)."""
+        if self._server is None:
+            raise RuntimeError("health server is not started")
+        return int(self._server.server_address[1])
+
+    # -- state ---------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Heartbeat from the main loop. A plain float store: atomic, cheap enough per loop."""
+        self._last_tick = self._clock()
+
+    def tick_age(self) -> float:
+        """Seconds since the last :meth:`tick` (or since construction)."""
+        return self._clock() - self._last_tick
+
+    def alive(self) -> bool:
+        return self.tick_age() <= self._timeout
+
+    def ready(self) -> bool:
+        try:
+            return bool(self._ready())
+        except Exception:
+            log.exception("readiness check raised; reporting not ready")
+            return False
+
+    # -- request handling (called on server threads) ---------------------------------------
+
+    def _respond(self, path: str, accept: str | None) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a GET of ``path``."""
+        text = "text/plain; charset=utf-8"
+        route = path.split("?", 1)[0]
+        if route == "/metrics":
+            encoder, content_type = choose_encoder(accept or "")
+            return HTTPStatus.OK, content_type, encoder(self._registry)
+        if route == "/healthz":
+            age = self.tick_age()
+            if age <= self._timeout:
+                return HTTPStatus.OK, text, b"ok\n"
+            body = f"stalled: main loop last ticked {age:.1f}s ago (limit {self._timeout:g}s)\n"
+            return HTTPStatus.SERVICE_UNAVAILABLE, text, body.encode()
+        if route == "/readyz":
+            if self.ready():
+                return HTTPStatus.OK, text, b"ready\n"
+            return HTTPStatus.SERVICE_UNAVAILABLE, text, b"not ready\n"
+        return HTTPStatus.NOT_FOUND, text, b"not found: try /metrics, /healthz, /readyz\n"
+
+
+def _make_handler(health: HealthServer) -> type[BaseHTTPRequestHandler]:
+    """A handler class bound to one :class:`HealthServer` (the stdlib server takes a class)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "newswire-health"
+        # Probes and scrapes are one request per connection; keep-alive would only pin threads.
+        protocol_version = "HTTP/1.0"
+
+        def _send(self, *, with_body: bool) -> None:
+            status, content_type, body = health._respond(self.path, self.headers.get("Accept"))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if with_body:
+                self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            self._send(with_body=True)
+
+        def do_HEAD(self) -> None:
+            self._send(with_body=False)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("%s " + format, self.address_string(), *args)
+
+    return Handler

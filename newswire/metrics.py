@@ -1,0 +1,270 @@
+"""The one catalogue of newswire's Prometheus metrics.
+
+Every stage imports its metric objects from here instead of creating its own, so that
+names, label sets and buckets are decided in one place, the dashboard
+(``deploy/grafana/newswire.json``) and the alerts (``deploy/prometheus/alerts.yml``) can
+be checked against this module by the tests, and two stages never register the same name
+twice in one process.
+
+Conventions (enforced by ``tests/newswire/test_metrics.py``):
+
+* every name starts with ``newswire_``; durations are in seconds and sizes in bytes, the
+  unit being the last word of the name (``_seconds``, ``_bytes``), counters end ``_total``;
+* label *values* come from small fixed sets (the tuples below: outcome, kind, decision,
+  stage, reason, event type, health) or from the Kafka partition number, which is bounded
+  by the topic's partition count. A URL, feed, host, guid or article id is never a label
+  value: each distinct value is a new time series kept in memory by this process and by
+  Prometheus for as long as it lives, so an unbounded label is a memory leak in both;
+* the default ``REGISTRY`` is used, so the process collector's
+  ``process_start_time_seconds`` (which the restart alert watches) and the Python GC/
+  platform metrics come for free.
+
+Binding labels: ``metric.labels(...)`` takes a lock and hashes the label values on every
+call. Stages bind children once, outside hot loops, and keep the child::
+
+    POLLS_OK = POLLS.labels(outcome="ok")
+    ...
+    POLLS_OK.inc()
+
+The common children are pre-bound below (``POLLS_BY_OUTCOME``, ``DECISIONS_BY_KIND``, ...).
+Pre-binding is also what makes each series exist at 0 from the start: a counter that first
+appears at 1 makes ``rate()``/``increase()`` miss that first increment, and an alert such
+as "no events published" cannot tell "none yet" from "no such series".
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Final
+
+from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
+
+# --- Bounded label values -------------------------------------------------------------
+
+#: Outcome of one feed poll. ``blocked``: 401/403/451 or a bot wall; ``throttled``: 429/503
+#: with Retry-After, or our own per-host budget said no; ``robots``: robots.txt disallows.
+POLL_OUTCOMES: Final = (
+    "ok",
+    "not_modified",
+    "http_error",
+    "timeout",
+    "blocked",
+    "parse_error",
+    "throttled",
+    "too_large",
+    "connection",
+    "robots",
+)
+#: What an HTTP fetch was for: the feed document itself or an article page it links to.
+FETCH_KINDS: Final = ("feed", "page")
+#: Health of a configured feed, as the poller scheduler sees it (one gauge value each).
+FEED_HEALTH: Final = ("healthy", "failing", "backing_off")
+#: Why text extraction from a fetched page produced no article.
+EXTRACTION_FAILURE_REASONS: Final = ("empty", "not_html", "too_large", "timeout", "crashed", "error")
+#: What the dedupe/threading step decided about an incoming article version.
+DECISIONS_KINDS: Final = ("new", "duplicate", "update", "unchanged")
+#: Pipeline stage that gave up on a record and sent it to the dead-letter topic.
+DEAD_LETTER_STAGES: Final = ("clean", "thread")
+#: Why it gave up. ``schema``: unsupported ``schema_version``; ``invalid``: decodes but
+#: breaks a record invariant; ``error``: an unexpected exception (a bug, to be fixed).
+DEAD_LETTER_REASONS: Final = (
+    "decode_error",
+    "extract_empty",
+    "extract_not_html",
+    "extract_too_large",
+    "extract_timeout",
+    "extract_crashed",
+    "error",
+)
+#: Types of event written to the events topic.
+EVENT_TYPES: Final = ("story.created", "story.updated", "story.duplicate")
+#: The reference time that event latency is measured from: the feed's published date
+#: (what readers feel, includes the publisher's own delay) or our fetch time (our lag).
+LATENCY_SINCE: Final = ("published", "fetched")
+
+# --- Buckets ----------------------------------------------------------------------------
+
+# One poll covers the feed fetch and, for new entries, their article pages behind a
+# per-host throttle, so it can legitimately take minutes.
+_POLL_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+# A single HTTP request, bounded by the client timeout (tens of seconds).
+_FETCH_BUCKETS: Final = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
+# CPU-bound HTML parsing: milliseconds normally, seconds for pathological pages.
+_EXTRACTION_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# From publication to our event: feeds are polled every few minutes and publishers often
+# backdate or are late, so the tail is hours; up to a day so late items are not all +Inf.
+_LATENCY_BUCKETS: Final = (
+    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0,
+    3600.0, 7200.0, 14400.0, 43200.0, 86400.0,
+)  # fmt: skip
+
+# --- Every daemon ------------------------------------------------------------------------
+
+BUILD_INFO: Final = Gauge(
+    "newswire_build_info",
+    "Always 1; labels say which newswire version runs. Alerts join on it to pick out "
+    "newswire's own targets (e.g. process restarts) among everything Prometheus scrapes.",
+    ["version"],
+)
+
+# --- Pollers ----------------------------------------------------------------------------
+
+POLLS: Final = Counter("newswire_polls_total", "Feed polls finished, by outcome.", ["outcome"])
+POLL_DURATION: Final = Histogram(
+    "newswire_poll_duration_seconds",
+    "Wall time of one feed poll, including fetching its new article pages.",
+    buckets=_POLL_BUCKETS,
+)
+FETCH_DURATION: Final = Histogram(
+    "newswire_fetch_duration_seconds",
+    "Wall time of one HTTP fetch, by what was fetched.",
+    ["kind"],
+    buckets=_FETCH_BUCKETS,
+)
+ENTRIES_SEEN: Final = Counter(
+    "newswire_entries_seen_total", "Feed entries parsed from successful polls, new or not."
+)
+ENTRIES_NEW: Final = Counter(
+    "newswire_entries_new_total", "Feed entries not seen before (or changed) that get fetched."
+)
+FETCHED_BYTES: Final = Counter(
+    "newswire_fetched_bytes_total", "Response body bytes downloaded, by what was fetched.", ["kind"]
+)
+THROTTLE_WAIT: Final = Counter(
+    "newswire_throttle_wait_seconds_total",
+    "Seconds spent waiting on per-host politeness throttles, summed over hosts.",
+    ["kind"],
+)
+FEEDS: Final = Gauge("newswire_feeds", "Configured feeds, by current health.", ["health"])
+RAW_PRODUCED: Final = Counter(
+    "newswire_raw_records_produced_total", "Records acknowledged by Kafka on the raw topic."
+)
+
+# --- Workers ----------------------------------------------------------------------------
+
+RAW_CONSUMED: Final = Counter(
+    "newswire_raw_records_consumed_total", "Records read from the raw topic by workers."
+)
+EXTRACTION_DURATION: Final = Histogram(
+    "newswire_extraction_duration_seconds",
+    "Time to extract article text and metadata from one page.",
+    buckets=_EXTRACTION_BUCKETS,
+)
+EXTRACTION_FAILURES: Final = Counter(
+    "newswire_extraction_failures_total", "Pages from which no article could be extracted.", ["reason"]
+)
+DECISIONS: Final = Counter(
+    "newswire_decisions_total", "Dedupe/threading decisions on incoming article versions.", ["decision"]
+)
+DEAD_LETTERS: Final = Counter(
+    "newswire_dead_letters_total", "Records sent to the dead-letter topic.", ["stage", "reason"]
+)
+CONSUMER_LAG: Final = Gauge(
+    "newswire_consumer_lag",
+    "Records between this consumer's position and the partition's end offset.",
+    ["topic", "partition"],
+)
+INDEX_ARTICLES: Final = Gauge("newswire_index_articles", "Articles held in the worker's dedupe index.")
+INDEX_STORIES: Final = Gauge("newswire_index_stories", "Stories (threads) held in the worker's index.")
+INDEX_MEMORY: Final = Gauge(
+    "newswire_index_memory_bytes", "Estimated memory held by the worker's dedupe/thread index."
+)
+EVENTS_PUBLISHED: Final = Counter(
+    "newswire_events_published_total", "Events acknowledged by Kafka on the events topic.", ["type"]
+)
+EVENT_LATENCY: Final = Histogram(
+    "newswire_event_latency_seconds",
+    "Delay from an article's publication (or our fetch of it) to publishing its event.",
+    ["since"],
+    buckets=_LATENCY_BUCKETS,
+)
+
+#: Every newswire metric, for tests and tooling that check names against this catalogue.
+CATALOGUE: Final[tuple[MetricWrapperBase, ...]] = (
+    BUILD_INFO,
+    POLLS,
+    POLL_DURATION,
+    FETCH_DURATION,
+    ENTRIES_SEEN,
+    ENTRIES_NEW,
+    FETCHED_BYTES,
+    THROTTLE_WAIT,
+    FEEDS,
+    RAW_PRODUCED,
+    RAW_CONSUMED,
+    EXTRACTION_DURATION,
+    EXTRACTION_FAILURES,
+    DECISIONS,
+    DEAD_LETTERS,
+    CONSUMER_LAG,
+    INDEX_ARTICLES,
+    INDEX_STORIES,
+    INDEX_MEMORY,
+    EVENTS_PUBLISHED,
+    EVENT_LATENCY,
+)
+
+# --- Pre-bound children (series exist at 0 from start; no lookup in hot loops) -----------
+
+
+def _package_version() -> str:
+    try:
+        return version("newswire")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+BUILD_INFO.labels(version=_package_version()).set(1)
+
+POLLS_BY_OUTCOME: Final = {o: POLLS.labels(outcome=o) for o in POLL_OUTCOMES}
+FETCH_DURATION_BY_KIND: Final = {k: FETCH_DURATION.labels(kind=k) for k in FETCH_KINDS}
+FETCHED_BYTES_BY_KIND: Final = {k: FETCHED_BYTES.labels(kind=k) for k in FETCH_KINDS}
+THROTTLE_WAIT_BY_KIND: Final = {k: THROTTLE_WAIT.labels(kind=k) for k in FETCH_KINDS}
+FEEDS_BY_HEALTH: Final = {h: FEEDS.labels(health=h) for h in FEED_HEALTH}
+EXTRACTION_FAILURES_BY_REASON: Final = {
+    r: EXTRACTION_FAILURES.labels(reason=r) for r in EXTRACTION_FAILURE_REASONS
+}
+DECISIONS_BY_KIND: Final = {d: DECISIONS.labels(decision=d) for d in DECISIONS_KINDS}
+DEAD_LETTERS_BY_STAGE_REASON: Final = {
+    (s, r): DEAD_LETTERS.labels(stage=s, reason=r) for s in DEAD_LETTER_STAGES for r in DEAD_LETTER_REASONS
+}
+EVENTS_PUBLISHED_BY_TYPE: Final = {t: EVENTS_PUBLISHED.labels(type=t) for t in EVENT_TYPES}
+EVENT_LATENCY_SINCE: Final = {s: EVENT_LATENCY.labels(since=s) for s in LATENCY_SINCE}
+
+
+def _series_of(metric: MetricWrapperBase) -> frozenset[str]:
+    """Sample names one catalogue metric exposes in the text format."""
+    names: set[str] = set()
+    for family in metric.describe():
+        base = family.name
+        match family.type:
+            case "counter":
+                names.update({f"{base}_total", f"{base}_created"})
+            case "histogram":
+                names.update({f"{base}_bucket", f"{base}_sum", f"{base}_count", f"{base}_created"})
+            case _:
+                names.add(base)
+    return frozenset(names)
+
+
+def series_names() -> frozenset[str]:
+    """Every sample name the catalogue can expose (``_total``, ``_bucket``, ``_sum``, ...).
+
+    Dashboards and alerts query sample names, not metric family names, so this is the set
+    a PromQL expression's ``newswire_*`` identifiers must come from.
+    """
+    return frozenset().union(*(_series_of(m) for m in CATALOGUE))
+
+
+def label_names(series: str) -> frozenset[str]:
+    """Label names a catalogue series carries (``le`` included for ``_bucket``).
+
+    Raises ``KeyError`` for a name not in the catalogue, so a typo in a dashboard fails loudly.
+    """
+    for metric in CATALOGUE:
+        if series in _series_of(metric):
+            # prometheus_client has no public accessor for a metric's label names.
+            labels = frozenset(metric._labelnames)
+            return labels | {"le"} if series.endswith("_bucket") else labels
+    raise KeyError(series)
