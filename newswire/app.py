@@ -105,6 +105,8 @@ class Daemon:
         self.once: bool = bool(getattr(args, "once", False))
         self.stop = StopFlag()
         self.ready_checks: list[Callable[[], bool]] = []
+        self.worker_assigned: list[Callable[[], bool]] = []
+        self.connected = False
         self.failures: list[BaseException] = []
 
     def _ready(self) -> bool:
@@ -115,12 +117,15 @@ class Daemon:
         install_signal_handlers(self.stop)
         with ExitStack() as stack:
             feeds = load_feeds(s) if self.verb in ("run", "poll") else []
-            bus, graph = open_topics(s, stack)
             health: HealthServer | None = None
             if s.metrics.enabled:
+                # Up before the bus: probes answer (503 not ready) while the broker is reached.
                 health = stack.enter_context(HealthServer(s.metrics.host, s.metrics.port, ready=self._ready,
                                                           liveness_timeout_s=max(60.0, s.shutdown_timeout_s * 2)))
                 log.info("health server listening", extra={"port": health.port})
+            self.ready_checks.append(lambda: self.connected)
+            bus, graph = open_topics(s, stack)
+            self.connected = True
             tasks: list[tuple[str, Callable[[], None]]] = []
             poller: Poller | None = None
             if self.verb in ("run", "poll"):
@@ -137,14 +142,18 @@ class Daemon:
                 pool = stack.enter_context(ExtractPool(workers=w.extract_processes, timeout_s=w.extract_timeout_s,
                                                        max_tasks_per_child=w.max_tasks_per_child,
                                                        settings=clean_settings(s)))
-                loops.append(self._loop(bus, graph, CleanProcessor(pool, graph.name(Role.CLEANED)), CLEAN_GROUP,
-                                        Role.RAW, "clean"))
+                cleaner = CleanProcessor(pool, graph.name(Role.CLEANED))
+                self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
+                loops.append(self._loop(bus, graph, cleaner, CLEAN_GROUP, Role.RAW, "clean"))
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):
                 index_topic = graph.name(Role.THREAD_INDEX)
                 threader = ThreadProcessor(s.worker, graph.name(Role.EVENTS), index_topic,
                                            restore=lambda: bus.read_table(index_topic))
-                self.ready_checks.append(lambda t=threader: t.ready)  # type: ignore[misc]
+                self.ready_checks.append(lambda t=threader: not t.restoring)  # type: ignore[misc]
+                self.worker_assigned.append(lambda t=threader: bool(t.assigned))  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, threader, THREAD_GROUP, Role.CLEANED, "thread"))
+            if self.worker_assigned:  # a worker is ready once it holds partitions of some stage
+                self.ready_checks.append(lambda: any(check() for check in self.worker_assigned))
             for loop in loops:
                 stack.callback(loop.close)
                 loop.open()
@@ -176,7 +185,8 @@ class Daemon:
     def _loop(self, bus: Bus, graph: TopicGraph, processor: Any, group: str, source: Role, stage: str) -> StageLoop:
         return StageLoop(bus=bus, processor=processor, group_id=group, input_topics=[graph.name(source)],
                          dead_letter_topic=graph.name(Role.DEAD_LETTERS), transactional_id=self._txid(stage),
-                         stop=self.stop, batch_size=self.settings.worker.batch_size)
+                         stop=self.stop, batch_size=self.settings.worker.batch_size,
+                         on_idle=getattr(processor, "tick", None))
 
     def _sink_loop(self, sink: EventsSink) -> None:
         while not self.stop.is_set():

@@ -25,9 +25,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Protocol
+from typing import Any, Protocol
 
-from newswire.bus import Bus, Consumer, Fenced, Message, Producer, TopicPartition
+from newswire.bus import Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +157,11 @@ class StageLoop:
     on_batch: Callable[[int, int], None] | None = None  # (records, dead-lettered)
     on_idle: Callable[[], None] | None = None
     retry_backoff_s: float = 1.0
+    lag_interval_s: float = 5.0
     consumer: Consumer | None = None
     producer: Producer | None = None
+    _lag_at: float = 0.0
+    _lag_children: dict[TopicPartition, Any] = field(default_factory=dict)
 
     def open(self) -> None:
         self.consumer = self.bus.consumer(self.group_id, self.input_topics,
@@ -188,9 +191,30 @@ class StageLoop:
             else:
                 idle_polls = 0
 
+    def _report_lag(self) -> None:
+        """Consumer lag per assigned partition, at most every ``lag_interval_s`` (it asks the
+        broker for end offsets); label children are bound once per partition."""
+        from newswire import metrics as m
+
+        now = time.monotonic()
+        if self.consumer is None or now - self._lag_at < self.lag_interval_s:
+            return
+        self._lag_at = now
+        try:
+            lag = self.consumer.lag()
+        except BusError as exc:
+            log.warning("lag unavailable", extra={"stage": self.processor.name, "error": str(exc)})
+            return
+        for tp, n in lag.items():
+            child = self._lag_children.get(tp)
+            if child is None:
+                child = self._lag_children[tp] = m.CONSUMER_LAG.labels(topic=tp.topic, partition=str(tp.partition))
+            child.set(n)
+
     def step(self) -> int:
         """Process one batch; returns how many records were consumed."""
         assert self.consumer is not None and self.producer is not None
+        self._report_lag()
         batch = self.consumer.poll(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
         if not batch:
             return 0

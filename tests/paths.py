@@ -1,9 +1,12 @@
-"""Where tests find the read-only shared data (beside the repo root, never copied into it)."""
+"""Where tests find the read-only shared data (beside the repo root, never copied into it;
+``NEWSWIRE_SHARED_DIR`` points elsewhere, e.g. for a clone in another folder)."""
 
 from pathlib import Path
 
+from newswire.samples import shared_dir
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO.parent / "shared").resolve()
+SHARED = shared_dir()
 CORPUS = SHARED / "corpus"
 BENCHMARK = SHARED / "data" / "article-extraction-benchmark"
 FEEDS = SHARED / "data" / "feeds" / "netnewswire"

@@ -36,6 +36,7 @@ class CleanProcessor:
         self._consumed = m.RAW_CONSUMED
         self._duration = m.EXTRACTION_DURATION
         self._failures = m.EXTRACTION_FAILURES_BY_REASON
+        self.assigned: frozenset[TopicPartition] = frozenset()
 
     def process(self, batch: Sequence[Message]) -> list[Outcome]:
         outcomes: list[Outcome] = [Outcome() for _ in batch]
@@ -64,10 +65,12 @@ class CleanProcessor:
         return outcomes
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
-        """Stateless: nothing to restore."""
+        """Stateless: nothing to restore; ready once it holds partitions."""
+        self.assigned |= partitions
 
     def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
         """Stateless: nothing to hand over."""
+        self.assigned -= partitions
 
     def on_abort(self) -> None:
         """Stateless: an aborted batch leaves nothing behind."""

@@ -70,11 +70,17 @@ class ThreadProcessor:
         self.settings = settings
         self.events_topic, self.index_topic = events_topic, index_topic
         self._restore_source = restore
+        self._gauges_at = 0.0
+        self.gauge_interval_s = 5.0
         self._expire_every = expire_every
         self._since_expire = 0
         self.index = StoryIndex(thread_settings(settings))
         self.boilerplate: dict[str, SiteBoilerplate] = {}
         self.ready = False
+        # A replica that does not hold the (single) cleaned partition is a warm standby, not
+        # unready; one that is restoring the index is unready until the restore finishes.
+        self.restoring = False
+        self.assigned: frozenset[TopicPartition] = frozenset()
         self.watermark: datetime | None = None
         self._decisions = m.DECISIONS_BY_KIND
         self._published = m.EVENTS_PUBLISHED_BY_TYPE
@@ -114,9 +120,13 @@ class ThreadProcessor:
         self.ready = True
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
+        self.restoring = True
         self._reload()
+        self.assigned |= partitions
+        self.restoring = False
 
     def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
+        self.assigned -= partitions
         self.ready = False
 
     def on_abort(self) -> None:
@@ -124,10 +134,18 @@ class ThreadProcessor:
         self._reload()
 
     def _update_gauges(self) -> None:
+        """Index size gauges; ``stats()`` walks the index, so callers throttle this."""
+        self._gauges_at = time.monotonic()
         stats = self.index.stats()
         m.INDEX_ARTICLES.set(stats["articles"])
         m.INDEX_STORIES.set(stats["stories"])
         m.INDEX_MEMORY.set(stats["approx_bytes"])
+
+    def tick(self) -> None:
+        """Refresh the index gauges at most every ``gauge_interval_s`` (after batches and when
+        idle, so the gauges catch up after the last batch of a burst)."""
+        if time.monotonic() - self._gauges_at >= self.gauge_interval_s:
+            self._update_gauges()
 
     # -- the decision ------------------------------------------------------------------
     def _site_boilerplate(self, site: str) -> SiteBoilerplate:
@@ -187,6 +205,7 @@ class ThreadProcessor:
                 outcome.outputs.append(Out(self.events_topic, encode_event(event), event["story_id"].encode()))
                 self._published[event["type"]].inc()
                 self._observe_latency(article)
+        self.tick()
         self._since_expire += len(batch)
         if self._since_expire >= self._expire_every and self.watermark is not None and articles:
             # Expiry runs on event time (the newest publication seen), so a replay of old news
