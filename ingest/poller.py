@@ -54,7 +54,6 @@ from newswire.settings import Settings
 
 log = logging.getLogger(__name__)
 
-POLLER_GROUP = "newswire-pollers"
 # Page errors worth retrying on the next poll (the entry is not marked seen); others are final.
 TRANSIENT = frozenset({"timeout", "throttled", "connection"})
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([a-zA-Z0-9_-]+)""", re.IGNORECASE)
@@ -114,7 +113,7 @@ class Poller:
     """Polls the feeds of the partitions this replica owns; see the module docstring."""
 
     def __init__(self, settings: Settings, bus: Bus, feeds: Sequence[FeedConfig], *,
-                 state_topic: str, raw_topic: str, partitions: int, transactional_id: str,
+                 state_topic: str, raw_topic: str, partitions: int, transactional_id: str, group_id: str,
                  stop: StopFlag, clock: Callable[[], float] = time.time,
                  rng: random.Random | None = None) -> None:
         self.settings = settings
@@ -136,7 +135,7 @@ class Poller:
         self.states: dict[str, FeedState] = {}
         self.polled_once: set[str] = set()
         self.ready = threading.Event()
-        self._consumer = bus.consumer(POLLER_GROUP, [state_topic], on_assign=self._on_assign,
+        self._consumer = bus.consumer(group_id, [state_topic], on_assign=self._on_assign,
                                       on_revoke=self._on_revoke)
         self._producer: Producer = bus.producer(transactional_id=transactional_id)
         self._pool = ThreadPoolExecutor(max_workers=p.concurrency, thread_name_prefix="poll")

@@ -27,11 +27,11 @@ from newswire.health import HealthServer
 from newswire.logs import setup_logging
 from newswire.runtime import StageLoop, StopFlag, install_signal_handlers, instance_id
 from newswire.settings import ConfigError, Settings
-from newswire.topics import Role, TopicGraph, topic_graph
-from workers.cleaner import CLEAN_GROUP, CleanProcessor
+from newswire.topics import Group, Role, TopicGraph, topic_graph
+from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.replay import clean_settings, replay
-from workers.threader import THREAD_GROUP, ThreadProcessor
+from workers.threader import ThreadProcessor
 
 log = logging.getLogger("newswire")
 
@@ -72,8 +72,8 @@ def open_topics(settings: Settings, stack: ExitStack) -> tuple[Bus, TopicGraph]:
 class EventsSink:
     """Appends events to a JSON-lines file (``--events-out``), committing after each write."""
 
-    def __init__(self, bus: Bus, topic: str, out: IO[str]) -> None:
-        self.consumer = bus.consumer("newswire-events-out", [topic])
+    def __init__(self, bus: Bus, topic: str, group_id: str, out: IO[str]) -> None:
+        self.consumer = bus.consumer(group_id, [topic])
         self.out = out
 
     def step(self) -> int:
@@ -131,7 +131,8 @@ class Daemon:
             if self.verb in ("run", "poll"):
                 poller = Poller(s, bus, feeds, state_topic=graph.name(Role.POLLER_STATE),
                                 raw_topic=graph.name(Role.RAW), partitions=s.topics.feed_partitions,
-                                transactional_id=self._txid("poller"), stop=self.stop)
+                                transactional_id=self._txid("poller"), group_id=graph.group(Group.POLLERS),
+                                stop=self.stop)
                 stack.callback(poller.close)
                 self.ready_checks.append(poller.ready.is_set)
                 tasks.append(("poller", lambda p=poller: p.run(once=self.once)))  # type: ignore[misc]
@@ -144,14 +145,14 @@ class Daemon:
                                                        settings=clean_settings(s)))
                 cleaner = CleanProcessor(pool, graph.name(Role.CLEANED))
                 self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
-                loops.append(self._loop(bus, graph, cleaner, CLEAN_GROUP, Role.RAW, "clean"))
+                loops.append(self._loop(bus, graph, cleaner, Group.CLEAN, Role.RAW, "clean"))
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):
                 index_topic = graph.name(Role.THREAD_INDEX)
                 threader = ThreadProcessor(s.worker, graph.name(Role.EVENTS), index_topic,
                                            restore=lambda: bus.read_table(index_topic))
                 self.ready_checks.append(lambda t=threader: not t.restoring)  # type: ignore[misc]
                 self.worker_assigned.append(lambda t=threader: bool(t.assigned))  # type: ignore[misc]
-                loops.append(self._loop(bus, graph, threader, THREAD_GROUP, Role.CLEANED, "thread"))
+                loops.append(self._loop(bus, graph, threader, Group.THREAD, Role.CLEANED, "thread"))
             if self.worker_assigned:  # a worker is ready once it holds partitions of some stage
                 self.ready_checks.append(lambda: any(check() for check in self.worker_assigned))
             for loop in loops:
@@ -162,7 +163,7 @@ class Daemon:
             events_out: Path | None = getattr(self.args, "events_out", None)
             if events_out is not None:
                 fh = stack.enter_context(events_out.open("a", encoding="utf-8"))
-                sink = EventsSink(bus, graph.name(Role.EVENTS), fh)
+                sink = EventsSink(bus, graph.name(Role.EVENTS), graph.group(Group.EVENTS_OUT), fh)
                 stack.callback(sink.close)
             if self.once:
                 for name, task in tasks:  # in data-flow order: poll, clean, thread
@@ -182,8 +183,8 @@ class Daemon:
     def _txid(self, stage: str) -> str:
         return f"{self.settings.kafka.transactional_id_prefix}-{stage}-{instance_id()}"
 
-    def _loop(self, bus: Bus, graph: TopicGraph, processor: Any, group: str, source: Role, stage: str) -> StageLoop:
-        return StageLoop(bus=bus, processor=processor, group_id=group, input_topics=[graph.name(source)],
+    def _loop(self, bus: Bus, graph: TopicGraph, processor: Any, group: Group, source: Role, stage: str) -> StageLoop:
+        return StageLoop(bus=bus, processor=processor, group_id=graph.group(group), input_topics=[graph.name(source)],
                          dead_letter_topic=graph.name(Role.DEAD_LETTERS), transactional_id=self._txid(stage),
                          stop=self.stop, batch_size=self.settings.worker.batch_size,
                          on_idle=getattr(processor, "tick", None))
@@ -297,10 +298,10 @@ def cmd_status(settings: Settings) -> int:
         print(format_table(["topic", "partitions", "cleanup", "end offset (sum)"], rows))
         print()
         lag_rows = []
-        for group, role in ((CLEAN_GROUP, Role.RAW), (THREAD_GROUP, Role.CLEANED)):
-            lag = bus.group_lag(group, graph.name(role))
+        for group, role in ((Group.CLEAN, Role.RAW), (Group.THREAD, Role.CLEANED), (Group.EVENTS_OUT, Role.EVENTS)):
+            lag = bus.group_lag(graph.group(group), graph.name(role))
             for tp, n in sorted(lag.items()):
-                lag_rows.append([group, tp.topic, str(tp.partition), str(n)])
+                lag_rows.append([graph.group(group), tp.topic, str(tp.partition), str(n)])
         print(format_table(["group", "topic", "partition", "lag"], lag_rows))
     print()
     summary: dict[str, int] = {}

@@ -17,6 +17,15 @@ from enum import StrEnum
 from newswire.settings import Settings
 
 
+class Group(StrEnum):
+    """Consumer groups, namespaced by the same prefix as the topics they read."""
+
+    POLLERS = "pollers"
+    CLEAN = "clean"
+    THREAD = "thread"
+    EVENTS_OUT = "events-out"
+
+
 class Role(StrEnum):
     RAW = "raw"
     CLEANED = "cleaned"
@@ -40,9 +49,13 @@ class TopicGraph:
     """Concrete topic names and shapes for one deployment (prefix + role)."""
 
     specs: dict[Role, TopicSpec]
+    prefix: str = "newswire."
 
     def name(self, role: Role) -> str:
         return self.specs[role].name
+
+    def group(self, group: Group) -> str:
+        return f"{self.prefix}{group}"
 
     def all(self) -> list[TopicSpec]:
         return list(self.specs.values())
@@ -62,4 +75,4 @@ def topic_graph(settings: Settings) -> TopicGraph:
         Role.DEAD_LETTERS: TopicSpec(f"{p}dead-letters", 1, max_message_bytes=big, retention_ms=4 * WEEK_MS),
         Role.POLLER_STATE: TopicSpec(f"{p}poller-state", t.feed_partitions, compacted=True),
         Role.THREAD_INDEX: TopicSpec(f"{p}thread-index", 1, compacted=True, max_message_bytes=big),
-    })
+    }, prefix=p)

@@ -16,8 +16,6 @@ from newswire.runtime import DeadLetter, Out, Outcome
 from workers.clean import CleanArticle, ExtractionError
 from workers.extract_pool import ExtractPool
 
-CLEAN_GROUP = "newswire-clean"
-
 
 def cleaned_record(article: CleanArticle, raw: RawStory) -> bytes:
     """The cleaned-topic record: the article plus what latency and audit need from the raw."""

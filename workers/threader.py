@@ -33,7 +33,6 @@ from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings
 
 log = logging.getLogger(__name__)
 
-THREAD_GROUP = "newswire-thread"
 BOILERPLATE_PREFIX = "bp/"
 _REQUIRED = ("article_id", "raw_id", "url", "site", "title", "text", "content_hash")
 

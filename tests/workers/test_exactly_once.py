@@ -64,21 +64,25 @@ def _config(tmp_path: Path, settings: Settings) -> Path:
 
 
 def test_kill_9_loses_nothing_and_doubles_nothing(kafka_settings: Settings, tmp_path: Path) -> None:
-    raws = _inputs(copies=2)
+    raws = _inputs(copies=6)
     _produce(kafka_settings, raws)
     config = _config(tmp_path, kafka_settings)
     log = tmp_path / "worker.log"
     rng = random.Random(7)
     kills = 0
+    seen = 0
     for _ in range(3):
         worker = Daemon(config, "work", log=log, env={"NEWSWIRE_INSTANCE_ID": "w1"})
-        # Kill mid-stream: after some events are out but long before all are.
-        wait_for(lambda w=worker: len(_events(kafka_settings)) > 0 or not w.alive(), 90)
-        time.sleep(rng.uniform(0.5, 2.0))
+        # Kill mid-stream, as soon as this incarnation has made progress (a transaction has
+        # committed) and at a random point of the next one.
+        before = seen
+        assert wait_for(lambda w=worker, b=before: len(_events(kafka_settings)) > b or not w.alive(), 120, 0.2)
+        time.sleep(rng.uniform(0.0, 0.5))
         assert worker.alive(), log.read_text()[-3000:]
         worker.kill9()
         kills += 1
-    assert len(_events(kafka_settings)) < len(raws), "worker finished before it could be killed"
+        seen = len(_events(kafka_settings))
+    assert seen < len(raws), "worker finished before it could be killed"
     worker = Daemon(config, "work", log=log, env={"NEWSWIRE_INSTANCE_ID": "w1"})
     try:
         assert wait_for(lambda: len(_events(kafka_settings)) >= len(raws), 240, 1.0), log.read_text()[-3000:]
@@ -94,7 +98,7 @@ def test_kill_9_loses_nothing_and_doubles_nothing(kafka_settings: Settings, tmp_
 
 
 def test_sigterm_drains_without_loss_or_duplicates(kafka_settings: Settings, tmp_path: Path) -> None:
-    raws = _inputs(copies=4)
+    raws = _inputs(copies=6)
     _produce(kafka_settings, raws)
     config = _config(tmp_path, kafka_settings)
     log = tmp_path / "worker.log"
