@@ -8,7 +8,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KAFKA  := $(BIN)/python deploy/kafka/kafka_local.py
 CONFIG ?= config/newswire.yaml
-FEEDS  ?= config/feeds.yaml
 
 .PHONY: help install kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench tools clean
 
@@ -34,7 +33,7 @@ kafka-down: ## Stop the local broker
 	@$(KAFKA) down
 
 run: install ## Run the main job (poll feeds -> workers -> events) on the embedded backend
-	$(BIN)/newswire --config $(CONFIG) run --feeds $(FEEDS)
+	$(BIN)/newswire --config $(CONFIG) run
 
 demo: install ## Offline demo: serve sample wire sites on 127.0.0.1 and print the story events
 	$(BIN)/newswire demo

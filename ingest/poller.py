@@ -55,6 +55,7 @@ from newswire.settings import Settings
 log = logging.getLogger(__name__)
 
 # Page errors worth retrying on the next poll (the entry is not marked seen); others are final.
+SUMMARY_EVERY_S = 60.0
 TRANSIENT = frozenset({"timeout", "throttled", "connection"})
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([a-zA-Z0-9_-]+)""", re.IGNORECASE)
 
@@ -141,6 +142,7 @@ class Poller:
         self._pool = ThreadPoolExecutor(max_workers=p.concurrency, thread_name_prefix="poll")
         self._inflight: dict[str, Future[PollResult]] = {}
         self._health_children = m.FEEDS_BY_HEALTH
+        self._summary_at = 0.0
 
     # -- ownership ---------------------------------------------------------------------
     def _on_assign(self, tps: frozenset[TopicPartition]) -> None:
@@ -331,17 +333,22 @@ class Poller:
         return len(done)
 
     def _update_health(self, now: float) -> None:
+        """Feed health gauges every tick; a log summary of sick feeds every ``SUMMARY_EVERY_S``
+        (so an operator tailing the log of an offline machine sees which feeds fail and why)."""
         counts = {"healthy": 0, "failing": 0, "backing_off": 0}
+        sick: dict[str, list[str]] = {}
         for feed in self.owned_feeds():
             st = self.states.get(feed.url)
             if st is None or st.consecutive_failures == 0:
                 counts["healthy"] += 1
-            elif st.consecutive_failures >= 3:
-                counts["backing_off"] += 1
-            else:
-                counts["failing"] += 1
+                continue
+            counts["backing_off" if st.consecutive_failures >= 3 else "failing"] += 1
+            sick.setdefault(st.last_error_kind or "unknown", []).append(feed.name or feed.url)
         for health, n in counts.items():
             self._health_children[health].set(n)
+        if sick and now - self._summary_at >= SUMMARY_EVERY_S:
+            self._summary_at = now
+            log.warning("feeds failing", extra={**counts, "by_error": {k: sorted(v) for k, v in sick.items()}})
 
     def run(self, once: bool = False, assignment_timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + assignment_timeout_s

@@ -8,6 +8,19 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+class TextFormatter(logging.Formatter):
+    """Human-readable lines for a terminal, with the structured fields as ``key=value``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = " ".join(f"{k}={v}" for k, v in record.__dict__.items()
+                          if k not in _STANDARD and k != "config" and not k.startswith("_"))
+        return f"{line}  {extras}" if extras else line
+
+
 def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -16,7 +29,7 @@ def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
             rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
         ))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -204,6 +204,9 @@ class ThreadProcessor:
                 outcome.outputs.append(Out(self.events_topic, encode_event(event), event["story_id"].encode()))
                 self._published[event["type"]].inc()
                 self._observe_latency(article)
+                log.info("story event", extra={"type": event["type"], "story_id": event["story_id"],
+                                               "article_id": event["article_id"], "version": event["version"],
+                                               "feed": event["feed_url"], "site": event["site"]})
         self.tick()
         self._since_expire += len(batch)
         if self._since_expire >= self._expire_every and self.watermark is not None and articles:
