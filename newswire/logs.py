@@ -7,7 +7,6 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
