@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Self
 
 RAW_SCHEMA_VERSION = 1
@@ -17,6 +18,17 @@ RAW_SCHEMA_VERSION = 1
 
 class RecordError(ValueError):
     """A record on a topic cannot be decoded: it goes to dead letters, never crashes a stage."""
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 timestamp from a record as an aware datetime (naive means UTC), or None."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def stable_id(*parts: str, length: int = 32) -> str:

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from newswire.records import parse_time
+
 FeedKind = Literal["rss", "atom", "json"]
 
 SHARE_LINE = "Share this article: Facebook · X · LinkedIn · Email · Copy link"
@@ -129,18 +131,8 @@ def _slug(text: str) -> str:
 
 
 def _human_date(iso: str) -> str:
-    dt = _parse_iso(iso)
+    dt = parse_time(iso)
     return f"{dt.day} {dt.strftime('%B %Y, %H:%M')} UTC" if dt else iso
-
-
-def _parse_iso(iso: str | None) -> datetime | None:
-    if not iso:
-        return None
-    try:
-        dt = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _authors(record: Mapping[str, Any]) -> list[str]:
@@ -330,7 +322,7 @@ def render_feed(records: Iterable[Mapping[str, Any]], kind: FeedKind, site_url: 
     items = list(records)
     base = site_url if site_url.endswith("/") else site_url + "/"
     channel_name = site_name(items[0]) if items else urlsplit(base).hostname or base
-    dates = [d for d in (_parse_iso(r.get("published")) for r in items) if d is not None]
+    dates = [d for d in (parse_time(r.get("published")) for r in items) if d is not None]
     newest = max(dates) if dates else datetime(1970, 1, 1, tzinfo=UTC)
 
     if kind == "rss":
@@ -352,7 +344,7 @@ def render_feed(records: Iterable[Mapping[str, Any]], kind: FeedKind, site_url: 
             out.append(f"<title>{_x(r.get('title', ''))}</title>")
             out.append(f"<link>{_x(r.get('url', ''))}</link>")
             out.append(f'<guid isPermaLink="{permalink}">{_x(guid)}</guid>')
-            pub = _parse_iso(r.get("published"))
+            pub = parse_time(r.get("published"))
             if pub:
                 out.append(f"<pubDate>{format_datetime(pub)}</pubDate>")
             for author in _authors(r):
@@ -377,7 +369,7 @@ def render_feed(records: Iterable[Mapping[str, Any]], kind: FeedKind, site_url: 
             out.append(f"<id>{_x(_guid(r))}</id>")
             out.append(f"<title>{_x(r.get('title', ''))}</title>")
             out.append(f'<link rel="alternate" href="{_x(r.get("url", ""))}"/>')
-            pub = _parse_iso(r.get("published"))
+            pub = parse_time(r.get("published"))
             if pub:
                 stamp = pub.isoformat().replace("+00:00", "Z")
                 out.append(f"<published>{stamp}</published>")
@@ -398,7 +390,7 @@ def render_feed(records: Iterable[Mapping[str, Any]], kind: FeedKind, site_url: 
                 "title": r.get("title", ""),
                 "summary": _summary(r),
             }
-            pub = _parse_iso(r.get("published"))
+            pub = parse_time(r.get("published"))
             if pub:
                 item["date_published"] = pub.isoformat().replace("+00:00", "Z")
             if _authors(r):

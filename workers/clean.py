@@ -116,7 +116,7 @@ class CleanArticle:
 
 # --------------------------------------------------------------------------- text normalisation
 
-_TRANSLATE = str.maketrans(
+TYPOGRAPHY: dict[int, str | None] = str.maketrans(
     {
         "\u2018": "'",
         "\u2019": "'",
@@ -151,7 +151,7 @@ _HSPACE_RE = re.compile(r"[^\S\n]+")
 
 def normalise_line(line: str) -> str:
     """NFC, straight quotes, ASCII dashes, no zero-width characters, single spaces."""
-    line = unicodedata.normalize("NFC", line).translate(_TRANSLATE)
+    line = unicodedata.normalize("NFC", line).translate(TYPOGRAPHY)
     return _HSPACE_RE.sub(" ", line).strip()
 
 

@@ -18,40 +18,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-# Datelines at the start of a paragraph. Wire style: "CITY, May 12 (Wire-Y) - " (the agency
-# bracket and the dash variants are optional); TASS style: "MOSCOW, January 25. /TASS/. ".
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-_DATELINE = re.compile(
-    r"^\s*[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Z][A-Za-z .'\-]{0,30})?,\s*"  # CITY[, Region],
-    + _MONTH
-    + r"\s+\d{1,2}(?:,\s*\d{4})?\.?\s*"  # May 12[, 2026][.]
-    r"(?:\([^)]{1,40}\)\s*|/[^/]{1,20}/\.?\s*)?"  # (Wire-Y) | /TASS/.
-    r"(?:[-\u2010-\u2015]+\s*)?"  # " - " / em dash
-)
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2015": "-",
-        "\u00a0": " ",
-    }
-)
+from workers.clean import TYPOGRAPHY, strip_dateline
+
+# Typography folding and dateline stripping are the cleaning step's (one definition each);
+# the no-break space is folded too because threading also sees text that was never cleaned.
+_QUOTES = {**TYPOGRAPHY, 0xA0: " "}
 # A word: letters/digits with inner apostrophes, hyphens, dots or commas ("Diaz-Canel",
 # "1,840", "4.7", "Tessary's"); the surrounding punctuation is dropped.
 _WORD = re.compile(r"[^\W_]+(?:['.,\-][^\W_]+)*")
@@ -69,7 +40,7 @@ def normalise_paragraphs(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     paragraphs: list[str] = []
     for raw in re.split(r"\n+", text):
-        para = _DATELINE.sub("", raw.strip(), count=1).strip()
+        para = strip_dateline(raw.strip()).strip()
         if para:
             paragraphs.append(para)
     return paragraphs

@@ -24,6 +24,7 @@ from typing import Any
 
 from newswire import metrics as m
 from newswire.bus import Message, TopicPartition
+from newswire.records import parse_time
 from newswire.runtime import DeadLetter, Out, Outcome
 from newswire.settings import WorkerSettings
 from workers.boilerplate import SiteBoilerplate
@@ -40,16 +41,6 @@ _REQUIRED = ("article_id", "raw_id", "url", "site", "title", "text", "content_ha
 def thread_settings(w: WorkerSettings) -> ThreadSettings:
     window = timedelta(days=w.thread_window_days)
     return ThreadSettings(candidate_window=window, expiry=window + timedelta(days=1))
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass
