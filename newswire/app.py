@@ -108,11 +108,19 @@ class Daemon:
         self.worker_assigned: list[Callable[[], bool]] = []
         self.connected = False
         self.failures: list[BaseException] = []
+        self.drained = False  # every task finished within the shutdown budget
+
+    def run(self) -> int:
+        code = self._run()
+        if self.drained:
+            # Only now: _run's ExitStack has closed the stage loops, the poller and the bus.
+            log.info("stopped cleanly")
+        return code
 
     def _ready(self) -> bool:
         return all(check() for check in self.ready_checks)
 
-    def run(self) -> int:
+    def _run(self) -> int:
         s = self.settings
         install_signal_handlers(self.stop)
         with ExitStack() as stack:
@@ -218,7 +226,7 @@ class Daemon:
         if stuck:
             log.error("drain timed out; uncommitted work will be redone", extra={"tasks": stuck})
             return 1
-        log.info("stopped cleanly")
+        self.drained = True
         return 1 if self.failures else 0
 
 

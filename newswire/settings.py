@@ -156,6 +156,9 @@ def _one_line(exc: ValidationError, source: str) -> str:
     err = exc.errors()[0]
     loc = tuple(err["loc"])
     key = ".".join(str(p) for p in loc)
+    env_name = "NEWSWIRE_" + "__".join(str(p) for p in loc).upper()
+    if env_name in os.environ:  # the environment wins over the file: name the real culprit
+        source = f"environment ({env_name})"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     if err["type"] == "extra_forbidden":
         hint = _suggest(str(loc[-1]), _model_at(loc[:-1]))

@@ -243,7 +243,9 @@ class KafkaBus(Bus):
         last: Exception | None = None
         while True:
             try:
-                self._admin = KafkaAdminClient(**client_config(s))
+                # kafka-python waits bootstrap_timeout_ms (30 s by default) on its own: bound it.
+                remaining_ms = max(1000, int((deadline - time.monotonic()) * 1000))
+                self._admin = KafkaAdminClient(**client_config(s), bootstrap_timeout_ms=remaining_ms)
                 break
             except (KafkaError, OSError) as exc:
                 last = exc

@@ -1,0 +1,241 @@
+"""StageLoop failure routing on the real embedded bus: dead letters keep the original and move
+on, RetryLater redelivers the batch, anything else crashes with nothing committed or produced."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newswire.bus import Bus, BusError, Message, TopicPartition, open_bus
+from newswire.records import RawStory
+from newswire.runtime import Out, Outcome, RetryLater, StageLoop, StopFlag
+from newswire.samples import load_corpus, render_page
+from newswire.settings import Settings, load_settings
+from newswire.topics import Role, TopicGraph, topic_graph
+from tests.paths import CORPUS
+from workers.cleaner import CleanProcessor
+from workers.extract_pool import ExtractPool
+from workers.replay import clean_settings
+
+pytestmark = pytest.mark.timeout(120)
+
+GROUP = "t.clean"
+MAX_HTML = 16_384  # every rendered dev page is ~5-6 KB
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        backend="embedded",
+        embedded={"path": str(tmp_path / "bus.db")},
+        topics={"prefix": "t.", "raw_partitions": 2, "events_partitions": 1, "feed_partitions": 1},
+        worker={"max_html_bytes": MAX_HTML, "extract_processes": 0},
+        metrics={"enabled": False},
+    )
+
+
+@pytest.fixture
+def wired(settings: Settings) -> Iterator[tuple[Bus, TopicGraph]]:
+    bus = open_bus(settings)
+    graph = topic_graph(settings)
+    bus.ensure_topics(graph.all())
+    try:
+        yield bus, graph
+    finally:
+        bus.close()
+
+
+def _raw(record: dict[str, Any], html: str | None = None) -> bytes:
+    return RawStory.from_dict({"url": record["url"], "html": html if html is not None else render_page(record),
+                               "guid": record["guid"], "title": record["title"],
+                               "published": record["published"]}).encode()
+
+
+def _publish(bus: Bus, topic: str, values: Sequence[bytes], partition: int = 0) -> None:
+    producer = bus.producer()
+    for i, value in enumerate(values):
+        producer.send(topic, value, f"k{i}".encode(), partition=partition)
+    producer.flush()
+    producer.close()
+
+
+def _topic(bus: Bus, topic: str) -> list[Message]:
+    return list(bus.read_table(topic))
+
+
+def _lag(bus: Bus, graph: TopicGraph) -> int:
+    return sum(bus.group_lag(GROUP, graph.name(Role.RAW)).values())
+
+
+def _loop(bus: Bus, graph: TopicGraph, processor: Any, **kw: Any) -> StageLoop:
+    loop = StageLoop(bus=bus, processor=processor, group_id=GROUP, input_topics=[graph.name(Role.RAW)],
+                     dead_letter_topic=graph.name(Role.DEAD_LETTERS), transactional_id="t-clean-test",
+                     stop=StopFlag(), batch_size=64, poll_timeout_s=0.2, retry_backoff_s=0.01, **kw)
+    loop.open()
+    return loop
+
+
+# --- dead letters --------------------------------------------------------------------------------
+
+
+def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
+        wired: tuple[Bus, TopicGraph], settings: Settings) -> None:
+    bus, graph = wired
+    corpus = load_corpus(CORPUS / "dev.jsonl")[:3]
+    good = [_raw(r) for r in corpus]
+    not_json = b"<html>this is not a raw record</html>"
+    huge_html = render_page(corpus[0]) + "<!--" + "x" * (MAX_HTML * 2) + "-->"
+    oversize = _raw({**corpus[0], "url": corpus[0]["url"] + "-huge", "guid": "huge"}, html=huge_html)
+    assert len(oversize) > MAX_HTML and all(len(g) < MAX_HTML for g in good)
+    values = [good[0], not_json, good[1], oversize, good[2]]
+    _publish(bus, graph.name(Role.RAW), values, partition=1)
+
+    batches: list[tuple[int, int]] = []
+    with ExtractPool(workers=0, settings=clean_settings(settings)) as pool:
+        loop = _loop(bus, graph, CleanProcessor(pool, graph.name(Role.CLEANED)),
+                     on_batch=lambda n, dead: batches.append((n, dead)))
+        try:
+            assert loop.step() == 5
+            assert loop.step() == 0  # committed: nothing is redelivered
+        finally:
+            loop.close()
+    assert batches == [(5, 2)]
+
+    cleaned = [json.loads(m.value or b"") for m in _topic(bus, graph.name(Role.CLEANED))]
+    assert [c["url"] for c in cleaned] == [r["url"] for r in corpus]
+    assert all(c["text"] and c["title"] for c in cleaned)
+
+    dead = _topic(bus, graph.name(Role.DEAD_LETTERS))
+    assert [m.value for m in dead] == [not_json, oversize]  # byte-for-byte originals
+    assert [m.key for m in dead] == [b"k1", b"k3"]
+    envelopes = [json.loads(dict(m.headers)["newswire.dlq"]) for m in dead]
+    assert [e["reason"] for e in envelopes] == ["decode_error", "extract_too_large"]
+    assert [e["source"] for e in envelopes] == [
+        {"topic": graph.name(Role.RAW), "partition": 1, "offset": 1},
+        {"topic": graph.name(Role.RAW), "partition": 1, "offset": 3},
+    ]
+    assert all(e["stage"] == "clean" for e in envelopes)
+    assert "not JSON" in envelopes[0]["error"]
+    assert str(MAX_HTML) in envelopes[1]["error"]
+
+    assert _lag(bus, graph) == 0
+    assert bus.group_lag(GROUP, graph.name(Role.RAW))[TopicPartition(graph.name(Role.RAW), 1)] == 0
+
+
+# --- processors for the failure paths ------------------------------------------------------------
+
+
+class Echo:
+    """Writes every input value to ``topic``; scripted to fail on chosen calls."""
+
+    name = "echo"
+
+    def __init__(self, topic: str, fail: dict[int, BaseException] | None = None) -> None:
+        self.topic = topic
+        self.fail = fail or {}
+        self.calls: list[list[tuple[int, int]]] = []
+        self.aborts = 0
+        self.assigned: frozenset[TopicPartition] = frozenset()
+
+    def process(self, batch: Sequence[Message]) -> list[Outcome]:
+        self.calls.append([(m.partition, m.offset) for m in batch])
+        exc = self.fail.get(len(self.calls))
+        if exc is not None:
+            raise exc
+        return [Outcome(outputs=[Out(self.topic, m.value, m.key)]) for m in batch]
+
+    def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
+        self.assigned |= partitions
+
+    def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
+        self.assigned -= partitions
+
+    def on_abort(self) -> None:
+        self.aborts += 1
+
+
+class HalfWrong(Echo):
+    """Emits a valid output for the first record, then one to a partition that does not exist:
+    the bus refuses it mid-batch, after the first output was already sent."""
+
+    def process(self, batch: Sequence[Message]) -> list[Outcome]:
+        self.calls.append([(m.partition, m.offset) for m in batch])
+        return [Outcome(outputs=[Out(self.topic, m.value, m.key, partition=0 if i == 0 else 99)])
+                for i, m in enumerate(batch)]
+
+
+VALUES = [b"one", b"two", b"three"]
+
+
+def test_retry_later_leaves_offsets_and_redelivers_the_batch(wired: tuple[Bus, TopicGraph]) -> None:
+    bus, graph = wired
+    out_topic = graph.name(Role.CLEANED)
+    _publish(bus, graph.name(Role.RAW), VALUES)
+    proc = Echo(out_topic, fail={1: RetryLater("search index warming up")})
+    loop = _loop(bus, graph, proc)
+    try:
+        assert loop.step() == 0  # retried: reported as no progress
+        assert proc.aborts == 1
+        assert _lag(bus, graph) == 3
+        assert _topic(bus, out_topic) == []
+        assert not loop.stop.is_set()
+
+        assert loop.step() == 3
+        assert proc.calls[1] == proc.calls[0] == [(0, 0), (0, 1), (0, 2)]  # same records again
+        assert [m.value for m in _topic(bus, out_topic)] == VALUES  # once each
+        assert _lag(bus, graph) == 0
+        assert loop.step() == 0
+        assert len(proc.calls) == 2
+    finally:
+        loop.close()
+
+
+@pytest.mark.parametrize("make", [
+    lambda topic: Echo(topic, fail={1: ValueError("bug in the stage")}),
+    HalfWrong,
+], ids=["processor-raises", "produce-fails-mid-batch"])
+def test_unexpected_error_crashes_with_nothing_committed_or_produced(wired: tuple[Bus, TopicGraph],
+                                                                    make: Any) -> None:
+    bus, graph = wired
+    out_topic = graph.name(Role.CLEANED)
+    _publish(bus, graph.name(Role.RAW), VALUES)
+    proc = make(out_topic)
+    loop = _loop(bus, graph, proc)
+    try:
+        with pytest.raises((ValueError, BusError)):
+            loop.step()
+    finally:
+        loop.close()
+    assert proc.aborts == 1
+    assert _topic(bus, out_topic) == []
+    assert _topic(bus, graph.name(Role.DEAD_LETTERS)) == []
+    assert _lag(bus, graph) == 3
+
+    # The restarted process (fresh loop, same group) gets the whole batch and finishes it.
+    again = Echo(out_topic)
+    loop = _loop(bus, graph, again)
+    try:
+        assert loop.step() == 3
+    finally:
+        loop.close()
+    assert again.calls == [[(0, 0), (0, 1), (0, 2)]]
+    assert [m.value for m in _topic(bus, out_topic)] == VALUES
+    assert _lag(bus, graph) == 0
+
+
+def test_run_stops_on_the_first_crash(wired: tuple[Bus, TopicGraph]) -> None:
+    bus, graph = wired
+    _publish(bus, graph.name(Role.RAW), VALUES)
+    proc = Echo(graph.name(Role.CLEANED), fail={1: KeyError("boom")})
+    loop = _loop(bus, graph, proc)
+    try:
+        with pytest.raises(KeyError):
+            loop.run(until_idle=True)
+    finally:
+        loop.close()
+    assert len(proc.calls) == 1
+    assert _lag(bus, graph) == 3
