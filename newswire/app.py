@@ -185,6 +185,8 @@ class Daemon:
                 return 0
             if sink is not None:
                 tasks.append(("events-out", lambda: self._sink_loop(sink)))
+            if bus.name == "embedded":
+                tasks.append(("maintenance", lambda: self._maintain(bus)))
             return self._supervise(tasks, health)
         return 0
 
@@ -196,6 +198,14 @@ class Daemon:
                          dead_letter_topic=graph.name(Role.DEAD_LETTERS), transactional_id=self._txid(stage),
                          stop=self.stop, batch_size=self.settings.worker.batch_size,
                          on_idle=getattr(processor, "tick", None))
+
+    def _maintain(self, bus: Bus, every_s: float = 600.0) -> None:
+        """Embedded backend: compact state topics and drop consumed records past retention,
+        so a long-running ``make run`` keeps a bounded database."""
+        while not self.stop.wait(every_s):
+            removed = bus.maintain()
+            if removed:
+                log.info("embedded store maintained", extra={"records_removed": removed})
 
     def _sink_loop(self, sink: EventsSink) -> None:
         while not self.stop.is_set():

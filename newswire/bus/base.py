@@ -147,5 +147,10 @@ class Bus(ABC):
     def group_lag(self, group_id: str, topic: str) -> dict[TopicPartition, int]:
         """Committed-offset lag of a consumer group (for ``newswire status`` and draining)."""
 
+    def maintain(self) -> int:
+        """Housekeeping a long-running process calls now and then (compaction, retention);
+        returns records removed. Kafka's brokers do this themselves."""
+        return 0
+
     @abstractmethod
     def close(self) -> None: ...

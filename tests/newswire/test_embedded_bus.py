@@ -1,0 +1,53 @@
+"""Embedded-backend specifics beyond the shared contract: durability across reopen, and the
+housekeeping that keeps a long-running single-machine database bounded."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from newswire.bus import TopicPartition
+from newswire.bus.embedded import EmbeddedBus
+from newswire.topics import TopicSpec
+
+
+def test_committed_records_and_offsets_survive_reopen(tmp_path: Path) -> None:
+    bus = EmbeddedBus(tmp_path / "bus.db")
+    bus.ensure_topics([TopicSpec("t", 1)])
+    producer = bus.producer(transactional_id="tx")
+    producer.begin()
+    producer.send("t", b"kept")
+    producer.commit()
+    producer.begin()
+    producer.send("t", b"lost in a crash")  # never committed
+    bus.close()  # the "crash": the open transaction goes nowhere
+
+    again = EmbeddedBus(tmp_path / "bus.db")
+    consumer = again.consumer("g", ["t"])
+    assert [m.value for m in consumer.poll(timeout_s=0.2)] == [b"kept"]
+    consumer.commit()
+    consumer.close()
+    assert again.group_lag("g", "t") == {TopicPartition("t", 0): 0}
+    again.close()
+
+
+def test_maintain_compacts_and_drops_only_consumed_expired_records(tmp_path: Path) -> None:
+    bus = EmbeddedBus(tmp_path / "bus.db", retention_hours=1.0)
+    bus.ensure_topics([TopicSpec("state", 1, compacted=True), TopicSpec("log", 1)])
+    producer = bus.producer()
+    for i in range(5):
+        producer.send("state", f"v{i}".encode(), key=b"feed")
+        producer.send("log", f"r{i}".encode())
+    producer.flush()
+    consumer = bus.consumer("g", ["log"])
+    consumer.poll(timeout_s=0.2, max_records=3)
+    consumer.commit()  # consumed r0..r2 only
+
+    later = 2 * 3600 * 1000 + int(time.time() * 1000)
+    removed = bus.maintain(now_ms=later)
+    assert removed == 4 + 3  # 4 superseded state records, 3 consumed expired log records
+    assert [m.value for m in bus.read_table("state")] == [b"v4"]
+    assert [m.value for m in bus.read_table("log")] == [b"r3", b"r4"]  # unconsumed: kept
+    assert bus.end_offsets("log") == {TopicPartition("log", 0): 5}  # offsets never reused
+    consumer.close()
+    bus.close()
