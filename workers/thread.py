@@ -35,6 +35,11 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    differ in who/what/how much. Jaccard is recorded but not used: a follow-up that quotes an
    earlier statement inside new reporting has low Jaccard (~0.26 in the Kremlin/TASS case)
    while most of the statement is contained in it (~0.65).
+   A passage all of whose fingerprints the index already holds in more than
+   ``max_passage_story_df`` distinct stories is a template sentence of its source, not a quote:
+   it is counted in ``boilerplate_passages`` and not as a passage. The title names a follow-up
+   must mention are those of *every* headline version of the old article: a revision that adds
+   a name to the headline ("... as Holm visits Rendal") does not raise the bar.
 5. Otherwise ``new``; the nearest candidate's scores are kept as evidence for retuning.
 
 Memory budget per indexed article: at most ``max_shingles_per_article`` 32-bit shingle hashes
@@ -150,6 +155,11 @@ class ThreadSettings:
     # or >= 50% of the old text restated, with names/numbers agreeing.
     min_passage_shingles: int = 12
     followup_containment: float = 0.5
+    # A passage all of whose fingerprints are already held by more than this many distinct
+    # stories in the index is a template sentence of its source ("The law takes effect once
+    # signed by President ..."), not a quote: it does not count as quote evidence. Counted in
+    # stories, not articles, so a statement quoted by many follow-ups of one story stays a quote.
+    max_passage_story_df: int = 2
     # Share of the smaller text's names/numbers found in the other. A follow-up repeats who and
     # what but adds new speakers and figures and drops honorifics, so full agreement is not
     # expected; template-alike texts keep only the fixed names of the template (the agency, the
@@ -217,6 +227,7 @@ class _PairScores:
     entity_overlap: float
     title_name_coverage: float
     shared_fingerprints: int
+    boilerplate_passages: int = 0
 
     def as_evidence(self) -> dict[str, float | int | str]:
         return {
@@ -229,6 +240,7 @@ class _PairScores:
             "entity_overlap": round(self.entity_overlap, 4),
             "title_name_coverage": round(self.title_name_coverage, 4),
             "shared_fingerprints": self.shared_fingerprints,
+            "boilerplate_passages": self.boilerplate_passages,
         }
 
 
@@ -298,8 +310,19 @@ def _coverage(names: Sequence[int], found: frozenset[int]) -> float:
     return sum(1 for x in names if x in found) / len(names)
 
 
-def score_pair(old: _Article, new: _Prepared, min_passage: int, shared_fingerprints: int) -> _PairScores:
-    """Compare a stored article with the input on their full shingle sequences."""
+def score_pair(
+    old: _Article,
+    new: _Prepared,
+    min_passage: int,
+    shared_fingerprints: int,
+    boilerplate: frozenset[int] = frozenset(),
+) -> _PairScores:
+    """Compare a stored article with the input on their full shingle sequences.
+
+    ``boilerplate`` holds the input's fingerprints that the index has seen in too many distinct
+    stories; a run whose fingerprints are all in it is a template sentence and is counted in
+    ``boilerplate_passages`` instead of as a passage. A run with no fingerprint of the input (a
+    long text whose fingerprint sample was capped) is given the benefit of the doubt."""
     old_set = set(old.seq)
     old_set.discard(0)
     new_set = set(new.seq)
@@ -309,16 +332,25 @@ def score_pair(old: _Article, new: _Prepared, min_passage: int, shared_fingerpri
     # Passages: runs of consecutive shingles of the new text that are all in the old one
     # (a quoted or restated passage); runs never cross a paragraph break (hash 0).
     passages = 0
+    boiler = 0
     longest = 0
     run = 0
+    fps_in_run = 0
+    template_fps_in_run = 0
     for h in (*new.seq, 0):
         if h and h in old_set:
             run += 1
+            if h in new.fingerprints:
+                fps_in_run += 1
+                template_fps_in_run += h in boilerplate
             continue
-        if run >= min_passage:
-            passages += 1
-        longest = max(longest, run)
-        run = 0
+        if run >= min_passage and fps_in_run and template_fps_in_run == fps_in_run:
+            boiler += 1
+        else:
+            if run >= min_passage:
+                passages += 1
+            longest = max(longest, run)
+        run = fps_in_run = template_fps_in_run = 0
     return _PairScores(
         containment_old_in_new=inter / len(old_set) if old_set else 0.0,
         containment_new_in_old=inter / len(new_set) if new_set else 0.0,
@@ -329,6 +361,7 @@ def score_pair(old: _Article, new: _Prepared, min_passage: int, shared_fingerpri
         entity_overlap=_overlap_coefficient(old.entities, new.entities),
         title_name_coverage=_coverage(old.title_names, new.entities | frozenset(new.title)),
         shared_fingerprints=shared_fingerprints,
+        boilerplate_passages=boiler,
     )
 
 
@@ -438,9 +471,9 @@ class StoryIndex:
                 {**scores.as_evidence(), "candidates_considered": 1},
             )
 
-        ranked, considered = self._candidates(prep)
+        ranked, considered, boilerplate = self._candidates(prep)
         scored = [
-            (self._articles[aid], score_pair(self._articles[aid], prep, s.min_passage_shingles, n))
+            (self._articles[aid], score_pair(self._articles[aid], prep, s.min_passage_shingles, n, boilerplate))
             for aid, n in ranked
         ]
         base: dict[str, float | int | str] = {
@@ -490,15 +523,23 @@ class StoryIndex:
             evidence["nearest_article_id"] = a.article_id
         return Decision("new", story_id_for(item.article_id), 1, None, None, None, evidence)
 
-    def _candidates(self, prep: _Prepared) -> tuple[list[tuple[str, int]], int]:
+    def _candidates(self, prep: _Prepared) -> tuple[list[tuple[str, int]], int, frozenset[int]]:
         """Articles sharing non-boilerplate fingerprints with the input, within the time window,
-        best first (ties by id, so the choice never depends on insertion order)."""
+        best first (ties by id, so the choice never depends on insertion order); and the input's
+        fingerprints held by more than ``max_passage_story_df`` distinct stories (template
+        sentences). Work is bounded by ``max_fingerprints_per_article * max_postings``."""
         s = self.settings
         counts: Counter[str] = Counter()
+        template: set[int] = set()
         for fp in prep.fingerprints:
             ids = self._postings.get(fp)
-            if ids is None or len(ids) > s.max_postings:
+            if ids is None:
                 continue
+            if len(ids) > s.max_postings:
+                template.add(fp)
+                continue
+            if len({self._articles[aid].story_id for aid in ids}) > s.max_passage_story_df:
+                template.add(fp)
             counts.update(ids)
         when = prep.time or self._clock()
         eligible = [
@@ -507,7 +548,7 @@ class StoryIndex:
             if when is None or abs(self._articles[aid].time - when) <= s.candidate_window
         ]
         eligible.sort(key=lambda x: (-x[1], x[0]))
-        return eligible[: s.max_candidates], len(counts)
+        return eligible[: s.max_candidates], len(counts), frozenset(template)
 
     # ------------------------------------------------------------------ mutation + changelog
 
@@ -526,6 +567,14 @@ class StoryIndex:
         previous = self._articles.get(item.article_id)
         if previous is not None and decision.kind == "duplicate":
             posted = previous.posted  # defensive: a duplicate never un-posts an indexed text
+        title_names = f.title_names
+        if previous is not None and decision.kind == "update":
+            # A revision's headline often adds news ("... as Holm visits Rendal"); the story's
+            # subject is what every headline version names, so follow-ups are held to that.
+            before = set(previous.title_names)
+            kept = array("I", (h for h in f.title_names if h in before))
+            if kept:
+                title_names = kept
         article = _Article(
             item.article_id,
             decision.story_id,
@@ -534,7 +583,7 @@ class StoryIndex:
             f.seq,
             ents,
             f.title,
-            f.title_names,
+            title_names,
             posted,
             item.site,
         )
