@@ -34,7 +34,7 @@ from ingest.fetch import (
     ThrottledError,
     Validators,
 )
-from ingest.politeness import Politeness, PolitenessSettings
+from ingest.politeness import HostBusyError, Politeness, PolitenessSettings
 from ingest.robots import RobotsCache
 from ingest.schedule import (
     FeedState,
@@ -81,14 +81,17 @@ def fetch_settings(settings: Settings) -> FetchSettings:
 def decode_html(body: bytes, content_type: str) -> str:
     """Bytes -> text by the header's charset, else the page's meta charset, else UTF-8."""
     charset = None
-    if "charset=" in content_type:
-        charset = content_type.split("charset=", 1)[1].split(";", maxsplit=1)[0].strip().strip('"')
+    lowered = content_type.lower()
+    if "charset=" in lowered:
+        charset = lowered.split("charset=", 1)[1].split(";", maxsplit=1)[0].strip().strip("\"'") or None
     if charset is None:
         found = _CHARSET.search(body[:4096])
         charset = found.group(1).decode("ascii") if found else "utf-8"
     try:
         return body.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError):
+        # Unknown names, and codecs that are not text encodings or refuse errors="replace"
+        # (a page saying charset=idna or punycode): the page's word is not worth a crash.
         return body.decode("utf-8", errors="replace")
 
 
@@ -182,7 +185,18 @@ class Poller:
 
     # -- one poll (runs on a pool thread; pure I/O plus the schedule functions) ---------
     def poll_feed(self, feed: FeedConfig, state: FeedState) -> PollResult:
+        """One poll; never raises. A bug or an unexpected library error while polling one feed
+        is that feed's failure (logged with its traceback, backed off like any other failure),
+        not the end of the daemon that polls every other feed."""
         started = time.monotonic()
+        try:
+            return self._poll_feed(feed, state, started)
+        except Exception as exc:
+            log.exception("feed poll crashed", extra={"feed": feed.url, "error": repr(exc)})
+            return self._failed(feed, state, "internal", self.clock(), schedule_settings(self.settings, feed),
+                                started, None)
+
+    def _poll_feed(self, feed: FeedConfig, state: FeedState, started: float) -> PollResult:
         now = self.clock()
         sched = schedule_settings(self.settings, feed)
         try:
@@ -207,7 +221,7 @@ class Poller:
         raws: list[RawStory] = []
         seen = dict(seen_state.seen)
         for entry in emit:
-            raw = self._story(feed, entry)
+            raw = None if self.stop.is_set() else self._story(feed, entry)  # stopping: next owner redoes it
             if raw is None:  # transient page failure: forget the entry so the next poll retries it
                 seen.pop(entry.guid, None)
                 if entry.guid in state.seen:
@@ -223,23 +237,38 @@ class Poller:
 
     def _fetch(self, url: str, kind: str, validators: Validators | None, *, accept: str,
                max_bytes: int) -> FetchResult:
-        with self.politeness.slot(url) as waited:
+        # A host deferred by Retry-After (or simply busy) must not park a pool thread for as
+        # long as it says: past one fetch's budget the poll is classified as throttled and
+        # rescheduled, so pool threads stay available and shutdown stays bounded.
+        try:
+            waited = self.politeness.acquire(url, max_wait_s=self.settings.poller.total_timeout_s)
+        except HostBusyError as exc:
+            raise FetchError("throttled", str(exc), url=url, retry_after=exc.wait_s) from exc
+        try:
             if waited:
                 m.THROTTLE_WAIT_BY_KIND[kind].inc(waited)
             t0 = time.monotonic()
             try:
                 res = self.fetcher.fetch(url, validators=validators, accept=accept, max_bytes=max_bytes)
             except ThrottledError as exc:
-                self.politeness.defer(url, exc.retry_after or 60.0)
+                # Capped: an absurd Retry-After (or one past threading.TIMEOUT_MAX) must not
+                # silence the host for years; the feed's own schedule honours it up to its cap.
+                self.politeness.defer(url, min(exc.retry_after or 60.0, self.settings.poller.max_backoff_s))
                 raise
             finally:
                 m.FETCH_DURATION_BY_KIND[kind].observe(time.monotonic() - t0)
+        finally:
+            self.politeness.release(url)
         m.FETCHED_BYTES_BY_KIND[kind].inc(len(res.body))
         return res
 
     def _story(self, feed: FeedConfig, entry: FeedEntry) -> RawStory | None:
         """Fetch the entry's page and build the raw record; None means "retry next poll"."""
-        url = normalize_url(entry.url) if entry.url else ""
+        try:
+            url = normalize_url(entry.url) if entry.url else ""
+        except ValueError:  # e.g. "http://[broken/": no page to fetch, the feed's text is the story
+            log.warning("entry link unusable", extra={"feed": feed.url, "url": entry.url})
+            url = ""
         html, status, final_url, ctype, page_error = _fallback_html(entry), 0, url, "text/html", ""
         if url and self.settings.poller.fetch_pages:
             try:
@@ -257,6 +286,9 @@ class Poller:
                 if transient:
                     return None
                 page_error = exc.kind
+            except Exception as exc:  # a library bug on one page (bad redirect URL...) is final for it
+                log.exception("page fetch crashed", extra={"feed": feed.url, "url": url, "error": repr(exc)})
+                page_error = "internal"
         article_url = url or f"urn:newswire:{stable_id(feed.url, entry.guid)}"
         return RawStory(
             id=stable_id(article_url, entry.entry_hash, html),
@@ -364,10 +396,12 @@ class Poller:
         self._drain()
 
     def _drain(self) -> None:
-        """On stop: let in-flight polls finish (bounded by fetch timeouts) and commit them."""
+        """On stop: let in-flight polls finish (bounded by fetch timeouts) and commit them,
+        all within one ``shutdown_timeout_s`` (not one each)."""
+        deadline = time.monotonic() + self.settings.shutdown_timeout_s
         for url, fut in list(self._inflight.items()):
             try:
-                self._commit(fut.result(timeout=self.settings.shutdown_timeout_s))
+                self._commit(fut.result(timeout=max(0.0, deadline - time.monotonic())))
             except Exception as exc:  # a poll that cannot finish is simply redone by the next owner
                 log.warning("in-flight poll abandoned at shutdown", extra={"feed": url, "error": str(exc)})
             self._inflight.pop(url, None)

@@ -242,6 +242,9 @@ class Daemon:
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
+    if not args.input.is_file():  # bad usage: say so in one line, and leave --output untouched
+        print(f"newswire replay: no such input file: {args.input}", file=sys.stderr)
+        return 2
     with args.output.open("w", encoding="utf-8") as out:
         stats = replay(args.input, out, settings)
     for dead in stats.dead_letters:

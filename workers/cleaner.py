@@ -42,7 +42,8 @@ class CleanProcessor:
         for i, msg in enumerate(batch):
             try:
                 raws.append((i, RawStory.decode(msg.value)))
-            except RecordError as exc:
+            except (RecordError, TypeError, ValueError) as exc:  # e.g. "authors": 5 -> TypeError
+                # A malformed record is dead-lettered; raising would fail the batch on every restart.
                 outcomes[i].dead = DeadLetter("decode_error", str(exc))
         self._consumed.inc(len(batch))
         started = time.monotonic()

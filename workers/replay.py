@@ -38,17 +38,19 @@ def clean_settings(settings: Settings) -> CleanSettings:
 
 
 def _read(path: Path, stats: ReplayStats) -> Iterator[tuple[int, RawStory | str]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
+    # Bytes, decoded per line: one line of bad UTF-8 in a million-record backfill is that
+    # line's dead letter, not the end of the run.
+    with path.open("rb") as fh:
+        for lineno, raw_line in enumerate(fh, 1):
+            if not raw_line.strip():
                 continue
             stats.inputs += 1
             try:
-                obj = json.loads(line)
+                obj = json.loads(raw_line.decode("utf-8"))
                 if not isinstance(obj, dict):
                     raise RecordError("line is not a JSON object")
                 yield lineno, RawStory.from_dict(obj)
-            except (json.JSONDecodeError, RecordError) as exc:
+            except (UnicodeDecodeError, json.JSONDecodeError, RecordError, TypeError) as exc:
                 yield lineno, f"line {lineno}: {exc}"
 
 

@@ -30,12 +30,16 @@ from newswire.settings import WorkerSettings
 from workers.boilerplate import SiteBoilerplate
 from workers.clean import content_hash
 from workers.events import build_event, encode_event
-from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings
+from workers.thread import ARTICLE_PREFIX, STORY_PREFIX, Decision, StoryIndex, ThreadInput, ThreadSettings
 
 log = logging.getLogger(__name__)
 
 BOILERPLATE_PREFIX = "bp/"
-_REQUIRED = ("article_id", "raw_id", "url", "site", "title", "text", "content_hash")
+# Everything decide() and build_event() index by name: a record without one is dead-lettered,
+# not a KeyError that aborts the batch and fails again on every restart.
+_REQUIRED = ("article_id", "raw_id", "url", "canonical_url", "site", "title", "text", "authors", "published",
+             "language", "content_hash")
+_TEXT_FIELDS = ("article_id", "raw_id", "url", "site", "title", "text", "content_hash")
 
 
 def thread_settings(w: WorkerSettings) -> ThreadSettings:
@@ -83,12 +87,21 @@ class ThreadProcessor:
         self.watermark = None
 
     def restore_from(self, records: Iterable[Message]) -> int:
+        """Rebuild the state from the changelog. Keys of a kind this version does not know (a
+        newer version's, after a rollback) are skipped with a warning: failing here would fail
+        every restart the same way, a crash loop that stops the pipeline for state this
+        version would not use anyway."""
         self.reset()
         n = 0
+        unknown: dict[str, int] = {}
         for msg in records:
             if msg.key is None:
                 continue
-            key = msg.key.decode()
+            key = msg.key.decode(errors="replace")
+            if not key.startswith((BOILERPLATE_PREFIX, ARTICLE_PREFIX, STORY_PREFIX)):
+                kind = key.split("/", 1)[0] if "/" in key else key[:32]
+                unknown[kind] = unknown.get(kind, 0) + 1
+                continue
             if key.startswith(BOILERPLATE_PREFIX):
                 site = key[len(BOILERPLATE_PREFIX):]
                 if msg.value is None:
@@ -98,6 +111,8 @@ class ThreadProcessor:
             else:
                 self.index.restore(key, msg.value)
             n += 1
+        if unknown:
+            log.warning("unknown changelog keys skipped in restore", extra={"by_prefix": unknown})
         self._update_gauges()
         return n
 
@@ -179,6 +194,8 @@ class ThreadProcessor:
                 article = json.loads(msg.value or b"")
                 if not isinstance(article, dict) or any(k not in article for k in _REQUIRED):
                     raise ValueError("cleaned record lacks required fields")
+                if not all(isinstance(article[k], str) for k in _TEXT_FIELDS):
+                    raise ValueError("cleaned record has non-string identity or text fields")
             except ValueError as exc:
                 outcomes[i].dead = DeadLetter("decode_error", str(exc))
                 continue

@@ -156,6 +156,8 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     def on_partitions_revoked(self, revoked: Any) -> None:
         tps = frozenset(TopicPartition(tp.topic, tp.partition) for tp in revoked)
         self._owner._assigned -= tps
+        for tp in tps:  # a later commit() must not write positions of partitions another member owns now
+            self._owner._positions.pop(tp, None)
         if tps and self._owner._on_revoke is not None:
             self._owner._on_revoke(tps)
 
@@ -226,9 +228,12 @@ class KafkaBusConsumer(Consumer):
         assigned = list(self.raw.assignment())
         if not assigned:
             return {}
-        ends = self.raw.end_offsets(assigned)
-        return {TopicPartition(tp.topic, tp.partition): max(0, ends[tp] - self.raw.position(tp))
-                for tp in assigned}
+        try:  # a metric: a slow or briefly unreachable broker must surface as BusError, not a crash
+            ends = self.raw.end_offsets(assigned)
+            return {TopicPartition(tp.topic, tp.partition): max(0, ends[tp] - self.raw.position(tp))
+                    for tp in assigned}
+        except KafkaError as exc:
+            raise BusError(f"lag unavailable: {exc}") from exc
 
     def close(self) -> None:
         self.raw.close(autocommit=False)

@@ -111,3 +111,25 @@ def test_benchmark_through_replay(tmp_path: Path) -> None:
     for ev in events.values():
         assert " | " not in ev["title"]
         assert isinstance(ev["authors"], list)
+
+
+def test_undecodable_and_malformed_lines_are_dead_letters_not_the_end_of_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = sorted(seed_records(), key=lambda r: r["published"])[0]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b'{"url": "https://x.example/1", "html": "caf\xe9"}\n'  # latin-1, not UTF-8
+                    + json.dumps({"url": "https://x.example/2", "html": "<p>x</p>", "authors": 5}).encode() + b"\n"
+                    + json.dumps(_raw_line(record)).encode() + b"\n")
+    assert main(["--log-format", "text", "replay", str(src), "--output", str(out)]) == 0
+    events = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [e["raw_id"] for e in events] == [record["id"]]
+    err = capsys.readouterr().err
+    assert "dead letter (decode_error) at input 1" in err and "at input 2" in err
+    assert "3 inputs -> 1 events, 0 unchanged, 2 dead letters" in err
+
+
+def test_missing_input_is_bad_usage_and_leaves_the_output_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous run\n", encoding="utf-8")
+    assert main(["--log-format", "text", "replay", str(tmp_path / "nope.jsonl"), "--output", str(out)]) == 2
+    assert out.read_text(encoding="utf-8") == "previous run\n"

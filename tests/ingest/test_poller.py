@@ -1,0 +1,163 @@
+"""The poller daemon against a real HTTP server on 127.0.0.1 and the embedded bus: what one
+feed can do to the daemon that polls every other feed (nothing), and shutdown bounds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ingest.poller as poller_mod
+from ingest.feedlist import FeedConfig
+from ingest.feeds import parse_feed
+from ingest.poller import Poller, PollResult, decode_html
+from ingest.schedule import FeedState
+from newswire.bus import Bus, open_bus
+from newswire.records import RawStory
+from newswire.runtime import StopFlag
+from newswire.settings import Settings, load_settings
+from newswire.topics import Group, Role, topic_graph
+from tests.ingest.conftest import TestServer
+
+
+def _settings(tmp_path: Path, **poller: object) -> Settings:
+    return load_settings(
+        backend="embedded",
+        embedded={"path": str(tmp_path / "bus.db")},
+        topics={"prefix": "t.", "raw_partitions": 2, "events_partitions": 1, "feed_partitions": 2},
+        metrics={"enabled": False},
+        shutdown_timeout_s=1.0,
+        poller={"allow_private_network": True, "per_host_min_interval_s": 0.0, "respect_robots": False,
+                "connect_timeout_s": 2.0, "read_timeout_s": 2.0, "total_timeout_s": 3.0, **poller},
+    )
+
+
+@pytest.fixture
+def make_poller(tmp_path: Path) -> Iterator[Callable[..., Poller]]:
+    made: list[tuple[Poller, Bus]] = []
+
+    def make(feeds: list[FeedConfig], **poller: object) -> Poller:
+        settings = _settings(tmp_path, **poller)
+        bus = open_bus(settings)
+        graph = topic_graph(settings)
+        bus.ensure_topics(graph.all())
+        p = Poller(settings, bus, feeds, state_topic=graph.name(Role.POLLER_STATE), raw_topic=graph.name(Role.RAW),
+                   partitions=settings.topics.feed_partitions, transactional_id="tx-poller",
+                   group_id=graph.group(Group.POLLERS),
+                   stop=StopFlag())
+        made.append((p, bus))
+        return p
+
+    yield make
+    for p, bus in made:
+        p.close()
+        bus.close()
+
+
+def _raws(p: Poller) -> list[RawStory]:
+    return [RawStory.decode(m.value) for m in p.bus.read_table(p.raw_topic) if m.value is not None]
+
+
+def _rss(*items: tuple[str, str]) -> bytes:
+    body = "".join(f"<item><guid>{g}</guid><title>Story {g}</title><link>{link}</link>"
+                   f"<description>About {g}.</description></item>" for g, link in items)
+    return f'<rss version="2.0"><channel><title>t</title>{body}</channel></rss>'.encode()
+
+
+def _tick_until(p: Poller, urls: set[str], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not urls <= p.polled_once:
+        assert time.monotonic() < deadline, "polls did not complete"
+        p.tick(once=True)
+        time.sleep(0.02)
+
+
+def test_hostile_entries_do_not_crash_the_daemon(http_server: TestServer, make_poller: Any) -> None:
+    """A broken entry link and a page declaring an exotic charset are one entry's problem."""
+    page = b'<html><head><meta charset="idna"><title>x</title></head><body><p>Body text.</p></body></html>'
+    good = http_server.static("/a", page, headers={"Content-Type": "text/html"})
+    feed = http_server.static("/feed", _rss(("g1", good), ("g2", "http://[broken/x")),
+                              headers={"Content-Type": "application/rss+xml"})
+    p = make_poller([FeedConfig(url=feed)])
+    _tick_until(p, {feed})
+    raws = {r.guid: r for r in _raws(p)}
+    assert set(raws) == {"g1", "g2"}
+    assert "Body text." in raws["g1"].html
+    assert raws["g2"].url.startswith("urn:newswire:")  # the feed's own text makes the story
+
+
+def test_unexpected_error_in_one_feed_is_backed_off_not_fatal(
+        http_server: TestServer, make_poller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = http_server.static("/bad", b"BUG", headers={"Content-Type": "application/rss+xml"})
+    good = http_server.static("/good", _rss(), headers={"Content-Type": "application/rss+xml"})
+    real = parse_feed
+
+    def parse(body: bytes) -> object:
+        if body == b"BUG":
+            raise RuntimeError("library bug")
+        return real(body)
+
+    monkeypatch.setattr(poller_mod, "parse_feed", parse)
+    p = make_poller([FeedConfig(url=bad), FeedConfig(url=good)])
+    _tick_until(p, {bad, good})
+    st = p.states[bad]
+    assert st.consecutive_failures == 1 and st.last_error_kind == "internal"
+    assert st.next_poll_at > time.time() + 60  # backed off, not retried every tick
+    assert p.states[good].consecutive_failures == 0
+
+
+def test_deferred_host_reschedules_instead_of_parking_a_thread(http_server: TestServer, make_poller: Any) -> None:
+    feed = http_server.static("/feed", _rss(), headers={"Content-Type": "application/rss+xml"})
+    p = make_poller([FeedConfig(url=feed)], total_timeout_s=0.5)
+    p.politeness.defer(feed, 3600.0)  # an earlier Retry-After: 3600 on this host
+    started = time.monotonic()
+    _tick_until(p, {feed}, timeout_s=5.0)
+    assert time.monotonic() - started < 3.0
+    st = p.states[feed]
+    assert st.last_error_kind == "throttled"
+    assert st.next_poll_at >= time.time() + 3000  # the host's deferral carries into the schedule
+    assert not http_server.hits("/feed")
+
+
+def test_absurd_retry_after_does_not_crash_or_silence_the_host(http_server: TestServer, make_poller: Any) -> None:
+    feed = http_server.static("/feed", b"", status=429, headers={"Retry-After": "99999999999999"})
+    p = make_poller([FeedConfig(url=feed)])
+    _tick_until(p, {feed})
+    assert p.states[feed].last_error_kind == "throttled"
+    assert p.politeness.delay(feed) <= p.settings.poller.max_backoff_s
+
+
+def test_drain_is_bounded_by_one_shutdown_budget(make_poller: Any) -> None:
+    p = make_poller([])
+    never: list[Future[PollResult]] = [Future() for _ in range(4)]
+    for i, fut in enumerate(never):
+        p._inflight[f"https://example.com/{i}"] = fut
+    started = time.monotonic()
+    p._drain()
+    assert time.monotonic() - started < 2 * p.settings.shutdown_timeout_s
+    assert not p._inflight
+
+
+def test_stop_abandons_remaining_pages_without_marking_them_seen(http_server: TestServer, make_poller: Any) -> None:
+    pages = [http_server.static(f"/p{i}", b"<html><body><p>x</p></body></html>") for i in range(3)]
+    feed = http_server.static("/feed", _rss(*[(f"g{i}", u) for i, u in enumerate(pages)]),
+                              headers={"Content-Type": "application/rss+xml"})
+    p = make_poller([FeedConfig(url=feed)])
+    p.stop.set()
+    result = p.poll_feed(FeedConfig(url=feed), FeedState())
+    assert result.raws == [] and result.state.seen == {}
+    assert not any(http_server.hits(f"/p{i}") for i in range(3))
+
+
+@pytest.mark.parametrize(("ctype", "expected"), [
+    ("text/html; Charset=ISO-8859-1", "caf\u00e9"),
+    ("text/html; charset='latin-1'", "caf\u00e9"),
+    ("text/html; charset=idna", "caf\ufffd"),
+    ("text/html; charset=punycode", "caf\ufffd"),
+])
+def test_decode_html_odd_charsets(ctype: str, expected: str) -> None:
+    assert decode_html(b"caf\xe9", ctype) == expected

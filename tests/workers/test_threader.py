@@ -1,0 +1,63 @@
+"""The thread stage's processor around the decision: changelog restore and input validation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from newswire.bus import Message
+from newswire.settings import WorkerSettings
+from workers.clean import content_hash
+from workers.threader import ThreadProcessor
+
+TEXT = ("The ministry said on Tuesday that the new bridge over the river will open in March, "
+        "two years later than planned, after a review of the contractor's costs and schedule.")
+
+
+def _article(i: int, **over: Any) -> dict[str, Any]:
+    text = f"{TEXT} Item {i}."
+    return {"article_id": f"a{i}", "raw_id": f"r{i}", "url": f"https://wire.example/{i}",
+            "canonical_url": f"https://wire.example/{i}", "site": "wire.example", "title": f"Bridge {i}",
+            "text": text, "authors": [], "published": "2025-01-24T10:00:00+00:00", "language": "en",
+            "guid": f"g{i}", "feed_url": "https://wire.example/feed", "content_hash": content_hash(text),
+            **over}
+
+
+def _msg(offset: int, value: bytes | None, key: bytes | None = None, topic: str = "cleaned") -> Message:
+    return Message(topic, 0, offset, key, value, 0)
+
+
+def _changelog(proc: ThreadProcessor, articles: list[dict[str, Any]]) -> list[Message]:
+    out: list[Message] = []
+    outcomes = proc.process([_msg(i, json.dumps(a).encode()) for i, a in enumerate(articles)])
+    for outcome in outcomes:
+        for o in outcome.outputs:
+            if o.topic == "index":
+                out.append(_msg(len(out), o.value, o.key, "index"))
+    return out
+
+
+def test_restore_skips_changelog_keys_it_does_not_know() -> None:
+    first = ThreadProcessor(WorkerSettings(), "events", "index")
+    log = _changelog(first, [_article(1)])
+    assert log
+    foreign = [_msg(100, b"{}", b"embedding/a1", "index"), _msg(101, b"x", b"\xff\xfe", "index")]
+    second = ThreadProcessor(WorkerSettings(), "events", "index", restore=lambda: [*log, *foreign])
+    second.on_assign(frozenset())
+    assert not second.restoring
+    assert second.index.stats() == first.index.stats()
+    assert set(second.boilerplate) == set(first.boilerplate)
+    # It decides as its predecessor would: the re-delivery is recognised as unchanged.
+    [outcome] = second.process([_msg(5, json.dumps(_article(1)).encode())])
+    assert not [o for o in outcome.outputs if o.topic == "events"]
+
+
+def test_records_lacking_event_fields_are_dead_lettered_not_a_crash() -> None:
+    proc = ThreadProcessor(WorkerSettings(), "events", "index")
+    broken = {k: v for k, v in _article(2).items() if k != "language"}
+    bad_text = _article(3, text=["not", "a", "string"])
+    outcomes = proc.process([_msg(0, json.dumps(broken).encode()), _msg(1, json.dumps(bad_text).encode()),
+                             _msg(2, json.dumps(_article(4)).encode())])
+    assert [o.dead is not None for o in outcomes] == [True, True, False]
+    assert [o.topic for o in outcomes[2].outputs if o.topic == "events"] == ["events"]
+    assert proc.index.stats()["articles"] == 1  # nothing of the dead ones reached the index
