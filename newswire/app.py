@@ -138,7 +138,9 @@ class Daemon:
             poller: Poller | None = None
             if self.verb in ("run", "poll"):
                 poller = Poller(s, bus, feeds, state_topic=graph.name(Role.POLLER_STATE),
-                                raw_topic=graph.name(Role.RAW), partitions=s.topics.feed_partitions,
+                                raw_topic=graph.name(Role.RAW),
+                                # the topic's real partition count: it may predate the setting
+                                partitions=len(bus.end_offsets(graph.name(Role.POLLER_STATE))),
                                 transactional_id=self._txid("poller"), group_id=graph.group(Group.POLLERS),
                                 stop=self.stop)
                 stack.callback(poller.close)

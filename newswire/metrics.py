@@ -55,6 +55,7 @@ POLL_OUTCOMES: Final = (
     "too_large",
     "connection",
     "robots",
+    "internal",
 )
 #: What an HTTP fetch was for: the feed document itself or an article page it links to.
 FETCH_KINDS: Final = ("feed", "page")

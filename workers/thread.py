@@ -429,6 +429,10 @@ class StoryIndex:
             return None
         return max(a.time for a in self._articles.values())
 
+    def latest_time(self) -> datetime | None:
+        """The newest article time in the index (the event-time watermark after a restore)."""
+        return self._clock()
+
     def _story_of(self, article: _Article) -> _Story:
         """The article's story; if its record is missing (a changelog replayed from a topic that
         lost the story key), a version-1 stand-in rather than a crash of the decision step."""

@@ -113,6 +113,8 @@ class ThreadProcessor:
             n += 1
         if unknown:
             log.warning("unknown changelog keys skipped in restore", extra={"by_prefix": unknown})
+        # Event time resumes where the predecessor left it, so expiry carries on after restarts.
+        self.watermark = self.index.latest_time()
         self._update_gauges()
         return n
 

@@ -192,6 +192,7 @@ class EmbeddedConsumer(Consumer):
         self._on_assign, self._on_revoke = on_assign, on_revoke
         self._positions: dict[TopicPartition, int] = {}
         self._assigned: frozenset[TopicPartition] = frozenset()
+        self._rotation = 0  # start partition of the next poll: no partition starves the others
 
     def _ensure_assigned(self) -> None:
         if self._assigned:
@@ -212,8 +213,10 @@ class EmbeddedConsumer(Consumer):
         deadline = time.monotonic() + timeout_s
         while True:
             out: list[Message] = []
+            order = sorted(self._positions)
+            self._rotation = (self._rotation + 1) % max(1, len(order))
             with self._lock:
-                for tp in sorted(self._positions):
+                for tp in order[self._rotation:] + order[:self._rotation]:
                     if len(out) >= max_records:
                         break
                     rows = self._conn.execute(
@@ -337,8 +340,10 @@ class EmbeddedBus(Bus):
                         " AND r2.offset>records.offset)", (name,))
                 else:
                     cur = self._conn.execute(
+                        # Read by groups: only below every group's position. Read by none
+                        # (events without --events-out): plain time retention, as on Kafka.
                         "DELETE FROM records WHERE topic=? AND ts<? AND offset < ("
-                        " SELECT COALESCE(MIN(g.offset), 0) FROM group_offsets g"
+                        " SELECT COALESCE(MIN(g.offset), 9223372036854775807) FROM group_offsets g"
                         " WHERE g.topic=records.topic AND g.partition=records.partition)",
                         (name, now_ms - self._retention_ms))
                 deleted += cur.rowcount

@@ -164,7 +164,9 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     def on_partitions_assigned(self, assigned: Any) -> None:
         tps = frozenset(TopicPartition(tp.topic, tp.partition) for tp in assigned)
         self._owner._assigned |= tps
-        if tps and self._owner._on_assign is not None:
+        # Called even for an empty assignment: an idle replica (more members than partitions)
+        # has still joined the group, and e.g. a poller with no feeds is ready, not stuck.
+        if self._owner._on_assign is not None:
             self._owner._on_assign(tps)
 
 

@@ -51,3 +51,31 @@ def test_maintain_compacts_and_drops_only_consumed_expired_records(tmp_path: Pat
     assert bus.end_offsets("log") == {TopicPartition("log", 0): 5}  # offsets never reused
     consumer.close()
     bus.close()
+
+
+def test_topic_no_group_reads_is_trimmed_by_time_alone(tmp_path: Path) -> None:
+    bus = EmbeddedBus(tmp_path / "bus.db", retention_hours=1.0)
+    bus.ensure_topics([TopicSpec("events", 1)])
+    producer = bus.producer()
+    for i in range(3):
+        producer.send("events", str(i).encode())
+    producer.flush()
+    assert bus.maintain(now_ms=int(time.time() * 1000)) == 0  # young: kept
+    assert bus.maintain(now_ms=int(time.time() * 1000) + 2 * 3600 * 1000) == 3
+    bus.close()
+
+
+def test_a_backlogged_partition_does_not_starve_the_others(tmp_path: Path) -> None:
+    bus = EmbeddedBus(tmp_path / "bus.db")
+    bus.ensure_topics([TopicSpec("t", 2)])
+    producer = bus.producer()
+    for i in range(50):
+        producer.send("t", b"busy", partition=0)
+        if i < 5:
+            producer.send("t", b"quiet", partition=1)
+    producer.flush()
+    consumer = bus.consumer("g", ["t"])
+    first_two = consumer.poll(timeout_s=0.2, max_records=10) + consumer.poll(timeout_s=0.2, max_records=10)
+    assert {m.partition for m in first_two} == {0, 1}
+    consumer.close()
+    bus.close()

@@ -61,3 +61,16 @@ def test_records_lacking_event_fields_are_dead_lettered_not_a_crash() -> None:
     assert [o.dead is not None for o in outcomes] == [True, True, False]
     assert [o.topic for o in outcomes[2].outputs if o.topic == "events"] == ["events"]
     assert proc.index.stats()["articles"] == 1  # nothing of the dead ones reached the index
+
+
+def test_restored_worker_resumes_event_time_and_keeps_expiring() -> None:
+    first = ThreadProcessor(WorkerSettings(thread_window_days=1), "events", "index", expire_every=1000)
+    changelog = _changelog(first, [_article(1, published="2025-01-01T10:00:00+00:00"),
+                                   _article(2, published="2025-01-05T10:00:00+00:00")])
+    successor = ThreadProcessor(WorkerSettings(thread_window_days=1), "events", "index", expire_every=1)
+    successor.restore_from(changelog)
+    assert successor.watermark == first.watermark is not None
+    # The next batch expires what is older than the window, as the predecessor would have.
+    outcomes = successor.process([_msg(9, json.dumps(_article(3, published="2025-01-05T11:00:00+00:00")).encode())])
+    tombstones = [o.key for o in outcomes[0].outputs if o.topic == "index" and o.value is None]
+    assert b"article/a1" in tombstones and b"article/a2" not in tombstones
