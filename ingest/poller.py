@@ -151,7 +151,7 @@ class Poller:
     def _on_assign(self, tps: frozenset[TopicPartition]) -> None:
         parts = [tp.partition for tp in tps if tp.topic == self.state_topic]
         restored = 0
-        for msg in self.bus.read_table(self.state_topic, parts):
+        for msg in self.bus.read_table(self.state_topic, parts) if parts else ():
             if msg.key is None:
                 continue
             url = msg.key.decode()

@@ -127,6 +127,8 @@ class ThreadProcessor:
         self.ready = True
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
+        if not partitions:  # a standby replica: nothing to decide, nothing to restore
+            return
         self.restoring = True
         self._reload()
         self.assigned |= partitions
