@@ -17,7 +17,6 @@ Baselines (doing the same shingling, no threading logic beyond "nearest above a 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import random
 import time
 from collections import Counter
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from workers import shingles
-from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply
+from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -64,17 +63,7 @@ def _paragraph(rng: random.Random, vocab: list[str], names: list[str]) -> str:
 
 
 def _mk(key: str, title: str, text: str, at: datetime, *, site: str, guid: str = "") -> ThreadInput:
-    return ThreadInput(
-        article_id=hashlib.sha256((guid or key).encode()).hexdigest()[:20],
-        raw_id=hashlib.sha256((key + text).encode()).hexdigest()[:20],
-        url=key,
-        guid=guid or key,
-        site=site,
-        title=title,
-        text=text,
-        published=at,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-    )
+    return thread_input(key, title, text, at, site=site, guid=guid)
 
 
 def synthetic_stream(n: int, seed: int = 1) -> list[Labelled]:

@@ -115,6 +115,25 @@ class ThreadInput:
     content_hash: str
 
 
+def thread_input(
+    url: str, title: str, text: str, published: datetime | None, *, site: str, guid: str = ""
+) -> ThreadInput:
+    """A :class:`ThreadInput` for plain text (tests, benches, text-only backfills): the same
+    URL/guid always gets the same article id, the same text the same content hash."""
+    key = guid or url
+    return ThreadInput(
+        article_id=hashlib.sha256(key.encode()).hexdigest()[:20],
+        raw_id=hashlib.sha256((url + text).encode()).hexdigest()[:20],
+        url=url,
+        guid=key,
+        site=site,
+        title=title,
+        text=text,
+        published=published,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What happened to one input, with the scores that led there (for retuning and audit)."""

@@ -40,12 +40,8 @@ def _run_cli(*args: str, env: dict[str, str], cwd: Path, timeout_s: float = 60.0
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No NEWSWIRE_* from the caller's shell leaks in; relative defaults land in tmp_path."""
-    for key in list(os.environ):
-        if key.startswith("NEWSWIRE_") and key != "NEWSWIRE_SHARED_DIR":
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
+def _isolated(isolated_env: Path) -> None:
+    """Every test here runs in a clean environment (see tests/newswire/conftest.py)."""
 
 
 # --- help -----------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ project keeps, and after a real poll the operator sees which feeds are healthy a
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import xml.etree.ElementTree as ET
@@ -37,11 +36,7 @@ def _opml_urls(path: Path) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for key in list(os.environ):
-        if key.startswith("NEWSWIRE_") and key != "NEWSWIRE_SHARED_DIR":
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
+def _isolated(isolated_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("NEWSWIRE_EMBEDDED__PATH", str(tmp_path / "bus.db"))
     monkeypatch.setenv("NEWSWIRE_METRICS__ENABLED", "false")
 

@@ -3,7 +3,6 @@ expiry, bounded lookups and text normalisation."""
 
 from __future__ import annotations
 
-import hashlib
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +15,7 @@ from workers.thread import (
     ThreadSettings,
     decide_and_apply,
     story_id_for,
+    thread_input,
 )
 
 T0 = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
@@ -44,17 +44,7 @@ def item(
     site: str = "a.example",
     guid: str = "",
 ) -> ThreadInput:
-    return ThreadInput(
-        article_id=hashlib.sha256((guid or url).encode()).hexdigest()[:20],
-        raw_id=hashlib.sha256((url + text).encode()).hexdigest()[:20],
-        url=url,
-        guid=guid or url,
-        site=site,
-        title=title,
-        text=text,
-        published=at,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-    )
+    return thread_input(url, title, text, at, site=site, guid=guid)
 
 
 def test_new_story_id_is_deterministic_and_new_has_version_one() -> None:

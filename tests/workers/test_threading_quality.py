@@ -3,7 +3,6 @@ cases from other domains (so the thresholds are not judged on the 25 dev items a
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.paths import CORPUS
-from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply
+from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 DEV = CORPUS / "dev.jsonl"
 SEED = CORPUS / "seed"
@@ -22,17 +21,7 @@ T0 = datetime(2022, 1, 24, 12, 0, tzinfo=UTC)
 def make_item(
     key: str, title: str, text: str, published: datetime, *, site: str = "site.example", guid: str = ""
 ) -> ThreadInput:
-    return ThreadInput(
-        article_id=hashlib.sha256(key.encode()).hexdigest()[:20],
-        raw_id=hashlib.sha256((key + text).encode()).hexdigest()[:20],
-        url=key,
-        guid=guid or key,
-        site=site,
-        title=title,
-        text=text,
-        published=published,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-    )
+    return thread_input(key, title, text, published, site=site, guid=guid)
 
 
 def load_dev() -> list[dict[str, Any]]:
