@@ -105,7 +105,7 @@ def test_prebound_child_is_the_same_series_as_labels() -> None:
 def test_required_poll_outcomes_are_all_prebound() -> None:
     required = {
         "ok", "not_modified", "http_error", "timeout", "blocked",
-        "parse_error", "throttled", "too_large", "connection", "robots",
+        "parse_error", "throttled", "too_large", "connection", "robots", "internal",
     }  # fmt: skip
     assert set(metrics.POLLS_BY_OUTCOME) == required
 

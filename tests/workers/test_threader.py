@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from newswire.bus import Message
+from newswire.bus import Message, TopicPartition
 from newswire.settings import WorkerSettings
 from workers.clean import content_hash
 from workers.threader import ThreadProcessor
@@ -43,7 +43,7 @@ def test_restore_skips_changelog_keys_it_does_not_know() -> None:
     assert log
     foreign = [_msg(100, b"{}", b"embedding/a1", "index"), _msg(101, b"x", b"\xff\xfe", "index")]
     second = ThreadProcessor(WorkerSettings(), "events", "index", restore=lambda: [*log, *foreign])
-    second.on_assign(frozenset())
+    second.on_assign(frozenset({TopicPartition("cleaned", 0)}))
     assert not second.restoring
     assert second.index.stats() == first.index.stats()
     assert set(second.boilerplate) == set(first.boilerplate)
