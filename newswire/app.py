@@ -22,7 +22,7 @@ from typing import IO, Any
 from ingest.feedlist import FeedConfig, load_feed_list, to_yaml
 from ingest.poller import Poller
 from ingest.schedule import FeedState
-from newswire.bus import Bus, open_bus
+from newswire.bus import Bus, BusError, open_bus
 from newswire.health import HealthServer
 from newswire.logs import setup_logging
 from newswire.runtime import StageLoop, StopFlag, install_signal_handlers, instance_id
@@ -62,11 +62,23 @@ def open_topics(settings: Settings, stack: ExitStack) -> tuple[Bus, TopicGraph]:
     stack.callback(bus.close)
     graph = topic_graph(settings)
     bus.ensure_topics(graph.all())
+    check_single_partition(bus, graph)
     if settings.backend == "embedded":
         log.info("using the embedded backend (no broker)", extra={"path": str(settings.embedded.path)})
     else:
         log.info("using Kafka", extra={"bootstrap_servers": settings.kafka.bootstrap_servers})
     return bus, graph
+
+
+def check_single_partition(bus: Bus, graph: TopicGraph) -> None:
+    """Refuse to run on a decision topic someone created with several partitions: threading
+    decisions are consistent only because one worker owns the single ``cleaned`` partition and
+    its changelog (see newswire/topics.py)."""
+    for role in (Role.CLEANED, Role.THREAD_INDEX):
+        found = len(bus.end_offsets(graph.name(role)))
+        if found != 1:
+            raise BusError(f"topic {graph.name(role)} has {found} partitions; newswire needs exactly 1 "
+                           "(one decider keeps story decisions consistent): recreate it or change topics.prefix")
 
 
 class EventsSink:

@@ -103,9 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def app_errors() -> tuple[type[BaseException], ...]:
     """Errors that deserve one line, not a traceback (unreachable broker, bad feed list...)."""
-    from newswire.bus import BrokerUnreachable
+    from newswire.bus import BusError
 
-    errors: list[type[BaseException]] = [BrokerUnreachable]
+    errors: list[type[BaseException]] = [BusError]
     try:
         from ingest.feedlist import FeedListError
 

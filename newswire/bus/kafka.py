@@ -316,8 +316,17 @@ class KafkaBus(Bus):
             consumer.seek_to_beginning(*tps)
             ends = consumer.end_offsets(tps)
             remaining = {tp for tp in tps if ends[tp] > consumer.position(tp)}
+            # A restore that stops making progress (broker gone) fails instead of hanging the
+            # rebalance callback forever; the stage crashes and its successor retries.
+            stall_s = max(30.0, 2 * self.settings.request_timeout_ms / 1000)
+            progress_at = time.monotonic()
             while remaining:
+                if time.monotonic() - progress_at > stall_s:
+                    raise BusError(f"reading {topic} stalled for {stall_s:.0f}s with "
+                                   f"{len(remaining)} partitions unread")
                 batches = consumer.poll(timeout_ms=500, max_records=2000)
+                if batches:
+                    progress_at = time.monotonic()
                 for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
                     for r in records:
                         if r.offset < ends[ktp]:

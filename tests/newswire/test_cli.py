@@ -230,3 +230,19 @@ def test_repo_is_where_the_console_script_runs_from() -> None:
     proc = subprocess.run([sys.executable, "-c", "import newswire, sys; sys.stdout.write(newswire.__file__)"],
                           capture_output=True, text=True, check=True, cwd="/")
     assert Path(proc.stdout).resolve().is_relative_to(REPO)
+
+
+def test_refuses_a_decision_topic_with_several_partitions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from newswire.bus.embedded import EmbeddedBus
+    from newswire.topics import TopicSpec
+
+    db = tmp_path / "bus.db"
+    pre = EmbeddedBus(db)
+    pre.ensure_topics([TopicSpec("newswire.cleaned", 3)])  # created by hand, wrongly
+    pre.close()
+    monkeypatch.setenv("NEWSWIRE_EMBEDDED__PATH", str(db))
+    assert main(["--log-level", "ERROR", "status"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["newswire: topic newswire.cleaned has 3 partitions; newswire needs exactly 1 "
+                   "(one decider keeps story decisions consistent): recreate it or change topics.prefix"]
