@@ -40,7 +40,12 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    it is counted in ``boilerplate_passages`` and not as a passage. The title names a follow-up
    must mention are those of *every* headline version of the old article: a revision that adds
    a name to the headline ("... as Holm visits Rendal") does not raise the bar.
-5. Otherwise ``new``; the nearest candidate's scores are kept as evidence for retuning.
+5. Late originals: if the input is *older* than a candidate (feeds polled in another order than
+   they published), the follow-up test is applied with the roles swapped - the stored article
+   must restate the input and name its headline - and the input joins that story as an update
+   (evidence ``input_is_earlier``): events already sent cannot be retracted, but downstream
+   still receives one story.
+6. Otherwise ``new``; the nearest candidate's scores are kept as evidence for retuning.
 
 Memory budget per indexed article: at most ``max_shingles_per_article`` 32-bit shingle hashes
 (4 bytes each; 2,000 -> 8 KB cap, a 600-word story ~2.4 KB), at most
@@ -59,7 +64,7 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -390,6 +395,17 @@ def _jaccard_ints(a: Sequence[int], b: Sequence[int]) -> float:
     return len(sa & sb) / union if union else 0.0
 
 
+def reversed_roles(p: _PairScores, earlier: _Prepared, later: _Article) -> _PairScores:
+    """Scores of a pair whose input is the earlier article: how much of it the later one
+    restates, and whether the later one names the earlier one's headline."""
+    return replace(
+        p,
+        containment_old_in_new=p.containment_new_in_old,
+        containment_new_in_old=p.containment_old_in_new,
+        title_name_coverage=_coverage(earlier.features.title_names, frozenset(later.entities) | frozenset(later.title)),
+    )
+
+
 def is_duplicate(s: ThreadSettings, p: _PairScores) -> bool:
     """The new text adds (almost) nothing to the old one and they name the same things."""
     if p.entity_overlap < s.min_entity_overlap:
@@ -538,6 +554,25 @@ class StoryIndex:
                 a.article_id,
                 {**base, **p.as_evidence()},
             )
+
+        # The input may be the *earlier* article arriving late (feeds are polled in another order
+        # than they publish): then the stored candidate is the follow-up and the gates apply with
+        # the roles swapped - the candidate restates the input, and names the input's headline.
+        if prep.time is not None:
+            late = [(a, reversed_roles(p, prep, a)) for a, p in scored if a.time > prep.time]
+            late = [(a, p) for a, p in late if is_followup(s, p)]
+            if late:
+                a, p = min(late, key=_strongest)
+                story = self._story_of(a)
+                return Decision(
+                    "update",
+                    story.story_id,
+                    story.version + 1,
+                    "followup",
+                    None,
+                    a.article_id,
+                    {**base, **p.as_evidence(), "input_is_earlier": 1},
+                )
 
         evidence = dict(base)
         if scored:
