@@ -372,10 +372,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         })
         ns = argparse.Namespace(verb="run", once=True, events_out=events)
         code = Daemon(demo_settings, ns).run()
+        names = {s.host: s.name for s in web.sites.values()}
         print("\nStory events (newswire demo):\n")
         for line in events.read_text(encoding="utf-8").splitlines():
             ev = json.loads(line)
             extra = ev.get("update_kind") or (f"of {ev['duplicate_of'][:8]}" if ev.get("duplicate_of") else "")
+            site = names.get(ev["site"], ev["site"])
             print(f"  {ev['type']:<16} story {ev['story_id'][:8]} v{ev['version']}  {extra:<12} "
-                  f"{ev['site']:<12} {ev['title'][:70]}")
+                  f"{site:<20} {ev['title'][:64]}")
         return code
