@@ -116,6 +116,11 @@ class CleanArticle:
 
 # --------------------------------------------------------------------------- text normalisation
 
+#: Calendar words: capitalised, yet they name no person (bylines) and no event (threading).
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december")
+
 TYPOGRAPHY: dict[int, str | None] = str.maketrans(
     {
         "\u2018": "'",
@@ -608,13 +613,7 @@ _ROLE_WORDS = frozenset(
         "security",
         "science",
         "health",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
+        *WEEKDAYS,
         "published",
         "updated",
     ]

@@ -69,6 +69,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from workers import shingles
+from workers.clean import MONTHS, WEEKDAYS
 
 DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
 UpdateKind = Literal["revision", "followup"]
@@ -80,29 +81,7 @@ RECORD_VERSION = 1
 _MASK32 = 0xFFFFFFFF
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
 # move from "Monday" to "Tuesday", and template-alike texts share them by construction.
-_CALENDAR = frozenset(
-    (
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    )
-)
+_CALENDAR = frozenset((*WEEKDAYS, *MONTHS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,6 +521,14 @@ class StoryIndex:
             )
 
         follows = [(a, p) for a, p in scored if is_followup(s, p)]
+        if not follows and prep.time is not None:
+            # The input may be the *earlier* article arriving late (feeds are polled in another
+            # order than they publish): then the stored candidate is the follow-up and the gates
+            # apply with the roles swapped - it restates the input and names its headline.
+            late = [(a, reversed_roles(p, prep, a)) for a, p in scored if a.time > prep.time]
+            follows = [(a, p) for a, p in late if is_followup(s, p)]
+            if follows:
+                base["input_is_earlier"] = 1
         if follows:
             a, p = min(follows, key=_strongest)
             story = self._story_of(a)
@@ -554,25 +541,6 @@ class StoryIndex:
                 a.article_id,
                 {**base, **p.as_evidence()},
             )
-
-        # The input may be the *earlier* article arriving late (feeds are polled in another order
-        # than they publish): then the stored candidate is the follow-up and the gates apply with
-        # the roles swapped - the candidate restates the input, and names the input's headline.
-        if prep.time is not None:
-            late = [(a, reversed_roles(p, prep, a)) for a, p in scored if a.time > prep.time]
-            late = [(a, p) for a, p in late if is_followup(s, p)]
-            if late:
-                a, p = min(late, key=_strongest)
-                story = self._story_of(a)
-                return Decision(
-                    "update",
-                    story.story_id,
-                    story.version + 1,
-                    "followup",
-                    None,
-                    a.article_id,
-                    {**base, **p.as_evidence(), "input_is_earlier": 1},
-                )
 
         evidence = dict(base)
         if scored:
