@@ -42,6 +42,7 @@ from ingest.schedule import (
     ScheduleSettings,
     cache_max_age,
     entry_timestamps,
+    feed_health,
     new_or_changed_entries,
     next_poll,
 )
@@ -371,11 +372,10 @@ class Poller:
         sick: dict[str, list[str]] = {}
         for feed in self.owned_feeds():
             st = self.states.get(feed.url)
-            if st is None or st.consecutive_failures == 0:
-                counts["healthy"] += 1
-                continue
-            counts["backing_off" if st.consecutive_failures >= 3 else "failing"] += 1
-            sick.setdefault(st.last_error_kind or "unknown", []).append(feed.name or feed.url)
+            health = feed_health(st)
+            counts[health] += 1
+            if st is not None and health != "healthy":
+                sick.setdefault(st.last_error_kind or "unknown", []).append(feed.name or feed.url)
         for health, n in counts.items():
             self._health_children[health].set(n)
         if sick and now - self._summary_at >= SUMMARY_EVERY_S:

@@ -123,6 +123,18 @@ def _num(value: int | float | None) -> float | None:
     return None if value is None else float(value)
 
 
+#: Consecutive failures from which a feed counts as backing off rather than just failing.
+BACKING_OFF_AFTER = 3
+
+
+def feed_health(state: FeedState | None) -> str:
+    """``healthy`` | ``failing`` | ``backing_off``: one definition for metrics and status tables.
+    A feed never polled yet counts as healthy (nothing has gone wrong)."""
+    if state is None or state.consecutive_failures == 0:
+        return "healthy"
+    return "backing_off" if state.consecutive_failures >= BACKING_OFF_AFTER else "failing"
+
+
 def cache_max_age(cache_control: str | None) -> float | None:
     """``max-age`` (or ``s-maxage``) seconds from a Cache-Control header, if any."""
     if not cache_control:

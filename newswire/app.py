@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from ingest.feedlist import FeedConfig, load_feed_list, to_yaml
 from ingest.poller import Poller
-from ingest.schedule import FeedState
+from ingest.schedule import FeedState, feed_health
 from newswire.bus import Bus, BusError, open_bus
 from newswire.health import HealthServer
 from newswire.logs import setup_logging
@@ -282,7 +282,7 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ago(ts: float | None, now: float) -> str:
+def _utc(ts: float | None) -> str:
     if ts is None:
         return "never"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
@@ -307,9 +307,7 @@ def feed_status_rows(settings: Settings) -> list[list[str]]:
         if st is None:
             rows.append([url, "unpolled", "never", "0", "", "due"])
             continue
-        health = "healthy" if st.consecutive_failures == 0 else (
-            "backing_off" if st.consecutive_failures >= 3 else "failing")
-        rows.append([url, health, _ago(st.last_success, now), str(st.consecutive_failures),
+        rows.append([url, feed_health(st), _utc(st.last_success), str(st.consecutive_failures),
                      st.last_error_kind or "", f"{max(0.0, st.next_poll_at - now):.0f}s"])
     return rows
 

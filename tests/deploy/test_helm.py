@@ -48,6 +48,17 @@ def helm_template(*args: str) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(out) if doc]
 
 
+def helm_template_error(*args: str) -> str:
+    """stderr of a render the chart must refuse (its guards fail the template)."""
+    helm = require_tool("helm")
+    proc = subprocess.run(
+        [str(helm), "template", "nw", str(CHART), "--kube-version", KUBE_VERSION, *args],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    return proc.stderr
+
+
 @pytest.fixture(scope="module", params=list(VARIANTS))
 def rendered(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
     return helm_template(*VARIANTS[request.param])
@@ -219,14 +230,8 @@ def test_full_values_feeds_parse() -> None:
 
 
 def test_sasl_secret_requires_a_sasl_protocol() -> None:
-    helm = require_tool("helm")
-    proc = subprocess.run(
-        [str(helm), "template", "nw", str(CHART), "--kube-version", KUBE_VERSION,
-         "--set", "kafka.sasl.existingSecret=kafka-sasl"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert proc.returncode != 0
-    assert "security_protocol must be SASL_SSL or SASL_PLAINTEXT" in proc.stderr
+    assert "security_protocol must be SASL_SSL or SASL_PLAINTEXT" in helm_template_error(
+        "--set", "kafka.sasl.existingSecret=kafka-sasl")
 
 
 def test_services_expose_metrics_port(rendered: list[dict[str, Any]]) -> None:
@@ -293,14 +298,8 @@ def test_hpa_disabled_gives_worker_replicas() -> None:
 
 
 def test_grace_period_must_exceed_drain_time() -> None:
-    helm = require_tool("helm")
-    proc = subprocess.run(
-        [str(helm), "template", "nw", str(CHART), "--kube-version", KUBE_VERSION,
-         "--set", "terminationGracePeriodSeconds=30"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert proc.returncode != 0
-    assert "must be longer than settings.shutdown_timeout_s" in proc.stderr
+    assert "must be longer than settings.shutdown_timeout_s" in helm_template_error(
+        "--set", "terminationGracePeriodSeconds=30")
 
 
 def test_pdb_allows_evicting_unready_pods(rendered: list[dict[str, Any]]) -> None:

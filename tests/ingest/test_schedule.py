@@ -184,3 +184,12 @@ def test_state_json_roundtrip_and_validation() -> None:
     ]:
         with pytest.raises(ValueError):
             FeedState.from_json(bad)
+
+
+def test_feed_health_classes() -> None:
+    from ingest.schedule import BACKING_OFF_AFTER, feed_health
+
+    assert feed_health(None) == "healthy"
+    assert feed_health(FeedState()) == "healthy"
+    assert feed_health(FeedState(consecutive_failures=1)) == "failing"
+    assert feed_health(FeedState(consecutive_failures=BACKING_OFF_AFTER)) == "backing_off"
