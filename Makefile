@@ -41,8 +41,9 @@ demo: install ## Offline demo: serve sample wire sites on 127.0.0.1 and print th
 tools: install ## Install helm, promtool, kubernetes-validate and checkov into .cache/tools
 	bash deploy/tools/install.sh
 
-lint: install ## ruff
+lint: install ## ruff (lint + format check)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy --strict
 	$(BIN)/mypy

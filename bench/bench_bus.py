@@ -12,7 +12,7 @@ Cases, each run through the bus and through the bare library with the same clien
 the bus's own choice: with kafka-python's 16 KB default a 64-record transaction to one partition
 took ~16 round trips and ran at ~0.5x.):
 
-* produce: N raw-story JSON records (a corpus page from ``newswire.samples.render_page`` wrapped
+* produce: N raw-story JSON records (a corpus page from ``pipeline.samples.render_page`` wrapped
   in ``RawStory``, cut to ``--record-bytes``), keyed by article key, then one flush;
 * consume: read them all back in a fresh group, committing after every poll (at-least-once);
 * txn: consume-transform-produce in transactions of 64 records, each committing its output
@@ -49,9 +49,9 @@ from kafka.structs import OffsetAndMetadata
 
 from newswire.bus import Bus, Consumer, Message, Producer, TopicPartition, open_bus
 from newswire.records import RawStory
-from newswire.samples import load_corpus, render_page, shared_dir
 from newswire.settings import load_settings
 from newswire.topics import TopicSpec
+from pipeline.samples import load_corpus, render_page, shared_dir
 
 REPO = Path(__file__).resolve().parents[1]
 MiB = 1024 * 1024
@@ -103,11 +103,17 @@ def build_records(n: int, record_bytes: int) -> list[Record]:
     for i in range(n):
         rec = corpus[i % len(corpus)]
         url = f"{rec['url']}?rev={i}"
-        story = RawStory.from_dict({
-            "url": url, "html": pages[i % len(corpus)], "guid": url, "title": rec.get("title", ""),
-            "feed_url": f"{rec['url'].rsplit('/', 1)[0]}/feed.xml", "published": rec.get("published"),
-            "fetched_at": f"2026-05-01T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z",
-        })
+        story = RawStory.from_dict(
+            {
+                "url": url,
+                "html": pages[i % len(corpus)],
+                "guid": url,
+                "title": rec.get("title", ""),
+                "feed_url": f"{rec['url'].rsplit('/', 1)[0]}/feed.xml",
+                "published": rec.get("published"),
+                "fetched_at": f"2026-05-01T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}Z",
+            }
+        )
         story = _fit(story, record_bytes)
         out.append((story.article_key.encode(), story.encode()))
     return out
@@ -115,12 +121,19 @@ def build_records(n: int, record_bytes: int) -> list[Record]:
 
 # --------------------------------------------------------------------------- bare kafka-python
 
+
 def bare_producer(bootstrap: str, transactional_id: str | None = None) -> KafkaProducer:
     """What a careful team would write by hand: the same durability and compression as the bus."""
     cfg: dict[str, Any] = {
-        "bootstrap_servers": bootstrap.split(","), "client_id": "bench-bare", "acks": "all",
-        "enable_idempotence": True, "compression_type": "zstd", "linger_ms": 5,
-        "max_request_size": 16 * MiB, "request_timeout_ms": 30_000, "batch_size": 1 * MiB,
+        "bootstrap_servers": bootstrap.split(","),
+        "client_id": "bench-bare",
+        "acks": "all",
+        "enable_idempotence": True,
+        "compression_type": "zstd",
+        "linger_ms": 5,
+        "max_request_size": 16 * MiB,
+        "request_timeout_ms": 30_000,
+        "batch_size": 1 * MiB,
     }
     if transactional_id is not None:
         cfg["transactional_id"] = transactional_id
@@ -132,16 +145,24 @@ def bare_producer(bootstrap: str, transactional_id: str | None = None) -> KafkaP
 
 def bare_consumer(bootstrap: str, group: str, topic: str) -> KafkaConsumer:
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap.split(","), client_id="bench-bare", group_id=group,
-        enable_auto_commit=False, auto_offset_reset="earliest", isolation_level="read_committed",
-        max_partition_fetch_bytes=16 * MiB, fetch_max_bytes=50 * MiB,
-        session_timeout_ms=10_000, heartbeat_interval_ms=3_000, request_timeout_ms=30_000,
+        bootstrap_servers=bootstrap.split(","),
+        client_id="bench-bare",
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_partition_fetch_bytes=16 * MiB,
+        fetch_max_bytes=50 * MiB,
+        session_timeout_ms=10_000,
+        heartbeat_interval_ms=3_000,
+        request_timeout_ms=30_000,
     )
     consumer.subscribe([topic])
     return consumer
 
 
 # --------------------------------------------------------------------------- timed loops
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -150,8 +171,7 @@ class Timing:
     seconds: float
 
 
-def time_produce(send: Callable[[bytes, bytes], None], flush: Callable[[], None],
-                 records: Sequence[Record]) -> Timing:
+def time_produce(send: Callable[[bytes, bytes], None], flush: Callable[[], None], records: Sequence[Record]) -> Timing:
     """Warm up with the first WARMUP records, then time sending the rest plus one flush."""
     for key, value in records[:WARMUP]:
         send(key, value)
@@ -282,6 +302,7 @@ def txn_bare(bootstrap: str, src: str, dst: str, expected: int) -> Timing:
 
 # --------------------------------------------------------------------------- orchestration
 
+
 @dataclass(frozen=True)
 class Row:
     case: str
@@ -340,8 +361,12 @@ def _log_bytes(home: Path, topic: str) -> int:
 
 def run_kafka(bootstrap: str, home: Path | None, records: list[Record], repeat: int) -> list[Row]:
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    settings = load_settings(backend="kafka", kafka={"bootstrap_servers": bootstrap, "connect_timeout_s": 30},
-                             topics={"prefix": prefix}, metrics={"enabled": False})
+    settings = load_settings(
+        backend="kafka",
+        kafka={"bootstrap_servers": bootstrap, "connect_timeout_s": 30},
+        topics={"prefix": prefix},
+        metrics={"enabled": False},
+    )
     bus = open_bus(settings)
     rows: list[Row] = []
     try:
@@ -364,15 +389,22 @@ def run_kafka(bootstrap: str, home: Path | None, records: list[Record], repeat: 
 
         rows += _pair("produce", p_ours, p_bare, repeat)
         src, total = produced[0], len(records)
-        rows += _pair("consume", lambda: consume_ours(bus, src, total),
-                      lambda: consume_bare(bootstrap, src, total), repeat)
-        rows += _pair(f"txn x{TXN_BATCH}", lambda: txn_ours(bus, src, topic("tx-ours"), total),
-                      lambda: txn_bare(bootstrap, src, topic("tx-bare"), total), repeat)
+        rows += _pair(
+            "consume", lambda: consume_ours(bus, src, total), lambda: consume_bare(bootstrap, src, total), repeat
+        )
+        rows += _pair(
+            f"txn x{TXN_BATCH}",
+            lambda: txn_ours(bus, src, topic("tx-ours"), total),
+            lambda: txn_bare(bootstrap, src, topic("tx-bare"), total),
+            repeat,
+        )
         if home is not None:
             payload = sum(len(v) for _, v in records)
             on_disk = {t: _log_bytes(home, t) for t in produced}
-            print(f"log bytes on the broker per produced topic (payload {payload / 1e6:.1f} MB): "
-                  + ", ".join(f"{t.removeprefix(prefix)} {b / 1e6:.1f} MB" for t, b in on_disk.items()))
+            print(
+                f"log bytes on the broker per produced topic (payload {payload / 1e6:.1f} MB): "
+                + ", ".join(f"{t.removeprefix(prefix)} {b / 1e6:.1f} MB" for t, b in on_disk.items())
+            )
     finally:
         bus.close()
     return rows
@@ -380,28 +412,32 @@ def run_kafka(bootstrap: str, home: Path | None, records: list[Record], repeat: 
 
 def run_embedded(records: list[Record]) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="newswire-bench-embedded-") as tmp:
-        settings = load_settings(backend="embedded", embedded={"path": str(Path(tmp) / "bus.db")},
-                                 metrics={"enabled": False})
+        settings = load_settings(
+            backend="embedded", embedded={"path": str(Path(tmp) / "bus.db")}, metrics={"enabled": False}
+        )
         bus = open_bus(settings)
         try:
             src, dst = "bench.raw", "bench.out"
             bus.ensure_topics([TopicSpec(src, PARTITIONS), TopicSpec(dst, PARTITIONS)])
             name, n = "embedded bus (SQLite)", len(records)
-            rows = [Row("produce", name, produce_ours(bus, src, records)),
-                    Row("consume", name, consume_ours(bus, src, n)),
-                    Row(f"txn x{TXN_BATCH}", name, txn_ours(bus, src, dst, n))]
+            rows = [
+                Row("produce", name, produce_ours(bus, src, records)),
+                Row("consume", name, consume_ours(bus, src, n)),
+                Row(f"txn x{TXN_BATCH}", name, txn_ours(bus, src, dst, n)),
+            ]
         finally:
             bus.close()
     return rows
 
 
 def print_table(rows: list[Row]) -> None:
-    print(f"{'case':9} {'system':24} {'records':>8} {'seconds':>8} {'records/s':>10} {'MB/s':>7} "
-          f"{'ours/bare':>9}")
+    print(f"{'case':9} {'system':24} {'records':>8} {'seconds':>8} {'records/s':>10} {'MB/s':>7} {'ours/bare':>9}")
     for row in rows:
         ratio = f"{row.rate / (row.baseline.records / row.baseline.seconds):.2f}x" if row.baseline else ""
-        print(f"{row.case:9} {row.system:24} {row.timing.records:8d} {row.timing.seconds:8.2f} "
-              f"{row.rate:10.0f} {row.mbps:7.1f} {ratio:>9}")
+        print(
+            f"{row.case:9} {row.system:24} {row.timing.records:8d} {row.timing.seconds:8.2f} "
+            f"{row.rate:10.0f} {row.mbps:7.1f} {ratio:>9}"
+        )
 
 
 def main() -> None:
@@ -419,19 +455,33 @@ def main() -> None:
     rows: list[Row] = []
     with broker(args.bootstrap) as (bootstrap, home):
         version = kafka_local().KAFKA_VERSION if home is not None else "external"
-        print(f"Kafka {version} at {bootstrap} ({'started for this run' if home else 'given'}), "
-              f"kafka-python {kafka.__version__}; {args.records} records of {mean / 1024:.1f} KB mean, "
-              f"{PARTITIONS} partitions, zstd, acks=all, idempotent")
+        print(
+            f"Kafka {version} at {bootstrap} ({'started for this run' if home else 'given'}), "
+            f"kafka-python {kafka.__version__}; {args.records} records of {mean / 1024:.1f} KB mean, "
+            f"{PARTITIONS} partitions, zstd, acks=all, idempotent"
+        )
         rows += run_kafka(bootstrap, home, records, max(1, args.repeat))
     if not args.no_embedded:
         rows += run_embedded(records)
     print_table(rows)
     if args.json:
-        args.json.write_text(json.dumps([
-            {"case": r.case, "system": r.system, "records": r.timing.records, "seconds": r.timing.seconds,
-             "records_per_s": r.rate, "mb_per_s": r.mbps,
-             "ratio": (r.rate / (r.baseline.records / r.baseline.seconds)) if r.baseline else None}
-            for r in rows], indent=2))
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        "case": r.case,
+                        "system": r.system,
+                        "records": r.timing.records,
+                        "seconds": r.timing.seconds,
+                        "records_per_s": r.rate,
+                        "mb_per_s": r.mbps,
+                        "ratio": (r.rate / (r.baseline.records / r.baseline.seconds)) if r.baseline else None,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

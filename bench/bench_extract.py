@@ -20,7 +20,7 @@ from pathlib import Path
 import trafilatura
 
 from newswire.records import RawStory
-from newswire.samples import shared_dir
+from pipeline.samples import shared_dir
 from workers.clean import clean
 
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
@@ -99,9 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     root = shared_dir() / "data" / "article-extraction-benchmark"
     pages, truth, urls = load_benchmark(root)
-    runners: list[
-        tuple[str, Callable[[Mapping[str, str], Mapping[str, str]], dict[str, tuple[str, str]]]]
-    ] = [
+    runners: list[tuple[str, Callable[[Mapping[str, str], Mapping[str, str]], dict[str, tuple[str, str]]]]] = [
         ("newswire clean()", ours),
         ("trafilatura bare_extraction+meta", bare),
         ("trafilatura extract (text only)", bare_text_only),

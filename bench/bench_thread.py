@@ -98,9 +98,7 @@ def synthetic_stream(n: int, seed: int = 1) -> list[Labelled]:
         for c in range(rng.choice((0, 0, 1, 2))):  # syndicated copies
             copy = text + "\n\nThis article was originally published by Wire."
             dt = rng.uniform(600, 7200)
-            item = _mk(
-                f"https://site{c}.example/{story}", title, copy, at + timedelta(seconds=dt), site=f"s{c}"
-            )
+            item = _mk(f"https://site{c}.example/{story}", title, copy, at + timedelta(seconds=dt), site=f"s{c}")
             pending.append((t + dt, Labelled(item, sid)))
         if rng.random() < 0.2:  # revision: same guid, a paragraph added
             dt = rng.uniform(3600, 14400)

@@ -39,19 +39,31 @@ class Bench:
 
 
 BENCHES = (
-    Bench("extract", "Extraction: workers.clean.clean vs bare trafilatura",
-          ("-m", "bench.bench_extract", "--repeat", "2"),
-          "181 pages of the article-extraction-benchmark; pages/s and shingle F1."),
-    Bench("feeds", "Feed parsing: ingest.feeds.parse_feed vs bare feedparser",
-          ("bench/bench_feeds.py", "--rounds", "3"),
-          "Real RSS/Atom files, both parsers interleaved per round."),
-    Bench("thread", "Threading: StoryIndex vs datasketch MinHashLSH / brute force",
-          ("bench/bench_thread.py", "--articles", "5000", "--brute", "1000"),
-          "Synthetic labelled wire stream; decisions/s and pairwise same-story F1."),
-    Bench("bus", "Bus: newswire Kafka bus vs bare kafka-python (and the embedded backend)",
-          ("bench/bench_bus.py", "--records", "20000", "--repeat", "3"),
-          "Local single-node broker on the same cores; ~4 KB raw-story records, 6 partitions; "
-          "best of 3 per Kafka row, order alternating."),
+    Bench(
+        "extract",
+        "Extraction: workers.clean.clean vs bare trafilatura",
+        ("-m", "bench.bench_extract", "--repeat", "2"),
+        "181 pages of the article-extraction-benchmark; pages/s and shingle F1.",
+    ),
+    Bench(
+        "feeds",
+        "Feed parsing: ingest.feeds.parse_feed vs bare feedparser",
+        ("bench/bench_feeds.py", "--rounds", "3"),
+        "Real RSS/Atom files, both parsers interleaved per round.",
+    ),
+    Bench(
+        "thread",
+        "Threading: StoryIndex vs datasketch MinHashLSH / brute force",
+        ("bench/bench_thread.py", "--articles", "5000", "--brute", "1000"),
+        "Synthetic labelled wire stream; decisions/s and pairwise same-story F1.",
+    ),
+    Bench(
+        "bus",
+        "Bus: newswire Kafka bus vs bare kafka-python (and the embedded backend)",
+        ("bench/bench_bus.py", "--records", "20000", "--repeat", "3"),
+        "Local single-node broker on the same cores; ~4 KB raw-story records, 6 partitions; "
+        "best of 3 per Kafka row, order alternating.",
+    ),
 )
 
 
@@ -90,10 +102,16 @@ def _kafka_version() -> str:
 def _commit() -> str:
     """Read-only look-up of the checked-out commit, marked when the tree has local changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head}{' (with local changes)' if dirty else ''}"
@@ -105,8 +123,12 @@ def machine_info() -> list[tuple[str, str]]:
         ("OS", platform.platform()),
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("Kafka broker", f"Apache Kafka {_kafka_version()} (single node, KRaft, same machine)"),
-        ("Libraries", ", ".join(f"{p} {_pkg(p)}" for p in
-                                ("kafka-python", "trafilatura", "feedparser", "datasketch", "zstandard"))),
+        (
+            "Libraries",
+            ", ".join(
+                f"{p} {_pkg(p)}" for p in ("kafka-python", "trafilatura", "feedparser", "datasketch", "zstandard")
+            ),
+        ),
         ("Commit", _commit()),
     ]
 
@@ -119,8 +141,9 @@ def run(bench: Bench) -> Result:
     started = time.perf_counter()
     lines: list[str] = []
     with tempfile.TemporaryFile(mode="w+") as err:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
         assert proc.stdout is not None
         for line in proc.stdout:
             print(line, end="", flush=True)

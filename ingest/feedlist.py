@@ -163,9 +163,7 @@ def _walk(node: Element, category: str | None, source: str, out: list[FeedConfig
         xml_url = outline.get("xmlUrl") or outline.get("xmlurl")
         if xml_url:
             out.append(
-                FeedConfig(
-                    url=_check_url(xml_url, f"{source}: outline {label!r}"), name=label, category=category
-                )
+                FeedConfig(url=_check_url(xml_url, f"{source}: outline {label!r}"), name=label, category=category)
             )
         _walk(outline, label if not xml_url else category, source, out)
 

@@ -197,9 +197,7 @@ def _parse_xml_feed(data: bytes) -> ParsedFeed:
         link = _str(e.get("link")) or None
         h = entry_hash(title, summary, content, updated)
         guid = _str(e.get("id")) or link or f"hash:{h}"
-        authors = tuple(
-            name for a in e.get("authors") or [] if (name := _str(a.get("name") or a.get("email")))
-        )
+        authors = tuple(name for a in e.get("authors") or [] if (name := _str(a.get("name") or a.get("email"))))
         entries.append(FeedEntry(guid, link, title, summary, published, updated, authors, h))
     feed = d.feed
     kind: FeedKind = "atom" if version.startswith("atom") else "rss"
@@ -308,9 +306,7 @@ def _parse_rss_in_json(rss: dict[str, Any]) -> ParsedFeed:
         h = entry_hash(title, summary, "", None)
         author = _str(item.get("author"))
         authors = (author,) if author else ()
-        entries.append(
-            FeedEntry(guid or link or f"hash:{h}", link, title, summary, published, None, authors, h)
-        )
+        entries.append(FeedEntry(guid or link or f"hash:{h}", link, title, summary, published, None, authors, h))
     ttl = _to_float(channel.get("ttl"))
     return ParsedFeed(
         title=_str(channel.get("title")),

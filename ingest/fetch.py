@@ -113,9 +113,7 @@ class ThrottledError(FetchError):
 
     def __init__(self, status: int, retry_after: float | None, *, url: str = "") -> None:
         hint = f"retry after {retry_after:.0f}s" if retry_after is not None else "no Retry-After"
-        super().__init__(
-            "throttled", f"HTTP {status}, {hint}", url=url, status=status, retry_after=retry_after
-        )
+        super().__init__("throttled", f"HTTP {status}, {hint}", url=url, status=status, retry_after=retry_after)
 
 
 class RobotsDisallowedError(FetchError):
@@ -300,9 +298,7 @@ class Fetcher:
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),
-            limits=httpx.Limits(
-                max_connections=s.max_connections, max_keepalive_connections=s.max_connections
-            ),
+            limits=httpx.Limits(max_connections=s.max_connections, max_keepalive_connections=s.max_connections),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
 
@@ -381,9 +377,7 @@ class Fetcher:
         if not self.settings.allow_private_network:
             for addr in addresses:
                 reason = blocked_reason(addr)
-                if reason and not any(
-                    ipaddress.ip_address(addr.split("%", 1)[0]) in n for n in self._allowed_networks
-                ):
+                if reason and not any(ipaddress.ip_address(addr.split("%", 1)[0]) in n for n in self._allowed_networks):
                     raise BlockedError(f"{host} resolves to {reason} address {addr}", url=url)
         ip = addresses[0]
         ip_host = f"[{ip}]" if ":" in ip else ip

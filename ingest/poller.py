@@ -65,18 +65,26 @@ def schedule_settings(settings: Settings, feed: FeedConfig | None = None) -> Sch
     p = settings.poller
     lo = feed.min_interval_s if feed and feed.min_interval_s else p.min_interval_s
     hi = feed.max_interval_s if feed and feed.max_interval_s else p.max_interval_s
-    return ScheduleSettings(min_interval_s=lo, max_interval_s=max(lo, hi),
-                            default_interval_s=min(max(lo, 900.0), max(lo, hi)),
-                            max_backoff_s=p.max_backoff_s)
+    return ScheduleSettings(
+        min_interval_s=lo,
+        max_interval_s=max(lo, hi),
+        default_interval_s=min(max(lo, 900.0), max(lo, hi)),
+        max_backoff_s=p.max_backoff_s,
+    )
 
 
 def fetch_settings(settings: Settings) -> FetchSettings:
     p = settings.poller
-    return FetchSettings(user_agent=p.user_agent, connect_timeout_s=p.connect_timeout_s,
-                         read_timeout_s=p.read_timeout_s, total_timeout_s=p.total_timeout_s,
-                         max_bytes=p.max_feed_bytes, max_redirects=p.max_redirects,
-                         allow_private_network=p.allow_private_network,
-                         max_connections=max(8, p.concurrency * 2))
+    return FetchSettings(
+        user_agent=p.user_agent,
+        connect_timeout_s=p.connect_timeout_s,
+        read_timeout_s=p.read_timeout_s,
+        total_timeout_s=p.total_timeout_s,
+        max_bytes=p.max_feed_bytes,
+        max_redirects=p.max_redirects,
+        allow_private_network=p.allow_private_network,
+        max_connections=max(8, p.concurrency * 2),
+    )
 
 
 def decode_html(body: bytes, content_type: str) -> str:
@@ -98,8 +106,10 @@ def decode_html(body: bytes, content_type: str) -> str:
 
 def _fallback_html(entry: FeedEntry) -> str:
     """When the page cannot be fetched for good, the feed's own text still makes a story."""
-    return f"<html><head><title>{entry.title}</title></head><body><article><h1>{entry.title}</h1>" \
-           f"<p>{entry.summary}</p></article></body></html>"
+    return (
+        f"<html><head><title>{entry.title}</title></head><body><article><h1>{entry.title}</h1>"
+        f"<p>{entry.summary}</p></article></body></html>"
+    )
 
 
 @dataclass
@@ -117,10 +127,21 @@ def _iso_now() -> str:
 class Poller:
     """Polls the feeds of the partitions this replica owns; see the module docstring."""
 
-    def __init__(self, settings: Settings, bus: Bus, feeds: Sequence[FeedConfig], *,
-                 state_topic: str, raw_topic: str, partitions: int, transactional_id: str, group_id: str,
-                 stop: StopFlag, clock: Callable[[], float] = time.time,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        bus: Bus,
+        feeds: Sequence[FeedConfig],
+        *,
+        state_topic: str,
+        raw_topic: str,
+        partitions: int,
+        transactional_id: str,
+        group_id: str,
+        stop: StopFlag,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
         self.settings = settings
         self.bus = bus
         self.stop = stop
@@ -132,16 +153,16 @@ class Poller:
         self._feed_partition = {f.url: partition_for(f.url.encode(), partitions) for f in feeds}
         self.fetcher = Fetcher(fetch_settings(settings))
         p = settings.poller
-        self.politeness = Politeness(PolitenessSettings(max_concurrency=p.per_host_concurrency,
-                                                        min_interval_s=p.per_host_min_interval_s))
+        self.politeness = Politeness(
+            PolitenessSettings(max_concurrency=p.per_host_concurrency, min_interval_s=p.per_host_min_interval_s)
+        )
         self.robots = RobotsCache(self.fetcher)
         self._lock = threading.Lock()
         self.owned: set[int] = set()
         self.states: dict[str, FeedState] = {}
         self.polled_once: set[str] = set()
         self.ready = threading.Event()
-        self._consumer = bus.consumer(group_id, [state_topic], on_assign=self._on_assign,
-                                      on_revoke=self._on_revoke)
+        self._consumer = bus.consumer(group_id, [state_topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         self._producer: Producer = bus.producer(transactional_id=transactional_id)
         self._pool = ThreadPoolExecutor(max_workers=p.concurrency, thread_name_prefix="poll")
         self._inflight: dict[str, Future[PollResult]] = {}
@@ -166,8 +187,10 @@ class Poller:
                 log.warning("unreadable feed state ignored", extra={"feed": url})
         with self._lock:
             self.owned |= set(parts)
-        log.info("feeds assigned", extra={"partitions": sorted(parts), "states_restored": restored,
-                                          "feeds": len(self.owned_feeds())})
+        log.info(
+            "feeds assigned",
+            extra={"partitions": sorted(parts), "states_restored": restored, "feeds": len(self.owned_feeds())},
+        )
         self.ready.set()
 
     def _on_revoke(self, tps: frozenset[TopicPartition]) -> None:
@@ -194,23 +217,34 @@ class Poller:
             return self._poll_feed(feed, state, started)
         except Exception as exc:
             log.exception("feed poll crashed", extra={"feed": feed.url, "error": repr(exc)})
-            return self._failed(feed, state, "internal", self.clock(), schedule_settings(self.settings, feed),
-                                started, None)
+            return self._failed(
+                feed, state, "internal", self.clock(), schedule_settings(self.settings, feed), started, None
+            )
 
     def _poll_feed(self, feed: FeedConfig, state: FeedState, started: float) -> PollResult:
         now = self.clock()
         sched = schedule_settings(self.settings, feed)
         try:
-            res = self._fetch(feed.url, "feed", Validators(state.etag, state.last_modified, state.body_hash),
-                              accept="application/rss+xml, application/atom+xml, application/feed+json, "
-                                     "application/json;q=0.9, application/xml;q=0.8, */*;q=0.5",
-                              max_bytes=self.settings.poller.max_feed_bytes)
+            res = self._fetch(
+                feed.url,
+                "feed",
+                Validators(state.etag, state.last_modified, state.body_hash),
+                accept="application/rss+xml, application/atom+xml, application/feed+json, "
+                "application/json;q=0.9, application/xml;q=0.8, */*;q=0.5",
+                max_bytes=self.settings.poller.max_feed_bytes,
+            )
         except FetchError as exc:
             return self._failed(feed, state, exc.kind, now, sched, started, getattr(exc, "retry_after", None))
         max_age = cache_max_age(res.headers.get("cache-control"))
         if res.not_modified:
-            outcome = PollOutcome(ok=True, not_modified=True, etag=res.etag, last_modified=res.last_modified,
-                                  body_hash=res.body_hash, max_age_s=max_age)
+            outcome = PollOutcome(
+                ok=True,
+                not_modified=True,
+                etag=res.etag,
+                last_modified=res.last_modified,
+                body_hash=res.body_hash,
+                max_age_s=max_age,
+            )
             return self._done(feed, next_poll(state, outcome, now, self.rng, sched), [], "not_modified", started)
         try:
             parsed = parse_feed(res.body)
@@ -230,14 +264,20 @@ class Poller:
                 continue
             raws.append(raw)
         m.ENTRIES_NEW.inc(len(raws))
-        outcome = PollOutcome(ok=True, etag=res.etag, last_modified=res.last_modified, body_hash=res.body_hash,
-                              entry_times=entry_timestamps(parsed.entries), ttl_s=parsed.ttl_s,
-                              update_period_s=parsed.update_period_s, max_age_s=max_age)
+        outcome = PollOutcome(
+            ok=True,
+            etag=res.etag,
+            last_modified=res.last_modified,
+            body_hash=res.body_hash,
+            entry_times=entry_timestamps(parsed.entries),
+            ttl_s=parsed.ttl_s,
+            update_period_s=parsed.update_period_s,
+            max_age_s=max_age,
+        )
         new_state = next_poll(replace(seen_state, seen=seen), outcome, now, self.rng, sched)
         return self._done(feed, new_state, raws, "ok", started)
 
-    def _fetch(self, url: str, kind: str, validators: Validators | None, *, accept: str,
-               max_bytes: int) -> FetchResult:
+    def _fetch(self, url: str, kind: str, validators: Validators | None, *, accept: str, max_bytes: int) -> FetchResult:
         # A host deferred by Retry-After (or simply busy) must not park a pool thread for as
         # long as it says: past one fetch's budget the poll is classified as throttled and
         # rescheduled, so pool threads stay available and shutdown stays bounded.
@@ -275,15 +315,22 @@ class Poller:
             try:
                 if feed.robots and self.settings.poller.respect_robots:
                     self.robots.check(url, self.settings.poller.user_agent)
-                res = self._fetch(url, "page", None, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                                  max_bytes=self.settings.poller.max_page_bytes)
+                res = self._fetch(
+                    url,
+                    "page",
+                    None,
+                    accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                    max_bytes=self.settings.poller.max_page_bytes,
+                )
                 html = decode_html(res.body, res.content_type)
                 status, final_url, ctype = res.status, res.final_url, res.content_type
             except FetchError as exc:
                 transient = exc.kind in TRANSIENT or (
-                    isinstance(exc, HTTPStatusError) and exc.status is not None and exc.status >= 500)
-                log.warning("page fetch failed", extra={"feed": feed.url, "url": url, "kind": exc.kind,
-                                                        "transient": transient})
+                    isinstance(exc, HTTPStatusError) and exc.status is not None and exc.status >= 500
+                )
+                log.warning(
+                    "page fetch failed", extra={"feed": feed.url, "url": url, "kind": exc.kind, "transient": transient}
+                )
                 if transient:
                     return None
                 page_error = exc.kind
@@ -310,15 +357,25 @@ class Poller:
             extra={"page_error": page_error} if page_error else {},
         )
 
-    def _failed(self, feed: FeedConfig, state: FeedState, kind: str, now: float, sched: ScheduleSettings,
-                started: float, retry_after: float | None) -> PollResult:
+    def _failed(
+        self,
+        feed: FeedConfig,
+        state: FeedState,
+        kind: str,
+        now: float,
+        sched: ScheduleSettings,
+        started: float,
+        retry_after: float | None,
+    ) -> PollResult:
         outcome = PollOutcome(ok=False, error_kind=kind, retry_after_s=retry_after)
-        log.warning("feed poll failed", extra={"feed": feed.url, "kind": kind,
-                                               "failures": state.consecutive_failures + 1})
+        log.warning(
+            "feed poll failed", extra={"feed": feed.url, "kind": kind, "failures": state.consecutive_failures + 1}
+        )
         return self._done(feed, next_poll(state, outcome, now, self.rng, sched), [], kind, started)
 
-    def _done(self, feed: FeedConfig, state: FeedState, raws: list[RawStory], outcome: str,
-              started: float) -> PollResult:
+    def _done(
+        self, feed: FeedConfig, state: FeedState, raws: list[RawStory], outcome: str, started: float
+    ) -> PollResult:
         child = m.POLLS_BY_OUTCOME.get(outcome) or m.POLLS_BY_OUTCOME["http_error"]
         child.inc()
         m.POLL_DURATION.observe(time.monotonic() - started)
@@ -334,8 +391,12 @@ class Poller:
         try:
             for raw in result.raws:
                 self._producer.send(self.raw_topic, raw.encode(), key=raw.article_key.encode())
-            self._producer.send(self.state_topic, result.state.to_json().encode(), key=result.feed.url.encode(),
-                                partition=self._feed_partition[result.feed.url])
+            self._producer.send(
+                self.state_topic,
+                result.state.to_json().encode(),
+                key=result.feed.url.encode(),
+                partition=self._feed_partition[result.feed.url],
+            )
             self._producer.commit()
         except BaseException:
             self._producer.abort()
@@ -344,8 +405,10 @@ class Poller:
         self.states[result.feed.url] = result.state
         self.polled_once.add(result.feed.url)
         if result.raws:
-            log.info("feed polled", extra={"feed": result.feed.url, "outcome": result.outcome,
-                                           "new_entries": len(result.raws)})
+            log.info(
+                "feed polled",
+                extra={"feed": result.feed.url, "outcome": result.outcome, "new_entries": len(result.raws)},
+            )
 
     def tick(self, once: bool = False) -> int:
         """One loop turn: keep membership, start due polls, commit finished ones. With ``once``,

@@ -108,9 +108,7 @@ class RobotsCache:
         except FetchError as exc:
             if exc.kind == "http_error" and exc.status is not None and 400 <= exc.status < 500:
                 return _Entry(None, True, self._clock() + s.ttl_s)
-            log.warning(
-                "robots.txt unavailable, %s: %s", "allowing" if s.allow_on_error else "disallowing", exc
-            )
+            log.warning("robots.txt unavailable, %s: %s", "allowing" if s.allow_on_error else "disallowing", exc)
             return _Entry(None, s.allow_on_error, self._clock() + s.error_ttl_s)
         text = result.body.decode("utf-8", errors="replace")
         return _Entry(Protego.parse(text), True, self._clock() + s.ttl_s)

@@ -91,13 +91,9 @@ class FeedState:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"feed state is not JSON: {exc}") from None
         if not isinstance(doc, dict) or doc.get("v") != STATE_VERSION:
-            raise ValueError(
-                f"unsupported feed state version {doc.get('v') if isinstance(doc, dict) else None!r}"
-            )
+            raise ValueError(f"unsupported feed state version {doc.get('v') if isinstance(doc, dict) else None!r}")
         seen = doc.get("seen", {})
-        if not isinstance(seen, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in seen.items()
-        ):
+        if not isinstance(seen, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in seen.items()):
             raise ValueError("feed state 'seen' must map guid -> hash")
 
         def opt(key: str, typ: type | tuple[type, ...]) -> Any:
@@ -170,9 +166,7 @@ def _clamp(value: float, settings: ScheduleSettings) -> float:
     return min(settings.max_interval_s, max(settings.min_interval_s, value))
 
 
-def base_interval(
-    outcome: PollOutcome, previous: float | None, now: float, settings: ScheduleSettings
-) -> float:
+def base_interval(outcome: PollOutcome, previous: float | None, now: float, settings: ScheduleSettings) -> float:
     """Interval after a successful poll, before jitter and Retry-After."""
     learned = adaptive_interval(outcome.entry_times, now, settings)
     if learned is None:

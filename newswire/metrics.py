@@ -123,9 +123,7 @@ FETCH_DURATION: Final = Histogram(
     ["kind"],
     buckets=_FETCH_BUCKETS,
 )
-ENTRIES_SEEN: Final = Counter(
-    "newswire_entries_seen_total", "Feed entries parsed from successful polls, new or not."
-)
+ENTRIES_SEEN: Final = Counter("newswire_entries_seen_total", "Feed entries parsed from successful polls, new or not.")
 ENTRIES_NEW: Final = Counter(
     "newswire_entries_new_total", "Feed entries not seen before (or changed) that get fetched."
 )
@@ -138,15 +136,11 @@ THROTTLE_WAIT: Final = Counter(
     ["kind"],
 )
 FEEDS: Final = Gauge("newswire_feeds", "Configured feeds, by current health.", ["health"])
-RAW_PRODUCED: Final = Counter(
-    "newswire_raw_records_produced_total", "Records acknowledged by Kafka on the raw topic."
-)
+RAW_PRODUCED: Final = Counter("newswire_raw_records_produced_total", "Records acknowledged by Kafka on the raw topic.")
 
 # --- Workers ----------------------------------------------------------------------------
 
-RAW_CONSUMED: Final = Counter(
-    "newswire_raw_records_consumed_total", "Records read from the raw topic by workers."
-)
+RAW_CONSUMED: Final = Counter("newswire_raw_records_consumed_total", "Records read from the raw topic by workers.")
 EXTRACTION_DURATION: Final = Histogram(
     "newswire_extraction_duration_seconds",
     "Time to extract article text and metadata from one page.",
@@ -168,9 +162,7 @@ CONSUMER_LAG: Final = Gauge(
 )
 INDEX_ARTICLES: Final = Gauge("newswire_index_articles", "Articles held in the worker's dedupe index.")
 INDEX_STORIES: Final = Gauge("newswire_index_stories", "Stories (threads) held in the worker's index.")
-INDEX_MEMORY: Final = Gauge(
-    "newswire_index_memory_bytes", "Estimated memory held by the worker's dedupe/thread index."
-)
+INDEX_MEMORY: Final = Gauge("newswire_index_memory_bytes", "Estimated memory held by the worker's dedupe/thread index.")
 EVENTS_PUBLISHED: Final = Counter(
     "newswire_events_published_total", "Events acknowledged by Kafka on the events topic.", ["type"]
 )
@@ -223,9 +215,7 @@ FETCH_DURATION_BY_KIND: Final = {k: FETCH_DURATION.labels(kind=k) for k in FETCH
 FETCHED_BYTES_BY_KIND: Final = {k: FETCHED_BYTES.labels(kind=k) for k in FETCH_KINDS}
 THROTTLE_WAIT_BY_KIND: Final = {k: THROTTLE_WAIT.labels(kind=k) for k in FETCH_KINDS}
 FEEDS_BY_HEALTH: Final = {h: FEEDS.labels(health=h) for h in FEED_HEALTH}
-EXTRACTION_FAILURES_BY_REASON: Final = {
-    r: EXTRACTION_FAILURES.labels(reason=r) for r in EXTRACTION_FAILURE_REASONS
-}
+EXTRACTION_FAILURES_BY_REASON: Final = {r: EXTRACTION_FAILURES.labels(reason=r) for r in EXTRACTION_FAILURE_REASONS}
 DECISIONS_BY_KIND: Final = {d: DECISIONS.labels(decision=d) for d in DECISIONS_KINDS}
 DEAD_LETTERS_BY_STAGE_REASON: Final = {
     (s, r): DEAD_LETTERS.labels(stage=s, reason=r) for s in DEAD_LETTER_STAGES for r in DEAD_LETTER_REASONS

@@ -137,8 +137,7 @@ def _count_dead_letter(stage: str, reason: str) -> None:
     from newswire import metrics as m
 
     child = m.DEAD_LETTERS_BY_STAGE_REASON.get((stage, reason))
-    (child or m.DEAD_LETTERS.labels(stage=stage if stage in m.DEAD_LETTER_STAGES else "clean",
-                                    reason="error")).inc()
+    (child or m.DEAD_LETTERS.labels(stage=stage if stage in m.DEAD_LETTER_STAGES else "clean", reason="error")).inc()
 
 
 @dataclass
@@ -164,9 +163,9 @@ class StageLoop:
     _lag_children: dict[TopicPartition, Any] = field(default_factory=dict)
 
     def open(self) -> None:
-        self.consumer = self.bus.consumer(self.group_id, self.input_topics,
-                                          on_assign=self.processor.on_assign,
-                                          on_revoke=self.processor.on_revoke)
+        self.consumer = self.bus.consumer(
+            self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self.processor.on_revoke
+        )
         self.producer = self.bus.producer(transactional_id=self.transactional_id)
 
     def close(self) -> None:
@@ -237,9 +236,16 @@ class StageLoop:
                     _count_dead_letter(self.processor.name, outcome.dead.reason)
                     out = dead_letter_record(self.dead_letter_topic, self.processor.name, msg, outcome.dead)
                     self.producer.send(out.topic, out.value, out.key, out.headers)
-                    log.warning("dead-lettered record", extra={
-                        "stage": self.processor.name, "reason": outcome.dead.reason,
-                        "topic": msg.topic, "partition": msg.partition, "offset": msg.offset})
+                    log.warning(
+                        "dead-lettered record",
+                        extra={
+                            "stage": self.processor.name,
+                            "reason": outcome.dead.reason,
+                            "topic": msg.topic,
+                            "partition": msg.partition,
+                            "offset": msg.offset,
+                        },
+                    )
                     continue
                 for out in outcome.outputs:
                     self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
@@ -253,8 +259,10 @@ class StageLoop:
             self.processor.on_abort()
             raise
         except BaseException:
-            log.error("stage failed; aborting batch", extra={
-                "stage": self.processor.name, "traceback": traceback.format_exc(limit=5)})
+            log.error(
+                "stage failed; aborting batch",
+                extra={"stage": self.processor.name, "traceback": traceback.format_exc(limit=5)},
+            )
             self._rewind(first)
             raise
         if self.on_batch is not None:

@@ -103,7 +103,10 @@ class Settings(BaseSettings):
     """Everything a newswire process can be told. Frozen: nothing reconfigures at runtime."""
 
     model_config = SettingsConfigDict(
-        env_prefix="NEWSWIRE_", env_nested_delimiter="__", extra="forbid", frozen=True,
+        env_prefix="NEWSWIRE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
     )
 
     backend: Literal["embedded", "kafka"] = "embedded"

@@ -68,11 +68,14 @@ def topic_graph(settings: Settings) -> TopicGraph:
     t = settings.topics
     big = settings.kafka.max_message_bytes
     p = t.prefix
-    return TopicGraph({
-        Role.RAW: TopicSpec(f"{p}raw", t.raw_partitions, max_message_bytes=big, retention_ms=WEEK_MS),
-        Role.CLEANED: TopicSpec(f"{p}cleaned", 1, max_message_bytes=big, retention_ms=WEEK_MS),
-        Role.EVENTS: TopicSpec(f"{p}events", t.events_partitions, max_message_bytes=big, retention_ms=WEEK_MS),
-        Role.DEAD_LETTERS: TopicSpec(f"{p}dead-letters", 1, max_message_bytes=big, retention_ms=4 * WEEK_MS),
-        Role.POLLER_STATE: TopicSpec(f"{p}poller-state", t.feed_partitions, compacted=True),
-        Role.THREAD_INDEX: TopicSpec(f"{p}thread-index", 1, compacted=True, max_message_bytes=big),
-    }, prefix=p)
+    return TopicGraph(
+        {
+            Role.RAW: TopicSpec(f"{p}raw", t.raw_partitions, max_message_bytes=big, retention_ms=WEEK_MS),
+            Role.CLEANED: TopicSpec(f"{p}cleaned", 1, max_message_bytes=big, retention_ms=WEEK_MS),
+            Role.EVENTS: TopicSpec(f"{p}events", t.events_partitions, max_message_bytes=big, retention_ms=WEEK_MS),
+            Role.DEAD_LETTERS: TopicSpec(f"{p}dead-letters", 1, max_message_bytes=big, retention_ms=4 * WEEK_MS),
+            Role.POLLER_STATE: TopicSpec(f"{p}poller-state", t.feed_partitions, compacted=True),
+            Role.THREAD_INDEX: TopicSpec(f"{p}thread-index", 1, compacted=True, max_message_bytes=big),
+        },
+        prefix=p,
+    )

@@ -49,8 +49,12 @@ def kafka_settings(kafka_bootstrap: str) -> Settings:
     return load_settings(
         backend="kafka",
         kafka={"bootstrap_servers": kafka_bootstrap, "connect_timeout_s": 30},
-        topics={"prefix": f"t{uuid.uuid4().hex[:8]}.", "raw_partitions": 3, "events_partitions": 3,
-                "feed_partitions": 4},
+        topics={
+            "prefix": f"t{uuid.uuid4().hex[:8]}.",
+            "raw_partitions": 3,
+            "events_partitions": 3,
+            "feed_partitions": 4,
+        },
         metrics={"enabled": False},
     )
 

@@ -33,8 +33,10 @@ class Daemon:
     def __init__(self, config: Path, *args: str, log: Path, env: dict[str, str] | None = None) -> None:
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "newswire.cli", "--config", str(config), "--log-format", "json", *args],
-            stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-m", "pipeline.cli", "--config", str(config), "--log-format", "json", *args],
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             env={**os.environ, **(env or {})},
         )
 

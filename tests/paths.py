@@ -3,7 +3,7 @@
 
 from pathlib import Path
 
-from newswire.samples import shared_dir
+from pipeline.samples import shared_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = shared_dir()

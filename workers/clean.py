@@ -118,8 +118,20 @@ class CleanArticle:
 
 #: Calendar words: capitalised, yet they name no person (bylines) and no event (threading).
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-          "october", "november", "december")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 TYPOGRAPHY: dict[int, str | None] = str.maketrans(
     {
@@ -416,9 +428,7 @@ def site_aliases(host: str, names: Iterable[str]) -> frozenset[str]:
     labels = [lab for lab in host.split(".") if lab and lab != "www"]
     if len(labels) >= 2:
         # registrable-ish label: "apnews" in apnews.com, "bbc" in bbc.co.uk
-        core = (
-            labels[-3] if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else labels[-2]
-        )
+        core = labels[-3] if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else labels[-2]
         aliases.add(_squash(core))
     aliases.add(_squash(host))
     return frozenset(a for a in aliases if len(a) >= 2)
@@ -769,16 +779,12 @@ def choose_language(meta: PageMeta, traf_language: str | None) -> str | None:
 
 def _check_input(raw: RawStory, settings: CleanSettings) -> str:
     ctype = (raw.content_type or "").split(";")[0].strip().casefold()
-    if ctype and not (
-        ctype in ("text/html", "application/xhtml+xml", "text/plain") or ctype.endswith("+xml")
-    ):
+    if ctype and not (ctype in ("text/html", "application/xhtml+xml", "text/plain") or ctype.endswith("+xml")):
         raise ExtractionError("not_html", f"content type {ctype}", raw_id=raw.id, url=raw.url)
     page = raw.html
     if not page.strip():
         raise ExtractionError("empty", "no html", raw_id=raw.id, url=raw.url)
-    size = (
-        len(page.encode("utf-8", "surrogatepass")) if len(page) * 4 > settings.max_html_bytes else len(page)
-    )
+    size = len(page.encode("utf-8", "surrogatepass")) if len(page) * 4 > settings.max_html_bytes else len(page)
     if size > settings.max_html_bytes:
         if not settings.truncate_oversize:
             raise ExtractionError(

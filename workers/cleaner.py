@@ -59,8 +59,9 @@ class CleanProcessor:
                 outcomes[i].dead = DeadLetter(f"extract_{result.reason}", str(result))
             else:
                 # Single-partition topic: keyed by article so compaction-free ordering is kept.
-                outcomes[i].outputs.append(Out(self.cleaned_topic, cleaned_record(result, raw),
-                                               key=result.article_id.encode()))
+                outcomes[i].outputs.append(
+                    Out(self.cleaned_topic, cleaned_record(result, raw), key=result.article_id.encode())
+                )
         return outcomes
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:

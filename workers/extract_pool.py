@@ -98,9 +98,7 @@ class ExtractPool:
             except Exception as exc:  # classified by result(), like a worker's failure
                 inline.set_exception(exc)
             return inline
-        future: Future[CleanArticle] = self._pool.schedule(
-            self.fn, args=(raw, self.settings), timeout=self.timeout_s
-        )
+        future: Future[CleanArticle] = self._pool.schedule(self.fn, args=(raw, self.settings), timeout=self.timeout_s)
         return future
 
     @staticmethod
@@ -112,9 +110,7 @@ class ExtractPool:
         except ExtractionError as exc:
             return exc
         except FutureTimeout:
-            return ExtractionError(
-                "timeout", "extraction exceeded the time limit", raw_id=raw.id, url=raw.url
-            )
+            return ExtractionError("timeout", "extraction exceeded the time limit", raw_id=raw.id, url=raw.url)
         except ProcessExpired as exc:
             return ExtractionError("crashed", f"worker died: {exc}", raw_id=raw.id, url=raw.url)
         except (RecursionError, MemoryError, ValueError, TypeError, AttributeError) as exc:

@@ -57,8 +57,12 @@ def _read(path: Path, stats: ReplayStats) -> Iterator[tuple[int, RawStory | str]
 def replay(input_path: Path, output: IO[str], settings: Settings, batch_size: int = 32) -> ReplayStats:
     stats = ReplayStats()
     w = settings.worker
-    with ExtractPool(workers=w.extract_processes, timeout_s=w.extract_timeout_s,
-                     max_tasks_per_child=w.max_tasks_per_child, settings=clean_settings(settings)) as pool:
+    with ExtractPool(
+        workers=w.extract_processes,
+        timeout_s=w.extract_timeout_s,
+        max_tasks_per_child=w.max_tasks_per_child,
+        settings=clean_settings(settings),
+    ) as pool:
         cleaner = CleanProcessor(pool, "cleaned")
         threader = ThreadProcessor(w, "events", "index")
         threader.ready = True
@@ -69,8 +73,9 @@ def replay(input_path: Path, output: IO[str], settings: Settings, batch_size: in
             outcomes = cleaner.process(batch)
             for msg, outcome in zip(batch, outcomes, strict=True):
                 if outcome.dead is not None:
-                    stats.dead_letters.append({"offset": msg.offset, "reason": outcome.dead.reason,
-                                               "error": str(outcome.dead)})
+                    stats.dead_letters.append(
+                        {"offset": msg.offset, "reason": outcome.dead.reason, "error": str(outcome.dead)}
+                    )
                     continue
                 for out in outcome.outputs:
                     cleaned = Message("cleaned", 0, msg.offset, out.key, out.value, 0)

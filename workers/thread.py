@@ -392,8 +392,7 @@ def is_duplicate(s: ThreadSettings, p: _PairScores) -> bool:
     if p.containment_new_in_old >= s.duplicate_containment:
         return True
     return (
-        p.containment_new_in_old >= s.duplicate_containment_same_title
-        and p.title_similarity >= s.same_title_similarity
+        p.containment_new_in_old >= s.duplicate_containment_same_title and p.title_similarity >= s.same_title_similarity
     )
 
 

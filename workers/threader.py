@@ -37,8 +37,19 @@ log = logging.getLogger(__name__)
 BOILERPLATE_PREFIX = "bp/"
 # Everything decide() and build_event() index by name: a record without one is dead-lettered,
 # not a KeyError that aborts the batch and fails again on every restart.
-_REQUIRED = ("article_id", "raw_id", "url", "canonical_url", "site", "title", "text", "authors", "published",
-             "language", "content_hash")
+_REQUIRED = (
+    "article_id",
+    "raw_id",
+    "url",
+    "canonical_url",
+    "site",
+    "title",
+    "text",
+    "authors",
+    "published",
+    "language",
+    "content_hash",
+)
 _TEXT_FIELDS = ("article_id", "raw_id", "url", "site", "title", "text", "content_hash")
 
 
@@ -58,9 +69,14 @@ class Decided:
 class ThreadProcessor:
     name = "thread"
 
-    def __init__(self, settings: WorkerSettings, events_topic: str, index_topic: str,
-                 restore: Callable[[], Iterable[Message]] | None = None,
-                 expire_every: int = 200) -> None:
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        events_topic: str,
+        index_topic: str,
+        restore: Callable[[], Iterable[Message]] | None = None,
+        expire_every: int = 200,
+    ) -> None:
         self.settings = settings
         self.events_topic, self.index_topic = events_topic, index_topic
         self._restore_source = restore
@@ -103,7 +119,7 @@ class ThreadProcessor:
                 unknown[kind] = unknown.get(kind, 0) + 1
                 continue
             if key.startswith(BOILERPLATE_PREFIX):
-                site = key[len(BOILERPLATE_PREFIX):]
+                site = key[len(BOILERPLATE_PREFIX) :]
                 if msg.value is None:
                     self.boilerplate.pop(site, None)
                 else:
@@ -122,8 +138,10 @@ class ThreadProcessor:
         if self._restore_source is not None:
             started = time.monotonic()
             n = self.restore_from(self._restore_source())
-            log.info("story index restored", extra={"records": n, **self.index.stats(),
-                                                    "seconds": round(time.monotonic() - started, 3)})
+            log.info(
+                "story index restored",
+                extra={"records": n, **self.index.stats(), "seconds": round(time.monotonic() - started, 3)},
+            )
         self.ready = True
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
@@ -176,9 +194,17 @@ class ThreadProcessor:
         if len(kept) != len(lines) and kept:
             article = {**article, "text": "\n".join(kept), "content_hash": content_hash("\n".join(kept))}
         published = parse_time(article.get("published")) or parse_time(article.get("feed_published"))
-        item = ThreadInput(article_id=article["article_id"], raw_id=article["raw_id"], url=article["url"],
-                           guid=article.get("guid") or "", site=article["site"], title=article["title"],
-                           text=article["text"], published=published, content_hash=article["content_hash"])
+        item = ThreadInput(
+            article_id=article["article_id"],
+            raw_id=article["raw_id"],
+            url=article["url"],
+            guid=article.get("guid") or "",
+            site=article["site"],
+            title=article["title"],
+            text=article["text"],
+            published=published,
+            content_hash=article["content_hash"],
+        )
         decision = self.index.decide(item)
         changes.extend(self.index.apply(item, decision))
         if published is not None and (self.watermark is None or published > self.watermark):
@@ -216,9 +242,17 @@ class ThreadProcessor:
                 outcome.outputs.append(Out(self.events_topic, encode_event(event), event["story_id"].encode()))
                 self._published[event["type"]].inc()
                 self._observe_latency(article)
-                log.info("story event", extra={"type": event["type"], "story_id": event["story_id"],
-                                               "article_id": event["article_id"], "version": event["version"],
-                                               "feed": event["feed_url"], "site": event["site"]})
+                log.info(
+                    "story event",
+                    extra={
+                        "type": event["type"],
+                        "story_id": event["story_id"],
+                        "article_id": event["article_id"],
+                        "version": event["version"],
+                        "feed": event["feed_url"],
+                        "site": event["site"],
+                    },
+                )
         self.tick()
         self._since_expire += len(batch)
         if self._since_expire >= self._expire_every and self.watermark is not None and articles:
@@ -233,8 +267,10 @@ class ThreadProcessor:
 
     def _observe_latency(self, article: dict[str, Any]) -> None:
         now = datetime.now(UTC)
-        for since, value in (("published", article.get("published") or article.get("feed_published")),
-                             ("fetched", article.get("fetched_at"))):
+        for since, value in (
+            ("published", article.get("published") or article.get("feed_published")),
+            ("fetched", article.get("fetched_at")),
+        ):
             t = parse_time(value)
             if t is not None and t <= now:
                 self._latency[since].observe((now - t).total_seconds())

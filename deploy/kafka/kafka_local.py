@@ -47,8 +47,16 @@ def fetch() -> Path:
     if mvn is None:
         sys.exit("kafka_local: Maven (mvn) is required to assemble Kafka from Maven Central")
     subprocess.run(
-        [mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-         f"-DoutputDirectory={LIBS}", "-DincludeScope=runtime"],
+        [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={LIBS}",
+            "-DincludeScope=runtime",
+        ],
         check=True,
     )
     marker.write_text(KAFKA_VERSION)
@@ -154,24 +162,42 @@ def up(home: Path, timeout_s: float = 120.0) -> dict[str, object]:
     props.write_text(_server_properties(home, port, controller_port))
     java = _java()
     classpath = f"{libs}/*"
-    jvm = ["-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-           "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-           "-Dorg.slf4j.simpleLogger.showDateTime=true"]
+    jvm = [
+        "-Xms256m",
+        "-Xmx768m",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-Dorg.slf4j.simpleLogger.showDateTime=true",
+    ]
     # The storage tool wants a Kafka UUID: 16 random bytes, url-safe base64 without padding.
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     subprocess.run(
-        [java, *jvm, "-cp", classpath, "kafka.tools.StorageTool", "format",
-         "-t", cluster_id, "-c", str(props), "--standalone"],
-        check=True, stdout=subprocess.DEVNULL,
+        [
+            java,
+            *jvm,
+            "-cp",
+            classpath,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(props),
+            "--standalone",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     log = (home / "broker.log").open("ab")
     proc = subprocess.Popen(
         [java, *jvm, "-cp", classpath, "kafka.Kafka", str(props)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     bootstrap = f"127.0.0.1:{port}"
-    info: dict[str, object] = {"pid": proc.pid, "bootstrap": bootstrap, "home": str(home),
-                               "version": KAFKA_VERSION}
+    info: dict[str, object] = {"pid": proc.pid, "bootstrap": bootstrap, "home": str(home), "version": KAFKA_VERSION}
     state.write_text(json.dumps(info))
     try:
         wait_ready(bootstrap, timeout_s, proc.pid)

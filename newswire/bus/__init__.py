@@ -15,8 +15,18 @@ from newswire.bus.base import (
 )
 from newswire.settings import Settings
 
-__all__ = ["BrokerUnreachable", "Bus", "BusError", "Consumer", "Fenced", "Message", "Producer",
-           "TopicPartition", "open_bus", "partition_for"]
+__all__ = [
+    "BrokerUnreachable",
+    "Bus",
+    "BusError",
+    "Consumer",
+    "Fenced",
+    "Message",
+    "Producer",
+    "TopicPartition",
+    "open_bus",
+    "partition_for",
+]
 
 
 def open_bus(settings: Settings) -> Bus:

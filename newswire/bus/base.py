@@ -70,8 +70,14 @@ def partition_for(key: bytes, partitions: int) -> int:
 
 class Producer(ABC):
     @abstractmethod
-    def send(self, topic: str, value: bytes | None, key: bytes | None = None,
-             headers: Sequence[tuple[str, bytes]] = (), partition: int | None = None) -> None:
+    def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        key: bytes | None = None,
+        headers: Sequence[tuple[str, bytes]] = (),
+        partition: int | None = None,
+    ) -> None:
         """Queue one record; keyed records go to ``partition_for(key)`` unless ``partition`` is given."""
 
     @abstractmethod
@@ -83,8 +89,7 @@ class Producer(ABC):
     def begin(self) -> None: ...
 
     @abstractmethod
-    def commit(self, consumer: Consumer | None = None,
-               offsets: Mapping[TopicPartition, int] | None = None) -> None:
+    def commit(self, consumer: Consumer | None = None, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         """Commit the open transaction, atomically with ``offsets`` (next offset to read) of
         ``consumer``'s group when given."""
 
@@ -131,9 +136,14 @@ class Bus(ABC):
     def producer(self, transactional_id: str | None = None) -> Producer: ...
 
     @abstractmethod
-    def consumer(self, group_id: str, topics: Sequence[str], *,
-                 on_assign: PartitionsCallback | None = None,
-                 on_revoke: PartitionsCallback | None = None) -> Consumer: ...
+    def consumer(
+        self,
+        group_id: str,
+        topics: Sequence[str],
+        *,
+        on_assign: PartitionsCallback | None = None,
+        on_revoke: PartitionsCallback | None = None,
+    ) -> Consumer: ...
 
     @abstractmethod
     def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:

@@ -77,33 +77,36 @@ class _Topics:
         found = self._cache.get(topic)
         if found is None:
             with self._lock:
-                row = self._conn.execute(
-                    "SELECT partitions, compacted FROM topics WHERE name=?", (topic,)).fetchone()
+                row = self._conn.execute("SELECT partitions, compacted FROM topics WHERE name=?", (topic,)).fetchone()
             if row is None:
                 raise BusError(f"unknown topic {topic!r} (ensure_topics was not called)")
             found = self._cache[topic] = (int(row[0]), bool(row[1]))
         return found
 
 
-def _write_records(conn: sqlite3.Connection,
-                   pending: list[tuple[str, int, bytes | None, bytes | None, str | None]]) -> None:
+def _write_records(
+    conn: sqlite3.Connection, pending: list[tuple[str, int, bytes | None, bytes | None, str | None]]
+) -> None:
     """Append records inside the caller's transaction, assigning offsets from ``heads``."""
     now = int(time.time() * 1000)
     for topic, part, key, value, headers in pending:
-        row = conn.execute("SELECT next_offset FROM heads WHERE topic=? AND partition=?",
-                           (topic, part)).fetchone()
+        row = conn.execute("SELECT next_offset FROM heads WHERE topic=? AND partition=?", (topic, part)).fetchone()
         offset = int(row[0]) if row else 0
-        conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?)",
-                     (topic, part, offset, key, value, now, headers))
-        conn.execute("INSERT INTO heads VALUES (?,?,?) ON CONFLICT(topic, partition) "
-                     "DO UPDATE SET next_offset=excluded.next_offset", (topic, part, offset + 1))
+        conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?)", (topic, part, offset, key, value, now, headers))
+        conn.execute(
+            "INSERT INTO heads VALUES (?,?,?) ON CONFLICT(topic, partition) "
+            "DO UPDATE SET next_offset=excluded.next_offset",
+            (topic, part, offset + 1),
+        )
 
 
-def _write_offsets(conn: sqlite3.Connection, group_id: str,
-                   offsets: Mapping[TopicPartition, int]) -> None:
+def _write_offsets(conn: sqlite3.Connection, group_id: str, offsets: Mapping[TopicPartition, int]) -> None:
     for tp, off in offsets.items():
-        conn.execute("INSERT INTO group_offsets VALUES (?,?,?,?) ON CONFLICT(group_id, topic, partition) "
-                     "DO UPDATE SET offset=excluded.offset", (group_id, tp.topic, tp.partition, off))
+        conn.execute(
+            "INSERT INTO group_offsets VALUES (?,?,?,?) ON CONFLICT(group_id, topic, partition) "
+            "DO UPDATE SET offset=excluded.offset",
+            (group_id, tp.topic, tp.partition, off),
+        )
 
 
 class EmbeddedProducer(Producer):
@@ -119,8 +122,14 @@ class EmbeddedProducer(Producer):
         self._in_txn = False
         self._pending: list[tuple[str, int, bytes | None, bytes | None, str | None]] = []
 
-    def send(self, topic: str, value: bytes | None, key: bytes | None = None,
-             headers: Sequence[tuple[str, bytes]] = (), partition: int | None = None) -> None:
+    def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        key: bytes | None = None,
+        headers: Sequence[tuple[str, bytes]] = (),
+        partition: int | None = None,
+    ) -> None:
         if self._transactional and not self._in_txn:
             raise BusError("send outside a transaction on a transactional producer")
         partitions, _ = self._topics.get(topic)
@@ -160,8 +169,7 @@ class EmbeddedProducer(Producer):
         self._in_txn = True
         self._pending.clear()
 
-    def commit(self, consumer: Consumer | None = None,
-               offsets: Mapping[TopicPartition, int] | None = None) -> None:
+    def commit(self, consumer: Consumer | None = None, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         if not self._in_txn:
             raise BusError("commit() without begin()")
         self._write(consumer.group_id if consumer is not None else None, offsets)
@@ -182,8 +190,14 @@ class EmbeddedProducer(Producer):
 class EmbeddedConsumer(Consumer):
     """Sole member of its group: assigned every partition of its topics."""
 
-    def __init__(self, path: Path, group_id: str, topics: Sequence[str],
-                 on_assign: PartitionsCallback | None, on_revoke: PartitionsCallback | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        group_id: str,
+        topics: Sequence[str],
+        on_assign: PartitionsCallback | None,
+        on_revoke: PartitionsCallback | None,
+    ) -> None:
         self._conn = _connect(path)
         self._lock = threading.Lock()
         self._topics_meta = _Topics(self._conn, self._lock)
@@ -200,8 +214,8 @@ class EmbeddedConsumer(Consumer):
         tps = {TopicPartition(t, p) for t in self._topics for p in range(self._topics_meta.get(t)[0])}
         with self._lock:
             rows = self._conn.execute(
-                "SELECT topic, partition, offset FROM group_offsets WHERE group_id=?",
-                (self.group_id,)).fetchall()
+                "SELECT topic, partition, offset FROM group_offsets WHERE group_id=?", (self.group_id,)
+            ).fetchall()
         committed = {TopicPartition(r[0], int(r[1])): int(r[2]) for r in rows}
         self._positions = {tp: committed.get(tp, 0) for tp in tps}
         self._assigned = frozenset(tps)
@@ -216,16 +230,18 @@ class EmbeddedConsumer(Consumer):
             order = sorted(self._positions)
             self._rotation = (self._rotation + 1) % max(1, len(order))
             with self._lock:
-                for tp in order[self._rotation:] + order[:self._rotation]:
+                for tp in order[self._rotation :] + order[: self._rotation]:
                     if len(out) >= max_records:
                         break
                     rows = self._conn.execute(
                         "SELECT offset, key, value, ts, headers FROM records "
                         "WHERE topic=? AND partition=? AND offset>=? ORDER BY offset LIMIT ?",
-                        (tp.topic, tp.partition, self._positions[tp], max_records - len(out))).fetchall()
+                        (tp.topic, tp.partition, self._positions[tp], max_records - len(out)),
+                    ).fetchall()
                     for off, key, value, ts, headers in rows:
-                        out.append(Message(tp.topic, tp.partition, int(off), key, value, int(ts),
-                                           _decode_headers(headers)))
+                        out.append(
+                            Message(tp.topic, tp.partition, int(off), key, value, int(ts), _decode_headers(headers))
+                        )
                     if rows:
                         self._positions[tp] = int(rows[-1][0]) + 1
             if out or time.monotonic() >= deadline:
@@ -255,8 +271,10 @@ class EmbeddedConsumer(Consumer):
     def lag(self) -> dict[TopicPartition, int]:
         self._ensure_assigned()
         with self._lock:
-            heads = {TopicPartition(r[0], int(r[1])): int(r[2]) for r in self._conn.execute(
-                "SELECT topic, partition, next_offset FROM heads").fetchall()}
+            heads = {
+                TopicPartition(r[0], int(r[1])): int(r[2])
+                for r in self._conn.execute("SELECT topic, partition, next_offset FROM heads").fetchall()
+            }
         return {tp: max(0, heads.get(tp, 0) - pos) for tp, pos in self._positions.items()}
 
     def close(self) -> None:
@@ -282,22 +300,30 @@ class EmbeddedBus(Bus):
             for spec in specs:
                 self._conn.execute(
                     "INSERT INTO topics VALUES (?,?,?,?) ON CONFLICT(name) DO NOTHING",
-                    (spec.name, spec.partitions, int(spec.compacted), spec.retention_ms))
+                    (spec.name, spec.partitions, int(spec.compacted), spec.retention_ms),
+                )
             self._conn.execute("COMMIT")
 
     def producer(self, transactional_id: str | None = None) -> Producer:
         return EmbeddedProducer(self.path, transactional=transactional_id is not None)
 
-    def consumer(self, group_id: str, topics: Sequence[str], *,
-                 on_assign: PartitionsCallback | None = None,
-                 on_revoke: PartitionsCallback | None = None) -> Consumer:
+    def consumer(
+        self,
+        group_id: str,
+        topics: Sequence[str],
+        *,
+        on_assign: PartitionsCallback | None = None,
+        on_revoke: PartitionsCallback | None = None,
+    ) -> Consumer:
         return EmbeddedConsumer(self.path, group_id, topics, on_assign, on_revoke)
 
     def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT partition, offset, key, value, ts, headers FROM records WHERE topic=? "
-                "ORDER BY partition, offset", (topic,)).fetchall()
+                "ORDER BY partition, offset",
+                (topic,),
+            ).fetchall()
         wanted = set(partitions) if partitions is not None else None
         for part, off, key, value, ts, headers in rows:
             if wanted is None or int(part) in wanted:
@@ -308,16 +334,19 @@ class EmbeddedBus(Bus):
             meta = self._conn.execute("SELECT partitions FROM topics WHERE name=?", (topic,)).fetchone()
             if meta is None:
                 raise BusError(f"unknown topic {topic!r}")
-            heads = dict(self._conn.execute(
-                "SELECT partition, next_offset FROM heads WHERE topic=?", (topic,)).fetchall())
+            heads = dict(
+                self._conn.execute("SELECT partition, next_offset FROM heads WHERE topic=?", (topic,)).fetchall()
+            )
         return {TopicPartition(topic, p): int(heads.get(p, 0)) for p in range(int(meta[0]))}
 
     def group_lag(self, group_id: str, topic: str) -> dict[TopicPartition, int]:
         ends = self.end_offsets(topic)
         with self._lock:
-            committed = dict(self._conn.execute(
-                "SELECT partition, offset FROM group_offsets WHERE group_id=? AND topic=?",
-                (group_id, topic)).fetchall())
+            committed = dict(
+                self._conn.execute(
+                    "SELECT partition, offset FROM group_offsets WHERE group_id=? AND topic=?", (group_id, topic)
+                ).fetchall()
+            )
         return {tp: end - int(committed.get(tp.partition, 0)) for tp, end in ends.items()}
 
     def maintain(self, now_ms: int | None = None) -> int:
@@ -337,7 +366,9 @@ class EmbeddedBus(Bus):
                         "DELETE FROM records WHERE topic=? AND key IS NOT NULL AND EXISTS ("
                         " SELECT 1 FROM records r2 WHERE r2.topic=records.topic"
                         " AND r2.partition=records.partition AND r2.key=records.key"
-                        " AND r2.offset>records.offset)", (name,))
+                        " AND r2.offset>records.offset)",
+                        (name,),
+                    )
                 else:
                     cur = self._conn.execute(
                         # Read by groups: only below every group's position. Read by none
@@ -345,7 +376,8 @@ class EmbeddedBus(Bus):
                         "DELETE FROM records WHERE topic=? AND ts<? AND offset < ("
                         " SELECT COALESCE(MIN(g.offset), 9223372036854775807) FROM group_offsets g"
                         " WHERE g.topic=records.topic AND g.partition=records.partition)",
-                        (name, now_ms - self._retention_ms))
+                        (name, now_ms - self._retention_ms),
+                    )
                 deleted += cur.rowcount
             self._conn.execute("COMMIT")
         return deleted

@@ -56,8 +56,12 @@ def client_config(s: KafkaSettings) -> dict[str, Any]:
 
 
 def _is_fenced(exc: BaseException) -> bool:
-    return type(exc).__name__ in {"ProducerFencedError", "InvalidProducerEpochError",
-                                  "TransactionalIdAuthorizationFailedError", "TransactionCoordinatorFencedError"}
+    return type(exc).__name__ in {
+        "ProducerFencedError",
+        "InvalidProducerEpochError",
+        "TransactionalIdAuthorizationFailedError",
+        "TransactionCoordinatorFencedError",
+    }
 
 
 class KafkaBusProducer(Producer):
@@ -94,13 +98,18 @@ class KafkaBusProducer(Producer):
             count = self._partitions[topic] = len(parts)
         return count
 
-    def send(self, topic: str, value: bytes | None, key: bytes | None = None,
-             headers: Sequence[tuple[str, bytes]] = (), partition: int | None = None) -> None:
+    def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        key: bytes | None = None,
+        headers: Sequence[tuple[str, bytes]] = (),
+        partition: int | None = None,
+    ) -> None:
         if partition is None and key is not None:
             partition = partition_for(key, self._partition_count(topic))
         try:
-            fut = self._p.send(topic, value=value, key=key, headers=list(headers) or None,
-                               partition=partition)
+            fut = self._p.send(topic, value=value, key=key, headers=list(headers) or None, partition=partition)
         except KafkaError as exc:
             raise (Fenced if _is_fenced(exc) else BusError)(f"send to {topic} failed: {exc}") from exc
         self._futures.append(fut)
@@ -121,16 +130,15 @@ class KafkaBusProducer(Producer):
         except KafkaError as exc:
             raise (Fenced if _is_fenced(exc) else BusError)(str(exc)) from exc
 
-    def commit(self, consumer: Consumer | None = None,
-               offsets: Mapping[TopicPartition, int] | None = None) -> None:
+    def commit(self, consumer: Consumer | None = None, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         try:
             if consumer is not None and offsets:
                 if not isinstance(consumer, KafkaBusConsumer):
                     raise BusError("a Kafka transaction needs a Kafka consumer")
                 self._p.send_offsets_to_transaction(
-                    {KafkaTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1)
-                     for tp, off in offsets.items()},
-                    consumer.raw.group_metadata())
+                    {KafkaTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1) for tp, off in offsets.items()},
+                    consumer.raw.group_metadata(),
+                )
             self._p.commit_transaction()
             self._futures.clear()
         except KafkaError as exc:
@@ -171,8 +179,14 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class KafkaBusConsumer(Consumer):
-    def __init__(self, s: KafkaSettings, group_id: str, topics: Sequence[str],
-                 on_assign: PartitionsCallback | None, on_revoke: PartitionsCallback | None) -> None:
+    def __init__(
+        self,
+        s: KafkaSettings,
+        group_id: str,
+        topics: Sequence[str],
+        on_assign: PartitionsCallback | None,
+        on_revoke: PartitionsCallback | None,
+    ) -> None:
         cfg = client_config(s)
         cfg.update(
             group_id=group_id,
@@ -203,8 +217,17 @@ class KafkaBusConsumer(Consumer):
         out: list[Message] = []
         for ktp, records in batches.items():
             for r in records:
-                out.append(Message(ktp.topic, ktp.partition, r.offset, r.key, r.value, r.timestamp,
-                                   tuple((k, v) for k, v in (r.headers or ()))))
+                out.append(
+                    Message(
+                        ktp.topic,
+                        ktp.partition,
+                        r.offset,
+                        r.key,
+                        r.value,
+                        r.timestamp,
+                        tuple((k, v) for k, v in (r.headers or ())),
+                    )
+                )
             if records:
                 self._positions[TopicPartition(ktp.topic, ktp.partition)] = records[-1].offset + 1
         return out
@@ -214,8 +237,9 @@ class KafkaBusConsumer(Consumer):
         if not offsets:
             return
         try:
-            self.raw.commit({KafkaTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1)
-                             for tp, off in offsets.items()})
+            self.raw.commit(
+                {KafkaTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1) for tp, off in offsets.items()}
+            )
         except KafkaError as exc:
             raise BusError(f"commit failed: {exc}") from exc
 
@@ -232,8 +256,7 @@ class KafkaBusConsumer(Consumer):
             return {}
         try:  # a metric: a slow or briefly unreachable broker must surface as BusError, not a crash
             ends = self.raw.end_offsets(assigned)
-            return {TopicPartition(tp.topic, tp.partition): max(0, ends[tp] - self.raw.position(tp))
-                    for tp in assigned}
+            return {TopicPartition(tp.topic, tp.partition): max(0, ends[tp] - self.raw.position(tp)) for tp in assigned}
         except KafkaError as exc:
             raise BusError(f"lag unavailable: {exc}") from exc
 
@@ -259,15 +282,20 @@ class KafkaBus(Bus):
                 if time.monotonic() >= deadline:
                     raise BrokerUnreachable(
                         f"cannot reach Kafka at {s.bootstrap_servers} within "
-                        f"{s.connect_timeout_s:.0f}s ({type(last).__name__})") from None
+                        f"{s.connect_timeout_s:.0f}s ({type(last).__name__})"
+                    ) from None
                 time.sleep(0.5)
         self._reader: KafkaConsumer | None = None
 
     def _plain_consumer(self) -> KafkaConsumer:
         cfg = client_config(self.settings)
-        cfg.update(group_id=None, enable_auto_commit=False, isolation_level="read_committed",
-                   max_partition_fetch_bytes=self.settings.max_message_bytes,
-                   fetch_max_bytes=max(self.settings.max_message_bytes, 52_428_800))
+        cfg.update(
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            max_partition_fetch_bytes=self.settings.max_message_bytes,
+            fetch_max_bytes=max(self.settings.max_message_bytes, 52_428_800),
+        )
         return KafkaConsumer(**cfg)
 
     def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
@@ -284,8 +312,7 @@ class KafkaBus(Bus):
                 configs["max.message.bytes"] = str(spec.max_message_bytes)
             if spec.retention_ms and not spec.compacted:
                 configs["retention.ms"] = str(spec.retention_ms)
-            new.append(NewTopic(spec.name, spec.partitions, self.settings.replication_factor,
-                                topic_configs=configs))
+            new.append(NewTopic(spec.name, spec.partitions, self.settings.replication_factor, topic_configs=configs))
         if not new:
             return
         try:
@@ -300,9 +327,14 @@ class KafkaBus(Bus):
     def producer(self, transactional_id: str | None = None) -> Producer:
         return KafkaBusProducer(self.settings, transactional_id)
 
-    def consumer(self, group_id: str, topics: Sequence[str], *,
-                 on_assign: PartitionsCallback | None = None,
-                 on_revoke: PartitionsCallback | None = None) -> Consumer:
+    def consumer(
+        self,
+        group_id: str,
+        topics: Sequence[str],
+        *,
+        on_assign: PartitionsCallback | None = None,
+        on_revoke: PartitionsCallback | None = None,
+    ) -> Consumer:
         return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke)
 
     def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:
@@ -322,16 +354,24 @@ class KafkaBus(Bus):
             progress_at = time.monotonic()
             while remaining:
                 if time.monotonic() - progress_at > stall_s:
-                    raise BusError(f"reading {topic} stalled for {stall_s:.0f}s with "
-                                   f"{len(remaining)} partitions unread")
+                    raise BusError(
+                        f"reading {topic} stalled for {stall_s:.0f}s with {len(remaining)} partitions unread"
+                    )
                 batches = consumer.poll(timeout_ms=500, max_records=2000)
                 if batches:
                     progress_at = time.monotonic()
                 for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
                     for r in records:
                         if r.offset < ends[ktp]:
-                            yield Message(topic, ktp.partition, r.offset, r.key, r.value, r.timestamp,
-                                          tuple((k, v) for k, v in (r.headers or ())))
+                            yield Message(
+                                topic,
+                                ktp.partition,
+                                r.offset,
+                                r.key,
+                                r.value,
+                                r.timestamp,
+                                tuple((k, v) for k, v in (r.headers or ())),
+                            )
                 # Transaction markers occupy offsets too: compare positions, not record counts.
                 remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
         finally:

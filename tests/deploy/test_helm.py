@@ -42,9 +42,7 @@ VARIANTS = {"defaults": [], "full": FULL}
 
 def helm_template(*args: str) -> list[dict[str, Any]]:
     helm = require_tool("helm")
-    out = run(
-        [helm, "template", "nw", CHART, "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION, *args]
-    )
+    out = run([helm, "template", "nw", CHART, "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION, *args])
     return [doc for doc in yaml.safe_load_all(out) if doc]
 
 
@@ -102,9 +100,7 @@ def test_kubernetes_validate_catches_a_wrong_field(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     doc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"portz": []}}
     bad.write_text(yaml.safe_dump(doc))
-    proc = subprocess.run(
-        [str(validator), "--strict", "-k", KUBE_VERSION, str(bad)], capture_output=True, check=False
-    )
+    proc = subprocess.run([str(validator), "--strict", "-k", KUBE_VERSION, str(bad)], capture_output=True, check=False)
     assert proc.returncode != 0
 
 
@@ -163,9 +159,7 @@ def test_default_objects(rendered: list[dict[str, Any]]) -> None:
     kinds = {d["kind"] for d in rendered}
     assert {"Deployment", "Service", "ConfigMap", "PodDisruptionBudget", "HorizontalPodAutoscaler"} <= kinds
     assert all(d["metadata"].get("namespace") == NAMESPACE for d in rendered)
-    assert {
-        d["spec"]["template"]["spec"]["containers"][0]["args"][0] for d in by_kind(rendered, "Deployment")
-    } == {
+    assert {d["spec"]["template"]["spec"]["containers"][0]["args"][0] for d in by_kind(rendered, "Deployment")} == {
         "poll",
         "work",
     }
@@ -231,16 +225,15 @@ def test_full_values_feeds_parse() -> None:
 
 def test_sasl_secret_requires_a_sasl_protocol() -> None:
     assert "security_protocol must be SASL_SSL or SASL_PLAINTEXT" in helm_template_error(
-        "--set", "kafka.sasl.existingSecret=kafka-sasl")
+        "--set", "kafka.sasl.existingSecret=kafka-sasl"
+    )
 
 
 def test_services_expose_metrics_port(rendered: list[dict[str, Any]]) -> None:
     services = by_kind(rendered, "Service")
     assert len(services) == 2
     for svc in services:
-        assert svc["spec"]["ports"] == [
-            {"name": "metrics", "port": 9108, "targetPort": "metrics", "protocol": "TCP"}
-        ]
+        assert svc["spec"]["ports"] == [{"name": "metrics", "port": 9108, "targetPort": "metrics", "protocol": "TCP"}]
         component = svc["spec"]["selector"]["app.kubernetes.io/component"]
         labels = deployment(rendered, component)["spec"]["template"]["metadata"]["labels"]
         assert svc["spec"]["selector"].items() <= labels.items(), "service selects its pods"
@@ -299,7 +292,8 @@ def test_hpa_disabled_gives_worker_replicas() -> None:
 
 def test_grace_period_must_exceed_drain_time() -> None:
     assert "must be longer than settings.shutdown_timeout_s" in helm_template_error(
-        "--set", "terminationGracePeriodSeconds=30")
+        "--set", "terminationGracePeriodSeconds=30"
+    )
 
 
 def test_pdb_allows_evicting_unready_pods(rendered: list[dict[str, Any]]) -> None:

@@ -46,10 +46,7 @@ def test_promtool_unit_tests_pass() -> None:
 def test_every_alert_has_a_unit_test_that_expects_it_to_fire() -> None:
     doc = yaml.safe_load(ALERTS_TEST.read_text())
     firing = {
-        case["alertname"]
-        for test in doc["tests"]
-        for case in test.get("alert_rule_test", [])
-        if case.get("exp_alerts")
+        case["alertname"] for test in doc["tests"] for case in test.get("alert_rule_test", []) if case.get("exp_alerts")
     }
     names = {str(rule["alert"]) for rule in alert_rules()}
     assert names >= REQUIRED_ALERTS

@@ -46,9 +46,7 @@ def require_tool(name: str) -> Path:
 
 def run(args: list[str | Path], *, cwd: Path | None = None, timeout: float = 300) -> str:
     """Run a tool; on a non-zero exit fail the test with its whole output (that is the report)."""
-    proc = subprocess.run(
-        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    proc = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
         pytest.fail(f"{' '.join(map(str, args))} exited {proc.returncode}:\n{output}", pytrace=False)

@@ -41,9 +41,7 @@ class TestServer:
         self.routes[path] = handler
         return self.url(path)
 
-    def static(
-        self, path: str, body: bytes, *, status: int = 200, headers: Mapping[str, str] | None = None
-    ) -> str:
+    def static(self, path: str, body: bytes, *, status: int = 200, headers: Mapping[str, str] | None = None) -> str:
         def handler(h: BaseHTTPRequestHandler) -> None:
             send(h, status, body, headers)
 
@@ -53,9 +51,7 @@ class TestServer:
         return [r for r in self.requests if r.path == path]
 
 
-def send(
-    h: BaseHTTPRequestHandler, status: int, body: bytes, headers: Mapping[str, str] | None = None
-) -> None:
+def send(h: BaseHTTPRequestHandler, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> None:
     """Write a complete response with Content-Length."""
     h.send_response(status)
     for k, v in (headers or {}).items():

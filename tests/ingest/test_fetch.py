@@ -99,9 +99,7 @@ def test_gzip_and_deflate_bodies_are_decoded(http_server: TestServer, local_fetc
         assert local_fetcher.fetch(url).body == body
 
 
-def test_conditional_get_sends_validators_and_gets_304(
-    http_server: TestServer, local_fetcher: Fetcher
-) -> None:
+def test_conditional_get_sends_validators_and_gets_304(http_server: TestServer, local_fetcher: Fetcher) -> None:
     lm = "Wed, 01 May 2024 12:00:00 GMT"
 
     def feed(h: BaseHTTPRequestHandler) -> None:
@@ -283,18 +281,14 @@ def test_localhost_name_blocked(http_server: TestServer) -> None:
 
 
 def test_redirect_to_cloud_metadata_blocked(http_server: TestServer) -> None:
-    http_server.static(
-        "/go", b"", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
-    )
+    http_server.static("/go", b"", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
     # Only the test server's address is allowed: every other non-public address stays blocked.
     with Fetcher(FetchSettings(allowed_networks=("127.0.0.1/32",), connect_timeout_s=1.0)) as fetcher:
         e = fetch_error(fetcher, http_server.url("/go"))
     assert e.kind == "blocked" and "169.254.169.254" in str(e)
 
 
-@pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "ftp://example.com/feed.xml", "gopher://x/", "/relative"]
-)
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/feed.xml", "gopher://x/", "/relative"])
 def test_non_http_schemes_blocked(url: str) -> None:
     with Fetcher() as fetcher:
         assert fetch_error(fetcher, url).kind == "blocked"

@@ -31,8 +31,15 @@ def _settings(tmp_path: Path, **poller: object) -> Settings:
         topics={"prefix": "t.", "raw_partitions": 2, "events_partitions": 1, "feed_partitions": 2},
         metrics={"enabled": False},
         shutdown_timeout_s=1.0,
-        poller={"allow_private_network": True, "per_host_min_interval_s": 0.0, "respect_robots": False,
-                "connect_timeout_s": 2.0, "read_timeout_s": 2.0, "total_timeout_s": 3.0, **poller},
+        poller={
+            "allow_private_network": True,
+            "per_host_min_interval_s": 0.0,
+            "respect_robots": False,
+            "connect_timeout_s": 2.0,
+            "read_timeout_s": 2.0,
+            "total_timeout_s": 3.0,
+            **poller,
+        },
     )
 
 
@@ -45,10 +52,17 @@ def make_poller(tmp_path: Path) -> Iterator[Callable[..., Poller]]:
         bus = open_bus(settings)
         graph = topic_graph(settings)
         bus.ensure_topics(graph.all())
-        p = Poller(settings, bus, feeds, state_topic=graph.name(Role.POLLER_STATE), raw_topic=graph.name(Role.RAW),
-                   partitions=settings.topics.feed_partitions, transactional_id="tx-poller",
-                   group_id=graph.group(Group.POLLERS),
-                   stop=StopFlag())
+        p = Poller(
+            settings,
+            bus,
+            feeds,
+            state_topic=graph.name(Role.POLLER_STATE),
+            raw_topic=graph.name(Role.RAW),
+            partitions=settings.topics.feed_partitions,
+            transactional_id="tx-poller",
+            group_id=graph.group(Group.POLLERS),
+            stop=StopFlag(),
+        )
         made.append((p, bus))
         return p
 
@@ -63,8 +77,10 @@ def _raws(p: Poller) -> list[RawStory]:
 
 
 def _rss(*items: tuple[str, str]) -> bytes:
-    body = "".join(f"<item><guid>{g}</guid><title>Story {g}</title><link>{link}</link>"
-                   f"<description>About {g}.</description></item>" for g, link in items)
+    body = "".join(
+        f"<item><guid>{g}</guid><title>Story {g}</title><link>{link}</link><description>About {g}.</description></item>"
+        for g, link in items
+    )
     return f'<rss version="2.0"><channel><title>t</title>{body}</channel></rss>'.encode()
 
 
@@ -80,8 +96,9 @@ def test_hostile_entries_do_not_crash_the_daemon(http_server: TestServer, make_p
     """A broken entry link and a page declaring an exotic charset are one entry's problem."""
     page = b'<html><head><meta charset="idna"><title>x</title></head><body><p>Body text.</p></body></html>'
     good = http_server.static("/a", page, headers={"Content-Type": "text/html"})
-    feed = http_server.static("/feed", _rss(("g1", good), ("g2", "http://[broken/x")),
-                              headers={"Content-Type": "application/rss+xml"})
+    feed = http_server.static(
+        "/feed", _rss(("g1", good), ("g2", "http://[broken/x")), headers={"Content-Type": "application/rss+xml"}
+    )
     p = make_poller([FeedConfig(url=feed)])
     _tick_until(p, {feed})
     raws = {r.guid: r for r in _raws(p)}
@@ -91,7 +108,8 @@ def test_hostile_entries_do_not_crash_the_daemon(http_server: TestServer, make_p
 
 
 def test_unexpected_error_in_one_feed_is_backed_off_not_fatal(
-        http_server: TestServer, make_poller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    http_server: TestServer, make_poller: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bad = http_server.static("/bad", b"BUG", headers={"Content-Type": "application/rss+xml"})
     good = http_server.static("/good", _rss(), headers={"Content-Type": "application/rss+xml"})
     real = parse_feed
@@ -144,8 +162,9 @@ def test_drain_is_bounded_by_one_shutdown_budget(make_poller: Any) -> None:
 
 def test_stop_abandons_remaining_pages_without_marking_them_seen(http_server: TestServer, make_poller: Any) -> None:
     pages = [http_server.static(f"/p{i}", b"<html><body><p>x</p></body></html>") for i in range(3)]
-    feed = http_server.static("/feed", _rss(*[(f"g{i}", u) for i, u in enumerate(pages)]),
-                              headers={"Content-Type": "application/rss+xml"})
+    feed = http_server.static(
+        "/feed", _rss(*[(f"g{i}", u) for i, u in enumerate(pages)]), headers={"Content-Type": "application/rss+xml"}
+    )
     p = make_poller([FeedConfig(url=feed)])
     p.stop.set()
     result = p.poll_feed(FeedConfig(url=feed), FeedState())
@@ -153,11 +172,14 @@ def test_stop_abandons_remaining_pages_without_marking_them_seen(http_server: Te
     assert not any(http_server.hits(f"/p{i}") for i in range(3))
 
 
-@pytest.mark.parametrize(("ctype", "expected"), [
-    ("text/html; Charset=ISO-8859-1", "caf\u00e9"),
-    ("text/html; charset='latin-1'", "caf\u00e9"),
-    ("text/html; charset=idna", "caf\ufffd"),
-    ("text/html; charset=punycode", "caf\ufffd"),
-])
+@pytest.mark.parametrize(
+    ("ctype", "expected"),
+    [
+        ("text/html; Charset=ISO-8859-1", "caf\u00e9"),
+        ("text/html; charset='latin-1'", "caf\u00e9"),
+        ("text/html; charset=idna", "caf\ufffd"),
+        ("text/html; charset=punycode", "caf\ufffd"),
+    ],
+)
 def test_decode_html_odd_charsets(ctype: str, expected: str) -> None:
     assert decode_html(b"caf\xe9", ctype) == expected

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from newswire.bus import open_bus, partition_for
-from newswire.demo import SampleWeb
-from newswire.samples import load_corpus
 from newswire.settings import Settings
 from newswire.topics import Role, topic_graph
+from pipeline.demo import SampleWeb
+from pipeline.samples import load_corpus
 from tests.daemons import Daemon, wait_for, write_config
 from tests.paths import CORPUS
 
@@ -65,16 +65,33 @@ def test_two_pollers_split_feeds_and_hand_over(kafka_settings: Settings, tmp_pat
             used.append(_feed_url_on(web.sites[name].feed_url, i % partitions, partitions))
         feeds = tmp_path / "feeds.yaml"
         feeds.write_text("feeds:\n" + "".join(f"  - url: {u}\n" for u in used))
-        config = write_config(tmp_path / "poller.yaml", kafka_settings,
-                              metrics={"enabled": False},
-                              poller={"feeds_file": str(feeds), "allow_private_network": True,
-                                      "per_host_min_interval_s": 0.0, "min_interval_s": 1.0,
-                                      "max_interval_s": 1.5, "fetch_pages": True})
-        a = Daemon(config, "poll", log=tmp_path / "a.log", env={"NEWSWIRE_POLLER__USER_AGENT": "poller-a",
-                                                                "NEWSWIRE_INSTANCE_ID": "a"})
-        b = Daemon(config, "poll", log=tmp_path / "b.log", env={"NEWSWIRE_POLLER__USER_AGENT": "poller-b",
-                                                                "NEWSWIRE_INSTANCE_ID": "b"})
+        config = write_config(
+            tmp_path / "poller.yaml",
+            kafka_settings,
+            metrics={"enabled": False},
+            poller={
+                "feeds_file": str(feeds),
+                "allow_private_network": True,
+                "per_host_min_interval_s": 0.0,
+                "min_interval_s": 1.0,
+                "max_interval_s": 1.5,
+                "fetch_pages": True,
+            },
+        )
+        a = Daemon(
+            config,
+            "poll",
+            log=tmp_path / "a.log",
+            env={"NEWSWIRE_POLLER__USER_AGENT": "poller-a", "NEWSWIRE_INSTANCE_ID": "a"},
+        )
+        b = Daemon(
+            config,
+            "poll",
+            log=tmp_path / "b.log",
+            env={"NEWSWIRE_POLLER__USER_AGENT": "poller-b", "NEWSWIRE_INSTANCE_ID": "b"},
+        )
         try:
+
             def both_active() -> bool:
                 agents = set().union(*_who_polled(web).values()) if _who_polled(web) else set()
                 return {"poller-a", "poller-b"} <= agents

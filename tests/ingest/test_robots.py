@@ -52,9 +52,7 @@ def test_missing_robots_allows_all(http_server: TestServer, local_fetcher: Fetch
 
 
 @pytest.mark.parametrize("allow_on_error", [True, False])
-def test_server_error_follows_policy(
-    http_server: TestServer, local_fetcher: Fetcher, allow_on_error: bool
-) -> None:
+def test_server_error_follows_policy(http_server: TestServer, local_fetcher: Fetcher, allow_on_error: bool) -> None:
     http_server.static("/robots.txt", b"oops", status=500)
     robots = RobotsCache(local_fetcher, RobotsSettings(allow_on_error=allow_on_error))
     assert robots.allowed(http_server.url("/x"), "newswire") is allow_on_error

@@ -9,17 +9,28 @@ from typing import Any
 
 import pytest
 
-from newswire.cli import main
-from newswire.demo import SampleWeb
-from newswire.samples import seed_records
+from pipeline.cli import main
+from pipeline.demo import SampleWeb
+from pipeline.samples import seed_records
 
 pytestmark = pytest.mark.timeout(300)
 
 
 def _run_once(tmp_path: Path, opml: Path, events: Path) -> list[dict[str, Any]]:
     before = len(events.read_text().splitlines()) if events.exists() else 0
-    code = main(["--log-format", "text", "run", "--once", "--feeds", str(opml), "--allow-private-network",
-                 "--events-out", str(events)])
+    code = main(
+        [
+            "--log-format",
+            "text",
+            "run",
+            "--once",
+            "--feeds",
+            str(opml),
+            "--allow-private-network",
+            "--events-out",
+            str(events),
+        ]
+    )
     assert code == 0
     return [json.loads(x) for x in events.read_text().splitlines()[before:]]
 
@@ -63,8 +74,7 @@ def test_one_story_from_three_sites_then_conditional_then_revision(wires: Any, t
     # changes with the lead paragraph): only that entry is re-emitted.
     statement = next(r for r in records if r["expect"] == "new")
     first, *rest = statement["body_paragraphs"]
-    revised = {**statement, "body_paragraphs": [first + " The call was held at the Cuban side's initiative.",
-                                                *rest]}
+    revised = {**statement, "body_paragraphs": [first + " The call was held at the Cuban side's initiative.", *rest]}
     web.publish([revised])
     changed = _run_once(tmp_path, opml, events_path)
     assert [(e["type"], e["update_kind"]) for e in changed] == [("story.updated", "revision")]

@@ -76,9 +76,7 @@ def test_publisher_hints_are_lower_bounds_capped_at_max(hint: str) -> None:
 
 
 def test_retry_after_is_a_hard_lower_bound() -> None:
-    s = next_poll(
-        FeedState(), PollOutcome(ok=False, error_kind="throttled", retry_after_s=86000), NOW, rng(), S
-    )
+    s = next_poll(FeedState(), PollOutcome(ok=False, error_kind="throttled", retry_after_s=86000), NOW, rng(), S)
     assert s.next_poll_at == NOW + 86000 and s.last_error_kind == "throttled"
     s = next_poll(FeedState(), PollOutcome(ok=False, retry_after_s=10 * 86400), NOW, rng(), S)
     assert s.next_poll_at == NOW + S.max_retry_after_s
@@ -109,9 +107,7 @@ def test_jitter_bounded_and_seeded() -> None:
 
 
 def test_validators_updated_and_kept_on_304() -> None:
-    s = next_poll(
-        FeedState(), PollOutcome(ok=True, etag='"a"', last_modified="lm", body_hash="h"), NOW, rng(), S
-    )
+    s = next_poll(FeedState(), PollOutcome(ok=True, etag='"a"', last_modified="lm", body_hash="h"), NOW, rng(), S)
     assert (s.etag, s.last_modified, s.body_hash) == ('"a"', "lm", "h")
     s = next_poll(s, PollOutcome(ok=True, not_modified=True), NOW, rng(), S)
     assert (s.etag, s.last_modified, s.body_hash) == ('"a"', "lm", "h")
@@ -130,9 +126,7 @@ def entry(guid: str, h: str, published: str | None = None) -> FeedEntry:
 
 
 def test_entry_timestamps() -> None:
-    times = entry_timestamps(
-        [entry("a", "1", "2024-05-01T12:00:00Z"), entry("b", "2"), entry("c", "3", "bad")]
-    )
+    times = entry_timestamps([entry("a", "1", "2024-05-01T12:00:00Z"), entry("b", "2"), entry("c", "3", "bad")])
     assert times == (1714564800.0,)
 
 

@@ -32,7 +32,5 @@ def test_idempotent() -> None:
 
 
 def test_tracking_param_names() -> None:
-    assert all(
-        is_tracking_param(n) for n in ("utm_source", "UTM_Medium", "fbclid", "gclid", "mc_eid", "igshid")
-    )
+    assert all(is_tracking_param(n) for n in ("utm_source", "UTM_Medium", "fbclid", "gclid", "mc_eid", "igshid"))
     assert not any(is_tracking_param(n) for n in ("id", "page", "q", "source", "ref"))

@@ -120,9 +120,7 @@ def test_metrics_reflect_increments(server: HealthServer) -> None:
 
 
 def test_metrics_negotiates_openmetrics(server: HealthServer) -> None:
-    status, content_type, body = get(
-        server.port, "/metrics", accept="application/openmetrics-text; version=1.0.0"
-    )
+    status, content_type, body = get(server.port, "/metrics", accept="application/openmetrics-text; version=1.0.0")
     assert status == 200
     assert content_type.startswith("application/openmetrics-text")
     assert body.rstrip().endswith("# EOF")

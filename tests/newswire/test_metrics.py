@@ -87,8 +87,7 @@ def test_prebound_children_exist_at_zero_before_any_event() -> None:
     for stage in metrics.DEAD_LETTER_STAGES:
         for reason in metrics.DEAD_LETTER_REASONS:
             assert (
-                REGISTRY.get_sample_value("newswire_dead_letters_total", {"stage": stage, "reason": reason})
-                is not None
+                REGISTRY.get_sample_value("newswire_dead_letters_total", {"stage": stage, "reason": reason}) is not None
             )
     for event_type in metrics.EVENT_TYPES:
         assert REGISTRY.get_sample_value("newswire_events_published_total", {"type": event_type}) is not None

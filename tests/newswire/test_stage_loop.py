@@ -13,9 +13,9 @@ import pytest
 from newswire.bus import Bus, BusError, Message, TopicPartition, open_bus
 from newswire.records import RawStory
 from newswire.runtime import Out, Outcome, RetryLater, StageLoop, StopFlag
-from newswire.samples import load_corpus, render_page
 from newswire.settings import Settings, load_settings
 from newswire.topics import Role, TopicGraph, topic_graph
+from pipeline.samples import load_corpus, render_page
 from tests.paths import CORPUS
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
@@ -50,9 +50,15 @@ def wired(settings: Settings) -> Iterator[tuple[Bus, TopicGraph]]:
 
 
 def _raw(record: dict[str, Any], html: str | None = None) -> bytes:
-    return RawStory.from_dict({"url": record["url"], "html": html if html is not None else render_page(record),
-                               "guid": record["guid"], "title": record["title"],
-                               "published": record["published"]}).encode()
+    return RawStory.from_dict(
+        {
+            "url": record["url"],
+            "html": html if html is not None else render_page(record),
+            "guid": record["guid"],
+            "title": record["title"],
+            "published": record["published"],
+        }
+    ).encode()
 
 
 def _publish(bus: Bus, topic: str, values: Sequence[bytes], partition: int = 0) -> None:
@@ -72,9 +78,19 @@ def _lag(bus: Bus, graph: TopicGraph) -> int:
 
 
 def _loop(bus: Bus, graph: TopicGraph, processor: Any, **kw: Any) -> StageLoop:
-    loop = StageLoop(bus=bus, processor=processor, group_id=GROUP, input_topics=[graph.name(Role.RAW)],
-                     dead_letter_topic=graph.name(Role.DEAD_LETTERS), transactional_id="t-clean-test",
-                     stop=StopFlag(), batch_size=64, poll_timeout_s=0.2, retry_backoff_s=0.01, **kw)
+    loop = StageLoop(
+        bus=bus,
+        processor=processor,
+        group_id=GROUP,
+        input_topics=[graph.name(Role.RAW)],
+        dead_letter_topic=graph.name(Role.DEAD_LETTERS),
+        transactional_id="t-clean-test",
+        stop=StopFlag(),
+        batch_size=64,
+        poll_timeout_s=0.2,
+        retry_backoff_s=0.01,
+        **kw,
+    )
     loop.open()
     return loop
 
@@ -83,7 +99,8 @@ def _loop(bus: Bus, graph: TopicGraph, processor: Any, **kw: Any) -> StageLoop:
 
 
 def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
-        wired: tuple[Bus, TopicGraph], settings: Settings) -> None:
+    wired: tuple[Bus, TopicGraph], settings: Settings
+) -> None:
     bus, graph = wired
     corpus = load_corpus(CORPUS / "dev.jsonl")[:3]
     good = [_raw(r) for r in corpus]
@@ -96,8 +113,12 @@ def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
 
     batches: list[tuple[int, int]] = []
     with ExtractPool(workers=0, settings=clean_settings(settings)) as pool:
-        loop = _loop(bus, graph, CleanProcessor(pool, graph.name(Role.CLEANED)),
-                     on_batch=lambda n, dead: batches.append((n, dead)))
+        loop = _loop(
+            bus,
+            graph,
+            CleanProcessor(pool, graph.name(Role.CLEANED)),
+            on_batch=lambda n, dead: batches.append((n, dead)),
+        )
         try:
             assert loop.step() == 5
             assert loop.step() == 0  # committed: nothing is redelivered
@@ -164,8 +185,10 @@ class HalfWrong(Echo):
 
     def process(self, batch: Sequence[Message]) -> list[Outcome]:
         self.calls.append([(m.partition, m.offset) for m in batch])
-        return [Outcome(outputs=[Out(self.topic, m.value, m.key, partition=0 if i == 0 else 99)])
-                for i, m in enumerate(batch)]
+        return [
+            Outcome(outputs=[Out(self.topic, m.value, m.key, partition=0 if i == 0 else 99)])
+            for i, m in enumerate(batch)
+        ]
 
 
 VALUES = [b"one", b"two", b"three"]
@@ -194,12 +217,15 @@ def test_retry_later_leaves_offsets_and_redelivers_the_batch(wired: tuple[Bus, T
         loop.close()
 
 
-@pytest.mark.parametrize("make", [
-    lambda topic: Echo(topic, fail={1: ValueError("bug in the stage")}),
-    HalfWrong,
-], ids=["processor-raises", "produce-fails-mid-batch"])
-def test_unexpected_error_crashes_with_nothing_committed_or_produced(wired: tuple[Bus, TopicGraph],
-                                                                    make: Any) -> None:
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda topic: Echo(topic, fail={1: ValueError("bug in the stage")}),
+        HalfWrong,
+    ],
+    ids=["processor-raises", "produce-fails-mid-batch"],
+)
+def test_unexpected_error_crashes_with_nothing_committed_or_produced(wired: tuple[Bus, TopicGraph], make: Any) -> None:
     bus, graph = wired
     out_topic = graph.name(Role.CLEANED)
     _publish(bus, graph.name(Role.RAW), VALUES)

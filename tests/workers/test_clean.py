@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from newswire.records import RawStory, stable_id
-from newswire.samples import load_corpus, render_page, seed_records
+from pipeline.samples import load_corpus, render_page, seed_records
 from tests.paths import CORPUS
 from workers.boilerplate import SiteBoilerplate
 from workers.clean import (
@@ -79,8 +79,7 @@ def test_split_authors_drops_orgs_emails_and_roles() -> None:
 
 def test_title_prefers_structured_headline_over_suffixed_title_tag() -> None:
     html = _page(
-        '<title>Quake hits coast | World | Daily Planet</title><meta property="og:site_name" '
-        'content="Daily Planet">',
+        '<title>Quake hits coast | World | Daily Planet</title><meta property="og:site_name" content="Daily Planet">',
         f"<h1>Quake hits coast</h1><p>{BODY}</p>",
     )
     art = clean(RawStory(id="1", url="https://www.dailyplanet.example/world/1", html=html))
@@ -95,9 +94,7 @@ def test_jsonld_author_date_language_canonical() -> None:
         '{"@type":"Organization","name":"Planet Wire"}]}</script><link rel="canonical" href="/a/1">'
     )
     html = f'<html lang="de-DE"><head>{head}</head><body><article><p>{BODY}</p></article></body></html>'
-    art = clean(
-        RawStory(id="1", url="https://x.example/a/1?utm=2", html=html, published="2020-01-01T00:00:00Z")
-    )
+    art = clean(RawStory(id="1", url="https://x.example/a/1?utm=2", html=html, published="2020-01-01T00:00:00Z"))
     assert art.authors == ("Ana Lind",)
     assert art.published == "2024-03-01T09:00:00Z"  # page beats feed, normalised to UTC
     assert art.language == "de"

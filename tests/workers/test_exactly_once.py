@@ -13,9 +13,9 @@ import pytest
 
 from newswire.bus import open_bus
 from newswire.records import RawStory
-from newswire.samples import load_corpus, render_page, seed_records
 from newswire.settings import Settings
 from newswire.topics import Role, topic_graph
+from pipeline.samples import load_corpus, render_page, seed_records
 from tests.daemons import Daemon, wait_for, write_config
 from tests.paths import CORPUS
 
@@ -28,11 +28,23 @@ def _inputs(copies: int) -> list[RawStory]:
     out = []
     for n in range(copies):
         for r in base:
-            rec = {**r, "url": f"{r['url']}?copy={n}" if n else r["url"],
-                   "body_paragraphs": [*r["body_paragraphs"], f"Edition {n}."] if n else r["body_paragraphs"]}
-            out.append(RawStory.from_dict({"id": f"{r['id']}#{n}", "url": rec["url"], "guid": f"{r['guid']}#{n}",
-                                           "html": render_page(rec), "title": r["title"],
-                                           "published": r["published"]}))
+            rec = {
+                **r,
+                "url": f"{r['url']}?copy={n}" if n else r["url"],
+                "body_paragraphs": [*r["body_paragraphs"], f"Edition {n}."] if n else r["body_paragraphs"],
+            }
+            out.append(
+                RawStory.from_dict(
+                    {
+                        "id": f"{r['id']}#{n}",
+                        "url": rec["url"],
+                        "guid": f"{r['guid']}#{n}",
+                        "html": render_page(rec),
+                        "title": r["title"],
+                        "published": r["published"],
+                    }
+                )
+            )
     return out
 
 
@@ -51,16 +63,21 @@ def _produce(settings: Settings, raws: list[RawStory]) -> None:
 def _events(settings: Settings) -> list[dict[str, object]]:
     bus = open_bus(settings)
     try:
-        return [json.loads(m.value) for m in bus.read_table(topic_graph(settings).name(Role.EVENTS))
-                if m.value is not None]
+        return [
+            json.loads(m.value) for m in bus.read_table(topic_graph(settings).name(Role.EVENTS)) if m.value is not None
+        ]
     finally:
         bus.close()
 
 
 def _config(tmp_path: Path, settings: Settings) -> Path:
-    return write_config(tmp_path / "worker.yaml", settings,
-                        worker={"extract_processes": 1, "batch_size": 4},
-                        metrics={"enabled": False}, shutdown_timeout_s=20)
+    return write_config(
+        tmp_path / "worker.yaml",
+        settings,
+        worker={"extract_processes": 1, "batch_size": 4},
+        metrics={"enabled": False},
+        shutdown_timeout_s=20,
+    )
 
 
 def test_kill_9_loses_nothing_and_doubles_nothing(kafka_settings: Settings, tmp_path: Path) -> None:

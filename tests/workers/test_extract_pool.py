@@ -14,9 +14,7 @@ BODY = "<p>" + "The council approved the plan after a long debate on Tuesday eve
 
 
 def _raw(i: int, html: str | None = None) -> RawStory:
-    page = (
-        html if html is not None else f"<html><body><article><h1>Story {i}</h1>{BODY}</article></body></html>"
-    )
+    page = html if html is not None else f"<html><body><article><h1>Story {i}</h1>{BODY}</article></body></html>"
     return RawStory(id=f"r{i}", url=f"https://x.example/{i}", html=page)
 
 

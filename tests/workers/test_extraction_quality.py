@@ -10,7 +10,7 @@ import trafilatura
 
 from bench.bench_extract import SUFFIX_RE, f1_score, load_benchmark
 from newswire.records import RawStory
-from newswire.samples import COOKIE_LINE, SHARE_LINE, load_corpus, render_page, seed_records
+from pipeline.samples import COOKIE_LINE, SHARE_LINE, load_corpus, render_page, seed_records
 from tests.paths import BENCHMARK, CORPUS
 from workers.clean import CleanArticle, clean, normalise_line
 
@@ -32,9 +32,7 @@ def test_metric_reproduces_published_trafilatura_score() -> None:
     import json
 
     stored = json.loads((BENCHMARK / "trafilatura-2.0.0-output.json").read_text())["output"]
-    truth = {
-        k: v["articleBody"] for k, v in json.loads((BENCHMARK / "ground-truth.json").read_text()).items()
-    }
+    truth = {k: v["articleBody"] for k, v in json.loads((BENCHMARK / "ground-truth.json").read_text()).items()}
     f1, _, _ = f1_score(truth, {k: v["articleBody"] for k, v in stored.items()})
     assert f1 == pytest.approx(0.958, abs=0.001)
 

@@ -12,17 +12,23 @@ import jsonschema
 import pytest
 
 from bench.bench_extract import f1_score, load_benchmark
-from newswire.cli import main
-from newswire.samples import load_corpus, render_page, seed_records
+from pipeline.cli import main
+from pipeline.samples import load_corpus, render_page, seed_records
 from tests.paths import BENCHMARK, CORPUS
 from workers.events import schema
 
 
 def _raw_line(record: dict[str, Any]) -> dict[str, Any]:
     """A replay input line as a poller would have produced it from the record's feed entry."""
-    return {"id": record["id"], "url": record["url"], "guid": record["guid"], "html": render_page(record),
-            "title": record["title"], "published": record.get("published"),
-            "feed_url": f"https://{record['site']}/feed"}
+    return {
+        "id": record["id"],
+        "url": record["url"],
+        "guid": record["guid"],
+        "html": render_page(record),
+        "title": record["title"],
+        "published": record.get("published"),
+        "feed_url": f"https://{record['site']}/feed",
+    }
 
 
 def _replay(tmp_path: Path, lines: list[dict[str, Any]], name: str = "in") -> list[dict[str, Any]]:
@@ -64,7 +70,8 @@ def test_every_input_one_event_except_unchanged_redelivery(tmp_path: Path) -> No
     assert "seed-1-again" not in {e["raw_id"] for e in events}
     # Deterministic: a second replay yields the same event ids and story ids.
     assert [(e["event_id"], e["story_id"]) for e in _replay(tmp_path, [*lines, again], "b")] == [
-        (e["event_id"], e["story_id"]) for e in events]
+        (e["event_id"], e["story_id"]) for e in events
+    ]
 
 
 def _pairs(labels: dict[str, str]) -> set[frozenset[str]]:
@@ -91,8 +98,7 @@ def test_dev_corpus_rendered_as_pages_meets_quality_gate(tmp_path: Path) -> None
             ok = ev["update_kind"] == ("revision" if r["role"] == "revision" else "followup")
         correct += ok
     accuracy = correct / len(corpus)
-    print(f"dev corpus through pages: pairwise F1 {f1:.3f} (P {precision:.3f} R {recall:.3f}), "
-          f"accuracy {accuracy:.3f}")
+    print(f"dev corpus through pages: pairwise F1 {f1:.3f} (P {precision:.3f} R {recall:.3f}), accuracy {accuracy:.3f}")
     assert f1 >= 0.95
     assert accuracy >= 0.95
 
@@ -100,13 +106,16 @@ def test_dev_corpus_rendered_as_pages_meets_quality_gate(tmp_path: Path) -> None
 @pytest.mark.timeout(900)
 def test_benchmark_through_replay(tmp_path: Path) -> None:
     pages, truth, urls = load_benchmark(BENCHMARK)
-    lines = [{"id": key, "url": urls.get(key) or f"https://bench.example/{key}", "html": pages[key]}
-             for key in sorted(pages)]
+    lines = [
+        {"id": key, "url": urls.get(key) or f"https://bench.example/{key}", "html": pages[key]} for key in sorted(pages)
+    ]
     events = {e["raw_id"]: e for e in _replay(tmp_path, lines)}
     predicted = {key: events[key]["text"] if key in events else "" for key in pages}
     f1, precision, recall = f1_score(truth, predicted)
-    print(f"benchmark through replay: F1 {f1:.4f} (P {precision:.4f} R {recall:.4f}), "
-          f"{len(events)}/{len(pages)} pages produced events")
+    print(
+        f"benchmark through replay: F1 {f1:.4f} (P {precision:.4f} R {recall:.4f}), "
+        f"{len(events)}/{len(pages)} pages produced events"
+    )
     assert f1 >= 0.96
     for ev in events.values():
         assert " | " not in ev["title"]
@@ -114,12 +123,17 @@ def test_benchmark_through_replay(tmp_path: Path) -> None:
 
 
 def test_undecodable_and_malformed_lines_are_dead_letters_not_the_end_of_the_run(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     record = sorted(seed_records(), key=lambda r: r["published"])[0]
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    src.write_bytes(b'{"url": "https://x.example/1", "html": "caf\xe9"}\n'  # latin-1, not UTF-8
-                    + json.dumps({"url": "https://x.example/2", "html": "<p>x</p>", "authors": 5}).encode() + b"\n"
-                    + json.dumps(_raw_line(record)).encode() + b"\n")
+    src.write_bytes(
+        b'{"url": "https://x.example/1", "html": "caf\xe9"}\n'  # latin-1, not UTF-8
+        + json.dumps({"url": "https://x.example/2", "html": "<p>x</p>", "authors": 5}).encode()
+        + b"\n"
+        + json.dumps(_raw_line(record)).encode()
+        + b"\n"
+    )
     assert main(["--log-format", "text", "replay", str(src), "--output", str(out)]) == 0
     events = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [e["raw_id"] for e in events] == [record["id"]]

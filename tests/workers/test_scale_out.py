@@ -26,15 +26,18 @@ def test_two_workers_one_decider_consistent_histories(kafka_settings: Settings, 
     raws = _inputs(copies=6)
     _produce(kafka_settings, raws)
     config = _config(tmp_path, kafka_settings)
-    workers = {name: Daemon(config, "work", log=tmp_path / f"{name}.log", env={"NEWSWIRE_INSTANCE_ID": name})
-               for name in ("w-a", "w-b")}
+    workers = {
+        name: Daemon(config, "work", log=tmp_path / f"{name}.log", env={"NEWSWIRE_INSTANCE_ID": name})
+        for name in ("w-a", "w-b")
+    }
     try:
         assert wait_for(lambda: len(_events(kafka_settings)) > len(raws) // 4, 180, 0.5)
         victim = random.Random(3).choice(sorted(workers))
         workers[victim].kill9()  # may or may not be the decider: both cases must hold
         survivor = next(w for n, w in workers.items() if n != victim)
-        assert wait_for(lambda: len(_events(kafka_settings)) >= len(raws), 240, 1.0), \
-            (tmp_path / "w-a.log").read_text()[-2000:] + (tmp_path / "w-b.log").read_text()[-2000:]
+        assert wait_for(lambda: len(_events(kafka_settings)) >= len(raws), 240, 1.0), (
+            tmp_path / "w-a.log"
+        ).read_text()[-2000:] + (tmp_path / "w-b.log").read_text()[-2000:]
         time.sleep(2)
         assert survivor.alive()
     finally:

@@ -10,17 +10,30 @@ from newswire.settings import WorkerSettings
 from workers.clean import content_hash
 from workers.threader import ThreadProcessor
 
-TEXT = ("The ministry said on Tuesday that the new bridge over the river will open in March, "
-        "two years later than planned, after a review of the contractor's costs and schedule.")
+TEXT = (
+    "The ministry said on Tuesday that the new bridge over the river will open in March, "
+    "two years later than planned, after a review of the contractor's costs and schedule."
+)
 
 
 def _article(i: int, **over: Any) -> dict[str, Any]:
     text = f"{TEXT} Item {i}."
-    return {"article_id": f"a{i}", "raw_id": f"r{i}", "url": f"https://wire.example/{i}",
-            "canonical_url": f"https://wire.example/{i}", "site": "wire.example", "title": f"Bridge {i}",
-            "text": text, "authors": [], "published": "2025-01-24T10:00:00+00:00", "language": "en",
-            "guid": f"g{i}", "feed_url": "https://wire.example/feed", "content_hash": content_hash(text),
-            **over}
+    return {
+        "article_id": f"a{i}",
+        "raw_id": f"r{i}",
+        "url": f"https://wire.example/{i}",
+        "canonical_url": f"https://wire.example/{i}",
+        "site": "wire.example",
+        "title": f"Bridge {i}",
+        "text": text,
+        "authors": [],
+        "published": "2025-01-24T10:00:00+00:00",
+        "language": "en",
+        "guid": f"g{i}",
+        "feed_url": "https://wire.example/feed",
+        "content_hash": content_hash(text),
+        **over,
+    }
 
 
 def _msg(offset: int, value: bytes | None, key: bytes | None = None, topic: str = "cleaned") -> Message:
@@ -56,8 +69,13 @@ def test_records_lacking_event_fields_are_dead_lettered_not_a_crash() -> None:
     proc = ThreadProcessor(WorkerSettings(), "events", "index")
     broken = {k: v for k, v in _article(2).items() if k != "language"}
     bad_text = _article(3, text=["not", "a", "string"])
-    outcomes = proc.process([_msg(0, json.dumps(broken).encode()), _msg(1, json.dumps(bad_text).encode()),
-                             _msg(2, json.dumps(_article(4)).encode())])
+    outcomes = proc.process(
+        [
+            _msg(0, json.dumps(broken).encode()),
+            _msg(1, json.dumps(bad_text).encode()),
+            _msg(2, json.dumps(_article(4)).encode()),
+        ]
+    )
     assert [o.dead is not None for o in outcomes] == [True, True, False]
     assert [o.topic for o in outcomes[2].outputs if o.topic == "events"] == ["events"]
     assert proc.index.stats()["articles"] == 1  # nothing of the dead ones reached the index
@@ -65,8 +83,9 @@ def test_records_lacking_event_fields_are_dead_lettered_not_a_crash() -> None:
 
 def test_restored_worker_resumes_event_time_and_keeps_expiring() -> None:
     first = ThreadProcessor(WorkerSettings(thread_window_days=1), "events", "index", expire_every=1000)
-    changelog = _changelog(first, [_article(1, published="2025-01-01T10:00:00+00:00"),
-                                   _article(2, published="2025-01-05T10:00:00+00:00")])
+    changelog = _changelog(
+        first, [_article(1, published="2025-01-01T10:00:00+00:00"), _article(2, published="2025-01-05T10:00:00+00:00")]
+    )
     successor = ThreadProcessor(WorkerSettings(thread_window_days=1), "events", "index", expire_every=1)
     successor.restore_from(changelog)
     assert successor.watermark == first.watermark is not None

@@ -61,8 +61,7 @@ _H01 = (
     "of maintaining freedom of navigation.",
     "President Amsel congratulated Prime Minister Okafor on Ostrand's assumption of the chairmanship of the "
     "Council of Northern States.",
-    "The conversation took place in a constructive and friendly atmosphere. The leaders agreed to remain in "
-    "contact.",
+    "The conversation took place in a constructive and friendly atmosphere. The leaders agreed to remain in contact.",
 )
 _H01_TITLE = "Prime Minister Lena Okafor holds telephone conversation with President of Kaldera Viktor Amsel"
 
@@ -161,7 +160,7 @@ _H07 = (
     "Norlis Pharma said Cerevant would be available in specialist clinics from September. It has not "
     "disclosed a price.",
     '"This is a meaningful step for patients and families who have waited a long time for a treatment that '
-    'acts on the disease itself," said Dr Hanna Welt of the Ostrand Alzheimer\'s Society.',
+    "acts on the disease itself,\" said Dr Hanna Welt of the Ostrand Alzheimer's Society.",
     "The agency's decision follows approvals in several other countries last year.",
 )
 
@@ -177,8 +176,7 @@ _H08 = (
     "Turnout was 71%, the highest since 2009.",
     '"Voters have asked us to lead, and we will reach out to every party that shares our commitment to lower '
     'taxes and a stronger economy," Solheim told supporters in the capital.',
-    "Holm conceded defeat shortly before midnight but said his party would play a constructive role in "
-    "parliament.",
+    "Holm conceded defeat shortly before midnight but said his party would play a constructive role in parliament.",
 )
 
 # ---------------------------------------------------------------- H09 legislation
@@ -222,17 +220,38 @@ def _undateline(paragraph: str) -> str:
 HELD_OUT: tuple[Held, ...] = (
     # --- June 1-2: diplomacy
     Held(
-        "H01-1", "H01", "original", "new", "pm.ostrand.example", "pm-ostrand-2026-0611",
-        "2026-06-01T10:00", _H01_TITLE, _H01,
+        "H01-1",
+        "H01",
+        "original",
+        "new",
+        "pm.ostrand.example",
+        "pm-ostrand-2026-0611",
+        "2026-06-01T10:00",
+        _H01_TITLE,
+        _H01,
     ),
     Held(
-        "H01-2", "H01", "syndicated_copy", "duplicate", "wire-q.example", "wq-65870",
-        "2026-06-01T10:40", _H01_TITLE,
-        ("VESSBURG, June 1 (Wire-Q) - " + _H01[0], *_H01[1:],
-         "(Reporting by Wire-Q staff in Vessburg; Editing by Mara Collins)"),
+        "H01-2",
+        "H01",
+        "syndicated_copy",
+        "duplicate",
+        "wire-q.example",
+        "wq-65870",
+        "2026-06-01T10:40",
+        _H01_TITLE,
+        (
+            "VESSBURG, June 1 (Wire-Q) - " + _H01[0],
+            *_H01[1:],
+            "(Reporting by Wire-Q staff in Vessburg; Editing by Mara Collins)",
+        ),
     ),
     Held(
-        "H01-3", "H01-neg", "hard_negative", "new", "pm.ostrand.example", "pm-ostrand-2026-0614",
+        "H01-3",
+        "H01-neg",
+        "hard_negative",
+        "new",
+        "pm.ostrand.example",
+        "pm-ostrand-2026-0614",
         "2026-06-02T09:00",
         "Prime Minister Lena Okafor holds telephone conversation with Prime Minister of Velmora Ansgar Holm",
         (
@@ -252,8 +271,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H01-4", "H01", "followup", "update", "wire-q.example", "wq-65911",
-        "2026-06-02T13:00", "Kaldera pushes for faster gas link after Amsel-Okafor call",
+        "H01-4",
+        "H01",
+        "followup",
+        "update",
+        "wire-q.example",
+        "wq-65911",
+        "2026-06-02T13:00",
+        "Kaldera pushes for faster gas link after Amsel-Okafor call",
         (
             "VESSBURG, June 2 (Wire-Q) - Kaldera wants the Nordline gas interconnector with Ostrand to start "
             "pumping a year earlier than planned, a senior Kalderan official said on Tuesday, a day after "
@@ -262,7 +287,7 @@ HELD_OUT: tuple[Held, ...] = (
             "part of the cost of a compressor station on its side of the border if the two governments agreed "
             "to bring the start date forward to 2027.",
             "Ostrand's government said after Monday's call that \"Prime Minister Okafor stressed that Ostrand "
-            "remained committed to completing the project on schedule in 2028.\" A spokesman for the prime "
+            'remained committed to completing the project on schedule in 2028." A spokesman for the prime '
             "minister declined to comment on the Kalderan proposal.",
             "The 240-km pipeline, which will link the Kalderan gas network with storage sites in western "
             "Ostrand, is expected to cost about 1.1 billion euros. Construction began last year.",
@@ -271,8 +296,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H01-5", "H01", "followup", "update", "ostrand-herald.example", "https://ostrand-herald.example/a/88121",
-        "2026-06-03T08:00", "Analysis: Okafor's call with Amsel signals thaw between Ostrand and Kaldera",
+        "H01-5",
+        "H01",
+        "followup",
+        "update",
+        "ostrand-herald.example",
+        "https://ostrand-herald.example/a/88121",
+        "2026-06-03T08:00",
+        "Analysis: Okafor's call with Amsel signals thaw between Ostrand and Kaldera",
         (
             "When Lena Okafor picked up the phone to Viktor Amsel on Monday, it was the first conversation "
             "between an Ostrand prime minister and a Kalderan president in almost two years.",
@@ -290,17 +321,36 @@ HELD_OUT: tuple[Held, ...] = (
     ),
     # --- June 3-5: earnings
     Held(
-        "H02-1", "H02", "original", "new", "wire-x.example", "wx:510201",
-        "2026-06-03T20:15", "Corvane Systems quarterly profit beats forecasts on data-centre demand", _H02,
+        "H02-1",
+        "H02",
+        "original",
+        "new",
+        "wire-x.example",
+        "wx:510201",
+        "2026-06-03T20:15",
+        "Corvane Systems quarterly profit beats forecasts on data-centre demand",
+        _H02,
     ),
     Held(
-        "H02-2", "H02", "syndicated_copy", "duplicate", "markets-daily.example", "md-22190",
-        "2026-06-03T20:45", "Corvane Systems profit beats forecasts",
+        "H02-2",
+        "H02",
+        "syndicated_copy",
+        "duplicate",
+        "markets-daily.example",
+        "md-22190",
+        "2026-06-03T20:45",
+        "Corvane Systems profit beats forecasts",
         (_undateline(_H02[0]), _H02[1], _H02[2], "Source: Wire-X"),
     ),
     Held(
-        "H02-3", "H02", "revision", "update", "wire-x.example", "wx:510201",
-        "2026-06-03T22:05", "UPDATE 1-Corvane Systems raises outlook as data-centre chip sales jump 41%",
+        "H02-3",
+        "H02",
+        "revision",
+        "update",
+        "wire-x.example",
+        "wx:510201",
+        "2026-06-03T22:05",
+        "UPDATE 1-Corvane Systems raises outlook as data-centre chip sales jump 41%",
         (
             _H02[0],
             _H02[1].replace("512 million", "521 million").replace("1.46 euros", "1.48 euros"),
@@ -313,8 +363,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "U1", "U1", "unrelated", "new", "wire-q.example", "wq-65990",
-        "2026-06-04T11:00", "Kaldera central bank holds rates at 4.25%, signals cut later this year",
+        "U1",
+        "U1",
+        "unrelated",
+        "new",
+        "wire-q.example",
+        "wq-65990",
+        "2026-06-04T11:00",
+        "Kaldera central bank holds rates at 4.25%, signals cut later this year",
         (
             "ROSTOV VALE, June 4 (Wire-Q) - Kaldera's central bank kept its main interest rate at 4.25% on "
             "Thursday, as expected, but said it could lower borrowing costs later this year if inflation "
@@ -327,8 +383,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H02-4", "H02-neg1", "hard_negative", "new", "wire-x.example", "wx:510255",
-        "2026-06-05T09:30", "Corvane Systems unveils faster networking chip for AI data centres",
+        "H02-4",
+        "H02-neg1",
+        "hard_negative",
+        "new",
+        "wire-x.example",
+        "wx:510255",
+        "2026-06-05T09:30",
+        "Corvane Systems unveils faster networking chip for AI data centres",
         (
             "HELMSTADT, June 5 (Wire-X) - Corvane Systems on Friday unveiled a networking chip that it said "
             "could move data between servers twice as fast as its current products, as it seeks to fend off "
@@ -344,8 +406,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H02-5", "H02-neg2", "hard_negative", "new", "wire-x.example", "wx:510262",
-        "2026-06-05T20:30", "Brightwell Semiconductor profit misses forecasts as car chip demand slumps",
+        "H02-5",
+        "H02-neg2",
+        "hard_negative",
+        "new",
+        "wire-x.example",
+        "wx:510262",
+        "2026-06-05T20:30",
+        "Brightwell Semiconductor profit misses forecasts as car chip demand slumps",
         (
             "HELMSTADT, June 5 (Wire-X) - Brightwell Semiconductor reported an 8% fall in first-quarter revenue "
             "on Friday, missing analysts' forecasts as carmakers cut orders for its power-management chips.",
@@ -363,12 +431,25 @@ HELD_OUT: tuple[Held, ...] = (
     ),
     # --- June 6-8: sport
     Held(
-        "H03-1", "H03", "original", "new", "sportsdesk-q.example", "sq-7781",
-        "2026-06-06T17:10", "Torvik hit back to beat Almsby 3-1 and go top of Premier Division", _H03,
+        "H03-1",
+        "H03",
+        "original",
+        "new",
+        "sportsdesk-q.example",
+        "sq-7781",
+        "2026-06-06T17:10",
+        "Torvik hit back to beat Almsby 3-1 and go top of Premier Division",
+        _H03,
     ),
     Held(
-        "H03-2", "H03", "syndicated_copy", "duplicate", "nordsport.example", "ns-40412",
-        "2026-06-06T18:10", "Torvik hit back to beat Almsby 3-1 and go top of Premier Division",
+        "H03-2",
+        "H03",
+        "syndicated_copy",
+        "duplicate",
+        "nordsport.example",
+        "ns-40412",
+        "2026-06-06T18:10",
+        "Torvik hit back to beat Almsby 3-1 and go top of Premier Division",
         (
             "Editor's note: This report was supplied by Sportsdesk-Q and is published under a content-sharing "
             "agreement.",
@@ -377,32 +458,65 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H04-1", "H04", "original", "new", "sportsdesk-q.example", "sq-7800",
-        "2026-06-07T09:00", "Preview: Kessbridge Lions face Port Arden in Championship final", _H04,
+        "H04-1",
+        "H04",
+        "original",
+        "new",
+        "sportsdesk-q.example",
+        "sq-7800",
+        "2026-06-07T09:00",
+        "Preview: Kessbridge Lions face Port Arden in Championship final",
+        _H04,
     ),
     Held(
-        "H04-3", "H04", "syndicated_copy", "duplicate", "rugbynews.example", "rn-1187",
-        "2026-06-07T10:00", "Kessbridge Lions face Port Arden in Championship final", _H04[:3],
+        "H04-3",
+        "H04",
+        "syndicated_copy",
+        "duplicate",
+        "rugbynews.example",
+        "rn-1187",
+        "2026-06-07T10:00",
+        "Kessbridge Lions face Port Arden in Championship final",
+        _H04[:3],
     ),
     Held(
-        "H04-2", "H04", "revision", "update", "sportsdesk-q.example", "sq-7800",
-        "2026-06-08T08:00", "Preview: Kessbridge Lions without Solberg for Championship final against Port Arden",
+        "H04-2",
+        "H04",
+        "revision",
+        "update",
+        "sportsdesk-q.example",
+        "sq-7800",
+        "2026-06-08T08:00",
+        "Preview: Kessbridge Lions without Solberg for Championship final against Port Arden",
         (
             _H04[0],
             "Kessbridge coach Maren Dahl has made one change from the team that beat Hollin 31-17 in the "
             "semi-final, with Nils Aas starting at fly-half after Arne Solberg failed a late fitness test on "
             "his hamstring.",
-            "\"Arne was desperate to play but we couldn't take the risk,\" Dahl said on Friday evening.",
+            '"Arne was desperate to play but we couldn\'t take the risk," Dahl said on Friday evening.',
             *_H04[2:],
         ),
     ),
     Held(
-        "H05-1", "H05", "original", "new", "wire-x.example", "wx:510340",
-        "2026-06-08T06:00", "Floods kill 14 in Velmora's Rendal province after record rainfall", _H05,
+        "H05-1",
+        "H05",
+        "original",
+        "new",
+        "wire-x.example",
+        "wx:510340",
+        "2026-06-08T06:00",
+        "Floods kill 14 in Velmora's Rendal province after record rainfall",
+        _H05,
     ),
     Held(
-        "H05-2", "H05", "syndicated_copy", "duplicate", "velmora-post.example", "vp-301774",
-        "2026-06-08T06:45", "Floods kill 14 in Velmora's Rendal province after record rainfall",
+        "H05-2",
+        "H05",
+        "syndicated_copy",
+        "duplicate",
+        "velmora-post.example",
+        "vp-301774",
+        "2026-06-08T06:45",
+        "Floods kill 14 in Velmora's Rendal province after record rainfall",
         (
             "GREYHAVEN, Velmora, June 8 (Wire-X) - " + _undateline(_H05[0]),
             *_H05[1:],
@@ -410,8 +524,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "U2", "U2", "unrelated", "new", "sportsdesk-q.example", "sq-7811",
-        "2026-06-08T10:00", "Hollin Town appoint former defender Tove Berg as head coach",
+        "U2",
+        "U2",
+        "unrelated",
+        "new",
+        "sportsdesk-q.example",
+        "sq-7811",
+        "2026-06-08T10:00",
+        "Hollin Town appoint former defender Tove Berg as head coach",
         (
             "Hollin Town have appointed former defender Tove Berg as head coach on a three-year contract, the "
             "club said on Monday, a week after Leif Strom left by mutual consent.",
@@ -422,8 +542,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H05-3", "H05", "revision", "update", "wire-x.example", "wx:510340",
-        "2026-06-08T11:30", "Velmora flood death toll rises to 21 as Holm visits Rendal",
+        "H05-3",
+        "H05",
+        "revision",
+        "update",
+        "wire-x.example",
+        "wx:510340",
+        "2026-06-08T11:30",
+        "Velmora flood death toll rises to 21 as Holm visits Rendal",
         (
             _H05[0].replace("at least 14 people", "at least 21 people"),
             _H05[1].replace("At least 23 people", "At least 17 people"),
@@ -434,8 +560,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H05-4", "H05", "followup", "update", "wire-x.example", "wx:510388",
-        "2026-06-09T07:30", "Velmora counts cost of Rendal floods as Dunmere river recedes",
+        "H05-4",
+        "H05",
+        "followup",
+        "update",
+        "wire-x.example",
+        "wx:510388",
+        "2026-06-09T07:30",
+        "Velmora counts cost of Rendal floods as Dunmere river recedes",
         (
             "GREYHAVEN, June 9 (Wire-X) - Residents of Greyhaven began clearing mud and debris from their homes "
             "on Tuesday as the Dunmere river fell back below flood level, a day after flash floods killed at "
@@ -453,21 +585,47 @@ HELD_OUT: tuple[Held, ...] = (
     ),
     # --- June 9-12: courts, health, more sport, more floods
     Held(
-        "H06-1", "H06", "original", "new", "courtwire.example", "cw-3310",
-        "2026-06-09T12:00", "Former Kaldera transport minister Pavel Strand jailed for six years for bribery", _H06,
+        "H06-1",
+        "H06",
+        "original",
+        "new",
+        "courtwire.example",
+        "cw-3310",
+        "2026-06-09T12:00",
+        "Former Kaldera transport minister Pavel Strand jailed for six years for bribery",
+        _H06,
     ),
     Held(
-        "H06-2", "H06", "syndicated_copy", "duplicate", "wire-q.example", "wq-66010",
-        "2026-06-09T13:00", "Former Kaldera transport minister jailed for six years for bribery",
+        "H06-2",
+        "H06",
+        "syndicated_copy",
+        "duplicate",
+        "wire-q.example",
+        "wq-66010",
+        "2026-06-09T13:00",
+        "Former Kaldera transport minister jailed for six years for bribery",
         ("ROSTOV VALE, June 9 (Wire-Q) - " + _H06[0], _H06[1], _H06[2]),
     ),
     Held(
-        "H07-1", "H07", "original", "new", "healthwire.example", "hw-20411",
-        "2026-06-10T10:00", "Ostrand medicines agency approves Norlis Pharma's Alzheimer's drug Cerevant", _H07,
+        "H07-1",
+        "H07",
+        "original",
+        "new",
+        "healthwire.example",
+        "hw-20411",
+        "2026-06-10T10:00",
+        "Ostrand medicines agency approves Norlis Pharma's Alzheimer's drug Cerevant",
+        _H07,
     ),
     Held(
-        "H07-2", "H07", "syndicated_copy", "duplicate", "medbrief.example", "mb-7c1e90",
-        "2026-06-10T10:30", "Ostrand medicines agency approves Norlis Pharma's Alzheimer's drug Cerevant",
+        "H07-2",
+        "H07",
+        "syndicated_copy",
+        "duplicate",
+        "medbrief.example",
+        "mb-7c1e90",
+        "2026-06-10T10:30",
+        "Ostrand medicines agency approves Norlis Pharma's Alzheimer's drug Cerevant",
         (
             *_H07,
             "Editor's note: This article is part of Medbrief's coverage of dementia research, supported by the "
@@ -475,8 +633,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H03-3", "H03-neg", "hard_negative", "new", "sportsdesk-q.example", "sq-7825",
-        "2026-06-10T21:00", "Almsby beat Torvik 2-0 to reach Cup semi-finals",
+        "H03-3",
+        "H03-neg",
+        "hard_negative",
+        "new",
+        "sportsdesk-q.example",
+        "sq-7825",
+        "2026-06-10T21:00",
+        "Almsby beat Torvik 2-0 to reach Cup semi-finals",
         (
             "Almsby avenged their league defeat by beating Torvik 2-0 at Bergstrand Park on Wednesday to reach "
             "the semi-finals of the Cup.",
@@ -490,8 +654,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H06-3", "H06", "followup", "update", "courtwire.example", "cw-3342",
-        "2026-06-11T09:00", "Jailed ex-minister Strand files appeal, says trial was political",
+        "H06-3",
+        "H06",
+        "followup",
+        "update",
+        "courtwire.example",
+        "cw-3342",
+        "2026-06-11T09:00",
+        "Jailed ex-minister Strand files appeal, says trial was political",
         (
             "Former Kaldera transport minister Pavel Strand has filed an appeal against his six-year prison "
             "sentence for bribery, arguing that the trial was politically motivated, his lawyer said on "
@@ -508,8 +678,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "U3", "U3", "unrelated", "new", "velmora-post.example", "vp-301990",
-        "2026-06-11T15:00", "Velmora National Orchestra names Chiara Benn chief conductor",
+        "U3",
+        "U3",
+        "unrelated",
+        "new",
+        "velmora-post.example",
+        "vp-301990",
+        "2026-06-11T15:00",
+        "Velmora National Orchestra names Chiara Benn chief conductor",
         (
             "The Velmora National Orchestra has named the Italian-born conductor Chiara Benn as its next chief "
             "conductor, the first woman to hold the post in the orchestra's 112-year history.",
@@ -521,8 +697,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H07-3", "H07", "followup", "update", "wire-y.example", "wire-y-90044",
-        "2026-06-12T09:00", "Ostrand insurers warn Cerevant costs could strain budgets",
+        "H07-3",
+        "H07",
+        "followup",
+        "update",
+        "wire-y.example",
+        "wire-y-90044",
+        "2026-06-12T09:00",
+        "Ostrand insurers warn Cerevant costs could strain budgets",
         (
             "Ostrand's largest health insurers warned on Friday that the cost of Norlis Pharma's newly approved "
             "Alzheimer's drug Cerevant could add hundreds of millions of euros a year to their spending unless "
@@ -540,8 +722,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H06-4", "H06-neg", "hard_negative", "new", "courtwire.example", "cw-3351",
-        "2026-06-12T12:00", "Former Kaldera deputy health minister Ivo Ranta jailed for four years for bribery",
+        "H06-4",
+        "H06-neg",
+        "hard_negative",
+        "new",
+        "courtwire.example",
+        "cw-3351",
+        "2026-06-12T12:00",
+        "Former Kaldera deputy health minister Ivo Ranta jailed for four years for bribery",
         (
             "A court in Rostov Vale on Friday sentenced former deputy health minister Ivo Ranta to four years in "
             "prison for taking bribes worth 640,000 euros from suppliers bidding for hospital equipment "
@@ -558,8 +746,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H05-5", "H05-neg", "hard_negative", "new", "wire-x.example", "wx:510431",
-        "2026-06-12T16:00", "Floods kill 6 in Velmora's Ostmark province as storms move north",
+        "H05-5",
+        "H05-neg",
+        "hard_negative",
+        "new",
+        "wire-x.example",
+        "wx:510431",
+        "2026-06-12T16:00",
+        "Floods kill 6 in Velmora's Ostmark province as storms move north",
         (
             "LANDRIN, June 12 (Wire-X) - Flash floods killed at least six people and forced hundreds from their "
             "homes in Velmora's Ostmark province on Friday, officials said, four days after deadly floods hit "
@@ -575,17 +769,36 @@ HELD_OUT: tuple[Held, ...] = (
     ),
     # --- June 14-21: elections, legislation, markets
     Held(
-        "H08-1", "H08", "original", "new", "wire-y.example", "wire-y-90112",
-        "2026-06-14T23:30", "Centre-right Civic Union wins most seats in Velmora election, short of majority", _H08,
+        "H08-1",
+        "H08",
+        "original",
+        "new",
+        "wire-y.example",
+        "wire-y-90112",
+        "2026-06-14T23:30",
+        "Centre-right Civic Union wins most seats in Velmora election, short of majority",
+        _H08,
     ),
     Held(
-        "H08-3", "H08", "syndicated_copy", "duplicate", "velmora-post.example", "vp-302115",
-        "2026-06-15T00:10", "Centre-right Civic Union wins most seats in Velmora election, short of majority",
+        "H08-3",
+        "H08",
+        "syndicated_copy",
+        "duplicate",
+        "velmora-post.example",
+        "vp-302115",
+        "2026-06-15T00:10",
+        "Centre-right Civic Union wins most seats in Velmora election, short of majority",
         ("ALDMOOR, June 14 (Wire-Y) - " + _H08[0], *_H08[1:], "(Wire-Y)"),
     ),
     Held(
-        "H08-2", "H08", "revision", "update", "wire-y.example", "wire-y-90112",
-        "2026-06-15T07:00", "Velmora's Civic Union wins 63 seats in final election count, needs partner",
+        "H08-2",
+        "H08",
+        "revision",
+        "update",
+        "wire-y.example",
+        "wire-y-90112",
+        "2026-06-15T07:00",
+        "Velmora's Civic Union wins 63 seats in final election count, needs partner",
         (
             _H08[0].replace("preliminary results", "final results"),
             "With all votes counted, the Civic Union led by former finance minister Greta Solheim had 31.9% of "
@@ -596,8 +809,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H08-4", "H08", "followup", "update", "wire-y.example", "wire-y-90160",
-        "2026-06-15T15:00", "Velmora's Solheim opens coalition talks with Greens after election win",
+        "H08-4",
+        "H08",
+        "followup",
+        "update",
+        "wire-y.example",
+        "wire-y-90160",
+        "2026-06-15T15:00",
+        "Velmora's Solheim opens coalition talks with Greens after election win",
         (
             "ALDMOOR, June 15 (Wire-Y) - Civic Union leader Greta Solheim invited the Green Alliance to "
             "coalition talks on Monday, a day after her party won the most seats in Velmora's parliamentary "
@@ -614,29 +833,54 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H09-1", "H09", "original", "new", "wire-q.example", "wq-66120",
-        "2026-06-16T16:00", "Ostrand parliament passes law capping rent increases at 3%", _H09,
+        "H09-1",
+        "H09",
+        "original",
+        "new",
+        "wire-q.example",
+        "wq-66120",
+        "2026-06-16T16:00",
+        "Ostrand parliament passes law capping rent increases at 3%",
+        _H09,
     ),
     Held(
-        "H10-1", "H10", "original", "new", "wire-x.example", "wx:510600",
-        "2026-06-17T16:45", "Helmstadt stocks close at record high as chipmakers rally", _H10,
+        "H10-1",
+        "H10",
+        "original",
+        "new",
+        "wire-x.example",
+        "wx:510600",
+        "2026-06-17T16:45",
+        "Helmstadt stocks close at record high as chipmakers rally",
+        _H10,
     ),
     Held(
-        "H10-3", "H10", "syndicated_copy", "duplicate", "business-daily.example", "bd-55102",
-        "2026-06-17T17:05", "Helmstadt stocks close at record high as chipmakers rally",
+        "H10-3",
+        "H10",
+        "syndicated_copy",
+        "duplicate",
+        "business-daily.example",
+        "bd-55102",
+        "2026-06-17T17:05",
+        "Helmstadt stocks close at record high as chipmakers rally",
         (_undateline(_H10[0]), _H10[1], _H10[2]),
     ),
     Held(
-        "H09-2", "H09-neg", "hard_negative", "new", "wire-q.example", "wq-66188",
-        "2026-06-18T15:30", "Ostrand parliament passes law raising minimum wage by 8%",
+        "H09-2",
+        "H09-neg",
+        "hard_negative",
+        "new",
+        "wire-q.example",
+        "wq-66188",
+        "2026-06-18T15:30",
+        "Ostrand parliament passes law raising minimum wage by 8%",
         (
             "VESSBURG, June 18 (Wire-Q) - Ostrand's parliament on Thursday passed a law raising the minimum "
             "wage by 8% from January, handing Prime Minister Lena Okafor's coalition a second legislative "
             "victory in a week.",
             "The bill was approved by 101 votes to 68 in the 175-seat Landsting. It will lift the hourly "
             "minimum wage to 16.20 euros and applies to about 310,000 workers.",
-            "Labour Minister Silje Norum said the increase would help low-paid workers keep up with living "
-            "costs.",
+            "Labour Minister Silje Norum said the increase would help low-paid workers keep up with living costs.",
             "The opposition Conservative Party voted against, saying the increase would cost jobs in small "
             'businesses. "Small shops and restaurants will pay for this with fewer staff," said Conservative '
             "labour spokesman Tor Vik.",
@@ -645,8 +889,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H10-2", "H10-neg", "hard_negative", "new", "wire-x.example", "wx:510622",
-        "2026-06-18T16:45", "Helmstadt stocks fall from record as investors take profits in chipmakers",
+        "H10-2",
+        "H10-neg",
+        "hard_negative",
+        "new",
+        "wire-x.example",
+        "wx:510622",
+        "2026-06-18T16:45",
+        "Helmstadt stocks fall from record as investors take profits in chipmakers",
         (
             "HELMSTADT, June 18 (Wire-X) - Helmstadt's benchmark HX-50 index fell from a record high on "
             "Thursday as investors took profits in chipmakers after a two-day rally, while weaker-than-expected "
@@ -661,8 +911,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H09-3", "H09", "followup", "update", "ostrand-herald.example", "https://ostrand-herald.example/a/88410",
-        "2026-06-19T10:00", "Landlords to challenge Ostrand rent cap in constitutional court",
+        "H09-3",
+        "H09",
+        "followup",
+        "update",
+        "ostrand-herald.example",
+        "https://ostrand-herald.example/a/88410",
+        "2026-06-19T10:00",
+        "Landlords to challenge Ostrand rent cap in constitutional court",
         (
             "A group of Ostrand landlords said on Friday it would challenge the country's new rent cap in the "
             "constitutional court, arguing that it violates property rights.",
@@ -675,8 +931,14 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "U4", "U4", "unrelated", "new", "wire-q.example", "wq-66231",
-        "2026-06-20T08:00", "Ostrand rail operator orders 40 trains to replace ageing fleet",
+        "U4",
+        "U4",
+        "unrelated",
+        "new",
+        "wire-q.example",
+        "wq-66231",
+        "2026-06-20T08:00",
+        "Ostrand rail operator orders 40 trains to replace ageing fleet",
         (
             "VESSBURG, June 20 (Wire-Q) - Ostrand's state rail operator has ordered 40 electric trains worth "
             "about 900 million euros to replace regional trains that in some cases are more than 40 years old.",
@@ -687,16 +949,21 @@ HELD_OUT: tuple[Held, ...] = (
         ),
     ),
     Held(
-        "H08-5", "H08-neg", "hard_negative", "new", "wire-y.example", "wire-y-90301",
-        "2026-06-21T20:00", "Civic Union's Idun Falk wins Aldmoor mayoral runoff",
+        "H08-5",
+        "H08-neg",
+        "hard_negative",
+        "new",
+        "wire-y.example",
+        "wire-y-90301",
+        "2026-06-21T20:00",
+        "Civic Union's Idun Falk wins Aldmoor mayoral runoff",
         (
             "Civic Union candidate Idun Falk won the runoff for mayor of Aldmoor on Sunday, preliminary results "
             "published by the Central Electoral Commission showed, a week after her party won the most seats "
             "in Velmora's parliamentary election.",
             "With 98% of votes counted, Falk had 54.2% of the vote against 45.8% for the Social Democrat "
             "incumbent Jonas Ek, who had run the capital since 2018. Turnout was 48%.",
-            '"Aldmoor has voted for change, and I will be a mayor for every neighbourhood," Falk told '
-            "supporters.",
+            '"Aldmoor has voted for change, and I will be a mayor for every neighbourhood," Falk told supporters.',
             "Civic Union leader Greta Solheim, who is in coalition talks with the Green Alliance, congratulated "
             "Falk on social media.",
         ),
@@ -728,8 +995,12 @@ def test_held_out_set_is_well_formed() -> None:
     roles = {r.role for r in HELD_OUT}
     assert roles == {"original", "syndicated_copy", "revision", "followup", "hard_negative", "unrelated"}
     for r in HELD_OUT:
-        assert r.expect == {"original": "new", "hard_negative": "new", "unrelated": "new",
-                            "syndicated_copy": "duplicate"}.get(r.role, "update")
+        assert r.expect == {
+            "original": "new",
+            "hard_negative": "new",
+            "unrelated": "new",
+            "syndicated_copy": "duplicate",
+        }.get(r.role, "update")
 
 
 def test_held_out_f1_and_accuracy() -> None:
@@ -756,7 +1027,13 @@ def test_followup_of_a_revised_story_need_not_name_what_the_revision_added_to_th
 
 def _bill(key: str, day: int, subject: str, votes: str, minister: str) -> ThreadInput:
     return Held(
-        key, key, "original", "new", "wire-q.example", f"wq-bg-{key}", f"2026-06-{day:02d}T12:00",
+        key,
+        key,
+        "original",
+        "new",
+        "wire-q.example",
+        f"wq-bg-{key}",
+        f"2026-06-{day:02d}T12:00",
         f"Ostrand parliament passes {minister.rsplit(maxsplit=1)[-1]}'s {subject.removeprefix('a law on ')} law",
         (
             f"VESSBURG, June {day} (Wire-Q) - Ostrand's parliament passed {subject} on Monday by {votes}.",

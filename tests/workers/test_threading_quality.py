@@ -208,9 +208,7 @@ def test_same_template_earnings_are_separate_stories_but_a_followup_joins() -> N
         ceo_last="Obi",
         sh="2.3",
     )
-    a = make_item(
-        "https://biz.example/halvorsen-q3", "Halvorsen Tools third-quarter revenue rises 6%", a_text, T0
-    )
+    a = make_item("https://biz.example/halvorsen-q3", "Halvorsen Tools third-quarter revenue rises 6%", a_text, T0)
     b = make_item(
         "https://biz.example/pellam-q3",
         "Pellam Foods third-quarter revenue rises 3%",
@@ -278,9 +276,7 @@ def test_next_weeks_fixture_between_same_teams_is_a_new_story() -> None:
         scorer2="Ravi Dunn",
         coach="Colby manager Sam Greer",
     )
-    d1, _ = decide_and_apply(
-        index, make_item("https://sport.example/m1", "Harwick beat Colby 2-1", first, T0)
-    )
+    d1, _ = decide_and_apply(index, make_item("https://sport.example/m1", "Harwick beat Colby 2-1", first, T0))
     d2, _ = decide_and_apply(
         index, make_item("https://sport.example/m2", "Colby beat Harwick 3-0", second, T0 + timedelta(days=7))
     )
@@ -308,9 +304,7 @@ def test_science_followup_quoting_a_sentence_joins_the_story() -> None:
     )
     d1, _ = decide_and_apply(
         index,
-        make_item(
-            "https://sci.example/comet", "Kessel Observatory finds bright comet C/2026 K4", original, T0
-        ),
+        make_item("https://sci.example/comet", "Kessel Observatory finds bright comet C/2026 K4", original, T0),
     )
     d2, _ = decide_and_apply(
         index,

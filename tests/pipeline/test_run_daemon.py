@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from newswire.demo import SampleWeb
-from newswire.samples import seed_records
 from newswire.settings import Settings
+from pipeline.demo import SampleWeb
+from pipeline.samples import seed_records
 from tests.daemons import Daemon, wait_for, write_config
 
 pytestmark = pytest.mark.timeout(240)
@@ -67,11 +67,19 @@ def web() -> Iterator[SampleWeb]:
 
 
 def _config(tmp_path: Path, settings: Settings) -> Path:
-    return write_config(tmp_path / "newswire.yaml", settings, shutdown_timeout_s=SHUTDOWN_BUDGET_S,
-                        metrics={"enabled": False},
-                        worker={"extract_processes": 0},
-                        poller={"per_host_min_interval_s": 0.0, "connect_timeout_s": 2.0,
-                                "read_timeout_s": 60.0, "total_timeout_s": 120.0})
+    return write_config(
+        tmp_path / "newswire.yaml",
+        settings,
+        shutdown_timeout_s=SHUTDOWN_BUDGET_S,
+        metrics={"enabled": False},
+        worker={"extract_processes": 0},
+        poller={
+            "per_host_min_interval_s": 0.0,
+            "connect_timeout_s": 2.0,
+            "read_timeout_s": 60.0,
+            "total_timeout_s": 120.0,
+        },
+    )
 
 
 def _feeds(tmp_path: Path, *urls: str) -> Path:
@@ -94,19 +102,22 @@ def _messages(log: Path) -> list[str]:
     return [str(x.get("message")) for x in _log_lines(log)]
 
 
-def test_run_daemon_publishes_events_and_stops_cleanly_on_sigint(tmp_path: Path, embedded_settings: Settings,
-                                                                 web: SampleWeb) -> None:
+def test_run_daemon_publishes_events_and_stops_cleanly_on_sigint(
+    tmp_path: Path, embedded_settings: Settings, web: SampleWeb
+) -> None:
     site = next(iter(web.sites.values()))
     dead = f"http://127.0.0.1:{_closed_port()}/feed.xml"
     config = _config(tmp_path, embedded_settings)
     feeds = _feeds(tmp_path, site.feed_url, dead)
     events = tmp_path / "events.jsonl"
     log = tmp_path / "daemon.log"
-    daemon = Daemon(config, "run", "--feeds", str(feeds), "--allow-private-network", "--events-out", str(events),
-                    log=log)
+    daemon = Daemon(
+        config, "run", "--feeds", str(feeds), "--allow-private-network", "--events-out", str(events), log=log
+    )
     try:
-        assert wait_for(lambda: events.exists() and len(events.read_text().splitlines()) >= 1, 90), \
-            log.read_text()[-3000:]
+        assert wait_for(lambda: events.exists() and len(events.read_text().splitlines()) >= 1, 90), log.read_text()[
+            -3000:
+        ]
         assert daemon.alive(), "run without --once must keep running"
         messages = _messages(log)
         assert "using the embedded backend (no broker)" in messages
@@ -132,17 +143,34 @@ def test_run_daemon_publishes_events_and_stops_cleanly_on_sigint(tmp_path: Path,
     assert all(e["type"].startswith("story.") and e["story_id"] for e in evs)
 
     # The state it left behind: the live feed healthy, the dead one failing on "connection".
-    status = subprocess.run([sys.executable, "-m", "newswire.cli", "--config", str(config), "--log-level", "ERROR",
-                             "feeds", "status", "--feeds", str(feeds)],
-                            capture_output=True, text=True, timeout=60, check=False)
+    status = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "--config",
+            str(config),
+            "--log-level",
+            "ERROR",
+            "feeds",
+            "status",
+            "--feeds",
+            str(feeds),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert status.returncode == 0, status.stderr
     rows = {ln.split()[0]: ln.split() for ln in status.stdout.splitlines()[2:]}
     assert rows[site.feed_url][1] == "healthy"
     assert rows[dead][1] == "failing" and "connection" in rows[dead]
 
 
-def test_second_sigterm_exits_at_once_while_draining(tmp_path: Path, embedded_settings: Settings,
-                                                     web: SampleWeb) -> None:
+def test_second_sigterm_exits_at_once_while_draining(
+    tmp_path: Path, embedded_settings: Settings, web: SampleWeb
+) -> None:
     site = next(iter(web.sites.values()))
     staller = Staller()
     config = _config(tmp_path, embedded_settings)
@@ -151,8 +179,9 @@ def test_second_sigterm_exits_at_once_while_draining(tmp_path: Path, embedded_se
     log = tmp_path / "daemon.log"
     daemon = Daemon(config, "run", "--feeds", str(feeds), "--allow-private-network", log=log)
     try:
-        assert wait_for(lambda: staller.accepted and "using the embedded backend (no broker)" in _messages(log),
-                        60), log.read_text()[-3000:]
+        assert wait_for(lambda: staller.accepted and "using the embedded backend (no broker)" in _messages(log), 60), (
+            log.read_text()[-3000:]
+        )
         daemon.proc.send_signal(signal.SIGTERM)
         # Two signals of the same number sent before the handler runs coalesce into one (POSIX),
         # so the second is sent as soon as the first has been acted on.

@@ -14,6 +14,7 @@ always renders to the same bytes, which keeps end-to-end tests and replays repro
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 import json
@@ -53,13 +54,15 @@ def shared_dir() -> Path:
 
 
 def load_corpus(path: str | Path) -> list[dict[str, Any]]:
-    """Read a JSON-lines corpus file; blank lines are skipped, a malformed line raises.
+    """Read a JSON-lines corpus file (gzipped when it ends in ``.gz``); blank lines are skipped,
+    a malformed line raises.
 
     A corpus is small, labelled and hand-curated, so a broken line is a bug to see at once,
     not something to skip silently.
     """
     records: list[dict[str, Any]] = []
-    with Path(path).open(encoding="utf-8") as fh:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -235,9 +238,7 @@ def render_page(record: Mapping[str, Any]) -> str:
         )
     body = "\n".join(f"        <p>{e(p)}</p>" for p in paragraphs)
     footer = e(str(chrome.get("footer", f"© {name}")))
-    extra_chrome = "\n".join(
-        f'    <div class="promo"><p>{e(str(x))}</p></div>' for x in chrome.get("extra") or ()
-    )
+    extra_chrome = "\n".join(f'    <div class="promo"><p>{e(str(x))}</p></div>' for x in chrome.get("extra") or ())
 
     meta_html = "\n  ".join(meta)
     return f"""<!DOCTYPE html>
@@ -328,8 +329,7 @@ def render_feed(records: Iterable[Mapping[str, Any]], kind: FeedKind, site_url: 
     if kind == "rss":
         out = [
             '<?xml version="1.0" encoding="utf-8"?>',
-            '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"'
-            ' xmlns:dc="http://purl.org/dc/elements/1.1/">',
+            '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">',
             "<channel>",
             f"<title>{_x(channel_name)}</title>",
             f"<link>{_x(base)}</link>",

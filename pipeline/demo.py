@@ -16,10 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
-from newswire.samples import render_feed, render_page
+from pipeline.samples import render_feed, render_page
 
-FEED_TYPES = {"rss": ("feed.rss", "application/rss+xml"), "atom": ("feed.atom", "application/atom+xml"),
-              "json": ("feed.json", "application/feed+json")}
+FEED_TYPES = {
+    "rss": ("feed.rss", "application/rss+xml"),
+    "atom": ("feed.atom", "application/atom+xml"),
+    "json": ("feed.json", "application/feed+json"),
+}
 
 
 @dataclass
@@ -56,8 +59,10 @@ class SampleSite:
     def routes(self) -> dict[str, tuple[str, bytes]]:
         name, ctype = FEED_TYPES[self.kind]
         newest_first = sorted(self.records, key=lambda r: str(r.get("published") or ""), reverse=True)
-        out = {"/" + name: (ctype, render_feed(newest_first, self.kind, self.base)),  # type: ignore[arg-type]
-               "/robots.txt": ("text/plain", b"User-agent: *\nDisallow: /private/\n")}
+        out = {
+            "/" + name: (ctype, render_feed(newest_first, self.kind, self.base)),  # type: ignore[arg-type]
+            "/robots.txt": ("text/plain", b"User-agent: *\nDisallow: /private/\n"),
+        }
         for r in self.records:
             out[urlsplit(r["url"]).path] = ("text/html; charset=utf-8", render_page(r).encode("utf-8"))
         return out
@@ -111,9 +116,12 @@ class SampleWeb:
     def opml(self) -> str:
         outlines = "\n".join(
             f"    <outline text={quoteattr(s.name)} type={quoteattr(s.kind)} xmlUrl={quoteattr(s.feed_url)}/>"
-            for s in self.sites.values())
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n  <head><title>sample wires'
-                f'</title></head>\n  <body>\n{outlines}\n  </body>\n</opml>\n')
+            for s in self.sites.values()
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n  <head><title>sample wires'
+            f"</title></head>\n  <body>\n{outlines}\n  </body>\n</opml>\n"
+        )
 
     def close(self) -> None:
         for s in self.sites.values():

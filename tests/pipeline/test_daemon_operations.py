@@ -15,10 +15,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from newswire.bus import open_bus
-from newswire.demo import SampleWeb
-from newswire.samples import seed_records
 from newswire.settings import Settings
 from newswire.topics import Role, topic_graph
+from pipeline.demo import SampleWeb
+from pipeline.samples import seed_records
 from tests.daemons import Daemon, wait_for, write_config
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
@@ -113,19 +113,29 @@ def test_metrics_and_probes_of_running_daemons(kafka_settings: Settings, tmp_pat
         opml = tmp_path / "wires.opml"
         opml.write_text(web.opml())
         poll_port, work_port = _free_port(), _free_port()
-        poller_cfg = write_config(tmp_path / "poller.yaml", kafka_settings,
-                                  metrics={"enabled": True, "host": "127.0.0.1", "port": poll_port},
-                                  poller={"feeds_file": str(opml), "allow_private_network": True,
-                                          "per_host_min_interval_s": 0.0, "min_interval_s": 2.0,
-                                          "max_interval_s": 4.0})
+        poller_cfg = write_config(
+            tmp_path / "poller.yaml",
+            kafka_settings,
+            metrics={"enabled": True, "host": "127.0.0.1", "port": poll_port},
+            poller={
+                "feeds_file": str(opml),
+                "allow_private_network": True,
+                "per_host_min_interval_s": 0.0,
+                "min_interval_s": 2.0,
+                "max_interval_s": 4.0,
+            },
+        )
         # The worker reaches the broker through a forwarder that is not listening yet: until it
         # is, the worker must answer its probes with "alive, not ready".
         host, port = kafka_settings.kafka.bootstrap_servers.split(":")
         forwarder = Forwarder((host, int(port)))
-        worker_cfg = write_config(tmp_path / "worker.yaml", kafka_settings,
-                                  kafka={"bootstrap_servers": f"127.0.0.1:{forwarder.port}", "connect_timeout_s": 60},
-                                  metrics={"enabled": True, "host": "127.0.0.1", "port": work_port},
-                                  worker={"extract_processes": 1, "batch_size": 8})
+        worker_cfg = write_config(
+            tmp_path / "worker.yaml",
+            kafka_settings,
+            kafka={"bootstrap_servers": f"127.0.0.1:{forwarder.port}", "connect_timeout_s": 60},
+            metrics={"enabled": True, "host": "127.0.0.1", "port": work_port},
+            worker={"extract_processes": 1, "batch_size": 8},
+        )
         bus = open_bus(kafka_settings)
         bus.ensure_topics(topic_graph(kafka_settings).all())
         worker = Daemon(worker_cfg, "work", log=tmp_path / "worker.log")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from newswire.cli import main
+from pipeline.cli import main
 from tests.paths import REPO
 
 pytestmark = pytest.mark.timeout(120)
@@ -35,8 +35,9 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 
 def _run_cli(*args: str, env: dict[str, str], cwd: Path, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(NEWSWIRE), *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout_s, check=False)
+    return subprocess.run(
+        [str(NEWSWIRE), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout_s, check=False
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -87,8 +88,7 @@ def _config_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-def test_typo_in_a_key_names_it_and_suggests_the_right_one(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_typo_in_a_key_names_it_and_suggests_the_right_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "newswire.yaml"
     cfg.write_text("kafka: {bootstrap_servrs: '10.0.0.1:9092'}\n")
     line = _config_error(["--config", str(cfg), "status"], capsys)
@@ -105,16 +105,18 @@ def test_wrong_type_names_the_dotted_key(tmp_path: Path, capsys: pytest.CaptureF
     assert "'lots'" in line
 
 
-def test_bad_environment_override_is_one_line(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_environment_override_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("NEWSWIRE_WORKER__BATCH_SIZE", "abc")
     line = _config_error(["status"], capsys)
     assert "worker.batch_size" in line
     assert "'abc'" in line
 
 
-def test_environment_is_validated_even_when_the_file_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_environment_is_validated_even_when_the_file_is_fine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "newswire.yaml"
     cfg.write_text("worker: {batch_size: 10}\n")
     monkeypatch.setenv("NEWSWIRE_WORKER__BATCH_SIZE", "0")  # env wins over the file, and is checked
@@ -128,8 +130,9 @@ def test_missing_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert str(missing) in line and "not found" in line
 
 
-def test_missing_config_file_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_config_file_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("NEWSWIRE_CONFIG", str(tmp_path / "gone.yaml"))
     line = _config_error(["status"], capsys)
     assert "gone.yaml" in line and "not found" in line
@@ -150,8 +153,9 @@ def test_config_that_is_not_a_mapping(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "mapping" in line
 
 
-def test_run_without_a_feed_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_without_a_feed_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("NEWSWIRE_EMBEDDED__PATH", str(tmp_path / "bus.db"))
     monkeypatch.setenv("NEWSWIRE_METRICS__ENABLED", "false")
     line = _config_error(["--log-level", "WARNING", "run"], capsys)
@@ -159,8 +163,9 @@ def test_run_without_a_feed_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert not (tmp_path / "bus.db").exists(), "a bad invocation must not create state"
 
 
-def test_run_with_a_missing_feed_list_is_one_line_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_a_missing_feed_list_is_one_line_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("NEWSWIRE_EMBEDDED__PATH", str(tmp_path / "bus.db"))
     monkeypatch.setenv("NEWSWIRE_METRICS__ENABLED", "false")
     code = main(["--log-level", "WARNING", "run", "--once", "--feeds", str(tmp_path / "feeds.yaml")])
@@ -174,18 +179,31 @@ def test_run_with_a_missing_feed_list_is_one_line_exit_1(tmp_path: Path, monkeyp
 
 @pytest.fixture(scope="module")
 def work_against_closed_port(
-        tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], float]:
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], float]:
     """``newswire --backend kafka work`` with nothing listening on the bootstrap port (run once)."""
-    env = _clean_env(NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS=f"127.0.0.1:{_closed_port()}",
-                     NEWSWIRE_KAFKA__CONNECT_TIMEOUT_S="2", NEWSWIRE_METRICS__ENABLED="false")
+    env = _clean_env(
+        NEWSWIRE_KAFKA__BOOTSTRAP_SERVERS=f"127.0.0.1:{_closed_port()}",
+        NEWSWIRE_KAFKA__CONNECT_TIMEOUT_S="2",
+        NEWSWIRE_METRICS__ENABLED="false",
+    )
     started = time.monotonic()
-    proc = _run_cli("--backend", "kafka", "--log-level", "ERROR", "work", env=env,
-                    cwd=tmp_path_factory.mktemp("unreachable"), timeout_s=90)
+    proc = _run_cli(
+        "--backend",
+        "kafka",
+        "--log-level",
+        "ERROR",
+        "work",
+        env=env,
+        cwd=tmp_path_factory.mktemp("unreachable"),
+        timeout_s=90,
+    )
     return proc, time.monotonic() - started
 
 
 def test_unreachable_broker_is_one_line_and_exit_1(
-        work_against_closed_port: tuple[subprocess.CompletedProcess[str], float]) -> None:
+    work_against_closed_port: tuple[subprocess.CompletedProcess[str], float],
+) -> None:
     proc, _ = work_against_closed_port
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.splitlines()
@@ -196,7 +214,8 @@ def test_unreachable_broker_is_one_line_and_exit_1(
 
 
 def test_unreachable_broker_fails_within_the_connect_timeout(
-        work_against_closed_port: tuple[subprocess.CompletedProcess[str], float]) -> None:
+    work_against_closed_port: tuple[subprocess.CompletedProcess[str], float],
+) -> None:
     proc, elapsed = work_against_closed_port
     assert proc.returncode == 1
     assert elapsed < 15.0, f"took {elapsed:.1f}s with connect_timeout_s=2"
@@ -206,8 +225,12 @@ def test_unreachable_broker_fails_within_the_connect_timeout(
 
 
 def test_status_logs_the_effective_config_with_secrets_masked(tmp_path: Path) -> None:
-    env = _clean_env(NEWSWIRE_EMBEDDED__PATH=str(tmp_path / "bus.db"), NEWSWIRE_METRICS__ENABLED="false",
-                     NEWSWIRE_KAFKA__SASL_USERNAME="svc-newswire", NEWSWIRE_KAFKA__SASL_PASSWORD="hunter2")
+    env = _clean_env(
+        NEWSWIRE_EMBEDDED__PATH=str(tmp_path / "bus.db"),
+        NEWSWIRE_METRICS__ENABLED="false",
+        NEWSWIRE_KAFKA__SASL_USERNAME="svc-newswire",
+        NEWSWIRE_KAFKA__SASL_PASSWORD="hunter2",
+    )
     proc = _run_cli("status", env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "newswire.raw" in proc.stdout  # it really ran and printed the topics table
@@ -227,13 +250,19 @@ def test_secret_is_not_echoed_in_a_validation_error(tmp_path: Path, capsys: pyte
 
 def test_repo_is_where_the_console_script_runs_from() -> None:
     # The console script must import this checkout (editable install), not a stale copy.
-    proc = subprocess.run([sys.executable, "-c", "import newswire, sys; sys.stdout.write(newswire.__file__)"],
-                          capture_output=True, text=True, check=True, cwd="/")
+    proc = subprocess.run(
+        [sys.executable, "-c", "import newswire, sys; sys.stdout.write(newswire.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+    )
     assert Path(proc.stdout).resolve().is_relative_to(REPO)
 
 
 def test_refuses_a_decision_topic_with_several_partitions(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from newswire.bus.embedded import EmbeddedBus
     from newswire.topics import TopicSpec
 
@@ -244,5 +273,7 @@ def test_refuses_a_decision_topic_with_several_partitions(
     monkeypatch.setenv("NEWSWIRE_EMBEDDED__PATH", str(db))
     assert main(["--log-level", "ERROR", "status"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["newswire: topic newswire.cleaned has 3 partitions; newswire needs exactly 1 "
-                   "(one decider keeps story decisions consistent): recreate it or change topics.prefix"]
+    assert err == [
+        "newswire: topic newswire.cleaned has 3 partitions; newswire needs exactly 1 "
+        "(one decider keeps story decisions consistent): recreate it or change topics.prefix"
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from newswire.samples import load_corpus, render_feed, render_page, seed_records, shared_dir
+from pipeline.samples import load_corpus, render_feed, render_page, seed_records, shared_dir
 from tests.paths import CORPUS, SHARED
 
 

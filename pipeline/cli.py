@@ -27,30 +27,46 @@ def _parser() -> argparse.ArgumentParser:
 
     def feeds_opts(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--feeds", type=Path, help="feed list: YAML or OPML (default: poller.feeds_file)")
-        sp.add_argument("--allow-private-network", action="store_true",
-                        help="allow feeds and pages on loopback/private addresses (tests, intranets)")
+        sp.add_argument(
+            "--allow-private-network",
+            action="store_true",
+            help="allow feeds and pages on loopback/private addresses (tests, intranets)",
+        )
 
-    run = sub.add_parser("run", help="the main job: pollers and workers in one process",
-                         description="Poll feeds, fetch pages, run the workers and publish story events. "
-                                     "Runs until SIGTERM, or with --once polls every feed once and exits.")
+    run = sub.add_parser(
+        "run",
+        help="the main job: pollers and workers in one process",
+        description="Poll feeds, fetch pages, run the workers and publish story events. "
+        "Runs until SIGTERM, or with --once polls every feed once and exits.",
+    )
     feeds_opts(run)
     run.add_argument("--once", action="store_true", help="poll every feed once, drain the workers, exit")
     run.add_argument("--events-out", type=Path, help="also append every event as a JSON line to FILE")
 
-    poll = sub.add_parser("poll", help="run the feed poller daemon (web -> raw topic)",
-                          description="Poll the feeds this replica owns and put raw stories on the raw topic.")
+    poll = sub.add_parser(
+        "poll",
+        help="run the feed poller daemon (web -> raw topic)",
+        description="Poll the feeds this replica owns and put raw stories on the raw topic.",
+    )
     feeds_opts(poll)
     poll.add_argument("--once", action="store_true", help="poll every owned feed once and exit")
 
-    work = sub.add_parser("work", help="run the worker daemon (raw -> cleaned -> events)",
-                          description="Clean raw stories, thread them into stories and publish events.")
-    work.add_argument("--stage", choices=["all", "clean", "thread"], default="all",
-                      help="which worker stage to run (default: both)")
+    work = sub.add_parser(
+        "work",
+        help="run the worker daemon (raw -> cleaned -> events)",
+        description="Clean raw stories, thread them into stories and publish events.",
+    )
+    work.add_argument(
+        "--stage", choices=["all", "clean", "thread"], default="all", help="which worker stage to run (default: both)"
+    )
     work.add_argument("--once", action="store_true", help="process what is queued, then exit")
 
-    replay = sub.add_parser("replay", help="run the worker logic over raw records from a JSONL file",
-                            description="Replay raw records (JSON lines with at least url and html) "
-                                        "in order on a fresh embedded state; write one event per line.")
+    replay = sub.add_parser(
+        "replay",
+        help="run the worker logic over raw records from a JSONL file",
+        description="Replay raw records (JSON lines with at least url and html) "
+        "in order on a fresh embedded state; write one event per line.",
+    )
     replay.add_argument("input", type=Path, help="input JSONL (url, html, optional id/guid/title/published...)")
     replay.add_argument("--output", "-o", type=Path, required=True, help="events JSONL to write")
 
@@ -90,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = _settings(args)
-        from newswire import app  # heavy imports only after the arguments are known good
+        from pipeline import app  # heavy imports only after the arguments are known good
 
         return app.dispatch(args, settings)
     except ConfigError as exc:

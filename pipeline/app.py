@@ -77,8 +77,10 @@ def check_single_partition(bus: Bus, graph: TopicGraph) -> None:
     for role in (Role.CLEANED, Role.THREAD_INDEX):
         found = len(bus.end_offsets(graph.name(role)))
         if found != 1:
-            raise BusError(f"topic {graph.name(role)} has {found} partitions; newswire needs exactly 1 "
-                           "(one decider keeps story decisions consistent): recreate it or change topics.prefix")
+            raise BusError(
+                f"topic {graph.name(role)} has {found} partitions; newswire needs exactly 1 "
+                "(one decider keeps story decisions consistent): recreate it or change topics.prefix"
+            )
 
 
 class EventsSink:
@@ -140,8 +142,14 @@ class Daemon:
             health: HealthServer | None = None
             if s.metrics.enabled:
                 # Up before the bus: probes answer (503 not ready) while the broker is reached.
-                health = stack.enter_context(HealthServer(s.metrics.host, s.metrics.port, ready=self._ready,
-                                                          liveness_timeout_s=max(60.0, s.shutdown_timeout_s * 2)))
+                health = stack.enter_context(
+                    HealthServer(
+                        s.metrics.host,
+                        s.metrics.port,
+                        ready=self._ready,
+                        liveness_timeout_s=max(60.0, s.shutdown_timeout_s * 2),
+                    )
+                )
                 log.info("health server listening", extra={"port": health.port})
             self.ready_checks.append(lambda: self.connected)
             bus, graph = open_topics(s, stack)
@@ -149,12 +157,18 @@ class Daemon:
             tasks: list[tuple[str, Callable[[], None]]] = []
             poller: Poller | None = None
             if self.verb in ("run", "poll"):
-                poller = Poller(s, bus, feeds, state_topic=graph.name(Role.POLLER_STATE),
-                                raw_topic=graph.name(Role.RAW),
-                                # the topic's real partition count: it may predate the setting
-                                partitions=len(bus.end_offsets(graph.name(Role.POLLER_STATE))),
-                                transactional_id=self._txid("poller"), group_id=graph.group(Group.POLLERS),
-                                stop=self.stop)
+                poller = Poller(
+                    s,
+                    bus,
+                    feeds,
+                    state_topic=graph.name(Role.POLLER_STATE),
+                    raw_topic=graph.name(Role.RAW),
+                    # the topic's real partition count: it may predate the setting
+                    partitions=len(bus.end_offsets(graph.name(Role.POLLER_STATE))),
+                    transactional_id=self._txid("poller"),
+                    group_id=graph.group(Group.POLLERS),
+                    stop=self.stop,
+                )
                 stack.callback(poller.close)
                 self.ready_checks.append(poller.ready.is_set)
                 tasks.append(("poller", lambda p=poller: p.run(once=self.once)))  # type: ignore[misc]
@@ -162,16 +176,22 @@ class Daemon:
             loops: list[StageLoop] = []
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "clean")):
                 w = s.worker
-                pool = stack.enter_context(ExtractPool(workers=w.extract_processes, timeout_s=w.extract_timeout_s,
-                                                       max_tasks_per_child=w.max_tasks_per_child,
-                                                       settings=clean_settings(s)))
+                pool = stack.enter_context(
+                    ExtractPool(
+                        workers=w.extract_processes,
+                        timeout_s=w.extract_timeout_s,
+                        max_tasks_per_child=w.max_tasks_per_child,
+                        settings=clean_settings(s),
+                    )
+                )
                 cleaner = CleanProcessor(pool, graph.name(Role.CLEANED))
                 self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, cleaner, Group.CLEAN, Role.RAW, "clean"))
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):
                 index_topic = graph.name(Role.THREAD_INDEX)
-                threader = ThreadProcessor(s.worker, graph.name(Role.EVENTS), index_topic,
-                                           restore=lambda: bus.read_table(index_topic))
+                threader = ThreadProcessor(
+                    s.worker, graph.name(Role.EVENTS), index_topic, restore=lambda: bus.read_table(index_topic)
+                )
                 self.ready_checks.append(lambda t=threader: not t.restoring)  # type: ignore[misc]
                 self.worker_assigned.append(lambda t=threader: bool(t.assigned))  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, threader, Group.THREAD, Role.CLEANED, "thread"))
@@ -208,10 +228,17 @@ class Daemon:
         return f"{self.settings.kafka.transactional_id_prefix}-{stage}-{instance_id()}"
 
     def _loop(self, bus: Bus, graph: TopicGraph, processor: Any, group: Group, source: Role, stage: str) -> StageLoop:
-        return StageLoop(bus=bus, processor=processor, group_id=graph.group(group), input_topics=[graph.name(source)],
-                         dead_letter_topic=graph.name(Role.DEAD_LETTERS), transactional_id=self._txid(stage),
-                         stop=self.stop, batch_size=self.settings.worker.batch_size,
-                         on_idle=getattr(processor, "tick", None))
+        return StageLoop(
+            bus=bus,
+            processor=processor,
+            group_id=graph.group(group),
+            input_topics=[graph.name(source)],
+            dead_letter_topic=graph.name(Role.DEAD_LETTERS),
+            transactional_id=self._txid(stage),
+            stop=self.stop,
+            batch_size=self.settings.worker.batch_size,
+            on_idle=getattr(processor, "tick", None),
+        )
 
     def _maintain(self, bus: Bus, every_s: float = 600.0) -> None:
         """Embedded backend: compact state topics and drop consumed records past retention,
@@ -262,10 +289,15 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     with args.output.open("w", encoding="utf-8") as out:
         stats = replay(args.input, out, settings)
     for dead in stats.dead_letters:
-        print(f"newswire replay: dead letter ({dead['reason']}) at input {dead['offset']}: {dead['error']}",
-              file=sys.stderr)
-    print(f"newswire replay: {stats.inputs} inputs -> {stats.events} events, {stats.unchanged} unchanged, "
-          f"{len(stats.dead_letters)} dead letters in {time.monotonic() - started:.1f}s", file=sys.stderr)
+        print(
+            f"newswire replay: dead letter ({dead['reason']}) at input {dead['offset']}: {dead['error']}",
+            file=sys.stderr,
+        )
+    print(
+        f"newswire replay: {stats.inputs} inputs -> {stats.events} events, {stats.unchanged} unchanged, "
+        f"{len(stats.dead_letters)} dead letters in {time.monotonic() - started:.1f}s",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -307,8 +339,16 @@ def feed_status_rows(settings: Settings) -> list[list[str]]:
         if st is None:
             rows.append([url, "unpolled", "never", "0", "", "due"])
             continue
-        rows.append([url, feed_health(st), _utc(st.last_success), str(st.consecutive_failures),
-                     st.last_error_kind or "", f"{max(0.0, st.next_poll_at - now):.0f}s"])
+        rows.append(
+            [
+                url,
+                feed_health(st),
+                _utc(st.last_success),
+                str(st.consecutive_failures),
+                st.last_error_kind or "",
+                f"{max(0.0, st.next_poll_at - now):.0f}s",
+            ]
+        )
     return rows
 
 
@@ -326,8 +366,9 @@ def cmd_status(settings: Settings) -> int:
         rows = []
         for spec in graph.all():
             ends = bus.end_offsets(spec.name)
-            rows.append([spec.name, str(spec.partitions), "compact" if spec.compacted else "delete",
-                         str(sum(ends.values()))])
+            rows.append(
+                [spec.name, str(spec.partitions), "compact" if spec.compacted else "delete", str(sum(ends.values()))]
+            )
         print(format_table(["topic", "partitions", "cleanup", "end offset (sum)"], rows))
         print()
         lag_rows = []
@@ -341,33 +382,42 @@ def cmd_status(settings: Settings) -> int:
     if settings.poller.feeds_file is not None:
         for row in feed_status_rows(settings):
             summary[row[1]] = summary.get(row[1], 0) + 1
-    print(format_table(["feed health", "feeds"], [[k, str(v)] for k, v in sorted(summary.items())]
-                       or [["(no feed list configured)", "-"]]))
+    print(
+        format_table(
+            ["feed health", "feeds"],
+            [[k, str(v)] for k, v in sorted(summary.items())] or [["(no feed list configured)", "-"]],
+        )
+    )
     return 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the January 24/25 case on three loopback wire sites and run the main job once."""
-    from newswire.demo import SampleWeb
-    from newswire.samples import seed_records
+    from pipeline.demo import SampleWeb
+    from pipeline.samples import seed_records
 
     records = seed_records()
     sites = sorted({r["site"] for r in records})
     kinds = ["rss", "atom", "json"]
-    with tempfile.TemporaryDirectory(prefix="newswire-demo-") as tmp, \
-            SampleWeb([(site, kinds[i % 3]) for i, site in enumerate(sites)]) as web:
+    with (
+        tempfile.TemporaryDirectory(prefix="newswire-demo-") as tmp,
+        SampleWeb([(site, kinds[i % 3]) for i, site in enumerate(sites)]) as web,
+    ):
         web.publish(records)
         opml = Path(tmp) / "wires.opml"
         opml.write_text(web.opml(), encoding="utf-8")
         events = Path(args.events_out) if args.events_out else Path(tmp) / "events.jsonl"
-        demo_settings = settings.model_copy(update={
-            "backend": "embedded",
-            "embedded": settings.embedded.model_copy(update={"path": Path(tmp) / "demo.db"}),
-            "poller": settings.poller.model_copy(update={"feeds_file": opml, "allow_private_network": True,
-                                                         "per_host_min_interval_s": 0.0}),
-            "metrics": settings.metrics.model_copy(update={"enabled": False}),
-            "worker": settings.worker.model_copy(update={"extract_processes": 0}),
-        })
+        demo_settings = settings.model_copy(
+            update={
+                "backend": "embedded",
+                "embedded": settings.embedded.model_copy(update={"path": Path(tmp) / "demo.db"}),
+                "poller": settings.poller.model_copy(
+                    update={"feeds_file": opml, "allow_private_network": True, "per_host_min_interval_s": 0.0}
+                ),
+                "metrics": settings.metrics.model_copy(update={"enabled": False}),
+                "worker": settings.worker.model_copy(update={"extract_processes": 0}),
+            }
+        )
         ns = argparse.Namespace(verb="run", once=True, events_out=events)
         code = Daemon(demo_settings, ns).run()
         names = {s.host: s.name for s in web.sites.values()}
@@ -376,6 +426,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             ev = json.loads(line)
             extra = ev.get("update_kind") or (f"of {ev['duplicate_of'][:8]}" if ev.get("duplicate_of") else "")
             site = names.get(ev["site"], ev["site"])
-            print(f"  {ev['type']:<16} story {ev['story_id'][:8]} v{ev['version']}  {extra:<12} "
-                  f"{site:<20} {ev['title'][:64]}")
+            print(
+                f"  {ev['type']:<16} story {ev['story_id'][:8]} v{ev['version']}  {extra:<12} "
+                f"{site:<20} {ev['title'][:64]}"
+            )
         return code

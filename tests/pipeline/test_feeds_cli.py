@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from ingest.feedlist import parse_feed_list
-from newswire.cli import main
-from newswire.demo import SampleWeb
-from newswire.samples import seed_records
+from pipeline.cli import main
+from pipeline.demo import SampleWeb
+from pipeline.samples import seed_records
 from tests.paths import FEEDS
 
 pytestmark = pytest.mark.timeout(300)
@@ -69,13 +69,17 @@ def test_import_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert again.read_text() == target.read_text()
 
 
-@pytest.mark.parametrize(("body", "expect"), [
-    (b"<opml version='2.0'><body><outline xmlUrl='http://a.example/feed'></body></opml>", "invalid XML"),
-    (b"<rss><channel/></rss>", "not <opml>"),
-    (b"<opml version='2.0'><body><outline text='x' xmlUrl='ftp://a.example/f'/></body></opml>", "not an http(s)"),
-])
-def test_malformed_opml_is_one_line_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                            body: bytes, expect: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "expect"),
+    [
+        (b"<opml version='2.0'><body><outline xmlUrl='http://a.example/feed'></body></opml>", "invalid XML"),
+        (b"<rss><channel/></rss>", "not <opml>"),
+        (b"<opml version='2.0'><body><outline text='x' xmlUrl='ftp://a.example/f'/></body></opml>", "not an http(s)"),
+    ],
+)
+def test_malformed_opml_is_one_line_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: bytes, expect: str
+) -> None:
     bad = tmp_path / "bad.opml"
     bad.write_bytes(body)
     out = tmp_path / "out.yaml"
@@ -99,8 +103,9 @@ def _closed_port() -> int:
 
 
 @pytest.fixture
-def polled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-           capsys: pytest.CaptureFixture[str]) -> Iterator[dict[str, Any]]:
+def polled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[dict[str, Any]]:
     """One sample wire site and one feed on a closed port, polled once by ``run --once``."""
     monkeypatch.setenv("NEWSWIRE_WORKER__EXTRACT_PROCESSES", "0")
     monkeypatch.setenv("NEWSWIRE_POLLER__PER_HOST_MIN_INTERVAL_S", "0")
@@ -113,8 +118,19 @@ def polled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         feeds = tmp_path / "feeds.yaml"
         feeds.write_text(yaml.safe_dump([{"url": good, "name": "wire"}, {"url": dead, "name": "gone"}]))
         events = tmp_path / "events.jsonl"
-        code = main(["--log-level", "WARNING", "run", "--once", "--feeds", str(feeds), "--allow-private-network",
-                     "--events-out", str(events)])
+        code = main(
+            [
+                "--log-level",
+                "WARNING",
+                "run",
+                "--once",
+                "--feeds",
+                str(feeds),
+                "--allow-private-network",
+                "--events-out",
+                str(events),
+            ]
+        )
         assert code == 0
         evs = [json.loads(x) for x in events.read_text().splitlines()]
         assert evs and all(e["feed_url"] == good for e in evs)
@@ -128,8 +144,9 @@ def _table(text: str) -> list[list[str]]:
     return [re.split(r"\s{2,}", ln.strip()) for ln in lines[2:]]
 
 
-def test_feeds_status_shows_healthy_and_failing_feeds(polled: dict[str, Any],
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_feeds_status_shows_healthy_and_failing_feeds(
+    polled: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--log-level", "WARNING", "feeds", "status", "--feeds", str(polled["feeds"])]) == 0
     out = capsys.readouterr().out
     header = out.splitlines()[0].split()
@@ -152,18 +169,22 @@ def test_feeds_status_shows_healthy_and_failing_feeds(polled: dict[str, Any],
     assert next_poll is not None and int(next_poll.group(1)) > 0, dead
 
 
-def test_feeds_status_before_any_poll_lists_feeds_as_unpolled(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_feeds_status_before_any_poll_lists_feeds_as_unpolled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("- http://a.example/feed\n- http://b.example/feed\n")
     assert main(["--log-level", "WARNING", "feeds", "status", "--feeds", str(feeds)]) == 0
     rows = _table(capsys.readouterr().out)
-    assert [(r[0], r[1], r[2]) for r in rows] == [("http://a.example/feed", "unpolled", "never"),
-                                                  ("http://b.example/feed", "unpolled", "never")]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("http://a.example/feed", "unpolled", "never"),
+        ("http://b.example/feed", "unpolled", "never"),
+    ]
 
 
-def test_status_prints_topics_lag_and_feed_health(polled: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_prints_topics_lag_and_feed_health(
+    polled: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("NEWSWIRE_POLLER__FEEDS_FILE", str(polled["feeds"]))
     assert main(["--log-level", "WARNING", "status"]) == 0
     out = capsys.readouterr().out
@@ -171,8 +192,14 @@ def test_status_prints_topics_lag_and_feed_health(polled: dict[str, Any], monkey
 
     topics = {r[0]: r for r in _table(topics_block)}
     assert topics_block.splitlines()[0].split()[:3] == ["topic", "partitions", "cleanup"]
-    assert set(topics) == {"newswire.raw", "newswire.cleaned", "newswire.events", "newswire.dead-letters",
-                           "newswire.poller-state", "newswire.thread-index"}
+    assert set(topics) == {
+        "newswire.raw",
+        "newswire.cleaned",
+        "newswire.events",
+        "newswire.dead-letters",
+        "newswire.poller-state",
+        "newswire.thread-index",
+    }
     assert topics["newswire.poller-state"][2] == "compact"
     assert topics["newswire.raw"][2] == "delete"
     assert int(topics["newswire.raw"][3]) >= len(polled["events"])

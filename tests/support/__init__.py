@@ -1,0 +1,1 @@
+"""Helpers shared by the test modules (data locations, corpus rendering, quality metrics)."""
