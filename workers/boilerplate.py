@@ -13,8 +13,7 @@ Design choices, and why:
 - *Only short lines are eligible* (``max_words``): chrome is short, while a formulaic sentence
   that a ministry reuses in many readouts is still article content and must stay.
 - *Bounded memory*: at most ``max_lines`` tracked lines per site, least recently seen evicted
-  first, and at most ``min_pages`` page ids stored per line; a store keeps at most
-  ``max_sites`` sites the same way. Long-running workers stay flat.
+  first, and at most ``min_pages`` page ids stored per line. Long-running workers stay flat.
 - *Plain, serialisable state* (``to_dict``/``from_dict``, JSON-safe): the lead persists it in a
   compacted topic keyed by site and restores it on restart or rebalance.
 - Lines are keyed by a stable hash (sha256 of the case- and space-folded line), never
@@ -120,59 +119,3 @@ class SiteBoilerplate:
         while len(state.lines) > state.max_lines:
             state.lines.popitem(last=False)
         return state
-
-
-@dataclass
-class BoilerplateStore:
-    """Per-site states with a bound on the number of sites (least recently used evicted)."""
-
-    max_sites: int = 2000
-    min_pages: int = 3
-    max_lines: int = 5000
-    max_words: int = 16
-    sites: OrderedDict[str, SiteBoilerplate] = field(default_factory=OrderedDict)
-
-    def for_site(self, site: str) -> SiteBoilerplate:
-        """The state of ``site``, created empty on first use."""
-        state = self.sites.get(site)
-        if state is None:
-            state = SiteBoilerplate(
-                site=site, min_pages=self.min_pages, max_lines=self.max_lines, max_words=self.max_words
-            )
-            self.sites[site] = state
-            while len(self.sites) > self.max_sites:
-                self.sites.popitem(last=False)
-        else:
-            self.sites.move_to_end(site)
-        return state
-
-    def get(self, site: str) -> SiteBoilerplate | None:
-        """The state of ``site`` if known (no creation, no recency update)."""
-        return self.sites.get(site)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": STATE_VERSION,
-            "max_sites": self.max_sites,
-            "min_pages": self.min_pages,
-            "max_lines": self.max_lines,
-            "max_words": self.max_words,
-            "sites": [s.to_dict() for s in self.sites.values()],
-        }
-
-    @classmethod
-    def from_dict(cls, obj: dict[str, Any]) -> BoilerplateStore:
-        if obj.get("version", STATE_VERSION) != STATE_VERSION:
-            raise ValueError(f"unsupported boilerplate state version {obj.get('version')!r}")
-        store = cls(
-            max_sites=int(obj.get("max_sites", 2000)),
-            min_pages=int(obj.get("min_pages", 3)),
-            max_lines=int(obj.get("max_lines", 5000)),
-            max_words=int(obj.get("max_words", 16)),
-        )
-        for site_obj in obj.get("sites", []):
-            state = SiteBoilerplate.from_dict(site_obj)
-            store.sites[state.site] = state
-        while len(store.sites) > store.max_sites:
-            store.sites.popitem(last=False)
-        return store

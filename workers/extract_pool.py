@@ -29,7 +29,7 @@ ExtractFn = Callable[[RawStory, CleanSettings], CleanArticle]
 
 
 def extract_one(raw: RawStory, settings: CleanSettings) -> CleanArticle:
-    """The default task: :func:`workers.clean.clean` without site state (see ``strip_boilerplate``)."""
+    """The default task: :func:`workers.clean.clean` (site boilerplate is the thread stage's)."""
     return clean(raw, settings=settings)
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from workers.clean import TYPOGRAPHY, strip_dateline
+from workers.text import TYPOGRAPHY, strip_dateline
 
-# Typography folding and dateline stripping are the cleaning step's (one definition each);
+# Typography folding and dateline stripping are shared with cleaning (one definition each);
 # the no-break space is folded too because threading also sees text that was never cleaned.
 _QUOTES = {**TYPOGRAPHY, 0xA0: " "}
 # A word: letters/digits with inner apostrophes, hyphens, dots or commas ("Diaz-Canel",
@@ -137,10 +137,3 @@ def title_tokens(title: str) -> set[str]:
 def _strip_possessive(word: str) -> str:
     """ "Corbel's" and "Corbel" name the same thing."""
     return word[:-2] if word.endswith("'s") else word
-
-
-def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
-    """Jaccard similarity of two collections; 0.0 when both are empty."""
-    sa, sb = set(a), set(b)
-    union = len(sa | sb)
-    return len(sa & sb) / union if union else 0.0

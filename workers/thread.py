@@ -69,7 +69,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from workers import shingles
-from workers.clean import MONTHS, WEEKDAYS
+from workers.text import MONTHS, WEEKDAYS
 
 DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
 UpdateKind = Literal["revision", "followup"]

@@ -28,8 +28,8 @@ from newswire.records import parse_time
 from newswire.runtime import DeadLetter, Out, Outcome
 from newswire.settings import WorkerSettings
 from workers.boilerplate import SiteBoilerplate
-from workers.clean import content_hash
 from workers.events import build_event, encode_event
+from workers.text import content_hash
 from workers.thread import ARTICLE_PREFIX, STORY_PREFIX, Decision, StoryIndex, ThreadInput, ThreadSettings
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from workers.boilerplate import BoilerplateStore, SiteBoilerplate
+from workers.boilerplate import SiteBoilerplate
 
 
 def test_line_becomes_boilerplate_after_min_distinct_pages() -> None:
@@ -38,18 +38,13 @@ def test_memory_is_bounded_lru() -> None:
         bp.observe(f"p{i}", [f"line {i}"])
     assert len(bp.lines) == 3
     assert bp.is_boilerplate("line 9") and not bp.is_boilerplate("line 0")
-    store = BoilerplateStore(max_sites=2)
-    for site in ("a", "b", "c"):
-        store.for_site(site)
-    assert list(store.sites) == ["b", "c"]
 
 
 def test_state_round_trips_through_json() -> None:
-    store = BoilerplateStore(min_pages=2)
+    state = SiteBoilerplate(site="x.example", min_pages=2)
     for i in range(2):
-        store.for_site("x.example").observe(f"p{i}", ["Subscribe to our newsletter", f"body {i}"])
-    restored = BoilerplateStore.from_dict(json.loads(json.dumps(store.to_dict())))
-    state = restored.get("x.example")
-    assert state is not None and state.is_boilerplate("Subscribe to our newsletter")
-    assert not state.is_boilerplate("body 0")
-    assert restored.to_dict() == store.to_dict()
+        state.observe(f"p{i}", ["Subscribe to our newsletter", f"body {i}"])
+    restored = SiteBoilerplate.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert restored.is_boilerplate("Subscribe to our newsletter")
+    assert not restored.is_boilerplate("body 0")
+    assert restored.to_dict() == state.to_dict()

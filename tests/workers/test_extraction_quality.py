@@ -12,7 +12,8 @@ from bench.bench_extract import SUFFIX_RE, f1_score, load_benchmark
 from newswire.records import RawStory
 from pipeline.samples import COOKIE_LINE, SHARE_LINE, load_corpus, render_page, seed_records
 from tests.paths import BENCHMARK, CORPUS
-from workers.clean import CleanArticle, clean, normalise_line
+from workers.clean import CleanArticle, clean
+from workers.text import normalise_line
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from newswire.bus import Message, TopicPartition
 from newswire.settings import WorkerSettings
-from workers.clean import content_hash
+from workers.text import content_hash
 from workers.threader import ThreadProcessor
 
 TEXT = (
@@ -93,3 +93,19 @@ def test_restored_worker_resumes_event_time_and_keeps_expiring() -> None:
     outcomes = successor.process([_msg(9, json.dumps(_article(3, published="2025-01-05T11:00:00+00:00")).encode())])
     tombstones = [o.key for o in outcomes[0].outputs if o.topic == "index" and o.value is None]
     assert b"article/a1" in tombstones and b"article/a2" not in tombstones
+
+
+def test_site_boilerplate_learned_from_the_stream_leaves_event_text() -> None:
+    proc = ThreadProcessor(WorkerSettings(boilerplate_min_pages=2), "events", "index")
+    promo = "Licensing enquiries via our sales desk"
+    bodies = [f"Story {i}: " + TEXT.replace("bridge", ("tunnel", "road", "port")[i]) for i in range(3)]
+    texts: list[str] = []
+    for i, body in enumerate(bodies):
+        text = f"{body}\n{promo}"
+        article = _article(10 + i, text=text, content_hash=content_hash(text), title=f"Item {i}")
+        [outcome] = proc.process([_msg(i, json.dumps(article).encode())])
+        [event] = [json.loads(o.value or b"") for o in outcome.outputs if o.topic == "events"]
+        texts.append(event["text"])
+    # the first page alone cannot tell a promo from content; from the second distinct page on it can
+    assert promo in texts[0]
+    assert all(promo not in t and t.startswith("Story") for t in texts[1:])

@@ -1,0 +1,45 @@
+"""Page chrome: share bars, cookie notices, UI labels and link-text lines are not article text."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html as lxml_html
+
+from workers.chrome import is_chrome_line, is_nav_line, link_texts
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Advertisement",
+        "Share: Facebook Twitter Email",
+        "Facebook X LinkedIn",
+        "We use cookies to improve your browsing experience. Accept all",
+    ],
+)
+def test_chrome_lines(line: str) -> None:
+    assert is_chrome_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share prices fell on Tuesday after the report.",
+        "The bakery sold cookies to raise money for the school.",
+        "Read more about the vote in our guide to the parliament.",
+    ],
+)
+def test_article_sentences_are_not_chrome(line: str) -> None:
+    assert not is_chrome_line(line)
+
+
+def test_nav_line_is_a_short_label_that_is_a_links_whole_text() -> None:
+    tree = lxml_html.fromstring(
+        '<html><body><nav><a href="/">All news</a><a href="/w">World</a></nav>'
+        '<p>Text with <a href="/x">a link in a long sentence of the article body here</a>.</p></body></html>'
+    )
+    links = link_texts(tree, max_words=6)
+    assert links == frozenset({"all news", "world"})
+    assert is_nav_line("All news", links, 6)
+    assert not is_nav_line("World.", links, 6)  # reads as a sentence
+    assert not is_nav_line("All news today", links, 6)

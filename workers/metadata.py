@@ -1,0 +1,519 @@
+"""Page metadata: what a page says about itself, and the choice of title, authors, date, language.
+
+Body text comes from trafilatura, which is good at it; the *metadata* does not, because
+the bare library takes titles from ``<title>`` (" | AP News", " - Reuters", section names)
+and often misses authors. So metadata is read here from the page's own structured signals,
+in order of how trustworthy they are on real publisher pages:
+
+- title: JSON-LD ``headline`` / ``og:title`` / ``twitter:title`` / the ``<h1>`` / trafilatura /
+  ``<title>`` / the feed's title, with a site-name prefix or suffix stripped when it matches
+  ``og:site_name``, the JSON-LD publisher, or the host, and section segments dropped when the
+  ``<h1>`` shows where the headline ends;
+- authors: JSON-LD ``author`` persons, author metas, trafilatura's byline, the feed: split
+  ("By A and B"), with emails, URLs and organisations dropped;
+- date: explicit page metadata first (``article:published_time``, JSON-LD ``datePublished``,
+  ...), then the feed's date, and only then trafilatura/htmldate's guess (which may come from
+  the URL or page furniture): the feed is a publisher statement, a heuristic guess is not.
+
+Every ``choose_*`` function is a pure decision over :class:`PageMeta` and plain strings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from workers.text import WEEKDAYS, normalise_line
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    """What the page says about itself in structured form (metas, JSON-LD, headings)."""
+
+    metas: dict[str, str]
+    canonical: str
+    html_lang: str
+    title_tag: str
+    h1: tuple[str, ...]
+    ld: tuple[dict[str, Any], ...]
+
+
+_ARTICLE_TYPES = frozenset(
+    t.casefold()
+    for t in (
+        "NewsArticle",
+        "Article",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "BlogPosting",
+        "OpinionNewsArticle",
+        "LiveBlogPosting",
+        "Report",
+        "WebPage",
+        "ScholarlyArticle",
+        "TechArticle",
+        "SocialMediaPosting",
+        "BackgroundNewsArticle",
+    )
+)
+
+
+def _walk_ld(obj: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(obj, list):
+        for item in obj:
+            yield from _walk_ld(item)
+    elif isinstance(obj, dict):
+        yield obj
+        graph = obj.get("@graph")
+        if graph is not None:
+            yield from _walk_ld(graph)
+
+
+def _ld_types(obj: dict[str, Any]) -> set[str]:
+    t = obj.get("@type")
+    types = t if isinstance(t, list) else [t]
+    return {str(x).casefold() for x in types if x}
+
+
+def read_page_meta(tree: Any) -> PageMeta:
+    """Collect metas, canonical link, ``<html lang>``, ``<title>``, ``<h1>``s and JSON-LD objects."""
+    metas: dict[str, str] = {}
+    for m in tree.iter("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").strip()
+        content = (m.get("content") or "").strip()
+        if key and content:
+            metas.setdefault(key.casefold(), content)
+    canonical = ""
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").casefold().split() and link.get("href"):
+            canonical = link.get("href", "").strip()
+            break
+    title_el = tree.find(".//title")
+    title_tag = normalise_line(title_el.text_content()) if title_el is not None else ""
+    h1 = tuple(t for t in (normalise_line(h.text_content()) for h in tree.iter("h1")) if t)
+    ld: list[dict[str, Any]] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().casefold() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except (ValueError, RecursionError):
+            continue
+        ld.extend(o for o in _walk_ld(data) if _ld_types(o) & _ARTICLE_TYPES)
+    html_lang = (tree.get("lang") or tree.get("xml:lang") or "").strip() if tree.tag == "html" else ""
+    if not html_lang:
+        root = tree.getroottree().getroot()
+        html_lang = (root.get("lang") or "").strip()
+    # prefer article types over WebPage
+    ld.sort(key=lambda o: "webpage" in _ld_types(o))
+    return PageMeta(metas, canonical, html_lang, title_tag, h1, tuple(ld))
+
+
+def _ld_str(ld: Iterable[dict[str, Any]], key: str) -> str:
+    for obj in ld:
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            return value[0].strip()
+    return ""
+
+
+def site_host(url: str) -> str:
+    """The article's site as events name it: the URL's host, case-folded, without ``www.``."""
+    host = (urlsplit(url).hostname or "").casefold()
+    return host[4:] if host.startswith("www.") else host
+
+
+def site_names(meta: PageMeta, extracted_sitename: str) -> list[str]:
+    """Names the site gives itself: ``og:site_name``, application name, trafilatura's site
+    name, the JSON-LD publisher (for :func:`site_aliases`)."""
+    names = [
+        meta.metas.get("og:site_name", ""),
+        meta.metas.get("application-name", ""),
+        extracted_sitename,
+    ]
+    for obj in meta.ld:
+        pub = obj.get("publisher")
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
+            names.append(pub["name"])
+    return names
+
+
+def choose_canonical(meta: PageMeta, url: str) -> str:
+    """The page's canonical link (or ``og:url``) resolved against ``url``; ``url`` itself when
+    the page names none or names something that is not a web address."""
+    canonical = meta.canonical or meta.metas.get("og:url", "")
+    canonical = urljoin(url, canonical) if canonical else ""
+    if urlsplit(canonical).scheme not in ("http", "https"):
+        canonical = url
+    return canonical
+
+
+# --------------------------------------------------------------------------- titles
+
+_TITLE_SEP_RE = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•|»|«|/|:)\s+")
+_PIPE_SEPS = frozenset({"|", "::", "·", "•", "»", "«"})
+_ALNUM_RE = re.compile(r"[^0-9a-z]+")
+
+
+def _squash(text: str) -> str:
+    return _ALNUM_RE.sub("", unicodedata.normalize("NFKD", text).casefold())
+
+
+def site_aliases(host: str, names: Iterable[str]) -> frozenset[str]:
+    """Squashed forms under which a site may name itself in a title ("apnews", "ap news")."""
+    aliases = {_squash(n) for n in names if n}
+    labels = [lab for lab in host.split(".") if lab and lab != "www"]
+    if len(labels) >= 2:
+        # registrable-ish label: "apnews" in apnews.com, "bbc" in bbc.co.uk
+        core = labels[-3] if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3 else labels[-2]
+        aliases.add(_squash(core))
+    aliases.add(_squash(host))
+    return frozenset(a for a in aliases if len(a) >= 2)
+
+
+def _is_site_segment(segment: str, aliases: frozenset[str]) -> bool:
+    sq = _squash(segment)
+    if not sq:
+        return True
+    if sq in aliases:
+        return True
+    # "AP News" vs alias "apnews", "The Guardian" vs "theguardian"/"guardian",
+    # "Reuters.com" vs "reuters"; require the alias to be a large part of the segment
+    for alias in aliases:
+        if len(alias) >= 3 and (sq.startswith(alias) or sq.endswith(alias)) and len(alias) >= 0.6 * len(sq):
+            return True
+        if len(sq) >= 4 and alias.startswith(sq) and len(sq) >= 0.6 * len(alias):
+            return True
+    return False
+
+
+def _split_title(title: str) -> tuple[list[str], list[str]]:
+    """Segments and the separators between them."""
+    parts = _TITLE_SEP_RE.split(title)
+    seps = [m.group(0).strip() for m in _TITLE_SEP_RE.finditer(title)]
+    return parts, seps
+
+
+def strip_site_name(title: str, aliases: frozenset[str], sections: frozenset[str] = frozenset()) -> str:
+    """Remove site-name (and known section) segments from either end of a title.
+
+    Only whole separator-delimited segments are removed, only from the ends, and never the
+    last remaining one, so a headline that merely mentions its publisher is kept intact.
+    """
+    parts, seps = _split_title(title)
+    if len(parts) == 1:
+        return title.strip()
+
+    def droppable(seg: str) -> bool:
+        return _is_site_segment(seg, aliases) or _squash(seg) in sections
+
+    changed = True
+    while changed and len(parts) > 1:
+        changed = False
+        if droppable(parts[-1]):
+            parts.pop()
+            seps.pop()
+            changed = True
+        elif len(parts) > 1 and droppable(parts[0]):
+            parts.pop(0)
+            seps.pop(0)
+            changed = True
+    # pipe-like separators are never part of headlines: what remains around them is chrome
+    # (section or site); keep the longest segment when the others are short labels
+    if len(parts) > 1 and any(s in _PIPE_SEPS for s in seps):
+        longest = max(parts, key=len)
+        if all(len(p.split()) <= 4 for p in parts if p is not longest):
+            return longest.strip()
+    return _rejoin(title, parts)
+
+
+def _rejoin(original: str, parts: list[str]) -> str:
+    """The span of the original title from the first kept segment to the last one."""
+    start = original.find(parts[0])
+    end = original.rfind(parts[-1])
+    if start < 0 or end < 0:
+        return " ".join(parts).strip()
+    return original[start : end + len(parts[-1])].strip()
+
+
+def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: frozenset[str]) -> str:
+    """Best headline: structured candidates, site name stripped, cut to the ``<h1>`` when it agrees."""
+    sections = frozenset(
+        _squash(s) for s in (meta.metas.get("article:section", ""), meta.metas.get("og:section", "")) if s
+    )
+    candidates = [
+        _ld_str(meta.ld, "headline"),
+        meta.metas.get("og:title", ""),
+        meta.metas.get("twitter:title", ""),
+        traf_title,
+        meta.title_tag,
+        feed_title,
+    ]
+    cleaned = [strip_site_name(normalise_line(c), aliases, sections) for c in candidates if c and c.strip()]
+    h1s = [h for h in meta.h1 if not _is_site_segment(h, aliases)]
+    # an <h1> that equals, or is a separator-delimited head of, a candidate is the headline
+    for cand in cleaned:
+        for h in h1s:
+            if _squash(h) == _squash(cand):
+                return h if len(h) >= len(cand) else cand
+    for cand in cleaned:
+        for h in h1s:
+            sq_h = _squash(h)
+            if len(sq_h) >= 12 and _squash(cand).startswith(sq_h):
+                return h
+    if cleaned:
+        return cleaned[0]
+    return h1s[0] if h1s else ""
+
+
+# --------------------------------------------------------------------------- authors
+
+_BY_RE = re.compile(r"^\s*(?:[A-Za-z-]+\s+){0,2}?by\s*[:\-]?\s+", re.I)
+# "and"-style separators; not Spanish "y" or French "et", which collide with initials ("Bruce Y. Lee")
+_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\n|(?<=\w{3})\.\s+(?=[A-Z]))\s*", re.I)
+_EMAIL_RE = re.compile(r"\S+@\S+")
+_URL_RE = re.compile(r"^(?:https?://|www\.)|\.(?:com|org|net|co\.uk)\b", re.I)
+_ORG_WORDS = frozenset(
+    [
+        "news",
+        "staff",
+        "agency",
+        "press",
+        "reuters",
+        "associated",
+        "afp",
+        "ap",
+        "bloomberg",
+        "team",
+        "desk",
+        "editorial",
+        "editors",
+        "correspondent",
+        "correspondents",
+        "wire",
+        "service",
+        "services",
+        "media",
+        "group",
+        "network",
+        "times",
+        "post",
+        "journal",
+        "daily",
+        "herald",
+        "tribune",
+        "online",
+        "newsroom",
+        "bureau",
+        "contributors",
+        "guardian",
+        "bbc",
+        "cnn",
+        "tass",
+        "dpa",
+        "efe",
+        "ansa",
+        "inc",
+        "ltd",
+        "llc",
+        "gmbh",
+        "company",
+        "corporation",
+        "magazine",
+        "channel",
+        "radio",
+        "tv",
+        "television",
+        "admin",
+        "administrator",
+        "international",
+        "the",
+        "university",
+        "institute",
+        "foundation",
+        "ministry",
+        "office",
+        "department",
+    ]
+)
+# job titles trailing a name in bylines ("Tom Gillespie News reporter", "Jane Doe Staff writer")
+_ROLE_WORDS = frozenset(
+    [
+        "reporter",
+        "writer",
+        "correspondent",
+        "editor",
+        "senior",
+        "chief",
+        "political",
+        "national",
+        "sports",
+        "business",
+        "news",
+        "contributor",
+        "columnist",
+        "producer",
+        "analyst",
+        "at-large",
+        "editor-at-large",
+        "auto",
+        "security",
+        "science",
+        "health",
+        *WEEKDAYS,
+        "published",
+        "updated",
+    ]
+)
+
+
+def _clean_author(name: str, aliases: frozenset[str]) -> str:
+    name = _BY_RE.sub("", normalise_line(name))
+    name = _EMAIL_RE.sub("", name).strip(" ,.;:-|()")
+    if not name or _URL_RE.search(name) or any(ch.isdigit() for ch in name):
+        return ""
+    words = name.split()
+    while len(words) > 2 and words[-1].casefold() in _ROLE_WORDS:
+        words.pop()
+    name = " ".join(words)
+    if not 2 <= len(words) <= 5 or len(name) > 60:
+        return ""
+    if any(w.casefold().strip(".") in _ORG_WORDS for w in words):
+        return ""
+    if _is_site_segment(name, aliases):
+        return ""
+    # a person's name reads as capitalised words (particles like "van", "de" allowed) and,
+    # unless all in capitals, has no acronym among them ("PMJS", "NJ")
+    caps = sum(1 for w in words if w[0].isupper())
+    if caps < max(2, len(words) - 2):
+        return ""
+    if name.isupper():
+        return " ".join(w.capitalize() for w in words)
+    if any(len(w.strip(".")) >= 2 and w.strip(".").isupper() for w in words):
+        return ""
+    return name
+
+
+def split_authors(raw: Iterable[str], aliases: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Person names from author strings: "By A and B", "A, B; C", organisations and emails dropped."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in raw:
+        if not item:
+            continue
+        for part in _AUTHOR_SPLIT_RE.split(_BY_RE.sub("", normalise_line(item))):
+            name = _clean_author(part, aliases)
+            if name and name.casefold() not in seen:
+                seen.add(name.casefold())
+                out.append(name)
+    return tuple(out)
+
+
+def _ld_authors(ld: Iterable[dict[str, Any]]) -> list[str]:
+    names: list[str] = []
+    for obj in ld:
+        value = obj.get("author") or obj.get("creator")
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str):
+                names.append(item)
+            elif isinstance(item, dict):
+                types = _ld_types(item)
+                if types and "person" not in types:
+                    continue
+                n = item.get("name")
+                if isinstance(n, str):
+                    names.append(n)
+        if names:
+            break
+    return names
+
+
+def choose_authors(
+    meta: PageMeta, traf_author: str, feed_authors: Iterable[str], aliases: frozenset[str]
+) -> tuple[str, ...]:
+    """First source that yields person names: JSON-LD, author metas, trafilatura byline, feed."""
+    sources: list[list[str]] = [
+        _ld_authors(meta.ld),
+        [
+            meta.metas.get(k, "")
+            for k in ("author", "article:author", "parsely-author", "dc.creator", "sailthru.author")
+        ],
+        [traf_author.replace(";", ",")] if traf_author else [],
+        list(feed_authors),
+    ]
+    for source in sources:
+        names = split_authors(source, aliases)
+        if names:
+            return names
+    return ()
+
+
+# --------------------------------------------------------------------------- dates
+
+_DATE_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "publishdate",
+    "publish-date",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "date",
+)
+
+
+def normalise_date(value: str | None) -> str | None:
+    """ISO 8601: aware datetimes in UTC with ``Z``, naive datetimes as given, dates as YYYY-MM-DD."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        try:
+            return date.fromisoformat(text[:10]).isoformat()
+        except ValueError:
+            return None
+    if len(text) <= 10:
+        return dt.date().isoformat()
+    if dt.tzinfo is not None:
+        return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return dt.isoformat()
+
+
+def choose_published(meta: PageMeta, feed_published: str | None, traf_date: str | None) -> str | None:
+    """Page's explicit date, else the feed's, else trafilatura/htmldate's heuristic guess."""
+    for candidate in (_ld_str(meta.ld, "datePublished"), *(meta.metas.get(k, "") for k in _DATE_KEYS)):
+        found = normalise_date(candidate)
+        if found:
+            return found
+    return normalise_date(feed_published) or normalise_date(traf_date)
+
+
+def choose_language(meta: PageMeta, traf_language: str | None) -> str | None:
+    """Primary language subtag from ``<html lang>``, JSON-LD, ``og:locale`` or content-language."""
+    for value in (
+        meta.html_lang,
+        _ld_str(meta.ld, "inLanguage"),
+        meta.metas.get("og:locale", ""),
+        meta.metas.get("content-language", ""),
+        meta.metas.get("language", ""),
+        traf_language or "",
+    ):
+        sub = re.split(r"[-_]", value.strip())[0].casefold() if value else ""
+        if 2 <= len(sub) <= 3 and sub.isalpha():
+            return sub
+    return None

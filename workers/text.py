@@ -1,0 +1,115 @@
+"""Text normalisation shared by cleaning and threading: one definition of each fold.
+
+- :func:`normalise_line`: NFC, straight quotes, ASCII dashes, no zero-width characters, single
+  spaces. Cleaned article text is stored in this form, so every later comparison starts from it.
+- :data:`TYPOGRAPHY`: the quote/dash/invisible-character fold itself; threading applies it to
+  text it fingerprints (:mod:`workers.shingles`), which must fold exactly as cleaning did.
+- Wire datelines ("QUELLPORT, May 11 (Wire-X) - ", "MOSCOW, January 25. /TASS/. ") stay in an
+  article's ``text``: they are part of what the publisher printed, and the event carries the
+  article as published. Comparison must ignore them (a syndicated copy differs from its source
+  only by its dateline), so :func:`comparable_text` removes them, and :func:`content_hash` is
+  computed over that comparable form: verbatim copies hash equal whatever dateline they carry.
+- Calendar words (:data:`WEEKDAYS`, :data:`MONTHS`): capitalised, yet they name no person
+  (bylines) and no event (threading).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from newswire.records import stable_id
+
+#: Calendar words: capitalised, yet they name no person (bylines) and no event (threading).
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
+TYPOGRAPHY: dict[int, str | None] = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+    }
+)
+_HSPACE_RE = re.compile(r"[^\S\n]+")
+
+
+def normalise_line(line: str) -> str:
+    """NFC, straight quotes, ASCII dashes, no zero-width characters, single spaces."""
+    line = unicodedata.normalize("NFC", line).translate(TYPOGRAPHY)
+    return _HSPACE_RE.sub(" ", line).strip()
+
+
+# --------------------------------------------------------------------------- datelines and comparison
+
+_DATELINE_RE = re.compile(
+    r"""^
+    [A-Z][A-Z.'\- ]{1,40}[A-Z.]                                   # CITY (upper case)
+    (?:\s*,\s*[A-Z][A-Za-z.'\- ]{1,30})?                          # , Region or Country
+    (?:\s*,\s*(?:[A-Z][a-z]{2,9}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,9}\.?))?  # , May 11
+    \s*\.?\s*
+    (?:\((?P<paren>[^()\n]{1,40})\)\s*[-:]+|/(?P<slash>[^/\n]{1,30})/\.?)  # (Wire-X) - or /TASS/.
+    \s*
+    """,
+    re.X,
+)
+
+
+def strip_dateline(text: str) -> str:
+    """Drop a leading wire dateline from the first line ("MOSCOW, January 25. /TASS/. ")."""
+    return _DATELINE_RE.sub("", text, count=1)
+
+
+def comparable_text(text: str) -> str:
+    """The article body as compared by dedupe/threading: dateline-free, case-folded, one line
+    per paragraph. Copies of one wire story differ mostly by dateline; this form makes them equal."""
+    lines = text.splitlines()
+    # the dateline opens the first paragraph, or the first after a lead/standfirst (TASS)
+    for i in range(min(3, len(lines))):
+        stripped = strip_dateline(lines[i])
+        if stripped != lines[i]:
+            lines[i] = stripped
+            break
+    return "\n".join(n for n in (normalise_line(line).casefold() for line in lines) if n)
+
+
+def content_hash(text: str) -> str:
+    """Hash of the comparable form of ``text``: copies that differ only by dateline, case or
+    typography hash equal."""
+    return stable_id(comparable_text(text))
