@@ -41,9 +41,10 @@ demo: install ## Offline demo: serve sample wire sites on 127.0.0.1 and print th
 tools: install ## Install helm, promtool, kubernetes-validate and checkov into .cache/tools
 	bash deploy/tools/install.sh
 
-lint: install ## ruff (lint + format check)
+lint: install ## ruff (lint + format check), import layering (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install ## mypy --strict
 	$(BIN)/mypy
