@@ -114,3 +114,98 @@ class RawStory:
             return cls(**kwargs)
         except TypeError as exc:
             raise RecordError(f"raw record has a wrong field: {exc}") from exc
+
+
+CLEANED_SCHEMA_VERSION = 1
+_CLEANED_TEXT_FIELDS = ("article_id", "raw_id", "url", "canonical_url", "site", "title", "text", "content_hash")
+_CLEANED_OPTIONAL_TEXT = ("published", "language", "fetched_at", "feed_published")
+_CLEANED_DEFAULT_TEXT = ("guid", "feed_url")
+
+
+@dataclass(frozen=True, slots=True)
+class CleanedRecord:
+    """One cleaned article (topic ``cleaned``): what the clean stage extracted from a page, plus
+    what the thread stage needs from the raw record for latency and audit.
+
+    It is the whole contract between the two stages: the thread stage never sees the page or
+    the extractor. ``content_hash`` is over the dateline-free comparable form of ``text``, so
+    verbatim copies that differ only by dateline hash equal.
+
+    The wire form is a JSON object with these field names (``authors`` as a list). Records
+    written before ``schema_version`` existed carry none and are read as version 1.
+    """
+
+    article_id: str
+    raw_id: str
+    url: str
+    canonical_url: str
+    site: str
+    title: str
+    text: str
+    authors: tuple[str, ...]
+    published: str | None
+    language: str | None
+    content_hash: str
+    guid: str = ""
+    feed_url: str = ""
+    fetched_at: str | None = None
+    feed_published: str | None = None
+    schema_version: int = CLEANED_SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["authors"] = list(self.authors)
+        return body
+
+    def encode(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def decode(cls, data: bytes | None) -> Self:
+        """Parse and validate a topic record; :class:`RecordError` says what is wrong with it."""
+        if not data:
+            raise RecordError("empty cleaned record")
+        try:
+            obj = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RecordError(f"cleaned record is not JSON: {exc}") from exc
+        if not isinstance(obj, dict):
+            raise RecordError("cleaned record is not a JSON object")
+        return cls.from_dict(obj)
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any]) -> Self:
+        """Validate every field the thread stage and the events read: a record that lacks one is
+        this record's dead letter, not a KeyError that fails the batch on every restart.
+        Unknown keys (a newer writer's additions) are ignored."""
+        version = obj.get("schema_version", CLEANED_SCHEMA_VERSION)
+        if version != CLEANED_SCHEMA_VERSION:
+            raise RecordError(f"unsupported cleaned schema_version {version!r}")
+        missing = [k for k in (*_CLEANED_TEXT_FIELDS, "authors", "published", "language") if k not in obj]
+        if missing:
+            raise RecordError(f"cleaned record lacks required fields: {', '.join(missing)}")
+        wrong = [k for k in _CLEANED_TEXT_FIELDS if not isinstance(obj[k], str)]
+        wrong += [k for k in _CLEANED_OPTIONAL_TEXT if obj.get(k) is not None and not isinstance(obj[k], str)]
+        wrong += [k for k in _CLEANED_DEFAULT_TEXT if not isinstance(obj.get(k) or "", str)]
+        authors = obj["authors"]
+        if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+            wrong.append("authors")
+        if wrong:
+            raise RecordError(f"cleaned record has wrongly typed fields: {', '.join(wrong)}")
+        return cls(
+            article_id=obj["article_id"],
+            raw_id=obj["raw_id"],
+            url=obj["url"],
+            canonical_url=obj["canonical_url"],
+            site=obj["site"],
+            title=obj["title"],
+            text=obj["text"],
+            authors=tuple(authors),
+            published=obj["published"],
+            language=obj["language"],
+            content_hash=obj["content_hash"],
+            guid=obj.get("guid") or "",
+            feed_url=obj.get("feed_url") or "",
+            fetched_at=obj.get("fetched_at"),
+            feed_published=obj.get("feed_published"),
+        )

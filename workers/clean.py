@@ -1,4 +1,4 @@
-"""Cleaning step: one fetched page (:class:`RawStory`) -> one :class:`CleanArticle`.
+"""Cleaning step: one fetched page (:class:`RawStory`) -> one :class:`CleanedRecord`.
 
 The step composes three concerns that live in their own modules:
 
@@ -24,7 +24,7 @@ from typing import Any, Literal
 import trafilatura
 from trafilatura.utils import load_html
 
-from newswire.records import RawStory, stable_id
+from newswire.records import CleanedRecord, RawStory, stable_id
 from workers.chrome import is_chrome_line, is_nav_line, link_texts
 from workers.metadata import (
     choose_authors,
@@ -87,25 +87,6 @@ class CleanSettings:
 DEFAULT_SETTINGS = CleanSettings()
 
 
-@dataclass(frozen=True, slots=True)
-class CleanArticle:
-    """The cleaned article as carried by story events."""
-
-    article_id: str
-    raw_id: str
-    url: str
-    canonical_url: str
-    site: str
-    title: str
-    text: str
-    authors: tuple[str, ...]
-    published: str | None
-    language: str | None
-    guid: str
-    feed_url: str
-    content_hash: str
-
-
 def _check_input(raw: RawStory, settings: CleanSettings) -> str:
     ctype = (raw.content_type or "").split(";")[0].strip().casefold()
     if ctype and not (ctype in ("text/html", "application/xhtml+xml", "text/plain") or ctype.endswith("+xml")):
@@ -136,7 +117,7 @@ def clean_lines(text: str, links: frozenset[str], settings: CleanSettings) -> li
     return out
 
 
-def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> CleanArticle:
+def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> CleanedRecord:
     """Extract and normalise one page; raises :class:`ExtractionError` with a reason on failure."""
     page = _check_input(raw, settings)
     url = raw.final_url or raw.url
@@ -173,7 +154,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
     language = choose_language(meta, getattr(doc, "language", None))
 
-    return CleanArticle(
+    return CleanedRecord(
         article_id=stable_id(raw.guid or raw.url),
         raw_id=raw.id,
         url=url,
@@ -187,4 +168,6 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         guid=raw.guid,
         feed_url=raw.feed_url,
         content_hash=content_hash(text),
+        fetched_at=raw.fetched_at,
+        feed_published=raw.published,
     )

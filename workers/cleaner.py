@@ -4,25 +4,15 @@ cleaned articles. A page that cannot be extracted goes to dead letters with its 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
 
 from newswire import metrics as m
 from newswire.bus import Message, TopicPartition
 from newswire.records import RawStory, RecordError
 from newswire.runtime import DeadLetter, Out, Outcome
-from workers.clean import CleanArticle, ExtractionError
+from workers.clean import ExtractionError
 from workers.extract_pool import ExtractPool
-
-
-def cleaned_record(article: CleanArticle, raw: RawStory) -> bytes:
-    """The cleaned-topic record: the article plus what latency and audit need from the raw."""
-    body = asdict(article)
-    body["fetched_at"] = raw.fetched_at
-    body["feed_published"] = raw.published
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class CleanProcessor:
@@ -52,16 +42,14 @@ class CleanProcessor:
             per_page = (time.monotonic() - started) / len(results)
             for _ in results:
                 self._duration.observe(per_page)
-        for (i, raw), result in zip(raws, results, strict=True):
+        for (i, _), result in zip(raws, results, strict=True):
             if isinstance(result, ExtractionError):
                 reason = result.reason if result.reason in self._failures else "error"
                 self._failures[reason].inc()
                 outcomes[i].dead = DeadLetter(f"extract_{result.reason}", str(result))
             else:
                 # Single-partition topic: keyed by article so compaction-free ordering is kept.
-                outcomes[i].outputs.append(
-                    Out(self.cleaned_topic, cleaned_record(result, raw), key=result.article_id.encode())
-                )
+                outcomes[i].outputs.append(Out(self.cleaned_topic, result.encode(), key=result.article_id.encode()))
         return outcomes
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:

@@ -11,7 +11,7 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from newswire.records import stable_id
+from newswire.records import CleanedRecord, stable_id
 from workers.thread import Decision
 
 SCHEMA_VERSION = 1
@@ -24,29 +24,29 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def build_event(article: dict[str, Any], decision: Decision) -> dict[str, Any]:
+def build_event(article: CleanedRecord, decision: Decision) -> dict[str, Any]:
     """The event for one decided article (``decision.kind`` must not be ``unchanged``)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "type": EVENT_TYPES[decision.kind],
-        "event_id": stable_id("event", article["raw_id"]),
+        "event_id": stable_id("event", article.raw_id),
         "story_id": decision.story_id,
-        "article_id": article["article_id"],
-        "raw_id": article["raw_id"],
+        "article_id": article.article_id,
+        "raw_id": article.raw_id,
         "version": decision.version,
-        "url": article["url"],
-        "canonical_url": article["canonical_url"],
-        "site": article["site"],
-        "title": article["title"],
-        "text": article["text"],
-        "authors": list(article["authors"]),
-        "published": article["published"],
-        "language": article["language"],
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "site": article.site,
+        "title": article.title,
+        "text": article.text,
+        "authors": list(article.authors),
+        "published": article.published,
+        "language": article.language,
         "update_kind": decision.update_kind if decision.kind == "update" else None,
         "duplicate_of": decision.duplicate_of if decision.kind == "duplicate" else None,
         "evidence": dict(decision.evidence),
-        "feed_url": article.get("feed_url", ""),
-        "fetched_at": article.get("fetched_at"),
+        "feed_url": article.feed_url,
+        "fetched_at": article.fetched_at,
     }
 
 

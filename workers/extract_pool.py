@@ -22,13 +22,13 @@ from typing import Self
 
 from pebble import ProcessExpired, ProcessPool
 
-from newswire.records import RawStory
-from workers.clean import DEFAULT_SETTINGS, CleanArticle, CleanSettings, ExtractionError, clean
+from newswire.records import CleanedRecord, RawStory
+from workers.clean import DEFAULT_SETTINGS, CleanSettings, ExtractionError, clean
 
-ExtractFn = Callable[[RawStory, CleanSettings], CleanArticle]
+ExtractFn = Callable[[RawStory, CleanSettings], CleanedRecord]
 
 
-def extract_one(raw: RawStory, settings: CleanSettings) -> CleanArticle:
+def extract_one(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
     """The default task: :func:`workers.clean.clean` (site boilerplate is the thread stage's)."""
     return clean(raw, settings=settings)
 
@@ -88,21 +88,21 @@ class ExtractPool:
             self._pool.join()
             self._pool = None
 
-    def submit(self, raw: RawStory) -> Future[CleanArticle]:
+    def submit(self, raw: RawStory) -> Future[CleanedRecord]:
         """Schedule one page; the future raises :class:`ExtractionError` (or the pool's
         timeout/expiry errors, which :meth:`result` classifies)."""
         if self._pool is None:
-            inline: Future[CleanArticle] = Future()
+            inline: Future[CleanedRecord] = Future()
             try:
                 inline.set_result(self.fn(raw, self.settings))
             except Exception as exc:  # classified by result(), like a worker's failure
                 inline.set_exception(exc)
             return inline
-        future: Future[CleanArticle] = self._pool.schedule(self.fn, args=(raw, self.settings), timeout=self.timeout_s)
+        future: Future[CleanedRecord] = self._pool.schedule(self.fn, args=(raw, self.settings), timeout=self.timeout_s)
         return future
 
     @staticmethod
-    def result(future: Future[CleanArticle], raw: RawStory) -> CleanArticle | ExtractionError:
+    def result(future: Future[CleanedRecord], raw: RawStory) -> CleanedRecord | ExtractionError:
         """The article, or the failure as a classified :class:`ExtractionError` (never raises
         for a per-page problem: one bad page must not stop the stream)."""
         try:
@@ -117,9 +117,9 @@ class ExtractPool:
             # trafilatura/lxml bugs on odd markup: a page problem, not a worker problem
             return ExtractionError("not_html", f"{type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url)
 
-    def map_ordered(self, raws: Iterable[RawStory]) -> Iterator[CleanArticle | ExtractionError]:
+    def map_ordered(self, raws: Iterable[RawStory]) -> Iterator[CleanedRecord | ExtractionError]:
         """Results in input order, with at most ``window`` pages in flight."""
-        pending: list[tuple[RawStory, Future[CleanArticle]]] = []
+        pending: list[tuple[RawStory, Future[CleanedRecord]]] = []
         for raw in raws:
             pending.append((raw, self.submit(raw)))
             if len(pending) >= self.window:

@@ -18,13 +18,13 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newswire import metrics as m
 from newswire.bus import Message, TopicPartition
-from newswire.records import parse_time
+from newswire.records import CleanedRecord, RecordError, parse_time
 from newswire.runtime import DeadLetter, Out, Outcome
 from newswire.settings import WorkerSettings
 from workers.boilerplate import SiteBoilerplate
@@ -35,22 +35,6 @@ from workers.thread import ARTICLE_PREFIX, STORY_PREFIX, Decision, StoryIndex, T
 log = logging.getLogger(__name__)
 
 BOILERPLATE_PREFIX = "bp/"
-# Everything decide() and build_event() index by name: a record without one is dead-lettered,
-# not a KeyError that aborts the batch and fails again on every restart.
-_REQUIRED = (
-    "article_id",
-    "raw_id",
-    "url",
-    "canonical_url",
-    "site",
-    "title",
-    "text",
-    "authors",
-    "published",
-    "language",
-    "content_hash",
-)
-_TEXT_FIELDS = ("article_id", "raw_id", "url", "site", "title", "text", "content_hash")
 
 
 def thread_settings(w: WorkerSettings) -> ThreadSettings:
@@ -181,29 +165,30 @@ class ThreadProcessor:
             bp = self.boilerplate[site] = SiteBoilerplate(site=site, min_pages=self.settings.boilerplate_min_pages)
         return bp
 
-    def decide(self, article: dict[str, Any]) -> tuple[Decided, list[tuple[str, bytes | None]]]:
+    def decide(self, article: CleanedRecord) -> tuple[Decided, list[tuple[str, bytes | None]]]:
         """Boilerplate-filter, decide and apply one cleaned article; returns changelog entries."""
         changes: list[tuple[str, bytes | None]] = []
-        bp = self._site_boilerplate(article["site"])
-        lines = article["text"].splitlines()
+        bp = self._site_boilerplate(article.site)
+        lines = article.text.splitlines()
         before = len(bp.lines), bp.pages_seen
-        bp.observe(article["article_id"], lines)
+        bp.observe(article.article_id, lines)
         if (len(bp.lines), bp.pages_seen) != before:
-            changes.append((BOILERPLATE_PREFIX + article["site"], json.dumps(bp.to_dict()).encode()))
+            changes.append((BOILERPLATE_PREFIX + article.site, json.dumps(bp.to_dict()).encode()))
         kept = bp.filter(lines)
         if len(kept) != len(lines) and kept:
-            article = {**article, "text": "\n".join(kept), "content_hash": content_hash("\n".join(kept))}
-        published = parse_time(article.get("published")) or parse_time(article.get("feed_published"))
+            text = "\n".join(kept)
+            article = replace(article, text=text, content_hash=content_hash(text))
+        published = _event_time(article)
         item = ThreadInput(
-            article_id=article["article_id"],
-            raw_id=article["raw_id"],
-            url=article["url"],
-            guid=article.get("guid") or "",
-            site=article["site"],
-            title=article["title"],
-            text=article["text"],
+            article_id=article.article_id,
+            raw_id=article.raw_id,
+            url=article.url,
+            guid=article.guid,
+            site=article.site,
+            title=article.title,
+            text=article.text,
             published=published,
-            content_hash=article["content_hash"],
+            content_hash=article.content_hash,
         )
         decision = self.index.decide(item)
         changes.extend(self.index.apply(item, decision))
@@ -218,18 +203,14 @@ class ThreadProcessor:
         their feeds answered; a follow-up must not be decided before the story it continues),
         writing the outputs in that order too."""
         outcomes = [Outcome() for _ in batch]
-        articles: list[tuple[float, int, dict[str, Any]]] = []
+        articles: list[tuple[float, int, CleanedRecord]] = []
         for i, msg in enumerate(batch):
             try:
-                article = json.loads(msg.value or b"")
-                if not isinstance(article, dict) or any(k not in article for k in _REQUIRED):
-                    raise ValueError("cleaned record lacks required fields")
-                if not all(isinstance(article[k], str) for k in _TEXT_FIELDS):
-                    raise ValueError("cleaned record has non-string identity or text fields")
-            except ValueError as exc:
+                article = CleanedRecord.decode(msg.value)
+            except RecordError as exc:
                 outcomes[i].dead = DeadLetter("decode_error", str(exc))
                 continue
-            when = parse_time(article.get("published")) or parse_time(article.get("feed_published"))
+            when = _event_time(article)
             articles.append((when.timestamp() if when else float("inf"), i, article))
         articles.sort(key=lambda a: (a[0], a[1]))
         for rank, (_, i, article) in enumerate(articles):
@@ -265,12 +246,17 @@ class ThreadProcessor:
             self._update_gauges()
         return outcomes
 
-    def _observe_latency(self, article: dict[str, Any]) -> None:
+    def _observe_latency(self, article: CleanedRecord) -> None:
         now = datetime.now(UTC)
         for since, value in (
-            ("published", article.get("published") or article.get("feed_published")),
-            ("fetched", article.get("fetched_at")),
+            ("published", article.published or article.feed_published),
+            ("fetched", article.fetched_at),
         ):
             t = parse_time(value)
             if t is not None and t <= now:
                 self._latency[since].observe((now - t).total_seconds())
+
+
+def _event_time(article: CleanedRecord) -> datetime | None:
+    """When the article was published: the page's date, else the feed's."""
+    return parse_time(article.published) or parse_time(article.feed_published)

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from newswire.records import RawStory
-from workers.clean import CleanArticle, CleanSettings, ExtractionError, clean
+from newswire.records import CleanedRecord, RawStory
+from workers.clean import CleanSettings, ExtractionError, clean
 from workers.extract_pool import ExtractPool
 
 BODY = "<p>" + "The council approved the plan after a long debate on Tuesday evening. " * 3 + "</p>"
@@ -18,7 +18,7 @@ def _raw(i: int, html: str | None = None) -> RawStory:
     return RawStory(id=f"r{i}", url=f"https://x.example/{i}", html=page)
 
 
-def slow_on_marker(raw: RawStory, settings: CleanSettings) -> CleanArticle:
+def slow_on_marker(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
     """Test task: a page whose id starts with "slow" runs far beyond the pool's timeout."""
     if raw.id.startswith("slow"):
         time.sleep(60)
@@ -29,9 +29,9 @@ def test_inline_mode_orders_and_classifies() -> None:
     raws = [_raw(0), _raw(1, html="   "), _raw(2)]
     with ExtractPool(workers=0, timeout_s=1, max_tasks_per_child=10) as pool:
         out = list(pool.map_ordered(raws))
-    assert isinstance(out[0], CleanArticle) and out[0].raw_id == "r0"
+    assert isinstance(out[0], CleanedRecord) and out[0].raw_id == "r0"
     assert isinstance(out[1], ExtractionError) and out[1].reason == "empty"
-    assert isinstance(out[2], CleanArticle) and out[2].raw_id == "r2"
+    assert isinstance(out[2], CleanedRecord) and out[2].raw_id == "r2"
 
 
 @pytest.mark.timeout(60)
@@ -43,15 +43,15 @@ def test_timeout_kills_slow_task_and_pool_continues() -> None:
         out = list(pool.map_ordered(raws))
         after = pool.result(pool.submit(_raw(99)), _raw(99))
     assert time.monotonic() - started < 30
-    assert [type(o).__name__ for o in out] == ["CleanArticle", "ExtractionError"] + ["CleanArticle"] * 5
+    assert [type(o).__name__ for o in out] == ["CleanedRecord", "ExtractionError"] + ["CleanedRecord"] * 5
     assert [o.raw_id for o in out] == ["r0", "slow-1", "r1", "r2", "r3", "r4", "r5"]
     err = out[1]
     assert isinstance(err, ExtractionError) and err.reason == "timeout" and err.raw_id == "slow-1"
-    assert isinstance(after, CleanArticle)  # workers were recycled (max_tasks=2) and still serve
+    assert isinstance(after, CleanedRecord)  # workers were recycled (max_tasks=2) and still serve
 
 
 def test_errors_cross_the_process_boundary_with_reason() -> None:
     with ExtractPool(workers=1, timeout_s=10, max_tasks_per_child=5) as pool:
         out = list(pool.map_ordered([_raw(1, html="%PDF"), _raw(2)]))
     assert isinstance(out[0], ExtractionError) and out[0].reason == "not_html" and out[0].url.endswith("/1")
-    assert isinstance(out[1], CleanArticle)
+    assert isinstance(out[1], CleanedRecord)

@@ -9,10 +9,10 @@ import pytest
 import trafilatura
 
 from bench.bench_extract import SUFFIX_RE, f1_score, load_benchmark
-from newswire.records import RawStory
+from newswire.records import CleanedRecord, RawStory
 from pipeline.samples import COOKIE_LINE, SHARE_LINE, load_corpus, render_page, seed_records
 from tests.paths import BENCHMARK, CORPUS
-from workers.clean import CleanArticle, clean
+from workers.clean import clean
 from workers.text import normalise_line
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -24,7 +24,7 @@ def benchmark() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def ours(benchmark: tuple[dict[str, str], dict[str, str], dict[str, str]]) -> dict[str, CleanArticle]:
+def ours(benchmark: tuple[dict[str, str], dict[str, str], dict[str, str]]) -> dict[str, CleanedRecord]:
     pages, _, urls = benchmark
     return {k: clean(RawStory(id=k, url=urls[k], html=p)) for k, p in pages.items()}
 
@@ -39,7 +39,7 @@ def test_metric_reproduces_published_trafilatura_score() -> None:
 
 
 def test_body_f1_beats_gate_and_bare_trafilatura(
-    benchmark: tuple[dict[str, str], dict[str, str], dict[str, str]], ours: dict[str, CleanArticle]
+    benchmark: tuple[dict[str, str], dict[str, str], dict[str, str]], ours: dict[str, CleanedRecord]
 ) -> None:
     pages, truth, _ = benchmark
     bare = {k: trafilatura.extract(p, include_comments=False) or "" for k, p in pages.items()}
@@ -51,7 +51,7 @@ def test_body_f1_beats_gate_and_bare_trafilatura(
 
 
 def test_titles_lose_site_suffixes_on_real_pages(
-    benchmark: tuple[dict[str, str], dict[str, str], dict[str, str]], ours: dict[str, CleanArticle]
+    benchmark: tuple[dict[str, str], dict[str, str], dict[str, str]], ours: dict[str, CleanedRecord]
 ) -> None:
     pages, _, urls = benchmark
     bare_titles = {
