@@ -61,14 +61,17 @@ POLL_OUTCOMES: Final = (
 FETCH_KINDS: Final = ("feed", "page")
 #: Health of a configured feed, as the poller scheduler sees it (one gauge value each).
 FEED_HEALTH: Final = ("healthy", "failing", "backing_off")
-#: Why text extraction from a fetched page produced no article.
-EXTRACTION_FAILURE_REASONS: Final = ("empty", "not_html", "too_large", "timeout", "crashed", "error")
+#: Why text extraction from a fetched page produced no article. ``internal``: our code raised
+#: an exception no rule classifies (a bug, to be fixed; the page may be fine).
+EXTRACTION_FAILURE_REASONS: Final = ("empty", "not_html", "too_large", "timeout", "crashed", "internal", "error")
 #: What the dedupe/threading step decided about an incoming article version.
 DECISIONS_KINDS: Final = ("new", "duplicate", "update", "unchanged")
 #: Pipeline stage that gave up on a record and sent it to the dead-letter topic.
 DEAD_LETTER_STAGES: Final = ("clean", "thread")
-#: Why it gave up. ``schema``: unsupported ``schema_version``; ``invalid``: decodes but
-#: breaks a record invariant; ``error``: an unexpected exception (a bug, to be fixed).
+#: Why it gave up. ``decode_error``: the record cannot be read (malformed, unsupported
+#: ``schema_version``); ``extract_*``: the page cannot be extracted; ``internal``: our code
+#: failed on the record (a bug, to be fixed; the record may be fine and can be fed again);
+#: ``error``: a reason this catalogue does not know.
 DEAD_LETTER_REASONS: Final = (
     "decode_error",
     "extract_empty",
@@ -76,6 +79,7 @@ DEAD_LETTER_REASONS: Final = (
     "extract_too_large",
     "extract_timeout",
     "extract_crashed",
+    "internal",
     "error",
 )
 #: Types of event written to the events topic.

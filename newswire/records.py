@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 RAW_SCHEMA_VERSION = 1
 
@@ -93,6 +94,14 @@ class RawStory:
         html = obj.get("html")
         if not isinstance(url, str) or not url:
             raise RecordError("raw record has no url")
+        for key in ("url", "final_url"):
+            value = obj.get(key)
+            if not isinstance(value, str):
+                continue
+            try:
+                urlsplit(value)
+            except ValueError as exc:  # "http://[oops": every stage would trip over it
+                raise RecordError(f"raw record has an invalid {key}: {exc}") from exc
         if not isinstance(html, str):
             raise RecordError("raw record has no html")
         known = {f for f in cls.__dataclass_fields__}
@@ -102,6 +111,8 @@ class RawStory:
         authors = kwargs.get("authors", ())
         if isinstance(authors, str):
             authors = (authors,)
+        if not isinstance(authors, list | tuple):
+            raise RecordError(f"raw record has authors of type {type(authors).__name__}, not a list")
         kwargs["authors"] = tuple(str(a) for a in authors)
         for key in ("guid", "title", "summary", "feed_url", "final_url", "article_key", "content_type"):
             if key in kwargs and not isinstance(kwargs[key], str):

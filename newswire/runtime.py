@@ -10,6 +10,10 @@ the shutdown budget. Failures are routed by exception type:
   the same records are tried again after a back-off;
 - anything else — a bug or a broken dependency: abort and crash; the records were not
   committed, so the restarted process reprocesses them (nothing lost, nothing doubled).
+
+A processor may decide that a bug on one record is that record's dead letter with reason
+``internal`` (the clean stage does, and its module says why); it must then log it
+as a bug, with its traceback, and never under a reason that blames the input.
 """
 
 from __future__ import annotations

@@ -12,8 +12,10 @@ Per-site learned boilerplate is not removed here: extraction may run in a child 
 learned state would be lost, so the thread stage, the single writer of that state, filters it
 (:mod:`workers.boilerplate`, :mod:`workers.threader`).
 
-Failures are classified (:class:`ExtractionError` ``reason``) so the caller can route them to
-a dead-letter topic instead of crashing.
+Page faults are classified (:class:`ExtractionError` ``reason``) so the caller can route them
+to a dead-letter topic instead of crashing, and only page faults: the HTML libraries' own
+exceptions are caught around the library calls alone, so an exception raised by our code
+escapes unclassified and is reported as the bug it is (:mod:`workers.extract_pool`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import trafilatura
+from lxml.etree import LxmlError
 from trafilatura.utils import load_html
 
 from newswire.records import CleanedRecord, RawStory, stable_id
@@ -40,6 +43,9 @@ from workers.metadata import (
 from workers.text import content_hash, normalise_line
 
 ErrorReason = Literal["too_large", "empty", "timeout", "not_html", "crashed"]
+
+#: What the HTML libraries raise when a page defeats them; caught only around library calls.
+_LIBRARY_PAGE_FAULTS = (ValueError, TypeError, RecursionError, LxmlError)
 
 
 class ExtractionError(Exception):
@@ -123,22 +129,30 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     url = raw.final_url or raw.url
     try:
         tree = load_html(page)
-    except (ValueError, TypeError) as exc:  # lxml/trafilatura parse failures
-        raise ExtractionError("not_html", str(exc), raw_id=raw.id, url=raw.url) from exc
+    except _LIBRARY_PAGE_FAULTS as exc:  # lxml/trafilatura parse failures
+        raise ExtractionError("not_html", f"{type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url) from exc
     if tree is None:
         raise ExtractionError("not_html", "unparseable", raw_id=raw.id, url=raw.url)
     meta = read_page_meta(tree)
     links = link_texts(tree, settings.max_nav_words)
 
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        favor_precision=settings.favor_precision,
-        include_comments=False,
-        include_tables=settings.include_tables,
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=True,
+            favor_precision=settings.favor_precision,
+            include_comments=False,
+            include_tables=settings.include_tables,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except _LIBRARY_PAGE_FAULTS as exc:
+        # Raised inside the library on this page's markup: the page cannot be extracted
+        # (trafilatura itself discards pages on ValueError/TypeError). Nothing of ours runs
+        # in there, so this is not one of our bugs; those propagate and are reported as such.
+        raise ExtractionError(
+            "not_html", f"trafilatura: {type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url
+        ) from exc
     body = getattr(doc, "text", None) or ""
     lines = clean_lines(body, links, settings)
     text = "\n".join(lines)

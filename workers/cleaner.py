@@ -1,9 +1,28 @@
 """Clean stage: raw topic -> cleaned topic. Reads RawStory records, extracts them in a recycled
 process pool (CPU-bound; scales across processes and across raw partitions), and writes
-cleaned articles. A page that cannot be extracted goes to dead letters with its reason."""
+cleaned articles. A page that cannot be extracted goes to dead letters with its reason.
+
+A bug in our extraction code (:class:`~workers.extract_pool.InternalError`) is not a bad page
+and is not reported as one: it is logged at ERROR with its traceback and counted as
+``internal`` (``newswire_extraction_failures_total`` and ``newswire_dead_letters_total``).
+The record itself is dead-lettered with reason ``internal``, keeping the original and the
+error, rather than crashing the stage, because:
+
+- this stage's code paths are driven by arbitrary web pages, so a bug typically fires on a few
+  pages only; crashing would re-read the same page after every restart, a crash loop that
+  stops every page of the partition (and, as partitions move between replicas, of the whole
+  stage) until a fix ships: one page's bug would stop the news;
+- the stage is stateless and extraction runs in a separate process, so a bug cannot leave
+  state half-updated behind it (the thread stage, which owns the story index, does crash on a
+  bug: there a rebuild from the changelog is what keeps the state right);
+- nothing is lost: the dead letter holds the raw record as it was, to be fed again once the
+  bug is fixed, and the ``internal`` reason tells operators it is theirs to fix, not the
+  publisher's.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 
@@ -12,7 +31,9 @@ from newswire.bus import Message, TopicPartition
 from newswire.records import RawStory, RecordError
 from newswire.runtime import DeadLetter, Out, Outcome
 from workers.clean import ExtractionError
-from workers.extract_pool import ExtractPool
+from workers.extract_pool import ExtractPool, InternalError
+
+log = logging.getLogger(__name__)
 
 
 class CleanProcessor:
@@ -32,7 +53,7 @@ class CleanProcessor:
         for i, msg in enumerate(batch):
             try:
                 raws.append((i, RawStory.decode(msg.value)))
-            except (RecordError, TypeError, ValueError) as exc:  # e.g. "authors": 5 -> TypeError
+            except RecordError as exc:
                 # A malformed record is dead-lettered; raising would fail the batch on every restart.
                 outcomes[i].dead = DeadLetter("decode_error", str(exc))
         self._consumed.inc(len(batch))
@@ -47,6 +68,18 @@ class CleanProcessor:
                 reason = result.reason if result.reason in self._failures else "error"
                 self._failures[reason].inc()
                 outcomes[i].dead = DeadLetter(f"extract_{result.reason}", str(result))
+            elif isinstance(result, InternalError):
+                self._failures["internal"].inc()
+                log.error(
+                    "bug in extraction (not the page's fault); record dead-lettered as internal",
+                    extra={
+                        "raw_id": result.raw_id,
+                        "url": result.url,
+                        "error": result.error,
+                        "traceback": result.traceback,
+                    },
+                )
+                outcomes[i].dead = DeadLetter("internal", f"{result.error}\n{result.traceback[-1500:]}")
             else:
                 # Single-partition topic: keyed by article so compaction-free ordering is kept.
                 outcomes[i].outputs.append(Out(self.cleaned_topic, result.encode(), key=result.article_id.encode()))

@@ -9,14 +9,25 @@ so memory held by lxml/trafilatura caches stays flat over days of running.
 
 ``workers=0`` runs inline in the calling process (no timeout enforcement): for tests and
 replays, where process start-up would dominate.
+
+Every result is one of three things, and only the second is the page's fault:
+
+- a :class:`~newswire.records.CleanedRecord`;
+- an :class:`~workers.clean.ExtractionError`: the page cannot be extracted (classified by the
+  extractor, or the page timed out, or killed its worker, or exhausted memory);
+- an :class:`InternalError`: our own code raised something it did not classify. That is a bug,
+  not a bad page, and it is reported as one (the clean stage logs it with its traceback and
+  counts it as ``internal``), never disguised as a page fault.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
@@ -26,6 +37,29 @@ from newswire.records import CleanedRecord, RawStory
 from workers.clean import DEFAULT_SETTINGS, CleanSettings, ExtractionError, clean
 
 ExtractFn = Callable[[RawStory, CleanSettings], CleanedRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class InternalError:
+    """Extraction raised an exception that no rule classifies: a bug in our code.
+
+    ``traceback`` is the formatted traceback from where it was raised (in the worker process,
+    as pebble carries it back), so the log shows the faulty line, not the pool's plumbing.
+    """
+
+    error: str
+    traceback: str
+    raw_id: str
+    url: str
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, raw: RawStory) -> InternalError:
+        remote = getattr(exc, "traceback", None)  # set by pebble on exceptions from a worker
+        tb = remote if isinstance(remote, str) else "".join(traceback.format_exception(exc))
+        return cls(f"{type(exc).__name__}: {exc}", tb, raw.id, raw.url)
+
+
+ExtractResult = CleanedRecord | ExtractionError | InternalError
 
 
 def extract_one(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
@@ -102,9 +136,16 @@ class ExtractPool:
         return future
 
     @staticmethod
-    def result(future: Future[CleanedRecord], raw: RawStory) -> CleanedRecord | ExtractionError:
-        """The article, or the failure as a classified :class:`ExtractionError` (never raises
-        for a per-page problem: one bad page must not stop the stream)."""
+    def result(future: Future[CleanedRecord], raw: RawStory) -> ExtractResult:
+        """The article, a page fault as a classified :class:`ExtractionError`, or a bug as an
+        :class:`InternalError`; never raises, so one page cannot stop the stream.
+
+        What counts as a page fault is decided where it is known: the extractor raises
+        :class:`ExtractionError` (it also turns failures inside the HTML libraries into one),
+        and here only what the pool itself observes is added: the time limit, a dead worker,
+        memory exhausted by the page. Anything else (``AttributeError``, ``TypeError``, ...
+        from our code) is a bug and is not filed as bad input.
+        """
         try:
             return future.result()
         except ExtractionError as exc:
@@ -113,11 +154,12 @@ class ExtractPool:
             return ExtractionError("timeout", "extraction exceeded the time limit", raw_id=raw.id, url=raw.url)
         except ProcessExpired as exc:
             return ExtractionError("crashed", f"worker died: {exc}", raw_id=raw.id, url=raw.url)
-        except (RecursionError, MemoryError, ValueError, TypeError, AttributeError) as exc:
-            # trafilatura/lxml bugs on odd markup: a page problem, not a worker problem
-            return ExtractionError("not_html", f"{type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url)
+        except MemoryError:
+            return ExtractionError("crashed", "out of memory", raw_id=raw.id, url=raw.url)
+        except Exception as exc:
+            return InternalError.from_exception(exc, raw)
 
-    def map_ordered(self, raws: Iterable[RawStory]) -> Iterator[CleanedRecord | ExtractionError]:
+    def map_ordered(self, raws: Iterable[RawStory]) -> Iterator[ExtractResult]:
         """Results in input order, with at most ``window`` pages in flight."""
         pending: list[tuple[RawStory, Future[CleanedRecord]]] = []
         for raw in raws:

@@ -150,10 +150,12 @@ def choose_canonical(meta: PageMeta, url: str) -> str:
     """The page's canonical link (or ``og:url``) resolved against ``url``; ``url`` itself when
     the page names none or names something that is not a web address."""
     canonical = meta.canonical or meta.metas.get("og:url", "")
-    canonical = urljoin(url, canonical) if canonical else ""
-    if urlsplit(canonical).scheme not in ("http", "https"):
-        canonical = url
-    return canonical
+    try:
+        canonical = urljoin(url, canonical) if canonical else ""
+        scheme = urlsplit(canonical).scheme
+    except ValueError:  # "http://[oops": the page's link is broken, the article is not
+        return url
+    return canonical if scheme in ("http", "https") else url
 
 
 # --------------------------------------------------------------------------- titles

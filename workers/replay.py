@@ -50,7 +50,7 @@ def _read(path: Path, stats: ReplayStats) -> Iterator[tuple[int, RawStory | str]
                 if not isinstance(obj, dict):
                     raise RecordError("line is not a JSON object")
                 yield lineno, RawStory.from_dict(obj)
-            except (UnicodeDecodeError, json.JSONDecodeError, RecordError, TypeError) as exc:
+            except (UnicodeDecodeError, json.JSONDecodeError, RecordError) as exc:
                 yield lineno, f"line {lineno}: {exc}"
 
 

@@ -1,20 +1,82 @@
-"""The clean stage's processor: what reaches it from the raw topic cannot stop it."""
+"""The clean stage's processor: what reaches it from the raw topic cannot stop it, and a bug of
+ours is reported as a bug, never filed as a bad page."""
 
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
 
+import pytest
+from prometheus_client import REGISTRY
+
+import workers.clean
 from newswire.bus import Message
+from newswire.records import CleanedRecord, RawStory
+from newswire.runtime import Outcome
 from newswire.settings import load_settings
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.replay import clean_settings
 
+BODY = "<p>" + "The council approved the plan after a long debate on Tuesday evening. " * 3 + "</p>"
+
+
+def _process(values: list[bytes]) -> list[Outcome]:
+    settings = load_settings(worker={"extract_processes": 0}, metrics={"enabled": False})
+    with ExtractPool(workers=0, timeout_s=10.0, max_tasks_per_child=10, settings=clean_settings(settings)) as pool:
+        return CleanProcessor(pool, "cleaned").process(
+            [Message("raw", 0, i, b"k", value, 0) for i, value in enumerate(values)]
+        )
+
+
+def _page(i: int, head: str = "", body: str = BODY) -> bytes:
+    html = f"<html><head>{head}</head><body><article>{body}</article></body></html>"
+    return RawStory(id=f"r{i}", url=f"https://x.example/{i}", html=html).encode()
+
+
+def _failures(reason: str) -> float:
+    return REGISTRY.get_sample_value("newswire_extraction_failures_total", {"reason": reason}) or 0.0
+
 
 def test_raw_record_with_wrongly_typed_fields_is_dead_lettered() -> None:
-    settings = load_settings(worker={"extract_processes": 0}, metrics={"enabled": False})
     bad = json.dumps({"url": "https://x.example/1", "html": "<p>x</p>", "authors": 5}).encode()
-    with ExtractPool(workers=0, timeout_s=10.0, max_tasks_per_child=10, settings=clean_settings(settings)) as pool:
-        [outcome] = CleanProcessor(pool, "cleaned").process([Message("raw", 0, 0, b"k", bad, 0)])
-    assert outcome.dead is not None and outcome.dead.reason == "decode_error"
-    assert not outcome.outputs
+    broken_url = json.dumps({"url": "http://[oops/1", "html": "<p>x</p>"}).encode()
+    outcomes = _process([bad, broken_url])
+    assert [o.dead.reason if o.dead else None for o in outcomes] == ["decode_error", "decode_error"]
+    assert "authors" in str(outcomes[0].dead) and "invalid url" in str(outcomes[1].dead)
+    assert not any(o.outputs for o in outcomes)
+
+
+def test_a_bug_in_extraction_is_logged_counted_and_dead_lettered_as_internal(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def choose_language(meta: Any, traf_language: str | None) -> str | None:
+        return meta.html_lang.primary_subtag  # type: ignore[no-any-return]  # the injected bug
+
+    monkeypatch.setattr(workers.clean, "choose_language", choose_language)
+    internal_before, not_html_before = _failures("internal"), _failures("not_html")
+    with caplog.at_level(logging.ERROR, logger="workers.cleaner"):
+        bug, fault = _process([_page(0), _unparseable(1)])
+    assert bug.dead is not None and bug.dead.reason == "internal" and not bug.outputs
+    assert "AttributeError" in str(bug.dead) and "primary_subtag" in str(bug.dead)
+    assert fault.dead is not None and fault.dead.reason == "extract_not_html"  # the page's fault
+    assert _failures("internal") == internal_before + 1
+    assert _failures("not_html") == not_html_before + 1
+    [record] = [r for r in caplog.records if r.name == "workers.cleaner"]
+    assert record.levelno == logging.ERROR and "bug" in record.getMessage()
+    assert "meta.html_lang.primary_subtag" in record.traceback  # type: ignore[attr-defined]
+    assert record.url == "https://x.example/0"  # type: ignore[attr-defined]
+
+
+def _unparseable(i: int) -> bytes:
+    return RawStory(id=f"r{i}", url=f"https://x.example/{i}", html="<!-- -->").encode()
+
+
+def test_a_broken_canonical_link_costs_the_canonical_not_the_article() -> None:
+    # Was filed as a bad page (not_html) while it was our urljoin raising on the page's link.
+    [outcome] = _process([_page(0, head='<link rel="canonical" href="http://[oops/a">')])
+    assert outcome.dead is None
+    [out] = outcome.outputs
+    record = CleanedRecord.decode(out.value)
+    assert record.canonical_url == record.url == "https://x.example/0" and record.text

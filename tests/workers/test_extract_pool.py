@@ -8,7 +8,7 @@ import pytest
 
 from newswire.records import CleanedRecord, RawStory
 from workers.clean import CleanSettings, ExtractionError, clean
-from workers.extract_pool import ExtractPool
+from workers.extract_pool import ExtractPool, InternalError
 
 BODY = "<p>" + "The council approved the plan after a long debate on Tuesday evening. " * 3 + "</p>"
 
@@ -55,3 +55,21 @@ def test_errors_cross_the_process_boundary_with_reason() -> None:
         out = list(pool.map_ordered([_raw(1, html="%PDF"), _raw(2)]))
     assert isinstance(out[0], ExtractionError) and out[0].reason == "not_html" and out[0].url.endswith("/1")
     assert isinstance(out[1], CleanedRecord)
+
+
+def buggy_extract(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
+    """Test task: extraction with a bug of ours (the kind the pool must not call a bad page)."""
+    article = clean(raw, settings=settings)
+    return article.authors.first  # type: ignore[attr-defined,no-any-return]
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_bug_is_an_internal_error_with_its_traceback_and_a_bad_page_is_a_page_fault(workers: int) -> None:
+    unparseable = _raw(1, html="<!-- -->")  # lxml finds no document in it: trafilatura gives up
+    with ExtractPool(workers=workers, timeout_s=10, max_tasks_per_child=5, fn=buggy_extract) as pool:
+        bug, fault = pool.map_ordered([_raw(0), unparseable])
+    assert isinstance(fault, ExtractionError) and fault.reason == "not_html" and fault.raw_id == "r1"
+    assert isinstance(bug, InternalError) and bug.raw_id == "r0" and bug.url.endswith("/0")
+    assert bug.error.startswith("AttributeError: 'tuple' object has no attribute 'first'")
+    # the traceback points at the faulty line, also when it was raised in a worker process
+    assert "in buggy_extract" in bug.traceback and "article.authors.first" in bug.traceback
