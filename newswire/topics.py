@@ -2,7 +2,11 @@
 
     web -> ingest (poll) -> RAW -> workers.clean -> CLEANED -> workers.thread -> EVENTS
                         \\-> POLLER_STATE (compacted)      \\-> THREAD_INDEX (compacted)
-    every stage -> DEAD_LETTERS
+    clean, thread -> DEAD_LETTERS (bad records, with the reason)
+
+:data:`STAGES` is that picture as data: what each stage reads, writes and keeps, under which
+consumer group, and whether it commits atomically. The wiring (``pipeline``) builds stages from
+it, so the graph cannot drift from what runs.
 
 ``CLEANED`` has one partition on purpose: extraction (the costly part) scales across ``RAW``
 partitions, while threading decisions are taken by the single owner of ``CLEANED``'s partition, so
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from newswire.settings import Settings
 
@@ -59,6 +64,63 @@ class TopicGraph:
 
     def all(self) -> list[TopicSpec]:
         return list(self.specs.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One stage of the pipeline as the topic graph sees it.
+
+    ``input`` is the topic whose records the stage consumes (``None``: it reads the web, and its
+    consumer group divides the work by the partitions of its ``changelog`` instead).
+    ``output`` is where its results go (``None``: they leave the bus, e.g. into a file).
+    ``changelog`` is the compacted topic its state is rebuilt from after a restart or a
+    rebalance. A ``transactional`` stage commits its outputs, its changelog entries and its
+    consumed offsets in one Kafka transaction (nothing lost, nothing doubled); the others commit
+    offsets after writing (at least once). ``single_owner``: the input and the changelog have
+    exactly one partition, so one replica at a time decides (see the module docstring).
+    """
+
+    name: str
+    group: Group
+    input: Role | None
+    output: Role | None
+    changelog: Role | None = None
+    transactional: bool = True
+    dead_letters: bool = False
+    single_owner: bool = False
+
+    @property
+    def outputs(self) -> tuple[Role, ...]:
+        """Every topic the stage writes."""
+        roles = (self.output, self.changelog, Role.DEAD_LETTERS if self.dead_letters else None)
+        return tuple(r for r in roles if r is not None)
+
+
+POLL: Final = Stage("poller", Group.POLLERS, input=None, output=Role.RAW, changelog=Role.POLLER_STATE)
+CLEAN: Final = Stage("clean", Group.CLEAN, input=Role.RAW, output=Role.CLEANED, dead_letters=True)
+THREAD: Final = Stage(
+    "thread",
+    Group.THREAD,
+    input=Role.CLEANED,
+    output=Role.EVENTS,
+    changelog=Role.THREAD_INDEX,
+    dead_letters=True,
+    single_owner=True,
+)
+#: ``--events-out``: copies events into a JSON-lines file for people without a Kafka consumer.
+EVENTS_OUT: Final = Stage("events-out", Group.EVENTS_OUT, input=Role.EVENTS, output=None, transactional=False)
+
+#: The pipeline in data-flow order.
+STAGES: Final[tuple[Stage, ...]] = (POLL, CLEAN, THREAD, EVENTS_OUT)
+
+
+def single_partition_roles() -> tuple[Role, ...]:
+    """Topics that must have exactly one partition: those a single-owner stage reads or keeps."""
+    roles: list[Role] = []
+    for stage in STAGES:
+        if stage.single_owner:
+            roles.extend(r for r in (stage.input, stage.changelog) if r is not None)
+    return tuple(roles)
 
 
 WEEK_MS = 7 * 24 * 3600 * 1000

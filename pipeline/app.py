@@ -27,7 +27,18 @@ from newswire.health import HealthServer
 from newswire.logs import setup_logging
 from newswire.runtime import StageLoop, StopFlag, install_signal_handlers, instance_id
 from newswire.settings import ConfigError, Settings
-from newswire.topics import Group, Role, TopicGraph, topic_graph
+from newswire.topics import (
+    CLEAN,
+    EVENTS_OUT,
+    POLL,
+    STAGES,
+    THREAD,
+    Role,
+    Stage,
+    TopicGraph,
+    single_partition_roles,
+    topic_graph,
+)
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.replay import clean_settings, replay
@@ -49,6 +60,13 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if verb == "status":
         return cmd_status(settings)
     return Daemon(settings, args).run()
+
+
+def _role(role: Role | None) -> Role:
+    """A role the wiring relies on a stage having (``STAGES`` declares it)."""
+    if role is None:
+        raise ValueError("the topic graph lacks a role this wiring needs (see newswire/topics.py)")
+    return role
 
 
 def load_feeds(settings: Settings) -> list[FeedConfig]:
@@ -74,7 +92,7 @@ def check_single_partition(bus: Bus, graph: TopicGraph) -> None:
     """Refuse to run on a decision topic someone created with several partitions: threading
     decisions are consistent only because one worker owns the single ``cleaned`` partition and
     its changelog (see newswire/topics.py)."""
-    for role in (Role.CLEANED, Role.THREAD_INDEX):
+    for role in single_partition_roles():
         found = len(bus.end_offsets(graph.name(role)))
         if found != 1:
             raise BusError(
@@ -157,16 +175,17 @@ class Daemon:
             tasks: list[tuple[str, Callable[[], None]]] = []
             poller: Poller | None = None
             if self.verb in ("run", "poll"):
+                state_topic, raw_topic = graph.name(_role(POLL.changelog)), graph.name(_role(POLL.output))
                 poller = Poller(
                     s,
                     bus,
                     feeds,
-                    state_topic=graph.name(Role.POLLER_STATE),
-                    raw_topic=graph.name(Role.RAW),
+                    state_topic=state_topic,
+                    raw_topic=raw_topic,
                     # the topic's real partition count: it may predate the setting
-                    partitions=len(bus.end_offsets(graph.name(Role.POLLER_STATE))),
-                    transactional_id=self._txid("poller"),
-                    group_id=graph.group(Group.POLLERS),
+                    partitions=len(bus.end_offsets(state_topic)),
+                    transactional_id=self._txid(POLL.name),
+                    group_id=graph.group(POLL.group),
                     stop=self.stop,
                 )
                 stack.callback(poller.close)
@@ -184,17 +203,17 @@ class Daemon:
                         settings=clean_settings(s),
                     )
                 )
-                cleaner = CleanProcessor(pool, graph.name(Role.CLEANED))
+                cleaner = CleanProcessor(pool, graph.name(_role(CLEAN.output)))
                 self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
-                loops.append(self._loop(bus, graph, cleaner, Group.CLEAN, Role.RAW, "clean"))
+                loops.append(self._loop(bus, graph, cleaner, CLEAN))
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):
-                index_topic = graph.name(Role.THREAD_INDEX)
+                index_topic = graph.name(_role(THREAD.changelog))
                 threader = ThreadProcessor(
-                    s.worker, graph.name(Role.EVENTS), index_topic, restore=lambda: bus.read_table(index_topic)
+                    s.worker, graph.name(_role(THREAD.output)), index_topic, restore=lambda: bus.read_table(index_topic)
                 )
                 self.ready_checks.append(lambda t=threader: not t.restoring)  # type: ignore[misc]
                 self.worker_assigned.append(lambda t=threader: bool(t.assigned))  # type: ignore[misc]
-                loops.append(self._loop(bus, graph, threader, Group.THREAD, Role.CLEANED, "thread"))
+                loops.append(self._loop(bus, graph, threader, THREAD))
             if self.worker_assigned:  # a worker is ready once it holds partitions of some stage
                 self.ready_checks.append(lambda: any(check() for check in self.worker_assigned))
             for loop in loops:
@@ -205,7 +224,7 @@ class Daemon:
             events_out: Path | None = getattr(self.args, "events_out", None)
             if events_out is not None:
                 fh = stack.enter_context(events_out.open("a", encoding="utf-8"))
-                sink = EventsSink(bus, graph.name(Role.EVENTS), graph.group(Group.EVENTS_OUT), fh)
+                sink = EventsSink(bus, graph.name(_role(EVENTS_OUT.input)), graph.group(EVENTS_OUT.group), fh)
                 stack.callback(sink.close)
             if self.once:
                 for name, task in tasks:  # in data-flow order: poll, clean, thread
@@ -227,14 +246,18 @@ class Daemon:
     def _txid(self, stage: str) -> str:
         return f"{self.settings.kafka.transactional_id_prefix}-{stage}-{instance_id()}"
 
-    def _loop(self, bus: Bus, graph: TopicGraph, processor: Any, group: Group, source: Role, stage: str) -> StageLoop:
+    def _loop(self, bus: Bus, graph: TopicGraph, processor: Any, stage: Stage) -> StageLoop:
+        """A stage loop as :data:`newswire.topics.STAGES` describes the stage (the loop is
+        transactional and dead-letters bad records: only such stages may run in one)."""
+        if not (stage.transactional and stage.dead_letters):
+            raise ValueError(f"stage {stage.name} is not a transactional stage with dead letters")
         return StageLoop(
             bus=bus,
             processor=processor,
-            group_id=graph.group(group),
-            input_topics=[graph.name(source)],
+            group_id=graph.group(stage.group),
+            input_topics=[graph.name(_role(stage.input))],
             dead_letter_topic=graph.name(Role.DEAD_LETTERS),
-            transactional_id=self._txid(stage),
+            transactional_id=self._txid(stage.name),
             stop=self.stop,
             batch_size=self.settings.worker.batch_size,
             on_idle=getattr(processor, "tick", None),
@@ -372,10 +395,12 @@ def cmd_status(settings: Settings) -> int:
         print(format_table(["topic", "partitions", "cleanup", "end offset (sum)"], rows))
         print()
         lag_rows = []
-        for group, role in ((Group.CLEAN, Role.RAW), (Group.THREAD, Role.CLEANED), (Group.EVENTS_OUT, Role.EVENTS)):
-            lag = bus.group_lag(graph.group(group), graph.name(role))
+        for stage in STAGES:
+            if stage.input is None:  # the pollers read the web: no lag to show
+                continue
+            lag = bus.group_lag(graph.group(stage.group), graph.name(stage.input))
             for tp, n in sorted(lag.items()):
-                lag_rows.append([graph.group(group), tp.topic, str(tp.partition), str(n)])
+                lag_rows.append([graph.group(stage.group), tp.topic, str(tp.partition), str(n)])
         print(format_table(["group", "topic", "partition", "lag"], lag_rows))
     print()
     summary: dict[str, int] = {}
