@@ -42,6 +42,19 @@ def stable_id(*parts: str, length: int = 32) -> str:
     return h.hexdigest()[:length]
 
 
+def _json_object(data: bytes | None, kind: str) -> dict[str, Any]:
+    """The JSON object a topic record holds, or :class:`RecordError` saying why it is none."""
+    if not data:
+        raise RecordError(f"empty {kind} record")
+    try:
+        obj = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(f"{kind} record is not JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise RecordError(f"{kind} record is not a JSON object")
+    return obj
+
+
 @dataclass(frozen=True, slots=True)
 class RawStory:
     """One fetched article page plus what its feed said about it (topic ``raw``).
@@ -74,15 +87,7 @@ class RawStory:
 
     @classmethod
     def decode(cls, data: bytes | None) -> Self:
-        if not data:
-            raise RecordError("empty raw record")
-        try:
-            obj = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RecordError(f"raw record is not JSON: {exc}") from exc
-        if not isinstance(obj, dict):
-            raise RecordError("raw record is not a JSON object")
-        return cls.from_dict(obj)
+        return cls.from_dict(_json_object(data, "raw"))
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> Self:
@@ -174,15 +179,7 @@ class CleanedRecord:
     @classmethod
     def decode(cls, data: bytes | None) -> Self:
         """Parse and validate a topic record; :class:`RecordError` says what is wrong with it."""
-        if not data:
-            raise RecordError("empty cleaned record")
-        try:
-            obj = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RecordError(f"cleaned record is not JSON: {exc}") from exc
-        if not isinstance(obj, dict):
-            raise RecordError("cleaned record is not a JSON object")
-        return cls.from_dict(obj)
+        return cls.from_dict(_json_object(data, "cleaned"))
 
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> Self:
