@@ -51,9 +51,10 @@ from newswire.bus import Bus, Consumer, Message, Producer, TopicPartition, open_
 from newswire.records import RawStory
 from newswire.settings import load_settings
 from newswire.topics import TopicSpec
-from pipeline.samples import load_corpus, render_page, shared_dir
+from pipeline.samples import load_corpus, render_page
 
 REPO = Path(__file__).resolve().parents[1]
+DEV_CORPUS = REPO / "tests" / "data" / "corpus" / "dev.jsonl.gz"  # the labelled stories, rendered as pages
 MiB = 1024 * 1024
 PARTITIONS = 6  # the default raw_partitions
 WARMUP = 64
@@ -97,7 +98,7 @@ def _with_html(story: RawStory, page: str) -> RawStory:
 
 def build_records(n: int, record_bytes: int) -> list[Record]:
     """``n`` distinct raw-story records: corpus pages, each record with its own URL, id and key."""
-    corpus = load_corpus(shared_dir() / "corpus" / "dev.jsonl")
+    corpus = load_corpus(DEV_CORPUS)
     pages = [render_page(r) for r in corpus]
     out: list[Record] = []
     for i in range(n):

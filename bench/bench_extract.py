@@ -2,7 +2,8 @@
 
 Prints pages/s and the article-extraction-benchmark F1 (4-gram shingles, mean P / mean R, as
 the benchmark's evaluate.py computes it) for both, plus how many titles still carry a site
-suffix. Run: ``.venv/bin/python -m bench.bench_extract [--repeat N]``.
+suffix. Run: ``.venv/bin/python -m bench.bench_extract [--repeat N] [--benchmark DIR]``; DIR
+defaults to the benchmark's copy in ``tests/data``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from pathlib import Path
 import trafilatura
 
 from newswire.records import RawStory
-from pipeline.samples import shared_dir
 from workers.clean import clean
 
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+BENCHMARK = Path(__file__).resolve().parents[1] / "tests" / "data" / "article-extraction-benchmark"
 SUFFIX_RE = re.compile(r" (?:\||-|\u2013|\u2014) ")
 
 
@@ -61,8 +62,10 @@ def f1_score(truth: Mapping[str, str], predicted: Mapping[str, str]) -> tuple[fl
 
 
 def load_benchmark(root: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(html by page id, ground-truth body by id, url by id)."""
-    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    """(html by page id, ground-truth body by id, url by id); the ground truth may be gzipped."""
+    plain = root / "ground-truth.json"
+    raw = plain.read_bytes() if plain.exists() else gzip.decompress((root / "ground-truth.json.gz").read_bytes())
+    truth = json.loads(raw)
     pages = {
         key: gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
         for key in truth
@@ -96,9 +99,11 @@ def bare_text_only(pages: Mapping[str, str], urls: Mapping[str, str]) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=1, help="timed passes per extractor (best is kept)")
+    parser.add_argument(
+        "--benchmark", type=Path, default=BENCHMARK, help="folder with html/ and ground-truth.json[.gz]"
+    )
     args = parser.parse_args()
-    root = shared_dir() / "data" / "article-extraction-benchmark"
-    pages, truth, urls = load_benchmark(root)
+    pages, truth, urls = load_benchmark(args.benchmark)
     runners: list[tuple[str, Callable[[Mapping[str, str], Mapping[str, str]], dict[str, tuple[str, str]]]]] = [
         ("newswire clean()", ours),
         ("trafilatura bare_extraction+meta", bare),

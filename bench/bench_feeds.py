@@ -2,6 +2,9 @@
 
 Usage: python bench/bench_feeds.py [-n ROUNDS] [--dir FOLDER]
 
+FOLDER defaults to the NetNewsWire test feeds in ``tests/data`` (gzipped files are read
+decompressed, so any folder of plain or ``.gz`` feeds will do).
+
 Both run over the same RSS/Atom files in the same process, interleaved per round, so the
 ratio is meaningful even on a noisy machine. parse_feed adds the expat prolog screen and
 entry conversion but turns off feedparser's HTML sanitising and relative-URI resolution.
@@ -10,6 +13,7 @@ entry conversion but turns off feedparser's HTML sanitising and relative-URI res
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import sys
 import time
@@ -21,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.feeds import parse_feed
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "feeds" / "netnewswire"
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "feeds" / "netnewswire"
 XML_SUFFIXES = (".rss", ".atom", ".xml", ".rdf")
 
 
@@ -30,7 +34,11 @@ def main() -> None:
     ap.add_argument("-n", "--rounds", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     args = ap.parse_args()
-    blobs = [p.read_bytes() for p in sorted(args.dir.iterdir()) if p.suffix in XML_SUFFIXES]
+    blobs = [
+        gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+        for p in sorted(args.dir.iterdir())
+        if Path(p.name.removesuffix(".gz")).suffix in XML_SUFFIXES
+    ]
     total_mb = sum(map(len, blobs)) / 1e6
     timings = {"ingest.feeds.parse_feed": 0.0, "feedparser.parse (defaults)": 0.0}
     for _ in range(args.rounds):

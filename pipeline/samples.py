@@ -1,6 +1,6 @@
 """Sample data: corpus records rendered as realistic news pages and feeds.
 
-The labelled corpus (``shared/corpus/dev.jsonl``) holds *what a story says* (title, body
+A labelled corpus record holds *what a story says* (title, body
 paragraphs) plus *what surrounds it on its site* (``site_chrome``: nav, related links,
 footer). The pipeline never sees records like that: it sees feed documents and HTML pages.
 This module turns records into exactly those inputs, with the chrome a real page carries
@@ -18,10 +18,11 @@ import gzip
 import hashlib
 import html
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -36,21 +37,6 @@ COOKIE_LINE = (
     "By continuing to browse you accept our use of cookies."
 )
 COOKIE_BUTTONS = ("Accept all", "Manage preferences")
-
-_REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def shared_dir() -> Path:
-    """The read-only shared data folder.
-
-    Defaults to ``<repo>/../shared`` (where the workplace lays it beside every clone, CI's
-    included); ``NEWSWIRE_SHARED_DIR`` overrides it so a deployment or a test can point
-    elsewhere without code changes.
-    """
-    override = os.environ.get("NEWSWIRE_SHARED_DIR")
-    if override:
-        return Path(override).expanduser().resolve()
-    return (_REPO_ROOT.parent / "shared").resolve()
 
 
 def load_corpus(path: str | Path) -> list[dict[str, Any]]:
@@ -456,11 +442,11 @@ _TASS_CHROME = {
 }
 
 
-def _read_paragraphs(path: Path) -> list[str]:
+def _read_paragraphs(path: Traversable) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def seed_records(seed_dir: str | Path | None = None) -> list[dict[str, Any]]:
+def seed_records() -> list[dict[str, Any]]:
     """The four-record canonical case, as corpus-like dicts, in publication order.
 
     1. the Kremlin statement of 2022-01-24 (``expect`` new, thread ``seed-cuba``);
@@ -471,9 +457,11 @@ def seed_records(seed_dir: str | Path | None = None) -> list[dict[str, Any]]:
        with "All news", which is site navigation: here it becomes the page's breadcrumb
        chrome, not body text, exactly as on the live site.
 
-    Hosts are ``.example`` stand-ins so nothing pretends to be a real URL.
+    Hosts are ``.example`` stand-ins so nothing pretends to be a real URL. The pair ships inside
+    the package (``pipeline/data/seed``), so ``newswire demo`` works from an installed wheel or
+    a container image with nothing else on disk.
     """
-    base = Path(seed_dir) if seed_dir is not None else shared_dir() / "corpus" / "seed"
+    base = resources.files("pipeline") / "data" / "seed"
     statement = _read_paragraphs(base / "2022-01-24-kremlin-statement.txt")
     followup = _read_paragraphs(base / "2022-01-25-tass-followup.txt")
     if followup and followup[0].lower() == "all news":

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from newswire.settings import Settings, load_settings
-from tests.paths import REPO
+from tests.support.data import REPO
 
 
 def _kafka_local() -> Any:

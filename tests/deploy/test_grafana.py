@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from newswire import metrics
-from tests.deploy.tooling import require_tool, run
-from tests.paths import REPO
+from tests.support.data import REPO
+from tests.support.tools import require_tool, run
 
 DASHBOARD = REPO / "deploy" / "grafana" / "newswire.json"
 # Grafana substitutes these before the query reaches Prometheus; give them valid stand-ins.

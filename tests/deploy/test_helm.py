@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.tooling import require_tool, run
-from tests.paths import REPO
+from tests.support.data import REPO
+from tests.support.tools import require_tool, run
 
 CHART = REPO / "deploy" / "helm" / "newswire"
 CHECKOV_CONFIG = REPO / "deploy" / ".checkov.yaml"

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from newswire import metrics
-from tests.deploy.tooling import require_tool, run
-from tests.paths import REPO
+from tests.support.data import REPO
+from tests.support.tools import require_tool, run
 
 RULES_DIR = REPO / "deploy" / "prometheus"
 ALERTS = RULES_DIR / "alerts.yml"

@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 
 from ingest.feedlist import FeedConfig, FeedListError, load_feed_list, parse_feed_list, to_yaml
-from tests.paths import FEEDS
+from tests.support.data import feed_file
 
 
-def test_real_opml_with_nested_outlines() -> None:
-    feeds = load_feed_list(FEEDS / "Subs.opml")
+def test_real_opml_with_nested_outlines(tmp_path: Path) -> None:
+    feeds = load_feed_list(feed_file("Subs.opml", tmp_path))
     assert len(feeds) > 100
     assert feeds[0] == FeedConfig(url="http://daringfireball.net/feeds/main", name="Daring Fireball")
     assert len({f.url for f in feeds}) == len(feeds)
     assert all(f.url.startswith(("http://", "https://")) for f in feeds)
     # SubsNoTitleAttributes has only text=: names come from it.
-    no_titles = load_feed_list(FEEDS / "SubsNoTitleAttributes.opml")
+    no_titles = load_feed_list(feed_file("SubsNoTitleAttributes.opml", tmp_path))
     assert [f.url for f in no_titles] == [f.url for f in feeds]
     assert all(f.name for f in no_titles)
 
@@ -51,8 +51,8 @@ feeds:
     assert parse_feed_list(to_yaml(feeds)) == feeds
 
 
-def test_opml_import_to_yaml_roundtrip() -> None:
-    feeds = load_feed_list(FEEDS / "Subs.opml")
+def test_opml_import_to_yaml_roundtrip(tmp_path: Path) -> None:
+    feeds = load_feed_list(feed_file("Subs.opml", tmp_path))
     assert parse_feed_list(to_yaml(feeds)) == feeds
 
 

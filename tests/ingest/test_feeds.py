@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import time
 import tracemalloc
-from pathlib import Path
+from pathlib import PurePath
 
 import feedparser
 import pytest
@@ -15,18 +16,18 @@ from ingest.feedlist import parse_feed_list
 from ingest.feeds import FeedParseError, parse_feed
 from ingest.fetch import Fetcher
 from ingest.schedule import FeedState, new_or_changed_entries
-from tests.ingest.conftest import TestServer
-from tests.paths import FEEDS
+from tests.support.data import feed_bytes, feed_files, original_name
+from tests.support.http import TestServer
 
-ALL_FILES = sorted(p for p in FEEDS.iterdir() if p.is_file())
-XML_FEEDS = [p for p in ALL_FILES if p.suffix in (".rss", ".atom", ".xml", ".rdf")]
-JSON_FEEDS = [p for p in ALL_FILES if p.suffix == ".json"]
+ALL_FILES = {original_name(p): gzip.decompress(p.read_bytes()) for p in feed_files()}
+XML_FEEDS = [n for n in ALL_FILES if PurePath(n).suffix in (".rss", ".atom", ".xml", ".rdf")]
+JSON_FEEDS = [n for n in ALL_FILES if PurePath(n).suffix == ".json"]
 
 
-def _json_item_count(path: Path) -> int | None:
+def _json_item_count(data: bytes) -> int | None:
     """Items per json.load, None when the file is not valid JSON (the truncated sample)."""
     try:
-        doc = json.loads(path.read_bytes())
+        doc = json.loads(data)
     except json.JSONDecodeError:
         return None
     if "rss" in doc:  # RSS-in-JSON
@@ -34,33 +35,33 @@ def _json_item_count(path: Path) -> int | None:
     return len(doc["items"])
 
 
-def test_shared_folder_has_the_expected_kinds() -> None:
+def test_feed_folder_has_the_expected_kinds() -> None:
     assert len(XML_FEEDS) >= 30 and len(JSON_FEEDS) >= 8
 
 
-def test_every_shared_file_fetched_and_parsed(http_server: TestServer, local_fetcher: Fetcher) -> None:
+def test_every_feed_file_fetched_and_parsed(http_server: TestServer, local_fetcher: Fetcher) -> None:
     """Serve every file in the folder over real HTTP, fetch it with Fetcher, parse it."""
-    for path in ALL_FILES:
-        http_server.static("/" + path.name, path.read_bytes())
-    for path in ALL_FILES:
-        body = local_fetcher.fetch(http_server.url("/" + path.name)).body
-        assert body == path.read_bytes()
-        if path in XML_FEEDS:
+    for name, data in ALL_FILES.items():
+        http_server.static("/" + name, data)
+    for name, data in ALL_FILES.items():
+        body = local_fetcher.fetch(http_server.url("/" + name)).body
+        assert body == data
+        if name in XML_FEEDS:
             expected = len(feedparser.parse(io.BytesIO(body)).entries)
             parsed = parse_feed(body)
-            assert len(parsed.entries) == expected, path.name
+            assert len(parsed.entries) == expected, name
             assert parsed.kind in ("rss", "atom")
             assert all(e.guid for e in parsed.entries)
-        elif path in JSON_FEEDS:
-            count = _json_item_count(path)
+        elif name in JSON_FEEDS:
+            count = _json_item_count(data)
             if count is None:
                 with pytest.raises(FeedParseError) as info:
                     parse_feed(body)
                 assert info.value.kind == "invalid"
             else:
                 parsed = parse_feed(body)
-                assert parsed.kind == "json" and len(parsed.entries) == count, path.name
-        elif path.suffix == ".opml":
+                assert parsed.kind == "json" and len(parsed.entries) == count, name
+        elif name.endswith(".opml"):
             assert len(parse_feed_list(body)) > 100
             with pytest.raises(FeedParseError):
                 parse_feed(body)  # well-formed XML, but not a feed
@@ -70,12 +71,12 @@ def test_every_shared_file_fetched_and_parsed(http_server: TestServer, local_fet
 
 
 def test_entry_fields_from_atom_and_rss() -> None:
-    feed = parse_feed((FEEDS / "DaringFireball.atom").read_bytes())
+    feed = parse_feed(feed_bytes("DaringFireball.atom"))
     e = feed.entries[0]
     assert feed.title == "Daring Fireball" and feed.version == "atom10"
     assert e.guid.startswith("tag:daringfireball.net") and e.url and e.url.startswith("http")
     assert e.published == "2017-06-27T00:54:17Z" and e.authors == ("John Gruber",)
-    sy = parse_feed((FEEDS / "manton.rss").read_bytes())
+    sy = parse_feed(feed_bytes("manton.rss"))
     assert sy.update_period_s == 3600.0
 
 
@@ -90,7 +91,7 @@ def test_rss_ttl_and_sy_update_frequency() -> None:
 
 
 def test_json_feed_authors_and_dates() -> None:
-    feed = parse_feed((FEEDS / "authors.json").read_bytes())
+    feed = parse_feed(feed_bytes("authors.json"))
     by_id = {e.guid: e for e in feed.entries}
     assert by_id["Item without authors"].authors == ("Root Author 1", "Root Author 2")
     assert by_id["Item with legacy author"].authors == ("Legacy Item Author",)

@@ -18,7 +18,7 @@ from ingest.fetch import (
     blocked_reason,
     parse_retry_after,
 )
-from tests.ingest.conftest import TestServer, send, write_chunk
+from tests.support.http import TestServer, send, write_chunk
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
 

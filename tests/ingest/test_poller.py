@@ -21,7 +21,7 @@ from newswire.records import RawStory
 from newswire.runtime import StopFlag
 from newswire.settings import Settings, load_settings
 from newswire.topics import Group, Role, topic_graph
-from tests.ingest.conftest import TestServer
+from tests.support.http import TestServer
 
 
 def _settings(tmp_path: Path, **poller: object) -> Settings:

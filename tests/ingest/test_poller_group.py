@@ -16,8 +16,8 @@ from newswire.settings import Settings
 from newswire.topics import Role, topic_graph
 from pipeline.demo import SampleWeb
 from pipeline.samples import load_corpus
-from tests.daemons import Daemon, wait_for, write_config
-from tests.paths import CORPUS
+from tests.support.daemons import Daemon, wait_for, write_config
+from tests.support.data import DEV_CORPUS
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
 
@@ -54,7 +54,7 @@ def _raw_count(settings: Settings) -> int:
 
 
 def test_two_pollers_split_feeds_and_hand_over(kafka_settings: Settings, tmp_path: Path) -> None:
-    corpus = load_corpus(CORPUS / "dev.jsonl")
+    corpus = load_corpus(DEV_CORPUS)
     partitions = kafka_settings.topics.feed_partitions
     # Feeds on every partition, so both replicas necessarily own some.
     names = [f"wire-{i}" for i in range(2 * partitions)]

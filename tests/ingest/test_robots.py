@@ -6,7 +6,7 @@ import pytest
 
 from ingest.fetch import Fetcher, FetchError
 from ingest.robots import RobotsCache, RobotsSettings, robots_url
-from tests.ingest.conftest import TestServer
+from tests.support.http import TestServer
 
 ROBOTS = b"""User-agent: *
 Disallow: /private/

@@ -16,7 +16,7 @@ from newswire.runtime import Out, Outcome, RetryLater, StageLoop, StopFlag
 from newswire.settings import Settings, load_settings
 from newswire.topics import Role, TopicGraph, topic_graph
 from pipeline.samples import load_corpus, render_page
-from tests.paths import CORPUS
+from tests.support.data import DEV_CORPUS
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.replay import clean_settings
@@ -102,7 +102,7 @@ def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
     wired: tuple[Bus, TopicGraph], settings: Settings
 ) -> None:
     bus, graph = wired
-    corpus = load_corpus(CORPUS / "dev.jsonl")[:3]
+    corpus = load_corpus(DEV_CORPUS)[:3]
     good = [_raw(r) for r in corpus]
     not_json = b"<html>this is not a raw record</html>"
     huge_html = render_page(corpus[0]) + "<!--" + "x" * (MAX_HTML * 2) + "-->"

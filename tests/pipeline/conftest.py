@@ -12,7 +12,7 @@ import pytest
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No NEWSWIRE_* from the caller's shell leaks in; relative defaults land in tmp_path."""
     for key in list(os.environ):
-        if key.startswith("NEWSWIRE_") and key != "NEWSWIRE_SHARED_DIR":
+        if key.startswith("NEWSWIRE_"):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from tests.paths import REPO
+from tests.support.data import REPO
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -30,7 +30,7 @@ def _closed_port() -> int:
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_") or k == "NEWSWIRE_SHARED_DIR"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
     return {**env, **extra}
 
 

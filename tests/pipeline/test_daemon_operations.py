@@ -19,7 +19,7 @@ from newswire.settings import Settings
 from newswire.topics import Role, topic_graph
 from pipeline.demo import SampleWeb
 from pipeline.samples import seed_records
-from tests.daemons import Daemon, wait_for, write_config
+from tests.support.daemons import Daemon, wait_for, write_config
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
 

@@ -18,11 +18,9 @@ from ingest.feedlist import parse_feed_list
 from pipeline.cli import main
 from pipeline.demo import SampleWeb
 from pipeline.samples import seed_records
-from tests.paths import FEEDS
+from tests.support.data import feed_file
 
 pytestmark = pytest.mark.timeout(300)
-
-SUBS = FEEDS / "Subs.opml"
 
 
 def _opml_urls(path: Path) -> list[str]:
@@ -35,6 +33,12 @@ def _opml_urls(path: Path) -> list[str]:
     return urls
 
 
+@pytest.fixture
+def subs(tmp_path: Path) -> Path:
+    """The real NetNewsWire OPML export, written out where the CLI can be pointed at it."""
+    return feed_file("Subs.opml", tmp_path)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(isolated_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("NEWSWIRE_EMBEDDED__PATH", str(tmp_path / "bus.db"))
@@ -44,10 +48,12 @@ def _isolated(isolated_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 # --- feeds import --------------------------------------------------------------------------------
 
 
-def test_import_opml_prints_yaml_that_reads_back_to_the_same_feeds(capsys: pytest.CaptureFixture[str]) -> None:
-    expected = _opml_urls(SUBS)
+def test_import_opml_prints_yaml_that_reads_back_to_the_same_feeds(
+    subs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = _opml_urls(subs)
     assert len(expected) > 20  # the real NetNewsWire export, not a toy
-    assert main(["feeds", "import", str(SUBS)]) == 0
+    assert main(["feeds", "import", str(subs)]) == 0
     out = capsys.readouterr().out
     doc = yaml.safe_load(out)
     assert isinstance(doc, list) and all(isinstance(item, dict) for item in doc)
@@ -58,11 +64,11 @@ def test_import_opml_prints_yaml_that_reads_back_to_the_same_feeds(capsys: pytes
     assert names["http://corinnekrych.blogspot.com/feeds/posts/default"] == "chat & code"  # entity decoded
 
 
-def test_import_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_to_a_file(subs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "feeds.yaml"
-    assert main(["feeds", "import", str(SUBS), "-o", str(target)]) == 0
+    assert main(["feeds", "import", str(subs), "-o", str(target)]) == 0
     assert capsys.readouterr().out == ""
-    assert [f.url for f in parse_feed_list(target.read_bytes())] == _opml_urls(SUBS)
+    assert [f.url for f in parse_feed_list(target.read_bytes())] == _opml_urls(subs)
     # Importing the YAML again is a fixed point.
     again = tmp_path / "again.yaml"
     assert main(["feeds", "import", str(target), "--output", str(again)]) == 0

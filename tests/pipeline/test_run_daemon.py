@@ -21,7 +21,7 @@ import yaml
 from newswire.settings import Settings
 from pipeline.demo import SampleWeb
 from pipeline.samples import seed_records
-from tests.daemons import Daemon, wait_for, write_config
+from tests.support.daemons import Daemon, wait_for, write_config
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from pipeline.samples import load_corpus, render_feed, render_page, seed_records, shared_dir
-from tests.paths import CORPUS, SHARED
+from pipeline.samples import load_corpus, render_feed, render_page, seed_records
+from tests.support.data import DEV_CORPUS
 
 
-def test_shared_dir_default_and_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("NEWSWIRE_SHARED_DIR", raising=False)
-    assert shared_dir() == SHARED
-    monkeypatch.setenv("NEWSWIRE_SHARED_DIR", str(tmp_path))
-    assert shared_dir() == tmp_path.resolve()
+def test_load_corpus_reads_plain_and_gzipped_alike(tmp_path: Path) -> None:
+    plain = tmp_path / "dev.jsonl"
+    plain.write_bytes(gzip.decompress(DEV_CORPUS.read_bytes()) + b"\n\n")
+    assert load_corpus(plain) == load_corpus(DEV_CORPUS)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n[2]\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
+        load_corpus(bad)
 
 
 def test_load_corpus_reads_all_records() -> None:
-    records = load_corpus(CORPUS / "dev.jsonl")
+    records = load_corpus(DEV_CORPUS)
     assert len(records) == 25
     assert all(r["body_paragraphs"] and r["site_chrome"]["nav"] for r in records)
 
 
 def test_render_page_has_metadata_body_and_chrome() -> None:
-    record = load_corpus(CORPUS / "dev.jsonl")[0]
+    record = load_corpus(DEV_CORPUS)[0]
     page = render_page(record)
     assert page.startswith("<!DOCTYPE html>")
     assert f"<title>{record['title']} | " in page
@@ -41,7 +45,7 @@ def test_render_page_has_metadata_body_and_chrome() -> None:
 
 
 def test_render_page_without_date_and_with_authors() -> None:
-    record = {**load_corpus(CORPUS / "dev.jsonl")[0], "published": None, "authors": ["Ana Lind", "Bo Carr"]}
+    record = {**load_corpus(DEV_CORPUS)[0], "published": None, "authors": ["Ana Lind", "Bo Carr"]}
     page = render_page(record)
     assert "published_time" not in page and "datetime=" not in page
     assert "By Ana Lind and Bo Carr" in page

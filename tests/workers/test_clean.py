@@ -8,7 +8,7 @@ import pytest
 
 from newswire.records import RawStory, stable_id
 from pipeline.samples import load_corpus, render_page, seed_records
-from tests.paths import CORPUS
+from tests.support.data import DEV_CORPUS
 from workers.clean import CleanSettings, ExtractionError, clean
 from workers.text import comparable_text
 
@@ -86,7 +86,7 @@ def test_seed_followup_loses_nav_line_and_keeps_dateline_in_text() -> None:
 
 
 def test_syndicated_copy_hashes_like_original_despite_dateline() -> None:
-    records = {r["id"]: r for r in load_corpus(CORPUS / "dev.jsonl")}
+    records = {r["id"]: r for r in load_corpus(DEV_CORPUS)}
     original = clean(_raw(records["D01-1"]))
     copy_record = {**records["D01-1"], "site": "wire-x.example", "url": "https://wire-x.example/s/1"}
     copy_record["body_paragraphs"] = [

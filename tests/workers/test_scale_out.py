@@ -16,26 +16,26 @@ from pathlib import Path
 import pytest
 
 from newswire.settings import Settings
-from tests.daemons import Daemon, wait_for
-from tests.workers.test_exactly_once import _config, _events, _inputs, _produce
+from tests.support.daemons import Daemon, wait_for
+from tests.support.workers import distinct_inputs, produce_raw, read_events, worker_config
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(600)]
 
 
 def test_two_workers_one_decider_consistent_histories(kafka_settings: Settings, tmp_path: Path) -> None:
-    raws = _inputs(copies=6)
-    _produce(kafka_settings, raws)
-    config = _config(tmp_path, kafka_settings)
+    raws = distinct_inputs(copies=6)
+    produce_raw(kafka_settings, raws)
+    config = worker_config(tmp_path, kafka_settings)
     workers = {
         name: Daemon(config, "work", log=tmp_path / f"{name}.log", env={"NEWSWIRE_INSTANCE_ID": name})
         for name in ("w-a", "w-b")
     }
     try:
-        assert wait_for(lambda: len(_events(kafka_settings)) > len(raws) // 4, 180, 0.5)
+        assert wait_for(lambda: len(read_events(kafka_settings)) > len(raws) // 4, 180, 0.5)
         victim = random.Random(3).choice(sorted(workers))
         workers[victim].kill9()  # may or may not be the decider: both cases must hold
         survivor = next(w for n, w in workers.items() if n != victim)
-        assert wait_for(lambda: len(_events(kafka_settings)) >= len(raws), 240, 1.0), (
+        assert wait_for(lambda: len(read_events(kafka_settings)) >= len(raws), 240, 1.0), (
             tmp_path / "w-a.log"
         ).read_text()[-2000:] + (tmp_path / "w-b.log").read_text()[-2000:]
         time.sleep(2)
@@ -44,7 +44,7 @@ def test_two_workers_one_decider_consistent_histories(kafka_settings: Settings, 
         for w in workers.values():
             if w.alive():
                 assert w.terminate() == 0
-    events = _events(kafka_settings)
+    events = read_events(kafka_settings)
     assert Counter(str(e["raw_id"]) for e in events) == Counter(r.id for r in raws)
     by_story: dict[str, list[dict[str, object]]] = defaultdict(list)
     for e in events:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 
 from newswire.records import parse_time
-from pipeline.samples import seed_records
-from tests.workers.test_threading_generalisation import HELD_OUT
-from tests.workers.test_threading_quality import dev_item, load_dev, pairwise_f1
+from pipeline.samples import load_corpus, seed_records
+from tests.support.data import DEV_CORPUS
+from tests.support.quality import floor, held_out_item, load_held_out, pairwise_f1, record_item
 from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 
@@ -41,20 +41,15 @@ def test_follow_up_before_its_original_still_makes_one_story() -> None:
 
 
 def test_dev_and_held_out_grouping_survive_reversed_and_shuffled_arrival() -> None:
-    dev = load_dev()
+    dev, held_out = load_corpus(DEV_CORPUS), load_held_out()
     sets = {
-        "dev": ([(r["id"], dev_item(r)) for r in dev], {r["id"]: r["thread"] for r in dev}),
-        "held-out": (
-            [(r.id, r.item()) for r in sorted(HELD_OUT, key=lambda r: (r.published, r.id))],
-            {r.id: r.thread for r in HELD_OUT},
-        ),
+        "dev": ([(r["id"], record_item(r)) for r in dev], {r["id"]: r["thread"] for r in dev}),
+        "held_out": ([(r["id"], held_out_item(r)) for r in held_out], {r["id"]: r["thread"] for r in held_out}),
     }
-    # (reversed, shuffled mean); measured 1.000/0.934 on dev, 0.885/0.888 on the held-out set
-    floors = {"dev": (1.0, 0.92), "held-out": (0.88, 0.88)}
     for name, (items, truth) in sets.items():
         reversed_f1 = pairwise_f1(_grouping(list(reversed(items))), truth)
         shuffled = [pairwise_f1(_grouping(random.Random(seed).sample(items, len(items))), truth) for seed in range(20)]
         mean = sum(shuffled) / len(shuffled)
         print(f"{name}: reversed {reversed_f1:.3f}, shuffled mean {mean:.3f} (min {min(shuffled):.3f})")
-        assert reversed_f1 >= floors[name][0]
-        assert mean >= floors[name][1]
+        assert reversed_f1 >= floor(f"threading.order.{name}.reversed_f1")
+        assert mean >= floor(f"threading.order.{name}.shuffled_mean_f1")

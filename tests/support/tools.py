@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.paths import REPO
+from tests.support.data import REPO
 
 
 def tools_dir() -> Path:

@@ -1,0 +1,73 @@
+"""Worker runs on the real broker, shared by the exactly-once and scale-out tests: distinct raw
+inputs, producing them to the raw topic, reading the events table back, a worker's config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from newswire.bus import open_bus
+from newswire.records import RawStory
+from newswire.settings import Settings
+from newswire.topics import Role, topic_graph
+from pipeline.samples import load_corpus, render_page, seed_records
+from tests.support.daemons import write_config
+from tests.support.data import DEV_CORPUS
+
+
+def distinct_inputs(copies: int) -> list[RawStory]:
+    """Distinct articles (no unchanged re-deliveries), so every input must yield one event."""
+    base = sorted([*seed_records(), *load_corpus(DEV_CORPUS)], key=lambda r: r["published"])
+    out = []
+    for n in range(copies):
+        for r in base:
+            rec = {
+                **r,
+                "url": f"{r['url']}?copy={n}" if n else r["url"],
+                "body_paragraphs": [*r["body_paragraphs"], f"Edition {n}."] if n else r["body_paragraphs"],
+            }
+            out.append(
+                RawStory.from_dict(
+                    {
+                        "id": f"{r['id']}#{n}",
+                        "url": rec["url"],
+                        "guid": f"{r['guid']}#{n}",
+                        "html": render_page(rec),
+                        "title": r["title"],
+                        "published": r["published"],
+                    }
+                )
+            )
+    return out
+
+
+def produce_raw(settings: Settings, raws: list[RawStory]) -> None:
+    bus = open_bus(settings)
+    graph = topic_graph(settings)
+    bus.ensure_topics(graph.all())
+    producer = bus.producer()
+    for raw in raws:
+        producer.send(graph.name(Role.RAW), raw.encode(), key=raw.article_key.encode())
+    producer.flush()
+    producer.close()
+    bus.close()
+
+
+def read_events(settings: Settings) -> list[dict[str, object]]:
+    bus = open_bus(settings)
+    try:
+        return [
+            json.loads(m.value) for m in bus.read_table(topic_graph(settings).name(Role.EVENTS)) if m.value is not None
+        ]
+    finally:
+        bus.close()
+
+
+def worker_config(tmp_path: Path, settings: Settings) -> Path:
+    return write_config(
+        tmp_path / "worker.yaml",
+        settings,
+        worker={"extract_processes": 1, "batch_size": 4},
+        metrics={"enabled": False},
+        shutdown_timeout_s=20,
+    )
