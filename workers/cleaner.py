@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from newswire import metrics as m
+from newswire import tracing
 from newswire.bus import Message, TopicPartition
 from newswire.records import RawStory, RecordError
 from newswire.runtime import DeadLetter, Out, Outcome
@@ -59,8 +60,14 @@ class CleanProcessor:
                 outcomes[i].dead = DeadLetter(f"extract_{result.reason}", str(result))
             else:
                 # Single-partition topic: keyed by article so compaction-free ordering is kept.
+                parent = tracing.from_headers(batch[i].headers)
                 outcomes[i].outputs.append(
-                    Out(self.cleaned_topic, cleaned_record(result, raw), key=result.article_id.encode())
+                    Out(
+                        self.cleaned_topic,
+                        cleaned_record(result, raw),
+                        key=result.article_id.encode(),
+                        headers=((tracing.HEADER, tracing.child_of(parent).encode("ascii")),),
+                    )
                 )
         return outcomes
 

@@ -265,3 +265,38 @@ def test_run_stops_on_the_first_crash(wired: tuple[Bus, TopicGraph]) -> None:
         loop.close()
     assert len(proc.calls) == 1
     assert _lag(bus, graph) == 3
+
+
+# --- lag series ------------------------------------------------------------------------------------
+
+
+def _lag_series(group: str) -> dict[tuple[str, str], float]:
+    from prometheus_client import REGISTRY
+
+    return {
+        (s.labels["topic"], s.labels["partition"]): s.value
+        for family in REGISTRY.collect()
+        if family.name == "newswire_consumer_lag"
+        for s in family.samples
+        if s.labels["group"] == group
+    }
+
+
+def test_lag_series_of_revoked_partitions_are_removed(wired: tuple[Bus, TopicGraph]) -> None:
+    """After a rebalance the new owner reports a partition: a value left behind here would
+    freeze and be counted twice by sum by (group, topic) (the lag alert and the HPA)."""
+    bus, graph = wired
+    raw = graph.name(Role.RAW)
+    _publish(bus, raw, VALUES, partition=1)
+    loop = _loop(bus, graph, Echo(graph.name(Role.CLEANED)), lag_interval_s=0.0)
+    try:
+        assert loop.consumer is not None
+        loop.consumer.poll(timeout_s=0.1, max_records=0)  # joins: partitions assigned
+        loop._report_lag()
+        assert _lag_series(GROUP) == {(raw, "0"): 0.0, (raw, "1"): 3.0}
+        # What the bus calls on a rebalance that takes partition 1 away:
+        loop._on_revoke(frozenset({TopicPartition(raw, 1)}))
+        assert _lag_series(GROUP) == {(raw, "0"): 0.0}
+    finally:
+        loop.close()
+    assert _lag_series(GROUP) == {}, "a closed loop leaves no series behind"
