@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, Protocol
 
+from newswire import tracing
 from newswire.bus import Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition
 from newswire.timestamps import rfc3339
 
@@ -131,8 +132,9 @@ def dead_letter_record(topic: str, stage: str, msg: Message, dead: DeadLetter) -
         "source": {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
         "failed_at": rfc3339(time.time()),
     }
-    headers = (("newswire.dlq", json.dumps(envelope).encode()),)
-    return Out(topic, msg.value, msg.key, headers)
+    # The original's trace goes along, so a dead letter can be found from the poll's trace id.
+    trace = tuple((k, v) for k, v in msg.headers if k == tracing.HEADER)
+    return Out(topic, msg.value, msg.key, (("newswire.dlq", json.dumps(envelope).encode()), *trace))
 
 
 def _count_dead_letter(stage: str, reason: str) -> None:
