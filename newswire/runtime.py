@@ -267,6 +267,7 @@ class StageLoop:
                             "topic": msg.topic,
                             "partition": msg.partition,
                             "offset": msg.offset,
+                            "trace_id": tracing.trace_id(tracing.from_headers(msg.headers)),
                         },
                     )
                     continue
