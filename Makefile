@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 KAFKA  := $(BIN)/python deploy/kafka/kafka_local.py
 CONFIG ?= config/newswire.yaml
 
-.PHONY: help install kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench tools clean
+.PHONY: help install kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench tools clean chart-schema chart-files
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +40,13 @@ demo: install ## Offline demo: serve sample wire sites on 127.0.0.1 and print th
 
 tools: install ## Install helm, promtool, kubernetes-validate and checkov into .cache/tools
 	bash deploy/tools/install.sh
+
+chart-schema: install ## Regenerate the chart's values.schema.json (its settings part comes from newswire/settings.py)
+	$(BIN)/python deploy/helm/values_schema.py
+
+chart-files: ## Copy the alert rules and dashboard into the chart (helm reads nothing outside it)
+	cp deploy/prometheus/alerts.yml deploy/helm/newswire/files/alerts.yml
+	cp deploy/grafana/newswire.json deploy/helm/newswire/files/newswire.json
 
 lint: install ## ruff (lint + format check), import layering (lint-imports)
 	$(BIN)/ruff check .

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 
 from ingest.feedlist import FeedConfig
 from ingest.feeds import FeedEntry, FeedParseError, parse_feed
@@ -48,10 +47,12 @@ from ingest.schedule import (
 )
 from ingest.urls import normalize_url
 from newswire import metrics as m
+from newswire import tracing
 from newswire.bus import Bus, Producer, TopicPartition, partition_for
 from newswire.records import RawStory, stable_id
 from newswire.runtime import StopFlag
 from newswire.settings import Settings
+from newswire.timestamps import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class PollResult:
 
 
 def _iso_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return utc_now(timespec="seconds")
 
 
 class Poller:
@@ -390,7 +391,9 @@ class Poller:
         self._producer.begin()
         try:
             for raw in result.raws:
-                self._producer.send(self.raw_topic, raw.encode(), key=raw.article_key.encode())
+                # Each raw record starts a trace; the workers carry it on to the record's event.
+                trace = ((tracing.HEADER, tracing.new_traceparent().encode("ascii")),)
+                self._producer.send(self.raw_topic, raw.encode(), key=raw.article_key.encode(), headers=trace)
             self._producer.send(
                 self.state_topic,
                 result.state.to_json().encode(),

@@ -35,6 +35,8 @@ from typing import Any, Self
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
+from newswire import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -88,6 +90,8 @@ class HealthServer:
             target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="health-http", daemon=True
         )
         self._thread.start()
+        # /readyz as a series too: Prometheus sees readiness without kube-state-metrics.
+        metrics.READY.set_function(lambda: 1.0 if self.ready() else 0.0)
         log.info("health server listening on %s:%d", self._host, self.port)
         return self
 
@@ -97,6 +101,7 @@ class HealthServer:
         self._server = self._thread = None
         if server is None:
             return
+        metrics.READY.set_function(lambda: 0.0)
         server.shutdown()
         server.server_close()
         if thread is not None:

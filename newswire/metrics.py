@@ -35,10 +35,15 @@ as "no events published" cannot tell "none yet" from "no such series".
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Final
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.metrics import MetricWrapperBase
+
+# ``*_created`` samples (one per counter/histogram child) only repeat the process start time,
+# which ``process_start_time_seconds`` already says; without them a scrape is half the size.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # --- Bounded label values -------------------------------------------------------------
 
@@ -161,8 +166,26 @@ DEAD_LETTERS: Final = Counter(
 )
 CONSUMER_LAG: Final = Gauge(
     "newswire_consumer_lag",
-    "Records between this consumer's position and the partition's end offset.",
-    ["topic", "partition"],
+    "Records between this consumer's position and the partition's end offset, for the "
+    "partitions this process owns now (series of revoked partitions are removed), so "
+    "sum by (group, topic) is the consumer group's whole lag. topic is the full topic name "
+    "(with the prefix, e.g. newswire.raw); group is the consumer group id.",
+    ["group", "topic", "partition"],
+)
+READY: Final = Gauge(
+    "newswire_ready",
+    "1 while this daemon's /readyz says ready (broker reached, state restored, partitions "
+    "assigned), else 0. up says Prometheus reached the process; this says it can work.",
+)
+MEMORY_LIMIT: Final = Gauge(
+    "newswire_memory_limit_bytes",
+    "Memory limit of this process' container (cgroup memory.max); +Inf when unlimited. "
+    "Compare with process_resident_memory_bytes.",
+)
+CPU_LIMIT: Final = Gauge(
+    "newswire_cpu_limit_cores",
+    "CPU limit of this process' container in cores (cgroup cpu.max); +Inf when unlimited. "
+    "Compare with rate(process_cpu_seconds_total).",
 )
 INDEX_ARTICLES: Final = Gauge("newswire_index_articles", "Articles held in the worker's dedupe index.")
 INDEX_STORIES: Final = Gauge("newswire_index_stories", "Stories (threads) held in the worker's index.")
@@ -195,6 +218,9 @@ CATALOGUE: Final[tuple[MetricWrapperBase, ...]] = (
     DECISIONS,
     DEAD_LETTERS,
     CONSUMER_LAG,
+    READY,
+    MEMORY_LIMIT,
+    CPU_LIMIT,
     INDEX_ARTICLES,
     INDEX_STORIES,
     INDEX_MEMORY,
@@ -213,6 +239,43 @@ def _package_version() -> str:
 
 
 BUILD_INFO.labels(version=_package_version()).set(1)
+
+
+def cgroup_limits(root: Path = Path("/sys/fs/cgroup")) -> tuple[float, float]:
+    """(memory bytes, CPU cores) the container may use, from cgroup v2 or v1 files.
+
+    Read from the kernel, not from Kubernetes, so the "memory and CPU against limits" panels
+    work under any orchestrator (or none); a missing file or "max" means unlimited (+Inf).
+    """
+    inf = float("inf")
+
+    def read(*names: str) -> str | None:
+        for name in names:
+            try:
+                return (root / name).read_text().strip()
+            except OSError:
+                continue
+        return None
+
+    memory = inf
+    raw = read("memory.max", "memory/memory.limit_in_bytes")
+    if raw and raw != "max" and raw.isdigit() and int(raw) < 2**62:  # v1 says "unlimited" as ~2^63
+        memory = float(raw)
+    cpu = inf
+    raw = read("cpu.max")
+    if raw:
+        quota, _, period = raw.partition(" ")
+        if quota != "max" and quota.isdigit() and period.isdigit() and int(period) > 0:
+            cpu = int(quota) / int(period)
+    else:
+        quota_v1, period_v1 = read("cpu/cpu.cfs_quota_us"), read("cpu/cpu.cfs_period_us")
+        if quota_v1 and period_v1 and quota_v1.isdigit() and period_v1.isdigit() and int(period_v1) > 0:
+            cpu = int(quota_v1) / int(period_v1)
+    return memory, cpu
+
+
+MEMORY_LIMIT.set(cgroup_limits()[0])
+CPU_LIMIT.set(cgroup_limits()[1])
 
 POLLS_BY_OUTCOME: Final = {o: POLLS.labels(outcome=o) for o in POLL_OUTCOMES}
 FETCH_DURATION_BY_KIND: Final = {k: FETCH_DURATION.labels(kind=k) for k in FETCH_KINDS}
@@ -235,9 +298,9 @@ def _series_of(metric: MetricWrapperBase) -> frozenset[str]:
         base = family.name
         match family.type:
             case "counter":
-                names.update({f"{base}_total", f"{base}_created"})
+                names.add(f"{base}_total")
             case "histogram":
-                names.update({f"{base}_bucket", f"{base}_sum", f"{base}_count", f"{base}_created"})
+                names.update({f"{base}_bucket", f"{base}_sum", f"{base}_count"})
             case _:
                 names.add(base)
     return frozenset(names)

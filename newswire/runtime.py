@@ -18,6 +18,7 @@ as a bug, with its traceback, and never under a reason that blames the input.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -31,7 +32,9 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, Protocol
 
+from newswire import tracing
 from newswire.bus import Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition
+from newswire.timestamps import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +134,11 @@ def dead_letter_record(topic: str, stage: str, msg: Message, dead: DeadLetter) -
         "reason": dead.reason,
         "error": str(dead)[:2000],
         "source": {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
-        "failed_at": time.time(),
+        "failed_at": rfc3339(time.time()),
     }
-    headers = (("newswire.dlq", json.dumps(envelope).encode()),)
-    return Out(topic, msg.value, msg.key, headers)
+    # The original's trace goes along, so a dead letter can be found from the poll's trace id.
+    trace = tuple((k, v) for k, v in msg.headers if k == tracing.HEADER)
+    return Out(topic, msg.value, msg.key, (("newswire.dlq", json.dumps(envelope).encode()), *trace))
 
 
 def _count_dead_letter(stage: str, reason: str) -> None:
@@ -168,11 +172,26 @@ class StageLoop:
 
     def open(self) -> None:
         self.consumer = self.bus.consumer(
-            self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self.processor.on_revoke
+            self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self._on_revoke
         )
         self.producer = self.bus.producer(transactional_id=self.transactional_id)
 
+    def _on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
+        # The new owner reports these partitions now: a value left here would freeze and be
+        # counted twice by every sum over replicas (the lag alert, the HPA's group lag).
+        self._forget_lag(partitions)
+        self.processor.on_revoke(partitions)
+
+    def _forget_lag(self, partitions: frozenset[TopicPartition] | set[TopicPartition]) -> None:
+        from newswire import metrics as m
+
+        for tp in partitions:
+            if self._lag_children.pop(tp, None) is not None:
+                with contextlib.suppress(KeyError):  # already gone
+                    m.CONSUMER_LAG.remove(self.group_id, tp.topic, str(tp.partition))
+
     def close(self) -> None:
+        self._forget_lag(set(self._lag_children))
         if self.consumer is not None:
             self.consumer.close()
         if self.producer is not None:
@@ -208,10 +227,14 @@ class StageLoop:
         except BusError as exc:
             log.warning("lag unavailable", extra={"stage": self.processor.name, "error": str(exc)})
             return
+        # Partitions lost without a revoke callback (a backend that reassigns silently) go too.
+        self._forget_lag(set(self._lag_children) - set(lag))
         for tp, n in lag.items():
             child = self._lag_children.get(tp)
             if child is None:
-                child = self._lag_children[tp] = m.CONSUMER_LAG.labels(topic=tp.topic, partition=str(tp.partition))
+                child = self._lag_children[tp] = m.CONSUMER_LAG.labels(
+                    group=self.group_id, topic=tp.topic, partition=str(tp.partition)
+                )
             child.set(n)
 
     def step(self) -> int:
@@ -248,6 +271,7 @@ class StageLoop:
                             "topic": msg.topic,
                             "partition": msg.partition,
                             "offset": msg.offset,
+                            "trace_id": tracing.trace_id(tracing.from_headers(msg.headers)),
                         },
                     )
                     continue

@@ -15,7 +15,13 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 MiB = 1024 * 1024
 
@@ -107,6 +113,11 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
+        # Secrets as files (a mounted Kubernetes Secret): $NEWSWIRE_SECRETS_DIR/kafka__sasl_password
+        # sets kafka.sasl_password. Below the environment, above the YAML file.
+        secrets_nested_delimiter="__",
+        secrets_prefix="",
+        secrets_dir_missing="error",
     )
 
     backend: Literal["embedded", "kafka"] = "embedded"
@@ -131,7 +142,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The YAML file arrives as init kwargs; the environment must win over it.
-        return (env_settings, init_settings)
+        return (env_settings, NestedSecretsSettingsSource(file_secret_settings), init_settings)
 
     def masked(self) -> dict[str, Any]:
         """The effective config for logging: secrets come out as ``**********``."""
@@ -196,10 +207,13 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"{source}: top level must be a mapping of settings")
         data = loaded
     data = _deep_merge(data, overrides)
+    secrets_dir = os.environ.get("NEWSWIRE_SECRETS_DIR") or None
     try:
-        return Settings(**data)
+        return Settings(**{**data, "_secrets_dir": secrets_dir})  # pydantic-settings init option
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, source)) from None
+    except SettingsError as exc:  # e.g. NEWSWIRE_SECRETS_DIR names no directory
+        raise ConfigError(f"NEWSWIRE_SECRETS_DIR: {exc}") from None
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Sequence
 
 from newswire import metrics as m
+from newswire import tracing
 from newswire.bus import Message, TopicPartition
 from newswire.records import RawStory, RecordError
 from newswire.runtime import DeadLetter, Out, Outcome
@@ -82,7 +83,15 @@ class CleanProcessor:
                 outcomes[i].dead = DeadLetter("internal", f"{result.error}\n{result.traceback[-1500:]}")
             else:
                 # Single-partition topic: keyed by article so compaction-free ordering is kept.
-                outcomes[i].outputs.append(Out(self.cleaned_topic, result.encode(), key=result.article_id.encode()))
+                parent = tracing.from_headers(batch[i].headers)
+                outcomes[i].outputs.append(
+                    Out(
+                        self.cleaned_topic,
+                        result.encode(),
+                        key=result.article_id.encode(),
+                        headers=((tracing.HEADER, tracing.child_of(parent).encode("ascii")),),
+                    )
+                )
         return outcomes
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:

@@ -23,12 +23,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newswire import metrics as m
+from newswire import tracing
 from newswire.bus import Message, TopicPartition
 from newswire.records import CleanedRecord, RecordError, parse_time
 from newswire.runtime import DeadLetter, Out, Outcome
 from newswire.settings import WorkerSettings
 from workers.boilerplate import SiteBoilerplate
-from workers.events import build_event, encode_event
+from workers.events import build_event, encode_event, event_headers
 from workers.text import content_hash
 from workers.thread import ARTICLE_PREFIX, STORY_PREFIX, Decision, StoryIndex, ThreadInput, ThreadSettings
 
@@ -220,18 +221,29 @@ class ThreadProcessor:
             outcome.outputs.extend(Out(self.index_topic, v, k.encode()) for k, v in changes)
             if decided.event is not None:
                 event = decided.event
-                outcome.outputs.append(Out(self.events_topic, encode_event(event), event["story_id"].encode()))
+                traceparent = tracing.child_of(tracing.from_headers(batch[i].headers))
+                outcome.outputs.append(
+                    Out(
+                        self.events_topic,
+                        encode_event(event),
+                        event["story_id"].encode(),
+                        event_headers(event, traceparent),
+                    )
+                )
                 self._published[event["type"]].inc()
                 self._observe_latency(article)
                 log.info(
                     "story event",
                     extra={
                         "type": event["type"],
+                        "event_id": event["event_id"],
+                        "raw_id": event["raw_id"],
                         "story_id": event["story_id"],
                         "article_id": event["article_id"],
                         "version": event["version"],
                         "feed": event["feed_url"],
                         "site": event["site"],
+                        "trace_id": tracing.trace_id(traceparent),
                     },
                 )
         self.tick()

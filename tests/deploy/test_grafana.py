@@ -26,10 +26,12 @@ GRAFANA_VARIABLES = {
     "$__range": "6h",
     "$namespace": ".*",
     "${namespace}": ".*",
+    "$job": ".*",
+    "$pod": ".*",
 }
 # Labels Prometheus attaches to every scraped series (target labels), on top of our own.
 TARGET_LABELS = {"job", "instance", "namespace", "pod", "container", "service", "endpoint", "__name__"}
-FOREIGN_SERIES = {"process_start_time_seconds"}
+FOREIGN_SERIES = {"process_start_time_seconds", "process_resident_memory_bytes", "process_cpu_seconds_total"}
 SELECTOR = re.compile(r"\b((?:newswire|process)_[a-z0-9_]+)\s*(?:\{([^}]*)\})?")
 MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"')
 
@@ -65,7 +67,7 @@ def test_dashboard_is_well_formed() -> None:
     ids = [p["id"] for p in all_panels()]
     assert len(ids) == len(set(ids)), "panel ids must be unique"
     variables = {v["name"] for v in dash["templating"]["list"]}
-    assert {"datasource", "namespace"} <= variables
+    assert {"datasource", "namespace", "job", "pod"} <= variables
     for panel in all_panels():
         if panel["type"] == "row":
             continue
@@ -130,4 +132,37 @@ def test_dashboard_covers_the_pipeline() -> None:
         "newswire_dead_letters_total",
         "newswire_events_published_total",
     ):
+        assert needed in text, f"dashboard lacks {needed}"
+
+
+def test_every_selector_follows_the_namespace_job_and_pod_variables() -> None:
+    raw = [t["expr"] for p in all_panels() for t in p.get("targets", [])]
+    for expr in raw:
+        for name, matchers in re.findall(r"\b((?:newswire|process)_[a-z0-9_]+|up)\s*\{([^}]*)\}", expr):
+            if "[1h]" in expr and name == "newswire_build_info" and "$pod" not in matchers:
+                continue  # "jobs seen in the last hour": deliberately wider than the selected pods
+            for var in ("$namespace", "$job", "$pod"):
+                assert var in matchers, f"{name} in {expr!r} ignores {var}"
+
+
+def test_stat_panels_follow_the_rate_interval() -> None:
+    for panel in all_panels():
+        if panel["type"] == "stat":
+            for target in panel["targets"]:
+                assert not re.search(r"\[\d+[smh]\]", target["expr"]), f"{panel['title']}: hard-coded range"
+
+
+def test_latency_series_get_their_own_axes() -> None:
+    (panel,) = [p for p in all_panels() if p["title"] == "Event latency percentiles"]
+    (override,) = panel["fieldConfig"]["overrides"]
+    assert override["matcher"] == {"id": "byRegexp", "options": ".*since published"}
+    assert {"id": "custom.axisPlacement", "value": "right"} in override["properties"]
+    legends = [t["legendFormat"] for t in panel["targets"]]
+    assert all(legend.endswith("since {{since}}") for legend in legends)
+
+
+def test_health_and_resource_panels() -> None:
+    text = " ".join(t["expr"] for p in all_panels() for t in p.get("targets", []))
+    for needed in ("up{", "newswire_ready{", "process_resident_memory_bytes{", "newswire_memory_limit_bytes{",
+                   "rate(process_cpu_seconds_total{", "newswire_cpu_limit_cores{"):  # fmt: skip
         assert needed in text, f"dashboard lacks {needed}"

@@ -17,8 +17,12 @@ ALERTS = RULES_DIR / "alerts.yml"
 ALERTS_TEST = RULES_DIR / "alerts_test.yml"
 # Series that are not ours but that rules may use: target health and the process collector.
 FOREIGN_SERIES = {"up", "process_start_time_seconds"}
+RUNBOOK = REPO / "docs" / "runbook.md"
 REQUIRED_ALERTS = {
     "NewswireNoEventsPublished",
+    "NewswireTargetsGone",
+    "NewswireTargetDown",
+    "NewswireNotReady",
     "NewswireConsumerLagGrowing",
     "NewswireManyFeedsFailing",
     "NewswireDeadLetterRateHigh",
@@ -67,3 +71,20 @@ def test_rules_only_use_catalogue_series_and_carry_severity_and_summary() -> Non
 def test_rule_file_paths_resolve() -> None:
     doc = yaml.safe_load(ALERTS_TEST.read_text())
     assert [Path(RULES_DIR / f).resolve() for f in doc["rule_files"]] == [ALERTS.resolve()]
+
+
+def test_alerts_are_per_namespace_and_job_and_link_their_runbook_section() -> None:
+    """A global sum lets a healthy environment hide a stalled one: every aggregation keeps
+    namespace and job, and every alert links a runbook section that exists."""
+    headings = {line[3:].strip().lower() for line in RUNBOOK.read_text().splitlines() if line.startswith("## ")}
+    for rule in alert_rules():
+        expr = str(rule["expr"])
+        for grouping in re.findall(r"\b(?:sum|group|count|max|min|avg)\s+by\s*\(([^)]*)\)", expr):
+            labels = {label.strip() for label in grouping.split(",")}
+            assert {"namespace", "job"} <= labels, f"{rule['alert']}: by ({grouping})"
+        assert not re.search(r"\b(?:sum|group|count)\s*\(", expr), f"{rule['alert']} aggregates without by"
+        assert "absent(" not in expr, f"{rule['alert']}: absent() carries no labels"
+        url = rule["annotations"]["runbook_url"]
+        assert url.startswith("https://github.com/newswire/newswire/blob/main/docs/runbook.md#")
+        assert url.rsplit("#", 1)[1] == str(rule["alert"]).lower()
+        assert str(rule["alert"]).lower() in headings, f"docs/runbook.md has no section {rule['alert']}"

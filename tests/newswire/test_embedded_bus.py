@@ -79,3 +79,40 @@ def test_a_backlogged_partition_does_not_starve_the_others(tmp_path: Path) -> No
     assert {m.partition for m in first_two} == {0, 1}
     consumer.close()
     bus.close()
+
+
+def test_a_file_without_the_headers_column_is_migrated_in_place(tmp_path: Path) -> None:
+    """A database written before record headers existed opens, keeps its records, and then
+    stores and returns headers (traceparent, CloudEvents attributes)."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE topics(name TEXT PRIMARY KEY, partitions INTEGER NOT NULL, compacted INTEGER NOT NULL,
+            retention_ms INTEGER);
+        CREATE TABLE heads(topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
+            PRIMARY KEY(topic, partition)) WITHOUT ROWID;
+        CREATE TABLE records(topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+            key BLOB, value BLOB, ts INTEGER NOT NULL, PRIMARY KEY(topic, partition, offset)) WITHOUT ROWID;
+        INSERT INTO topics VALUES ('t', 1, 0, NULL);
+        INSERT INTO heads VALUES ('t', 0, 1);
+        INSERT INTO records VALUES ('t', 0, 0, NULL, X'6F6C64', 1);
+        """
+    )
+    conn.commit()
+    conn.close()
+
+    bus = EmbeddedBus(path)
+    producer = bus.producer()
+    producer.send("t", b"new", headers=[("traceparent", b"00-" + b"a" * 32 + b"-" + b"b" * 16 + b"-01")])
+    producer.flush()
+    producer.close()
+    got = [(m.offset, m.value, m.headers) for m in bus.read_table("t")]
+    assert got == [
+        (0, b"old", ()),
+        (1, b"new", (("traceparent", b"00-" + b"a" * 32 + b"-" + b"b" * 16 + b"-01"),)),
+    ]
+    bus.close()
+    EmbeddedBus(path).close()  # a second open of a migrated file is a no-op

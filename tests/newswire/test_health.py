@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 
 from newswire import metrics
 from newswire.health import HealthServer
@@ -174,3 +175,13 @@ def test_close_releases_the_port_and_is_idempotent() -> None:
 def test_rejects_nonpositive_timeout() -> None:
     with pytest.raises(ValueError, match="positive"):
         HealthServer("127.0.0.1", 0, ready=lambda: True, liveness_timeout_s=0)
+
+
+def test_ready_gauge_follows_readyz(server: HealthServer, flag: dict[str, bool]) -> None:
+    """newswire_ready is what /readyz says, at scrape time (the not-ready alert reads it)."""
+    flag["ready"] = False
+    assert REGISTRY.get_sample_value("newswire_ready") == 0.0
+    flag["ready"] = True
+    assert REGISTRY.get_sample_value("newswire_ready") == 1.0
+    server.close()
+    assert REGISTRY.get_sample_value("newswire_ready") == 0.0

@@ -6,7 +6,9 @@ checked on the live default registry (what ``/metrics`` serves), not on a hand-k
 
 from __future__ import annotations
 
+import math
 import re
+from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY, generate_latest
@@ -63,7 +65,7 @@ def test_naming_rules(family: Metric) -> None:
         assert re.search(r"_seconds(_total)?$", family.name + ("_total" if family.type == "counter" else ""))
     for sample in family.samples:
         if family.type == "counter":
-            assert sample.name.endswith(("_total", "_created")), sample.name
+            assert sample.name.endswith("_total"), sample.name
         else:
             assert not sample.name.endswith("_total"), f"only counters end in _total: {sample.name}"
         assert not FORBIDDEN_LABELS & set(sample.labels), f"unbounded label on {sample.name}"
@@ -120,7 +122,43 @@ def test_series_names_and_label_lookup() -> None:
     assert {"newswire_polls_total", "newswire_feeds", "newswire_event_latency_seconds_bucket"} <= names
     assert "newswire_polls" not in names  # family name, never a queryable series
     assert metrics.label_names("newswire_event_latency_seconds_bucket") == {"since", "le"}
-    assert metrics.label_names("newswire_consumer_lag") == {"topic", "partition"}
+    assert metrics.label_names("newswire_consumer_lag") == {"group", "topic", "partition"}
     assert metrics.label_names("newswire_raw_records_produced_total") == frozenset()
     with pytest.raises(KeyError):
         metrics.label_names("newswire_polls")
+
+
+def test_no_created_series_are_exposed() -> None:
+    """``*_created`` only repeats the start time; disable_created_metrics() drops them all."""
+    text = generate_latest(REGISTRY).decode()
+    assert "_created" not in text
+    assert not any(name.endswith("_created") for name in metrics.series_names())
+
+
+def test_cgroup_v2_limits(tmp_path: Path) -> None:
+    (tmp_path / "memory.max").write_text("536870912\n")
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    assert metrics.cgroup_limits(tmp_path) == (536870912.0, 1.5)
+
+
+def test_cgroup_unlimited_and_missing_are_infinite(tmp_path: Path) -> None:
+    assert metrics.cgroup_limits(tmp_path) == (math.inf, math.inf)
+    (tmp_path / "memory.max").write_text("max\n")
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert metrics.cgroup_limits(tmp_path) == (math.inf, math.inf)
+
+
+def test_cgroup_v1_limits(tmp_path: Path) -> None:
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_text("1073741824\n")
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("50000\n")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert metrics.cgroup_limits(tmp_path) == (1073741824.0, 0.5)
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # v1's "unlimited"
+    assert metrics.cgroup_limits(tmp_path)[0] == math.inf
+
+
+def test_limits_are_exposed() -> None:
+    assert REGISTRY.get_sample_value("newswire_memory_limit_bytes") is not None
+    assert REGISTRY.get_sample_value("newswire_cpu_limit_cores") is not None

@@ -4,12 +4,14 @@ on, RetryLater redelivers the batch, anything else crashes with nothing committe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newswire import tracing
 from newswire.bus import Bus, BusError, Message, TopicPartition, open_bus
 from newswire.records import RawStory
 from newswire.runtime import Out, Outcome, RetryLater, StageLoop, StopFlag
@@ -61,10 +63,12 @@ def _raw(record: dict[str, Any], html: str | None = None) -> bytes:
     ).encode()
 
 
-def _publish(bus: Bus, topic: str, values: Sequence[bytes], partition: int = 0) -> None:
+def _publish(
+    bus: Bus, topic: str, values: Sequence[bytes], partition: int = 0, headers: Sequence[tuple[str, bytes]] = ()
+) -> None:
     producer = bus.producer()
     for i, value in enumerate(values):
-        producer.send(topic, value, f"k{i}".encode(), partition=partition)
+        producer.send(topic, value, f"k{i}".encode(), headers, partition=partition)
     producer.flush()
     producer.close()
 
@@ -109,7 +113,8 @@ def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
     oversize = _raw({**corpus[0], "url": corpus[0]["url"] + "-huge", "guid": "huge"}, html=huge_html)
     assert len(oversize) > MAX_HTML and all(len(g) < MAX_HTML for g in good)
     values = [good[0], not_json, good[1], oversize, good[2]]
-    _publish(bus, graph.name(Role.RAW), values, partition=1)
+    trace = tracing.new_traceparent()
+    _publish(bus, graph.name(Role.RAW), values, partition=1, headers=[("traceparent", trace.encode())])
 
     batches: list[tuple[int, int]] = []
     with ExtractPool(workers=0, settings=clean_settings(settings)) as pool:
@@ -129,6 +134,9 @@ def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
     cleaned = [json.loads(m.value or b"") for m in _topic(bus, graph.name(Role.CLEANED))]
     assert [c["url"] for c in cleaned] == [r["url"] for r in corpus]
     assert all(c["text"] and c["title"] for c in cleaned)
+    for m in _topic(bus, graph.name(Role.CLEANED)):  # the raw record's trace, a new span
+        child = dict(m.headers)["traceparent"].decode()
+        assert tracing.trace_id(child) == tracing.trace_id(trace) and child != trace
 
     dead = _topic(bus, graph.name(Role.DEAD_LETTERS))
     assert [m.value for m in dead] == [not_json, oversize]  # byte-for-byte originals
@@ -140,6 +148,8 @@ def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
         {"topic": graph.name(Role.RAW), "partition": 1, "offset": 3},
     ]
     assert all(e["stage"] == "clean" for e in envelopes)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["failed_at"]) for e in envelopes)
+    assert all(dict(m.headers)["traceparent"] == trace.encode() for m in dead)
     assert "not JSON" in envelopes[0]["error"]
     assert str(MAX_HTML) in envelopes[1]["error"]
 
@@ -265,3 +275,38 @@ def test_run_stops_on_the_first_crash(wired: tuple[Bus, TopicGraph]) -> None:
         loop.close()
     assert len(proc.calls) == 1
     assert _lag(bus, graph) == 3
+
+
+# --- lag series ------------------------------------------------------------------------------------
+
+
+def _lag_series(group: str) -> dict[tuple[str, str], float]:
+    from prometheus_client import REGISTRY
+
+    return {
+        (s.labels["topic"], s.labels["partition"]): s.value
+        for family in REGISTRY.collect()
+        if family.name == "newswire_consumer_lag"
+        for s in family.samples
+        if s.labels["group"] == group
+    }
+
+
+def test_lag_series_of_revoked_partitions_are_removed(wired: tuple[Bus, TopicGraph]) -> None:
+    """After a rebalance the new owner reports a partition: a value left behind here would
+    freeze and be counted twice by sum by (group, topic) (the lag alert and the HPA)."""
+    bus, graph = wired
+    raw = graph.name(Role.RAW)
+    _publish(bus, raw, VALUES, partition=1)
+    loop = _loop(bus, graph, Echo(graph.name(Role.CLEANED)), lag_interval_s=0.0)
+    try:
+        assert loop.consumer is not None
+        loop.consumer.poll(timeout_s=0.1, max_records=0)  # joins: partitions assigned
+        loop._report_lag()
+        assert _lag_series(GROUP) == {(raw, "0"): 0.0, (raw, "1"): 3.0}
+        # What the bus calls on a rebalance that takes partition 1 away:
+        loop._on_revoke(frozenset({TopicPartition(raw, 1)}))
+        assert _lag_series(GROUP) == {(raw, "0"): 0.0}
+    finally:
+        loop.close()
+    assert _lag_series(GROUP) == {}, "a closed loop leaves no series behind"

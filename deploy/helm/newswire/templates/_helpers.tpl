@@ -17,11 +17,24 @@
 {{- end }}
 {{- end }}
 
+{{/* The version that actually runs: the image tag when one is set, else the chart's appVersion.
+A label value allows [A-Za-z0-9_.-] and 63 characters, so e.g. "+build" becomes "_build". */}}
+{{- define "newswire.version" -}}
+{{- default .Chart.AppVersion .Values.image.tag | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Recommended labels (kubernetes.io/docs/concepts/overview/working-with-objects/common-labels). */}}
 {{- define "newswire.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{ include "newswire.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/version: {{ include "newswire.version" . | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: newswire
+{{- end }}
+
+{{/* Topic and consumer-group names as newswire derives them (newswire/topics.py). */}}
+{{- define "newswire.topic" -}}
+{{- printf "%s%s" (toString (dig "topics" "prefix" "newswire." .root.Values.settings)) .role }}
 {{- end }}
 
 {{- define "newswire.selectorLabels" -}}
@@ -54,7 +67,7 @@ The pod template shared by pollers and workers. Call with
 {{- $values := $root.Values }}
 metadata:
   labels:
-    {{- include "newswire.selectorLabels" $root | nindent 4 }}
+    {{- include "newswire.labels" $root | nindent 4 }}
     app.kubernetes.io/component: {{ .component }}
     {{- with $values.podLabels }}
     {{- toYaml . | nindent 4 }}
@@ -70,10 +83,17 @@ spec:
   # newswire never talks to the Kubernetes API.
   automountServiceAccountToken: false
   terminationGracePeriodSeconds: {{ $values.terminationGracePeriodSeconds }}
+  {{- with (default $values.priorityClassName .spec.priorityClassName) }}
+  priorityClassName: {{ . }}
+  {{- end }}
   securityContext:
     {{- toYaml $values.podSecurityContext | nindent 4 }}
   {{- with $values.imagePullSecrets }}
   imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $values.initContainers }}
+  initContainers:
     {{- toYaml . | nindent 4 }}
   {{- end }}
   containers:
@@ -85,21 +105,25 @@ spec:
       env:
         - name: NEWSWIRE_CONFIG
           value: /etc/newswire/newswire.yaml
-        {{- with $values.kafka.sasl.existingSecret }}
-        - name: NEWSWIRE_KAFKA__SASL_USERNAME
-          valueFrom:
-            secretKeyRef: {name: {{ . }}, key: {{ $values.kafka.sasl.usernameKey }}}
-        - name: NEWSWIRE_KAFKA__SASL_PASSWORD
-          valueFrom:
-            secretKeyRef: {name: {{ . }}, key: {{ $values.kafka.sasl.passwordKey }}}
+        {{- if include "newswire.hasSettingsSecrets" $root }}
+        # Settings from files (pydantic-settings secrets_dir): kafka__sasl_password -> kafka.sasl_password
+        - name: NEWSWIRE_SECRETS_DIR
+          value: /etc/newswire/secrets/settings
         {{- end }}
         {{- if $values.kafka.tls.existingSecret }}
         - name: NEWSWIRE_KAFKA__SSL_CAFILE
           value: /etc/newswire/secrets/tls/{{ $values.kafka.tls.caKey }}
         {{- end }}
+        {{- with $values.extraEnv }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
         {{- with .spec.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
+      {{- with $values.envFrom }}
+      envFrom:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
       ports:
         - name: metrics
           containerPort: {{ $values.settings.metrics.port }}
@@ -133,10 +157,18 @@ spec:
           readOnly: true
         - name: tmp
           mountPath: /tmp
+        {{- if include "newswire.hasSettingsSecrets" $root }}
+        - name: settings-secrets
+          mountPath: /etc/newswire/secrets/settings
+          readOnly: true
+        {{- end }}
         {{- if $values.kafka.tls.existingSecret }}
         - name: tls
           mountPath: /etc/newswire/secrets/tls
           readOnly: true
+        {{- end }}
+        {{- with $values.extraVolumeMounts }}
+        {{- toYaml . | nindent 8 }}
         {{- end }}
   volumes:
     - name: config
@@ -145,6 +177,23 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: {{ $values.tmpSizeLimit }}
+    {{- if include "newswire.hasSettingsSecrets" $root }}
+    - name: settings-secrets
+      projected:
+        defaultMode: 0440
+        sources:
+          {{- with $values.kafka.sasl.existingSecret }}
+          - secret:
+              name: {{ . }}
+              items:
+                - {key: {{ $values.kafka.sasl.usernameKey }}, path: kafka__sasl_username}
+                - {key: {{ $values.kafka.sasl.passwordKey }}, path: kafka__sasl_password}
+          {{- end }}
+          {{- range $values.settingsSecrets }}
+          - secret:
+              name: {{ . }}
+          {{- end }}
+    {{- end }}
     {{- if $values.kafka.tls.existingSecret }}
     - name: tls
       secret:
@@ -152,6 +201,9 @@ spec:
         defaultMode: 0444
         items:
           - {key: {{ $values.kafka.tls.caKey }}, path: {{ $values.kafka.tls.caKey }}}
+    {{- end }}
+    {{- with $values.extraVolumes }}
+    {{- toYaml . | nindent 4 }}
     {{- end }}
   {{- with .spec.nodeSelector }}
   nodeSelector:
@@ -165,6 +217,25 @@ spec:
   affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+  {{- with .spec.topologySpreadConstraints }}
+  topologySpreadConstraints:
+    {{- range . }}
+    - {{- toYaml (omit . "labelSelector") | nindent 6 }}
+      labelSelector:
+        {{- if .labelSelector }}
+        {{- toYaml .labelSelector | nindent 8 }}
+        {{- else }}
+        matchLabels:
+          {{- include "newswire.selectorLabels" $root | nindent 10 }}
+          app.kubernetes.io/component: {{ $.component }}
+        {{- end }}
+    {{- end }}
+  {{- end }}
+{{- end }}
+
+{{/* Non-empty when some Secret is mounted as settings files. */}}
+{{- define "newswire.hasSettingsSecrets" -}}
+{{- if or .Values.kafka.sasl.existingSecret .Values.settingsSecrets }}true{{ end }}
 {{- end }}
 
 {{/* Fail the render, not the rollout, when a drain could be SIGKILLed midway. */}}
@@ -172,7 +243,18 @@ spec:
 {{- if le (int .Values.terminationGracePeriodSeconds) (int .Values.settings.shutdown_timeout_s) }}
 {{- fail (printf "terminationGracePeriodSeconds (%v) must be longer than settings.shutdown_timeout_s (%v)" .Values.terminationGracePeriodSeconds .Values.settings.shutdown_timeout_s) }}
 {{- end }}
-{{- if and .Values.kafka.sasl.existingSecret (not (hasPrefix "SASL_" (toString .Values.settings.kafka.security_protocol))) }}
+{{- if and .Values.kafka.sasl.existingSecret (not (hasPrefix "SASL_" (toString (dig "kafka" "security_protocol" "" .Values.settings)))) }}
 {{- fail "kafka.sasl.existingSecret is set: settings.kafka.security_protocol must be SASL_SSL or SASL_PLAINTEXT" }}
 {{- end }}
+{{- if and .Values.poller.enabled (empty .Values.feeds) }}
+{{- fail "feeds is empty: a poller with no feeds polls nothing. Give the feed list (-f my-feeds.yaml with feeds: [{url: ...}], or --set-json 'feeds=[{\"url\":\"https://...\"}]'), or set poller.enabled=false to deploy workers only" }}
+{{- end }}
+{{- if and .Values.worker.hpa.enabled .Values.worker.keda.enabled }}
+{{- fail "worker.hpa.enabled and worker.keda.enabled are both true: KEDA creates its own HPA for the workers; set worker.hpa.enabled=false to scale with KEDA" }}
+{{- end }}
+{{- end }}
+
+{{/* The components this release deploys, space-separated. */}}
+{{- define "newswire.components" -}}
+{{- if .Values.poller.enabled }}poller {{ end }}worker
 {{- end }}
