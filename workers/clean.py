@@ -871,7 +871,9 @@ def clean(
     language = choose_language(meta, getattr(doc, "language", None))
 
     return CleanArticle(
-        article_id=stable_id(raw.guid or raw.url),
+        # The article key (normalised URL) from ingest: a feed and a sitemap listing one article
+        # make one article, whatever guid the feed gave it.
+        article_id=stable_id(raw.article_key or raw.guid or raw.url),
         raw_id=raw.id,
         url=url,
         canonical_url=canonical,
