@@ -100,6 +100,7 @@ class _SitemapPoll:
         self.visited = {normalize_url(feed.url)}
 
     def problem(self, kind: str, **extra: object) -> None:
+        kind = kind if kind in m.SITEMAP_PROBLEMS_BY_KIND else "invalid"  # "empty" is invalid too
         self.problems.append(kind)
         m.SITEMAP_PROBLEMS_BY_KIND[kind].inc()
         log.warning("sitemap problem", extra={"feed": self.feed.url, "problem": kind, **extra})
@@ -113,7 +114,7 @@ class _SitemapPoll:
     def parse(self, body: bytes) -> tuple[str, list[SitemapEntry]]:
         parsed = parse_sitemap(body, max_urls=self.settings.max_urls, max_bytes=self.settings.max_bytes)
         if parsed.truncated:
-            self.problem("truncated", dropped=parsed.truncated)
+            self.problem("truncated", kept=len(parsed.entries))
         return parsed.kind, parsed.entries
 
     def walk_index(self, children: list[SitemapEntry], depth: int) -> None:
@@ -246,7 +247,7 @@ def poll_sitemap(poller: Poller, feed: FeedConfig, state: FeedState, started: fl
     try:
         kind, entries = run.parse(res.body)
     except SitemapParseError as exc:
-        log.warning("sitemap parse failed", extra={"feed": feed.url, "kind": exc.kind, "error": str(exc)})
+        run.problem(exc.kind, error=str(exc))
         return failed("too_large" if exc.kind == "too_large" else "parse_error")
     if kind == "index":
         run.walk_index(entries, 1)

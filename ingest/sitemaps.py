@@ -7,7 +7,8 @@ and which index children a poll follows (the poll itself is :mod:`ingest.sitemap
 
 Parsing uses lxml's ``iterparse`` and clears each ``<url>`` once read, so memory stays flat
 whatever the document's length; at most ``max_urls`` entries (the protocol's 50,000) are kept
-and the rest is counted as ``truncated``. Hostile XML: the prolog is screened like a feed's
+and the rest is left unread (``truncated``); elements that are not entries count against the
+same cap, and one entry holds at most ``MAX_ITEM_ELEMENTS``. Hostile XML: the prolog is screened like a feed's
 (entity declarations refused: billion laughs, quadratic blowup, external entities), and lxml
 runs with ``resolve_entities=False``, ``no_network=True``, ``load_dtd=False`` and
 ``huge_tree=False`` as a second wall. A gzipped sitemap (``.xml.gz``, served as a file rather
@@ -39,6 +40,8 @@ SitemapParseErrorKind = Literal["xml_attack", "invalid", "empty", "too_large"]
 #: The sitemap protocol's limits for one file (sitemaps.org): 50,000 URLs, 50 MB uncompressed.
 PROTOCOL_MAX_URLS: Final = 50_000
 PROTOCOL_MAX_BYTES: Final = 50 * 1024 * 1024
+#: Elements inside one <url> or <sitemap> (a news entry has about ten): more is a flood.
+MAX_ITEM_ELEMENTS: Final = 256
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _READ_SLICE: Final = 64 * 1024
 
@@ -78,7 +81,7 @@ class SitemapEntry:
 class ParsedSitemap:
     kind: SitemapKind
     entries: list[SitemapEntry]
-    truncated: int = 0  # entries past max_urls, dropped
+    truncated: bool = False  # entries past max_urls were left unread
     skipped: int = 0  # entries without a usable <loc>
 
 
@@ -195,13 +198,20 @@ def parse_sitemap(
     )
     kind: SitemapKind | None = None
     entries: list[SitemapEntry] = []
-    truncated = skipped = 0
+    truncated = False
+    skipped = 0
     item = ""  # "url" or "sitemap": the local name of the repeated element
-    depth = 0
+    depth = inner = others = 0
     try:
         for event, elem in parser:
             if event == "start":
                 depth += 1
+                if depth == 2:
+                    inner = 0
+                elif depth > 2:
+                    inner += 1
+                    if inner > MAX_ITEM_ELEMENTS:
+                        raise SitemapParseError("invalid", f"an entry with over {MAX_ITEM_ELEMENTS} elements")
                 if depth == 1:
                     root = _local(elem.tag)
                     if root == "urlset":
@@ -212,16 +222,23 @@ def parse_sitemap(
                         raise SitemapParseError("invalid", f"root element <{root}> is not <urlset> or <sitemapindex>")
                 continue
             depth -= 1
-            if depth != 1 or _local(elem.tag) != item:
+            if depth != 1:
                 continue
-            if len(entries) >= max_urls:
-                truncated += 1
-            else:
+            # Every child of the root is dropped once read (unknown ones too, or a flood of
+            # them would pile up in the tree); an item is read first.
+            if _local(elem.tag) == item:
+                if len(entries) >= max_urls:
+                    truncated = True  # the rest is not read: past the cap it is not worth the time
+                    break
                 entry = _entry(elem)
                 if entry is None:
                     skipped += 1
                 else:
                     entries.append(entry)
+            else:
+                others += 1
+                if others > max_urls:
+                    raise SitemapParseError("invalid", f"over {max_urls} elements that are not entries")
             elem.clear()
             parent = elem.getparent()
             if parent is not None:
