@@ -302,6 +302,10 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    if args.feeds_verb == "discover":
+        from pipeline.discovery import cmd_discover
+
+        return cmd_discover(args, settings)
     if args.feeds_verb == "import":
         text = to_yaml(load_feed_list(args.file))
         if args.output:
