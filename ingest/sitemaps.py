@@ -128,9 +128,10 @@ def iso_utc(value: str | None) -> tuple[str | None, float | None]:
         when = when.replace(tzinfo=UTC)
     try:
         stamp = when.timestamp()
-        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), stamp
+        u = when.astimezone(UTC)
     except (OverflowError, ValueError, OSError):
         return None, None
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}Z", stamp
 
 
 class _CappedReader(io.RawIOBase):
@@ -163,10 +164,6 @@ def _head(data: bytes, cap: int) -> bytes:
     """The first bytes of the (decompressed) document, for the prolog screen."""
     reader = _CappedReader(data, cap)
     return reader.read(_READ_SLICE)
-
-
-def _text(elem: etree._Element) -> str:
-    return (elem.text or "").strip()
 
 
 def parse_sitemap(
@@ -202,6 +199,7 @@ def parse_sitemap(
     skipped = 0
     item = ""  # "url" or "sitemap": the local name of the repeated element
     depth = inner = others = 0
+    reader = _EntryReader()
     try:
         for event, elem in parser:
             if event == "start":
@@ -230,7 +228,7 @@ def parse_sitemap(
                 if len(entries) >= max_urls:
                     truncated = True  # the rest is not read: past the cap it is not worth the time
                     break
-                entry = _entry(elem)
+                entry = reader.read(elem)
                 if entry is None:
                     skipped += 1
                 else:
@@ -256,38 +254,59 @@ def parse_sitemap(
     return ParsedSitemap(kind, entries, truncated, skipped)
 
 
-def _entry(elem: etree._Element) -> SitemapEntry | None:
-    loc = lastmod = title = published = language = keywords = publication = ""
-    for child in elem.iter():
-        name = _local(child.tag)
-        if name == "loc":
-            loc = _text(child)
-        elif name == "lastmod":
-            lastmod = _text(child)
-        elif name == "title":
-            title = _text(child)
-        elif name == "publication_date":
-            published = _text(child)
-        elif name == "language":
-            language = _text(child)
-        elif name == "keywords":
-            keywords = _text(child)
-        elif name == "name":
-            publication = _text(child)
-    if not loc.lower().startswith(("http://", "https://")):
-        return None
-    lastmod_iso, lastmod_t = iso_utc(lastmod)
-    published_iso, published_t = iso_utc(published)
-    return SitemapEntry(
-        loc=loc,
-        lastmod=lastmod_iso,
-        title=title,
-        published=published_iso,
-        language=language.lower()[:16],
-        keywords=tuple(k for k in (w.strip() for w in keywords.split(",")) if k)[:32],
-        publication=publication,
-        when=published_t if published_t is not None else lastmod_t,
-    )
+_FIELDS: Final = ("loc", "lastmod", "title", "publication_date", "language", "keywords", "name")
+
+
+class _EntryReader:
+    """Reads one entry element into a :class:`SitemapEntry`. Per parse: it memoises the field
+    of each qualified tag (a sitemap repeats the same handful) and each date text (lastmod and
+    publication date usually agree), which is most of the per-entry cost."""
+
+    __slots__ = ("_dates", "_fields")
+
+    def __init__(self) -> None:
+        self._fields: dict[object, int] = {}
+        self._dates: dict[str, tuple[str | None, float | None]] = {}
+
+    def _field(self, tag: object) -> int:
+        found = self._fields.get(tag)
+        if found is None:
+            name = _local(tag)
+            found = _FIELDS.index(name) if name in _FIELDS else -1
+            self._fields[tag] = found
+        return found
+
+    def _date(self, text: str) -> tuple[str | None, float | None]:
+        if not text:
+            return None, None
+        found = self._dates.get(text)
+        if found is None:
+            if len(self._dates) > 4096:
+                self._dates.clear()
+            found = self._dates[text] = iso_utc(text)
+        return found
+
+    def read(self, elem: etree._Element) -> SitemapEntry | None:
+        values = ["", "", "", "", "", "", ""]
+        for child in elem.iter():
+            i = self._field(child.tag)
+            if i >= 0:
+                values[i] = (child.text or "").strip()
+        loc, lastmod, title, published, language, keywords, publication = values
+        if not loc[:8].lower().startswith(("http://", "https://")):
+            return None
+        lastmod_iso, lastmod_t = self._date(lastmod)
+        published_iso, published_t = self._date(published)
+        return SitemapEntry(
+            loc=loc,
+            lastmod=lastmod_iso,
+            title=title,
+            published=published_iso,
+            language=language.lower()[:16],
+            keywords=tuple(k for k in (w.strip() for w in keywords.split(",")) if k)[:32] if keywords else (),
+            publication=publication,
+            when=published_t if published_t is not None else lastmod_t,
+        )
 
 
 # -- decisions (pure) ----------------------------------------------------------------------
