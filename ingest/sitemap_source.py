@@ -98,6 +98,7 @@ class _SitemapPoll:
         self.pending_children: dict[str, str] = {}
         self.budget = self.settings.max_children
         self.visited = {normalize_url(feed.url)}
+        self.owed = False  # changed children left for the next poll
 
     def problem(self, kind: str, **extra: object) -> None:
         kind = kind if kind in m.SITEMAP_PROBLEMS_BY_KIND else "invalid"  # "empty" is invalid too
@@ -119,16 +120,18 @@ class _SitemapPoll:
 
     def walk_index(self, children: list[SitemapEntry], depth: int) -> None:
         """Follow the changed children of an index (depth 1 = the configured index's)."""
-        allowed: list[SitemapEntry] = []
-        for child in children:
-            if _host(child.loc) not in self.hosts:
-                self.problem("foreign_host", url=child.loc)
-            else:
-                allowed.append(child)
+        allowed = [c for c in children if _host(c.loc) in self.hosts]
+        if len(allowed) < len(children):  # one problem per index, not one per child
+            foreign = next(c.loc for c in children if _host(c.loc) not in self.hosts)
+            self.problem("foreign_host", children=len(children) - len(allowed), example=foreign)
         self.children.update(baseline_children(allowed, self.state.children, self.settings))
-        chosen, _waiting = select_children(allowed, self.children, self.settings)
+        chosen, waiting = select_children(allowed, self.children, self.settings)
+        if waiting:
+            self.owed = True
+            self.problem("deferred", children=waiting)
         for child in chosen:
             if self.budget <= 0:
+                self.owed = True  # this poll's child budget is spent: the rest next poll
                 break
             try:
                 key = normalize_url(child.loc)
@@ -299,7 +302,7 @@ def poll_sitemap(poller: Poller, feed: FeedConfig, state: FeedState, started: fl
         children=children,
         watermark=next_watermark(state.watermark, run.entries, now),
     )
-    if retry or selection.deferred:
+    if retry or selection.deferred or run.owed:
         # The document may be unchanged next time, but it still owes news: no 304 short cut.
         new_state = replace(new_state, etag=None, last_modified=None, body_hash=None)
         outcome = replace(outcome, etag=None, last_modified=None, body_hash=None)

@@ -120,6 +120,25 @@ def test_index_follows_only_the_changed_child(http_server: TestServer, tmp_path:
         assert third.outcome == "not_modified" and [r.path for r in http_server.requests] == ["/sitemap_index.xml"]
 
 
+def test_children_over_the_per_poll_budget_wait_for_the_next_poll(http_server: TestServer, tmp_path: Path) -> None:
+    pages = [_page(http_server, f"/s/{i}", f"Story {i}") for i in range(3)]
+    kids = []
+    for i, page in enumerate(pages):
+        date = f"2024-05-01T1{i}:00:00Z"
+        kids.append((http_server.static(f"/c{i}.xml", _urlset(_url(page, f"S{i}", date)), headers=XML), date))
+    index = http_server.static("/index.xml", _index(*kids), headers=XML)
+    feed = FeedConfig(url=index, kind="sitemap")
+    with open_poller(tmp_path, [], sitemap_max_children=2) as p:
+        first = _poll(p, feed)
+        assert [r.title for r in first.raws] == ["S2", "S1"] and first.problems == ["deferred"]
+        assert first.state.body_hash is None  # the unchanged index must be read again
+        second = _poll(p, feed, first.state)
+        assert [r.title for r in second.raws] == ["S0"] and second.problems == []
+        assert second.fetched_children == [kids[0][0]]
+        third = _poll(p, feed, second.state)
+        assert third.outcome == "not_modified" and third.raws == []
+
+
 def test_gzipped_child_sitemap(http_server: TestServer, tmp_path: Path) -> None:
     a = _page(http_server, "/a", "Gz body")
     child = http_server.static(
