@@ -211,6 +211,8 @@ def parse_sitemap(
                     if inner > MAX_ITEM_ELEMENTS:
                         raise SitemapParseError("invalid", f"an entry with over {MAX_ITEM_ELEMENTS} elements")
                 if depth == 1:
+                    if elem.getroottree().docinfo.doctype:  # past the screened head: still refused
+                        raise SitemapParseError("xml_attack", "sitemaps carry no DOCTYPE")
                     root = _local(elem.tag)
                     if root == "urlset":
                         kind, item = "urlset", "url"

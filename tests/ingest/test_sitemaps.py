@@ -56,10 +56,14 @@ def test_index_and_refusals() -> None:
         b"<urlset>" + b"<x/>" * 11 + b"</urlset>": "invalid",
         gzip.compress(b"<urlset>" + b" " * 5000 + b"</urlset>"): "too_large",
         b"\x1f\x8bnot gzip at all": "invalid",
+        # A DOCTYPE hidden past the screened head (64 KB of comment first) is still refused.
+        b"<!--"
+        + b" " * 70_000
+        + b'--><!DOCTYPE urlset [<!ENTITY x SYSTEM "file:///etc/passwd">]><urlset/>': "xml_attack",
     }
     for data, kind in cases.items():
         with pytest.raises(SitemapParseError) as err:
-            parse_sitemap(data, max_urls=10, max_bytes=4096)
+            parse_sitemap(data, max_urls=10, max_bytes=4096 if len(data) < 4096 else 200_000)
         assert err.value.kind == kind, data[:40]
 
 
