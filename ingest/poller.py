@@ -281,6 +281,7 @@ class Poller:
         emit, seen_state = new_or_changed_entries(state, parsed.entries, max_seen=sched.max_seen)
         raws: list[RawStory] = []
         seen = dict(seen_state.seen)
+        retry = False
         for entry in emit:
             key = article_key(feed.url, entry)[1]
             if not self.claims.claim(key, feed.url):
@@ -291,6 +292,7 @@ class Poller:
                 seen.pop(entry.guid, None)
                 if entry.guid in state.seen:
                     seen[entry.guid] = state.seen[entry.guid]
+                retry = True
                 continue
             raws.append(raw)
         m.ENTRIES_NEW.inc(len(raws))
@@ -304,6 +306,9 @@ class Poller:
             update_period_s=parsed.update_period_s,
             max_age_s=max_age,
         )
+        if retry:  # the same bytes next time must be parsed again, or the retry never happens
+            outcome = replace(outcome, etag=None, last_modified=None, body_hash=None)
+            seen_state = replace(seen_state, etag=None, last_modified=None, body_hash=None)
         new_state = next_poll(replace(seen_state, seen=seen), outcome, now, self.rng, sched)
         return self._done(feed, new_state, raws, "ok", started)
 
