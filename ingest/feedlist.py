@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
@@ -23,9 +23,18 @@ class FeedListError(ValueError):
     """The feed list cannot be used; the message names the file and the offending entry."""
 
 
+SourceKind = Literal["feed", "sitemap"]
+SOURCE_KINDS: tuple[SourceKind, ...] = ("feed", "sitemap")
+
+
 @dataclass(frozen=True, slots=True)
 class FeedConfig:
-    """One feed to poll. ``None`` intervals mean "use the scheduler's defaults"."""
+    """One source to poll. ``None`` intervals mean "use the scheduler's defaults".
+
+    ``kind`` ``sitemap`` makes it a (news) sitemap or sitemap index rather than a feed;
+    ``allow_hosts`` names other hosts whose URLs the sitemap may list (the protocol wants
+    one host per sitemap, so others are refused unless named here).
+    """
 
     url: str
     name: str | None = None
@@ -34,9 +43,13 @@ class FeedConfig:
     max_interval_s: float | None = None
     allow_private: bool = False
     category: str | None = None
+    kind: SourceKind = "feed"
+    allow_hosts: tuple[str, ...] = ()
 
 
 _YAML_KEYS = {
+    "type",
+    "allow_hosts",
     "url",
     "name",
     "robots",
@@ -126,9 +139,17 @@ def _parse_yaml(raw: bytes, source: str) -> list[FeedConfig]:
         hi = _interval(item.get("max_interval"), "max_interval", where)
         if lo is not None and hi is not None and lo > hi:
             raise FeedListError(f"{where}: min_interval {lo:g} > max_interval {hi:g}")
+        kind = item.get("type", "feed")
+        if kind not in SOURCE_KINDS:
+            raise FeedListError(f"{where}: type must be one of {list(SOURCE_KINDS)}, got {kind!r}")
+        hosts = item.get("allow_hosts") or []
+        if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+            raise FeedListError(f"{where}: allow_hosts must be a list of host names")
         feeds.append(
             FeedConfig(
                 url=_check_url(item.get("url"), where),
+                kind=kind,
+                allow_hosts=tuple(h.strip().lower().rstrip(".") for h in hosts),
                 name=name,
                 robots=_bool(item.get("robots"), "robots", where, True),
                 min_interval_s=lo,
@@ -162,8 +183,11 @@ def _walk(node: Element, category: str | None, source: str, out: list[FeedConfig
         label = outline.get("title") or outline.get("text") or None
         xml_url = outline.get("xmlUrl") or outline.get("xmlurl")
         if xml_url:
+            kind: SourceKind = "sitemap" if (outline.get("type") or "").lower() == "sitemap" else "feed"
             out.append(
-                FeedConfig(url=_check_url(xml_url, f"{source}: outline {label!r}"), name=label, category=category)
+                FeedConfig(
+                    url=_check_url(xml_url, f"{source}: outline {label!r}"), name=label, category=category, kind=kind
+                )
             )
         _walk(outline, label if not xml_url else category, source, out)
 
@@ -173,6 +197,10 @@ def to_yaml(feeds: Iterable[FeedConfig]) -> str:
     items: list[dict[str, Any]] = []
     for f in feeds:
         item: dict[str, Any] = {"url": f.url}
+        if f.kind != "feed":
+            item["type"] = f.kind
+        if f.allow_hosts:
+            item["allow_hosts"] = list(f.allow_hosts)
         if f.name:
             item["name"] = f.name
         if f.category:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
+from ingest.claims import ArticleClaims
 from ingest.feedlist import FeedConfig
 from ingest.feeds import FeedEntry, FeedParseError, parse_feed
 from ingest.fetch import (
@@ -105,6 +106,26 @@ def decode_html(body: bytes, content_type: str) -> str:
         return body.decode("utf-8", errors="replace")
 
 
+def entry_url(entry: FeedEntry) -> str:
+    """The entry's page: its link, else its guid when that is a URL (RSS ``isPermaLink``);
+    normalised, so a feed and a sitemap listing the same article agree on its key."""
+    for candidate in (entry.url, entry.guid):
+        if candidate and candidate.strip().lower().startswith(("http://", "https://")):
+            return normalize_url(candidate)
+    return ""
+
+
+def article_key(feed_url: str, entry: FeedEntry) -> tuple[str, str]:
+    """(article URL, article key): the normalised page URL, or a URN of the source and guid
+    for an entry without a usable link."""
+    try:
+        url = entry_url(entry)
+    except ValueError:  # e.g. "http://[broken/"
+        url = ""
+    article_url = url or f"urn:newswire:{stable_id(feed_url, entry.guid)}"
+    return article_url, stable_id(article_url, length=24)
+
+
 def _fallback_html(entry: FeedEntry) -> str:
     """When the page cannot be fetched for good, the feed's own text still makes a story."""
     return (
@@ -158,6 +179,7 @@ class Poller:
             PolitenessSettings(max_concurrency=p.per_host_concurrency, min_interval_s=p.per_host_min_interval_s)
         )
         self.robots = RobotsCache(self.fetcher)
+        self.claims = ArticleClaims()  # a feed and a sitemap listing one article: one raw record
         self._lock = threading.Lock()
         self.owned: set[int] = set()
         self.states: dict[str, FeedState] = {}
@@ -223,6 +245,10 @@ class Poller:
             )
 
     def _poll_feed(self, feed: FeedConfig, state: FeedState, started: float) -> PollResult:
+        if feed.kind == "sitemap":
+            from ingest.sitemap_source import poll_sitemap
+
+            return poll_sitemap(self, feed, state, started)
         now = self.clock()
         sched = schedule_settings(self.settings, feed)
         try:
@@ -256,12 +282,18 @@ class Poller:
         emit, seen_state = new_or_changed_entries(state, parsed.entries, max_seen=sched.max_seen)
         raws: list[RawStory] = []
         seen = dict(seen_state.seen)
+        retry = False
         for entry in emit:
+            key = article_key(feed.url, entry)[1]
+            if not self.claims.claim(key, feed.url):
+                continue  # another source of this replica just emitted it (see ingest.claims)
             raw = None if self.stop.is_set() else self._story(feed, entry)  # stopping: next owner redoes it
             if raw is None:  # transient page failure: forget the entry so the next poll retries it
+                self.claims.release(key, feed.url)
                 seen.pop(entry.guid, None)
                 if entry.guid in state.seen:
                     seen[entry.guid] = state.seen[entry.guid]
+                retry = True
                 continue
             raws.append(raw)
         m.ENTRIES_NEW.inc(len(raws))
@@ -275,6 +307,9 @@ class Poller:
             update_period_s=parsed.update_period_s,
             max_age_s=max_age,
         )
+        if retry:  # the same bytes next time must be parsed again, or the retry never happens
+            outcome = replace(outcome, etag=None, last_modified=None, body_hash=None)
+            seen_state = replace(seen_state, etag=None, last_modified=None, body_hash=None)
         new_state = next_poll(replace(seen_state, seen=seen), outcome, now, self.rng, sched)
         return self._done(feed, new_state, raws, "ok", started)
 
@@ -307,7 +342,7 @@ class Poller:
     def _story(self, feed: FeedConfig, entry: FeedEntry) -> RawStory | None:
         """Fetch the entry's page and build the raw record; None means "retry next poll"."""
         try:
-            url = normalize_url(entry.url) if entry.url else ""
+            url = entry_url(entry)
         except ValueError:  # e.g. "http://[broken/": no page to fetch, the feed's text is the story
             log.warning("entry link unusable", extra={"feed": feed.url, "url": entry.url})
             url = ""
@@ -338,12 +373,12 @@ class Poller:
             except Exception as exc:  # a library bug on one page (bad redirect URL...) is final for it
                 log.exception("page fetch crashed", extra={"feed": feed.url, "url": url, "error": repr(exc)})
                 page_error = "internal"
-        article_url = url or f"urn:newswire:{stable_id(feed.url, entry.guid)}"
+        article_url, key = article_key(feed.url, entry)
         return RawStory(
             id=stable_id(article_url, entry.entry_hash, html),
             url=article_url,
             html=html,
-            article_key=stable_id(article_url, length=24),
+            article_key=key,
             feed_url=feed.url,
             final_url=final_url,
             guid=entry.guid,

@@ -79,6 +79,10 @@ class FeedState:
     last_error_kind: str | None = None
     next_poll_at: float = 0.0
     interval_s: float | None = None
+    # Sitemap sources only: index child URL -> its lastmod (or "#" + body hash) when last
+    # followed, and the newest entry time seen (the news horizon's reference).
+    children: dict[str, str] = field(default_factory=dict)
+    watermark: float | None = None
 
     def to_json(self) -> str:
         return json.dumps({"v": STATE_VERSION, **asdict(self)}, separators=(",", ":"), ensure_ascii=False)
@@ -95,6 +99,11 @@ class FeedState:
         seen = doc.get("seen", {})
         if not isinstance(seen, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in seen.items()):
             raise ValueError("feed state 'seen' must map guid -> hash")
+        children = doc.get("children", {})
+        if not isinstance(children, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in children.items()
+        ):
+            raise ValueError("feed state 'children' must map url -> marker")
 
         def opt(key: str, typ: type | tuple[type, ...]) -> Any:
             value = doc.get(key)
@@ -112,6 +121,8 @@ class FeedState:
             last_error_kind=opt("last_error_kind", str),
             next_poll_at=float(opt("next_poll_at", (int, float)) or 0.0),
             interval_s=_num(opt("interval_s", (int, float))),
+            children=dict(children),
+            watermark=_num(opt("watermark", (int, float))),
         )
 
 

@@ -62,8 +62,26 @@ POLL_OUTCOMES: Final = (
     "robots",
     "internal",
 )
-#: What an HTTP fetch was for: the feed document itself or an article page it links to.
-FETCH_KINDS: Final = ("feed", "page")
+#: What an HTTP fetch was for: the feed document itself, an article page it links to, or a
+#: sitemap (a configured one or a child of an index).
+FETCH_KINDS: Final = ("feed", "page", "sitemap")
+#: What a sitemap poll refused or cut short (the poll itself still counts as ``ok`` when its
+#: configured document was read): ``foreign_host`` a child or URL on a host not allowed,
+#: ``index_loop`` an index reaching itself, ``too_deep`` an index nested past the limit,
+#: ``truncated`` URLs past the 50,000 cap, ``deferred`` news left for the next poll (per-poll
+#: cap), ``child_failed`` a child that could not be fetched, ``xml_attack``/``invalid``/
+#: ``too_large`` a child that could not be parsed.
+SITEMAP_PROBLEMS: Final = (
+    "foreign_host",
+    "index_loop",
+    "too_deep",
+    "truncated",
+    "deferred",
+    "child_failed",
+    "xml_attack",
+    "invalid",
+    "too_large",
+)
 #: Health of a configured feed, as the poller scheduler sees it (one gauge value each).
 FEED_HEALTH: Final = ("healthy", "failing", "backing_off")
 #: Why text extraction from a fetched page produced no article. ``internal``: our code raised
@@ -135,6 +153,11 @@ FETCH_DURATION: Final = Histogram(
 ENTRIES_SEEN: Final = Counter("newswire_entries_seen_total", "Feed entries parsed from successful polls, new or not.")
 ENTRIES_NEW: Final = Counter(
     "newswire_entries_new_total", "Feed entries not seen before (or changed) that get fetched."
+)
+SITEMAP_REFUSALS: Final = Counter(
+    "newswire_sitemap_problems_total",
+    "Sitemap children and URLs refused or cut short, by problem (see SITEMAP_PROBLEMS).",
+    ["problem"],
 )
 FETCHED_BYTES: Final = Counter(
     "newswire_fetched_bytes_total", "Response body bytes downloaded, by what was fetched.", ["kind"]
@@ -208,6 +231,7 @@ CATALOGUE: Final[tuple[MetricWrapperBase, ...]] = (
     FETCH_DURATION,
     ENTRIES_SEEN,
     ENTRIES_NEW,
+    SITEMAP_REFUSALS,
     FETCHED_BYTES,
     THROTTLE_WAIT,
     FEEDS,
@@ -279,6 +303,7 @@ CPU_LIMIT.set(cgroup_limits()[1])
 
 POLLS_BY_OUTCOME: Final = {o: POLLS.labels(outcome=o) for o in POLL_OUTCOMES}
 FETCH_DURATION_BY_KIND: Final = {k: FETCH_DURATION.labels(kind=k) for k in FETCH_KINDS}
+SITEMAP_PROBLEMS_BY_KIND: Final = {p: SITEMAP_REFUSALS.labels(problem=p) for p in SITEMAP_PROBLEMS}
 FETCHED_BYTES_BY_KIND: Final = {k: FETCHED_BYTES.labels(kind=k) for k in FETCH_KINDS}
 THROTTLE_WAIT_BY_KIND: Final = {k: THROTTLE_WAIT.labels(kind=k) for k in FETCH_KINDS}
 FEEDS_BY_HEALTH: Final = {h: FEEDS.labels(health=h) for h in FEED_HEALTH}

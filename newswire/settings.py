@@ -86,6 +86,13 @@ class PollerSettings(_Section):
     max_interval_s: float = Field(default=3600.0, gt=0)
     max_backoff_s: float = Field(default=6 * 3600.0, gt=0)
     fetch_pages: bool = True
+    # Sitemap sources (feed-list entries with type: sitemap). Bytes: the protocol's 50 MB
+    # uncompressed limit, applied after decompression for .xml.gz; URLs: its 50,000.
+    sitemap_max_bytes: int = Field(default=50 * MiB, ge=1024)
+    sitemap_max_urls: int = Field(default=50_000, ge=1)
+    # Index children followed per poll, and article pages fetched per poll (the rest next poll).
+    sitemap_max_children: int = Field(default=8, ge=1)
+    sitemap_max_new_per_poll: int = Field(default=200, ge=1)
 
 
 class WorkerSettings(_Section):

@@ -325,6 +325,10 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    if args.feeds_verb == "discover":
+        from pipeline.discovery import cmd_discover
+
+        return cmd_discover(args, settings)
     if args.feeds_verb == "import":
         text = to_yaml(load_feed_list(args.file))
         if args.output:
@@ -423,7 +427,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     records = seed_records()
     sites = sorted({r["site"] for r in records})
-    kinds = ["rss", "atom", "json"]
+    # One wire publishes through a Google News sitemap only (no feed), as many wires do.
+    kinds = ["rss", "sitemap", "json"]
     with (
         tempfile.TemporaryDirectory(prefix="newswire-demo-") as tmp,
         SampleWeb([(site, kinds[i % 3]) for i, site in enumerate(sites)]) as web,
@@ -446,6 +451,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         ns = argparse.Namespace(verb="run", once=True, events_out=events)
         code = Daemon(demo_settings, ns).run()
         names = {s.host: s.name for s in web.sites.values()}
+        print("\nSample sites:\n")
+        for sample in web.sites.values():
+            how = "news sitemap only" if sample.kind == "sitemap" else f"{sample.kind} feed"
+            print(f"  {sample.name:<20} {how}")
         print("\nStory events (newswire demo):\n")
         for line in events.read_text(encoding="utf-8").splitlines():
             ev = json.loads(line)

@@ -75,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     imp = fsub.add_parser("import", help="convert an OPML (or YAML) feed list to newswire YAML")
     imp.add_argument("file", type=Path)
     imp.add_argument("--output", "-o", type=Path, help="write here instead of stdout")
+    dis = fsub.add_parser(
+        "discover",
+        help="list the feeds and sitemaps a site publishes (and add them to a feed list)",
+        description="Look at a site's home page (<link rel=alternate>), its robots.txt (Sitemap: lines) "
+        "and /sitemap.xml, /news-sitemap.xml; list what is there, optionally add it to a YAML feed list.",
+    )
+    dis.add_argument("site", help="the site's address, e.g. https://wire.example/")
+    dis.add_argument("--add", type=Path, metavar="FILE", help="add what was found to this YAML feed list")
+    dis.add_argument(
+        "--allow-private-network", action="store_true", help="allow loopback/private addresses (tests, intranets)"
+    )
     fst = fsub.add_parser("status", help="health of every feed (last success, failures, next poll)")
     fst.add_argument("--feeds", type=Path)
 

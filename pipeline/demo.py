@@ -2,7 +2,9 @@
 
 Each site gets its own loopback address (127.0.0.2, 127.0.0.3, ...: Linux routes all of
 127/8 to lo), so sites are distinct hosts as they would be on the web, and serves its feed in
-the format asked for (RSS, Atom or JSON Feed), its article pages, and a robots.txt.
+the format asked for (RSS, Atom or JSON Feed), its article pages, and a robots.txt. Every site
+also publishes a Google News sitemap (named in robots.txt) and a home page linking its feed;
+a site of kind ``sitemap`` publishes through its news sitemap only, with no feed at all.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
-from pipeline.samples import render_feed, render_page
+from pipeline.samples import render_feed, render_page, site_name
+from pipeline.sitemap_samples import render_home, render_news_sitemap
 
 FEED_TYPES = {
     "rss": ("feed.rss", "application/rss+xml"),
     "atom": ("feed.atom", "application/atom+xml"),
     "json": ("feed.json", "application/feed+json"),
 }
+#: Where every sample site publishes its Google News sitemap; kind "sitemap": the only source.
+NEWS_SITEMAP = "news-sitemap.xml"
 
 
 @dataclass
@@ -44,7 +49,12 @@ class SampleSite:
 
     @property
     def feed_url(self) -> str:
-        return self.base + FEED_TYPES[self.kind][0]
+        """The site's source for a feed list: its feed, or its news sitemap (kind ``sitemap``)."""
+        return self.base + (FEED_TYPES[self.kind][0] if self.kind in FEED_TYPES else NEWS_SITEMAP)
+
+    @property
+    def sitemap_url(self) -> str:
+        return self.base + NEWS_SITEMAP
 
     def localise(self, record: Mapping[str, Any]) -> dict[str, Any]:
         path = urlsplit(str(record["url"])).path or "/"
@@ -57,12 +67,19 @@ class SampleSite:
         return local
 
     def routes(self) -> dict[str, tuple[str, bytes]]:
-        name, ctype = FEED_TYPES[self.kind]
         newest_first = sorted(self.records, key=lambda r: str(r.get("published") or ""), reverse=True)
+        robots = f"User-agent: *\nDisallow: /private/\nSitemap: {self.sitemap_url}\n"
+        publication = site_name(self.records[0]) if self.records else self.name
         out = {
-            "/" + name: (ctype, render_feed(newest_first, self.kind, self.base)),  # type: ignore[arg-type]
-            "/robots.txt": ("text/plain", b"User-agent: *\nDisallow: /private/\n"),
+            "/robots.txt": ("text/plain", robots.encode()),
+            "/" + NEWS_SITEMAP: ("application/xml", render_news_sitemap(newest_first, publication)),
         }
+        feeds: list[tuple[str, str]] = []
+        if self.kind in FEED_TYPES:
+            name, ctype = FEED_TYPES[self.kind]
+            out["/" + name] = (ctype, render_feed(newest_first, self.kind, self.base))  # type: ignore[arg-type]
+            feeds.append((self.base + name, ctype))
+        out["/"] = ("text/html; charset=utf-8", render_home(publication, feeds))
         for r in self.records:
             out[urlsplit(r["url"]).path] = ("text/html; charset=utf-8", render_page(r).encode("utf-8"))
         return out

@@ -166,10 +166,16 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
     authors = choose_authors(meta, getattr(doc, "author", None) or "", raw.authors, aliases)
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
-    language = choose_language(meta, getattr(doc, "language", None))
+    # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap.
+    hinted = raw.extra.get("language")
+    language = choose_language(meta, getattr(doc, "language", None)) or (
+        hinted.casefold() if isinstance(hinted, str) and 2 <= len(hinted) <= 3 and hinted.isalpha() else None
+    )
 
     return CleanedRecord(
-        article_id=stable_id(raw.guid or raw.url),
+        # The article key (normalised URL) from ingest: a feed and a sitemap listing one article
+        # make one article, whatever guid the feed gave it.
+        article_id=stable_id(raw.article_key or raw.guid or raw.url),
         raw_id=raw.id,
         url=url,
         canonical_url=canonical,
