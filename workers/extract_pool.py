@@ -43,8 +43,8 @@ ExtractFn = Callable[[RawStory, CleanSettings], CleanedRecord]
 class InternalError:
     """Extraction raised an exception that no rule classifies: a bug in our code.
 
-    ``traceback`` is the formatted traceback from where it was raised (in the worker process,
-    as pebble carries it back), so the log shows the faulty line, not the pool's plumbing.
+    ``traceback`` is formatted where it was raised (in the worker process), so the log shows
+    the faulty line, not the pool's plumbing.
     """
 
     error: str
@@ -52,11 +52,22 @@ class InternalError:
     raw_id: str
     url: str
 
-    @classmethod
-    def from_exception(cls, exc: BaseException, raw: RawStory) -> InternalError:
-        remote = getattr(exc, "traceback", None)  # set by pebble on exceptions from a worker
-        tb = remote if isinstance(remote, str) else "".join(traceback.format_exception(exc))
-        return cls(f"{type(exc).__name__}: {exc}", tb, raw.id, raw.url)
+
+def run_task(fn: ExtractFn, raw: RawStory, settings: CleanSettings) -> CleanedRecord | InternalError:
+    """What a worker runs for one page: ``fn``, with an exception of our own code turned into
+    an :class:`InternalError` value right where it happened.
+
+    Doing this inside the task is what tells a bug on this page apart from a failure of the
+    pool itself (``BrokenProcessPool``, a pool that was stopped): those do not come from the
+    page or from extraction, so :meth:`ExtractPool.result` lets them raise and the stage
+    retries the batch instead of dead-lettering every page behind them.
+    """
+    try:
+        return fn(raw, settings)
+    except (ExtractionError, MemoryError):  # the page's fault; classified by result()
+        raise
+    except Exception as exc:
+        return InternalError(f"{type(exc).__name__}: {exc}", "".join(traceback.format_exception(exc)), raw.id, raw.url)
 
 
 ExtractResult = CleanedRecord | ExtractionError | InternalError
@@ -102,7 +113,7 @@ class ExtractPool:
             # forking a threaded parent can copy a held lock into the child. A fork server is a
             # clean single-threaded parent; preloading the extractor keeps each start cheap.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["workers.clean"])
+            context.set_forkserver_preload(["workers.extract_pool", "workers.extract_warmup"])
             self._pool = ProcessPool(
                 max_workers=self.workers,
                 max_tasks=self.max_tasks_per_child,
@@ -122,21 +133,23 @@ class ExtractPool:
             self._pool.join()
             self._pool = None
 
-    def submit(self, raw: RawStory) -> Future[CleanedRecord]:
+    def submit(self, raw: RawStory) -> Future[CleanedRecord | InternalError]:
         """Schedule one page; the future raises :class:`ExtractionError` (or the pool's
         timeout/expiry errors, which :meth:`result` classifies)."""
         if self._pool is None:
-            inline: Future[CleanedRecord] = Future()
+            inline: Future[CleanedRecord | InternalError] = Future()
             try:
-                inline.set_result(self.fn(raw, self.settings))
-            except Exception as exc:  # classified by result(), like a worker's failure
+                inline.set_result(run_task(self.fn, raw, self.settings))
+            except (ExtractionError, MemoryError) as exc:  # classified by result(), like a worker's
                 inline.set_exception(exc)
             return inline
-        future: Future[CleanedRecord] = self._pool.schedule(self.fn, args=(raw, self.settings), timeout=self.timeout_s)
+        future: Future[CleanedRecord | InternalError] = self._pool.schedule(
+            run_task, args=(self.fn, raw, self.settings), timeout=self.timeout_s
+        )
         return future
 
     @staticmethod
-    def result(future: Future[CleanedRecord], raw: RawStory) -> ExtractResult:
+    def result(future: Future[CleanedRecord | InternalError], raw: RawStory) -> ExtractResult:
         """The article, a page fault as a classified :class:`ExtractionError`, or a bug as an
         :class:`InternalError`; never raises, so one page cannot stop the stream.
 
@@ -144,7 +157,9 @@ class ExtractPool:
         :class:`ExtractionError` (it also turns failures inside the HTML libraries into one),
         and here only what the pool itself observes is added: the time limit, a dead worker,
         memory exhausted by the page. Anything else (``AttributeError``, ``TypeError``, ...
-        from our code) is a bug and is not filed as bad input.
+        from our code) is a bug and is not filed as bad input: :func:`run_task` has already
+        made it an :class:`InternalError`. What still raises from here is the pool failing,
+        not the page: the caller's batch fails and is retried.
         """
         try:
             return future.result()
@@ -156,12 +171,10 @@ class ExtractPool:
             return ExtractionError("crashed", f"worker died: {exc}", raw_id=raw.id, url=raw.url)
         except MemoryError:
             return ExtractionError("crashed", "out of memory", raw_id=raw.id, url=raw.url)
-        except Exception as exc:
-            return InternalError.from_exception(exc, raw)
 
     def map_ordered(self, raws: Iterable[RawStory]) -> Iterator[ExtractResult]:
         """Results in input order, with at most ``window`` pages in flight."""
-        pending: list[tuple[RawStory, Future[CleanedRecord]]] = []
+        pending: list[tuple[RawStory, Future[CleanedRecord | InternalError]]] = []
         for raw in raws:
             pending.append((raw, self.submit(raw)))
             if len(pending) >= self.window:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -73,3 +75,23 @@ def test_a_bug_is_an_internal_error_with_its_traceback_and_a_bad_page_is_a_page_
     assert bug.error.startswith("AttributeError: 'tuple' object has no attribute 'first'")
     # the traceback points at the faulty line, also when it was raised in a worker process
     assert "in buggy_extract" in bug.traceback and "article.authors.first" in bug.traceback
+
+
+def test_a_failing_pool_is_not_blamed_on_the_page_nor_filed_as_a_bug() -> None:
+    # Neither the page's fault nor a bug on this page: the batch must fail and be retried,
+    # not dead-letter every page behind it.
+    broken: Future[CleanedRecord | InternalError] = Future()
+    broken.set_exception(BrokenProcessPool("All workers expired"))
+    with pytest.raises(BrokenProcessPool):
+        ExtractPool.result(broken, _raw(0))
+
+
+def test_the_fork_servers_warmup_page_runs_the_whole_extraction() -> None:
+    from workers import extract_warmup
+
+    record = clean(RawStory(id="w", url="https://warmup.invalid/a", html=extract_warmup.PAGE))
+    assert (record.title, record.authors, record.published) == (
+        "Bridge approved",
+        ("Ana Lind",),
+        "2025-01-01T10:00:00Z",
+    )

@@ -1,0 +1,28 @@
+"""Imported by the extraction fork server only: one extraction of a small page, at start-up.
+
+trafilatura (with htmldate, courlan and lxml) builds much of its state on first use, which
+costs a new process about a second on its first page. Workers are forked from the fork server
+and recycled every ``max_tasks_per_child`` pages, so without this every fresh worker would pay
+that second inside its first page's time limit (and a loaded machine could turn it into a
+spurious ``timeout``). Warmed once here, every forked worker inherits the built state.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from newswire.records import RawStory
+from workers.clean import ExtractionError, clean
+
+_SENTENCE = "The council approved the new bridge on Tuesday after a long debate about its cost."
+PAGE = (
+    '<html lang="en"><head><title>Bridge approved | Example</title>'
+    '<meta property="article:published_time" content="2025-01-01T10:00:00Z">'
+    '<meta name="author" content="By Ana Lind"></head>'
+    f"<body><article><h1>Bridge approved</h1><p>By Ana Lind</p><p>{_SENTENCE}</p>"
+    f"<p>{_SENTENCE}</p></article></body></html>"
+)
+
+# Best effort: a fork server that failed to start would break the pool, a cold one is only slower.
+with suppress(ExtractionError):
+    clean(RawStory(id="warmup", url="https://warmup.invalid/a", html=PAGE))
