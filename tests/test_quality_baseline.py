@@ -13,9 +13,9 @@ from tests.support.data import CORPUS, REPO
 from tests.support.quality import baseline, corpus_digest
 
 TESTS = REPO / "tests"
-QUALITY_MODULES = sorted(
-    {*TESTS.rglob("test_*quality*.py"), *TESTS.rglob("test_threading_*.py"), TESTS / "workers" / "test_replay.py"}
-)
+QUALITY_PATTERNS = ("test_*quality*.py", "test_threading_*.py", "test_coverage*.py", "test_replay.py")
+QUALITY_MODULES = sorted({p for pattern in QUALITY_PATTERNS for p in TESTS.rglob(pattern)})
+SCORE_WORDS = ("f1", "accuracy", "mean", "precision", "recall")
 
 
 @pytest.mark.parametrize("name", sorted(baseline()["corpora"]))
@@ -49,18 +49,23 @@ def test_every_pinned_value_is_used_by_a_test() -> None:
 
 
 def _literal_score_floors(path: Path) -> list[str]:
-    """``<score> >= 0.9``-style comparisons: a quality floor written into a test, not the baseline."""
+    """A quality floor written into a test instead of the baseline: ``<score> >= 0.9``, or a
+    ``floors = {...}`` / ``FLOOR = 0.9`` literal."""
     found = []
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Compare):
-            continue
-        left = ast.unparse(node.left).lower()
-        if not any(word in left for word in ("f1", "accuracy", "mean", "precision", "recall")):
-            continue
-        for op, right in zip(node.ops, node.comparators, strict=True):
-            if isinstance(op, (ast.GtE, ast.Gt)) and isinstance(right, ast.Constant) and isinstance(right.value, float):
+        if isinstance(node, ast.Compare):
+            left = ast.unparse(node.left).lower()
+            if any(word in left for word in SCORE_WORDS) and any(
+                isinstance(op, (ast.GtE, ast.Gt)) and isinstance(right, ast.Constant) and isinstance(right.value, float)
+                for op, right in zip(node.ops, node.comparators, strict=True)
+            ):
                 found.append(f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            named = any("floor" in ast.unparse(t).lower() for t in targets)
+            if named and isinstance(node.value, (ast.Dict, ast.Constant)):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)[:80]}")
     return found
 
 
