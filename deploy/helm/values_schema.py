@@ -89,10 +89,7 @@ def chart_schema(settings: dict[str, Any]) -> dict[str, Any]:
             "nameOverride": STR,
             "fullnameOverride": STR,
             "settings": settings,
-            "feeds": {
-                "type": "array",
-                "items": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}},
-            },
+            "feeds": {"type": "array", "items": feed_schema()},
             "kafka": closed(
                 {
                     "sasl": closed({"existingSecret": STR, "usernameKey": STR, "passwordKey": STR}),
@@ -151,6 +148,17 @@ def chart_schema(settings: dict[str, Any]) -> dict[str, Any]:
             "podLabels": LABELS,
         },
     }
+
+
+def feed_schema() -> dict[str, Any]:
+    """One feed-list entry: the keys ingest/feedlist.py accepts, so a typo fails at render time
+    (the poller would refuse the list at start). Value checks stay with the feed-list parser."""
+    sys.path.insert(0, str(ROOT))
+    from ingest.feedlist import _YAML_KEYS
+
+    typed = {"url": {"type": "string", "minLength": 1}, "name": STR, "category": STR, "robots": BOOL}
+    properties = {key: typed.get(key, {}) for key in sorted(_YAML_KEYS)}
+    return {"type": "object", "additionalProperties": False, "required": ["url"], "properties": properties}
 
 
 def settings_schema() -> dict[str, Any]:

@@ -390,6 +390,11 @@ def test_a_wrong_setting_value_fails_like_the_daemon_would() -> None:
     assert "/settings/worker/batch_size" in err, err
 
 
+def test_a_typo_in_a_feed_entry_fails_at_render_time() -> None:
+    err = helm_template_error("--set-json", 'feeds=[{"url": "https://x.example/rss", "nmae": "X"}]')
+    assert "at '/feeds/0': additional properties 'nmae' not allowed" in err, err
+
+
 def test_a_password_in_values_is_refused() -> None:
     """It would sit in a ConfigMap and in helm's release history: Secrets only."""
     err = helm_template_error("--set", "settings.kafka.sasl_password=hunter2")
