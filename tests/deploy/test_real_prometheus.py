@@ -211,7 +211,14 @@ def test_real_prometheus_scrapes_evaluates_and_alerts(stack: dict[str, Any]) -> 
     assert sorted(s["metric"]["partition"] for s in lag) == ["0", "1"], lag
     assert _query(port, f'{{__name__=~".+_created", job="{JOB}"}}') == [], "created series are disabled"
 
-    # Every dashboard expression returns data.
-    empty = [where for where, expr in dashboard_expressions() if not _query(port, expr)]
-    assert empty == [], f"dashboard queries without data: {empty}"
+    # Every dashboard expression returns data, once rate() windows hold a few scrapes.
+    scrapes = f'count_over_time(up{{job="{JOB}"}}[1m]) >= 5'
+    assert wait_for(lambda: bool(_query(port, scrapes)), 30, 0.5), logs()
+    empty: list[str] = []
+
+    def all_have_data() -> bool:
+        empty[:] = [where for where, expr in dashboard_expressions() if not _query(port, expr)]
+        return not empty
+
+    assert wait_for(all_have_data, 20, 1.0), f"dashboard queries without data: {empty}"
     assert len(dashboard_expressions()) >= 25
