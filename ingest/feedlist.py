@@ -82,6 +82,9 @@ def parse_feed_list(data: bytes | str, *, source: str = "<feed list>") -> list[F
         if feed.url not in seen:
             seen.add(feed.url)
             unique.append(feed)
+    if not unique:
+        # A poller given nothing to poll would idle (or exit 0 with --once) and look healthy.
+        raise FeedListError(f"{source}: the feed list names no feeds")
     return unique
 
 

@@ -70,6 +70,9 @@ def test_opml_import_to_yaml_roundtrip(tmp_path: Path) -> None:
         ("- url: https://x.example/f\n  colour: red", "unknown keys"),
         ("<opml><body><outline", "invalid XML"),
         ("<html><body/></html>", "not <opml>"),
+        ("feeds: []", "names no feeds"),
+        ("[]", "names no feeds"),
+        ("<opml><body></body></opml>", "names no feeds"),
         ('<!DOCTYPE opml [<!ENTITY a "b">]><opml><body/></opml>', "unsafe XML"),
     ],
 )
