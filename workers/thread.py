@@ -60,6 +60,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import sys
 from array import array
 from collections import Counter
@@ -68,20 +69,24 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from workers import shingles
+from workers import coverage, shingles
 from workers.clean import MONTHS, WEEKDAYS
 
 DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
-UpdateKind = Literal["revision", "followup"]
+UpdateKind = Literal["revision", "followup", "coverage"]
 ChangelogEntry = tuple[str, bytes | None]
 
 ARTICLE_PREFIX = "article/"
 STORY_PREFIX = "story/"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+# Records of version 1 (before coverage) restore without coverage terms: such an article can
+# still be a copy's or a follow-up's match, and ages out of the window within days.
+_READABLE_VERSIONS = (1, 2)
 _MASK32 = 0xFFFFFFFF
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
 # move from "Monday" to "Tuesday", and template-alike texts share them by construction.
 _CALENDAR = frozenset((*WEEKDAYS, *MONTHS))
+_NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,9 @@ class Decision:
     duplicate_of: str | None
     matched_article_id: str | None
     evidence: dict[str, float | int | str] = field(default_factory=dict)
+    # The input's features as computed for this decision, handed to ``StoryIndex.apply`` so an
+    # article's text is analysed once (not part of the decision's value: equality ignores it).
+    prepared: _Prepared | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,8 @@ class ThreadSettings:
     # new text mentions: a follow-up names the subject of the story it continues; a same-template
     # text names a different counterpart, company or player.
     min_title_name_coverage: float = 0.8
+    # Independent reports of the same event (see workers/coverage.py).
+    coverage: coverage.CoverageSettings = field(default_factory=coverage.CoverageSettings)
 
 
 @dataclass(slots=True)
@@ -186,6 +196,7 @@ class _Article:
     title_names: array[int]  # title words the body uses as names
     posted: bool
     site: str
+    cov: coverage.CoverageFeatures = _NO_COVERAGE
 
 
 @dataclass(slots=True)
@@ -204,6 +215,10 @@ class _Prepared:
     features: TextFeatures
     fingerprints: frozenset[int]
     time: datetime | None
+    article_id: str
+    content_hash: str
+    raw: coverage.RawTerms
+    cov: coverage.CoverageFeatures
 
     @property
     def seq(self) -> array[int]:
@@ -272,16 +287,18 @@ class TextFeatures:
     title_names: array[int]
 
 
-def text_features(settings: ThreadSettings, title: str, text: str) -> TextFeatures:
-    """Shingle sequence, entity, title and title-name hashes (32-bit) of an article."""
+def text_features(settings: ThreadSettings, title: str, text: str, paragraphs: list[str] | None = None) -> TextFeatures:
+    """Shingle sequence, entity, title and title-name hashes (32-bit) of an article.
+    ``paragraphs`` (``shingles.normalise_paragraphs(text)``) when the caller has them already."""
+    paras = shingles.normalise_paragraphs(text) if paragraphs is None else paragraphs
     seq = array(
         "I",
         (
             ((h & _MASK32) or 1) if h else 0
-            for h in shingles.shingle_hashes(text, settings.shingle_size, settings.max_shingles_per_article)
+            for h in shingles.shingle_hashes(paras, settings.shingle_size, settings.max_shingles_per_article)
         ),
     )
-    names = {e for e in shingles.entities(text) if e not in _CALENDAR}
+    names = {e for e in shingles.entities(paras) if e not in _CALENDAR}
     title_words = shingles.title_tokens(title)
     return TextFeatures(
         seq=seq,
@@ -432,6 +449,9 @@ class StoryIndex:
         self._members: dict[str, set[str]] = {}
         self._postings: dict[int, list[str]] = {}
         self._fps: dict[str, frozenset[int]] = {}
+        # Coverage: term postings and document frequencies of the indexed articles' terms.
+        self._cov_postings: dict[int, list[str]] = {}
+        self._df = coverage.DocFrequencies()
 
     # ------------------------------------------------------------------ decision (pure)
 
@@ -455,12 +475,25 @@ class StoryIndex:
         return story
 
     def _prepare(self, item: ThreadInput) -> _Prepared:
-        f = text_features(self.settings, item.title, item.text)
-        return _Prepared(f, fingerprints(self.settings, f.seq), item.published)
+        paras = shingles.normalise_paragraphs(item.text)
+        f = text_features(self.settings, item.title, item.text, paras)
+        raw = coverage.raw_terms(item.title, paras, _CALENDAR)
+        c = self.settings.coverage
+        return _Prepared(
+            f,
+            fingerprints(self.settings, f.seq),
+            item.published,
+            item.article_id,
+            item.content_hash,
+            raw,
+            coverage.select(raw, self._df, c.max_terms, c.max_names),
+        )
 
     def decide(self, item: ThreadInput) -> Decision:
-        """Decide without mutating the index."""
-        return self._decide(item, self._prepare(item))
+        """Decide without mutating the index. The decision carries the input's features, so
+        ``apply`` does not analyse the text again."""
+        prep = self._prepare(item)
+        return replace(self._decide(item, prep), prepared=prep)
 
     def _decide(self, item: ThreadInput, prep: _Prepared) -> Decision:
         s = self.settings
@@ -541,12 +574,133 @@ class StoryIndex:
                 {**base, **p.as_evidence()},
             )
 
+        covered = None
+        if s.coverage.enabled:
+            covered = self._coverage_match(prep)
+            if covered is not None and covered[0][0] == 0:
+                _, story, matched, cov_evidence = covered
+                return Decision(
+                    "update",
+                    story.story_id,
+                    story.version + 1,
+                    "coverage",
+                    None,
+                    matched,
+                    {**base, **cov_evidence},
+                )
+
         evidence = dict(base)
         if scored:
             a, p = min(scored, key=_strongest)
             evidence.update(p.as_evidence())
             evidence["nearest_article_id"] = a.article_id
+        if s.coverage.enabled and covered is not None:
+            evidence.update(covered[3])
+            evidence["coverage_nearest_article_id"] = covered[2]
         return Decision("new", story_id_for(item.article_id), 1, None, None, None, evidence)
+
+    def _coverage_match(
+        self, prep: _Prepared
+    ) -> tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None:
+        """The nearest story by coverage: the best by time-damped similarity among those whose
+        gates the input passes (``key[0] == 0``), else the best of those that failed them (kept
+        as evidence of a ``new`` decision, for retuning). Rules in ``workers/coverage.py``."""
+        c = self.settings.coverage
+        df = self._df
+        when = prep.time or self._clock()
+        idf: dict[int, float] = {}
+
+        def w(h: int) -> float:
+            v = idf.get(h)
+            if v is None:
+                v = idf[h] = df.idf(h)
+            return v
+
+        mine = prep.cov
+        # Look-up through the input's rarest indexed terms (bounded postings).
+        lookup = sorted(
+            (h for h in mine.terms if 0 < len(self._cov_postings.get(h, ())) <= c.max_postings),
+            key=lambda h: (-w(h), h),
+        )
+        acc: dict[str, float] = {}
+        for h in lookup[: c.lookup_terms]:
+            wh = w(h)
+            for aid in self._cov_postings[h]:
+                acc[aid] = acc.get(aid, 0.0) + wh
+        if not acc:
+            return None
+        near = [
+            (aid, score)
+            for aid, score in acc.items()
+            if when is None or abs(self._articles[aid].time - when) <= c.window
+        ]
+        near.sort(key=lambda x: (-x[1], x[0]))
+        my_names = prep.raw.name_hashes
+        my_vec = coverage.weighted(mine.terms, mine.tf, my_names, df, w)
+        by_story: dict[str, list[tuple[float, float, _Article]]] = {}
+        for aid, _ in near[: c.max_candidates]:
+            a = self._articles[aid]
+            vec = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), df, w)
+            cos = coverage.cosine(my_vec, vec)
+            gap = abs((a.time - when).total_seconds()) if when is not None else 0.0
+            damped = cos * math.exp(-gap / c.time_scale.total_seconds())
+            by_story.setdefault(a.story_id, []).append((damped, cos, a))
+        best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
+        for sid, hits in by_story.items():
+            hits.sort(key=lambda x: (-x[0], x[2].article_id))
+            damped, cos, top = hits[0]
+            if damped < c.min_similarity:
+                continue
+            members = self._story_cov_members(sid)
+            story_names: set[int] = set()
+            story_prominent: set[int] = set()  # what the story is about: headlines, heaviest terms
+            for m in members:
+                story_names.update(m.cov.names)
+                story_prominent.update(m.cov.headline)
+                story_prominent.update(m.cov.terms)
+            story_names |= story_prominent
+            head_in_story = coverage.weighted_share(prep.raw.headline, story_prominent, w)
+            story_head_in_input = max(coverage.weighted_share(m.cov.headline, prep.raw.counts, w) for m in members)
+            shared = sorted((h for h in my_names if h in story_names), key=lambda h: (-w(h), h))
+            shared_idf = sum(w(h) for h in shared)
+            # Figures: a report of the same event repeats some of its figures (a magnitude, a
+            # rate, a price); the same template on another day or company fills in others.
+            my_numbers = sorted(prep.raw.number_hashes)
+            numbers_in_story = coverage.weighted_share(my_numbers, story_names, w)
+            passed = (
+                head_in_story >= c.min_headline_in_story
+                and story_head_in_input >= c.min_story_headline_in_input
+                and shared_idf >= c.min_shared_name_idf
+                and (len(my_numbers) < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
+            )
+            key = (0 if passed else 1, -damped, sid)
+            if best is not None and key >= best[0]:
+                continue
+            label = prep.raw.label
+            gap_h = abs((top.time - when).total_seconds()) / 3600 if when is not None else 0.0
+            evidence: dict[str, float | int | str] = {
+                "coverage_similarity": round(damped, 4),
+                "coverage_cosine": round(cos, 4),
+                "headline_names_in_story": round(head_in_story, 4),
+                "story_headline_names_in_input": round(story_head_in_input, 4),
+                "shared_names_idf": round(shared_idf, 3),
+                "numbers_in_story": round(numbers_in_story, 4),
+                "shared_names": ", ".join(
+                    label[h] for h in shared[:12] if h in label and h not in prep.raw.number_hashes
+                ),
+                "shared_numbers": ", ".join(label[h] for h in shared if h in prep.raw.number_hashes),
+                "time_gap_hours": round(gap_h, 2),
+                "coverage_method": coverage.METHOD,
+                "coverage_candidates": len(near),
+            }
+            best = (key, self._story_of(top), top.article_id, evidence)
+        return best
+
+    def _story_cov_members(self, story_id: str) -> list[_Article]:
+        """The story's articles that carry coverage terms (copies do not), oldest first, bounded."""
+        ids = self._members.get(story_id, set())
+        arts = sorted((self._articles[i] for i in ids), key=lambda a: (a.time, a.article_id))
+        return [a for a in arts if len(a.cov.terms)][: self.settings.coverage.max_story_members]
 
     def _candidates(self, prep: _Prepared) -> tuple[list[tuple[str, int]], int, frozenset[int]]:
         """Articles sharing non-boilerplate fingerprints with the input, within the time window,
@@ -581,11 +735,15 @@ class StoryIndex:
         """Record ``decision`` for ``item``; returns compacted-topic changelog entries."""
         if decision.kind == "unchanged":
             return []
-        return self._apply(item, decision, text_features(self.settings, item.title, item.text))
+        prep = decision.prepared
+        if prep is None or prep.article_id != item.article_id or prep.content_hash != item.content_hash:
+            prep = self._prepare(item)  # a decision built elsewhere (tests): analyse here
+        return self._apply(item, decision, prep)
 
-    def _apply(self, item: ThreadInput, decision: Decision, f: TextFeatures) -> list[ChangelogEntry]:
+    def _apply(self, item: ThreadInput, decision: Decision, prep: _Prepared) -> list[ChangelogEntry]:
         if decision.kind == "unchanged":
             return []
+        f = prep.features
         ents = _bottom(f.entities, self.settings.max_entities_per_article)
         when = item.published or self._clock() or datetime.fromtimestamp(0, UTC)
         posted = decision.kind != "duplicate" and len(f.seq) > 0
@@ -611,6 +769,7 @@ class StoryIndex:
             title_names,
             posted,
             item.site,
+            prep.cov if posted else _NO_COVERAGE,
         )
         out: list[ChangelogEntry] = []
         story = self._stories.get(decision.story_id)
@@ -626,7 +785,7 @@ class StoryIndex:
             )
         self._put_story(story)
         out.append((STORY_PREFIX + story.story_id, _encode_story(story)))
-        self._put_article(article)
+        self._put_article(article, prep.fingerprints)
         out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article)))
         return out
 
@@ -679,15 +838,21 @@ class StoryIndex:
     def _put_story(self, story: _Story) -> None:
         self._stories[story.story_id] = story
 
-    def _put_article(self, article: _Article) -> None:
+    def _put_article(self, article: _Article, fps: frozenset[int] | None = None) -> None:
+        """Index ``article``; ``fps`` are its fingerprints when the caller computed them already."""
         self._drop_article(article.article_id)
         self._articles[article.article_id] = article
         self._members.setdefault(article.story_id, set()).add(article.article_id)
         if article.posted:
-            fps = fingerprints(self.settings, article.seq)
+            if fps is None:
+                fps = fingerprints(self.settings, article.seq)
             self._fps[article.article_id] = fps
             for fp in fps:
                 self._postings.setdefault(fp, []).append(article.article_id)
+        if len(article.cov.terms):
+            self._df.add(article.cov.terms)
+            for h in article.cov.terms:
+                self._cov_postings.setdefault(h, []).append(article.article_id)
 
     def _drop_article(self, article_id: str) -> None:
         old = self._articles.pop(article_id, None)
@@ -703,6 +868,13 @@ class StoryIndex:
             ids.remove(article_id)
             if not ids:
                 del self._postings[fp]
+        if len(old.cov.terms):
+            self._df.remove(old.cov.terms)
+            for h in old.cov.terms:
+                ids = self._cov_postings[h]
+                ids.remove(article_id)
+                if not ids:
+                    del self._cov_postings[h]
 
 
 def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
@@ -724,14 +896,25 @@ def _encode_article(a: _Article) -> bytes:
         "title_names": _to_b64(a.title_names),
         "posted": a.posted,
         "site": a.site,
+        "cov_terms": _to_b64(a.cov.terms),
+        "cov_tf": base64.b64encode(a.cov.tf.tobytes()).decode("ascii"),
+        "cov_names": _to_b64(a.cov.names),
+        "cov_headline": _to_b64(a.cov.headline),
     }
     return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
 
 def _decode_article(data: bytes) -> _Article:
     o = json.loads(data)
-    if o.get("v") != RECORD_VERSION:
+    if o.get("v") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported article record version {o.get('v')!r}")
+    cov = _NO_COVERAGE
+    if "cov_terms" in o:
+        tf = array("B")
+        tf.frombytes(base64.b64decode(o["cov_tf"]))
+        cov = coverage.CoverageFeatures(
+            _from_b64(o["cov_terms"]), tf, _from_b64(o["cov_names"]), _from_b64(o["cov_headline"])
+        )
     return _Article(
         article_id=str(o["article_id"]),
         story_id=str(o["story_id"]),
@@ -743,6 +926,7 @@ def _decode_article(data: bytes) -> _Article:
         title_names=_from_b64(o["title_names"]),
         posted=bool(o["posted"]),
         site=str(o["site"]),
+        cov=cov,
     )
 
 
@@ -760,7 +944,7 @@ def _encode_story(s: _Story) -> bytes:
 
 def _decode_story(data: bytes) -> _Story:
     o = json.loads(data)
-    if o.get("v") != RECORD_VERSION:
+    if o.get("v") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported story record version {o.get('v')!r}")
     return _Story(
         str(o["story_id"]),
@@ -772,7 +956,7 @@ def _decode_story(data: bytes) -> _Story:
 
 
 def decide_and_apply(index: StoryIndex, item: ThreadInput) -> tuple[Decision, list[ChangelogEntry]]:
-    """Decide, then record the decision; the usual call in the worker loop."""
-    prep = index._prepare(item)  # one feature extraction for both steps
-    decision = index._decide(item, prep)
-    return decision, index._apply(item, decision, prep.features)
+    """Decide, then record the decision: ``decide`` + ``apply``, the one path the daemon,
+    replay, tests and benches take (the text is analysed once, in ``decide``)."""
+    decision = index.decide(item)
+    return decision, index.apply(item, decision)
