@@ -72,6 +72,7 @@ class CoverageSettings:
     enabled: bool = True
     max_terms: int = 48
     max_names: int = 64
+    max_figures: int = 24
     # Terms used to look candidates up: the input's rarest ones (cheap, selective).
     lookup_terms: int = 16
     # A term held by more live articles than this is too common to find candidates with.
@@ -82,7 +83,7 @@ class CoverageSettings:
     window: timedelta = timedelta(days=3)
     time_scale: timedelta = timedelta(days=2)
     # Damped cosine at or above which two articles report the same event (gates permitting).
-    min_similarity: float = 0.2
+    min_similarity: float = 0.15
     # idf-weighted share of the input's headline names found in the story, and of the story's
     # headline names found in the input.
     min_headline_in_story: float = 0.75
@@ -103,6 +104,7 @@ class CoverageFeatures:
     tf: array[int]
     names: array[int]
     headline: array[int]
+    figures: array[int]  # counts, amounts, rates, scores (not years, codes or model names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +219,7 @@ class DocFrequencies:
         return math.log((self.docs + 1) / (self.counts.get(term, 0) + 1)) + 1.0
 
 
-def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int) -> CoverageFeatures:
+def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
     """The article's heaviest terms and names under the current frequencies (what is stored)."""
     docs = df.docs + 1
     dfc = df.counts
@@ -235,6 +237,7 @@ def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int) ->
         tf=array("B", (log_tf(raw.counts[h]) for h in kept)),
         names=array("I", names),
         headline=array("I", sorted(raw.headline_terms)),
+        figures=array("I", sorted(raw.number_hashes)[:max_figures]),
     )
 
 

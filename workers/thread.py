@@ -86,7 +86,7 @@ _MASK32 = 0xFFFFFFFF
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
 # move from "Monday" to "Tuesday", and template-alike texts share them by construction.
 _CALENDAR = frozenset((*WEEKDAYS, *MONTHS))
-_NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"))
+_NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,7 +486,7 @@ class StoryIndex:
             item.article_id,
             item.content_hash,
             raw,
-            coverage.select(raw, self._df, c.max_terms, c.max_names),
+            coverage.select(raw, self._df, c.max_terms, c.max_names, c.max_figures),
         )
 
     def decide(self, item: ThreadInput) -> Decision:
@@ -649,8 +649,6 @@ class StoryIndex:
         for sid, hits in by_story.items():
             hits.sort(key=lambda x: (-x[0], x[2].article_id))
             damped, cos, top = hits[0]
-            if damped < c.min_similarity:
-                continue
             members = self._story_cov_members(sid)
             story_names: set[int] = set()
             story_prominent: set[int] = set()  # what the story is about: headlines, heaviest terms
@@ -665,13 +663,19 @@ class StoryIndex:
             shared_idf = sum(w(h) for h in shared)
             # Figures: a report of the same event repeats some of its figures (a magnitude, a
             # rate, a price); the same template on another day or company fills in others.
-            my_numbers = sorted(prep.raw.number_hashes)
-            numbers_in_story = coverage.weighted_share(my_numbers, story_names, w)
+            # Judged only when both sides quote several: most reports share few or none.
+            story_figures: set[int] = set()
+            for m in members:
+                story_figures.update(m.cov.figures)
+            my_numbers = mine.figures
+            numbers_in_story = coverage.weighted_share(my_numbers, story_figures, w)
+            figures_compared = min(len(my_numbers), len(story_figures))
             passed = (
-                head_in_story >= c.min_headline_in_story
+                damped >= c.min_similarity
+                and head_in_story >= c.min_headline_in_story
                 and story_head_in_input >= c.min_story_headline_in_input
                 and shared_idf >= c.min_shared_name_idf
-                and (len(my_numbers) < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
+                and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
             )
             key = (0 if passed else 1, -damped, sid)
             if best is not None and key >= best[0]:
@@ -900,6 +904,7 @@ def _encode_article(a: _Article) -> bytes:
         "cov_tf": base64.b64encode(a.cov.tf.tobytes()).decode("ascii"),
         "cov_names": _to_b64(a.cov.names),
         "cov_headline": _to_b64(a.cov.headline),
+        "cov_figures": _to_b64(a.cov.figures),
     }
     return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
@@ -913,7 +918,11 @@ def _decode_article(data: bytes) -> _Article:
         tf = array("B")
         tf.frombytes(base64.b64decode(o["cov_tf"]))
         cov = coverage.CoverageFeatures(
-            _from_b64(o["cov_terms"]), tf, _from_b64(o["cov_names"]), _from_b64(o["cov_headline"])
+            _from_b64(o["cov_terms"]),
+            tf,
+            _from_b64(o["cov_names"]),
+            _from_b64(o["cov_headline"]),
+            _from_b64(o["cov_figures"]),
         )
     return _Article(
         article_id=str(o["article_id"]),

@@ -133,7 +133,7 @@ def test_version_1_records_restore_without_coverage_terms() -> None:
     assert value is not None
     old = json.loads(value)
     old["v"] = 1
-    for field in ("cov_terms", "cov_tf", "cov_names", "cov_headline"):
+    for field in ("cov_terms", "cov_tf", "cov_names", "cov_headline", "cov_figures"):
         del old[field]
     article = _decode_article(json.dumps(old).encode())
     assert len(article.cov.terms) == 0
