@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from workers import shingles
+from workers import postings, shingles
 
 METHOD = "tfidf-names-v1"
 
@@ -70,7 +70,7 @@ class CoverageSettings:
     """Thresholds of the coverage relation (see the module docstring)."""
 
     enabled: bool = True
-    max_terms: int = 48
+    max_terms: int = 40
     max_names: int = 64
     max_figures: int = 24
     # Terms used to look candidates up: the input's rarest ones (cheap, selective).
@@ -176,7 +176,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     )
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def _hash_term(term: str) -> int:
     """32-bit stable hash of a folded term (cached: news vocabulary repeats)."""
     return shingles.hash_text(term) & 0xFFFFFFFF
@@ -191,42 +191,48 @@ def log_tf(count: int) -> int:
 
 
 class DocFrequencies:
-    """Live-article document frequencies of term hashes; a function of the indexed set."""
+    """Postings of the live articles' stored terms; a term's document frequency is its number
+    of postings, so the frequencies are a function of the indexed set (any restore order)."""
 
-    __slots__ = ("counts", "docs")
+    __slots__ = ("docs", "postings")
 
     def __init__(self) -> None:
-        self.counts: dict[int, int] = {}
+        self.postings: postings.Postings = {}
         self.docs = 0
 
-    def add(self, terms: Iterable[int]) -> None:
+    def add(self, article_id: str, terms: Iterable[int]) -> None:
         self.docs += 1
-        c = self.counts
         for t in terms:
-            c[t] = c.get(t, 0) + 1
+            postings.add(self.postings, t, article_id)
 
-    def remove(self, terms: Iterable[int]) -> None:
+    def remove(self, article_id: str, terms: Iterable[int]) -> None:
         self.docs -= 1
-        c = self.counts
         for t in terms:
-            n = c[t] - 1
-            if n:
-                c[t] = n
-            else:
-                del c[t]
+            postings.remove(self.postings, t, article_id)
+
+    def count(self, term: int) -> int:
+        return postings.count(self.postings, term)
+
+    def ids(self, term: int) -> list[str]:
+        return postings.ids(self.postings, term)
 
     def idf(self, term: int) -> float:
-        return math.log((self.docs + 1) / (self.counts.get(term, 0) + 1)) + 1.0
+        return math.log((self.docs + 1) / (postings.count(self.postings, term) + 1)) + 1.0
 
 
 def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
     """The article's heaviest terms and names under the current frequencies (what is stored)."""
     docs = df.docs + 1
-    dfc = df.counts
+    held = df.postings.get
     names_set = raw.name_hashes
     log = math.log
+
+    def frequency(h: int) -> int:
+        p = held(h)
+        return 0 if p is None else 1 if isinstance(p, str) else len(p)
+
     weights = [
-        (log_tf(n) * (log(docs / (dfc.get(h, 0) + 1)) + 1.0) * (2.0 if h in names_set else 1.0), h)
+        (log_tf(n) * (log(docs / (frequency(h) + 1)) + 1.0) * (2.0 if h in names_set else 1.0), h)
         for h, n in raw.counts.items()
     ]
     weights.sort(key=lambda wh: (-wh[0], wh[1]))

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from workers import coverage, shingles
+from workers import coverage, postings, shingles
 from workers.clean import MONTHS, WEEKDAYS
 
 DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
@@ -190,13 +190,19 @@ class _Article:
     story_id: str
     time: datetime
     content_hash: str
-    seq: array[int]  # ordered 32-bit shingle hashes, 0 = paragraph break
+    # Ordered shingle hashes, 0 = paragraph break: 32-bit as computed and in the changelog,
+    # cut to 16 bits once indexed (``_narrow``). A stored text is only ever looked up *in* (the
+    # input's shingles are tested against it), so a 16-bit hash costs a ~|old|/65,536 false
+    # match per shingle (<= 3% at the 2,000 cap; a false 12-shingle passage is out of reach)
+    # for half the memory.
+    seq: array[int]
     entities: array[int]
     title: array[int]
     title_names: array[int]  # title words the body uses as names
     posted: bool
     site: str
     cov: coverage.CoverageFeatures = _NO_COVERAGE
+    fps: array[int] = field(default_factory=lambda: array("I"))  # indexed fingerprints
 
 
 @dataclass(slots=True)
@@ -219,6 +225,7 @@ class _Prepared:
     content_hash: str
     raw: coverage.RawTerms
     cov: coverage.CoverageFeatures
+    seq16: array[int]  # ``seq`` as the index stores it, to test against stored texts
 
     @property
     def seq(self) -> array[int]:
@@ -345,7 +352,7 @@ def score_pair(
     long text whose fingerprint sample was capped) is given the benefit of the doubt."""
     old_set = set(old.seq)
     old_set.discard(0)
-    new_set = set(new.seq)
+    new_set = set(new.seq16)
     new_set.discard(0)
     inter = len(old_set & new_set)
     union = len(old_set | new_set)
@@ -357,8 +364,8 @@ def score_pair(
     run = 0
     fps_in_run = 0
     template_fps_in_run = 0
-    for h in (*new.seq, 0):
-        if h and h in old_set:
+    for h, h16 in zip((*new.seq, 0), (*new.seq16, 0), strict=True):
+        if h16 and h16 in old_set:
             run += 1
             if h in new.fingerprints:
                 fps_in_run += 1
@@ -447,10 +454,10 @@ class StoryIndex:
         self._articles: dict[str, _Article] = {}
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, set[str]] = {}
-        self._postings: dict[int, list[str]] = {}
-        self._fps: dict[str, frozenset[int]] = {}
-        # Coverage: term postings and document frequencies of the indexed articles' terms.
-        self._cov_postings: dict[int, list[str]] = {}
+        # Postings: one article id, or a list once a key is shared (most fingerprints and rare
+        # terms belong to one article: a bare string saves a list per key).
+        self._postings: postings.Postings = {}
+        # Coverage: term postings, which are also the terms' document frequencies.
         self._df = coverage.DocFrequencies()
 
     # ------------------------------------------------------------------ decision (pure)
@@ -487,6 +494,7 @@ class StoryIndex:
             item.content_hash,
             raw,
             coverage.select(raw, self._df, c.max_terms, c.max_names, c.max_figures),
+            _narrow(f.seq),
         )
 
     def decide(self, item: ThreadInput) -> Decision:
@@ -619,13 +627,13 @@ class StoryIndex:
         mine = prep.cov
         # Look-up through the input's rarest indexed terms (bounded postings).
         lookup = sorted(
-            (h for h in mine.terms if 0 < len(self._cov_postings.get(h, ())) <= c.max_postings),
+            (h for h in mine.terms if 0 < df.count(h) <= c.max_postings),
             key=lambda h: (-w(h), h),
         )
         acc: dict[str, float] = {}
         for h in lookup[: c.lookup_terms]:
             wh = w(h)
-            for aid in self._cov_postings[h]:
+            for aid in df.ids(h):
                 acc[aid] = acc.get(aid, 0.0) + wh
         if not acc:
             return None
@@ -715,9 +723,10 @@ class StoryIndex:
         counts: Counter[str] = Counter()
         template: set[int] = set()
         for fp in prep.fingerprints:
-            ids = self._postings.get(fp)
-            if ids is None:
+            held = self._postings.get(fp)
+            if held is None:
                 continue
+            ids = [held] if isinstance(held, str) else held
             if len(ids) > s.max_postings:
                 template.add(fp)
                 continue
@@ -789,8 +798,8 @@ class StoryIndex:
             )
         self._put_story(story)
         out.append((STORY_PREFIX + story.story_id, _encode_story(story)))
-        self._put_article(article, prep.fingerprints)
         out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article)))
+        self._put_article(article, prep.fingerprints)
         return out
 
     def restore(self, key: str, value: bytes | None) -> None:
@@ -824,9 +833,9 @@ class StoryIndex:
         return out
 
     def stats(self) -> dict[str, int]:
-        postings = sum(len(v) for v in self._postings.values())
+        postings = sum(1 if isinstance(v, str) else len(v) for v in self._postings.values())
         art_bytes = sum(
-            400 + 4 * (len(a.seq) + len(a.entities) + len(a.title) + len(a.title_names))
+            400 + 2 * len(a.seq) + 4 * (len(a.fps) + len(a.entities) + len(a.title) + len(a.title_names))
             for a in self._articles.values()
         )
         return {
@@ -843,20 +852,19 @@ class StoryIndex:
         self._stories[story.story_id] = story
 
     def _put_article(self, article: _Article, fps: frozenset[int] | None = None) -> None:
-        """Index ``article``; ``fps`` are its fingerprints when the caller computed them already."""
+        """Index ``article`` (as decoded or built: 32-bit shingles); ``fps`` are its fingerprints
+        when the caller computed them already."""
         self._drop_article(article.article_id)
+        if article.posted and fps is None:
+            fps = fingerprints(self.settings, article.seq)
+        article.fps = array("I", sorted(fps or ()) if article.posted else ())
+        article.seq = _narrow(article.seq)
         self._articles[article.article_id] = article
         self._members.setdefault(article.story_id, set()).add(article.article_id)
-        if article.posted:
-            if fps is None:
-                fps = fingerprints(self.settings, article.seq)
-            self._fps[article.article_id] = fps
-            for fp in fps:
-                self._postings.setdefault(fp, []).append(article.article_id)
+        for fp in article.fps:
+            postings.add(self._postings, fp, article.article_id)
         if len(article.cov.terms):
-            self._df.add(article.cov.terms)
-            for h in article.cov.terms:
-                self._cov_postings.setdefault(h, []).append(article.article_id)
+            self._df.add(article.article_id, article.cov.terms)
 
     def _drop_article(self, article_id: str) -> None:
         old = self._articles.pop(article_id, None)
@@ -867,18 +875,17 @@ class StoryIndex:
             members.discard(article_id)
             if not members:
                 del self._members[old.story_id]
-        for fp in self._fps.pop(article_id, frozenset()):
-            ids = self._postings[fp]
-            ids.remove(article_id)
-            if not ids:
-                del self._postings[fp]
+        for fp in old.fps:
+            postings.remove(self._postings, fp, article_id)
         if len(old.cov.terms):
-            self._df.remove(old.cov.terms)
-            for h in old.cov.terms:
-                ids = self._cov_postings[h]
-                ids.remove(article_id)
-                if not ids:
-                    del self._cov_postings[h]
+            self._df.remove(old.article_id, old.cov.terms)
+
+
+def _narrow(seq: array[int]) -> array[int]:
+    """16-bit form of a 32-bit shingle sequence (0 stays the paragraph break)."""
+    if seq.typecode == "H":
+        return seq
+    return array("H", (((h & 0xFFFF) or 1) if h else 0 for h in seq))
 
 
 def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
