@@ -101,7 +101,7 @@ class CoverageFeatures:
     with log-tf bytes, its heaviest names (and numbers), and its headline's names."""
 
     terms: array[int]
-    tf: array[int]
+    tf: array[int]  # per term: 16 * (1 + ln tf), a byte
     names: array[int]
     headline: array[int]
     figures: array[int]  # counts, amounts, rates, scores (not years, codes or model names)
@@ -117,6 +117,11 @@ class RawTerms:
     headline: frozenset[int]  # the headline's names
     headline_terms: frozenset[int]  # all its content words
     label: dict[int, str]
+    # Names and numbers as the follow-up gates compare them (``shingles.entities``: lower case,
+    # possessive dropped, calendar words left out), collected in the same pass.
+    entities: frozenset[str]
+    # Each paragraph's words, lower-cased (``shingles.words``): the shingles are made of them.
+    words: list[list[str]]
 
 
 def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
@@ -127,13 +132,22 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     names: set[str] = set()
     figures: set[str] = set()
     label: dict[str, str] = {}
+    entities: set[str] = set()
+    para_words: list[list[str]] = []
     for para in paragraphs:
+        lowered: list[str] = []
+        para_words.append(lowered)
         for sentence in shingles.split_sentences(para):
             for i, tok in enumerate(shingles.tokens(sentence)):
                 low = tok.lower()
+                lowered.append(low)
                 if low.endswith("'s"):
                     low = low[:-2]
-                if low in stop or low in calendar:
+                if low in calendar:
+                    continue
+                if (i and tok[0].isupper()) or (not tok.isalpha() and _DIGIT.search(tok)):
+                    entities.add(low)
+                if low in stop:
                     continue
                 if tok.isalpha():
                     if len(low) < 3:
@@ -173,6 +187,8 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         frozenset(h(t) for t in head),
         frozenset(h(t) for t in head_terms),
         {h(t): v for t, v in label.items()},
+        frozenset(entities),
+        para_words,
     )
 
 
@@ -186,7 +202,7 @@ _LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
 
 
 def log_tf(count: int) -> int:
-    """``16 * (1 + ln tf)`` as a byte."""
+    """``16 * (1 + ln tf)``, bounded to a byte."""
     return _LOG_TF[count] if count < 256 else 255
 
 
@@ -248,10 +264,10 @@ def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, ma
 
 
 def weighted(
-    terms: Sequence[int], tf: Sequence[int], names: frozenset[int], df: DocFrequencies, idf: Callable[[int], float]
+    terms: Sequence[int], tf: Sequence[int], names: Container[int], idf: Callable[[int], float]
 ) -> dict[int, float]:
-    """Unit-length weighted vector of stored terms under the current frequencies (``idf`` is
-    ``df.idf``, memoised by the caller for one decision)."""
+    """Unit-length weighted vector of stored terms under the *current* frequencies (``idf`` is
+    memoised by the caller for one decision): a term's weight follows the window as it fills."""
     vec = {h: t * idf(h) * (2.0 if h in names else 1.0) for h, t in zip(terms, tf, strict=True)}
     norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
     return {h: w / norm for h, w in vec.items()}

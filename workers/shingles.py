@@ -60,16 +60,19 @@ def _paragraphs(text: str | list[str]) -> list[str]:
     return normalise_paragraphs(text) if isinstance(text, str) else text
 
 
-def shingle_hashes(text: str | list[str], size: int, limit: int) -> list[int]:
+def shingle_hashes(
+    text: str | list[str], size: int, limit: int, paragraph_words: list[list[str]] | None = None
+) -> list[int]:
     """Ordered hashes of the ``size``-word shingles of ``text``, at most ``limit`` of them.
 
     Order is kept (not a set) because runs of consecutive shared shingles are quoted passages,
     one of the threading signals. Paragraphs shorter than ``size`` words yield nothing.
     A paragraph boundary is recorded as the hash ``0`` so that runs never bridge paragraphs.
+    ``paragraph_words`` are ``words()`` of each paragraph when the caller has them already.
     """
     out: list[int] = []
-    for para in _paragraphs(text):
-        toks = words(para)
+    split = paragraph_words if paragraph_words is not None else [words(p) for p in _paragraphs(text)]
+    for toks in split:
         if len(toks) < size:
             continue
         if out:

@@ -294,18 +294,28 @@ class TextFeatures:
     title_names: array[int]
 
 
-def text_features(settings: ThreadSettings, title: str, text: str, paragraphs: list[str] | None = None) -> TextFeatures:
+def text_features(
+    settings: ThreadSettings,
+    title: str,
+    text: str,
+    paragraphs: list[str] | None = None,
+    entities: frozenset[str] | None = None,
+    paragraph_words: list[list[str]] | None = None,
+) -> TextFeatures:
     """Shingle sequence, entity, title and title-name hashes (32-bit) of an article.
-    ``paragraphs`` (``shingles.normalise_paragraphs(text)``) when the caller has them already."""
+    ``paragraphs`` (``shingles.normalise_paragraphs(text)``) and ``entities`` (its names and
+    numbers, calendar words left out) when the caller has them already."""
     paras = shingles.normalise_paragraphs(text) if paragraphs is None else paragraphs
     seq = array(
         "I",
         (
             ((h & _MASK32) or 1) if h else 0
-            for h in shingles.shingle_hashes(paras, settings.shingle_size, settings.max_shingles_per_article)
+            for h in shingles.shingle_hashes(
+                paras, settings.shingle_size, settings.max_shingles_per_article, paragraph_words
+            )
         ),
     )
-    names = {e for e in shingles.entities(paras) if e not in _CALENDAR}
+    names = {e for e in shingles.entities(paras) if e not in _CALENDAR} if entities is None else entities
     title_words = shingles.title_tokens(title)
     return TextFeatures(
         seq=seq,
@@ -483,8 +493,8 @@ class StoryIndex:
 
     def _prepare(self, item: ThreadInput) -> _Prepared:
         paras = shingles.normalise_paragraphs(item.text)
-        f = text_features(self.settings, item.title, item.text, paras)
         raw = coverage.raw_terms(item.title, paras, _CALENDAR)
+        f = text_features(self.settings, item.title, item.text, paras, raw.entities, raw.words)
         c = self.settings.coverage
         return _Prepared(
             f,
@@ -617,11 +627,15 @@ class StoryIndex:
         df = self._df
         when = prep.time or self._clock()
         idf: dict[int, float] = {}
+        held = df.postings.get
+        docs = df.docs + 1
+        log = math.log
 
         def w(h: int) -> float:
             v = idf.get(h)
             if v is None:
-                v = idf[h] = df.idf(h)
+                p = held(h)
+                v = idf[h] = log(docs / ((0 if p is None else 1 if isinstance(p, str) else len(p)) + 1)) + 1.0
             return v
 
         mine = prep.cov
@@ -644,11 +658,11 @@ class StoryIndex:
         ]
         near.sort(key=lambda x: (-x[1], x[0]))
         my_names = prep.raw.name_hashes
-        my_vec = coverage.weighted(mine.terms, mine.tf, my_names, df, w)
+        my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         by_story: dict[str, list[tuple[float, float, _Article]]] = {}
         for aid, _ in near[: c.max_candidates]:
             a = self._articles[aid]
-            vec = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), df, w)
+            vec = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             cos = coverage.cosine(my_vec, vec)
             gap = abs((a.time - when).total_seconds()) if when is not None else 0.0
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
@@ -799,6 +813,7 @@ class StoryIndex:
         self._put_story(story)
         out.append((STORY_PREFIX + story.story_id, _encode_story(story)))
         out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article)))
+        article.seq = prep.seq16  # what _put_article would compute from f.seq
         self._put_article(article, prep.fingerprints)
         return out
 
