@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections import Counter
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -77,7 +76,7 @@ class CoverageSettings:
     lookup_terms: int = 16
     # A term held by more live articles than this is too common to find candidates with.
     max_postings: int = 400
-    max_candidates: int = 24
+    max_candidates: int = 12
     # Members of a story whose names the gates look at (oldest first): bounds the work per story.
     max_story_members: int = 16
     window: timedelta = timedelta(days=3)
@@ -111,7 +110,7 @@ class CoverageFeatures:
 class RawTerms:
     """Terms of one input before weighting (kept for the decision's evidence)."""
 
-    counts: Counter[int]
+    counts: dict[int, int]
     name_hashes: frozenset[int]
     number_hashes: frozenset[int]
     headline: frozenset[int]  # the headline's names
@@ -126,48 +125,50 @@ class RawTerms:
 
 def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
     """Count the folded terms of headline and body, and mark names, figures and headline names.
-    Strings are counted first and each distinct one hashed once (the hot part of the decision)."""
+    Strings are counted first and each distinct one hashed once. This loop is the hottest part
+    of a decision: names are bound locally and each token is looked at once."""
     stop = stop_words()
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
+    get = counts.get
     names: set[str] = set()
     figures: set[str] = set()
     label: dict[str, str] = {}
     entities: set[str] = set()
     para_words: list[list[str]] = []
+    split, find, digit = shingles.split_sentences, shingles.tokens, _DIGIT.search
     for para in paragraphs:
         lowered: list[str] = []
         para_words.append(lowered)
-        for sentence in shingles.split_sentences(para):
-            for i, tok in enumerate(shingles.tokens(sentence)):
+        for sentence in split(para):
+            first = True
+            for tok in find(sentence):
                 low = tok.lower()
                 lowered.append(low)
+                cap = not first and tok[0].isupper()
+                first = False
                 if low.endswith("'s"):
                     low = low[:-2]
                 if low in calendar:
                     continue
-                if (i and tok[0].isupper()) or (not tok.isalpha() and _DIGIT.search(tok)):
+                alpha = tok.isalpha()
+                number = not alpha and digit(tok) is not None
+                if cap or number:
                     entities.add(low)
                 if low in stop:
                     continue
-                if tok.isalpha():
-                    if len(low) < 3:
-                        continue
-                    term = low[:_STEM]
-                    if i and tok[0].isupper():
-                        names.add(term)
-                        label.setdefault(term, low)
-                elif _DIGIT.search(tok):
+                if number:
                     term = low
-                    names.add(term)
-                    label.setdefault(term, low)
                     if _FIGURE.fullmatch(tok) and not _YEAR.fullmatch(tok):
                         figures.add(term)
+                elif alpha and len(low) < 3:
+                    continue
                 else:
                     term = low[:_STEM]
-                    if i and tok[0].isupper():
-                        names.add(term)
-                        label.setdefault(term, low)
-                counts[term] += 1
+                if cap or number:
+                    names.add(term)
+                    if term not in label:
+                        label[term] = low
+                counts[term] = get(term, 0) + 1
     head: set[str] = set()
     head_terms: set[str] = set()
     for tok in shingles.tokens(" ".join(shingles.normalise_paragraphs(title))):
@@ -178,10 +179,10 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         if term in names:  # a headline word the body uses as a name
             head.add(term)
         head_terms.add(term)
-        counts[term] += 1
+        counts[term] = get(term, 0) + 1
     h = _hash_term
     return RawTerms(
-        Counter({h(t): n for t, n in counts.items()}),
+        {h(t): n for t, n in counts.items()},
         frozenset(h(t) for t in names),
         frozenset(h(t) for t in figures),
         frozenset(h(t) for t in head),
@@ -238,22 +239,20 @@ class DocFrequencies:
 
 def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
     """The article's heaviest terms and names under the current frequencies (what is stored)."""
-    docs = df.docs + 1
     held = df.postings.get
     names_set = raw.name_hashes
     log = math.log
-
-    def frequency(h: int) -> int:
+    logd = log(df.docs + 1) + 1.0
+    lt = _LOG_TF
+    weights = []
+    for h, n in raw.counts.items():
         p = held(h)
-        return 0 if p is None else 1 if isinstance(p, str) else len(p)
-
-    weights = [
-        (log_tf(n) * (log(docs / (frequency(h) + 1)) + 1.0) * (2.0 if h in names_set else 1.0), h)
-        for h, n in raw.counts.items()
-    ]
-    weights.sort(key=lambda wh: (-wh[0], wh[1]))
+        f = 0 if p is None else 1 if isinstance(p, str) else len(p)
+        w = (lt[n] if n < 256 else 255) * (logd - log(f + 1)) * (2.0 if h in names_set else 1.0)
+        weights.append((-w, h))
+    weights.sort()
     kept = sorted(h for _, h in weights[:max_terms])
-    names = sorted(h for _, h in [wh for wh in weights if wh[1] in raw.name_hashes][:max_names])
+    names = sorted(h for _, h in [wh for wh in weights if wh[1] in names_set][:max_names])
     return CoverageFeatures(
         terms=array("I", kept),
         tf=array("B", (log_tf(raw.counts[h]) for h in kept)),
