@@ -58,6 +58,12 @@ BENCHES = (
         "Synthetic labelled wire stream; decisions/s and pairwise same-story F1.",
     ),
     Bench(
+        "replay",
+        "Whole worker path: newswire replay (clean + thread, one core) vs bare trafilatura",
+        ("bench/bench_replay.py", "--repeat", "2"),
+        "181 pages of the article-extraction-benchmark as raw records; CPU seconds, best of 2.",
+    ),
+    Bench(
         "coverage",
         "Coverage: independent reports of one event (coverage-dev, NewsWCL50 if ../shared is there)",
         ("bench/bench_coverage.py",),
