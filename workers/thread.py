@@ -958,6 +958,7 @@ def _encode_article(a: _Article) -> bytes:
         "title_names": _to_b64(a.title_names),
         "posted": a.posted,
         "site": a.site,
+        "cov_method": coverage.METHOD,
         "cov_terms": _to_b64(a.cov.terms),
         "cov_tf": base64.b64encode(a.cov.tf.tobytes()).decode("ascii"),
         "cov_names": _to_b64(a.cov.names),
@@ -972,7 +973,9 @@ def _decode_article(data: bytes) -> _Article:
     if o.get("v") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported article record version {o.get('v')!r}")
     cov = _NO_COVERAGE
-    if "cov_terms" in o:
+    # Terms are only comparable with terms of the same method version: a record written by
+    # another one restores without them (its article still matches copies and follow-ups).
+    if "cov_terms" in o and o.get("cov_method") == coverage.METHOD:
         tf = array("B")
         tf.frombytes(base64.b64decode(o["cov_tf"]))
         cov = coverage.CoverageFeatures(

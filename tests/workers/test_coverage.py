@@ -145,6 +145,19 @@ def test_version_1_records_restore_without_coverage_terms() -> None:
     assert fresh.stats()["articles"] == 1
 
 
+def test_records_of_another_coverage_method_restore_without_its_terms() -> None:
+    """The method version is part of the state: terms folded or weighted another way are not
+    compared with this version's."""
+    index = StoryIndex(ThreadSettings())
+    _, entries = decide_and_apply(index, _item(_rows()[0]))
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    assert len(_decode_article(value).cov.terms) > 0
+    other = json.loads(value)
+    other["cov_method"] = "some-other-method-v9"
+    assert len(_decode_article(json.dumps(other).encode()).cov.terms) == 0
+
+
 def test_coverage_event_validates_against_the_schema() -> None:
     rows = {r["id"]: r for r in _rows()}
     index = StoryIndex(ThreadSettings())
