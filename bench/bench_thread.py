@@ -27,6 +27,9 @@ from datetime import UTC, datetime, timedelta
 from workers import shingles
 from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
+# Live-window measurements (``--live N``): decisions/s with N articles in the index, and the
+# index's own memory per article (tracemalloc, on a smaller prefill: tracing slows everything).
+
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 
 
@@ -201,11 +204,61 @@ def run_brute(stream: list[Labelled]) -> tuple[float, list[str]]:
     return time.perf_counter() - start, pred
 
 
+def run_live(live: int, measure: int, memory_sample: int) -> None:
+    """Decisions/s (decide + apply, coverage on) with ``live`` articles in the window, and the
+    index's bytes per article measured with tracemalloc over ``memory_sample`` articles."""
+    import tracemalloc
+
+    stream = synthetic_stream(live + measure, seed=3)
+    # Everything inside one candidate window, so all ``live`` articles are candidates by time.
+    settings = ThreadSettings(candidate_window=timedelta(days=365), expiry=timedelta(days=400))
+    index = StoryIndex(settings)
+    for lab in stream[:live]:
+        decide_and_apply(index, lab.item)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for lab in stream[live:]:
+        decide_and_apply(index, lab.item)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    # CPU time of this process (one core) is the figure: wall time on a shared machine also
+    # counts other processes' turns.
+    print(
+        f"live window: {index.stats()['articles']} articles; {measure} decisions: "
+        f"{measure / cpu:.0f}/s of one core's CPU time ({measure / wall:.0f}/s wall)"
+    )
+
+    sample = synthetic_stream(memory_sample, seed=4)
+    items = [lab.item for lab in sample]
+    # Warm the process-wide term-hash cache (bounded, the same size however many articles are
+    # live) outside the measurement: what is left is the index's own memory.
+    warm = StoryIndex(settings)
+    for item in items:
+        warm.decide(item)
+    del warm
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    mem_index = StoryIndex(settings)
+    for item in items:
+        d = mem_index.decide(item)
+        mem_index.apply(item, d)
+        del d
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    n = mem_index.stats()["articles"]
+    print(f"index memory (tracemalloc): {(after - before) / n:.0f} bytes per article over {n} articles")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--articles", type=int, default=20000)
     ap.add_argument("--brute", type=int, default=2000, help="prefix size for the quadratic scan")
+    ap.add_argument("--live", type=int, default=0, help="also time decisions with this many articles live")
+    ap.add_argument("--measure", type=int, default=2000, help="decisions timed at --live")
+    ap.add_argument("--memory-sample", type=int, default=3000, help="articles traced for bytes/article")
     args = ap.parse_args()
+    if args.live:
+        run_live(args.live, args.measure, args.memory_sample)
+    if not args.articles:
+        return
     stream = synthetic_stream(args.articles)
     truth = [lab.thread for lab in stream]
     rows: list[tuple[str, int, float, float]] = []

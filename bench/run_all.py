@@ -65,6 +65,24 @@ BENCHES = (
         "Synthetic labelled wire stream; decisions/s and pairwise same-story F1.",
     ),
     Bench(
+        "replay",
+        "Whole worker path: newswire replay (clean + thread, one core) vs bare trafilatura",
+        ("bench/bench_replay.py", "--repeat", "2"),
+        "181 pages of the article-extraction-benchmark as raw records; CPU seconds, best of 2.",
+    ),
+    Bench(
+        "coverage",
+        "Coverage: independent reports of one event (coverage-dev, NewsWCL50 if ../shared is there)",
+        ("bench/bench_coverage.py",),
+        "Pairwise same-story precision/recall, look-alike pairs merged; StoryIndex decide + apply.",
+    ),
+    Bench(
+        "thread-live",
+        "Threading with coverage at a full window: decisions/s and index bytes per article",
+        ("bench/bench_thread.py", "--articles", "0", "--brute", "0", "--live", "100000", "--measure", "1000"),
+        "100,000 synthetic articles live in one window (one core); tracemalloc over 3,000 articles.",
+    ),
+    Bench(
         "bus",
         "Bus: newswire Kafka bus vs bare kafka-python (and the embedded backend)",
         ("bench/bench_bus.py", "--records", "20000", "--repeat", "3"),

@@ -56,16 +56,23 @@ def hash_text(value: str) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def shingle_hashes(text: str, size: int, limit: int) -> list[int]:
+def _paragraphs(text: str | list[str]) -> list[str]:
+    return normalise_paragraphs(text) if isinstance(text, str) else text
+
+
+def shingle_hashes(
+    text: str | list[str], size: int, limit: int, paragraph_words: list[list[str]] | None = None
+) -> list[int]:
     """Ordered hashes of the ``size``-word shingles of ``text``, at most ``limit`` of them.
 
     Order is kept (not a set) because runs of consecutive shared shingles are quoted passages,
     one of the threading signals. Paragraphs shorter than ``size`` words yield nothing.
     A paragraph boundary is recorded as the hash ``0`` so that runs never bridge paragraphs.
+    ``paragraph_words`` are ``words()`` of each paragraph when the caller has them already.
     """
     out: list[int] = []
-    for para in normalise_paragraphs(text):
-        toks = words(para)
+    split = paragraph_words if paragraph_words is not None else [words(p) for p in _paragraphs(text)]
+    for toks in split:
         if len(toks) < size:
             continue
         if out:
@@ -109,7 +116,7 @@ def _winnow_run(run: Sequence[int], window: int, out: set[int]) -> None:
         out.add(min(run[i : i + window]))
 
 
-def entities(text: str) -> set[str]:
+def entities(text: str | list[str]) -> set[str]:
     """Names and numbers: capitalised words that do not start a sentence, and any token with a
     digit.
 
@@ -118,22 +125,32 @@ def entities(text: str) -> set[str]:
     match), so two texts that share boilerplate but not these are different stories.
     """
     found: set[str] = set()
-    for para in normalise_paragraphs(text):
+    for para in _paragraphs(text):
         for sentence in _SENTENCE_SPLIT.split(para):
             for i, tok in enumerate(_WORD.findall(sentence)):
                 if (i and tok[0].isupper()) or (not tok.isalpha() and _DIGIT.search(tok)):
-                    found.add(_strip_possessive(tok.lower()))
+                    found.add(strip_possessive(tok.lower()))
     return found
+
+
+def tokens(sentence: str) -> list[str]:
+    """Word tokens of one sentence, case kept (names are told by their capital)."""
+    return _WORD.findall(sentence)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of one normalised paragraph."""
+    return _SENTENCE_SPLIT.split(paragraph)
 
 
 def title_tokens(title: str) -> set[str]:
     """Content words of a title (words of 3+ letters), for a cheap title-similarity signal."""
     out: set[str] = set()
     for para in normalise_paragraphs(title):
-        out.update(_strip_possessive(w) for w in words(para) if len(w) >= 3)
+        out.update(strip_possessive(w) for w in words(para) if len(w) >= 3)
     return out
 
 
-def _strip_possessive(word: str) -> str:
+def strip_possessive(word: str) -> str:
     """ "Corbel's" and "Corbel" name the same thing."""
     return word[:-2] if word.endswith("'s") else word

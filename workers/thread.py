@@ -1,5 +1,9 @@
 """The threading decision: is a cleaned article a new story, a duplicate, or an update of one?
 
+A story is one event. An article joins it as a copy (``duplicate``), as a new version of the
+same article (``revision``), as a follow-up that quotes it (``followup``) or as an independent
+report of the same event in other words (``coverage``, decided in ``workers/coverage.py``).
+
 Consistency argument
 --------------------
 ``StoryIndex.decide`` is a pure function of (index state, input): no clock, no randomness, no
@@ -45,14 +49,22 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    must restate the input and name its headline - and the input joins that story as an update
    (evidence ``input_is_earlier``): events already sent cannot be retracted, but downstream
    still receives one story.
-6. Otherwise ``new``; the nearest candidate's scores are kept as evidence for retuning.
+6. ``update``/``coverage``: no shared text, but the input reports the same event as a story
+   within ``coverage.window`` (same names, places, figures; see ``workers/coverage.py``).
+   Candidates come from an inverted index over each article's heaviest terms.
+7. Otherwise ``new``; the nearest candidates' scores (text and coverage) are kept as evidence.
 
-Memory budget per indexed article: at most ``max_shingles_per_article`` 32-bit shingle hashes
-(4 bytes each; 2,000 -> 8 KB cap, a 600-word story ~2.4 KB), at most
-``max_fingerprints_per_article`` postings (~70 bytes each in CPython dicts/lists, <= 9 KB, ~6 KB
-typical), up to 64 entity and 24 title hashes, plus ~0.5 KB of record overhead: ~10 KB typical,
-<= ~18 KB worst case. Duplicates are stored without postings (their text is already indexed), so
-a widely syndicated story costs ~1 KB per extra copy. Everything expires by ``expiry``.
+``decide`` analyses the input once (``_Prepared``: shingles, fingerprints, coverage terms) and
+hands that to ``apply`` inside the decision, so the daemon, replay, tests and benches take one
+path that computes an article's features once.
+
+Memory budget per indexed article: the shingle sequence cut to 16 bits once indexed (2 bytes a
+shingle; 2,000 -> 4 KB cap, a 300-word story ~0.6 KB; the changelog keeps 32 bits), at most
+``max_fingerprints_per_article`` fingerprint postings (a bare id until a key is shared), up to
+128 entity and 24 title hashes, and for coverage 40 terms (hash + tf byte) with their postings,
+64 names, the headline's words and up to 24 figures. Measured with tracemalloc over 3,000
+synthetic ~300-word articles (bench/bench_thread.py --live): ~4.7 KB per article. Duplicates
+are stored without postings (their text is already indexed). Everything expires by ``expiry``.
 """
 
 from __future__ import annotations
@@ -60,28 +72,33 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from workers import shingles
+from workers import coverage, postings, shingles
 from workers.text import MONTHS, WEEKDAYS
 
 DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
-UpdateKind = Literal["revision", "followup"]
+UpdateKind = Literal["revision", "followup", "coverage"]
 ChangelogEntry = tuple[str, bytes | None]
 
 ARTICLE_PREFIX = "article/"
 STORY_PREFIX = "story/"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+# Records of version 1 (before coverage) restore without coverage terms: such an article can
+# still be a copy's or a follow-up's match, and ages out of the window within days.
+_READABLE_VERSIONS = (1, 2)
 _MASK32 = 0xFFFFFFFF
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
 # move from "Monday" to "Tuesday", and template-alike texts share them by construction.
 _CALENDAR = frozenset((*WEEKDAYS, *MONTHS))
+_NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +146,9 @@ class Decision:
     duplicate_of: str | None
     matched_article_id: str | None
     evidence: dict[str, float | int | str] = field(default_factory=dict)
+    # The input's features as computed for this decision, handed to ``StoryIndex.apply`` so an
+    # article's text is analysed once (not part of the decision's value: equality ignores it).
+    prepared: _Prepared | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -172,6 +192,8 @@ class ThreadSettings:
     # new text mentions: a follow-up names the subject of the story it continues; a same-template
     # text names a different counterpart, company or player.
     min_title_name_coverage: float = 0.8
+    # Independent reports of the same event (see workers/coverage.py).
+    coverage: coverage.CoverageSettings = field(default_factory=coverage.CoverageSettings)
 
 
 @dataclass(slots=True)
@@ -180,12 +202,19 @@ class _Article:
     story_id: str
     time: datetime
     content_hash: str
-    seq: array[int]  # ordered 32-bit shingle hashes, 0 = paragraph break
+    # Ordered shingle hashes, 0 = paragraph break: 32-bit as computed and in the changelog,
+    # cut to 16 bits once indexed (``_narrow``). A stored text is only ever looked up *in* (the
+    # input's shingles are tested against it), so a 16-bit hash costs a ~|old|/65,536 false
+    # match per shingle (<= 3% at the 2,000 cap; a false 12-shingle passage is out of reach)
+    # for half the memory.
+    seq: array[int]
     entities: array[int]
     title: array[int]
     title_names: array[int]  # title words the body uses as names
     posted: bool
     site: str
+    cov: coverage.CoverageFeatures = _NO_COVERAGE
+    fps: array[int] = field(default_factory=lambda: array("I"))  # indexed fingerprints
 
 
 @dataclass(slots=True)
@@ -204,6 +233,11 @@ class _Prepared:
     features: TextFeatures
     fingerprints: frozenset[int]
     time: datetime | None
+    article_id: str
+    content_hash: str
+    raw: coverage.RawTerms
+    cov: coverage.CoverageFeatures
+    seq16: array[int]  # ``seq`` as the index stores it, to test against stored texts
 
     @property
     def seq(self) -> array[int]:
@@ -272,16 +306,28 @@ class TextFeatures:
     title_names: array[int]
 
 
-def text_features(settings: ThreadSettings, title: str, text: str) -> TextFeatures:
-    """Shingle sequence, entity, title and title-name hashes (32-bit) of an article."""
+def text_features(
+    settings: ThreadSettings,
+    title: str,
+    text: str,
+    paragraphs: list[str] | None = None,
+    entities: frozenset[str] | None = None,
+    paragraph_words: list[list[str]] | None = None,
+) -> TextFeatures:
+    """Shingle sequence, entity, title and title-name hashes (32-bit) of an article.
+    ``paragraphs`` (``shingles.normalise_paragraphs(text)``) and ``entities`` (its names and
+    numbers, calendar words left out) when the caller has them already."""
+    paras = shingles.normalise_paragraphs(text) if paragraphs is None else paragraphs
     seq = array(
         "I",
         (
             ((h & _MASK32) or 1) if h else 0
-            for h in shingles.shingle_hashes(text, settings.shingle_size, settings.max_shingles_per_article)
+            for h in shingles.shingle_hashes(
+                paras, settings.shingle_size, settings.max_shingles_per_article, paragraph_words
+            )
         ),
     )
-    names = {e for e in shingles.entities(text) if e not in _CALENDAR}
+    names = {e for e in shingles.entities(paras) if e not in _CALENDAR} if entities is None else entities
     title_words = shingles.title_tokens(title)
     return TextFeatures(
         seq=seq,
@@ -328,7 +374,7 @@ def score_pair(
     long text whose fingerprint sample was capped) is given the benefit of the doubt."""
     old_set = set(old.seq)
     old_set.discard(0)
-    new_set = set(new.seq)
+    new_set = set(new.seq16)
     new_set.discard(0)
     inter = len(old_set & new_set)
     union = len(old_set | new_set)
@@ -340,8 +386,8 @@ def score_pair(
     run = 0
     fps_in_run = 0
     template_fps_in_run = 0
-    for h in (*new.seq, 0):
-        if h and h in old_set:
+    for h, h16 in zip((*new.seq, 0), (*new.seq16, 0), strict=True):
+        if h16 and h16 in old_set:
             run += 1
             if h in new.fingerprints:
                 fps_in_run += 1
@@ -430,17 +476,25 @@ class StoryIndex:
         self._articles: dict[str, _Article] = {}
         self._stories: dict[str, _Story] = {}
         self._members: dict[str, set[str]] = {}
-        self._postings: dict[int, list[str]] = {}
-        self._fps: dict[str, frozenset[int]] = {}
+        # Postings: one article id, or a list once a key is shared (most fingerprints and rare
+        # terms belong to one article: a bare string saves a list per key).
+        self._postings: postings.Postings = {}
+        # Coverage: term postings, which are also the terms' document frequencies.
+        self._df = coverage.DocFrequencies()
+        # The clock (newest article time), kept up to date on put and recomputed after the
+        # newest article is dropped: a max over the index per undated input would be O(window).
+        self._latest: datetime | None = None
+        self._latest_stale = False
 
     # ------------------------------------------------------------------ decision (pure)
 
     def _clock(self) -> datetime | None:
         """Latest time seen: stands in for an input without a published date. Derived from the
         records, so a restored index has the same clock."""
-        if not self._articles:
-            return None
-        return max(a.time for a in self._articles.values())
+        if self._latest_stale:  # the newest article was dropped: look again, once
+            self._latest = max((a.time for a in self._articles.values()), default=None)
+            self._latest_stale = False
+        return self._latest
 
     def latest_time(self) -> datetime | None:
         """The newest article time in the index (the event-time watermark after a restore)."""
@@ -455,12 +509,26 @@ class StoryIndex:
         return story
 
     def _prepare(self, item: ThreadInput) -> _Prepared:
-        f = text_features(self.settings, item.title, item.text)
-        return _Prepared(f, fingerprints(self.settings, f.seq), item.published)
+        paras = shingles.normalise_paragraphs(item.text)
+        raw = coverage.raw_terms(item.title, paras, _CALENDAR)
+        f = text_features(self.settings, item.title, item.text, paras, raw.entities, raw.words)
+        c = self.settings.coverage
+        return _Prepared(
+            f,
+            fingerprints(self.settings, f.seq),
+            item.published,
+            item.article_id,
+            item.content_hash,
+            raw,
+            coverage.select(raw, self._df, c.max_terms, c.max_names, c.max_figures),
+            _narrow(f.seq),
+        )
 
     def decide(self, item: ThreadInput) -> Decision:
-        """Decide without mutating the index."""
-        return self._decide(item, self._prepare(item))
+        """Decide without mutating the index. The decision carries the input's features, so
+        ``apply`` does not analyse the text again."""
+        prep = self._prepare(item)
+        return replace(self._decide(item, prep), prepared=prep)
 
     def _decide(self, item: ThreadInput, prep: _Prepared) -> Decision:
         s = self.settings
@@ -541,12 +609,146 @@ class StoryIndex:
                 {**base, **p.as_evidence()},
             )
 
+        covered = None
+        if s.coverage.enabled:
+            covered = self._coverage_match(prep)
+            if covered is not None and covered[0][0] == 0:
+                _, story, matched, cov_evidence = covered
+                return Decision(
+                    "update",
+                    story.story_id,
+                    story.version + 1,
+                    "coverage",
+                    None,
+                    matched,
+                    {**base, **cov_evidence},
+                )
+
         evidence = dict(base)
         if scored:
             a, p = min(scored, key=_strongest)
             evidence.update(p.as_evidence())
             evidence["nearest_article_id"] = a.article_id
+        if s.coverage.enabled and covered is not None:
+            evidence.update(covered[3])
+            evidence["coverage_nearest_article_id"] = covered[2]
         return Decision("new", story_id_for(item.article_id), 1, None, None, None, evidence)
+
+    def _coverage_match(
+        self, prep: _Prepared
+    ) -> tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None:
+        """The nearest story by coverage: the best by time-damped similarity among those whose
+        gates the input passes (``key[0] == 0``), else the best of those that failed them (kept
+        as evidence of a ``new`` decision, for retuning). Rules in ``workers/coverage.py``."""
+        c = self.settings.coverage
+        df = self._df
+        when = prep.time or self._clock()
+        idf: dict[int, float] = {}
+        held = df.postings.get
+        docs = df.docs + 1
+        log = math.log
+
+        def w(h: int) -> float:
+            v = idf.get(h)
+            if v is None:
+                p = held(h)
+                v = idf[h] = log(docs / ((0 if p is None else 1 if isinstance(p, str) else len(p)) + 1)) + 1.0
+            return v
+
+        mine = prep.cov
+        # Look-up through the input's rarest indexed terms (bounded postings).
+        lookup = sorted(
+            (h for h in mine.terms if 0 < df.count(h) <= c.max_postings),
+            key=lambda h: (-w(h), h),
+        )
+        acc: dict[str, float] = {}
+        for h in lookup[: c.lookup_terms]:
+            wh = w(h)
+            for aid in df.ids(h):
+                acc[aid] = acc.get(aid, 0.0) + wh
+        if not acc:
+            return None
+        near = [
+            (aid, score)
+            for aid, score in acc.items()
+            if when is None or abs(self._articles[aid].time - when) <= c.window
+        ]
+        near.sort(key=lambda x: (-x[1], x[0]))
+        my_names = prep.raw.name_hashes
+        my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
+        by_story: dict[str, list[tuple[float, float, _Article]]] = {}
+        for aid, _ in near[: c.max_candidates]:
+            a = self._articles[aid]
+            vec = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
+            cos = coverage.cosine(my_vec, vec)
+            gap = abs((a.time - when).total_seconds()) if when is not None else 0.0
+            damped = cos * math.exp(-gap / c.time_scale.total_seconds())
+            by_story.setdefault(a.story_id, []).append((damped, cos, a))
+        best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
+        for sid, hits in by_story.items():
+            hits.sort(key=lambda x: (-x[0], x[2].article_id))
+            damped, cos, top = hits[0]
+            members = self._story_cov_members(sid)
+            story_names: set[int] = set()
+            story_prominent: set[int] = set()  # what the story is about: headlines, heaviest terms
+            for m in members:
+                story_names.update(m.cov.names)
+                story_prominent.update(m.cov.headline)
+                story_prominent.update(m.cov.terms)
+            story_names |= story_prominent
+            head_in_story = coverage.weighted_share(prep.raw.headline, story_prominent, w)
+            story_head_in_input = max(coverage.weighted_share(m.cov.headline, prep.raw.counts, w) for m in members)
+            # The most specific name in a story headline (its rarest: the defendant, the town,
+            # the opponent) is the slot a look-alike fills differently; a report of the same
+            # event names it. Required of at least one headline of the story.
+            subject_named = any(_rarest_name_found(m, prep.raw.counts, w) for m in members)
+            shared = sorted((h for h in my_names if h in story_names), key=lambda h: (-w(h), h))
+            shared_idf = sum(w(h) for h in shared)
+            # Figures: a report of the same event repeats some of its figures (a magnitude, a
+            # rate, a price); the same template on another day or company fills in others.
+            # Judged only when both sides quote several: most reports share few or none.
+            story_figures: set[int] = set()
+            for m in members:
+                story_figures.update(m.cov.figures)
+            my_numbers = mine.figures
+            numbers_in_story = coverage.weighted_share(my_numbers, story_figures, w)
+            figures_compared = min(len(my_numbers), len(story_figures))
+            passed = (
+                damped >= c.min_similarity
+                and head_in_story >= c.min_headline_in_story
+                and story_head_in_input >= c.min_story_headline_in_input
+                and shared_idf >= c.min_shared_name_idf
+                and subject_named
+                and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
+            )
+            key = (0 if passed else 1, -damped, sid)
+            if best is not None and key >= best[0]:
+                continue
+            label = prep.raw.label
+            gap_h = abs((top.time - when).total_seconds()) / 3600 if when is not None else 0.0
+            evidence: dict[str, float | int | str] = {
+                "coverage_similarity": round(damped, 4),
+                "coverage_cosine": round(cos, 4),
+                "headline_names_in_story": round(head_in_story, 4),
+                "story_headline_names_in_input": round(story_head_in_input, 4),
+                "shared_names_idf": round(shared_idf, 3),
+                "numbers_in_story": round(numbers_in_story, 4),
+                "shared_names": ", ".join(
+                    label[h] for h in shared[:12] if h in label and h not in prep.raw.number_hashes
+                ),
+                "shared_numbers": ", ".join(label[h] for h in shared if h in prep.raw.number_hashes),
+                "time_gap_hours": round(gap_h, 2),
+                "coverage_method": coverage.METHOD,
+                "coverage_candidates": len(near),
+            }
+            best = (key, self._story_of(top), top.article_id, evidence)
+        return best
+
+    def _story_cov_members(self, story_id: str) -> list[_Article]:
+        """The story's articles that carry coverage terms (copies do not), oldest first, bounded."""
+        ids = self._members.get(story_id, set())
+        arts = sorted((self._articles[i] for i in ids), key=lambda a: (a.time, a.article_id))
+        return [a for a in arts if len(a.cov.terms)][: self.settings.coverage.max_story_members]
 
     def _candidates(self, prep: _Prepared) -> tuple[list[tuple[str, int]], int, frozenset[int]]:
         """Articles sharing non-boilerplate fingerprints with the input, within the time window,
@@ -557,9 +759,10 @@ class StoryIndex:
         counts: Counter[str] = Counter()
         template: set[int] = set()
         for fp in prep.fingerprints:
-            ids = self._postings.get(fp)
-            if ids is None:
+            held = self._postings.get(fp)
+            if held is None:
                 continue
+            ids = [held] if isinstance(held, str) else held
             if len(ids) > s.max_postings:
                 template.add(fp)
                 continue
@@ -581,11 +784,15 @@ class StoryIndex:
         """Record ``decision`` for ``item``; returns compacted-topic changelog entries."""
         if decision.kind == "unchanged":
             return []
-        return self._apply(item, decision, text_features(self.settings, item.title, item.text))
+        prep = decision.prepared
+        if prep is None or prep.article_id != item.article_id or prep.content_hash != item.content_hash:
+            prep = self._prepare(item)  # a decision built elsewhere (tests): analyse here
+        return self._apply(item, decision, prep)
 
-    def _apply(self, item: ThreadInput, decision: Decision, f: TextFeatures) -> list[ChangelogEntry]:
+    def _apply(self, item: ThreadInput, decision: Decision, prep: _Prepared) -> list[ChangelogEntry]:
         if decision.kind == "unchanged":
             return []
+        f = prep.features
         ents = _bottom(f.entities, self.settings.max_entities_per_article)
         when = item.published or self._clock() or datetime.fromtimestamp(0, UTC)
         posted = decision.kind != "duplicate" and len(f.seq) > 0
@@ -611,6 +818,7 @@ class StoryIndex:
             title_names,
             posted,
             item.site,
+            prep.cov if posted else _NO_COVERAGE,
         )
         out: list[ChangelogEntry] = []
         story = self._stories.get(decision.story_id)
@@ -626,8 +834,9 @@ class StoryIndex:
             )
         self._put_story(story)
         out.append((STORY_PREFIX + story.story_id, _encode_story(story)))
-        self._put_article(article)
         out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article)))
+        article.seq = prep.seq16  # what _put_article would compute from f.seq
+        self._put_article(article, prep.fingerprints)
         return out
 
     def restore(self, key: str, value: bytes | None) -> None:
@@ -661,9 +870,9 @@ class StoryIndex:
         return out
 
     def stats(self) -> dict[str, int]:
-        postings = sum(len(v) for v in self._postings.values())
+        postings = sum(1 if isinstance(v, str) else len(v) for v in self._postings.values())
         art_bytes = sum(
-            400 + 4 * (len(a.seq) + len(a.entities) + len(a.title) + len(a.title_names))
+            400 + 2 * len(a.seq) + 4 * (len(a.fps) + len(a.entities) + len(a.title) + len(a.title_names))
             for a in self._articles.values()
         )
         return {
@@ -679,30 +888,55 @@ class StoryIndex:
     def _put_story(self, story: _Story) -> None:
         self._stories[story.story_id] = story
 
-    def _put_article(self, article: _Article) -> None:
+    def _put_article(self, article: _Article, fps: frozenset[int] | None = None) -> None:
+        """Index ``article`` (as decoded or built: 32-bit shingles); ``fps`` are its fingerprints
+        when the caller computed them already."""
         self._drop_article(article.article_id)
-        self._articles[article.article_id] = article
-        self._members.setdefault(article.story_id, set()).add(article.article_id)
-        if article.posted:
+        if article.posted and fps is None:
             fps = fingerprints(self.settings, article.seq)
-            self._fps[article.article_id] = fps
-            for fp in fps:
-                self._postings.setdefault(fp, []).append(article.article_id)
+        article.fps = array("I", sorted(fps or ()) if article.posted else ())
+        article.seq = _narrow(article.seq)
+        self._articles[article.article_id] = article
+        if not self._latest_stale and (self._latest is None or article.time > self._latest):
+            self._latest = article.time
+        self._members.setdefault(article.story_id, set()).add(article.article_id)
+        for fp in article.fps:
+            postings.add(self._postings, fp, article.article_id)
+        if len(article.cov.terms):
+            self._df.add(article.article_id, article.cov.terms)
 
     def _drop_article(self, article_id: str) -> None:
         old = self._articles.pop(article_id, None)
         if old is None:
             return
+        if old.time == self._latest:
+            self._latest_stale = True
         members = self._members.get(old.story_id)
         if members is not None:
             members.discard(article_id)
             if not members:
                 del self._members[old.story_id]
-        for fp in self._fps.pop(article_id, frozenset()):
-            ids = self._postings[fp]
-            ids.remove(article_id)
-            if not ids:
-                del self._postings[fp]
+        for fp in old.fps:
+            postings.remove(self._postings, fp, article_id)
+        if len(old.cov.terms):
+            self._df.remove(old.article_id, old.cov.terms)
+
+
+def _rarest_name_found(member: _Article, found: Container[int], idf: Callable[[int], float]) -> bool:
+    """Whether ``found`` holds the rarest of the names in ``member``'s headline (True when the
+    headline names nothing)."""
+    names = frozenset(member.cov.names)
+    head = [h for h in member.cov.headline if h in names]
+    if not head:
+        return True
+    return max(head, key=lambda h: (idf(h), h)) in found
+
+
+def _narrow(seq: array[int]) -> array[int]:
+    """16-bit form of a 32-bit shingle sequence (0 stays the paragraph break)."""
+    if seq.typecode == "H":
+        return seq
+    return array("H", (((h & 0xFFFF) or 1) if h else 0 for h in seq))
 
 
 def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
@@ -724,14 +958,33 @@ def _encode_article(a: _Article) -> bytes:
         "title_names": _to_b64(a.title_names),
         "posted": a.posted,
         "site": a.site,
+        "cov_method": coverage.METHOD,
+        "cov_terms": _to_b64(a.cov.terms),
+        "cov_tf": base64.b64encode(a.cov.tf.tobytes()).decode("ascii"),
+        "cov_names": _to_b64(a.cov.names),
+        "cov_headline": _to_b64(a.cov.headline),
+        "cov_figures": _to_b64(a.cov.figures),
     }
     return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
 
 def _decode_article(data: bytes) -> _Article:
     o = json.loads(data)
-    if o.get("v") != RECORD_VERSION:
+    if o.get("v") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported article record version {o.get('v')!r}")
+    cov = _NO_COVERAGE
+    # Terms are only comparable with terms of the same method version: a record written by
+    # another one restores without them (its article still matches copies and follow-ups).
+    if "cov_terms" in o and o.get("cov_method") == coverage.METHOD:
+        tf = array("B")
+        tf.frombytes(base64.b64decode(o["cov_tf"]))
+        cov = coverage.CoverageFeatures(
+            _from_b64(o["cov_terms"]),
+            tf,
+            _from_b64(o["cov_names"]),
+            _from_b64(o["cov_headline"]),
+            _from_b64(o["cov_figures"]),
+        )
     return _Article(
         article_id=str(o["article_id"]),
         story_id=str(o["story_id"]),
@@ -743,6 +996,7 @@ def _decode_article(data: bytes) -> _Article:
         title_names=_from_b64(o["title_names"]),
         posted=bool(o["posted"]),
         site=str(o["site"]),
+        cov=cov,
     )
 
 
@@ -760,7 +1014,7 @@ def _encode_story(s: _Story) -> bytes:
 
 def _decode_story(data: bytes) -> _Story:
     o = json.loads(data)
-    if o.get("v") != RECORD_VERSION:
+    if o.get("v") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported story record version {o.get('v')!r}")
     return _Story(
         str(o["story_id"]),
@@ -772,7 +1026,7 @@ def _decode_story(data: bytes) -> _Story:
 
 
 def decide_and_apply(index: StoryIndex, item: ThreadInput) -> tuple[Decision, list[ChangelogEntry]]:
-    """Decide, then record the decision; the usual call in the worker loop."""
-    prep = index._prepare(item)  # one feature extraction for both steps
-    decision = index._decide(item, prep)
-    return decision, index._apply(item, decision, prep.features)
+    """Decide, then record the decision: ``decide`` + ``apply``, the one path the daemon,
+    replay, tests and benches take (the text is analysed once, in ``decide``)."""
+    decision = index.decide(item)
+    return decision, index.apply(item, decision)

@@ -1,0 +1,184 @@
+"""Coverage quality: independent reports of one event threaded into one story, look-alikes apart.
+
+Run: ``.venv/bin/python bench/bench_coverage.py [--shared ../shared] [--verbose]``
+
+Two corpora, both fed through ``StoryIndex`` (``decide`` + ``apply``, the worker's path) in time
+order, scored by pairwise same-story precision/recall/F1:
+
+* coverage-dev (in the repository, fictional): originals, coverage in other words (some in
+  another language), look-alikes (same people/place/template, another event) and unrelated
+  articles. Also reported: look-alike pairs merged, and coverage articles whose decision is not
+  ``update``/``coverage`` (a copy or follow-up decision would be another relation).
+* NewsWCL50 (real; read from the shared data folder given by ``--shared``, default ``../shared``
+  relative to the repository root; skipped with a message when absent; never copied): 10 events
+  of 2018, 5 US outlets each. The corpus has no dates, so each article gets a timestamp derived
+  from its id alone: event *k* (events in id order) is placed on day *k*, and each article at a
+  blake2b(id)-derived offset of 0-36 hours after that day's start, so neighbouring events
+  overlap in time. The figure is also reported with every article on the *same* day (offset
+  0-12 hours), the hardest case: different events of one news day, many about the same people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, thread_input
+
+REPO = Path(__file__).resolve().parents[1]
+COVERAGE_DEV = REPO / "tests" / "data" / "corpus" / "coverage-dev.jsonl.gz"
+D0 = datetime(2018, 4, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    truth: str
+    role: str
+    item: ThreadInput
+
+
+@dataclass
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    lookalike_pairs: int
+    lookalike_merged: int
+    coverage_articles: int
+    coverage_kind_wrong: list[str]
+    seconds: float
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def dev_cases(path: Path = COVERAGE_DEV) -> list[Case]:
+    out = []
+    for r in _read(path):
+        published = datetime.fromisoformat(r["published"].replace("Z", "+00:00"))
+        item = thread_input(
+            r["url"], r["title"], "\n\n".join(r["body_paragraphs"]), published, site=r["site"], guid=r["guid"]
+        )
+        out.append(Case(r["id"], r["thread"], r["role"], item))
+    return out
+
+
+def _offset(article_id: str, hours: int) -> timedelta:
+    digest = hashlib.blake2b(article_id.encode(), digest_size=8).digest()
+    return timedelta(minutes=int.from_bytes(digest, "big") % (hours * 60))
+
+
+def wcl_cases(path: Path, *, same_day: bool) -> list[Case]:
+    rows = _read(path)
+    events = sorted({r["event"] for r in rows})
+    out = []
+    for r in rows:
+        day = D0 if same_day else D0 + timedelta(days=events.index(r["event"]))
+        at = day + _offset(r["id"], 12 if same_day else 36)
+        site = f"{r['outlet'].lower()}.example"
+        item = thread_input(f"https://{site}/{r['id']}", r["title"], "\n\n".join(r["body_paragraphs"]), at, site=site)
+        out.append(Case(r["id"], r["event"], "coverage", item))
+    return out
+
+
+def run(cases: Iterable[Case], settings: ThreadSettings | None = None) -> tuple[dict[str, Decision], float]:
+    """Decide every case in time order (ties by id) on a fresh index."""
+    ordered = sorted(cases, key=lambda c: (c.item.published or D0, c.id))
+    index = StoryIndex(settings or ThreadSettings())
+    out: dict[str, Decision] = {}
+    started = time.perf_counter()
+    for c in ordered:
+        decision = index.decide(c.item)
+        index.apply(c.item, decision)
+        out[c.id] = decision
+    return out, time.perf_counter() - started
+
+
+def score(cases: list[Case], decisions: dict[str, Decision], seconds: float) -> Score:
+    truth = {c.id: c.truth for c in cases}
+    role = {c.id: c.role for c in cases}
+    tp = fp = fn = look = look_merged = 0
+    for a, b in itertools.combinations(sorted(truth), 2):
+        same_pred = decisions[a].story_id == decisions[b].story_id
+        same_true = truth[a] == truth[b]
+        tp += same_pred and same_true
+        fp += same_pred and not same_true
+        fn += same_true and not same_pred
+        if "lookalike" in (role[a], role[b]) and not same_true and truth[a].split("-")[0] == truth[b].split("-")[0]:
+            look += 1
+            look_merged += same_pred
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    cov = [c for c in cases if c.role.startswith("coverage") and decisions[c.id].kind == "update"]
+    wrong = [
+        c.id
+        for c in cases
+        if c.role.startswith("coverage")
+        and c.truth != c.id
+        and decisions[c.id].kind == "update"
+        and decisions[c.id].update_kind != "coverage"
+    ]
+    return Score(p, r, f1, look, look_merged, len(cov), wrong, seconds)
+
+
+def _line(name: str, s: Score, n: int) -> str:
+    return (
+        f"{name:34} {n:5d} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
+        f"{s.lookalike_merged:3d}/{s.lookalike_pairs:<3d} {n / s.seconds:8.0f}"
+    )
+
+
+def explain(cases: list[Case], decisions: dict[str, Decision]) -> None:
+    truth = {c.id: c.truth for c in cases}
+    first: dict[str, str] = {}
+    for c in sorted(cases, key=lambda c: (c.item.published or D0, c.id)):
+        d = decisions[c.id]
+        ok_story = first.setdefault(c.truth, d.story_id) == d.story_id
+        mark = "  " if ok_story else "XX"
+        ev = {k: v for k, v in d.evidence.items() if k.startswith(("coverage", "headline", "story_head", "shared_n"))}
+        ev = ev or {k: d.evidence[k] for k in ("nearest_article_id",) if k in d.evidence}
+        print(f"{mark} {c.id:10} {c.role:14} {d.kind:9} {d.update_kind or '':9} {truth[c.id]:10} {ev}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared data folder")
+    ap.add_argument("--verbose", action="store_true", help="print every decision")
+    args = ap.parse_args()
+    print(f"{'corpus':34} {'arts':>5} {'P':>6} {'R':>6} {'F1':>6} {'look':>7} {'dec/s':>8}")
+    dev = dev_cases()
+    decisions, secs = run(dev)
+    s = score(dev, decisions, secs)
+    print(_line("coverage-dev", s, len(dev)))
+    print(f"  coverage articles joined: {s.coverage_articles}; joined not as coverage: {s.coverage_kind_wrong}")
+    if args.verbose:
+        explain(dev, decisions)
+    wcl = args.shared / "corpus" / "newswcl50-coverage.jsonl"
+    if not wcl.exists():
+        print(f"NewsWCL50: skipped ({wcl} not found; pass --shared PATH)")
+        return
+    for same_day in (False, True):
+        cases = wcl_cases(wcl, same_day=same_day)
+        decisions, secs = run(cases)
+        name = "NewsWCL50 (all events on one day)" if same_day else "NewsWCL50 (event k on day k)"
+        print(_line(name, score(cases, decisions, secs), len(cases)))
+        if args.verbose:
+            explain(cases, decisions)
+
+
+if __name__ == "__main__":
+    main()

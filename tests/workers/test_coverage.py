@@ -1,0 +1,334 @@
+"""Coverage: independent reports of one event join its story; look-alikes stay apart.
+
+The coverage-dev corpus (fictional, labelled) is decided in time order through the worker's
+path (``decide`` then ``apply``); floors sit just below what the method measures, so a change
+that loses precision or recall fails here. Extra cases written for this file (not in any
+corpus) check the same behaviour on events the thresholds never saw."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jsonschema
+
+from newswire.records import CleanedRecord
+from tests.support.data import COVERAGE_CORPUS
+from workers import coverage
+from workers.events import build_event, schema
+from workers.thread import (
+    ARTICLE_PREFIX,
+    Decision,
+    StoryIndex,
+    ThreadInput,
+    ThreadSettings,
+    _decode_article,
+    decide_and_apply,
+    thread_input,
+)
+
+# Measured 1.000 / 0.734 / 0 look-alikes merged (bench/bench_coverage.py prints the same).
+FLOORS = {"precision": 1.0, "recall": 0.70, "lookalikes_merged": 0}
+
+
+def _rows() -> list[dict[str, Any]]:
+    with gzip.open(COVERAGE_CORPUS, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _item(row: dict[str, Any]) -> ThreadInput:
+    published = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
+    return thread_input(
+        row["url"], row["title"], "\n\n".join(row["body_paragraphs"]), published, site=row["site"], guid=row["guid"]
+    )
+
+
+def _in_time_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: (r["published"], r["id"]))
+
+
+def test_coverage_dev_precision_recall_and_no_lookalike_merged() -> None:
+    rows = _in_time_order(_rows())
+    index = StoryIndex(ThreadSettings())
+    decided: dict[str, Decision] = {}
+    for row in rows:
+        decided[row["id"]], _ = decide_and_apply(index, _item(row))
+    tp = fp = fn = look_merged = 0
+    by_id = {r["id"]: r for r in rows}
+    for a, b in itertools.combinations(sorted(by_id), 2):
+        same_pred = decided[a].story_id == decided[b].story_id
+        same_true = by_id[a]["thread"] == by_id[b]["thread"]
+        tp += same_pred and same_true
+        fp += same_pred and not same_true
+        fn += same_true and not same_pred
+        if same_pred and "lookalike" in (by_id[a]["role"], by_id[b]["role"]) and not same_true:
+            look_merged += 1
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"coverage-dev: P={precision:.3f} R={recall:.3f} look-alike pairs merged={look_merged}")
+    assert precision >= FLOORS["precision"]
+    assert recall >= FLOORS["recall"]
+    assert look_merged <= FLOORS["lookalikes_merged"]
+    for row in rows:
+        d = decided[row["id"]]
+        if row["role"] in ("lookalike", "unrelated", "original"):
+            assert d.kind == "new", (row["id"], d.evidence)
+        elif d.kind == "update":  # every coverage article that joined its story says so
+            assert d.update_kind == "coverage", (row["id"], d.evidence)
+            assert d.evidence["coverage_method"] == coverage.METHOD
+
+
+def test_coverage_evidence_names_the_shared_event() -> None:
+    rows = _in_time_order(_rows())
+    index = StoryIndex(ThreadSettings())
+    quake = {}
+    for row in rows:
+        d, _ = decide_and_apply(index, _item(row))
+        if row["id"] in ("CD02-1", "CD02-2"):
+            quake[row["id"]] = d
+    d = quake["CD02-2"]
+    assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", quake["CD02-1"].story_id)
+    ev = d.evidence
+    assert {"ruthwen", "ardmoor"} <= set(str(ev["shared_names"]).split(", "))
+    assert "5.8" in str(ev["shared_numbers"]).split(", ")
+    assert 2 < float(ev["time_gap_hours"]) < 3
+    assert float(ev["coverage_similarity"]) >= ThreadSettings().coverage.min_similarity
+
+
+def test_restore_in_shuffled_order_decides_identically() -> None:
+    """Document frequencies and term postings are rebuilt from the compacted changelog in any
+    order; the successor must decide the rest of the corpus exactly as the predecessor."""
+    rows = _in_time_order(_rows())
+    half = len(rows) // 2
+    live = StoryIndex(ThreadSettings())
+    log: dict[str, bytes | None] = {}
+    for row in rows[:half]:
+        _, entries = decide_and_apply(live, _item(row))
+        log.update(entries)
+    keys = list(log)
+    random.Random(7).shuffle(keys)
+    restored = StoryIndex(ThreadSettings())
+    for key in keys:
+        restored.restore(key, log[key])
+    assert restored.stats() == live.stats()
+    assert restored._df.docs == live._df.docs
+    assert {h: sorted(restored._df.ids(h)) for h in restored._df.postings} == {
+        h: sorted(live._df.ids(h)) for h in live._df.postings
+    }
+    kinds = set()
+    for row in rows[half:]:
+        item = _item(row)
+        a, b = live.decide(item), restored.decide(item)
+        assert a == b, row["id"]
+        kinds.add(a.update_kind)
+        live.apply(item, a)
+        restored.apply(item, b)
+    assert "coverage" in kinds  # the comparison covered coverage decisions
+
+
+def test_version_1_records_restore_without_coverage_terms() -> None:
+    index = StoryIndex(ThreadSettings())
+    row = _rows()[0]
+    _, entries = decide_and_apply(index, _item(row))
+    key, value = next((k, v) for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    old = json.loads(value)
+    old["v"] = 1
+    for field in ("cov_terms", "cov_tf", "cov_names", "cov_headline", "cov_figures"):
+        del old[field]
+    article = _decode_article(json.dumps(old).encode())
+    assert len(article.cov.terms) == 0
+    fresh = StoryIndex(ThreadSettings())
+    fresh.restore(key, json.dumps(old).encode())
+    assert fresh.stats()["articles"] == 1
+
+
+def test_records_of_another_coverage_method_restore_without_its_terms() -> None:
+    """The method version is part of the state: terms folded or weighted another way are not
+    compared with this version's."""
+    index = StoryIndex(ThreadSettings())
+    _, entries = decide_and_apply(index, _item(_rows()[0]))
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    assert len(_decode_article(value).cov.terms) > 0
+    other = json.loads(value)
+    other["cov_method"] = "some-other-method-v9"
+    assert len(_decode_article(json.dumps(other).encode()).cov.terms) == 0
+
+
+def test_coverage_event_validates_against_the_schema() -> None:
+    rows = {r["id"]: r for r in _rows()}
+    index = StoryIndex(ThreadSettings())
+    decide_and_apply(index, _item(rows["CD02-1"]))
+    row = rows["CD02-2"]
+    item = _item(row)
+    d, _ = decide_and_apply(index, item)
+    assert d.update_kind == "coverage"
+    article = CleanedRecord(
+        article_id=item.article_id,
+        raw_id=item.raw_id,
+        url=item.url,
+        canonical_url=item.url,
+        site=item.site,
+        title=item.title,
+        text=item.text,
+        authors=(),
+        published=row["published"],
+        language="en",
+        content_hash=item.content_hash,
+    )
+    event = build_event(article, d)
+    jsonschema.validate(event, schema())
+    assert event["type"] == "story.updated" and event["update_kind"] == "coverage"
+
+
+def test_decide_hands_its_features_to_apply() -> None:
+    """One analysis per article: ``apply`` consumes what ``decide`` computed."""
+    index = StoryIndex(ThreadSettings())
+    item = _item(_rows()[0])
+    d = index.decide(item)
+    assert d.prepared is not None and d.prepared.article_id == item.article_id
+    calls = 0
+    original = index._prepare
+
+    def counting(it: ThreadInput) -> Any:
+        nonlocal calls
+        calls += 1
+        return original(it)
+
+    index._prepare = counting  # type: ignore[method-assign,assignment]
+    index.apply(item, d)
+    assert calls == 0
+
+
+# ---------------------------------------------------------------- cases written for this file
+
+T0 = datetime(2026, 9, 14, 6, 0, tzinfo=UTC)
+
+
+def _mk(key: str, title: str, paragraphs: list[str], hours: float, site: str) -> ThreadInput:
+    return thread_input(f"https://{site}/{key}", title, "\n\n".join(paragraphs), T0 + timedelta(hours=hours), site=site)
+
+
+DAM_ORIGINAL = _mk(
+    "dam-1",
+    "Floodgates opened at Veskar dam as Lorne river rises in Pellinor",
+    [
+        "PELLINOR, Sept 14 (Northwire) - Engineers opened all six floodgates of the Veskar dam on Monday as the "
+        "Lorne river rose to its highest level since 1998, and the regional authority ordered 2,400 people in "
+        "the low-lying villages of Amsby and Treve to leave their homes.",
+        "The dam's operator, Lorne Hydro, said the reservoir had reached 97 percent of capacity after three "
+        "days of torrential rain over the Pellinor highlands.",
+        '"The structure is sound. Releasing water now is how we keep it that way," Lorne Hydro director Ines '
+        "Caldwell told reporters at the dam.",
+        "Regional governor Piet Vandermolen said buses and school gyms in Harlow had been made ready for the "
+        "evacuees, and that the army had sent 300 soldiers to reinforce dykes along the river.",
+    ],
+    0,
+    "northwire.example",
+)
+DAM_COVERAGE = _mk(
+    "dam-2",
+    "Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne",
+    [
+        "Residents of Amsby packed cars and tractors on Monday morning after the authorities in Pellinor told "
+        "them to go, as water released from the Veskar dam sent the Lorne higher still.",
+        "Some 2,400 people from Amsby and neighbouring Treve were being taken to shelters in Harlow, where the "
+        "town's sports halls were filling with camp beds. Soldiers worked on the dykes below the dam.",
+        "Lorne Hydro's Ines Caldwell insisted the dam itself was not at risk and that opening the gates was a "
+        "precaution once the reservoir neared its limit after days of rain.",
+        '"My parents saw the 1998 flood. Nobody here wants to wait and see," said Marta Oosting, 52, loading '
+        "blankets into a van outside the church in Amsby.",
+    ],
+    5,
+    "valley-post.example",
+)
+DAM_LOOKALIKE = _mk(
+    "dam-3",
+    "Floodgates opened at Orrin dam as Lorne river rises again in Pellinor",
+    [
+        "PELLINOR, Sept 19 (Northwire) - Engineers opened four floodgates of the Orrin dam upstream of "
+        "Castlemere on Saturday as the Lorne river rose again, and the authority ordered 600 people in the "
+        "hamlets of Bram and Oddsey to leave their homes.",
+        "The dam's operator, Lorne Hydro, said the Orrin reservoir had reached 94 percent of capacity after "
+        "fresh storms over the northern Pellinor highlands.",
+        '"We are releasing water in a controlled way, exactly as we did at Veskar," Lorne Hydro spokesman '
+        "Tomas Ebbe told reporters.",
+        "Regional governor Piet Vandermolen said shelters in Castlemere were open and that soldiers who had "
+        "reinforced dykes earlier in the week would stay in the region.",
+    ],
+    5 * 24 + 3,
+    "northwire.example",
+)
+SUMMIT_A = _mk(
+    "summit-1",
+    "Foreign minister Adaire meets Korvan counterpart Stelt in Ostend talks on fishing quotas",
+    [
+        "Foreign Minister Helena Adaire met her Korvan counterpart Jorun Stelt in Ostend on Monday for talks on "
+        "the fishing quotas that have soured relations between the two countries since the spring.",
+        "Adaire said after the meeting that both sides had agreed to ask scientists from the Marrow Sea "
+        "commission for a joint assessment of cod stocks by December.",
+        "Stelt told reporters the Korvan fleet would respect the existing 18,000-tonne limit until the "
+        "assessment was published.",
+    ],
+    1,
+    "capital-times.example",
+)
+SUMMIT_B = _mk(
+    "summit-2",
+    "Foreign minister Adaire meets Velsian counterpart Morand in Ostend on rail link",
+    [
+        "Foreign Minister Helena Adaire met her Velsian counterpart Luc Morand in Ostend on Monday to discuss "
+        "financing for the planned high-speed rail link between the two capitals.",
+        "Adaire said after the meeting that both governments would present a joint funding request to the "
+        "regional investment bank before the end of the year.",
+        "Morand told reporters the Velsian section of the line, 140 km long, could be finished by 2031.",
+    ],
+    4,
+    "capital-times.example",
+)
+
+
+def test_written_coverage_joins_and_lookalikes_stay_apart() -> None:
+    index = StoryIndex(ThreadSettings())
+    original, _ = decide_and_apply(index, DAM_ORIGINAL)
+    summit_a, _ = decide_and_apply(index, SUMMIT_A)
+    summit_b, _ = decide_and_apply(index, SUMMIT_B)
+    covered, _ = decide_and_apply(index, DAM_COVERAGE)
+    second_dam, _ = decide_and_apply(index, DAM_LOOKALIKE)
+    assert original.kind == "new" and summit_a.kind == "new"
+    # Same minister, same day, same city, another counterpart and subject: another story.
+    assert summit_b.kind == "new", summit_b.evidence
+    assert summit_b.story_id != summit_a.story_id
+    # Another outlet's own report of the evacuation: the dam story, as coverage.
+    assert (covered.kind, covered.update_kind) == ("update", "coverage"), covered.evidence
+    assert covered.story_id == original.story_id
+    assert {"amsby", "veskar"} <= set(str(covered.evidence["shared_names"]).split(", "))
+    # Another dam on the same river five days later: a new story.
+    assert second_dam.kind == "new", second_dam.evidence
+    assert second_dam.story_id != original.story_id
+
+
+def test_coverage_outside_its_window_is_a_new_story() -> None:
+    settings = ThreadSettings()
+    late = _mk(
+        "dam-late",
+        DAM_COVERAGE.title,
+        DAM_COVERAGE.text.split("\n\n"),
+        settings.coverage.window.total_seconds() / 3600 + 6,
+        "valley-post.example",
+    )
+    index = StoryIndex(settings)
+    decide_and_apply(index, DAM_ORIGINAL)
+    d, _ = decide_and_apply(index, late)
+    assert d.kind == "new"
+
+
+def test_coverage_can_be_switched_off() -> None:
+    index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(enabled=False)))
+    decide_and_apply(index, DAM_ORIGINAL)
+    d, _ = decide_and_apply(index, DAM_COVERAGE)
+    assert d.kind == "new"

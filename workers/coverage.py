@@ -1,0 +1,289 @@
+"""Coverage: is an article an independent report of the same event as a story?
+
+Copies and follow-ups share text; independent coverage shares the *event*: the same who, what,
+where and when told in other words. Its evidence is therefore not shingles but the vocabulary
+of the event, above all its names: the places, people, organisations and figures an outlet
+cannot report the event without. Method (``METHOD`` below, recorded in every coverage decision):
+
+* Terms: names (capitalised words that do not start a sentence), numbers, and content words
+  (stop words of the main European languages dropped). Every term is folded to its first six
+  letters, a language-agnostic stemmer that also folds demonyms and inflections onto their
+  name ("Osterran" / "Osterra", "Keldoran" / "Keldora", "Osterras"); numbers are kept whole.
+* Weights: ``(1 + ln tf) * idf * kind`` with names and numbers counted double, as in streaming
+  news clustering (Miranda et al. 2018) and Event Registry. ``idf = ln((N + 1) / (df + 1)) + 1``
+  over the articles live in the index: a name every story carries (a country, a president)
+  weighs little, a town or a defendant a lot. Each article keeps only its ``max_terms``
+  heaviest terms (hash + log-tf byte), chosen when it is indexed.
+* Similarity: cosine of the two weighted vectors, damped by the time gap
+  (``exp(-gap / time_scale)``): coverage follows an event within hours or a few days.
+* Look-alike gates, the ones today's follow-up test uses, applied to the event instead of to
+  a text: the distinctive names of the input's *headline* must be found in the story (a second
+  quake names another town, another central bank names another country, the club's next match
+  names another opponent), and the story's headline names must be found in the input (it is
+  about that story's subject). A look-alike shares everything but one slot of who/what/where,
+  and the headline is where a report puts that slot.
+
+Consistency: document frequencies are a pure function of the set of indexed articles (each
+article's stored term hashes count once), maintained on every put and drop of an article, so
+an index restored from the compacted changelog in any order holds the same frequencies and
+decides as its predecessor did.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from collections.abc import Callable, Container, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from workers import postings, shingles
+
+METHOD = "tfidf-names-v1"
+
+_DIGIT = re.compile(r"\d")
+# A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
+# name ("HX-50", "Ardent-2"), and not a year, which look-alikes share as readily as reports.
+_FIGURE = re.compile(r"\d[\d.,\-]*")
+_YEAR = re.compile(r"(19|20)\d\d")
+_STEM = 6
+_STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Function words of the main European languages (jusText's lists, shipped with the
+    extraction library): they say nothing about which event a text reports."""
+    import justext  # type: ignore[import-untyped]
+
+    out: set[str] = set()
+    for lang in _STOP_LANGUAGES:
+        out.update(w.lower() for w in justext.get_stoplist(lang))
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class CoverageSettings:
+    """Thresholds of the coverage relation (see the module docstring)."""
+
+    enabled: bool = True
+    max_terms: int = 40
+    max_names: int = 64
+    max_figures: int = 24
+    # Terms used to look candidates up: the input's rarest ones (cheap, selective).
+    lookup_terms: int = 16
+    # A term held by more live articles than this is too common to find candidates with.
+    max_postings: int = 400
+    max_candidates: int = 12
+    # Members of a story whose names the gates look at (oldest first): bounds the work per story.
+    max_story_members: int = 16
+    window: timedelta = timedelta(days=3)
+    time_scale: timedelta = timedelta(days=2)
+    # Damped cosine at or above which two articles report the same event (gates permitting).
+    min_similarity: float = 0.15
+    # idf-weighted share of the input's headline names found in the story, and of the story's
+    # headline names found in the input.
+    min_headline_in_story: float = 0.75
+    min_story_headline_in_input: float = 0.4
+    # Shared names must carry at least this much idf mass (two distinctive names, roughly).
+    min_shared_name_idf: float = 5.0
+    # idf-weighted share of the input's figures found in the story, when it has a few.
+    min_numbers_compared: int = 6
+    min_numbers_in_story: float = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageFeatures:
+    """What the index stores of an article for coverage: its heaviest terms (hashes, ascending)
+    with log-tf bytes, its heaviest names (and numbers), and its headline's names."""
+
+    terms: array[int]
+    tf: array[int]  # per term: 16 * (1 + ln tf), a byte
+    names: array[int]
+    headline: array[int]
+    figures: array[int]  # counts, amounts, rates, scores (not years, codes or model names)
+
+
+@dataclass(frozen=True, slots=True)
+class RawTerms:
+    """Terms of one input before weighting (kept for the decision's evidence)."""
+
+    counts: dict[int, int]
+    name_hashes: frozenset[int]
+    number_hashes: frozenset[int]
+    headline: frozenset[int]  # the headline's names
+    headline_terms: frozenset[int]  # all its content words
+    label: dict[int, str]
+    # Names and numbers as the follow-up gates compare them (``shingles.entities``: lower case,
+    # possessive dropped, calendar words left out), collected in the same pass.
+    entities: frozenset[str]
+    # Each paragraph's words, lower-cased (``shingles.words``): the shingles are made of them.
+    words: list[list[str]]
+
+
+def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
+    """Count the folded terms of headline and body, and mark names, figures and headline names.
+    Strings are counted first and each distinct one hashed once. This loop is the hottest part
+    of a decision: names are bound locally and each token is looked at once."""
+    stop = stop_words()
+    counts: dict[str, int] = {}
+    get = counts.get
+    names: set[str] = set()
+    figures: set[str] = set()
+    label: dict[str, str] = {}
+    entities: set[str] = set()
+    para_words: list[list[str]] = []
+    split, find, digit = shingles.split_sentences, shingles.tokens, _DIGIT.search
+    for para in paragraphs:
+        lowered: list[str] = []
+        para_words.append(lowered)
+        for sentence in split(para):
+            first = True
+            for tok in find(sentence):
+                low = tok.lower()
+                lowered.append(low)
+                cap = not first and tok[0].isupper()
+                first = False
+                if low.endswith("'s"):
+                    low = low[:-2]
+                if low in calendar:
+                    continue
+                alpha = tok.isalpha()
+                number = not alpha and digit(tok) is not None
+                if cap or number:
+                    entities.add(low)
+                if low in stop:
+                    continue
+                if number:
+                    term = low
+                    if _FIGURE.fullmatch(tok) and not _YEAR.fullmatch(tok):
+                        figures.add(term)
+                elif alpha and len(low) < 3:
+                    continue
+                else:
+                    term = low[:_STEM]
+                if cap or number:
+                    names.add(term)
+                    if term not in label:
+                        label[term] = low
+                counts[term] = get(term, 0) + 1
+    head: set[str] = set()
+    head_terms: set[str] = set()
+    for tok in shingles.tokens(" ".join(shingles.normalise_paragraphs(title))):
+        low = shingles.strip_possessive(tok.lower())
+        if low in calendar or len(low) < 3 or low in stop or _DIGIT.search(low):
+            continue
+        term = low[:_STEM]
+        if term in names:  # a headline word the body uses as a name
+            head.add(term)
+        head_terms.add(term)
+        counts[term] = get(term, 0) + 1
+    h = _hash_term
+    return RawTerms(
+        {h(t): n for t, n in counts.items()},
+        frozenset(h(t) for t in names),
+        frozenset(h(t) for t in figures),
+        frozenset(h(t) for t in head),
+        frozenset(h(t) for t in head_terms),
+        {h(t): v for t, v in label.items()},
+        frozenset(entities),
+        para_words,
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _hash_term(term: str) -> int:
+    """32-bit stable hash of a folded term (cached: news vocabulary repeats)."""
+    return shingles.hash_text(term) & 0xFFFFFFFF
+
+
+_LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
+
+
+def log_tf(count: int) -> int:
+    """``16 * (1 + ln tf)``, bounded to a byte."""
+    return _LOG_TF[count] if count < 256 else 255
+
+
+class DocFrequencies:
+    """Postings of the live articles' stored terms; a term's document frequency is its number
+    of postings, so the frequencies are a function of the indexed set (any restore order)."""
+
+    __slots__ = ("docs", "postings")
+
+    def __init__(self) -> None:
+        self.postings: postings.Postings = {}
+        self.docs = 0
+
+    def add(self, article_id: str, terms: Iterable[int]) -> None:
+        self.docs += 1
+        for t in terms:
+            postings.add(self.postings, t, article_id)
+
+    def remove(self, article_id: str, terms: Iterable[int]) -> None:
+        self.docs -= 1
+        for t in terms:
+            postings.remove(self.postings, t, article_id)
+
+    def count(self, term: int) -> int:
+        return postings.count(self.postings, term)
+
+    def ids(self, term: int) -> list[str]:
+        return postings.ids(self.postings, term)
+
+    def idf(self, term: int) -> float:
+        return math.log((self.docs + 1) / (postings.count(self.postings, term) + 1)) + 1.0
+
+
+def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
+    """The article's heaviest terms and names under the current frequencies (what is stored)."""
+    held = df.postings.get
+    names_set = raw.name_hashes
+    log = math.log
+    logd = log(df.docs + 1) + 1.0
+    lt = _LOG_TF
+    weights = []
+    for h, n in raw.counts.items():
+        p = held(h)
+        f = 0 if p is None else 1 if isinstance(p, str) else len(p)
+        w = (lt[n] if n < 256 else 255) * (logd - log(f + 1)) * (2.0 if h in names_set else 1.0)
+        weights.append((-w, h))
+    weights.sort()
+    kept = sorted(h for _, h in weights[:max_terms])
+    names = sorted(h for _, h in [wh for wh in weights if wh[1] in names_set][:max_names])
+    return CoverageFeatures(
+        terms=array("I", kept),
+        tf=array("B", (log_tf(raw.counts[h]) for h in kept)),
+        names=array("I", names),
+        headline=array("I", sorted(raw.headline_terms)),
+        figures=array("I", sorted(raw.number_hashes)[:max_figures]),
+    )
+
+
+def weighted(
+    terms: Sequence[int], tf: Sequence[int], names: Container[int], idf: Callable[[int], float]
+) -> dict[int, float]:
+    """Unit-length weighted vector of stored terms under the *current* frequencies (``idf`` is
+    memoised by the caller for one decision): a term's weight follows the window as it fills."""
+    vec = {h: t * idf(h) * (2.0 if h in names else 1.0) for h, t in zip(terms, tf, strict=True)}
+    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+    return {h: w / norm for h, w in vec.items()}
+
+
+def cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(h, 0.0) for h, w in a.items())
+
+
+def weighted_share(names: Iterable[int], found: Container[int], idf: Callable[[int], float]) -> float:
+    """idf-weighted share of ``names`` present in ``found``; 1.0 when there is nothing to find."""
+    total = hit = 0.0
+    for h in names:
+        w = idf(h)
+        total += w
+        if h in found:
+            hit += w
+    return hit / total if total else 1.0
