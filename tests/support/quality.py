@@ -8,6 +8,7 @@ and ``tests/test_quality_baseline.py`` fails when a corpus no longer matches its
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
@@ -90,6 +91,18 @@ def pairwise_scores(predicted: Mapping[str, Hashable], truth: Mapping[str, Hasha
     recall = both / true if true else 1.0
     f1 = 2 * both / (pred + true) if both else 0.0
     return PairwiseScores(f1, precision, recall)
+
+
+def lookalike_pairs_merged(predicted: Mapping[str, Hashable], rows: Iterable[Mapping[str, Any]]) -> int:
+    """Pairs put in one story although one of them is a look-alike of a different event (same
+    people, place or template): the precision failure a story pipeline must never make."""
+    by_id = {r["id"]: r for r in rows}
+    merged = 0
+    for a, b in itertools.combinations(sorted(by_id), 2):
+        if predicted[a] != predicted[b] or by_id[a]["thread"] == by_id[b]["thread"]:
+            continue
+        merged += "lookalike" in (by_id[a]["role"], by_id[b]["role"])
+    return merged
 
 
 def pairwise_f1(predicted: Mapping[str, Hashable], truth: Mapping[str, Hashable]) -> float:

@@ -8,7 +8,6 @@ corpus) check the same behaviour on events the thresholds never saw."""
 from __future__ import annotations
 
 import gzip
-import itertools
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ import jsonschema
 
 from newswire.records import CleanedRecord
 from tests.support.data import COVERAGE_CORPUS
+from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from workers import coverage
 from workers.events import build_event, schema
 from workers.thread import (
@@ -30,9 +30,6 @@ from workers.thread import (
     decide_and_apply,
     thread_input,
 )
-
-# Measured 1.000 / 0.734 / 0 look-alikes merged (bench/bench_coverage.py prints the same).
-FLOORS = {"precision": 1.0, "recall": 0.70, "lookalikes_merged": 0}
 
 
 def _rows() -> list[dict[str, Any]]:
@@ -57,21 +54,14 @@ def test_coverage_dev_precision_recall_and_no_lookalike_merged() -> None:
     decided: dict[str, Decision] = {}
     for row in rows:
         decided[row["id"]], _ = decide_and_apply(index, _item(row))
-    tp = fp = fn = look_merged = 0
-    by_id = {r["id"]: r for r in rows}
-    for a, b in itertools.combinations(sorted(by_id), 2):
-        same_pred = decided[a].story_id == decided[b].story_id
-        same_true = by_id[a]["thread"] == by_id[b]["thread"]
-        tp += same_pred and same_true
-        fp += same_pred and not same_true
-        fn += same_true and not same_pred
-        if same_pred and "lookalike" in (by_id[a]["role"], by_id[b]["role"]) and not same_true:
-            look_merged += 1
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"coverage-dev: P={precision:.3f} R={recall:.3f} look-alike pairs merged={look_merged}")
-    assert precision >= FLOORS["precision"]
-    assert recall >= FLOORS["recall"]
-    assert look_merged <= FLOORS["lookalikes_merged"]
+    predicted = {rid: d.story_id for rid, d in decided.items()}
+    scores = pairwise_scores(predicted, {r["id"]: r["thread"] for r in rows})
+    look_merged = lookalike_pairs_merged(predicted, rows)
+    print(f"coverage-dev: P={scores.precision:.3f} R={scores.recall:.3f} F1={scores.f1:.3f} look-alikes={look_merged}")
+    assert scores.precision >= floor("threading.coverage_dev.precision")
+    assert scores.recall >= floor("threading.coverage_dev.recall")
+    assert scores.f1 >= floor("threading.coverage_dev.f1")
+    assert look_merged == 0
     for row in rows:
         d = decided[row["id"]]
         if row["role"] in ("lookalike", "unrelated", "original"):

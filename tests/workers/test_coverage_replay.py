@@ -3,7 +3,6 @@ threaded by the daemon's code path, scored on the story events it publishes."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,8 @@ import jsonschema
 from pipeline.cli import main
 from pipeline.samples import load_corpus, render_page
 from tests.support.data import COVERAGE_CORPUS
+from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from workers.events import schema
-
-# Measured through replay: P 1.000, R 0.810, 0 look-alike pairs merged (as StoryIndex directly).
-FLOORS = {"precision": 1.0, "recall": 0.75}
 
 
 def test_coverage_dev_through_replay(tmp_path: Path) -> None:
@@ -44,19 +41,14 @@ def test_coverage_dev_through_replay(tmp_path: Path) -> None:
         events[event["raw_id"]] = event
     assert set(events) == {r["id"] for r in records}
     by_id = {r["id"]: r for r in records}
-    tp = fp = fn = merged_lookalikes = 0
-    for a, b in itertools.combinations(sorted(by_id), 2):
-        same_pred = events[a]["story_id"] == events[b]["story_id"]
-        same_true = by_id[a]["thread"] == by_id[b]["thread"]
-        tp += same_pred and same_true
-        fp += same_pred and not same_true
-        fn += same_true and not same_pred
-        merged_lookalikes += same_pred and not same_true and "lookalike" in (by_id[a]["role"], by_id[b]["role"])
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"coverage-dev via replay: P={precision:.3f} R={recall:.3f} look-alike pairs merged={merged_lookalikes}")
-    assert precision >= FLOORS["precision"]
-    assert recall >= FLOORS["recall"]
-    assert merged_lookalikes == 0
+    predicted = {rid: event["story_id"] for rid, event in events.items()}
+    scores = pairwise_scores(predicted, {r["id"]: r["thread"] for r in records})
+    merged = lookalike_pairs_merged(predicted, records)
+    print(f"coverage-dev via replay: P={scores.precision:.3f} R={scores.recall:.3f} F1={scores.f1:.3f} merged={merged}")
+    assert scores.precision >= floor("threading.coverage_dev.replay.precision")
+    assert scores.recall >= floor("threading.coverage_dev.replay.recall")
+    assert scores.f1 >= floor("threading.coverage_dev.replay.f1")
+    assert merged == 0
     for rid, event in events.items():
         role = by_id[rid]["role"]
         if role.startswith("coverage") and event["type"] == "story.updated":
