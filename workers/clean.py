@@ -28,9 +28,10 @@ from lxml.etree import LxmlError
 from trafilatura.utils import load_html
 
 from newswire.records import CleanedRecord, RawStory, stable_id
+from workers.agencies import agencies_of
 from workers.chrome import is_chrome_line, is_nav_line, link_texts
 from workers.metadata import (
-    choose_authors,
+    choose_byline,
     choose_canonical,
     choose_language,
     choose_published,
@@ -88,6 +89,7 @@ class CleanSettings:
     include_tables: bool = True
     min_text_chars: int = 25  # below this what is left is a label or a menu, not an article
     max_nav_words: int = 6
+    recheck_below_chars: int = 1500  # precision-mode text this short is checked once without it
 
 
 DEFAULT_SETTINGS = CleanSettings()
@@ -123,6 +125,27 @@ def clean_lines(text: str, links: frozenset[str], settings: CleanSettings) -> li
     return out
 
 
+def _extract(tree: Any, url: str, raw: RawStory, settings: CleanSettings, *, favor_precision: bool) -> Any:
+    """trafilatura over one parsed page, its page faults classified."""
+    try:
+        return trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=True,
+            favor_precision=favor_precision,
+            include_comments=False,
+            include_tables=settings.include_tables,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except _LIBRARY_PAGE_FAULTS as exc:
+        # Raised inside the library on this page's markup: the page cannot be extracted
+        # (trafilatura itself discards pages on ValueError/TypeError). Nothing of ours runs
+        # in there, so this is not one of our bugs; those propagate and are reported as such.
+        raise ExtractionError(
+            "not_html", f"trafilatura: {type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url
+        ) from exc
+
+
 def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> CleanedRecord:
     """Extract and normalise one page; raises :class:`ExtractionError` with a reason on failure."""
     page = _check_input(raw, settings)
@@ -136,23 +159,15 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     meta = read_page_meta(tree)
     links = link_texts(tree, settings.max_nav_words)
 
-    try:
-        doc = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            with_metadata=True,
-            favor_precision=settings.favor_precision,
-            include_comments=False,
-            include_tables=settings.include_tables,
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
-    except _LIBRARY_PAGE_FAULTS as exc:
-        # Raised inside the library on this page's markup: the page cannot be extracted
-        # (trafilatura itself discards pages on ValueError/TypeError). Nothing of ours runs
-        # in there, so this is not one of our bugs; those propagate and are reported as such.
-        raise ExtractionError(
-            "not_html", f"trafilatura: {type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url
-        ) from exc
+    doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision)
+    short = len(getattr(doc, "text", None) or "")
+    if settings.favor_precision and short < settings.recheck_below_chars:
+        # Precision mode sometimes keeps only a fragment of a page the default mode reads whole
+        # (a lead paragraph of a long story): a short result is checked once without it, and
+        # the longer reading kept when it is much longer. Long results, most pages, are not.
+        again = _extract(load_html(page), url, raw, settings, favor_precision=False)
+        if len(getattr(again, "text", None) or "") >= max(2 * short, settings.min_text_chars):
+            doc = again
     body = getattr(doc, "text", None) or ""
     lines = clean_lines(body, links, settings)
     text = "\n".join(lines)
@@ -164,9 +179,16 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     canonical = choose_canonical(meta, url)
 
     title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
-    authors = choose_authors(meta, getattr(doc, "author", None) or "", raw.authors, aliases)
+    byline = choose_byline(
+        meta,
+        getattr(doc, "author", None) or "",
+        raw.authors,
+        aliases,
+        text,
+        site_names(meta, getattr(doc, "sitename", None) or ""),
+    )
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
-    language = choose_language(meta, getattr(doc, "language", None))
+    language = choose_language(meta, getattr(doc, "language", None), text)
 
     return CleanedRecord(
         article_id=stable_id(raw.guid or raw.url),
@@ -176,7 +198,9 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         site=host,
         title=title,
         text=text,
-        authors=authors,
+        authors=byline.authors,
+        credits=byline.credits,
+        agencies=agencies_of(byline.credits),
         published=published,
         language=language,
         guid=raw.guid,
