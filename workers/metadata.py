@@ -363,7 +363,7 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
     h1s = [h for h in meta.h1 if _plausible_headline(h, aliases)]
     ld = display_text(_ld_str(meta.ld, "headline"))
     if _plausible_headline(ld, aliases):
-        ld = strip_site_name(ld, aliases, sections, keep_pipes=True)
+        ld = strip_site_name(ld, aliases, sections)
         head = _squash(_ellipsis_head(ld))
         for h in h1s:  # a JSON-LD headline cut short ("...") is completed by the <h1>
             if head and _squash(h).startswith(head):
