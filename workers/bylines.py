@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from workers.agencies import agency_of
+from workers.agencies import agencies_in, agency_of
 from workers.text import WEEKDAYS, normalise_line
 
 
@@ -288,7 +288,7 @@ def classify(part: str, *, typed_org: bool = False, site: frozenset[str] = froze
     title) for one cleaned byline part."""
     if not part or len(part) > 80 or (_URL_RE.search(part) and not _DOMAIN_RE.match(part)):
         return None, part
-    if agency_of(part):
+    if agency_of(part) or agencies_in(part):  # "Le Figaro et AFP": a credit naming an agency
         return "credit", part
     words = part.split()
     # "Tom Gillespie News reporter": a job title after a name is not an organisation

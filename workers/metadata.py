@@ -93,6 +93,8 @@ _KICKER_RE = re.compile(
 _BYLINE_XPATH = (
     "//*[@itemprop='author' or @rel='author' or contains(@class,'byline') or contains(@class,'author')"
     " or contains(@class,'Byline') or contains(@class,'Author')]"
+    # a link to an author's page is a byline ("von <a href='/autoren/name/max-kolter'>")
+    " | //a[contains(@href,'/autor') or contains(@href,'/author') or contains(@href,'/journalist')]"
 )
 # bylines of other articles (teasers), of comments, and photo credits ("Foto: REUTERS") are not the article's
 _NOT_ARTICLE_RE = re.compile(
@@ -344,6 +346,24 @@ def _plausible_headline(text: str, aliases: frozenset[str]) -> bool:
     return len(text.split()) >= 3 or len(text) >= 8
 
 
+_KICKER_SEP_RE = re.compile(r"^(?P<kicker>.{2,60}?)(?::|\s[-\u2013\u2014|]|\s/)\s+(?P<rest>.+)$")
+
+
+def _is_kicker_of(full: str, headline: str) -> bool:
+    """``full`` is ``headline`` with a kicker in front ("Olympia: Headline")."""
+    found = _KICKER_SEP_RE.match(full)
+    if found is None:
+        return False
+    return _squash(found.group("rest")) == _squash(headline) and len(_squash(headline)) >= 12
+
+
+def _has_suffix_segment(full: str, headline: str) -> bool:
+    """``full`` is ``headline`` and a separator-delimited segment after it ("Headline - Section");
+    a colon does not count: what follows one is the headline's second half."""
+    parts, seps = _split_title(full)
+    return any(seps[i - 1] != ":" and _squash(" ".join(parts[:i])) == _squash(headline) for i in range(1, len(parts)))
+
+
 def _ellipsis_head(text: str) -> str:
     return text[:-3] if text.endswith("...") else text[:-1] if text.endswith("\u2026") else ""
 
@@ -361,14 +381,6 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
         _squash(s) for s in (meta.metas.get("article:section", ""), meta.metas.get("og:section", "")) if s
     )
     h1s = [h for h in meta.h1 if _plausible_headline(h, aliases)]
-    ld = display_text(_ld_str(meta.ld, "headline"))
-    if _plausible_headline(ld, aliases):
-        ld = strip_site_name(ld, aliases, sections)
-        head = _squash(_ellipsis_head(ld))
-        for h in h1s:  # a JSON-LD headline cut short ("...") is completed by the <h1>
-            if head and _squash(h).startswith(head):
-                return h
-        return ld
     others = [
         strip_site_name(display_text(c), aliases, sections)
         for c in (
@@ -380,19 +392,33 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
         )
         if c and c.strip()
     ]
+    ld = display_text(_ld_str(meta.ld, "headline"))
+    if _plausible_headline(ld, aliases):
+        ld = strip_site_name(ld, aliases, sections)
+        head = _squash(_ellipsis_head(ld))
+        for h in h1s:  # a JSON-LD headline cut short ("...") is completed by the <h1>
+            if head and _squash(h).startswith(head):
+                return h
+        # "Kicker: Headline" where another source gives "Headline": the kicker is the label
+        # printed above the headline, not part of it
+        for cand in others:
+            if len(cand) < len(ld) and _is_kicker_of(ld, cand):
+                return cand
+        return ld
+    agreed = [c for c in others if sum(_squash(o) == _squash(c) for o in others) >= 2]
     # an <h1> that equals, or is a separator-delimited head or tail of, a candidate is the headline
     for cand in others:
         for h in h1s:
             if _squash(h) == _squash(cand):
                 return h
     for cand in others:
-        sq_c = _squash(cand)
         for h in h1s:
-            sq_h = _squash(h)
-            if len(sq_h) >= 12 and (sq_c.startswith(sq_h) or sq_c.endswith(sq_h)):
+            if len(_squash(h)) >= 12 and (_is_kicker_of(cand, h) or _has_suffix_segment(cand, h)):
                 return h
-    if len(h1s) == 1 and (len(h1s[0].split()) >= 4 or not others):
-        return h1s[0]
+    if len(h1s) == 1 and (len(h1s[0].split()) >= 4 or not others) and not agreed:
+        return strip_site_name(h1s[0], aliases, sections)
+    if agreed:
+        return agreed[0]
     return others[0] if others else (h1s[0] if h1s else "")
 
 
