@@ -172,6 +172,10 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     lines = clean_lines(body, links, settings)
     text = "\n".join(lines)
     if len(text) < settings.min_text_chars:
+        # the chrome filters never turn a page trafilatura extracts into a dead letter: when
+        # they leave too little, the extracted text stands as it is (normalised)
+        text = "\n".join(n for n in (normalise_line(line) for line in body.splitlines()) if n)
+    if len(text) < settings.min_text_chars:
         raise ExtractionError("empty", "no article text", raw_id=raw.id, url=raw.url)
 
     host = site_host(url)

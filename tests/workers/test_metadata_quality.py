@@ -88,3 +88,50 @@ def test_language_detected_when_the_page_declares_none() -> None:
         == "ja"
     )
     assert detect_language("12:30") is None
+
+
+_SCRIPTS = {
+    "ko": (
+        "서울시는 내년부터 대중교통 요금을 인상하기로 결정했다고 밝혔다. 시 관계자는 운영 적자가 늘고 있다고 했다.",
+        "시민 단체들은 요금 인상이 서민 가계에 부담이 될 것이라며 반대했다. 시는 다음 달 공청회를 연다.",
+    ),
+    "ar": (
+        "أعلنت الحكومة يوم الأربعاء عن خطة جديدة لتحسين شبكة النقل العام في العاصمة خلال السنوات الخمس المقبلة.",
+        "وقال وزير النقل إن المشروع سيوفر آلاف فرص العمل ويخفف الازدحام المروري في وسط المدينة بشكل كبير.",
+    ),
+    "he": (
+        "הממשלה אישרה ביום רביעי תוכנית חדשה לשיפור התחבורה הציבורית בעיר הבירה בחמש השנים הקרובות.",
+        "שר התחבורה אמר כי הפרויקט ייצור אלפי מקומות עבודה ויקל על העומס בכבישים במרכז העיר.",
+    ),
+    "ru": (
+        "Правительство в среду объявило о новом плане по улучшению общественного транспорта в столице.",
+        "Министр транспорта заявил, что проект создаст тысячи рабочих мест и снизит пробки в центре города.",
+    ),
+    "zh": (
+        "市政府周三宣布了一项改善首都公共交通的新计划，预计将在未来五年内完成。",
+        "交通部长表示，该项目将创造数千个就业岗位，并大大缓解市中心的交通拥堵问题。",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(_SCRIPTS))
+def test_pages_in_every_script_extract_with_their_language(lang: str) -> None:
+    """A page that declares no language, in a script without spaces or case, is an article like
+    any other: its text, its byline and the detected language."""
+    from newswire.records import RawStory
+
+    first, second = _SCRIPTS[lang]
+    page = (
+        "<html><head><title>T</title>"
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"'
+        + first[:20]
+        + '","author":{"@type":"Person","name":"'
+        + {"ko": "김민수", "ar": "أحمد علي", "he": "דנה כהן", "ru": "Анна Петрова", "zh": "牛镛"}[lang]
+        + '"}}</script></head><body><article>'
+        + "".join(f"<p>{p}</p>" for p in (first, second, first + second))
+        + "</article></body></html>"
+    )
+    rec = clean(RawStory(id=lang, url=f"https://news.example/{lang}/1", html=page))
+    assert first in rec.text and second in rec.text
+    assert rec.language == lang
+    assert len(rec.authors) == 1 and rec.credits == ()
