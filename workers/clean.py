@@ -31,6 +31,7 @@ from newswire.records import CleanedRecord, RawStory, stable_id
 from workers.agencies import agencies_of
 from workers.chrome import is_chrome_line, is_nav_line, link_texts
 from workers.metadata import (
+    byline_texts,
     choose_byline,
     choose_canonical,
     choose_language,
@@ -125,6 +126,11 @@ def clean_lines(text: str, links: frozenset[str], settings: CleanSettings) -> li
     return out
 
 
+def _paragraph_chars(tree: Any) -> int:
+    """Characters of text in the page's ``<p>`` elements: what an article could hold."""
+    return sum(len(p.text_content()) for p in tree.iter("p"))
+
+
 def _extract(tree: Any, url: str, raw: RawStory, settings: CleanSettings, *, favor_precision: bool) -> Any:
     """trafilatura over one parsed page, its page faults classified."""
     try:
@@ -161,10 +167,11 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
 
     doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision)
     short = len(getattr(doc, "text", None) or "")
-    if settings.favor_precision and short < settings.recheck_below_chars:
+    if settings.favor_precision and short < settings.recheck_below_chars and _paragraph_chars(tree) > 3 * short:
         # Precision mode sometimes keeps only a fragment of a page the default mode reads whole
         # (a lead paragraph of a long story): a short result is checked once without it, and
-        # the longer reading kept when it is much longer. Long results, most pages, are not.
+        # the longer reading kept when it is much longer. Long results, most pages, are not,
+        # nor short ones from pages whose paragraphs hold little more (short news, CJK briefs).
         again = _extract(load_html(page), url, raw, settings, favor_precision=False)
         if len(getattr(again, "text", None) or "") >= max(2 * short, settings.min_text_chars):
             doc = again
@@ -190,6 +197,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         aliases,
         text,
         site_names(meta, getattr(doc, "sitename", None) or ""),
+        lambda: byline_texts(tree),
     )
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
     language = choose_language(meta, getattr(doc, "language", None), text)

@@ -24,7 +24,7 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -46,7 +46,6 @@ class PageMeta:
     h1: tuple[str, ...]
     ld: tuple[dict[str, Any], ...]
     meta_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    bylines: tuple[str, ...] = ()
 
 
 _ARTICLE_TYPES = frozenset(
@@ -132,8 +131,10 @@ def _headline_text(h: Any) -> str:
     return display_text(" ".join(parts))
 
 
-def _byline_texts(tree: Any) -> tuple[str, ...]:
-    """Texts of the page's byline elements (author markup), outside teasers and comments."""
+def byline_texts(tree: Any) -> tuple[str, ...]:
+    """Texts of the page's byline elements (author markup, links to author pages), outside
+    teasers, comments and photo credits. A search of the whole page: :func:`choose_byline`
+    asks for it only when the structured sources leave the byline open."""
     out: list[str] = []
     try:
         found = tree.xpath(_BYLINE_XPATH)
@@ -160,8 +161,8 @@ def _byline_texts(tree: Any) -> tuple[str, ...]:
 
 
 def read_page_meta(tree: Any) -> PageMeta:
-    """Collect metas, canonical link, ``<html lang>``, ``<title>``, ``<h1>``s, JSON-LD objects
-    and the texts of byline elements."""
+    """Collect metas (every value of a repeated one), canonical link, ``<html lang>``,
+    ``<title>``, ``<h1>``s and JSON-LD objects."""
     metas: dict[str, str] = {}
     values: dict[str, list[str]] = {}
     for m in tree.iter("meta"):
@@ -201,7 +202,6 @@ def read_page_meta(tree: Any) -> PageMeta:
         h1,
         tuple(ld),
         {k: tuple(v) for k, v in values.items()},
-        _byline_texts(tree),
     )
 
 
@@ -485,37 +485,42 @@ def choose_byline(
     aliases: frozenset[str],
     text: str = "",
     site_names: Iterable[str] = (),
+    page_bylines: Callable[[], Iterable[str]] = tuple,
 ) -> Byline:
     """People (``authors``) and organisations (``credits``) the page credits.
 
     Sources in order of trust: JSON-LD ``author``/``sourceOrganization``, author metas, the
-    visible byline, trafilatura's byline, the feed. The first source that names a person or
+    visible byline (``page_bylines``, e.g. :func:`byline_texts` of the page), trafilatura's
+    byline, the feed. The first source that names a person or
     an organisation other than the site itself wins; a site crediting only itself ("ORF.at",
     "Salzburger Nachrichten") keeps that credit when no source names anyone else. Agencies
     named in any source, or in the article's dateline or credit line ("(AP) —", "© dpa"),
     are credited too: for a wire pipeline that is the most useful byline there is.
     """
     site = _site_names_squashed(aliases, site_names)
-    sources = [
-        _ld_byline(meta.ld, site),
-        read_byline([v for k in _AUTHOR_METAS for v in meta.meta_values.get(k, ())], site=site),
-        _dom_byline(meta.bylines, site),
-        read_byline([traf_author.replace(";", ",")] if traf_author else [], site=site),
-        read_byline(list(feed_authors), site=site),
+    sources: list[Callable[[], Byline]] = [
+        lambda: _ld_byline(meta.ld, site),
+        lambda: read_byline([v for k in _AUTHOR_METAS for v in meta.meta_values.get(k, ())], site=site),
+        lambda: _dom_byline(page_bylines(), site),
+        lambda: read_byline([traf_author.replace(";", ",")] if traf_author else [], site=site),
+        lambda: read_byline(list(feed_authors), site=site),
     ]
     chosen: Byline | None = None
     own: tuple[str, ...] = ()
-    for source in sources:
-        others = [c for c in source.credits if squash_name(c) not in site]
-        if source.authors or others:
-            chosen = source
+    read: list[Byline] = []
+    for source in sources:  # in order, and only as far as needed: the visible byline costs a page search
+        found = source()
+        read.append(found)
+        others = [c for c in found.credits if squash_name(c) not in site]
+        if found.authors or others:
+            chosen = found
             break
-        own = own or source.credits
+        own = own or found.credits
     result = chosen or Byline((), own)
     # a site's credit to itself adds nothing to the people it names
     credits = [c for c in result.credits if not (result.authors and squash_name(c) in site)]
     known = set(agencies_of(credits + list(result.authors)))
-    extra = [c for source in sources[:3] for c in source.credits if agency_of(c)]
+    extra = [c for found in read[:3] for c in found.credits if agency_of(c)]
     for credit in [*extra, *credit_line_agencies(text)]:
         key = agency_of(credit)
         if key and key not in known:
