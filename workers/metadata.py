@@ -30,6 +30,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import py3langid
+
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
 from workers.bylines import Byline, read_byline, squash_name
 from workers.text import normalise_line
@@ -612,6 +614,12 @@ def choose_language(meta: PageMeta, traf_language: str | None, text: str = "") -
 #: characters of text the detector reads: enough for a confident guess, bounded cost
 _DETECT_CHARS = 2000
 
+# The detector's model is loaded here, at import, not on the first page that needs it: loading
+# takes a second or more, which on a page would eat into the extraction timeout of a fresh
+# worker process. The extract pool's fork server imports the cleaning step once and every
+# worker inherits the loaded model.
+py3langid.classify("newswire")
+
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text`` by py3langid, whose model ships inside the package (no
@@ -619,7 +627,5 @@ def detect_language(text: str) -> str | None:
     sample = text[:_DETECT_CHARS]
     if sum(ch.isalpha() for ch in sample) < 20:
         return None
-    import py3langid  # loads its model once per process, on the first page that needs it
-
     code, _score = py3langid.classify(sample)
     return str(code) or None
