@@ -90,7 +90,8 @@ class CleanSettings:
     include_tables: bool = True
     min_text_chars: int = 25  # below this what is left is a label or a menu, not an article
     max_nav_words: int = 6
-    recheck_below_chars: int = 1500  # precision-mode text this short is checked once without it
+    recheck_below_chars: int = 1500  # precision-mode text this short is checked once without it...
+    recheck_missing_chars: int = 2500  # ...when the page's paragraphs hold this much more
 
 
 DEFAULT_SETTINGS = CleanSettings()
@@ -126,18 +127,22 @@ def clean_lines(text: str, links: frozenset[str], settings: CleanSettings) -> li
     return out
 
 
-def _paragraph_chars(tree: Any) -> int:
-    """Characters of text in the page's ``<p>`` elements: what an article could hold."""
-    return sum(len(p.text_content()) for p in tree.iter("p"))
+def _missing_text(tree: Any, kept: int, settings: CleanSettings) -> bool:
+    """The page's ``<p>`` elements hold an article's worth more text than was kept: over three
+    times as much, and at least ``recheck_missing_chars`` more (a story, not a sidebar)."""
+    held = sum(len(p.text_content()) for p in tree.iter("p"))
+    return held > 3 * kept and held - kept >= settings.recheck_missing_chars
 
 
-def _extract(tree: Any, url: str, raw: RawStory, settings: CleanSettings, *, favor_precision: bool) -> Any:
-    """trafilatura over one parsed page, its page faults classified."""
+def _extract(
+    tree: Any, url: str, raw: RawStory, settings: CleanSettings, *, favor_precision: bool, with_metadata: bool = True
+) -> Any:
+    """trafilatura over one parsed page (which it does not modify), its page faults classified."""
     try:
         return trafilatura.bare_extraction(
             tree,
             url=url,
-            with_metadata=True,
+            with_metadata=with_metadata,
             favor_precision=favor_precision,
             include_comments=False,
             include_tables=settings.include_tables,
@@ -166,16 +171,18 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     links = link_texts(tree, settings.max_nav_words)
 
     doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision)
-    short = len(getattr(doc, "text", None) or "")
-    if settings.favor_precision and short < settings.recheck_below_chars and _paragraph_chars(tree) > 3 * short:
+    body = getattr(doc, "text", None) or ""
+    short = len(body)
+    if settings.favor_precision and short < settings.recheck_below_chars and _missing_text(tree, short, settings):
         # Precision mode sometimes keeps only a fragment of a page the default mode reads whole
         # (a lead paragraph of a long story): a short result is checked once without it, and
         # the longer reading kept when it is much longer. Long results, most pages, are not,
-        # nor short ones from pages whose paragraphs hold little more (short news, CJK briefs).
-        again = _extract(load_html(page), url, raw, settings, favor_precision=False)
-        if len(getattr(again, "text", None) or "") >= max(2 * short, settings.min_text_chars):
-            doc = again
-    body = getattr(doc, "text", None) or ""
+        # nor short ones from pages whose paragraphs hold little more (briefs, teasers).
+        # The text only: the metadata of the first reading stands.
+        again = _extract(tree, url, raw, settings, favor_precision=False, with_metadata=False)
+        longer = getattr(again, "text", None) or ""
+        if len(longer) >= max(2 * short, settings.min_text_chars):
+            body = longer
     lines = clean_lines(body, links, settings)
     text = "\n".join(lines)
     if len(text) < settings.min_text_chars:
