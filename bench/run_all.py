@@ -46,6 +46,13 @@ BENCHES = (
         "181 pages of the article-extraction-benchmark; pages/s and shingle F1.",
     ),
     Bench(
+        "pages",
+        "Publisher pages: metadata of workers.clean.clean vs bare trafilatura",
+        ("-m", "bench.bench_publisher_pages", "--repeat", "2"),
+        "141 real pages from 103 publishers, many scripts; headline exact, date day, credited-names F1, "
+        "body F1, pages with an event, ms/page, and the cleaning step's own cost over trafilatura's.",
+    ),
+    Bench(
         "feeds",
         "Feed parsing: ingest.feeds.parse_feed vs bare feedparser",
         ("bench/bench_feeds.py", "--rounds", "3"),

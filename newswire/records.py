@@ -147,6 +147,10 @@ class CleanedRecord:
     the extractor. ``content_hash`` is over the dateline-free comparable form of ``text``, so
     verbatim copies that differ only by dateline hash equal.
 
+    ``authors`` are the people a page credits, ``credits`` the agencies, desks and
+    organisations ("dpa", "BR24 Redaktion"), ``agencies`` the canonical ids of the wire
+    agencies among them ("dpa", "ap"): copies of one agency's text are the same story.
+
     The wire form is a JSON object with these field names (``authors`` as a list). Records
     written before ``schema_version`` existed carry none and are read as version 1.
     """
@@ -166,11 +170,15 @@ class CleanedRecord:
     feed_url: str = ""
     fetched_at: str | None = None
     feed_published: str | None = None
+    credits: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
     schema_version: int = CLEANED_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         body = asdict(self)
         body["authors"] = list(self.authors)
+        body["credits"] = list(self.credits)
+        body["agencies"] = list(self.agencies)
         return body
 
     def encode(self) -> bytes:
@@ -198,6 +206,9 @@ class CleanedRecord:
         authors = obj["authors"]
         if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
             wrong.append("authors")
+        # credits and agencies came later: a record written before them has none
+        lists = {k: obj.get(k) or [] for k in ("credits", "agencies")}
+        wrong += [k for k, v in lists.items() if not isinstance(v, list) or not all(isinstance(a, str) for a in v)]
         if wrong:
             raise RecordError(f"cleaned record has wrongly typed fields: {', '.join(wrong)}")
         return cls(
@@ -216,4 +227,6 @@ class CleanedRecord:
             feed_url=obj.get("feed_url") or "",
             fetched_at=obj.get("fetched_at"),
             feed_published=obj.get("feed_published"),
+            credits=tuple(lists["credits"]),
+            agencies=tuple(lists["agencies"]),
         )

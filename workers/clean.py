@@ -28,9 +28,11 @@ from lxml.etree import LxmlError
 from trafilatura.utils import load_html
 
 from newswire.records import CleanedRecord, RawStory, stable_id
+from workers.agencies import agencies_of
 from workers.chrome import is_chrome_line, is_nav_line, link_texts
 from workers.metadata import (
-    choose_authors,
+    byline_texts,
+    choose_byline,
     choose_canonical,
     choose_language,
     choose_published,
@@ -88,6 +90,8 @@ class CleanSettings:
     include_tables: bool = True
     min_text_chars: int = 25  # below this what is left is a label or a menu, not an article
     max_nav_words: int = 6
+    recheck_below_chars: int = 1500  # precision-mode text this short is checked once without it...
+    recheck_missing_chars: int = 2500  # ...when the page's paragraphs hold this much more
 
 
 DEFAULT_SETTINGS = CleanSettings()
@@ -123,6 +127,36 @@ def clean_lines(text: str, links: frozenset[str], settings: CleanSettings) -> li
     return out
 
 
+def _missing_text(tree: Any, kept: int, settings: CleanSettings) -> bool:
+    """The page's ``<p>`` elements hold an article's worth more text than was kept: over three
+    times as much, and at least ``recheck_missing_chars`` more (a story, not a sidebar)."""
+    held = sum(len(p.text_content()) for p in tree.iter("p"))
+    return held > 3 * kept and held - kept >= settings.recheck_missing_chars
+
+
+def _extract(
+    tree: Any, url: str, raw: RawStory, settings: CleanSettings, *, favor_precision: bool, with_metadata: bool = True
+) -> Any:
+    """trafilatura over one parsed page (which it does not modify), its page faults classified."""
+    try:
+        return trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=with_metadata,
+            favor_precision=favor_precision,
+            include_comments=False,
+            include_tables=settings.include_tables,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except _LIBRARY_PAGE_FAULTS as exc:
+        # Raised inside the library on this page's markup: the page cannot be extracted
+        # (trafilatura itself discards pages on ValueError/TypeError). Nothing of ours runs
+        # in there, so this is not one of our bugs; those propagate and are reported as such.
+        raise ExtractionError(
+            "not_html", f"trafilatura: {type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url
+        ) from exc
+
+
 def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> CleanedRecord:
     """Extract and normalise one page; raises :class:`ExtractionError` with a reason on failure."""
     page = _check_input(raw, settings)
@@ -136,26 +170,25 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     meta = read_page_meta(tree)
     links = link_texts(tree, settings.max_nav_words)
 
-    try:
-        doc = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            with_metadata=True,
-            favor_precision=settings.favor_precision,
-            include_comments=False,
-            include_tables=settings.include_tables,
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
-    except _LIBRARY_PAGE_FAULTS as exc:
-        # Raised inside the library on this page's markup: the page cannot be extracted
-        # (trafilatura itself discards pages on ValueError/TypeError). Nothing of ours runs
-        # in there, so this is not one of our bugs; those propagate and are reported as such.
-        raise ExtractionError(
-            "not_html", f"trafilatura: {type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url
-        ) from exc
+    doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision)
     body = getattr(doc, "text", None) or ""
+    short = len(body)
+    if settings.favor_precision and short < settings.recheck_below_chars and _missing_text(tree, short, settings):
+        # Precision mode sometimes keeps only a fragment of a page the default mode reads whole
+        # (a lead paragraph of a long story): a short result is checked once without it, and
+        # the longer reading kept when it is much longer. Long results, most pages, are not,
+        # nor short ones from pages whose paragraphs hold little more (briefs, teasers).
+        # The text only: the metadata of the first reading stands.
+        again = _extract(tree, url, raw, settings, favor_precision=False, with_metadata=False)
+        longer = getattr(again, "text", None) or ""
+        if len(longer) >= max(2 * short, settings.min_text_chars):
+            body = longer
     lines = clean_lines(body, links, settings)
     text = "\n".join(lines)
+    if len(text) < settings.min_text_chars:
+        # the chrome filters never turn a page trafilatura extracts into a dead letter: when
+        # they leave too little, the extracted text stands as it is (normalised)
+        text = "\n".join(n for n in (normalise_line(line) for line in body.splitlines()) if n)
     if len(text) < settings.min_text_chars:
         raise ExtractionError("empty", "no article text", raw_id=raw.id, url=raw.url)
 
@@ -164,11 +197,19 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     canonical = choose_canonical(meta, url)
 
     title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
-    authors = choose_authors(meta, getattr(doc, "author", None) or "", raw.authors, aliases)
+    byline = choose_byline(
+        meta,
+        getattr(doc, "author", None) or "",
+        raw.authors,
+        aliases,
+        text,
+        site_names(meta, getattr(doc, "sitename", None) or ""),
+        lambda: byline_texts(tree),
+    )
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
     # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap.
     hinted = raw.extra.get("language")
-    language = choose_language(meta, getattr(doc, "language", None)) or (
+    language = choose_language(meta, getattr(doc, "language", None), text) or (
         hinted.casefold() if isinstance(hinted, str) and 2 <= len(hinted) <= 3 and hinted.isalpha() else None
     )
 
@@ -182,7 +223,9 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         site=host,
         title=title,
         text=text,
-        authors=authors,
+        authors=byline.authors,
+        credits=byline.credits,
+        agencies=agencies_of(byline.credits),
         published=published,
         language=language,
         guid=raw.guid,

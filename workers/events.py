@@ -47,6 +47,7 @@ def build_event(article: CleanedRecord, decision: Decision) -> dict[str, Any]:
         "title": article.title,
         "text": article.text,
         "authors": list(article.authors),
+        "credits": list(article.credits),
         "published": article.published,
         "language": article.language,
         "update_kind": decision.update_kind if decision.kind == "update" else None,

@@ -20,16 +20,22 @@ Every ``choose_*`` function is a pure decision over :class:`PageMeta` and plain 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from workers.text import WEEKDAYS, normalise_line
+import py3langid
+from lxml import etree
+
+from workers.agencies import agencies_of, agency_of, credit_line_agencies
+from workers.bylines import Byline, read_byline, squash_name
+from workers.text import normalise_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,7 @@ class PageMeta:
     title_tag: str
     h1: tuple[str, ...]
     ld: tuple[dict[str, Any], ...]
+    meta_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _ARTICLE_TYPES = frozenset(
@@ -81,22 +88,101 @@ def _ld_types(obj: dict[str, Any]) -> set[str]:
     return {str(x).casefold() for x in types if x}
 
 
+# parts of a headline element that are not the headline: the kicker above it, screen-reader text
+_KICKER_RE = re.compile(
+    r"overline|kicker|eyebrow|dachzeile|topline|roofline|spitzmarke|offscreen|sr-only|visually-hidden"
+)
+# byline markup: a class naming an author or byline ("article__author", "Byline"), schema.org
+# and rel markup, and links to an author's page ("von <a href='/autoren/name/max-kolter'>");
+# searched on class attributes rather than on every element, which halves the cost
+_BYLINE_XPATH = etree.XPath(
+    "//@class[contains(., 'uthor') or contains(., 'yline')]/.. | //*[@itemprop='author' or @rel='author']"
+    " | //a[contains(@href,'/autor') or contains(@href,'/author') or contains(@href,'/journalist')]"
+)
+# bylines of other articles (teasers), of comments, and photo credits ("Foto: REUTERS") are not the article's
+_NOT_ARTICLE_RE = re.compile(
+    r"teaser|related|recommend|comment|footer|sidebar|promo|newsletter|caption|photo|image|media|gallery", re.I
+)
+_MAX_BYLINE_ELEMENTS = 8
+
+
+def display_text(text: str) -> str:
+    """Text as the page shows it: entities decoded, NFC, invisible characters (soft hyphens,
+    zero-width spaces) dropped, whitespace collapsed; quotes and dashes kept as printed."""
+    text = unicodedata.normalize("NFC", html.unescape(text)).translate(_INVISIBLE)
+    return " ".join(text.split())
+
+
+_INVISIBLE: dict[int, None] = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def _headline_text(h: Any) -> str:
+    """An ``<h1>``'s visible headline: without a kicker or screen-reader span inside it."""
+    parts: list[str] = []
+    skip: set[Any] = set()
+    for el in h.iter():
+        if el in skip or not isinstance(el.tag, str):
+            continue
+        if el is not h and _KICKER_RE.search(el.get("class") or ""):
+            skip.update(el.iter())
+            if el.tail:
+                parts.append(el.tail)
+            continue
+        if el.text:
+            parts.append(el.text)
+        if el is not h and el.tail and el.getparent() is not None:
+            parts.append(el.tail)
+    return display_text(" ".join(parts))
+
+
+def byline_texts(tree: Any) -> tuple[str, ...]:
+    """Texts of the page's byline elements (author markup, links to author pages), outside
+    teasers, comments and photo credits. A search of the whole page: :func:`choose_byline`
+    asks for it only when the structured sources leave the byline open."""
+    out: list[str] = []
+    try:
+        found = _BYLINE_XPATH(tree)
+    except (ValueError, TypeError, etree.XPathError):
+        return ()
+    for el in found[: _MAX_BYLINE_ELEMENTS * 4]:
+        if el.tag in ("meta", "link", "script", "style", "html", "body", "article", "main") or _NOT_ARTICLE_RE.search(
+            el.get("class") or ""
+        ):
+            continue
+        if any(
+            a.tag in ("aside", "footer", "nav", "figure", "figcaption", "picture")
+            or _NOT_ARTICLE_RE.search(a.get("class") or "")
+            for a in el.iterancestors()
+        ):
+            continue
+        name = el.find(".//*[@itemprop='name']")
+        text = normalise_line((name if name is not None else el).text_content())
+        if 2 <= len(text) <= 160 and text not in out:
+            out.append(text)
+        if len(out) >= _MAX_BYLINE_ELEMENTS:
+            break
+    return tuple(out)
+
+
 def read_page_meta(tree: Any) -> PageMeta:
-    """Collect metas, canonical link, ``<html lang>``, ``<title>``, ``<h1>``s and JSON-LD objects."""
+    """Collect metas (every value of a repeated one), canonical link, ``<html lang>``,
+    ``<title>``, ``<h1>``s and JSON-LD objects."""
     metas: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
     for m in tree.iter("meta"):
         key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv") or "").strip()
         content = (m.get("content") or "").strip()
         if key and content:
             metas.setdefault(key.casefold(), content)
+            values.setdefault(key.casefold(), []).append(content)
     canonical = ""
     for link in tree.iter("link"):
         if "canonical" in (link.get("rel") or "").casefold().split() and link.get("href"):
             canonical = link.get("href", "").strip()
             break
     title_el = tree.find(".//title")
-    title_tag = normalise_line(title_el.text_content()) if title_el is not None else ""
-    h1 = tuple(t for t in (normalise_line(h.text_content()) for h in tree.iter("h1")) if t)
+    title_tag = display_text(title_el.text_content()) if title_el is not None else ""
+    h1 = tuple(t for t in (_headline_text(h) for h in tree.iter("h1")) if t)
     ld: list[dict[str, Any]] = []
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().casefold() != "application/ld+json":
@@ -112,7 +198,15 @@ def read_page_meta(tree: Any) -> PageMeta:
         html_lang = (root.get("lang") or "").strip()
     # prefer article types over WebPage
     ld.sort(key=lambda o: "webpage" in _ld_types(o))
-    return PageMeta(metas, canonical, html_lang, title_tag, h1, tuple(ld))
+    return PageMeta(
+        metas,
+        canonical,
+        html_lang,
+        title_tag,
+        h1,
+        tuple(ld),
+        {k: tuple(v) for k, v in values.items()},
+    )
 
 
 def _ld_str(ld: Iterable[dict[str, Any]], key: str) -> str:
@@ -162,7 +256,7 @@ def choose_canonical(meta: PageMeta, url: str) -> str:
 
 _TITLE_SEP_RE = re.compile(r"\s+(?:\||-|\u2013|\u2014|::|·|•|»|«|/|:)\s+")
 _PIPE_SEPS = frozenset({"|", "::", "·", "•", "»", "«"})
-_ALNUM_RE = re.compile(r"[^0-9a-z]+")
+_ALNUM_RE = re.compile(r"[\W_]+")
 
 
 def _squash(text: str) -> str:
@@ -204,11 +298,14 @@ def _split_title(title: str) -> tuple[list[str], list[str]]:
     return parts, seps
 
 
-def strip_site_name(title: str, aliases: frozenset[str], sections: frozenset[str] = frozenset()) -> str:
+def strip_site_name(
+    title: str, aliases: frozenset[str], sections: frozenset[str] = frozenset(), *, keep_pipes: bool = False
+) -> str:
     """Remove site-name (and known section) segments from either end of a title.
 
     Only whole separator-delimited segments are removed, only from the ends, and never the
     last remaining one, so a headline that merely mentions its publisher is kept intact.
+    ``keep_pipes``: the title is a marked-up headline, where a "|" belongs to the headline.
     """
     parts, seps = _split_title(title)
     if len(parts) == 1:
@@ -230,7 +327,7 @@ def strip_site_name(title: str, aliases: frozenset[str], sections: frozenset[str
             changed = True
     # pipe-like separators are never part of headlines: what remains around them is chrome
     # (section or site); keep the longest segment when the others are short labels
-    if len(parts) > 1 and any(s in _PIPE_SEPS for s in seps):
+    if not keep_pipes and len(parts) > 1 and any(s in _PIPE_SEPS for s in seps):
         longest = max(parts, key=len)
         if all(len(p.split()) <= 4 for p in parts if p is not longest):
             return longest.strip()
@@ -246,217 +343,209 @@ def _rejoin(original: str, parts: list[str]) -> str:
     return original[start : end + len(parts[-1])].strip()
 
 
+def _plausible_headline(text: str, aliases: frozenset[str]) -> bool:
+    """Long enough to be a headline and not the site's own name (a logo ``<h1>``)."""
+    if not text or _is_site_segment(text, aliases):
+        return False
+    return len(text.split()) >= 3 or len(text) >= 8
+
+
+_KICKER_SEP_RE = re.compile(r"^(?P<kicker>.{2,60}?)(?::|\s[-\u2013\u2014|]|\s/)\s+(?P<rest>.+)$")
+
+
+def _is_kicker_of(full: str, headline: str) -> bool:
+    """``full`` is ``headline`` with a kicker in front ("Olympia: Headline")."""
+    found = _KICKER_SEP_RE.match(full)
+    if found is None:
+        return False
+    return _squash(found.group("rest")) == _squash(headline) and len(_squash(headline)) >= 12
+
+
+def _has_suffix_segment(full: str, headline: str) -> bool:
+    """``full`` is ``headline`` and a separator-delimited segment after it ("Headline - Section");
+    a colon does not count: what follows one is the headline's second half."""
+    parts, seps = _split_title(full)
+    return any(seps[i - 1] != ":" and _squash(" ".join(parts[:i])) == _squash(headline) for i in range(1, len(parts)))
+
+
+def _ellipsis_head(text: str) -> str:
+    return text[:-3] if text.endswith("...") else text[:-1] if text.endswith("\u2026") else ""
+
+
 def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: frozenset[str]) -> str:
-    """Best headline: structured candidates, site name stripped, cut to the ``<h1>`` when it agrees."""
+    """The headline the page shows, in the page's own typography.
+
+    The visible headline beats the SEO ones: JSON-LD ``headline`` (the headline the
+    publisher marks up for the article), then the article's ``<h1>`` when another candidate
+    agrees with it, then ``og:title``/``twitter:title``/trafilatura/``<title>``/the feed, each
+    with site-name and section segments stripped. Kickers inside the ``<h1>`` are not part of
+    it; quotes and dashes stay as printed (:func:`display_text`).
+    """
     sections = frozenset(
         _squash(s) for s in (meta.metas.get("article:section", ""), meta.metas.get("og:section", "")) if s
     )
-    candidates = [
-        _ld_str(meta.ld, "headline"),
-        meta.metas.get("og:title", ""),
-        meta.metas.get("twitter:title", ""),
-        traf_title,
-        meta.title_tag,
-        feed_title,
+    h1s = [h for h in meta.h1 if _plausible_headline(h, aliases)]
+    others = [
+        strip_site_name(display_text(c), aliases, sections)
+        for c in (
+            meta.metas.get("og:title", ""),
+            meta.metas.get("twitter:title", ""),
+            traf_title,
+            meta.title_tag,
+            feed_title,
+        )
+        if c and c.strip()
     ]
-    cleaned = [strip_site_name(normalise_line(c), aliases, sections) for c in candidates if c and c.strip()]
-    h1s = [h for h in meta.h1 if not _is_site_segment(h, aliases)]
-    # an <h1> that equals, or is a separator-delimited head of, a candidate is the headline
-    for cand in cleaned:
+    ld = display_text(_ld_str(meta.ld, "headline"))
+    if _plausible_headline(ld, aliases):
+        ld = strip_site_name(ld, aliases, sections)
+        head = _squash(_ellipsis_head(ld))
+        for h in h1s:  # a JSON-LD headline cut short ("...") is completed by the <h1>
+            if head and _squash(h).startswith(head):
+                return h
+        # "Kicker: Headline" where another source gives "Headline": the kicker is the label
+        # printed above the headline, not part of it
+        for cand in others:
+            if len(cand) < len(ld) and _is_kicker_of(ld, cand):
+                return cand
+        return ld
+    agreed = [c for c in others if sum(_squash(o) == _squash(c) for o in others) >= 2]
+    # an <h1> that equals, or is a separator-delimited head or tail of, a candidate is the headline
+    for cand in others:
         for h in h1s:
             if _squash(h) == _squash(cand):
-                return h if len(h) >= len(cand) else cand
-    for cand in cleaned:
-        for h in h1s:
-            sq_h = _squash(h)
-            if len(sq_h) >= 12 and _squash(cand).startswith(sq_h):
                 return h
-    if cleaned:
-        return cleaned[0]
-    return h1s[0] if h1s else ""
+    for cand in others:
+        for h in h1s:
+            if len(_squash(h)) >= 12 and (_is_kicker_of(cand, h) or _has_suffix_segment(cand, h)):
+                return h
+    if len(h1s) == 1 and (len(h1s[0].split()) >= 4 or not others) and not agreed:
+        return strip_site_name(h1s[0], aliases, sections)
+    if agreed:
+        return agreed[0]
+    return others[0] if others else (h1s[0] if h1s else "")
 
 
-# --------------------------------------------------------------------------- authors
+# --------------------------------------------------------------------------- bylines
 
-_BY_RE = re.compile(r"^\s*(?:[A-Za-z-]+\s+){0,2}?by\s*[:\-]?\s+", re.I)
-# "and"-style separators; not Spanish "y" or French "et", which collide with initials ("Bruce Y. Lee")
-_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\||&|\band\b|\bund\b|\n|(?<=\w{3})\.\s+(?=[A-Z]))\s*", re.I)
-_EMAIL_RE = re.compile(r"\S+@\S+")
-_URL_RE = re.compile(r"^(?:https?://|www\.)|\.(?:com|org|net|co\.uk)\b", re.I)
-_ORG_WORDS = frozenset(
-    [
-        "news",
-        "staff",
-        "agency",
-        "press",
-        "reuters",
-        "associated",
-        "afp",
-        "ap",
-        "bloomberg",
-        "team",
-        "desk",
-        "editorial",
-        "editors",
-        "correspondent",
-        "correspondents",
-        "wire",
-        "service",
-        "services",
-        "media",
-        "group",
-        "network",
-        "times",
-        "post",
-        "journal",
-        "daily",
-        "herald",
-        "tribune",
-        "online",
-        "newsroom",
-        "bureau",
-        "contributors",
-        "guardian",
-        "bbc",
-        "cnn",
-        "tass",
-        "dpa",
-        "efe",
-        "ansa",
-        "inc",
-        "ltd",
-        "llc",
-        "gmbh",
-        "company",
-        "corporation",
-        "magazine",
-        "channel",
-        "radio",
-        "tv",
-        "television",
-        "admin",
-        "administrator",
-        "international",
-        "the",
-        "university",
-        "institute",
-        "foundation",
-        "ministry",
-        "office",
-        "department",
-    ]
-)
-# job titles trailing a name in bylines ("Tom Gillespie News reporter", "Jane Doe Staff writer")
-_ROLE_WORDS = frozenset(
-    [
-        "reporter",
-        "writer",
-        "correspondent",
-        "editor",
-        "senior",
-        "chief",
-        "political",
-        "national",
-        "sports",
-        "business",
-        "news",
-        "contributor",
-        "columnist",
-        "producer",
-        "analyst",
-        "at-large",
-        "editor-at-large",
-        "auto",
-        "security",
-        "science",
-        "health",
-        *WEEKDAYS,
-        "published",
-        "updated",
-    ]
+# author metas, most specific first; a meta may repeat ("article:author" once per author)
+_AUTHOR_METAS = (
+    "author",
+    "article:author",
+    "og:article:author",
+    "article:byline",
+    "byl",
+    "dc.creator",
+    "dcterms.creator",
+    "parsely-author",
+    "sailthru.author",
+    "cxenseparse:author",
+    "articleauthor",
 )
 
 
-def _clean_author(name: str, aliases: frozenset[str]) -> str:
-    name = _BY_RE.sub("", normalise_line(name))
-    name = _EMAIL_RE.sub("", name).strip(" ,.;:-|()")
-    if not name or _URL_RE.search(name) or any(ch.isdigit() for ch in name):
-        return ""
-    words = name.split()
-    while len(words) > 2 and words[-1].casefold() in _ROLE_WORDS:
-        words.pop()
-    name = " ".join(words)
-    if not 2 <= len(words) <= 5 or len(name) > 60:
-        return ""
-    if any(w.casefold().strip(".") in _ORG_WORDS for w in words):
-        return ""
-    if _is_site_segment(name, aliases):
-        return ""
-    # a person's name reads as capitalised words (particles like "van", "de" allowed) and,
-    # unless all in capitals, has no acronym among them ("PMJS", "NJ")
-    caps = sum(1 for w in words if w[0].isupper())
-    if caps < max(2, len(words) - 2):
-        return ""
-    if name.isupper():
-        return " ".join(w.capitalize() for w in words)
-    if any(len(w.strip(".")) >= 2 and w.strip(".").isupper() for w in words):
-        return ""
-    return name
+def _ld_name(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        name = item.get("name")
+        if isinstance(name, list):
+            name = " ".join(str(n) for n in name)
+        return html.unescape(name) if isinstance(name, str) else ""
+    return ""
+
+
+def _ld_byline(ld: Iterable[dict[str, Any]], site: frozenset[str]) -> Byline:
+    """JSON-LD ``author`` (people and organisations, told apart by ``@type`` and by name) and
+    ``sourceOrganization``, from the first article object that names an author."""
+    for obj in ld:
+        value = obj.get("author") or obj.get("creator")
+        items = value if isinstance(value, list) else [value] if value else []
+        authors: list[str] = []
+        credits: list[str] = []
+        sources = [(item, False) for item in items] + [(obj.get("sourceOrganization"), True)]
+        for item, always_org in sources:
+            name = _ld_name(item)
+            if not name:
+                continue
+            types = _ld_types(item) if isinstance(item, dict) else set()
+            typed_org = always_org or (bool(types) and not types & {"person"})
+            found = read_byline([name], typed_org=typed_org, site=site, split=not typed_org)
+            authors.extend(a for a in found.authors if a not in authors)
+            credits.extend(c for c in found.credits if c not in credits)
+        if authors or credits:
+            return Byline(tuple(authors), tuple(credits))
+    return Byline()
+
+
+def _site_names_squashed(aliases: frozenset[str], names: Iterable[str]) -> frozenset[str]:
+    return aliases | {squash_name(n) for n in names if n}
+
+
+def choose_byline(
+    meta: PageMeta,
+    traf_author: str,
+    feed_authors: Iterable[str],
+    aliases: frozenset[str],
+    text: str = "",
+    site_names: Iterable[str] = (),
+    page_bylines: Callable[[], Iterable[str]] = tuple,
+) -> Byline:
+    """People (``authors``) and organisations (``credits``) the page credits.
+
+    Sources in order of trust: JSON-LD ``author``/``sourceOrganization``, author metas, the
+    visible byline (``page_bylines``, e.g. :func:`byline_texts` of the page), trafilatura's
+    byline, the feed. The first source that names a person or
+    an organisation other than the site itself wins; a site crediting only itself ("ORF.at",
+    "Salzburger Nachrichten") keeps that credit when no source names anyone else. Agencies
+    named in any source, or in the article's dateline or credit line ("(AP) —", "© dpa"),
+    are credited too: for a wire pipeline that is the most useful byline there is.
+    """
+    site = _site_names_squashed(aliases, site_names)
+    sources: list[Callable[[], Byline]] = [
+        lambda: _ld_byline(meta.ld, site),
+        lambda: read_byline([v for k in _AUTHOR_METAS for v in meta.meta_values.get(k, ())], site=site),
+        lambda: _dom_byline(page_bylines(), site),
+        lambda: read_byline([traf_author.replace(";", ",")] if traf_author else [], site=site),
+        lambda: read_byline(list(feed_authors), site=site),
+    ]
+    chosen: Byline | None = None
+    own: tuple[str, ...] = ()
+    read: list[Byline] = []
+    for source in sources:  # in order, and only as far as needed: the visible byline costs a page search
+        found = source()
+        read.append(found)
+        others = [c for c in found.credits if squash_name(c) not in site]
+        if found.authors or others:
+            chosen = found
+            break
+        own = own or found.credits
+    result = chosen or Byline((), own)
+    # a site's credit to itself adds nothing to the people it names
+    credits = [c for c in result.credits if not (result.authors and squash_name(c) in site)]
+    known = set(agencies_of(credits + list(result.authors)))
+    extra = [c for found in read[:3] for c in found.credits if agency_of(c)]
+    for credit in [*extra, *credit_line_agencies(text)]:
+        key = agency_of(credit)
+        if key and key not in known:
+            known.add(key)
+            credits.append(credit)
+    return Byline(result.authors, tuple(credits))
+
+
+def _dom_byline(texts: Iterable[str], site: frozenset[str]) -> Byline:
+    """The visible byline: the first byline element that names someone."""
+    for text in texts:
+        found = read_byline([text], site=site)
+        if found:
+            return found
+    return Byline()
 
 
 def split_authors(raw: Iterable[str], aliases: frozenset[str] = frozenset()) -> tuple[str, ...]:
-    """Person names from author strings: "By A and B", "A, B; C", organisations and emails dropped."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for item in raw:
-        if not item:
-            continue
-        for part in _AUTHOR_SPLIT_RE.split(_BY_RE.sub("", normalise_line(item))):
-            name = _clean_author(part, aliases)
-            if name and name.casefold() not in seen:
-                seen.add(name.casefold())
-                out.append(name)
-    return tuple(out)
-
-
-def _ld_authors(ld: Iterable[dict[str, Any]]) -> list[str]:
-    names: list[str] = []
-    for obj in ld:
-        value = obj.get("author") or obj.get("creator")
-        items = value if isinstance(value, list) else [value]
-        for item in items:
-            if isinstance(item, str):
-                names.append(item)
-            elif isinstance(item, dict):
-                types = _ld_types(item)
-                if types and "person" not in types:
-                    continue
-                n = item.get("name")
-                if isinstance(n, str):
-                    names.append(n)
-        if names:
-            break
-    return names
-
-
-def choose_authors(
-    meta: PageMeta, traf_author: str, feed_authors: Iterable[str], aliases: frozenset[str]
-) -> tuple[str, ...]:
-    """First source that yields person names: JSON-LD, author metas, trafilatura byline, feed."""
-    sources: list[list[str]] = [
-        _ld_authors(meta.ld),
-        [
-            meta.metas.get(k, "")
-            for k in ("author", "article:author", "parsely-author", "dc.creator", "sailthru.author")
-        ],
-        [traf_author.replace(";", ",")] if traf_author else [],
-        list(feed_authors),
-    ]
-    for source in sources:
-        names = split_authors(source, aliases)
-        if names:
-            return names
-    return ()
+    """Person names from author strings ("By A and B", "A, B; C"); organisations, emails and
+    places dropped (see :mod:`workers.bylines`)."""
+    return read_byline(raw, site=aliases).authors
 
 
 # --------------------------------------------------------------------------- dates
@@ -478,7 +567,9 @@ _DATE_KEYS = (
 
 
 def normalise_date(value: str | None) -> str | None:
-    """ISO 8601: aware datetimes in UTC with ``Z``, naive datetimes as given, dates as YYYY-MM-DD."""
+    """ISO 8601: aware datetimes with the page's own UTC offset (so the day is the day the page
+    shows: "2025-01-14T01:28:54+09:00" is the 14th in Tokyo, not the 13th), UTC as ``Z``, naive
+    datetimes as given, dates as YYYY-MM-DD."""
     if not value:
         return None
     text = value.strip()
@@ -491,7 +582,7 @@ def normalise_date(value: str | None) -> str | None:
             return None
     if len(text) <= 10:
         return dt.date().isoformat()
-    if dt.tzinfo is not None:
+    if dt.tzinfo is not None and dt.utcoffset() == timedelta(0):
         return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return dt.isoformat()
 
@@ -505,8 +596,9 @@ def choose_published(meta: PageMeta, feed_published: str | None, traf_date: str 
     return normalise_date(feed_published) or normalise_date(traf_date)
 
 
-def choose_language(meta: PageMeta, traf_language: str | None) -> str | None:
-    """Primary language subtag from ``<html lang>``, JSON-LD, ``og:locale`` or content-language."""
+def choose_language(meta: PageMeta, traf_language: str | None, text: str = "") -> str | None:
+    """Primary language subtag from ``<html lang>``, JSON-LD, ``og:locale`` or content-language;
+    when the page says nothing, detected from the text (:func:`detect_language`)."""
     for value in (
         meta.html_lang,
         _ld_str(meta.ld, "inLanguage"),
@@ -518,4 +610,24 @@ def choose_language(meta: PageMeta, traf_language: str | None) -> str | None:
         sub = re.split(r"[-_]", value.strip())[0].casefold() if value else ""
         if 2 <= len(sub) <= 3 and sub.isalpha():
             return sub
-    return None
+    return detect_language(text)
+
+
+#: characters of text the detector reads: enough for a confident guess, bounded cost
+_DETECT_CHARS = 2000
+
+# The detector's model is loaded here, at import, not on the first page that needs it: loading
+# takes a second or more, which on a page would eat into the extraction timeout of a fresh
+# worker process. The extract pool's fork server imports the cleaning step once and every
+# worker inherits the loaded model.
+py3langid.classify("newswire")
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of ``text`` by py3langid, whose model ships inside the package (no
+    download at run time); None for text too short to tell."""
+    sample = text[:_DETECT_CHARS]
+    if sum(ch.isalpha() for ch in sample) < 20:
+        return None
+    code, _score = py3langid.classify(sample)
+    return str(code) or None

@@ -51,7 +51,9 @@ def test_jsonld_author_date_language_canonical() -> None:
     html = f'<html lang="de-DE"><head>{head}</head><body><article><p>{BODY}</p></article></body></html>'
     art = clean(RawStory(id="1", url="https://x.example/a/1?utm=2", html=html, published="2020-01-01T00:00:00Z"))
     assert art.authors == ("Ana Lind",)
-    assert art.published == "2024-03-01T09:00:00Z"  # page beats feed, normalised to UTC
+    assert art.credits == ("Planet Wire",)  # the organisation is credited, not dropped
+    # page beats feed; the page's own offset is kept, so the day is the day the page shows
+    assert art.published == "2024-03-01T10:00:00+01:00"
     assert art.language == "de"
     assert art.canonical_url == "https://x.example/a/1"
 
