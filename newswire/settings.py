@@ -80,6 +80,11 @@ class PollerSettings(_Section):
     max_interval_s: float = Field(default=3600.0, gt=0)
     max_backoff_s: float = Field(default=6 * 3600.0, gt=0)
     fetch_pages: bool = True
+    # Feed parsing runs in child processes killed past the timeout and capped in memory:
+    # a hostile feed costs one poll, never the poller. 0 parses in-process (tests only).
+    parse_processes: int = Field(default=1, ge=0, le=16)
+    parse_timeout_s: float = Field(default=20.0, gt=0)
+    parse_memory_mb: int = Field(default=1024, ge=128)
 
 
 class WorkerSettings(_Section):

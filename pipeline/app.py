@@ -119,6 +119,8 @@ class Daemon:
         self.once: bool = bool(getattr(args, "once", False))
         self.stop = StopFlag()
         self.ready_checks: list[Callable[[], bool]] = []
+        # Liveness beyond "every task thread runs": a stuck poll stops /healthz ticking.
+        self.live_checks: list[Callable[[], bool]] = []
         self.worker_assigned: list[Callable[[], bool]] = []
         self.connected = False
         self.failures: list[BaseException] = []
@@ -133,6 +135,13 @@ class Daemon:
 
     def _ready(self) -> bool:
         return all(check() for check in self.ready_checks)
+
+    def _live(self) -> bool:
+        try:
+            return all(check() for check in self.live_checks)
+        except Exception:
+            log.exception("liveness check raised; not ticking")
+            return False
 
     def _run(self) -> int:
         s = self.settings
@@ -171,6 +180,7 @@ class Daemon:
                 )
                 stack.callback(poller.close)
                 self.ready_checks.append(poller.ready.is_set)
+                self.live_checks.append(poller.alive)
                 tasks.append(("poller", lambda p=poller: p.run(once=self.once)))  # type: ignore[misc]
             stage = getattr(self.args, "stage", "all")
             loops: list[StageLoop] = []
@@ -267,7 +277,7 @@ class Daemon:
         for t in threads:
             t.start()
         while not self.stop.wait(1.0):
-            if health is not None and all(t.is_alive() for t in threads):
+            if health is not None and all(t.is_alive() for t in threads) and self._live():
                 health.tick()
         log.info("stopping: draining in-flight work", extra={"budget_s": self.settings.shutdown_timeout_s})
         deadline = time.monotonic() + self.settings.shutdown_timeout_s

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-import ingest.poller as poller_mod
 from ingest.feedlist import FeedConfig
-from ingest.feeds import parse_feed
 from ingest.poller import Poller, PollResult, decode_html
 from ingest.schedule import FeedState
 from newswire.bus import Bus, open_bus
@@ -112,15 +110,15 @@ def test_unexpected_error_in_one_feed_is_backed_off_not_fatal(
 ) -> None:
     bad = http_server.static("/bad", b"BUG", headers={"Content-Type": "application/rss+xml"})
     good = http_server.static("/good", _rss(), headers={"Content-Type": "application/rss+xml"})
-    real = parse_feed
+    p = make_poller([FeedConfig(url=bad), FeedConfig(url=good)])
+    real = p.parser.parse
 
     def parse(body: bytes) -> object:
         if body == b"BUG":
             raise RuntimeError("library bug")
         return real(body)
 
-    monkeypatch.setattr(poller_mod, "parse_feed", parse)
-    p = make_poller([FeedConfig(url=bad), FeedConfig(url=good)])
+    monkeypatch.setattr(p.parser, "parse", parse)
     _tick_until(p, {bad, good})
     st = p.states[bad]
     assert st.consecutive_failures == 1 and st.last_error_kind == "internal"
