@@ -153,7 +153,7 @@ def screen_xml(data: bytes) -> None:
         raise FeedParseError("xml_attack", "DOCTYPE declares entities (entity expansion attack?)") from None
     except _TooComplexError as exc:
         raise FeedParseError("too_complex", str(exc)) from None
-    except (xml.parsers.expat.ExpatError, ValueError):  # ValueError: multi-byte codecs (gb2312...)
+    except (xml.parsers.expat.ExpatError, ValueError, LookupError):  # multi-byte or unknown codecs
         pass
     if b"<!ENTITY" in data:
         raise FeedParseError("xml_attack", "entity declaration in a document expat cannot read")
@@ -185,7 +185,13 @@ def _iso_from_text(value: object) -> str | None:
 
 
 def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
+    """A string field, or "". Lone surrogates (legal in JSON, not in UTF-8) become U+FFFD:
+    they would make the raw record unencodable later, far from the feed that sent them."""
+    if not isinstance(value, str):
+        return ""
+    if not value.isascii():
+        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
 
 
 def _to_float(value: object) -> float | None:
