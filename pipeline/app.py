@@ -296,18 +296,24 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     if not args.input.is_file():  # bad usage: say so in one line, and leave --output untouched
         print(f"newswire replay: no such input file: {args.input}", file=sys.stderr)
         return 2
-    with args.output.open("w", encoding="utf-8") as out:
-        stats = replay(args.input, out, settings)
-    for dead in stats.dead_letters:
+
+    def report(dead: dict[str, Any]) -> None:  # as they happen: a crash later loses none of them
         print(
             f"newswire replay: dead letter ({dead['reason']}) at input {dead['offset']}: {dead['error']}",
             file=sys.stderr,
+            flush=True,
         )
+
+    with args.output.open("w", encoding="utf-8") as out:
+        stats = replay(args.input, out, settings, on_dead=report)
     print(
         f"newswire replay: {stats.inputs} inputs -> {stats.events} events, {stats.unchanged} unchanged, "
         f"{len(stats.dead_letters)} dead letters in {time.monotonic() - started:.1f}s",
         file=sys.stderr,
     )
+    if stats.inputs and len(stats.dead_letters) == stats.inputs:
+        print("newswire replay: every input was a dead letter", file=sys.stderr)
+        return 1
     return 0
 
 
