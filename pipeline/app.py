@@ -30,7 +30,7 @@ from newswire.settings import ConfigError, Settings
 from newswire.topics import Group, Role, TopicGraph, topic_graph
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
-from workers.replay import clean_settings, replay
+from workers.replay import clean_settings, dead_letter_line, replay
 from workers.threader import ThreadProcessor
 
 log = logging.getLogger("newswire")
@@ -48,6 +48,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     log.info("starting", extra={"verb": verb, "backend": settings.backend, "config": settings.masked()})
     if verb == "status":
         return cmd_status(settings)
+    if verb == "dlq":
+        return cmd_dlq_export(args, settings)
     return Daemon(settings, args).run()
 
 
@@ -297,15 +299,21 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         print(f"newswire replay: no such input file: {args.input}", file=sys.stderr)
         return 2
 
-    def report(dead: dict[str, Any]) -> None:  # as they happen: a crash later loses none of them
-        print(
-            f"newswire replay: dead letter ({dead['reason']}) at input {dead['offset']}: {dead['error']}",
-            file=sys.stderr,
-            flush=True,
-        )
+    with ExitStack() as stack:
+        dead_out = stack.enter_context(args.dead_letters.open("w", encoding="utf-8")) if args.dead_letters else None
 
-    with args.output.open("w", encoding="utf-8") as out:
-        stats = replay(args.input, out, settings, on_dead=report)
+        def report(dead: dict[str, Any]) -> None:  # as they happen: a crash later loses none of them
+            print(
+                f"newswire replay: dead letter ({dead['reason']}) at input {dead['offset']}: {dead['error']}",
+                file=sys.stderr,
+                flush=True,
+            )
+            if dead_out is not None:
+                dead_out.write(dead_letter_line(dead, dead["input"]) + "\n")
+                dead_out.flush()
+
+        out = stack.enter_context(args.output.open("w", encoding="utf-8"))
+        stats = replay(args.input, out, settings, on_dead=report, from_dead_letters=args.from_dead_letters)
     print(
         f"newswire replay: {stats.inputs} inputs -> {stats.events} events, {stats.unchanged} unchanged, "
         f"{len(stats.dead_letters)} dead letters in {time.monotonic() - started:.1f}s",
@@ -374,6 +382,36 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines)
+
+
+def cmd_dlq_export(args: argparse.Namespace, settings: Settings) -> int:
+    """``newswire dlq export``: the dead-letter topic as JSON lines (envelope + original
+    record), which ``newswire replay --from-dead-letters`` re-drives once the cause is fixed."""
+    with ExitStack() as stack:
+        bus, graph = open_topics(settings, stack)
+        out: IO[str] = stack.enter_context(args.output.open("w", encoding="utf-8")) if args.output else sys.stdout
+        exported = 0
+        for msg in bus.read_table(graph.name(Role.DEAD_LETTERS)):
+            envelope: dict[str, Any] = {}
+            for name, value in msg.headers:
+                if name == "newswire.dlq":
+                    try:
+                        envelope = json.loads(value)
+                    except ValueError:
+                        envelope = {"error": "unreadable dead-letter envelope"}
+            if args.stage and envelope.get("stage") != args.stage:
+                continue
+            letter = {
+                "stage": envelope.get("stage", "unknown"),
+                "reason": envelope.get("reason", "unknown"),
+                "error": envelope.get("error", ""),
+                "source": envelope.get("source", {"topic": msg.topic, "partition": msg.partition}),
+                "offset": msg.offset,
+            }
+            out.write(dead_letter_line(letter, msg.value or b"") + "\n")
+            exported += 1
+    print(f"newswire dlq: {exported} dead letters exported", file=sys.stderr)
+    return 0
 
 
 def cmd_status(settings: Settings) -> int:

@@ -73,7 +73,40 @@ def _record(obj: Any) -> RawStory:
     return raw
 
 
-def _read(path: Path, stats: ReplayStats) -> Iterator[tuple[int, RawStory | str]]:
+def dead_letter_line(letter: dict[str, Any], original: bytes) -> str:
+    """One dead letter as a JSON line that ``replay --from-dead-letters`` reads back: the
+    envelope (stage, reason, error, source) and the original record (``value``, or
+    ``value_text`` when the original was not JSON). Fix the record, replay the file."""
+    out: dict[str, Any] = {
+        "stage": letter.get("stage", "replay"),
+        "reason": letter["reason"],
+        "error": letter["error"],
+        "source": letter.get("source", {"line": letter["offset"]}),
+    }
+    try:
+        out["value"] = json.loads(original)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, too many digits
+        out["value_text"] = original.decode("utf-8", "replace")[:1_000_000]
+    try:
+        return json.dumps(out, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        out.pop("value", None)
+        out["value_text"] = original.decode("utf-8", "replace")[:1_000_000]
+        return json.dumps(out, ensure_ascii=False)
+
+
+def _unwrap(obj: Any) -> Any:
+    """A dead-letter line's original record (``--from-dead-letters``)."""
+    if not isinstance(obj, dict) or "reason" not in obj:
+        raise RecordError("not a dead-letter line (no envelope)")
+    if "value" not in obj:
+        raise RecordError("dead letter without a JSON record (value_text): fix it into 'value' first")
+    return obj["value"]
+
+
+def _read(
+    path: Path, stats: ReplayStats, from_dead_letters: bool = False
+) -> Iterator[tuple[int, bytes, RawStory | str]]:
     # Bytes, decoded per line: one line of bad UTF-8 in a million-record backfill is that
     # line's dead letter, not the end of the run.
     with path.open("rb") as fh:
@@ -81,14 +114,19 @@ def _read(path: Path, stats: ReplayStats) -> Iterator[tuple[int, RawStory | str]
             if not raw_line.strip():
                 continue
             stats.inputs += 1
+            line = raw_line.rstrip(b"\r\n")
             try:
-                raw = _record(json.loads(raw_line.decode("utf-8")))
+                obj = json.loads(line.decode("utf-8"))
+                if from_dead_letters:
+                    obj = _unwrap(obj)
+                    line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
+                raw = _record(obj)
                 raw.encode()  # a lone surrogate cannot be written to a topic: find out now
-                yield lineno, raw
+                yield lineno, line, raw
             except RecursionError:
-                yield lineno, f"line {lineno}: JSON nested too deep"
+                yield lineno, line, f"line {lineno}: JSON nested too deep"
             except (ValueError, TypeError) as exc:  # JSON, UTF-8, int digits, RecordError, fields
-                yield lineno, f"line {lineno}: {type(exc).__name__}: {str(exc)[:300]}"
+                yield lineno, line, f"line {lineno}: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 def replay(
@@ -97,18 +135,24 @@ def replay(
     settings: Settings,
     batch_size: int = 32,
     on_dead: DeadLetterSink | None = None,
+    *,
+    from_dead_letters: bool = False,
 ) -> ReplayStats:
+    """Replay ``input_path``; ``on_dead(letter)`` sees each dead letter as it happens, with
+    the original line under ``"input"`` (bytes) for :func:`dead_letter_line`."""
     stats = ReplayStats()
     w = settings.worker
     # id -> digest of what it identified: one id for two different stories would give both
     # the same event_id, so the second is refused (the same story again is a redelivery).
     seen_ids: dict[str, bytes] = {}
 
+    originals: dict[int, bytes] = {}  # line -> original bytes, for the batch in flight
+
     def dead(offset: int, reason: str, error: str) -> None:
         letter = {"offset": offset, "reason": reason, "error": error}
         stats.dead_letters.append(letter)
         if on_dead is not None:
-            on_dead(letter)
+            on_dead({**letter, "input": originals.get(offset, b"")})
 
     with ExtractPool(
         workers=w.extract_processes,
@@ -157,14 +201,18 @@ def replay(
                             stats.events += 1
             progress.update(len(batch))
             batch.clear()
+            originals.clear()
 
-        for lineno, item in _read(input_path, stats):
+        for lineno, line, item in _read(input_path, stats, from_dead_letters):
+            originals[lineno] = line
             if isinstance(item, str):
                 dead(lineno, "decode_error", item)
+                originals.pop(lineno, None)
                 continue
             digest = hashlib.sha256(stable_id(item.url, item.html, item.guid).encode()).digest()[:12]
             if seen_ids.setdefault(item.id, digest) != digest:
                 dead(lineno, "conflicting_id", f"line {lineno}: id {item.id!r} already used for another story")
+                originals.pop(lineno, None)
                 continue
             batch.append(Message("raw", 0, lineno, item.article_key.encode(), item.encode(), 0))
             if len(batch) >= batch_size:
