@@ -76,6 +76,7 @@ DEAD_LETTER_REASONS: Final = (
     "extract_too_large",
     "extract_timeout",
     "extract_crashed",
+    "poison",  # the stage kept raising on this record: quarantined after retries (a bug to fix)
     "error",
 )
 #: Types of event written to the events topic.
