@@ -6,7 +6,7 @@ FOLDER defaults to the NetNewsWire test feeds in ``tests/data`` (gzipped files a
 decompressed, so any folder of plain or ``.gz`` feeds will do).
 
 Both run over the same RSS/Atom files in the same process, interleaved per round, so the
-ratio is meaningful even on a noisy machine. parse_feed adds the expat prolog screen and
+ratio is meaningful even on a noisy machine. parse_feed adds the expat guard (a full scan) and
 entry conversion but turns off feedparser's HTML sanitising and relative-URI resolution.
 """
 

@@ -18,6 +18,8 @@ import defusedxml.ElementTree as DET  # noqa: N814
 import yaml
 from defusedxml import DefusedXmlException
 
+from ingest.urls import normalize_url
+
 
 class FeedListError(ValueError):
     """The feed list cannot be used; the message names the file and the offending entry."""
@@ -70,7 +72,11 @@ def load_feed_list(path: str | Path) -> list[FeedConfig]:
 
 
 def parse_feed_list(data: bytes | str, *, source: str = "<feed list>") -> list[FeedConfig]:
-    """YAML or OPML bytes -> feed configs, duplicates (by URL) dropped, order kept."""
+    """YAML or OPML bytes -> feed configs, duplicates dropped (the first wins), order kept.
+
+    Duplicates are found by normalised URL (``HTTP://Ex.com:80/feed`` and
+    ``http://ex.com/feed?utm_source=x`` are one feed): polled twice, one feed would be
+    fetched twice as often and its entries raced by two state keys."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
@@ -79,8 +85,9 @@ def parse_feed_list(data: bytes | str, *, source: str = "<feed list>") -> list[F
     seen: set[str] = set()
     unique = []
     for feed in feeds:
-        if feed.url not in seen:
-            seen.add(feed.url)
+        key = normalize_url(feed.url)
+        if key not in seen:
+            seen.add(key)
             unique.append(feed)
     if not unique:
         # A poller given nothing to poll would idle (or exit 0 with --once) and look healthy.
@@ -92,8 +99,12 @@ def _check_url(url: object, where: str) -> str:
     if not isinstance(url, str) or not url.strip():
         raise FeedListError(f"{where}: missing url")
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError as exc:  # "http://[::1/feed", "http://h:99999/"
+        raise FeedListError(f"{where}: malformed URL {url!r}: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise FeedListError(f"{where}: not an http(s) URL: {url!r}")
     return url
 

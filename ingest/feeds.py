@@ -5,10 +5,14 @@ feedparser runs with HTML sanitising and relative-URI resolution off: that is mo
 cost and none of what we use. Input is always wrapped in ``BytesIO``: feedparser treats a
 ``str``/``bytes`` argument as a possible URL or *file path* and would happily read it.
 
-XML attacks: before feedparser sees the bytes, the prolog is scanned with expat (stopping at
-the root element, so the scan costs next to nothing) and any entity declaration is refused.
-Legitimate feeds never declare entities; billion-laughs and quadratic-blowup attacks must.
-External DTD references (the RSS 0.91 DOCTYPE) are allowed: nothing here fetches them.
+XML attacks: before feedparser sees the bytes, the document is scanned with expat (C speed,
+linear) and refused if its DOCTYPE declares entities (billion laughs, quadratic blowup:
+legitimate feeds never declare entities) or if one element has more than ``MAX_ATTRIBUTES``
+attributes or elements nest deeper than ``MAX_DEPTH`` (feedparser is quadratic in the first
+and keeps every open element of the second). External DTD references (the RSS 0.91 DOCTYPE)
+are allowed: nothing here fetches them. A document expat cannot read to the end is scanned
+as far as it reads; the hard bound for everything is the parse process's time and memory
+limit (:mod:`ingest.parse_pool`).
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from typing import Any, Final, Literal
 import feedparser
 
 FeedKind = Literal["rss", "atom", "json"]  # "json": JSON Feed 1.x or RSS-in-JSON
-FeedParseErrorKind = Literal["xml_attack", "invalid", "empty"]
+FeedParseErrorKind = Literal["xml_attack", "invalid", "empty", "too_complex", "timeout", "out_of_memory", "crashed"]
+#: Real feeds use a handful of attributes per element and nest a few levels deep.
+MAX_ATTRIBUTES: Final = 256
+MAX_DEPTH: Final = 128
 
 _PERIOD_SECONDS: Final = {
     "hourly": 3600,
@@ -46,6 +53,11 @@ class FeedParseError(ValueError):
     def __init__(self, kind: FeedParseErrorKind, message: str) -> None:
         super().__init__(f"{kind}: {message}")
         self.kind: FeedParseErrorKind = kind
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[FeedParseError], tuple[FeedParseErrorKind, str]]:
+        # Raised in the parse process and re-raised here: pickled by kind and message.
+        return (FeedParseError, (self.kind, self.message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,7 @@ class ParsedFeed:
     kind: FeedKind
     version: str = ""  # feedparser's version string ("rss20", "atom10", ...) or "json1.1"
     warnings: tuple[str, ...] = field(default=())  # recovered-from problems (bozo)
+    dropped_entries: int = 0  # entries past ``max_entries``, not followed
 
 
 def entry_hash(title: str, summary: str, content: str, updated: str | None) -> str:
@@ -93,6 +106,10 @@ class _AttackFoundError(Exception):
     pass
 
 
+class _TooComplexError(Exception):
+    pass
+
+
 def _raise_stop(*_args: object) -> None:
     raise _StopScanError
 
@@ -102,25 +119,41 @@ def _raise_attack(*_args: object) -> None:
 
 
 def screen_xml(data: bytes) -> None:
-    """Refuse XML whose DOCTYPE declares entities; cost is bounded by the prolog's size.
+    """Refuse XML that declares entities, or whose shape no feed has (see the module docstring).
 
-    expat stops at the first start tag. If expat cannot even read the prolog (unknown
-    encoding, garbage), fall back to a byte search, which is what an ASCII-compatible
-    encoding would show.
+    If expat cannot read the document at all (unknown encoding, garbage), fall back to a byte
+    search, which is what an ASCII-compatible encoding would show.
     """
     parser = xml.parsers.expat.ParserCreate()
     parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.EntityDeclHandler = _raise_attack
     parser.UnparsedEntityDeclHandler = _raise_attack
     parser.ExternalEntityRefHandler = _raise_attack  # type: ignore[assignment]
-    parser.StartElementHandler = _raise_stop
+    parser.ordered_attributes = True
+    depth = 0
+
+    def start(_name: str, attrs: list[str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _TooComplexError(f"elements nested deeper than {MAX_DEPTH}")
+        if len(attrs) > 2 * MAX_ATTRIBUTES:
+            raise _TooComplexError(f"an element with more than {MAX_ATTRIBUTES} attributes")
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     try:
         parser.Parse(data, True)
-    except _StopScanError:
         return
     except _AttackFoundError:
         raise FeedParseError("xml_attack", "DOCTYPE declares entities (entity expansion attack?)") from None
-    except (xml.parsers.expat.ExpatError, ValueError):  # ValueError: multi-byte codecs (gb2312...)
+    except _TooComplexError as exc:
+        raise FeedParseError("too_complex", str(exc)) from None
+    except (xml.parsers.expat.ExpatError, ValueError, LookupError):  # multi-byte or unknown codecs
         pass
     if b"<!ENTITY" in data:
         raise FeedParseError("xml_attack", "entity declaration in a document expat cannot read")
@@ -136,12 +169,15 @@ def _iso(struct: time.struct_time | None) -> str | None:
 
 
 def _iso_from_text(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or len(value) > 100:
         return None
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
-        parsed = feedparser.datetimes._parse_date(value)  # tolerate RFC 822 dates in sloppy feeds
+        try:
+            parsed = feedparser.datetimes._parse_date(value)  # tolerate RFC 822 dates in sloppy feeds
+        except (ValueError, OverflowError, TypeError):
+            return None
         return _iso(parsed)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -149,7 +185,13 @@ def _iso_from_text(value: object) -> str | None:
 
 
 def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
+    """A string field, or "". Lone surrogates (legal in JSON, not in UTF-8) become U+FFFD:
+    they would make the raw record unencodable later, far from the feed that sent them."""
+    if not isinstance(value, str):
+        return ""
+    if not value.isascii():
+        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
 
 
 def _to_float(value: object) -> float | None:
@@ -160,8 +202,11 @@ def _to_float(value: object) -> float | None:
     return f if f > 0 else None
 
 
-def parse_feed(data: bytes) -> ParsedFeed:
-    """Parse feed bytes of any supported format; raise :class:`FeedParseError` if unusable."""
+def parse_feed(data: bytes, max_entries: int | None = None) -> ParsedFeed:
+    """Parse feed bytes of any supported format; raise :class:`FeedParseError` if unusable.
+
+    Only the first ``max_entries`` entries are kept (feeds list the newest first); the poller
+    sets it, so a feed of 100k items costs what a feed of ``max_entries`` does downstream."""
     stripped = data.lstrip()
     for bom in _BOMS:
         if stripped.startswith(bom):
@@ -170,12 +215,12 @@ def parse_feed(data: bytes) -> ParsedFeed:
     if not stripped:
         raise FeedParseError("empty", "no content")
     if stripped[:1] in (b"{", b"["):
-        return _parse_json_feed(data)
+        return _parse_json_feed(data, max_entries)
     screen_xml(data)
-    return _parse_xml_feed(data)
+    return _parse_xml_feed(data, max_entries)
 
 
-def _parse_xml_feed(data: bytes) -> ParsedFeed:
+def _parse_xml_feed(data: bytes, max_entries: int | None) -> ParsedFeed:
     d: Any = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
     version = str(d.get("version") or "")
     bozo = bool(d.get("bozo"))
@@ -187,7 +232,7 @@ def _parse_xml_feed(data: bytes) -> ParsedFeed:
         if not version:
             raise FeedParseError("invalid", "well-formed XML but not RSS or Atom")
     entries: list[FeedEntry] = []
-    for e in d.entries:
+    for e in d.entries[:max_entries]:
         title = _str(e.get("title"))
         summary = _str(e.get("summary"))
         content = "\x1e".join(_str(c.get("value")) for c in e.get("content") or [])
@@ -209,7 +254,12 @@ def _parse_xml_feed(data: bytes) -> ParsedFeed:
         kind=kind,
         version=version,
         warnings=warnings,
+        dropped_entries=_dropped(len(d.entries), max_entries),
     )
+
+
+def _dropped(total: int, max_entries: int | None) -> int:
+    return max(0, total - max_entries) if max_entries is not None else 0
 
 
 def _update_period(period: object, frequency: object) -> float | None:
@@ -230,15 +280,19 @@ def _json_authors(obj: dict[str, Any]) -> tuple[str, ...] | None:
     return tuple(n for a in raw if isinstance(a, dict) and (n := _str(a.get("name"))))
 
 
-def _parse_json_feed(data: bytes) -> ParsedFeed:
+def _parse_json_feed(data: bytes, max_entries: int | None) -> ParsedFeed:
     try:
         doc = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedParseError("invalid", f"bad JSON: {exc}") from None
+    except RecursionError:
+        raise FeedParseError("too_complex", "JSON nested too deep") from None
+    except ValueError as exc:  # e.g. an integer of more digits than int() accepts
+        raise FeedParseError("invalid", f"bad JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise FeedParseError("invalid", "JSON Feed must be an object")
     if isinstance(doc.get("rss"), dict):
-        return _parse_rss_in_json(doc["rss"])
+        return _parse_rss_in_json(doc["rss"], max_entries)
     m = _JSONFEED_VERSION.match(_str(doc.get("version")))
     if not m:
         raise FeedParseError("invalid", f"not a JSON Feed (version={doc.get('version')!r})")
@@ -247,7 +301,7 @@ def _parse_json_feed(data: bytes) -> ParsedFeed:
         raise FeedParseError("invalid", "JSON Feed without an items array")
     feed_authors = _json_authors(doc) or ()
     entries: list[FeedEntry] = []
-    for item in items:
+    for item in items[:max_entries]:
         if not isinstance(item, dict):
             continue
         raw_id = item.get("id")
@@ -280,10 +334,11 @@ def _parse_json_feed(data: bytes) -> ParsedFeed:
         update_period_s=None,
         kind="json",
         version=f"json{m.group(1)}",
+        dropped_entries=_dropped(len(items), max_entries),
     )
 
 
-def _parse_rss_in_json(rss: dict[str, Any]) -> ParsedFeed:
+def _parse_rss_in_json(rss: dict[str, Any], max_entries: int | None) -> ParsedFeed:
     """RSS 2.0 mapped to JSON (scripting.com's "RSS in JSON"): channel.item is the item list."""
     channel = rss.get("channel")
     if not isinstance(channel, dict):
@@ -294,7 +349,7 @@ def _parse_rss_in_json(rss: dict[str, Any]) -> ParsedFeed:
     if not isinstance(items, list):
         raise FeedParseError("invalid", "RSS-in-JSON channel.item is not a list")
     entries: list[FeedEntry] = []
-    for item in items:
+    for item in items[:max_entries]:
         if not isinstance(item, dict):
             continue
         raw_guid = item.get("guid")
@@ -315,4 +370,5 @@ def _parse_rss_in_json(rss: dict[str, Any]) -> ParsedFeed:
         update_period_s=None,
         kind="json",
         version="rss-in-json",
+        dropped_entries=_dropped(len(items), max_entries),
     )

@@ -6,16 +6,17 @@ for that reason), a wall-clock deadline that a trickling server cannot stretch, 
 the *decoded* body (a gzip bomb is cut after ``max_bytes`` of output, not after its
 compressed size), conditional GET, and classified errors whose ``kind`` is a metric label.
 
-Deadline: every socket operation gets ``min(configured timeout, time left)`` and the total
-deadline is re-checked after each body chunk, so a trickling server is cut at most one
-``read_timeout_s`` past the deadline (a read in progress is not interrupted).
+Deadline: every socket operation, connect, TLS handshake, status line, each header, each
+``1xx`` response, each body chunk and each trailer, gets ``min(configured timeout, time left)``
+(see :mod:`ingest.transport`), so no server, however slow it trickles, keeps a fetch past
+``total_timeout_s``.
 
-Connection pinning: the host is resolved once, every resolved address is checked, and the
-request is then sent to that checked IP (``Host`` header and TLS SNI/certificate check still
-use the name). That closes the DNS-rebinding TOCTOU window between the check and the connect.
-Because of the pinning the client ignores proxy environment variables (``trust_env=False``):
-a proxy would do its own resolution and defeat the check. Only the first resolved address
-is tried (no fallback to the next on connect failure).
+Connection checks: the host is resolved at connect time, every resolved address is checked,
+and the connection goes to that checked IP, so there is no DNS-rebinding window between check
+and connect. The URL keeps its hostname: connections are pooled per hostname and TLS verifies
+the certificate against that name. Because of this the client ignores proxy environment
+variables (``trust_env=False``): a proxy would do its own resolution and defeat the check.
+Only the first resolved address is tried (no fallback to the next on connect failure).
 """
 
 from __future__ import annotations
@@ -24,16 +25,20 @@ import hashlib
 import ipaddress
 import logging
 import socket
+import ssl
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Final, Literal, get_args
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
+
+from ingest.transport import deadline as socket_deadline
+from ingest.transport import guarded_transport
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +73,12 @@ _KEPT_HEADERS: Final = (
 # Decompressed output is produced in slices this big, so a bomb never materialises more than
 # this much beyond the cap in memory, whatever its compression ratio.
 _DECODE_SLICE: Final = 64 * 1024
+# Special-purpose ranges that Python's ``is_global`` lets through but that reach hosts on the
+# inside: IETF protocol assignments (192.0.0.0/24), 6to4 and NAT64 (they embed an IPv4 address
+# that may be private), Teredo.
+_EXTRA_BLOCKED: Final = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.0.0/24", "2002::/16", "64:ff9b::/96", "64:ff9b:1::/48", "2001::/32")
+)
 
 
 class FetchError(Exception):
@@ -215,12 +226,15 @@ def blocked_reason(address: str) -> str | None:
     ):
         if hit:
             return reason
+    if any(ip in net for net in _EXTRA_BLOCKED if net.version == ip.version):
+        return "special-purpose"
     if not ip.is_global:  # e.g. 100.64.0.0/10 carrier-grade NAT, documentation ranges
         return "non-global"
     return None
 
 
-def _resolve(host: str, port: int) -> list[str]:
+def resolve(host: str, port: int) -> list[str]:
+    """Every address of ``host`` (getaddrinfo order); FetchError ``connection`` if none."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -290,15 +304,27 @@ class _BoundedDecoder:
 class Fetcher:
     """Thread-safe HTTP client wrapper; share one per process (it pools connections)."""
 
-    def __init__(self, settings: FetchSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        resolver: Callable[[str, int], list[str]] = resolve,
+    ) -> None:
+        """``ssl_context`` and ``resolver`` exist for tests (a private CA, names for loopback)."""
         self.settings = settings or FetchSettings()
         s = self.settings
         self._allowed_networks = tuple(ipaddress.ip_network(n, strict=False) for n in s.allowed_networks)
+        self._resolver = resolver
+        limits = httpx.Limits(max_connections=s.max_connections, max_keepalive_connections=s.max_connections)
+        # Requests go straight to the transport: the client, even with follow_redirects off,
+        # parses every Location and raises on a malformed one before we can classify it.
+        self._transport = guarded_transport(self._checked_address, limits=limits, ssl_context=ssl_context)
         self._client = httpx.Client(
+            transport=self._transport,
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s),
-            limits=httpx.Limits(max_connections=s.max_connections, max_keepalive_connections=s.max_connections),
             headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
 
@@ -326,65 +352,101 @@ class Fetcher:
         """
         start = time.monotonic()
         deadline = start + self.settings.total_timeout_s
-        current = url
-        seen = {url}
-        hops: list[str] = []
         try:
-            while True:
-                result = self._one_hop(
-                    current,
-                    original=url,
-                    validators=validators if not hops else None,
-                    accept=accept,
-                    max_bytes=max_bytes if max_bytes is not None else self.settings.max_bytes,
-                    deadline=deadline,
-                    start=start,
-                    hops=tuple(hops),
-                )
-                if isinstance(result, FetchResult):
-                    return result
-                nxt = result
-                if nxt in seen:
-                    raise FetchError("redirect_loop", f"redirect loop back to {nxt}", url=url)
-                if len(hops) >= self.settings.max_redirects:
-                    raise FetchError(
-                        "too_many_redirects", f"more than {self.settings.max_redirects} redirects", url=url
-                    )
-                seen.add(nxt)
-                hops.append(nxt)
-                current = nxt
+            with socket_deadline(deadline):
+                return self._follow(url, validators, accept, max_bytes, deadline, start)
         except FetchError as exc:
             if not exc.url:
                 exc.url = url
             raise
 
+    def _follow(
+        self,
+        url: str,
+        validators: Validators | None,
+        accept: str,
+        max_bytes: int | None,
+        deadline: float,
+        start: float,
+    ) -> FetchResult:
+        current = url
+        seen = {url}
+        hops: list[str] = []
+        while True:
+            result = self._one_hop(
+                current,
+                original=url,
+                validators=validators if not hops else None,
+                accept=accept,
+                max_bytes=max_bytes if max_bytes is not None else self.settings.max_bytes,
+                deadline=deadline,
+                start=start,
+                hops=tuple(hops),
+            )
+            if isinstance(result, FetchResult):
+                return result
+            nxt = result
+            if nxt in seen:
+                raise FetchError("redirect_loop", f"redirect loop back to {nxt}", url=url)
+            if len(hops) >= self.settings.max_redirects:
+                raise FetchError("too_many_redirects", f"more than {self.settings.max_redirects} redirects", url=url)
+            seen.add(nxt)
+            hops.append(nxt)
+            current = nxt
+
     # -- one request -------------------------------------------------------------------
 
-    def _pin(self, url: str) -> tuple[str, str, str | None]:
-        """Check scheme and address; return (url to connect to, Host header, SNI name)."""
-        parts = urlsplit(url)
+    def _check_url(self, url: str) -> httpx.URL:
+        """Refuse before any byte is sent: not http(s), no host, bad port, unparseable."""
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # "http://[::1/": an unclosed IPv6 literal
+            raise BlockedError(f"malformed URL: {exc}", url=url) from exc
+        if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+            raise BlockedError("malformed URL: whitespace or control character", url=url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https"):
             raise BlockedError(f"scheme {scheme or '(none)'!r} not allowed", url=url)
-        host = parts.hostname
-        if not host:
+        if not parts.hostname:
             raise BlockedError("URL has no host", url=url)
         try:
-            port = parts.port or (443 if scheme == "https" else 80)
-        except ValueError as exc:
-            raise BlockedError(f"bad port: {exc}", url=url) from exc
-        addresses = _resolve(host, port)
+            parts.port  # noqa: B018 - urllib validates the port on access
+            checked = httpx.URL(url)
+        except (ValueError, httpx.InvalidURL) as exc:
+            raise BlockedError(f"malformed URL: {exc}", url=url) from exc
+        if not checked.host:
+            raise BlockedError("URL has no host", url=url)
+        return checked
+
+    def _checked_address(self, host: str, port: int) -> str:
+        """The address to connect to for ``host`` (called at connect time by the transport):
+        every resolved address must pass the SSRF check, and the first one is used."""
+        addresses = self._resolver(host, port)
+        if not addresses:
+            raise FetchError("connection", f"no address for {host!r}")
         if not self.settings.allow_private_network:
             for addr in addresses:
                 reason = blocked_reason(addr)
                 if reason and not any(ipaddress.ip_address(addr.split("%", 1)[0]) in n for n in self._allowed_networks):
-                    raise BlockedError(f"{host} resolves to {reason} address {addr}", url=url)
-        ip = addresses[0]
-        ip_host = f"[{ip}]" if ":" in ip else ip
-        netloc = f"{ip_host}:{parts.port}" if parts.port else ip_host
-        pinned = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
-        host_header = parts.netloc.rsplit("@", 1)[-1]
-        return pinned, host_header, (host if scheme == "https" else None)
+                    raise BlockedError(f"{host} resolves to {reason} address {addr}")
+        return addresses[0]
+
+    def _redirect_target(self, url: str, location: str, status: int) -> str:
+        """The next hop's absolute URL; a Location no client could follow is this URL's final
+        HTTP error (retrying would get the same answer), not a connection problem."""
+        location = location.strip()
+        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in location):
+            raise HTTPStatusError(status, f"HTTP {status} with a malformed Location {location[:100]!r}")
+        try:
+            nxt = urljoin(url, location)
+            self._check_url(nxt)
+        except ValueError as exc:
+            raise HTTPStatusError(status, f"HTTP {status} with a malformed Location {location[:100]!r}") from exc
+        except BlockedError as exc:
+            if location.split(":", 1)[0].lower() in ("http", "https") or location.startswith(("/", "?", "#")):
+                raise HTTPStatusError(status, f"HTTP {status} with a malformed Location {location[:100]!r}") from exc
+            raise
+        return nxt
 
     def _timeout(self, deadline: float) -> httpx.Timeout:
         remaining = deadline - time.monotonic()
@@ -410,21 +472,24 @@ class Fetcher:
         start: float,
         hops: tuple[str, ...],
     ) -> FetchResult | str:
-        pinned, host_header, sni = self._pin(url)
-        headers = {"Host": host_header, "Accept": accept}
+        target = self._check_url(url)
+        headers = {"Accept": accept}
         if validators is not None:
             if validators.etag:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
         extensions: dict[str, object] = {"timeout": self._timeout(deadline).as_dict()}
-        if sni:
-            extensions["sni_hostname"] = sni
-        request = self._client.build_request("GET", pinned, headers=headers, extensions=extensions)
         try:
-            response = self._client.send(request, stream=True)
+            request = self._client.build_request("GET", target, headers=headers, extensions=extensions)
+            response = self._transport.handle_request(request)
+            response.request = request
         except httpx.TimeoutException as exc:
-            raise FetchError("timeout", f"{type(exc).__name__} talking to {host_header}") from exc
+            raise FetchError("timeout", f"{type(exc).__name__} talking to {target.host}") from exc
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            # We could not even form the request (control characters, a bad header value from
+            # a validator): retrying cannot help, so it is refused, not a "connection" problem.
+            raise BlockedError(f"cannot send request: {exc}", url=url) from exc
         except httpx.TransportError as exc:
             raise FetchError("connection", f"{type(exc).__name__}: {exc}") from exc
         try:
@@ -434,8 +499,7 @@ class Fetcher:
                 location = response.headers.get("location")
                 if not location:
                     raise HTTPStatusError(status, f"HTTP {status} redirect without Location")
-                nxt: str = urljoin(url, location.strip())
-                return nxt
+                return self._redirect_target(url, location, status)
             if status in _THROTTLE_STATUSES:
                 raise ThrottledError(status, parse_retry_after(response.headers.get("retry-after")))
             if status == 304:

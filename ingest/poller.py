@@ -13,6 +13,7 @@ between them cannot re-emit entries or lose them.
 
 from __future__ import annotations
 
+import html
 import logging
 import random
 import re
@@ -21,10 +22,11 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 
 from ingest.claims import ArticleClaims
 from ingest.feedlist import FeedConfig
-from ingest.feeds import FeedEntry, FeedParseError, parse_feed
+from ingest.feeds import FeedEntry, FeedParseError
 from ingest.fetch import (
     Fetcher,
     FetchError,
@@ -34,6 +36,7 @@ from ingest.fetch import (
     ThrottledError,
     Validators,
 )
+from ingest.parse_pool import FeedParserPool
 from ingest.politeness import HostBusyError, Politeness, PolitenessSettings
 from ingest.robots import RobotsCache
 from ingest.schedule import (
@@ -46,7 +49,7 @@ from ingest.schedule import (
     new_or_changed_entries,
     next_poll,
 )
-from ingest.urls import normalize_url
+from ingest.urls import article_link, normalize_url
 from newswire import metrics as m
 from newswire import tracing
 from newswire.bus import Bus, Producer, TopicPartition, partition_for
@@ -106,31 +109,64 @@ def decode_html(body: bytes, content_type: str) -> str:
         return body.decode("utf-8", errors="replace")
 
 
-def entry_url(entry: FeedEntry) -> str:
-    """The entry's page: its link, else its guid when that is a URL (RSS ``isPermaLink``);
-    normalised, so a feed and a sitemap listing the same article agree on its key."""
-    for candidate in (entry.url, entry.guid):
-        if candidate and candidate.strip().lower().startswith(("http://", "https://")):
-            return normalize_url(candidate)
-    return ""
+def entry_link(entry: FeedEntry, feed_url: str) -> str:
+    """The entry's page as the feed gave it (resolved against the feed, http(s) only): its link,
+    else its guid when that is an absolute URL (RSS ``isPermaLink``); ``""`` when it has none."""
+    return article_link(entry.url, feed_url) or article_link(entry.guid, "")
 
 
 def article_key(feed_url: str, entry: FeedEntry) -> tuple[str, str]:
-    """(article URL, article key): the normalised page URL, or a URN of the source and guid
-    for an entry without a usable link."""
+    """(article URL, article key). The URL is the page as the feed gave it, fetched and published
+    as given (or a URN of the source and guid for an entry without a usable link); the key is of
+    its normalised form, so a feed and a sitemap listing one article agree on it."""
+    link = entry_link(entry, feed_url)
     try:
-        url = entry_url(entry)
-    except ValueError:  # e.g. "http://[broken/"
-        url = ""
-    article_url = url or f"urn:newswire:{stable_id(feed_url, entry.guid)}"
-    return article_url, stable_id(article_url, length=24)
+        normalised = normalize_url(link) if link else ""
+    except ValueError:  # a link urlsplit accepts but the normaliser cannot rebuild
+        normalised = ""
+    article_url = link or f"urn:newswire:{stable_id(feed_url, entry.guid)}"
+    return article_url, stable_id(normalised or article_url, length=24)
+
+
+class _TextOnly(HTMLParser):
+    """Markup -> its text (script and style contents dropped), for the fallback page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _text(markup: str) -> str:
+    parser = _TextOnly()
+    parser.feed(markup)
+    parser.close()
+    return " ".join(" ".join(parser.parts).split())
 
 
 def _fallback_html(entry: FeedEntry) -> str:
-    """When the page cannot be fetched for good, the feed's own text still makes a story."""
+    """When the page cannot be fetched for good, the feed's own text still makes a story.
+
+    The feed's words are *text* here: the title is escaped and the summary reduced to its text
+    and escaped, so a feed cannot forge the page's title, canonical URL, date or JSON-LD author,
+    nor hide the story behind an unclosed ``<!--``."""
+    title = html.escape(_text(entry.title))
+    summary = html.escape(_text(entry.summary))
     return (
-        f"<html><head><title>{entry.title}</title></head><body><article><h1>{entry.title}</h1>"
-        f"<p>{entry.summary}</p></article></body></html>"
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"<p>{summary}</p></article></body></html>"
     )
 
 
@@ -180,6 +216,15 @@ class Poller:
         )
         self.robots = RobotsCache(self.fetcher)
         self.claims = ArticleClaims()  # a feed and a sitemap listing one article: one raw record
+        self.parser = FeedParserPool(
+            processes=p.parse_processes,
+            timeout_s=p.parse_timeout_s,
+            memory_mb=p.parse_memory_mb,
+            max_entries=ScheduleSettings().max_seen,
+        )
+        # Feed URL -> monotonic time its in-flight poll last made progress (see stuck_polls).
+        self._progress: dict[str, float] = {}
+        self._local = threading.local()
         self._lock = threading.Lock()
         self.owned: set[int] = set()
         self.states: dict[str, FeedState] = {}
@@ -236,6 +281,8 @@ class Poller:
         is that feed's failure (logged with its traceback, backed off like any other failure),
         not the end of the daemon that polls every other feed."""
         started = time.monotonic()
+        self._local.feed = feed.url
+        self._progress[feed.url] = started
         try:
             return self._poll_feed(feed, state, started)
         except Exception as exc:
@@ -274,11 +321,17 @@ class Poller:
             )
             return self._done(feed, next_poll(state, outcome, now, self.rng, sched), [], "not_modified", started)
         try:
-            parsed = parse_feed(res.body)
+            parsed = self.parser.parse(res.body)
+            self._touch()
         except FeedParseError as exc:
             log.warning("feed parse failed", extra={"feed": feed.url, "kind": exc.kind, "error": str(exc)})
             return self._failed(feed, state, "parse_error", now, sched, started, None)
         m.ENTRIES_SEEN.inc(len(parsed.entries))
+        if parsed.dropped_entries:
+            log.warning(
+                "feed longer than the entries followed; the rest are ignored",
+                extra={"feed": feed.url, "followed": len(parsed.entries), "ignored": parsed.dropped_entries},
+            )
         emit, seen_state = new_or_changed_entries(state, parsed.entries, max_seen=sched.max_seen)
         raws: list[RawStory] = []
         seen = dict(seen_state.seen)
@@ -317,6 +370,7 @@ class Poller:
         # A host deferred by Retry-After (or simply busy) must not park a pool thread for as
         # long as it says: past one fetch's budget the poll is classified as throttled and
         # rescheduled, so pool threads stay available and shutdown stays bounded.
+        self._touch()
         try:
             waited = self.politeness.acquire(url, max_wait_s=self.settings.poller.total_timeout_s)
         except HostBusyError as exc:
@@ -336,17 +390,17 @@ class Poller:
                 m.FETCH_DURATION_BY_KIND[kind].observe(time.monotonic() - t0)
         finally:
             self.politeness.release(url)
+            self._touch()
         m.FETCHED_BYTES_BY_KIND[kind].inc(len(res.body))
         return res
 
     def _story(self, feed: FeedConfig, entry: FeedEntry) -> RawStory | None:
         """Fetch the entry's page and build the raw record; None means "retry next poll"."""
-        try:
-            url = entry_url(entry)
-        except ValueError:  # e.g. "http://[broken/": no page to fetch, the feed's text is the story
-            log.warning("entry link unusable", extra={"feed": feed.url, "url": entry.url})
-            url = ""
-        html, status, final_url, ctype, page_error = _fallback_html(entry), 0, url, "text/html", ""
+        article_url, key = article_key(feed.url, entry)
+        url = article_url if article_url.startswith(("http://", "https://")) else ""
+        if entry.url and not url:
+            log.warning("entry link unusable", extra={"feed": feed.url, "url": entry.url[:200]})
+        page, status, final_url, ctype, page_error = _fallback_html(entry), 0, url, "text/html", ""
         if url and self.settings.poller.fetch_pages:
             try:
                 if feed.robots and self.settings.poller.respect_robots:
@@ -358,7 +412,7 @@ class Poller:
                     accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
                     max_bytes=self.settings.poller.max_page_bytes,
                 )
-                html = decode_html(res.body, res.content_type)
+                page = decode_html(res.body, res.content_type)
                 status, final_url, ctype = res.status, res.final_url, res.content_type
             except FetchError as exc:
                 transient = exc.kind in TRANSIENT or (
@@ -373,11 +427,10 @@ class Poller:
             except Exception as exc:  # a library bug on one page (bad redirect URL...) is final for it
                 log.exception("page fetch crashed", extra={"feed": feed.url, "url": url, "error": repr(exc)})
                 page_error = "internal"
-        article_url, key = article_key(feed.url, entry)
         return RawStory(
-            id=stable_id(article_url, entry.entry_hash, html),
+            id=stable_id(article_url, entry.entry_hash, page),
             url=article_url,
-            html=html,
+            html=page,
             article_key=key,
             feed_url=feed.url,
             final_url=final_url,
@@ -471,11 +524,14 @@ class Poller:
         (so an operator tailing the log of an offline machine sees which feeds fail and why)."""
         counts = {"healthy": 0, "failing": 0, "backing_off": 0}
         sick: dict[str, list[str]] = {}
+        stuck = set(self.stuck_polls())
         for feed in self.owned_feeds():
             st = self.states.get(feed.url)
-            health = feed_health(st)
+            health = "failing" if feed.url in stuck else feed_health(st)
             counts[health] += 1
-            if st is not None and health != "healthy":
+            if feed.url in stuck:
+                sick.setdefault("stuck", []).append(feed.name or feed.url)
+            elif st is not None and health != "healthy":
                 sick.setdefault(st.last_error_kind or "unknown", []).append(feed.name or feed.url)
         for health, n in counts.items():
             self._health_children[health].set(n)
@@ -507,7 +563,32 @@ class Poller:
                 log.warning("in-flight poll abandoned at shutdown", extra={"feed": url, "error": str(exc)})
             self._inflight.pop(url, None)
 
+    def _touch(self) -> None:
+        """The current poll made progress (a fetch started or ended, a parse finished)."""
+        feed = getattr(self._local, "feed", None)
+        if feed is not None:
+            self._progress[feed] = time.monotonic()
+
+    def stall_limit_s(self) -> float:
+        """Longest a poll may go without progress: a politeness wait plus one fetch (each
+        bounded by ``total_timeout_s``) plus one parse, with slack. Past it the poll is stuck."""
+        p = self.settings.poller
+        return 2 * p.total_timeout_s + p.parse_timeout_s + 30.0
+
+    def stuck_polls(self) -> list[str]:
+        """Feeds whose in-flight poll made no progress for :meth:`stall_limit_s`."""
+        limit = time.monotonic() - self.stall_limit_s()
+        return [
+            url for url, fut in list(self._inflight.items()) if not fut.done() and self._progress.get(url, 0) < limit
+        ]
+
+    def alive(self) -> bool:
+        """Liveness for ``/healthz``: false while any poll is stuck, so the pod is restarted
+        instead of showing healthy feeds that are never polled."""
+        return not self.stuck_polls()
+
     def close(self) -> None:
+        self.parser.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._consumer.close()
         self._producer.close()

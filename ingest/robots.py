@@ -2,9 +2,11 @@
 
 Files are fetched through the project's :class:`~ingest.fetch.Fetcher` (same SSRF guard and
 limits), parsed with protego and cached per origin with a TTL. Outcomes follow RFC 9309:
-a 4xx (no robots.txt) allows everything; an unreachable robots.txt (5xx, timeout,
-connection error) is decided by ``allow_on_error`` - default allow, logged - and cached for
-a shorter time so a recovering server is re-read soon.
+a 4xx (no robots.txt) allows everything; when robots.txt is unreachable (5xx, timeout,
+connection error) the last good copy keeps applying (RFC 9309 2.4: a cached copy may be
+used) and is re-checked after ``error_ttl_s``; only an origin never read successfully falls
+back to ``allow_on_error`` (default allow, logged). An outage never turns good rules into
+allow-all.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class RobotsCache:
                 entry = self._entries.get(key)
                 if entry is not None and entry.expires > self._clock():
                     return entry
-            entry = self._load(key)
+            entry = self._load(key, entry)
             with self._lock:
                 self._entries[key] = entry
                 self._entries.move_to_end(key)
@@ -101,13 +103,16 @@ class RobotsCache:
                     self._origin_locks.pop(old, None)
             return entry
 
-    def _load(self, key: str) -> _Entry:
+    def _load(self, key: str, previous: _Entry | None) -> _Entry:
         s = self.settings
         try:
             result = self._fetcher.fetch(key, accept="text/plain")
         except FetchError as exc:
             if exc.kind == "http_error" and exc.status is not None and 400 <= exc.status < 500:
                 return _Entry(None, True, self._clock() + s.ttl_s)
+            if previous is not None and previous.rules is not None:
+                log.warning("robots.txt unavailable, keeping the cached rules: %s", exc)
+                return _Entry(previous.rules, previous.allow_all, self._clock() + s.error_ttl_s)
             log.warning("robots.txt unavailable, %s: %s", "allowing" if s.allow_on_error else "disallowing", exc)
             return _Entry(None, s.allow_on_error, self._clock() + s.error_ttl_s)
         text = result.body.decode("utf-8", errors="replace")

@@ -240,9 +240,12 @@ def new_or_changed_entries(
 ) -> tuple[list[FeedEntry], FeedState]:
     """Entries to emit (unseen guid, or known guid with a different entry_hash) and the state
     with ``seen`` updated. Entries present in the feed are refreshed to the newest end of the
-    bounded seen-map, so only guids that left the feed are ever evicted (and cannot re-emit
-    as long as the feed holds fewer than ``max_seen`` entries)."""
+    bounded seen-map, so only guids that left the feed are ever evicted. Only the first
+    ``max_seen`` entries (feeds list the newest first) are considered: a feed longer than the
+    seen-map could otherwise never remember all of its own entries and would re-emit the
+    overflow on every poll."""
     seen = dict(state.seen)
+    entries = entries[:max_seen]
     emit: list[FeedEntry] = []
     current: dict[str, str] = {}  # guid -> hash, in feed order; first duplicate wins
     for entry in entries:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 # Exact names; plus every ``utm_*`` (see _TRACKING_PREFIXES).
 TRACKING_PARAMS: Final = frozenset(
@@ -74,9 +74,11 @@ def normalize_url(url: str) -> str:
     """Canonical form of ``url`` for dedupe keys.
 
     Lowercases scheme and host, drops userinfo-free default ports, the fragment and tracking
-    parameters; keeps the other parameters (blank values too), sorted so order does not
-    matter. The path is left as is apart from an empty path becoming ``/``: path case and
-    percent-encoding can be meaningful to the origin server.
+    parameters; keeps the other parameters byte for byte (``?12345`` stays ``?12345``, ``%20``
+    stays ``%20``, ``a=1;b=2`` stays one parameter), sorted so order does not matter. The path
+    is left as is apart from an empty path becoming ``/``: path case and percent-encoding can
+    be meaningful to the origin server. This is a *key*: pages are fetched at the URL the
+    feed gave (see :func:`article_link`), never at this form.
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
@@ -98,6 +100,29 @@ def normalize_url(url: str) -> str:
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{netloc}:{port}"
     path = parts.path or ("/" if netloc else "")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
-    query.sort()
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+    kept = [p for p in parts.query.split("&") if p and not is_tracking_param(unquote_plus(p.split("=", 1)[0]))]
+    kept.sort()
+    return urlunsplit((scheme, netloc, path, "&".join(kept), ""))
+
+
+def article_link(link: str | None, base: str) -> str:
+    """The feed's link for an entry as an absolute http(s) URL to fetch, or ``""`` if unusable.
+
+    Relative links resolve against the feed's own URL (RSS allows them in practice);
+    ``javascript:``, ``data:``, ``file:``, ``vbscript:`` and anything else that is not a web
+    page are refused, as is a link without a host. The fragment is dropped (never sent).
+    """
+    if not link or not link.strip():
+        return ""
+    link = link.strip()
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in link):
+        return ""
+    try:
+        absolute = urljoin(base, link) if base else link
+        parts = urlsplit(absolute)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        return ""
+    return urlunsplit(parts._replace(fragment=""))

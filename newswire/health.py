@@ -23,7 +23,9 @@ otherwise flood the daemon's log.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -83,7 +85,8 @@ class HealthServer:
         """Bind and start serving; idempotent. Raises ``OSError`` if the port is taken."""
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((self._host, self._requested_port), _make_handler(self))
+        server_cls = _IPv6Server if ":" in self._host else _BoundedServer
+        server = server_cls((self._host, self._requested_port), _make_handler(self))
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
@@ -164,6 +167,60 @@ class HealthServer:
         return HTTPStatus.NOT_FOUND, text, b"not found: try /metrics, /healthz, /readyz\n"
 
 
+#: Seconds a probe connection may last in all: an idle or trickling client would otherwise
+#: hold one server thread each, for ever.
+REQUEST_TIMEOUT_S = 5.0
+#: Connections served at once; more are closed at once (probes retry, scrapes are single).
+MAX_CONNECTIONS = 32
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, but at most ``MAX_CONNECTIONS`` of them, each for at most
+    ``REQUEST_TIMEOUT_S`` (a watchdog shuts the socket, whatever the client trickles)."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        watchdog = threading.Timer(REQUEST_TIMEOUT_S, _cut, args=(request,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            watchdog.cancel()
+            self._slots.release()
+
+
+def _cut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed: nothing to cut
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _IPv6Server(_BoundedServer):
+    """For ``::`` / ``::1`` (the stdlib server is IPv4-only); ``::`` also accepts IPv4."""
+
+    address_family = socket.AF_INET6
+
+    def server_bind(self) -> None:
+        if self.server_address[0] == "::":
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
 def _make_handler(health: HealthServer) -> type[BaseHTTPRequestHandler]:
     """A handler class bound to one :class:`HealthServer` (the stdlib server takes a class)."""
 
@@ -171,6 +228,7 @@ def _make_handler(health: HealthServer) -> type[BaseHTTPRequestHandler]:
         server_version = "newswire-health"
         # Probes and scrapes are one request per connection; keep-alive would only pin threads.
         protocol_version = "HTTP/1.0"
+        timeout = REQUEST_TIMEOUT_S
 
         def _send(self, *, with_body: bool) -> None:
             status, content_type, body = health._respond(self.path, self.headers.get("Accept"))

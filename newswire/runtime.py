@@ -148,9 +148,21 @@ def _count_dead_letter(stage: str, reason: str) -> None:
     (child or m.DEAD_LETTERS.labels(stage=stage if stage in m.DEAD_LETTER_STAGES else "clean", reason="error")).inc()
 
 
+class _ProcessorCrash(Exception):
+    """The processor raised something unclassified on a batch (wraps it as ``__cause__``)."""
+
+
 @dataclass
 class StageLoop:
-    """Consume -> process -> produce in one transaction with the consumed offsets -> repeat."""
+    """Consume -> process -> produce in one transaction with the consumed offsets -> repeat.
+
+    Poison records: when the processor raises something unclassified, the batch is aborted
+    and its records are retried one per transaction. A single record that still raises is
+    retried ``poison_attempts`` times with back-off, then quarantined to the dead-letter topic
+    (reason ``poison``, with the exception) and the partition moves on. A bug that fails
+    every record is not poison: after ``max_consecutive_poison`` quarantines in a row the
+    loop crashes as before, with nothing of the failing batch committed.
+    """
 
     bus: Bus
     processor: Processor
@@ -164,11 +176,16 @@ class StageLoop:
     on_batch: Callable[[int, int], None] | None = None  # (records, dead-lettered)
     on_idle: Callable[[], None] | None = None
     retry_backoff_s: float = 1.0
+    poison_attempts: int = 3
+    max_consecutive_poison: int = 3
     lag_interval_s: float = 5.0
     consumer: Consumer | None = None
     producer: Producer | None = None
     _lag_at: float = 0.0
     _lag_children: dict[TopicPartition, Any] = field(default_factory=dict)
+    _single_left: int = 0  # records still to take one per transaction after a crash
+    _crashes: dict[tuple[TopicPartition, int], int] = field(default_factory=dict)
+    _poison_in_a_row: int = 0
 
     def open(self) -> None:
         self.consumer = self.bus.consumer(
@@ -204,7 +221,7 @@ class StageLoop:
         idle_polls = 0
         while not self.stop.is_set():
             done = self.step()
-            if done == 0:
+            if done == 0 and not (self._single_left or self._crashes):  # isolating a crash is not idle
                 idle_polls += 1
                 if self.on_idle is not None:
                     self.on_idle()
@@ -241,8 +258,12 @@ class StageLoop:
         """Process one batch; returns how many records were consumed."""
         assert self.consumer is not None and self.producer is not None
         self._report_lag()
-        batch = self.consumer.poll(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
-        if not batch:
+        batch = self.consumer.poll(
+            timeout_s=self.poll_timeout_s, max_records=1 if self._single_left > 0 else self.batch_size
+        )
+        if not batch:  # nothing pending (a revoked partition, say): nothing left to isolate
+            self._single_left = 0
+            self._crashes.clear()
             return 0
         first: dict[TopicPartition, int] = {}
         last: dict[TopicPartition, int] = {}
@@ -251,7 +272,12 @@ class StageLoop:
             last[m.tp] = m.offset + 1
         self.producer.begin()
         try:
-            outcomes = self.processor.process(batch)
+            try:
+                outcomes = self.processor.process(batch)
+            except (RetryLater, BusError):
+                raise
+            except Exception as exc:
+                raise _ProcessorCrash(str(exc)) from exc
             if len(outcomes) != len(batch):
                 raise RuntimeError(f"{self.processor.name}: {len(outcomes)} outcomes for {len(batch)} records")
             dead = 0
@@ -283,6 +309,10 @@ class StageLoop:
             log.warning("batch will be retried", extra={"stage": self.processor.name, "error": str(exc)})
             self.stop.wait(self.retry_backoff_s)
             return 0
+        except _ProcessorCrash as crash:
+            self._rewind(first)
+            cause = crash.__cause__ if isinstance(crash.__cause__, Exception) else crash
+            return self._on_crash(batch, cause)
         except Fenced:
             self.processor.on_abort()
             raise
@@ -295,7 +325,59 @@ class StageLoop:
             raise
         if self.on_batch is not None:
             self.on_batch(len(batch), dead)
+        if self._single_left > 0:
+            self._single_left -= 1
+        self._poison_in_a_row = 0
+        self._crashes.clear()
         return len(batch)
+
+    def _on_crash(self, batch: Sequence[Message], exc: Exception) -> int:
+        """After an aborted, rewound batch: isolate, retry, or quarantine (see the class doc)."""
+        log.error(
+            "stage raised on a batch; isolating the record",
+            extra={
+                "stage": self.processor.name,
+                "records": len(batch),
+                "traceback": "".join(traceback.format_exception(exc, limit=5)),
+            },
+        )
+        if len(batch) > 1:
+            self._single_left = max(self._single_left, len(batch))
+            return 0
+        msg = batch[0]
+        key = (msg.tp, msg.offset)
+        attempts = self._crashes[key] = self._crashes.get(key, 0) + 1
+        if attempts < self.poison_attempts:
+            self.stop.wait(self.retry_backoff_s * attempts)
+            return 0
+        if self._poison_in_a_row >= self.max_consecutive_poison:
+            raise exc  # every record fails: a bug in the stage, not poison input
+        return self._quarantine(msg, exc)
+
+    def _quarantine(self, msg: Message, exc: Exception) -> int:
+        assert self.consumer is not None and self.producer is not None
+        dead = DeadLetter("poison", f"{type(exc).__name__}: {exc} (after {self.poison_attempts} attempts)")
+        out = dead_letter_record(self.dead_letter_topic, self.processor.name, msg, dead)
+        self.producer.begin()
+        try:
+            self.producer.send(out.topic, out.value, out.key, out.headers)
+            self.producer.commit(self.consumer, {msg.tp: msg.offset + 1})
+        except BaseException:
+            self._rewind({msg.tp: msg.offset})
+            raise
+        self.consumer.seek(msg.tp, msg.offset + 1)  # the batch was rewound onto this record
+        _count_dead_letter(self.processor.name, "poison")
+        log.error(
+            "poison record quarantined to dead letters",
+            extra={"stage": self.processor.name, "topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
+        )
+        self._crashes.pop((msg.tp, msg.offset), None)
+        self._poison_in_a_row += 1
+        if self._single_left > 0:
+            self._single_left -= 1
+        if self.on_batch is not None:
+            self.on_batch(1, 1)
+        return 1
 
     def _rewind(self, first: dict[TopicPartition, int]) -> None:
         assert self.consumer is not None and self.producer is not None

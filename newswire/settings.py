@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import reprlib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +32,8 @@ class ConfigError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf/nan are refused: an infinite timeout or interval is a hang, never what was meant.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class KafkaSettings(_Section):
@@ -93,6 +95,11 @@ class PollerSettings(_Section):
     # Index children followed per poll, and article pages fetched per poll (the rest next poll).
     sitemap_max_children: int = Field(default=8, ge=1)
     sitemap_max_new_per_poll: int = Field(default=200, ge=1)
+    # Feed parsing runs in child processes killed past the timeout and capped in memory:
+    # a hostile feed costs one poll, never the poller. 0 parses in-process (tests only).
+    parse_processes: int = Field(default=1, ge=0, le=16)
+    parse_timeout_s: float = Field(default=20.0, gt=0)
+    parse_memory_mb: int = Field(default=1024, ge=128)
 
 
 class WorkerSettings(_Section):
@@ -125,6 +132,7 @@ class Settings(BaseSettings):
         secrets_nested_delimiter="__",
         secrets_prefix="",
         secrets_dir_missing="error",
+        allow_inf_nan=False,
     )
 
     backend: Literal["embedded", "kafka"] = "embedded"
@@ -156,6 +164,32 @@ class Settings(BaseSettings):
         return self.model_dump(mode="json")
 
 
+_MAX_CONFIG_CHARS = 1024 * 1024
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxstring, _SHORT.maxother = 2, 4, 80, 80
+#: NEWSWIRE_* variables that are not settings (read by the runtime, tests and scripts).
+_OTHER_ENV: frozenset[str] = frozenset(
+    {"CONFIG", "INSTANCE_ID", "REQUIRE_TOOLS", "SHARED_DIR", "TEST_BOOTSTRAP", "TOOLS_DIR"}
+)
+
+
+def _check_env_names() -> None:
+    """A misspelled section (``NEWSWIRE_POLER__CONCURRENCY``) would be silently ignored by the
+    environment source; refuse it like an unknown key in the file."""
+    fields = {name.upper() for name in Settings.model_fields}
+    for name in os.environ:
+        if not name.startswith("NEWSWIRE_"):
+            continue
+        rest = name[len("NEWSWIRE_") :]
+        head = rest.split("__", 1)[0]
+        if head in fields or rest in _OTHER_ENV:
+            continue
+        if "__" in rest or difflib.get_close_matches(head, fields, n=1, cutoff=0.8):
+            close = difflib.get_close_matches(head, fields, n=1, cutoff=0.6)
+            hint = f" (did you mean NEWSWIRE_{close[0]}?)" if close else ""
+            raise ConfigError(f"environment ({name}): unknown setting {head.lower()!r}{hint}")
+
+
 def _suggest(key: str, model: type[BaseModel]) -> str:
     close = difflib.get_close_matches(key, list(model.model_fields), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -185,7 +219,8 @@ def _one_line(exc: ValidationError, source: str) -> str:
         hint = _suggest(str(loc[-1]), _model_at(loc[:-1]))
         return f"{source}: unknown key {key!r}{hint}{more}"
     value = err.get("input")
-    shown = "" if isinstance(value, dict) or "password" in key else f" (got {value!r})"
+    # reprlib: a YAML alias bomb is a tiny document whose full repr is gigabytes.
+    shown = "" if isinstance(value, dict) or "password" in key else f" (got {_SHORT.repr(value)})"
     return f"{source}: {key}: {err['msg']}{shown}{more}"
 
 
@@ -201,9 +236,19 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     if path is not None:
         source = str(path)
         try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            text = Path(path).read_text(encoding="utf-8")
+            if len(text) > _MAX_CONFIG_CHARS:
+                raise ConfigError(f"{source}: {len(text)} characters; a settings file is a few KB")
+            # libyaml when present: fast, and it refuses absurd nesting instead of recursing.
+            loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders only
         except FileNotFoundError:
             raise ConfigError(f"{source}: config file not found") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{source}: not UTF-8 text") from None
+        except OSError as exc:
+            raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from None
+        except RecursionError:
+            raise ConfigError(f"{source}: invalid YAML (nested too deep)") from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -215,12 +260,14 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         data = loaded
     data = _deep_merge(data, overrides)
     secrets_dir = os.environ.get("NEWSWIRE_SECRETS_DIR") or None
+    _check_env_names()
     try:
         return Settings(**{**data, "_secrets_dir": secrets_dir})  # pydantic-settings init option
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, source)) from None
-    except SettingsError as exc:  # e.g. NEWSWIRE_SECRETS_DIR names no directory
-        raise ConfigError(f"NEWSWIRE_SECRETS_DIR: {exc}") from None
+    except SettingsError as exc:  # NEWSWIRE_SECRETS_DIR names no directory, or an env value is not what its field needs
+        where = "NEWSWIRE_SECRETS_DIR" if secrets_dir and "secrets" in str(exc).lower() else "environment"
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from newswire.topics import (
 )
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
-from workers.replay import clean_settings, replay
+from workers.replay import clean_settings, dead_letter_line, replay
 from workers.threader import ThreadProcessor
 
 log = logging.getLogger("newswire")
@@ -59,6 +59,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     log.info("starting", extra={"verb": verb, "backend": settings.backend, "config": settings.masked()})
     if verb == "status":
         return cmd_status(settings)
+    if verb == "dlq":
+        return cmd_dlq_export(args, settings)
     return Daemon(settings, args).run()
 
 
@@ -137,6 +139,8 @@ class Daemon:
         self.once: bool = bool(getattr(args, "once", False))
         self.stop = StopFlag()
         self.ready_checks: list[Callable[[], bool]] = []
+        # Liveness beyond "every task thread runs": a stuck poll stops /healthz ticking.
+        self.live_checks: list[Callable[[], bool]] = []
         self.worker_assigned: list[Callable[[], bool]] = []
         self.connected = False
         self.failures: list[BaseException] = []
@@ -151,6 +155,13 @@ class Daemon:
 
     def _ready(self) -> bool:
         return all(check() for check in self.ready_checks)
+
+    def _live(self) -> bool:
+        try:
+            return all(check() for check in self.live_checks)
+        except Exception:
+            log.exception("liveness check raised; not ticking")
+            return False
 
     def _run(self) -> int:
         s = self.settings
@@ -190,6 +201,7 @@ class Daemon:
                 )
                 stack.callback(poller.close)
                 self.ready_checks.append(poller.ready.is_set)
+                self.live_checks.append(poller.alive)
                 tasks.append(("poller", lambda p=poller: p.run(once=self.once)))  # type: ignore[misc]
             stage = getattr(self.args, "stage", "all")
             loops: list[StageLoop] = []
@@ -290,7 +302,7 @@ class Daemon:
         for t in threads:
             t.start()
         while not self.stop.wait(1.0):
-            if health is not None and all(t.is_alive() for t in threads):
+            if health is not None and all(t.is_alive() for t in threads) and self._live():
                 health.tick()
         log.info("stopping: draining in-flight work", extra={"budget_s": self.settings.shutdown_timeout_s})
         deadline = time.monotonic() + self.settings.shutdown_timeout_s
@@ -309,18 +321,30 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     if not args.input.is_file():  # bad usage: say so in one line, and leave --output untouched
         print(f"newswire replay: no such input file: {args.input}", file=sys.stderr)
         return 2
-    with args.output.open("w", encoding="utf-8") as out:
-        stats = replay(args.input, out, settings)
-    for dead in stats.dead_letters:
-        print(
-            f"newswire replay: dead letter ({dead['reason']}) at input {dead['offset']}: {dead['error']}",
-            file=sys.stderr,
-        )
+
+    with ExitStack() as stack:
+        dead_out = stack.enter_context(args.dead_letters.open("w", encoding="utf-8")) if args.dead_letters else None
+
+        def report(dead: dict[str, Any]) -> None:  # as they happen: a crash later loses none of them
+            print(
+                f"newswire replay: dead letter ({dead['reason']}) at input {dead['offset']}: {dead['error']}",
+                file=sys.stderr,
+                flush=True,
+            )
+            if dead_out is not None:
+                dead_out.write(dead_letter_line(dead, dead["input"]) + "\n")
+                dead_out.flush()
+
+        out = stack.enter_context(args.output.open("w", encoding="utf-8"))
+        stats = replay(args.input, out, settings, on_dead=report, from_dead_letters=args.from_dead_letters)
     print(
         f"newswire replay: {stats.inputs} inputs -> {stats.events} events, {stats.unchanged} unchanged, "
         f"{len(stats.dead_letters)} dead letters in {time.monotonic() - started:.1f}s",
         file=sys.stderr,
     )
+    if stats.inputs and len(stats.dead_letters) == stats.inputs:
+        print("newswire replay: every input was a dead letter", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -385,6 +409,36 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(lines)
+
+
+def cmd_dlq_export(args: argparse.Namespace, settings: Settings) -> int:
+    """``newswire dlq export``: the dead-letter topic as JSON lines (envelope + original
+    record), which ``newswire replay --from-dead-letters`` re-drives once the cause is fixed."""
+    with ExitStack() as stack:
+        bus, graph = open_topics(settings, stack)
+        out: IO[str] = stack.enter_context(args.output.open("w", encoding="utf-8")) if args.output else sys.stdout
+        exported = 0
+        for msg in bus.read_table(graph.name(Role.DEAD_LETTERS)):
+            envelope: dict[str, Any] = {}
+            for name, value in msg.headers:
+                if name == "newswire.dlq":
+                    try:
+                        envelope = json.loads(value)
+                    except ValueError:
+                        envelope = {"error": "unreadable dead-letter envelope"}
+            if args.stage and envelope.get("stage") != args.stage:
+                continue
+            letter = {
+                "stage": envelope.get("stage", "unknown"),
+                "reason": envelope.get("reason", "unknown"),
+                "error": envelope.get("error", ""),
+                "source": envelope.get("source", {"topic": msg.topic, "partition": msg.partition}),
+                "offset": msg.offset,
+            }
+            out.write(dead_letter_line(letter, msg.value or b"") + "\n")
+            exported += 1
+    print(f"newswire dlq: {exported} dead letters exported", file=sys.stderr)
+    return 0
 
 
 def cmd_status(settings: Settings) -> int:

@@ -69,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("input", type=Path, help="input JSONL (url, html, optional id/guid/title/published...)")
     replay.add_argument("--output", "-o", type=Path, required=True, help="events JSONL to write")
+    replay.add_argument(
+        "--dead-letters",
+        type=Path,
+        help="also write each dead letter (reason + original record) as a JSON line to FILE",
+    )
+    replay.add_argument(
+        "--from-dead-letters",
+        action="store_true",
+        help="INPUT is a dead-letter file (from --dead-letters or 'dlq export'): re-drive its records",
+    )
 
     feeds = sub.add_parser("feeds", help="feed list tools")
     fsub = feeds.add_subparsers(dest="feeds_verb", required=True, metavar="ACTION")
@@ -90,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     fst.add_argument("--feeds", type=Path)
 
     sub.add_parser("status", help="topics, consumer lag per group and feed health")
+    dlq = sub.add_parser("dlq", help="dead-letter tools")
+    dsub = dlq.add_subparsers(dest="dlq_verb", required=True, metavar="ACTION")
+    exp = dsub.add_parser(
+        "export",
+        help="dead letters as JSON lines (re-drive with 'replay --from-dead-letters')",
+    )
+    exp.add_argument("--output", "-o", type=Path, help="write here instead of stdout")
+    exp.add_argument("--stage", help="only this stage's dead letters (clean, thread...)")
     demo = sub.add_parser("demo", help="offline demo: sample wire sites on 127.0.0.1 -> story events")
     demo.add_argument("--events-out", type=Path)
     return p

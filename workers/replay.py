@@ -3,13 +3,21 @@
 The same processors as the daemon (clean, then thread) run over the records without a bus:
 each input line becomes the raw record a poller would have produced. It is the backfill tool
 and the way to score extraction and threading on a labelled set.
+
+No single line ends a replay: whatever is wrong with a line (not UTF-8, not JSON, JSON nested
+too deep or with a 5000-digit number, a lone surrogate, a field of the wrong type, a URL that
+is not a web page, an id already used for a different story) or whatever a line makes the
+workers do (a crash in cleaning or threading) becomes that line's dead letter, reported the
+moment it happens (``on_dead``), and the run goes on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -17,12 +25,18 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from newswire.bus import Message
-from newswire.records import RawStory, RecordError
+from newswire.records import RawStory, RecordError, stable_id
 from newswire.settings import Settings
 from workers.clean import CleanSettings
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.threader import ThreadProcessor
+
+log = logging.getLogger(__name__)
+
+DeadLetterSink = Callable[[dict[str, Any]], None]
+_WEB = ("http://", "https://")
+_OPTIONAL_TEXT = ("fetched_at", "published", "updated")
 
 
 @dataclass
@@ -37,7 +51,62 @@ def clean_settings(settings: Settings) -> CleanSettings:
     return CleanSettings(max_html_bytes=settings.worker.max_html_bytes)
 
 
-def _read(path: Path, stats: ReplayStats) -> Iterator[tuple[int, RawStory | str]]:
+def _record(obj: Any) -> RawStory:
+    """One input object as a raw record, or :class:`RecordError` saying what is wrong."""
+    if not isinstance(obj, dict):
+        raise RecordError("line is not a JSON object")
+    raw_id = obj.get("id")
+    if raw_id is not None:
+        if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+            raise RecordError(f"id must be a string, not {type(raw_id).__name__}")
+        obj = {**obj, "id": str(raw_id)}  # "id": 12345 is an id, not "no id"
+    for key in _OPTIONAL_TEXT:
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise RecordError(f"{key} must be a string, not {type(obj[key]).__name__}")
+    if "status" in obj and (isinstance(obj["status"], bool) or not isinstance(obj["status"], int)):
+        raise RecordError("status must be an integer")
+    raw = RawStory.from_dict(obj)
+    if not raw.url.lower().startswith(_WEB) and not raw.url.startswith("urn:newswire:"):
+        raise RecordError(f"url is not an http(s) page: {raw.url[:80]!r}")
+    if raw.final_url and not raw.final_url.lower().startswith(_WEB):
+        raise RecordError(f"final_url is not an http(s) page: {raw.final_url[:80]!r}")
+    return raw
+
+
+def dead_letter_line(letter: dict[str, Any], original: bytes) -> str:
+    """One dead letter as a JSON line that ``replay --from-dead-letters`` reads back: the
+    envelope (stage, reason, error, source) and the original record (``value``, or
+    ``value_text`` when the original was not JSON). Fix the record, replay the file."""
+    out: dict[str, Any] = {
+        "stage": letter.get("stage", "replay"),
+        "reason": letter["reason"],
+        "error": letter["error"],
+        "source": letter.get("source", {"line": letter["offset"]}),
+    }
+    try:
+        out["value"] = json.loads(original)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, too many digits
+        out["value_text"] = original.decode("utf-8", "replace")[:1_000_000]
+    try:
+        return json.dumps(out, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        out.pop("value", None)
+        out["value_text"] = original.decode("utf-8", "replace")[:1_000_000]
+        return json.dumps(out, ensure_ascii=False)
+
+
+def _unwrap(obj: Any) -> Any:
+    """A dead-letter line's original record (``--from-dead-letters``)."""
+    if not isinstance(obj, dict) or "reason" not in obj:
+        raise RecordError("not a dead-letter line (no envelope)")
+    if "value" not in obj:
+        raise RecordError("dead letter without a JSON record (value_text): fix it into 'value' first")
+    return obj["value"]
+
+
+def _read(
+    path: Path, stats: ReplayStats, from_dead_letters: bool = False
+) -> Iterator[tuple[int, bytes, RawStory | str]]:
     # Bytes, decoded per line: one line of bad UTF-8 in a million-record backfill is that
     # line's dead letter, not the end of the run.
     with path.open("rb") as fh:
@@ -45,18 +114,46 @@ def _read(path: Path, stats: ReplayStats) -> Iterator[tuple[int, RawStory | str]
             if not raw_line.strip():
                 continue
             stats.inputs += 1
+            line = raw_line.rstrip(b"\r\n")
             try:
-                obj = json.loads(raw_line.decode("utf-8"))
-                if not isinstance(obj, dict):
-                    raise RecordError("line is not a JSON object")
-                yield lineno, RawStory.from_dict(obj)
-            except (UnicodeDecodeError, json.JSONDecodeError, RecordError) as exc:
-                yield lineno, f"line {lineno}: {exc}"
+                obj = json.loads(line.decode("utf-8"))
+                if from_dead_letters:
+                    obj = _unwrap(obj)
+                    line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
+                raw = _record(obj)
+                raw.encode()  # a lone surrogate cannot be written to a topic: find out now
+                yield lineno, line, raw
+            except RecursionError:
+                yield lineno, line, f"line {lineno}: JSON nested too deep"
+            except (ValueError, TypeError) as exc:  # JSON, UTF-8, int digits, RecordError, fields
+                yield lineno, line, f"line {lineno}: {type(exc).__name__}: {str(exc)[:300]}"
 
 
-def replay(input_path: Path, output: IO[str], settings: Settings, batch_size: int = 32) -> ReplayStats:
+def replay(
+    input_path: Path,
+    output: IO[str],
+    settings: Settings,
+    batch_size: int = 32,
+    on_dead: DeadLetterSink | None = None,
+    *,
+    from_dead_letters: bool = False,
+) -> ReplayStats:
+    """Replay ``input_path``; ``on_dead(letter)`` sees each dead letter as it happens, with
+    the original line under ``"input"`` (bytes) for :func:`dead_letter_line`."""
     stats = ReplayStats()
     w = settings.worker
+    # id -> digest of what it identified: one id for two different stories would give both
+    # the same event_id, so the second is refused (the same story again is a redelivery).
+    seen_ids: dict[str, bytes] = {}
+
+    originals: dict[int, bytes] = {}  # line -> original bytes, for the batch in flight
+
+    def dead(offset: int, reason: str, error: str) -> None:
+        letter = {"offset": offset, "reason": reason, "error": error}
+        stats.dead_letters.append(letter)
+        if on_dead is not None:
+            on_dead({**letter, "input": originals.get(offset, b"")})
+
     with ExtractPool(
         workers=w.extract_processes,
         timeout_s=w.extract_timeout_s,
@@ -69,26 +166,53 @@ def replay(input_path: Path, output: IO[str], settings: Settings, batch_size: in
         progress = tqdm(desc="replay", unit="rec", disable=not sys.stderr.isatty(), file=sys.stderr)
         batch: list[Message] = []
 
+        def clean_batch() -> list[Any]:
+            try:
+                return list(cleaner.process(batch))
+            except Exception:  # one record broke the batch: find it by going one by one
+                outcomes: list[Any] = []
+                for msg in batch:
+                    try:
+                        outcomes.append(cleaner.process([msg])[0])
+                    except Exception as exc:
+                        log.exception("cleaning crashed on one record", extra={"offset": msg.offset})
+                        outcomes.append(exc)
+                return outcomes
+
         def flush() -> None:
-            outcomes = cleaner.process(batch)
-            for msg, outcome in zip(batch, outcomes, strict=True):
+            for msg, outcome in zip(batch, clean_batch(), strict=True):
+                if isinstance(outcome, Exception):
+                    dead(msg.offset, "internal", f"cleaning crashed: {type(outcome).__name__}: {outcome}")
+                    continue
                 if outcome.dead is not None:
-                    stats.dead_letters.append(
-                        {"offset": msg.offset, "reason": outcome.dead.reason, "error": str(outcome.dead)}
-                    )
+                    dead(msg.offset, outcome.dead.reason, str(outcome.dead))
                     continue
                 for out in outcome.outputs:
                     cleaned = Message("cleaned", 0, msg.offset, out.key, out.value, 0)
-                    for t_out in threader.process([cleaned])[0].outputs:
+                    try:
+                        t_outs = threader.process([cleaned])[0].outputs
+                    except Exception as exc:
+                        log.exception("threading crashed on one record", extra={"offset": msg.offset})
+                        dead(msg.offset, "internal", f"threading crashed: {type(exc).__name__}: {exc}")
+                        continue
+                    for t_out in t_outs:
                         if t_out.topic == "events" and t_out.value is not None:
                             output.write(t_out.value.decode("utf-8") + "\n")
                             stats.events += 1
             progress.update(len(batch))
             batch.clear()
+            originals.clear()
 
-        for lineno, item in _read(input_path, stats):
+        for lineno, line, item in _read(input_path, stats, from_dead_letters):
+            originals[lineno] = line
             if isinstance(item, str):
-                stats.dead_letters.append({"offset": lineno, "reason": "decode_error", "error": item})
+                dead(lineno, "decode_error", item)
+                originals.pop(lineno, None)
+                continue
+            digest = hashlib.sha256(stable_id(item.url, item.html, item.guid).encode()).digest()[:12]
+            if seen_ids.setdefault(item.id, digest) != digest:
+                dead(lineno, "conflicting_id", f"line {lineno}: id {item.id!r} already used for another story")
+                originals.pop(lineno, None)
                 continue
             batch.append(Message("raw", 0, lineno, item.article_key.encode(), item.encode(), 0))
             if len(batch) >= batch_size:

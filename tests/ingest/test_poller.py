@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-import ingest.poller as poller_mod
 from ingest.feedlist import FeedConfig
-from ingest.feeds import parse_feed
 from ingest.poller import Poller, PollResult, decode_html
 from ingest.schedule import FeedState
 from newswire.bus import Bus, open_bus
@@ -112,15 +110,15 @@ def test_unexpected_error_in_one_feed_is_backed_off_not_fatal(
 ) -> None:
     bad = http_server.static("/bad", b"BUG", headers={"Content-Type": "application/rss+xml"})
     good = http_server.static("/good", _rss(), headers={"Content-Type": "application/rss+xml"})
-    real = parse_feed
+    p = make_poller([FeedConfig(url=bad), FeedConfig(url=good)])
+    real = p.parser.parse
 
     def parse(body: bytes) -> object:
         if body == b"BUG":
             raise RuntimeError("library bug")
         return real(body)
 
-    monkeypatch.setattr(poller_mod, "parse_feed", parse)
-    p = make_poller([FeedConfig(url=bad), FeedConfig(url=good)])
+    monkeypatch.setattr(p.parser, "parse", parse)
     _tick_until(p, {bad, good})
     st = p.states[bad]
     assert st.consecutive_failures == 1 and st.last_error_kind == "internal"
@@ -183,3 +181,101 @@ def test_stop_abandons_remaining_pages_without_marking_them_seen(http_server: Te
 )
 def test_decode_html_odd_charsets(ctype: str, expected: str) -> None:
     assert decode_html(b"caf\xe9", ctype) == expected
+
+
+def test_links_are_fetched_as_the_feed_gave_them(http_server: TestServer, make_poller: Any) -> None:
+    """Defects 8, 5, 10: the page is fetched at the feed's URL (not its normalised key),
+    relative links resolve against the feed, and non-web links never become the story's URL."""
+    page = b"<html><body><p>Body.</p></body></html>"
+    for path in ("/rel/article.php", "/b", "/c", "/rel/d"):
+        http_server.static(path, page, headers={"Content-Type": "text/html"})
+    links = [
+        ("g1", "article.php?12345"),
+        ("g2", "/b?x=1;utm_source=y"),
+        ("g3", "/c?q=a%20b&amp;utm_medium=z"),
+        ("g4", "d"),
+        ("g5", "javascript:alert(1)"),
+        ("g6", "data:text/html,&lt;b&gt;x"),
+        ("g7", "file:///etc/passwd"),
+        ("g8", "vbscript:msgbox"),
+    ]
+    feed = http_server.static("/rel/feed", _rss(*links), headers={"Content-Type": "application/rss+xml"})
+    p = make_poller([FeedConfig(url=feed)])
+    _tick_until(p, {feed})
+    fetched = {r.path for r in http_server.requests}
+    assert {"/rel/article.php?12345", "/b?x=1;utm_source=y", "/c?q=a%20b&utm_medium=z", "/rel/d"} <= fetched
+    raws = {r.guid: r for r in _raws(p)}
+    assert raws["g1"].url == http_server.url("/rel/article.php?12345")
+    assert raws["g4"].url == http_server.url("/rel/d")
+    # the key is the normalised form: tracking parameters do not split one article in two
+    assert raws["g3"].article_key != raws["g1"].article_key
+    for guid in ("g5", "g6", "g7", "g8"):
+        assert raws[guid].url.startswith("urn:newswire:"), raws[guid].url
+        assert raws[guid].final_url == ""
+        assert raws[guid].status == 0
+
+
+def test_feed_longer_than_the_seen_map_does_not_re_emit(http_server: TestServer, make_poller: Any) -> None:
+    """Defect 7: 5000 entries used to emit 5000, then 3000 on every later poll."""
+    polls = {"n": 0}
+
+    def handler(h: Any) -> None:
+        polls["n"] += 1
+        body = _rss(*((f"g{i}", f"/p{i}") for i in range(2500)))
+        body = body.replace(b"<title>t</title>", b"<title>t</title><!-- poll %d -->" % polls["n"])
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    feed = http_server.route("/long", handler)
+    p = make_poller([FeedConfig(url=feed)], fetch_pages=False)
+    _tick_until(p, {feed})
+    first = len(_raws(p))
+    assert first == 2000  # the newest 2000 are followed, the rest counted as ignored
+    for _ in range(2):
+        p.polled_once.clear()
+        _tick_until(p, {feed})
+    assert polls["n"] == 3
+    assert len(_raws(p)) == first  # later polls of the same entries emit nothing
+
+
+def test_a_poll_without_progress_fails_liveness(make_poller: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect 1: a stuck poll counts against health (the daemon stops ticking /healthz)."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def silent() -> None:
+        conns = []
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conns.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+        for c in conns:
+            c.close()
+
+    threading.Thread(target=silent, daemon=True).start()
+    feed = f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
+    p = make_poller([FeedConfig(url=feed)], total_timeout_s=3.0, read_timeout_s=3.0)
+    monkeypatch.setattr(p, "stall_limit_s", lambda: 0.5)
+    try:
+        assert p.alive()
+        p.tick(once=True)
+        deadline = time.monotonic() + 10
+        while not p.ready.is_set() or feed not in p._inflight:
+            assert time.monotonic() < deadline
+            p.tick(once=True)
+        time.sleep(1.0)
+        assert p.stuck_polls() == [feed] and not p.alive()
+        _tick_until(p, {feed})
+        assert p.alive()
+        assert p.states[feed].last_error_kind == "timeout"
+    finally:
+        stop.set()
+        listener.close()

@@ -58,3 +58,24 @@ def test_server_error_follows_policy(http_server: TestServer, local_fetcher: Fet
     assert robots.allowed(http_server.url("/x"), "newswire") is allow_on_error
     robots.allowed(http_server.url("/y"), "newswire")
     assert len(http_server.hits("/robots.txt")) == 1  # errors are cached too (shorter TTL)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_outage_keeps_the_cached_rules(http_server: TestServer, local_fetcher: Fetcher, status: int) -> None:
+    """Defect 9: a 5xx after good rules used to mean allow-all for error_ttl_s (RFC 9309: keep
+    the cached copy)."""
+    http_server.static("/robots.txt", ROBOTS)
+    now = [0.0]
+    robots = RobotsCache(local_fetcher, RobotsSettings(ttl_s=100, error_ttl_s=10), clock=lambda: now[0])
+    assert not robots.allowed(http_server.url("/private/x"), "newswire")
+    http_server.static("/robots.txt", b"down", status=status, headers={"Retry-After": "1"})
+    now[0] = 101.0  # expired: re-read, which fails
+    assert not robots.allowed(http_server.url("/private/x"), "newswire")
+    assert robots.allowed(http_server.url("/news/1"), "newswire")
+    now[0] = 105.0  # still within the error TTL: no new fetch
+    assert not robots.allowed(http_server.url("/private/y"), "newswire")
+    assert len(http_server.hits("/robots.txt")) == 2
+    http_server.static("/robots.txt", b"User-agent: *\nDisallow: /news/\n")
+    now[0] = 112.0  # recovered: the new rules apply
+    assert robots.allowed(http_server.url("/private/x"), "newswire")
+    assert not robots.allowed(http_server.url("/news/1"), "newswire")

@@ -19,7 +19,7 @@ from tests.support.data import REPO
 pytestmark = pytest.mark.timeout(120)
 
 NEWSWIRE = Path(sys.executable).parent / "newswire"
-VERBS = ["run", "poll", "work", "replay", "feeds", "status", "demo"]
+VERBS = ["run", "poll", "work", "replay", "feeds", "status", "demo", "dlq"]
 
 
 def _closed_port() -> int:

@@ -24,12 +24,16 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def _opml_urls(path: Path) -> list[str]:
-    """xmlUrl of every outline, in document order, first occurrence only (read independently)."""
+    """xmlUrl of every outline, in document order, first occurrence only (read independently;
+    ``http://h`` and ``http://h/`` are one feed: the export lists one such pair)."""
     urls: list[str] = []
+    keys: set[str] = set()
     for node in ET.parse(path).iter("outline"):
-        url = node.get("xmlUrl")
-        if url and url.strip() not in urls:
-            urls.append(url.strip())
+        url = (node.get("xmlUrl") or "").strip()
+        key = url.lower().rstrip("/")
+        if url and key not in keys:
+            keys.add(key)
+            urls.append(url)
     return urls
 
 

@@ -1,0 +1,39 @@
+"""Hostile feed lists: one classified line (FeedListError) or a clean list, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.feedlist import FeedListError, parse_feed_list
+from tests.support.hostile import bounded
+
+CASES = [
+    ("unclosed IPv6 host", "- url: http://[::1/feed\n", "error"),
+    ("port out of range", "- url: http://ex.com:99999/feed\n", "error"),
+    ("javascript feed", "- url: javascript:alert(1)\n", "error"),
+    ("file feed", "- url: file:///etc/passwd\n", "error"),
+    ("no host", "- url: http:///feed\n", "error"),
+    ("url a list", "- url: [1, 2]\n", "error"),
+    ("OPML entity bomb", '<?xml version="1.0"?><!DOCTYPE o [<!ENTITY a "aaaa">]><opml><body/></opml>', "error"),
+    ("YAML top-level scalar", "feeds\n", "error"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_hostile_feed_list(name: str, text: str, expected: str) -> None:
+    out = bounded(lambda: parse_feed_list(text, source="feeds.yaml"))
+    assert out.elapsed_s < 2.0
+    assert isinstance(out.error, FeedListError), f"{name}: {out.error!r}"
+    assert "\n" not in str(out.error)
+
+
+def test_feed_urls_are_deduplicated_by_their_normalised_form() -> None:
+    """Defect 10: duplicates were found only as exact strings."""
+    feeds = parse_feed_list(
+        "- url: http://ex.com/feed\n"
+        "- url: HTTP://EX.com:80/feed\n"
+        "- url: http://ex.com/feed?utm_source=x\n"
+        "- url: http://ex.com/feed#top\n"
+        "- url: http://ex.com/feed?page=2\n"
+    )
+    assert [f.url for f in feeds] == ["http://ex.com/feed", "http://ex.com/feed?page=2"]

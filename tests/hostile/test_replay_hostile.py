@@ -1,0 +1,147 @@
+"""Hostile replay inputs: every line ends as an event, an unchanged redelivery or a dead
+letter with a reason; no line ends the run, and the run's figures add up.
+
+One replay runs the whole table (each case is one line, between good records), so the cases
+also prove that a bad line does not disturb the good lines around it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newswire.settings import load_settings
+from pipeline.cli import main
+from pipeline.samples import render_page, seed_records
+from workers.replay import ReplayStats, replay
+
+RECORDS = sorted(seed_records(), key=lambda r: r["published"])
+
+
+def good(i: int, **over: Any) -> dict[str, Any]:
+    record = RECORDS[i % len(RECORDS)]
+    line = {
+        "id": f"{record['id']}-{i}",
+        "url": f"{record['url']}?copy={i}",
+        "guid": f"{record['guid']}-{i}",
+        "html": render_page(record),
+        "title": record["title"],
+        "published": record.get("published"),
+    }
+    line.update(over)
+    return line
+
+
+def enc(obj: Any) -> bytes:
+    return json.dumps(obj).encode()
+
+
+# (name, line bytes, expected outcome: a dead-letter reason, "event", "unchanged" or "any")
+CASES: list[tuple[str, bytes, str]] = [
+    ("latin-1 bytes", b'{"url": "https://x.example/1", "html": "caf\xe9"}', "decode_error"),
+    ("not JSON", b"{nope", "decode_error"),
+    ("JSON array", b"[1, 2]", "decode_error"),
+    ("JSON string", b'"just a string"', "decode_error"),
+    ("JSON null", b"null", "decode_error"),
+    ("JSON nested 200k deep", b"[" * 200_000 + b"]" * 200_000, "decode_error"),
+    ("object nested 200k deep", b'{"a":' * 200_000 + b"1" + b"}" * 200_000, "decode_error"),
+    ("5000-digit integer", b'{"url": "https://x.example/", "html": "x", "n": ' + b"7" * 5000 + b"}", "decode_error"),
+    ("lone surrogate in html", b'{"url": "https://x.example/s", "html": "<p>\\ud800</p>"}', "decode_error"),
+    ("lone surrogate in title", enc(good(1))[:-1] + b', "title": "a\\udfffb"}', "decode_error"),
+    ("NaN literal", b'{"url": "https://x.example/", "html": "x", "n": NaN, "fetched_at": 5}', "decode_error"),
+    ("fetched_at a number", enc(good(2, fetched_at=5)), "decode_error"),
+    ("fetched_at an object", enc(good(3, fetched_at={"t": 1})), "decode_error"),
+    ("published a list", enc(good(4, published=[2024])), "decode_error"),
+    ("authors a number", enc(good(5, authors=5)), "decode_error"),
+    ("status a string", enc(good(6, status="200")), "decode_error"),
+    ("id a boolean", enc(good(7, id=True)), "decode_error"),
+    ("id a list", enc(good(8, id=[1])), "decode_error"),
+    ("no url", b'{"html": "<p>x</p>"}', "decode_error"),
+    ("url javascript:", enc(good(9, url="javascript:alert(1)")), "decode_error"),
+    ("url data:", enc(good(10, url="data:text/html,x")), "decode_error"),
+    ("url file:", enc(good(11, url="file:///etc/passwd")), "decode_error"),
+    ("url vbscript:", enc(good(12, url="vbscript:x")), "decode_error"),
+    ("url //host", enc(good(13, url="//evil.example/x")), "decode_error"),
+    ("final_url javascript:", enc(good(14, final_url="javascript:x")), "decode_error"),
+    ("html a number", b'{"url": "https://x.example/", "html": 5}', "decode_error"),
+    ("unknown schema version", enc(good(15, schema_version=99)), "decode_error"),
+    ("empty html", enc(good(16, html="")), "extract_empty"),
+    ("a PDF", enc(good(17, content_type="application/pdf")), "extract_not_html"),
+    ("markup without text", enc(good(18, html="<html><body><div></div></body></html>")), "extract_empty"),
+    ("a million open tags", enc(good(19, html="<div>" * 200_000)), "any"),
+    ("NUL bytes in html", enc(good(20, html="<p>a\x00b</p>" * 10)), "any"),
+    ("unclosed IPv6 url", enc(good(21, url="http://[broken/x")), "any"),
+    ("guid an object", enc(good(22, guid={"a": 1})), "any"),
+    ("numeric id", enc(good(23, id=12345)), "event"),
+    ("id reused for another story", enc(good(24, id="shared")), "event"),
+    ("id reused (2nd story)", enc(good(25, id="shared")), "conflicting_id"),
+    ("same record again", enc(good(26, id="again")), "event"),
+    ("same record again (2nd)", enc(good(26, id="again")), "unchanged"),
+]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReplayStats, dict[int, str], list[dict[str, Any]]]:
+    tmp = tmp_path_factory.mktemp("replay")
+    src, out = tmp / "in.jsonl", tmp / "out.jsonl"
+    lines = [enc(good(100))]
+    for _, body, _ in CASES:
+        lines.append(body)
+        lines.append(b"")  # blank lines are not inputs
+    lines.append(enc(good(101)))
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    settings = load_settings(worker={"extract_processes": 0})
+    letters: list[dict[str, Any]] = []
+    with out.open("w", encoding="utf-8") as fh:
+        stats = replay(src, fh, settings, batch_size=8, on_dead=letters.append)
+    events = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    dead = {d["offset"]: d["reason"] for d in letters}
+    return stats, dead, events
+
+
+@pytest.mark.parametrize(("index", "case"), list(enumerate(CASES)), ids=[c[0] for c in CASES])
+def test_hostile_replay_line(run: Any, index: int, case: tuple[str, bytes, str]) -> None:
+    _, dead, events = run
+    name, body, expected = case
+    lineno = 2 + 2 * index
+    raw_ids = {e["raw_id"] for e in events}
+    line_id = None
+    if expected in ("event", "unchanged"):
+        line_id = str(json.loads(body)["id"])
+    if expected == "event":
+        assert lineno not in dead, f"{name}: {dead.get(lineno)}"
+        assert line_id in raw_ids, f"{name}: no event"
+    elif expected == "unchanged":
+        assert lineno not in dead
+    elif expected == "any":
+        pass  # an event or a dead letter, but the run went on (checked by the summary test)
+    else:
+        assert dead.get(lineno) == expected, f"{name}: {dead.get(lineno)}"
+
+
+def test_the_run_survives_the_table_and_its_figures_add_up(run: Any) -> None:
+    stats, dead, events = run
+    assert stats.inputs == len(CASES) + 2
+    assert stats.events == len(events) and stats.events >= 5
+    assert len(stats.dead_letters) == len(dead)
+    assert stats.inputs == stats.events + stats.unchanged + len(stats.dead_letters)
+    # the good records before and after the hostile lines both made it
+    assert {f"{RECORDS[100 % len(RECORDS)]['id']}-100", f"{RECORDS[101 % len(RECORDS)]['id']}-101"} <= {
+        e["raw_id"] for e in events
+    }
+    # one id never names two stories
+    assert len({e["event_id"] for e in events}) == len(events)
+
+
+def test_cli_prints_dead_letters_and_fails_when_every_input_is_bad(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, out = tmp_path / "bad.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes(b"[" * 200_000 + b"\n" + b'{"url": "javascript:x", "html": "x"}\n' + b"\xff\n")
+    assert main(["--log-format", "text", "replay", str(src), "--output", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("dead letter (decode_error)") == 3
+    assert "3 inputs -> 0 events, 0 unchanged, 3 dead letters" in err
