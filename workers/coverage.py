@@ -14,19 +14,25 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
   over the articles live in the index: a name every story carries (a country, a president)
   weighs little, a town or a defendant a lot. Each article keeps only its ``max_terms``
   heaviest terms (hash + log-tf byte), chosen when it is indexed.
-* Similarity: cosine of the two weighted vectors, damped by the time gap
-  (``exp(-gap / time_scale)``): coverage follows an event within hours or a few days.
+* Similarity: cosine of the two weighted vectors (idf as of the decision, so a stored article's
+  weights follow the window as it fills), damped by the time gap (``exp(-gap / time_scale)``,
+  within ``window``): coverage follows an event within hours or a few days. A story scores as
+  its best-matching member; candidates come from the input's rarest terms' postings.
 * Look-alike gates, the ones today's follow-up test uses, applied to the event instead of to
-  a text: the distinctive names of the input's *headline* must be found in the story (a second
-  quake names another town, another central bank names another country, the club's next match
-  names another opponent), and the story's headline names must be found in the input (it is
-  about that story's subject). A look-alike shares everything but one slot of who/what/where,
-  and the headline is where a report puts that slot.
+  a text: the names of the input's *headline* must be found among what the story is about (its
+  headlines and heaviest terms: a second quake names another town, another central bank another
+  country, the club's next match another opponent); the story's headline words must be found in
+  the input, and the *rarest* name of a story headline (the defendant, the opponent, the town)
+  must be named in it; the shared names must carry real idf weight; and when both sides quote
+  several figures (counts, amounts, rates, scores, not years) some must agree (the same
+  template on the next day or for another company fills in other figures). A look-alike shares
+  everything but one slot of who/what/where, and the headline is where a report puts that slot.
 
-Consistency: document frequencies are a pure function of the set of indexed articles (each
-article's stored term hashes count once), maintained on every put and drop of an article, so
-an index restored from the compacted changelog in any order holds the same frequencies and
-decides as its predecessor did.
+Consistency: document frequencies are the lengths of the term postings, a pure function of the
+set of indexed articles (each article's stored term hashes count once), maintained on every put
+and drop of an article, so an index restored from the compacted changelog in any order holds
+the same frequencies and decides as its predecessor did. ``METHOD`` is stored with each
+article's terms: terms of another method version are not compared.
 """
 
 from __future__ import annotations
