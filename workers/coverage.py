@@ -16,8 +16,11 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
   heaviest terms (hash + log-tf byte), chosen when it is indexed.
 * Similarity: cosine of the two weighted vectors (idf as of the decision, so a stored article's
   weights follow the window as it fills), damped by the time gap (``exp(-gap / time_scale)``,
-  within ``window``): coverage follows an event within hours or a few days. A story scores as
-  its best-matching member; candidates come from the input's rarest terms' postings.
+  within ``window``): coverage follows an event within hours or a few days. A story is chosen
+  by its best-matching member; it passes the threshold when that member does or when the story
+  as a whole does (the ``centroid`` of its members' vectors, damped by the best member's gap):
+  a report written far from each member can share what they tell together. Candidates come
+  from the input's rarest terms' postings.
 * Look-alike gates, the ones today's follow-up test uses, applied to the event instead of to
   a text: the names of the input's *headline* must be found among what the story is about (its
   headlines and heaviest terms: a second quake names another town, another central bank another
@@ -276,6 +279,17 @@ def weighted(
     vec = {h: t * idf(h) * (2.0 if h in names else 1.0) for h, t in zip(terms, tf, strict=True)}
     norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
     return {h: w / norm for h, w in vec.items()}
+
+
+def centroid(vectors: Iterable[dict[int, float]]) -> dict[int, float]:
+    """Unit-length sum of unit-length vectors: what a story's reports tell together."""
+    out: dict[int, float] = {}
+    get = out.get
+    for vec in vectors:
+        for h, v in vec.items():
+            out[h] = get(h, 0.0) + v
+    norm = math.sqrt(sum(v * v for v in out.values())) or 1.0
+    return {h: v / norm for h, v in out.items()}
 
 
 def cosine(a: dict[int, float], b: dict[int, float]) -> float:

@@ -676,11 +676,18 @@ class StoryIndex:
         near.sort(key=lambda x: (-x[1], x[0]))
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
+        vectors: dict[str, dict[int, float]] = {}
+
+        def vector(a: _Article) -> dict[int, float]:
+            v = vectors.get(a.article_id)
+            if v is None:
+                v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
+            return v
+
         by_story: dict[str, list[tuple[float, float, _Article]]] = {}
         for aid, _ in near[: c.max_candidates]:
             a = self._articles[aid]
-            vec = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
-            cos = coverage.cosine(my_vec, vec)
+            cos = coverage.cosine(my_vec, vector(a))
             gap = abs((a.time - when).total_seconds()) if when is not None else 0.0
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
             by_story.setdefault(a.story_id, []).append((damped, cos, a))
@@ -713,14 +720,25 @@ class StoryIndex:
             my_numbers = mine.figures
             numbers_in_story = coverage.weighted_share(my_numbers, story_figures, w)
             figures_compared = min(len(my_numbers), len(story_figures))
-            passed = (
-                damped >= c.min_similarity
-                and head_in_story >= c.min_headline_in_story
+            gates = (
+                head_in_story >= c.min_headline_in_story
                 and story_head_in_input >= c.min_story_headline_in_input
                 and shared_idf >= c.min_shared_name_idf
                 and subject_named
                 and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
             )
+            # The story as a whole: its members' vectors summed (their centroid), damped by the
+            # gap to the best-matching member. Each report tells part of the event; a report
+            # written far from any one of them (a feature, a reaction piece) can still share
+            # most of what they tell together. It may only pass the similarity threshold: the
+            # nearest story is still chosen by its best member, so a story that has grown by
+            # merging does not draw reports from smaller ones. Computed only when it decides.
+            story_damped = None
+            if gates and damped < c.min_similarity and len(members) > 1:
+                story_cos = coverage.cosine(my_vec, coverage.centroid(vector(m) for m in members))
+                gap = abs((top.time - when).total_seconds()) if when is not None else 0.0
+                story_damped = story_cos * math.exp(-gap / c.time_scale.total_seconds())
+            passed = gates and max(damped, story_damped or 0.0) >= c.min_similarity
             key = (0 if passed else 1, -damped, sid)
             if best is not None and key >= best[0]:
                 continue
@@ -741,6 +759,8 @@ class StoryIndex:
                 "coverage_method": coverage.METHOD,
                 "coverage_candidates": len(near),
             }
+            if story_damped is not None:
+                evidence["coverage_story_similarity"] = round(story_damped, 4)
             best = (key, self._story_of(top), top.article_id, evidence)
         return best
 

@@ -88,6 +88,29 @@ def test_coverage_evidence_names_the_shared_event() -> None:
     assert float(ev["coverage_similarity"]) >= ThreadSettings().coverage.min_similarity
 
 
+def test_a_report_far_from_each_member_joins_through_the_story_as_a_whole() -> None:
+    """CD02-4 (a feature from the stricken town) is below the threshold against each earlier
+    report alone (``coverage_similarity``, the best member), but shares what they tell
+    together (the town, the villages, the magnitude, the hospital city): the story's centroid
+    (``coverage_story_similarity``) carries it over the threshold."""
+    settings = ThreadSettings()
+    index = StoryIndex(settings)
+    decided: dict[str, Decision] = {}
+    for row in _in_time_order(_rows()):
+        decided[row["id"]], _ = decide_and_apply(index, _item(row))
+    d = decided["CD02-4"]
+    assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", decided["CD02-1"].story_id), d.evidence
+    ev = d.evidence
+    assert float(ev["coverage_similarity"]) < settings.coverage.min_similarity <= float(ev["coverage_story_similarity"])
+
+
+def test_centroid_is_the_unit_sum_of_its_vectors() -> None:
+    c = coverage.centroid([{1: 1.0}, {1: 0.6, 2: 0.8}])
+    assert abs(sum(v * v for v in c.values()) - 1.0) < 1e-9
+    assert c[1] > c[2] > 0
+    assert coverage.centroid([]) == {}
+
+
 def test_restore_in_shuffled_order_decides_identically() -> None:
     """Document frequencies and term postings are rebuilt from the compacted changelog in any
     order; the successor must decide the rest of the corpus exactly as the predecessor."""
