@@ -44,7 +44,7 @@ from newswire.records import RawStory
 from workers import clean as clean_module
 from workers.clean import DEFAULT_SETTINGS, ExtractionError, clean
 
-CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "publisher-pages" / "cases.jsonl.gz"
+CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "publisher-pages"
 FIELDS = ("headline", "date", "authors", "body", "extracted")
 
 
@@ -81,9 +81,14 @@ class Scores:
 
 
 def load_cases(path: Path = CASES) -> list[dict[str, Any]]:
-    """The cases, one JSON object a line (``id``, ``url``, ``html``, ``expected``)."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    """The cases, one JSON object a line (``id``, ``url``, ``html``, ``expected``): a gzipped
+    JSON-lines file, or a folder of them (``cases-*.jsonl.gz``, read in name order)."""
+    files = sorted(path.glob("cases*.jsonl.gz")) if path.is_dir() else [path]
+    cases: list[dict[str, Any]] = []
+    for file in files:
+        with gzip.open(file, "rt", encoding="utf-8") as fh:
+            cases.extend(json.loads(line) for line in fh if line.strip())
+    return cases
 
 
 # --------------------------------------------------------------------------- measures
@@ -301,7 +306,12 @@ def attributed_cost(cases: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=Path, default=CASES, help="cases.jsonl.gz of the publisher-pages set")
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        default=CASES,
+        help="the publisher-pages set: a cases.jsonl.gz file or a folder of cases-*.jsonl.gz",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per page (best is kept); 0: no timing")
     parser.add_argument("--failures", action="store_true", help="list the pages each field is wrong on")
     parser.add_argument("--field", action="append", choices=FIELDS, help="only these fields' failures")

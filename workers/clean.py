@@ -207,10 +207,11 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         lambda: byline_texts(tree),
     )
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
-    # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap.
+    # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap
+    # before the detector guesses.
     hinted = raw.extra.get("language")
-    language = choose_language(meta, getattr(doc, "language", None), text) or (
-        hinted.casefold() if isinstance(hinted, str) and 2 <= len(hinted) <= 3 and hinted.isalpha() else None
+    language = choose_language(
+        meta, getattr(doc, "language", None), text, hint=hinted if isinstance(hinted, str) else None
     )
 
     return CleanedRecord(

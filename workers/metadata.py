@@ -596,9 +596,10 @@ def choose_published(meta: PageMeta, feed_published: str | None, traf_date: str 
     return normalise_date(feed_published) or normalise_date(traf_date)
 
 
-def choose_language(meta: PageMeta, traf_language: str | None, text: str = "") -> str | None:
+def choose_language(meta: PageMeta, traf_language: str | None, text: str = "", hint: str | None = None) -> str | None:
     """Primary language subtag from ``<html lang>``, JSON-LD, ``og:locale`` or content-language;
-    when the page says nothing, detected from the text (:func:`detect_language`)."""
+    when the page says nothing, the publisher's word from elsewhere (``hint``: a news sitemap's
+    ``news:language``), and only then a guess from the text (:func:`detect_language`)."""
     for value in (
         meta.html_lang,
         _ld_str(meta.ld, "inLanguage"),
@@ -606,6 +607,7 @@ def choose_language(meta: PageMeta, traf_language: str | None, text: str = "") -
         meta.metas.get("content-language", ""),
         meta.metas.get("language", ""),
         traf_language or "",
+        hint or "",
     ):
         sub = re.split(r"[-_]", value.strip())[0].casefold() if value else ""
         if 2 <= len(sub) <= 3 and sub.isalpha():

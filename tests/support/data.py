@@ -17,7 +17,7 @@ DEV_CORPUS = CORPUS / "dev.jsonl.gz"
 COVERAGE_CORPUS = CORPUS / "coverage-dev.jsonl.gz"
 HELD_OUT_CORPUS = CORPUS / "threading-held-out.jsonl.gz"
 BENCHMARK = DATA / "article-extraction-benchmark"
-PUBLISHER_PAGES = DATA / "publisher-pages" / "cases.jsonl.gz"
+PUBLISHER_PAGES = DATA / "publisher-pages"
 FEEDS = DATA / "feeds" / "netnewswire"
 
 
