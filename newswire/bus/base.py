@@ -157,6 +157,12 @@ class Bus(ABC):
     def group_lag(self, group_id: str, topic: str) -> dict[TopicPartition, int]:
         """Committed-offset lag of a consumer group (for ``newswire status`` and draining)."""
 
+    def reachable(self) -> bool:
+        """Whether the backend answers right now, for readiness: bounded by a few seconds,
+        never raises. Clients reconnect on their own after an outage; this only tells whether
+        the daemon can do its job meanwhile. A local backend is always reachable."""
+        return True
+
     def maintain(self) -> int:
         """Housekeeping a long-running process calls now and then (compaction, retention);
         returns records removed. Kafka's brokers do this themselves."""

@@ -264,6 +264,36 @@ class KafkaBusConsumer(Consumer):
         self.raw.close(autocommit=False)
 
 
+class BrokerProbe:
+    """Asks the cluster for its brokers with a short timeout: is it reachable *now*?
+
+    The clients themselves never say: while the broker is down, a consumer's ``poll`` just
+    returns nothing and a producer buffers, so without a probe a daemon stays "ready" through
+    a whole outage. The probe has its own admin client (created on first use, kept across
+    outages: it reconnects like every kafka-python client) and is meant for one thread.
+    """
+
+    def __init__(self, s: KafkaSettings, timeout_s: float = 3.0) -> None:
+        self.settings = s
+        self.timeout_ms = int(timeout_s * 1000)
+        self._admin: KafkaAdminClient | None = None
+
+    def __call__(self) -> bool:
+        try:
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    **{**client_config(self.settings), "request_timeout_ms": self.timeout_ms},
+                    bootstrap_timeout_ms=self.timeout_ms,
+                )
+            return bool(self._admin.describe_cluster().get("brokers"))
+        except (KafkaError, OSError):
+            return False
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+
+
 class KafkaBus(Bus):
     name = "kafka"
 
@@ -286,6 +316,12 @@ class KafkaBus(Bus):
                     ) from None
                 time.sleep(0.5)
         self._reader: KafkaConsumer | None = None
+        self._probe: BrokerProbe | None = None
+
+    def reachable(self) -> bool:
+        if self._probe is None:
+            self._probe = BrokerProbe(self.settings)
+        return self._probe()
 
     def _plain_consumer(self) -> KafkaConsumer:
         cfg = client_config(self.settings)
@@ -398,4 +434,6 @@ class KafkaBus(Bus):
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close(autocommit=False)
+        if self._probe is not None:
+            self._probe.close()
         self._admin.close()
