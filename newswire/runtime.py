@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, Protocol
 
-from newswire.bus import Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition
+from newswire.bus import BrokerUnreachable, Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +167,13 @@ class StageLoop:
     _lag_children: dict[TopicPartition, Any] = field(default_factory=dict)
 
     def open(self) -> None:
+        self.open_consumer()
+        self.producer = self.bus.producer(transactional_id=self.transactional_id)
+
+    def open_consumer(self) -> None:
         self.consumer = self.bus.consumer(
             self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self.processor.on_revoke
         )
-        self.producer = self.bus.producer(transactional_id=self.transactional_id)
 
     def close(self) -> None:
         if self.consumer is not None:
@@ -184,6 +187,8 @@ class StageLoop:
             self.open()
         idle_polls = 0
         while not self.stop.is_set():
+            if self.consumer is None or self.producer is None:  # stopped while reconnecting
+                return
             done = self.step()
             if done == 0:
                 idle_polls += 1
@@ -215,7 +220,44 @@ class StageLoop:
             child.set(n)
 
     def step(self) -> int:
-        """Process one batch; returns how many records were consumed."""
+        """Process one batch; returns how many records were consumed.
+
+        A broker that goes away mid-batch (a poll that fails, a commit it never acknowledged)
+        leaves the open transaction's outcome unknown, so the loop starts over as a restarted
+        process would, without the restart: a new producer under the same transactional id
+        settles that transaction (commits what the coordinator had, aborts the rest) and a new
+        consumer resumes from the group's committed offsets. Other bus errors (fenced, a record
+        the broker refuses) are not the broker's absence and crash as before.
+        """
+        try:
+            return self._step()
+        except BrokerUnreachable as exc:
+            log.warning(
+                "broker failed mid-batch; reconnecting", extra={"stage": self.processor.name, "error": str(exc)}
+            )
+            self.processor.on_abort()
+            self._reconnect()
+            return 0
+
+    def _reconnect(self) -> None:
+        for client in (self.consumer, self.producer):
+            try:
+                if client is not None:
+                    client.close()
+            except Exception as exc:  # a client of a dead connection: nothing left to save
+                log.warning("closing a failed client", extra={"stage": self.processor.name, "error": repr(exc)})
+        self.consumer = self.producer = None
+        while not self.stop.is_set():
+            try:
+                self.producer = self.bus.producer(transactional_id=self.transactional_id)
+                self.open_consumer()
+                log.info("reconnected", extra={"stage": self.processor.name})
+                return
+            except BusError as exc:
+                log.warning("reconnect failed; retrying", extra={"stage": self.processor.name, "error": str(exc)})
+                self.stop.wait(self.retry_backoff_s)
+
+    def _step(self) -> int:
         assert self.consumer is not None and self.producer is not None
         self._report_lag()
         batch = self.consumer.poll(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
@@ -262,6 +304,8 @@ class StageLoop:
         except Fenced:
             self.processor.on_abort()
             raise
+        except BrokerUnreachable:
+            raise  # the broker, not the batch: step() reconnects, and the new producer settles the transaction
         except BaseException:
             log.error(
                 "stage failed; aborting batch",

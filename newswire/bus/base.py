@@ -48,7 +48,9 @@ class BusError(Exception):
 
 
 class BrokerUnreachable(BusError):
-    """No broker answered within the connect timeout (bad address, cluster down)."""
+    """No broker answered within the connect timeout (bad address, cluster down), or it stopped
+    answering mid-operation (a retriable error): an open transaction's outcome is unknown and
+    new clients, once it answers again, settle it."""
 
 
 class Fenced(BusError):
