@@ -4,6 +4,8 @@ broker the test session started, which the chaos suite may crash and start again
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,3 +35,14 @@ class LocalBroker:
     def start(self, timeout_s: float = 180.0) -> None:
         """Start it again (a no-op beyond a readiness check when it is running)."""
         kafka_local().start(self.home, timeout_s)
+
+
+@contextmanager
+def private_broker(home: Path, timeout_s: float = 180.0) -> Iterator[LocalBroker]:
+    """A broker of one's own in ``home`` (for runs that crash it), stopped on the way out."""
+    kl = kafka_local()
+    info = kl.up(home, timeout_s=timeout_s)
+    try:
+        yield LocalBroker(str(info["bootstrap"]), home)
+    finally:
+        kl.down(home)

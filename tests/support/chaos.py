@@ -523,3 +523,15 @@ def _broker_outage(cluster: Cluster, broker: BrokerControl, fail: Any, say: Any)
         raise fail("a daemon had to be restarted to survive the broker restart")
     say(f"chaos: every daemon ready again {recovery:.1f}s after the broker was back, none restarted")
     return drop, recovery
+
+
+def kafka_run_settings(bootstrap: str, prefix: str) -> Settings:
+    """Settings for a chaos or soak run on its own broker (topics under ``prefix``)."""
+    from newswire.settings import load_settings
+
+    return load_settings(
+        backend="kafka",
+        kafka={"bootstrap_servers": bootstrap, "connect_timeout_s": 30},
+        topics={"prefix": prefix, "raw_partitions": 3, "events_partitions": 3, "feed_partitions": 4},
+        metrics={"enabled": False},
+    )
