@@ -165,12 +165,14 @@ class StageLoop:
     producer: Producer | None = None
     _lag_at: float = 0.0
     _lag_children: dict[TopicPartition, Any] = field(default_factory=dict)
+    _committed: dict[TopicPartition, int] = field(default_factory=dict)
 
     def open(self) -> None:
         self.open_consumer()
         self.producer = self.bus.producer(transactional_id=self.transactional_id)
 
     def open_consumer(self) -> None:
+        self._committed = {}
         self.consumer = self.bus.consumer(
             self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self.processor.on_revoke
         )
@@ -262,6 +264,7 @@ class StageLoop:
         self._report_lag()
         batch = self.consumer.poll(timeout_s=self.poll_timeout_s, max_records=self.batch_size)
         if not batch:
+            self._commit_past_markers()
             return 0
         first: dict[TopicPartition, int] = {}
         last: dict[TopicPartition, int] = {}
@@ -296,6 +299,7 @@ class StageLoop:
                 for out in outcome.outputs:
                     self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
             self.producer.commit(self.consumer, last)
+            self._committed.update(last)
         except RetryLater as exc:
             self._rewind(first)
             log.warning("batch will be retried", extra={"stage": self.processor.name, "error": str(exc)})
@@ -316,6 +320,31 @@ class StageLoop:
         if self.on_batch is not None:
             self.on_batch(len(batch), dead)
         return len(batch)
+
+    def _commit_past_markers(self) -> None:
+        """Idle: move the committed offsets past the commit markers that follow a transactional
+        input's last records. Each batch commits "last record + 1"; the upstream marker after it
+        left the group's committed lag at 1 per partition for good on an idle pipeline (what
+        ``newswire status`` and lag exporters show; found by the soak). When idle, every record
+        this consumer was given is processed and committed, so its position is past markers only."""
+        assert self.consumer is not None and self.producer is not None
+        assigned = self.consumer.assignment()
+        ahead = {}
+        for tp, off in self._committed.items():
+            pos = self.consumer.position(tp) if tp in assigned else None
+            if pos is not None and pos > off:
+                ahead[tp] = pos
+        if not ahead:
+            return
+        self.producer.begin()
+        try:
+            self.producer.commit(self.consumer, ahead)
+        except BrokerUnreachable:
+            raise
+        except BaseException:
+            self.producer.abort()
+            raise
+        self._committed.update(ahead)
 
     def _rewind(self, first: dict[TopicPartition, int]) -> None:
         assert self.consumer is not None and self.producer is not None

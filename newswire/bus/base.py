@@ -119,6 +119,11 @@ class Consumer(ABC):
     @abstractmethod
     def assignment(self) -> frozenset[TopicPartition]: ...
 
+    def position(self, tp: TopicPartition) -> int | None:
+        """The next offset this consumer will read from an assigned partition, past any
+        transaction markers it skipped; None when unknown (or the backend has no markers)."""
+        return None
+
     @abstractmethod
     def lag(self) -> dict[TopicPartition, int]:
         """Records between the position and the end of each assigned partition."""

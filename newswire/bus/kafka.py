@@ -282,6 +282,13 @@ class KafkaBusConsumer(Consumer):
     def assignment(self) -> frozenset[TopicPartition]:
         return frozenset(TopicPartition(tp.topic, tp.partition) for tp in self.raw.assignment())
 
+    def position(self, tp: TopicPartition) -> int | None:
+        try:
+            found = self.raw.position(KafkaTP(tp.topic, tp.partition), timeout_ms=1000)
+        except KafkaError:  # revoked meanwhile, or the broker is away: unknown, ask again later
+            return None
+        return int(found) if found is not None else None
+
     def lag(self) -> dict[TopicPartition, int]:
         assigned = list(self.raw.assignment())
         if not assigned:
