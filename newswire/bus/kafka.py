@@ -64,12 +64,20 @@ def _is_fenced(exc: BaseException) -> bool:
     }
 
 
+# The group moved on without this member (its session expired, e.g. while the broker was down):
+# the transaction cannot commit its offsets, but a new consumer rejoins and resumes from the
+# committed ones, so the cure is the same as for an unreachable broker.
+_MEMBERSHIP_LOST = frozenset(
+    {"CommitFailedError", "UnknownMemberIdError", "IllegalGenerationError", "RebalanceInProgressError"}
+)
+
+
 def _error(exc: KafkaError, message: str) -> BusError:
-    """Fenced (this producer is deposed), BrokerUnreachable (a retriable error: the broker is
-    away or not answering, and a reconnect may cure it), or BusError (anything else)."""
+    """Fenced (this producer is deposed), BrokerUnreachable (a retriable error, or the group's
+    membership lost: the broker was away, and reconnecting cures it), or BusError (the rest)."""
     if _is_fenced(exc):
         return Fenced(message)
-    if getattr(exc, "retriable", False):
+    if getattr(exc, "retriable", False) or type(exc).__name__ in _MEMBERSHIP_LOST:
         return BrokerUnreachable(message)
     return BusError(message)
 

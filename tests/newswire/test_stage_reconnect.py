@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka.errors import IllegalStateError, KafkaTimeoutError, ProducerFencedError
+from kafka.errors import CommitFailedError, IllegalStateError, KafkaTimeoutError, ProducerFencedError
 
 from newswire.bus import BrokerUnreachable, Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition, open_bus
 from newswire.bus.kafka import _error
@@ -152,6 +152,9 @@ def test_a_lost_commit_reconnects_and_writes_each_record_once(wired: tuple[Bus, 
 
 def test_kafka_errors_are_classified_for_the_loop() -> None:
     assert isinstance(_error(KafkaTimeoutError("commit not acknowledged"), "commit"), BrokerUnreachable)
+    # after a broker restart the group forgot this member: rejoin (found by the 300-kill run)
+    lost = CommitFailedError("Transaction offset commit failed due to consumer group metadata mismatch")
+    assert isinstance(_error(lost, "commit"), BrokerUnreachable)
     fenced = _error(ProducerFencedError(), "commit")
     assert isinstance(fenced, Fenced) and not isinstance(fenced, BrokerUnreachable)
     other = _error(IllegalStateError("no transaction"), "commit")
