@@ -8,8 +8,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KAFKA  := $(BIN)/python deploy/kafka/kafka_local.py
 CONFIG ?= config/newswire.yaml
+CHAOS_KILLS ?= 300
+SOAK_SECONDS ?= 3600
 
-.PHONY: help install kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench tools clean chart-schema chart-files
+.PHONY: help install kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench chaos soak tools clean chart-schema chart-files
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -64,6 +66,13 @@ unit: install ## Tests that need no broker
 
 bench: install kafka-jars ## Benchmarks: newswire vs the bare libraries, same run
 	$(BIN)/python bench/run_all.py
+
+chaos: install kafka-jars ## Long chaos run, not in CI: CHAOS_KILLS SIGKILLs (default 300) + broker crashes; CHAOS_SEED replays
+	CHAOS_SEED=$(CHAOS_SEED) $(BIN)/python bench/chaos.py --kills $(CHAOS_KILLS)
+
+soak: install kafka-jars ## Steady flow for SOAK_SECONDS (default 3600) on a real broker; RSS and lag to bench/soak-rss-lag.png
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
 
 clean: ## Remove caches (keeps .venv and the Kafka jars)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache var

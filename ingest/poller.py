@@ -52,7 +52,7 @@ from ingest.schedule import (
 from ingest.urls import article_link, normalize_url
 from newswire import metrics as m
 from newswire import tracing
-from newswire.bus import Bus, Producer, TopicPartition, partition_for
+from newswire.bus import BrokerUnreachable, Bus, Producer, TopicPartition, partition_for
 from newswire.records import RawStory, stable_id
 from newswire.runtime import StopFlag
 from newswire.settings import Settings
@@ -231,7 +231,8 @@ class Poller:
         self.polled_once: set[str] = set()
         self.ready = threading.Event()
         self._consumer = bus.consumer(group_id, [state_topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
-        self._producer: Producer = bus.producer(transactional_id=transactional_id)
+        self._txid = transactional_id
+        self._producer: Producer | None = bus.producer(transactional_id=transactional_id)
         self._pool = ThreadPoolExecutor(max_workers=p.concurrency, thread_name_prefix="poll")
         self._inflight: dict[str, Future[PollResult]] = {}
         self._health_children = m.FEEDS_BY_HEALTH
@@ -476,8 +477,11 @@ class Poller:
         if self._feed_partition[result.feed.url] not in self.owned:
             log.info("dropping poll of a feed revoked meanwhile", extra={"feed": result.feed.url})
             return
-        self._producer.begin()
+        if self._producer is None and not self._reconnect():
+            return  # the broker is still away: the feed's state is unchanged, so it is polled again
+        assert self._producer is not None
         try:
+            self._producer.begin()
             for raw in result.raws:
                 # Each raw record starts a trace; the workers carry it on to the record's event.
                 trace = ((tracing.HEADER, tracing.new_traceparent().encode("ascii")),)
@@ -489,6 +493,13 @@ class Poller:
                 partition=self._feed_partition[result.feed.url],
             )
             self._producer.commit()
+        except BrokerUnreachable as exc:
+            # The transaction's outcome is unknown: a new producer (same transactional id)
+            # settles it, and the feed, whose state here is unchanged, is polled again. Were the
+            # records committed after all, their ids repeat and the workers see them unchanged.
+            log.warning("broker failed mid-commit; reconnecting", extra={"feed": result.feed.url, "error": str(exc)})
+            self._reconnect()
+            return
         except BaseException:
             self._producer.abort()
             raise
@@ -500,6 +511,22 @@ class Poller:
                 "feed polled",
                 extra={"feed": result.feed.url, "outcome": result.outcome, "new_entries": len(result.raws)},
             )
+
+    def _reconnect(self) -> bool:
+        """Replace the producer after the broker went away; False while it is still away."""
+        old, self._producer = self._producer, None
+        try:
+            if old is not None:
+                old.close()
+        except Exception as exc:  # a client of a dead connection: nothing left to save
+            log.warning("closing a failed producer", extra={"error": repr(exc)})
+        try:
+            self._producer = self.bus.producer(transactional_id=self._txid)
+        except BrokerUnreachable as exc:
+            log.warning("broker still unreachable", extra={"error": str(exc)})
+            return False
+        log.info("reconnected to the broker")
+        return True
 
     def tick(self, once: bool = False) -> int:
         """One loop turn: keep membership, start due polls, commit finished ones. With ``once``,
@@ -591,5 +618,6 @@ class Poller:
         self.parser.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._consumer.close()
-        self._producer.close()
+        if self._producer is not None:
+            self._producer.close()
         self.fetcher.close()

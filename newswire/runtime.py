@@ -33,7 +33,7 @@ from types import FrameType
 from typing import Any, Protocol
 
 from newswire import tracing
-from newswire.bus import Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition
+from newswire.bus import BrokerUnreachable, Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition
 from newswire.timestamps import rfc3339
 
 log = logging.getLogger(__name__)
@@ -186,12 +186,17 @@ class StageLoop:
     _single_left: int = 0  # records still to take one per transaction after a crash
     _crashes: dict[tuple[TopicPartition, int], int] = field(default_factory=dict)
     _poison_in_a_row: int = 0
+    _committed: dict[TopicPartition, int] = field(default_factory=dict)
 
     def open(self) -> None:
+        self.open_consumer()
+        self.producer = self.bus.producer(transactional_id=self.transactional_id)
+
+    def open_consumer(self) -> None:
+        self._committed = {}
         self.consumer = self.bus.consumer(
             self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self._on_revoke
         )
-        self.producer = self.bus.producer(transactional_id=self.transactional_id)
 
     def _on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
         # The new owner reports these partitions now: a value left here would freeze and be
@@ -220,6 +225,8 @@ class StageLoop:
             self.open()
         idle_polls = 0
         while not self.stop.is_set():
+            if self.consumer is None or self.producer is None:  # stopped while reconnecting
+                return
             done = self.step()
             if done == 0 and not (self._single_left or self._crashes):  # isolating a crash is not idle
                 idle_polls += 1
@@ -255,7 +262,44 @@ class StageLoop:
             child.set(n)
 
     def step(self) -> int:
-        """Process one batch; returns how many records were consumed."""
+        """Process one batch; returns how many records were consumed.
+
+        A broker that goes away mid-batch (a poll that fails, a commit it never acknowledged)
+        leaves the open transaction's outcome unknown, so the loop starts over as a restarted
+        process would, without the restart: a new producer under the same transactional id
+        settles that transaction (commits what the coordinator had, aborts the rest) and a new
+        consumer resumes from the group's committed offsets. Other bus errors (fenced, a record
+        the broker refuses) are not the broker's absence and crash as before.
+        """
+        try:
+            return self._step()
+        except BrokerUnreachable as exc:
+            log.warning(
+                "broker failed mid-batch; reconnecting", extra={"stage": self.processor.name, "error": str(exc)}
+            )
+            self.processor.on_abort()
+            self._reconnect()
+            return 0
+
+    def _reconnect(self) -> None:
+        for client in (self.consumer, self.producer):
+            try:
+                if client is not None:
+                    client.close()
+            except Exception as exc:  # a client of a dead connection: nothing left to save
+                log.warning("closing a failed client", extra={"stage": self.processor.name, "error": repr(exc)})
+        self.consumer = self.producer = None
+        while not self.stop.is_set():
+            try:
+                self.producer = self.bus.producer(transactional_id=self.transactional_id)
+                self.open_consumer()
+                log.info("reconnected", extra={"stage": self.processor.name})
+                return
+            except BusError as exc:
+                log.warning("reconnect failed; retrying", extra={"stage": self.processor.name, "error": str(exc)})
+                self.stop.wait(self.retry_backoff_s)
+
+    def _step(self) -> int:
         assert self.consumer is not None and self.producer is not None
         self._report_lag()
         batch = self.consumer.poll(
@@ -264,6 +308,7 @@ class StageLoop:
         if not batch:  # nothing pending (a revoked partition, say): nothing left to isolate
             self._single_left = 0
             self._crashes.clear()
+            self._commit_past_markers()
             return 0
         first: dict[TopicPartition, int] = {}
         last: dict[TopicPartition, int] = {}
@@ -304,6 +349,7 @@ class StageLoop:
                 for out in outcome.outputs:
                     self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
             self.producer.commit(self.consumer, last)
+            self._committed.update(last)
         except RetryLater as exc:
             self._rewind(first)
             log.warning("batch will be retried", extra={"stage": self.processor.name, "error": str(exc)})
@@ -316,6 +362,8 @@ class StageLoop:
         except Fenced:
             self.processor.on_abort()
             raise
+        except BrokerUnreachable:
+            raise  # the broker, not the batch: step() reconnects, and the new producer settles the transaction
         except BaseException:
             log.error(
                 "stage failed; aborting batch",
@@ -371,6 +419,7 @@ class StageLoop:
             "poison record quarantined to dead letters",
             extra={"stage": self.processor.name, "topic": msg.topic, "partition": msg.partition, "offset": msg.offset},
         )
+        self._committed[msg.tp] = msg.offset + 1
         self._crashes.pop((msg.tp, msg.offset), None)
         self._poison_in_a_row += 1
         if self._single_left > 0:
@@ -378,6 +427,31 @@ class StageLoop:
         if self.on_batch is not None:
             self.on_batch(1, 1)
         return 1
+
+    def _commit_past_markers(self) -> None:
+        """Idle: move the committed offsets past the commit markers that follow a transactional
+        input's last records. Each batch commits "last record + 1"; the upstream marker after it
+        left the group's committed lag at 1 per partition for good on an idle pipeline (what
+        ``newswire status`` and lag exporters show; found by the soak). When idle, every record
+        this consumer was given is processed and committed, so its position is past markers only."""
+        assert self.consumer is not None and self.producer is not None
+        assigned = self.consumer.assignment()
+        ahead = {}
+        for tp, off in self._committed.items():
+            pos = self.consumer.position(tp) if tp in assigned else None
+            if pos is not None and pos > off:
+                ahead[tp] = pos
+        if not ahead:
+            return
+        self.producer.begin()
+        try:
+            self.producer.commit(self.consumer, ahead)
+        except BrokerUnreachable:
+            raise
+        except BaseException:
+            self.producer.abort()
+            raise
+        self._committed.update(ahead)
 
     def _rewind(self, first: dict[TopicPartition, int]) -> None:
         assert self.consumer is not None and self.producer is not None

@@ -252,6 +252,7 @@ class Daemon:
                 tasks.append(("events-out", lambda: self._sink_loop(sink)))
             if bus.name == "embedded":
                 tasks.append(("maintenance", lambda: self._maintain(bus)))
+            tasks.append(("broker-probe", lambda: self._probe(bus)))
             return self._supervise(tasks, health)
         return 0
 
@@ -274,6 +275,18 @@ class Daemon:
             batch_size=self.settings.worker.batch_size,
             on_idle=getattr(processor, "tick", None),
         )
+
+    def _probe(self, bus: Bus, every_s: float = 2.0) -> None:
+        """Readiness follows the broker: not ready while it does not answer, ready again once
+        it does. The clients reconnect by themselves; nothing here restarts anything."""
+        while not self.stop.wait(every_s):
+            reachable = bus.reachable()
+            if reachable != self.connected:
+                if reachable:
+                    log.info("broker reachable again: ready")
+                else:
+                    log.warning("broker unreachable: not ready until it answers")
+            self.connected = reachable
 
     def _maintain(self, bus: Bus, every_s: float = 600.0) -> None:
         """Embedded backend: compact state topics and drop consumed records past retention,

@@ -2,45 +2,40 @@
 
 The broker is started once per test session on free 127.0.0.1 ports, in a temporary home, and
 stopped at the end. ``NEWSWIRE_TEST_BOOTSTRAP`` points the suite at an already running broker
-instead (e.g. ``make kafka-up``).
+instead (e.g. ``make kafka-up``); the suite never kills a broker it did not start.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from newswire.settings import Settings, load_settings
-from tests.support.data import REPO
-
-
-def _kafka_local() -> Any:
-    spec = importlib.util.spec_from_file_location("kafka_local", REPO / "deploy/kafka/kafka_local.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.support.broker import LocalBroker, kafka_local
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    existing = os.environ.get("NEWSWIRE_TEST_BOOTSTRAP")
-    if existing:
-        yield existing
+def local_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker | None]:
+    """The broker this session started (None when ``NEWSWIRE_TEST_BOOTSTRAP`` names another)."""
+    if os.environ.get("NEWSWIRE_TEST_BOOTSTRAP"):
+        yield None
         return
-    kl = _kafka_local()
+    kl = kafka_local()
     home = tmp_path_factory.mktemp("kafka")
     info = kl.up(Path(home), timeout_s=180.0)
     try:
-        yield str(info["bootstrap"])
+        yield LocalBroker(str(info["bootstrap"]), Path(home))
     finally:
         kl.down(Path(home))
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(local_broker: LocalBroker | None) -> str:
+    return local_broker.bootstrap if local_broker is not None else os.environ["NEWSWIRE_TEST_BOOTSTRAP"]
 
 
 @pytest.fixture

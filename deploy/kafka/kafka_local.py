@@ -9,6 +9,12 @@ fixed time.
     kafka_local.py fetch              # resolve jars into .cache/kafka-<version>/libs
     kafka_local.py up [--home DIR]    # format storage, start, wait ready; prints the bootstrap address
     kafka_local.py down [--home DIR]  # stop (SIGTERM, then SIGKILL after a grace period)
+    kafka_local.py kill [--home DIR]  # SIGKILL, as a crash would: data dir and ports are kept
+    kafka_local.py start [--home DIR] # start a stopped or killed broker again on its data dir and ports
+    kafka_local.py restart [--home DIR] [--hard]  # down (or kill, with --hard), then start
+
+``kill``/``start`` exist for the chaos suite: a broker that crashes and comes back on the same
+address with the same log must be survived by every daemon without a restart of its own.
 """
 
 from __future__ import annotations
@@ -34,6 +40,14 @@ POM = HERE / "pom.xml"
 KAFKA_VERSION = re.search(r"<kafka.version>([^<]+)</kafka.version>", POM.read_text()).group(1)  # type: ignore[union-attr]
 LIBS = REPO / ".cache" / f"kafka-{KAFKA_VERSION}" / "libs"
 DEFAULT_HOME = REPO / ".cache" / "kafka-run"
+JVM = [
+    "-Xms256m",
+    "-Xmx768m",
+    "-XX:+UseG1GC",
+    "-Djava.awt.headless=true",
+    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    "-Dorg.slf4j.simpleLogger.showDateTime=true",
+]
 
 
 def fetch() -> Path:
@@ -160,24 +174,14 @@ def up(home: Path, timeout_s: float = 120.0) -> dict[str, object]:
     port, controller_port = _free_port(), _free_port()
     props = home / "server.properties"
     props.write_text(_server_properties(home, port, controller_port))
-    java = _java()
-    classpath = f"{libs}/*"
-    jvm = [
-        "-Xms256m",
-        "-Xmx768m",
-        "-XX:+UseG1GC",
-        "-Djava.awt.headless=true",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-Dorg.slf4j.simpleLogger.showDateTime=true",
-    ]
     # The storage tool wants a Kafka UUID: 16 random bytes, url-safe base64 without padding.
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     subprocess.run(
         [
-            java,
-            *jvm,
+            _java(),
+            *JVM,
             "-cp",
-            classpath,
+            f"{libs}/*",
             "kafka.tools.StorageTool",
             "format",
             "-t",
@@ -189,16 +193,24 @@ def up(home: Path, timeout_s: float = 120.0) -> dict[str, object]:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    return _launch(home, timeout_s)
+
+
+def _launch(home: Path, timeout_s: float) -> dict[str, object]:
+    """Start the broker on the storage and ``server.properties`` already in ``home``; wait ready."""
+    props = home / "server.properties"
+    port = int(re.search(r"PLAINTEXT://127\.0\.0\.1:(\d+)", props.read_text()).group(1))  # type: ignore[union-attr]
     log = (home / "broker.log").open("ab")
     proc = subprocess.Popen(
-        [java, *jvm, "-cp", classpath, "kafka.Kafka", str(props)],
+        [_java(), *JVM, "-cp", f"{fetch()}/*", "kafka.Kafka", str(props)],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    log.close()
     bootstrap = f"127.0.0.1:{port}"
     info: dict[str, object] = {"pid": proc.pid, "bootstrap": bootstrap, "home": str(home), "version": KAFKA_VERSION}
-    state.write_text(json.dumps(info))
+    _state_file(home).write_text(json.dumps(info))
     try:
         wait_ready(bootstrap, timeout_s, proc.pid)
     except Exception:
@@ -208,6 +220,44 @@ def up(home: Path, timeout_s: float = 120.0) -> dict[str, object]:
     return info
 
 
+def start(home: Path, timeout_s: float = 120.0) -> dict[str, object]:
+    """Start a stopped (or killed) broker again: same data dir, same ports, no re-format."""
+    state = _state_file(home)
+    if state.exists():
+        info = json.loads(state.read_text())
+        if _alive(int(info["pid"])):
+            wait_ready(str(info["bootstrap"]), timeout_s, int(info["pid"]))
+            return dict(info)
+        state.unlink()
+    if not (home / "server.properties").exists():
+        raise RuntimeError(f"no broker was ever set up in {home}: use `up`")
+    return _launch(home, timeout_s)
+
+
+def _reap(pid: int, deadline: float) -> bool:
+    """Wait for ``pid`` to exit (reaping it when it is our child); True once it is gone."""
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
+def kill(home: Path) -> bool:
+    """SIGKILL the broker, as a crash or an OOM kill would; storage and ports stay for ``start``."""
+    state = _state_file(home)
+    if not state.exists():
+        return False
+    pid = int(json.loads(state.read_text())["pid"])
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        _reap(pid, time.monotonic() + 30)
+    state.unlink(missing_ok=True)
+    return True
+
+
 def down(home: Path, grace_s: float = 20.0) -> bool:
     state = _state_file(home)
     if not state.exists():
@@ -215,20 +265,17 @@ def down(home: Path, grace_s: float = 20.0) -> bool:
     pid = int(json.loads(state.read_text())["pid"])
     if _alive(pid):
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        while time.monotonic() < deadline and _alive(pid):
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.1)
-        if _alive(pid):
+        if not _reap(pid, time.monotonic() + grace_s):
             os.kill(pid, signal.SIGKILL)
+            _reap(pid, time.monotonic() + 30)
     state.unlink(missing_ok=True)
     return True
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["fetch", "up", "down", "status"])
+    parser.add_argument("command", choices=["fetch", "up", "down", "kill", "start", "restart", "status"])
+    parser.add_argument("--hard", action="store_true", help="restart: SIGKILL the broker instead of stopping it")
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args(argv)
@@ -239,6 +286,12 @@ def main(argv: list[str] | None = None) -> int:
         print(info["bootstrap"])
     elif args.command == "down":
         print("stopped" if down(args.home) else "not running")
+    elif args.command == "kill":
+        print("killed" if kill(args.home) else "not running")
+    elif args.command in ("start", "restart"):
+        if args.command == "restart":
+            (kill if args.hard else down)(args.home)
+        print(start(args.home, args.timeout)["bootstrap"])
     else:
         state = _state_file(args.home)
         if state.exists() and _alive(int(json.loads(state.read_text())["pid"])):

@@ -48,7 +48,9 @@ class BusError(Exception):
 
 
 class BrokerUnreachable(BusError):
-    """No broker answered within the connect timeout (bad address, cluster down)."""
+    """No broker answered within the connect timeout (bad address, cluster down), or it stopped
+    answering mid-operation (a retriable error): an open transaction's outcome is unknown and
+    new clients, once it answers again, settle it."""
 
 
 class Fenced(BusError):
@@ -117,6 +119,11 @@ class Consumer(ABC):
     @abstractmethod
     def assignment(self) -> frozenset[TopicPartition]: ...
 
+    def position(self, tp: TopicPartition) -> int | None:
+        """The next offset this consumer will read from an assigned partition, past any
+        transaction markers it skipped; None when unknown (or the backend has no markers)."""
+        return None
+
     @abstractmethod
     def lag(self) -> dict[TopicPartition, int]:
         """Records between the position and the end of each assigned partition."""
@@ -156,6 +163,12 @@ class Bus(ABC):
     @abstractmethod
     def group_lag(self, group_id: str, topic: str) -> dict[TopicPartition, int]:
         """Committed-offset lag of a consumer group (for ``newswire status`` and draining)."""
+
+    def reachable(self) -> bool:
+        """Whether the backend answers right now, for readiness: bounded by a few seconds,
+        never raises. Clients reconnect on their own after an outage; this only tells whether
+        the daemon can do its job meanwhile. A local backend is always reachable."""
+        return True
 
     def maintain(self) -> int:
         """Housekeeping a long-running process calls now and then (compaction, retention);

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KafkaTP
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
 from newswire.bus.base import (
@@ -64,6 +64,24 @@ def _is_fenced(exc: BaseException) -> bool:
     }
 
 
+# The group moved on without this member (its session expired, e.g. while the broker was down):
+# the transaction cannot commit its offsets, but a new consumer rejoins and resumes from the
+# committed ones, so the cure is the same as for an unreachable broker.
+_MEMBERSHIP_LOST = frozenset(
+    {"CommitFailedError", "UnknownMemberIdError", "IllegalGenerationError", "RebalanceInProgressError"}
+)
+
+
+def _error(exc: KafkaError, message: str) -> BusError:
+    """Fenced (this producer is deposed), BrokerUnreachable (a retriable error, or the group's
+    membership lost: the broker was away, and reconnecting cures it), or BusError (the rest)."""
+    if _is_fenced(exc):
+        return Fenced(message)
+    if getattr(exc, "retriable", False) or type(exc).__name__ in _MEMBERSHIP_LOST:
+        return BrokerUnreachable(message)
+    return BusError(message)
+
+
 class KafkaBusProducer(Producer):
     def __init__(self, s: KafkaSettings, transactional_id: str | None) -> None:
         cfg = client_config(s)
@@ -88,6 +106,7 @@ class KafkaBusProducer(Producer):
             raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
         self._partitions: dict[str, int] = {}
         self._futures: list[Any] = []
+        self._txn_timeout_ms = s.request_timeout_ms
 
     def _partition_count(self, topic: str) -> int:
         count = self._partitions.get(topic)
@@ -111,7 +130,7 @@ class KafkaBusProducer(Producer):
         try:
             fut = self._p.send(topic, value=value, key=key, headers=list(headers) or None, partition=partition)
         except KafkaError as exc:
-            raise (Fenced if _is_fenced(exc) else BusError)(f"send to {topic} failed: {exc}") from exc
+            raise _error(exc, f"send to {topic} failed: {exc}") from exc
         self._futures.append(fut)
 
     def flush(self, timeout_s: float | None = None) -> None:
@@ -128,25 +147,40 @@ class KafkaBusProducer(Producer):
         try:
             self._p.begin_transaction()
         except KafkaError as exc:
-            raise (Fenced if _is_fenced(exc) else BusError)(str(exc)) from exc
+            raise _error(exc, str(exc)) from exc
+
+    def _await(self, start: Callable[[Any], Any], what: str) -> None:
+        """Run one transactional step with a bounded wait.
+
+        kafka-python's ``commit_transaction``/``abort_transaction``/``send_offsets_to_transaction``
+        wait for the coordinator without any bound: a broker killed mid-transaction parked a
+        stage there for good (found by the chaos suite). This is their body with the wait
+        bounded by the request timeout; on expiry the outcome is unknown, so the caller must
+        drop this producer and let a new one (same transactional id) settle the transaction.
+        """
+        result = start(self._p._transaction_manager)
+        self._p._sender.wakeup()
+        if not result.wait(timeout_ms=self._txn_timeout_ms):
+            raise KafkaTimeoutError(f"{what} not acknowledged within {self._txn_timeout_ms} ms")
 
     def commit(self, consumer: Consumer | None = None, offsets: Mapping[TopicPartition, int] | None = None) -> None:
         try:
             if consumer is not None and offsets:
                 if not isinstance(consumer, KafkaBusConsumer):
                     raise BusError("a Kafka transaction needs a Kafka consumer")
-                self._p.send_offsets_to_transaction(
-                    {KafkaTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1) for tp, off in offsets.items()},
-                    consumer.raw.group_metadata(),
-                )
-            self._p.commit_transaction()
+                kafka_offsets = {
+                    KafkaTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1) for tp, off in offsets.items()
+                }
+                metadata = consumer.raw.group_metadata()
+                self._await(lambda tm: tm.send_offsets_to_transaction(kafka_offsets, metadata), "send offsets")
+            self._await(lambda tm: tm.begin_commit(), "commit")
             self._futures.clear()
         except KafkaError as exc:
-            raise (Fenced if _is_fenced(exc) else BusError)(f"commit failed: {exc}") from exc
+            raise _error(exc, f"commit failed: {exc}") from exc
 
     def abort(self) -> None:
         try:
-            self._p.abort_transaction()
+            self._await(lambda tm: tm.begin_abort(), "abort")
         except KafkaError as exc:
             if _is_fenced(exc):
                 raise Fenced(str(exc)) from exc
@@ -154,7 +188,13 @@ class KafkaBusProducer(Producer):
         self._futures.clear()
 
     def close(self) -> None:
-        self._p.close(timeout=10)
+        try:
+            self._p.close(timeout=10)
+        except KafkaError as exc:
+            # Records of a transaction the broker never acknowledged (it went away): a producer
+            # with the same transactional id aborts that transaction, so stop sending them.
+            log.warning("producer closed with unsent records: %s", exc)
+            self._p._sender.force_close()
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -213,7 +253,7 @@ class KafkaBusConsumer(Consumer):
         try:
             batches = self.raw.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
         except KafkaError as exc:
-            raise BusError(f"poll failed: {exc}") from exc
+            raise _error(exc, f"poll failed: {exc}") from exc
         out: list[Message] = []
         for ktp, records in batches.items():
             for r in records:
@@ -250,6 +290,13 @@ class KafkaBusConsumer(Consumer):
     def assignment(self) -> frozenset[TopicPartition]:
         return frozenset(TopicPartition(tp.topic, tp.partition) for tp in self.raw.assignment())
 
+    def position(self, tp: TopicPartition) -> int | None:
+        try:
+            found = self.raw.position(KafkaTP(tp.topic, tp.partition), timeout_ms=1000)
+        except KafkaError:  # revoked meanwhile, or the broker is away: unknown, ask again later
+            return None
+        return int(found) if found is not None else None
+
     def lag(self) -> dict[TopicPartition, int]:
         assigned = list(self.raw.assignment())
         if not assigned:
@@ -262,6 +309,36 @@ class KafkaBusConsumer(Consumer):
 
     def close(self) -> None:
         self.raw.close(autocommit=False)
+
+
+class BrokerProbe:
+    """Asks the cluster for its brokers with a short timeout: is it reachable *now*?
+
+    The clients themselves never say: while the broker is down, a consumer's ``poll`` just
+    returns nothing and a producer buffers, so without a probe a daemon stays "ready" through
+    a whole outage. The probe has its own admin client (created on first use, kept across
+    outages: it reconnects like every kafka-python client) and is meant for one thread.
+    """
+
+    def __init__(self, s: KafkaSettings, timeout_s: float = 3.0) -> None:
+        self.settings = s
+        self.timeout_ms = int(timeout_s * 1000)
+        self._admin: KafkaAdminClient | None = None
+
+    def __call__(self) -> bool:
+        try:
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    **{**client_config(self.settings), "request_timeout_ms": self.timeout_ms},
+                    bootstrap_timeout_ms=self.timeout_ms,
+                )
+            return bool(self._admin.describe_cluster().get("brokers"))
+        except (KafkaError, OSError):
+            return False
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
 
 
 class KafkaBus(Bus):
@@ -286,6 +363,12 @@ class KafkaBus(Bus):
                     ) from None
                 time.sleep(0.5)
         self._reader: KafkaConsumer | None = None
+        self._probe: BrokerProbe | None = None
+
+    def reachable(self) -> bool:
+        if self._probe is None:
+            self._probe = BrokerProbe(self.settings)
+        return self._probe()
 
     def _plain_consumer(self) -> KafkaConsumer:
         cfg = client_config(self.settings)
@@ -398,4 +481,6 @@ class KafkaBus(Bus):
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close(autocommit=False)
+        if self._probe is not None:
+            self._probe.close()
         self._admin.close()
