@@ -145,7 +145,8 @@ def machine_info() -> list[tuple[str, str]]:
         (
             "Libraries",
             ", ".join(
-                f"{p} {_pkg(p)}" for p in ("kafka-python", "trafilatura", "feedparser", "datasketch", "zstandard")
+                f"{p} {_pkg(p)}"
+                for p in ("kafka-python", "trafilatura", "feedparser", "datasketch", "zstandard", "rocksdict")
             ),
         ),
         ("Commit", _commit()),
