@@ -90,6 +90,13 @@ BENCHES = (
         "100,000 synthetic articles live in one window (one core); tracemalloc over 3,000 articles.",
     ),
     Bench(
+        "decider-scale",
+        "Decider at scale: takeover (changelog restore), RSS and decision latency with N articles live",
+        ("bench/bench_decider_scale.py",),
+        "N = 100,000 by default (NEWSWIRE_BENCH_LIVE=1000000 for issue 11's million); 6,000 articles "
+        "decided for real, cloned to N; restore, RSS, p50/p99 of 2,000 decide + apply; record-store probe.",
+    ),
+    Bench(
         "bus",
         "Bus: newswire Kafka bus vs bare kafka-python (and the embedded backend)",
         ("bench/bench_bus.py", "--records", "20000", "--repeat", "3"),
@@ -158,7 +165,8 @@ def machine_info() -> list[tuple[str, str]]:
         (
             "Libraries",
             ", ".join(
-                f"{p} {_pkg(p)}" for p in ("kafka-python", "trafilatura", "feedparser", "datasketch", "zstandard")
+                f"{p} {_pkg(p)}"
+                for p in ("kafka-python", "trafilatura", "feedparser", "datasketch", "zstandard", "rocksdict")
             ),
         ),
         ("Commit", _commit()),
