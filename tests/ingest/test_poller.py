@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -14,60 +15,19 @@ import pytest
 from ingest.feedlist import FeedConfig
 from ingest.poller import Poller, PollResult, decode_html
 from ingest.schedule import FeedState
-from newswire.bus import Bus, open_bus
 from newswire.records import RawStory
-from newswire.runtime import StopFlag
-from newswire.settings import Settings, load_settings
-from newswire.topics import Group, Role, topic_graph
 from tests.support.http import TestServer
-
-
-def _settings(tmp_path: Path, **poller: object) -> Settings:
-    return load_settings(
-        backend="embedded",
-        embedded={"path": str(tmp_path / "bus.db")},
-        topics={"prefix": "t.", "raw_partitions": 2, "events_partitions": 1, "feed_partitions": 2},
-        metrics={"enabled": False},
-        shutdown_timeout_s=1.0,
-        poller={
-            "allow_private_network": True,
-            "per_host_min_interval_s": 0.0,
-            "respect_robots": False,
-            "connect_timeout_s": 2.0,
-            "read_timeout_s": 2.0,
-            "total_timeout_s": 3.0,
-            **poller,
-        },
-    )
+from tests.support.pollers import open_poller
 
 
 @pytest.fixture
 def make_poller(tmp_path: Path) -> Iterator[Callable[..., Poller]]:
-    made: list[tuple[Poller, Bus]] = []
+    with ExitStack() as stack:
 
-    def make(feeds: list[FeedConfig], **poller: object) -> Poller:
-        settings = _settings(tmp_path, **poller)
-        bus = open_bus(settings)
-        graph = topic_graph(settings)
-        bus.ensure_topics(graph.all())
-        p = Poller(
-            settings,
-            bus,
-            feeds,
-            state_topic=graph.name(Role.POLLER_STATE),
-            raw_topic=graph.name(Role.RAW),
-            partitions=settings.topics.feed_partitions,
-            transactional_id="tx-poller",
-            group_id=graph.group(Group.POLLERS),
-            stop=StopFlag(),
-        )
-        made.append((p, bus))
-        return p
+        def make(feeds: list[FeedConfig], **poller: object) -> Poller:
+            return stack.enter_context(open_poller(tmp_path, feeds, **{"total_timeout_s": 3.0, **poller}))
 
-    yield make
-    for p, bus in made:
-        p.close()
-        bus.close()
+        yield make
 
 
 def _raws(p: Poller) -> list[RawStory]:
