@@ -51,7 +51,7 @@ def test_raw_record_with_wrongly_typed_fields_is_dead_lettered() -> None:
 def test_a_bug_in_extraction_is_logged_counted_and_dead_lettered_as_internal(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def choose_language(meta: Any, traf_language: str | None, text: str = "") -> str | None:
+    def choose_language(meta: Any, traf_language: str | None, text: str = "", hint: str | None = None) -> str | None:
         return meta.html_lang.primary_subtag  # type: ignore[no-any-return]  # the injected bug
 
     monkeypatch.setattr(workers.clean, "choose_language", choose_language)
