@@ -65,6 +65,7 @@ unit: install ## Tests that need no broker
 	$(BIN)/pytest -q -m "not kafka"
 
 bench: install kafka-jars ## Benchmarks: newswire vs the bare libraries, same run
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run_all.py
 
 chaos: install kafka-jars ## Long chaos run, not in CI: CHAOS_KILLS SIGKILLs (default 300) + broker crashes; CHAOS_SEED replays
