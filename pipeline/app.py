@@ -143,6 +143,9 @@ class Daemon:
         self.live_checks: list[Callable[[], bool]] = []
         self.worker_assigned: list[Callable[[], bool]] = []
         self.connected = False
+        # Ready only once every part of the daemon is built: between "broker reached" and
+        # "poller and stage loops constructed" a probe must still see 503.
+        self.started = False
         self.failures: list[BaseException] = []
         self.drained = False  # every task finished within the shutdown budget
 
@@ -180,6 +183,7 @@ class Daemon:
                     )
                 )
                 log.info("health server listening", extra={"port": health.port})
+            self.ready_checks.append(lambda: self.started)
             self.ready_checks.append(lambda: self.connected)
             bus, graph = open_topics(s, stack)
             self.connected = True
@@ -238,6 +242,7 @@ class Daemon:
                 fh = stack.enter_context(events_out.open("a", encoding="utf-8"))
                 sink = EventsSink(bus, graph.name(_role(EVENTS_OUT.input)), graph.group(EVENTS_OUT.group), fh)
                 stack.callback(sink.close)
+            self.started = True
             if self.once:
                 for name, task in tasks:  # in data-flow order: poll, clean, thread
                     log.info("running once", extra={"stage": name})
