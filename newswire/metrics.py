@@ -188,6 +188,17 @@ DECISIONS: Final = Counter(
 DEAD_LETTERS: Final = Counter(
     "newswire_dead_letters_total", "Records sent to the dead-letter topic.", ["stage", "reason"]
 )
+DEAD_LETTER_BYTES: Final = Counter(
+    "newswire_dead_letter_bytes_total",
+    "Bytes (key and value) sent to the dead-letter topic; against newswire_dead_letters_cap_bytes "
+    "it says how soon the size cap starts deleting the oldest dead letters.",
+    ["stage"],
+)
+DEAD_LETTERS_CAP: Final = Gauge(
+    "newswire_dead_letters_cap_bytes",
+    "Size cap of the dead-letter topic (topics.dead_letters_max_bytes): past it the oldest dead "
+    "letters are deleted, re-driven or not.",
+)
 CONSUMER_LAG: Final = Gauge(
     "newswire_consumer_lag",
     "Records between this consumer's position and the partition's end offset, for the "
@@ -242,6 +253,8 @@ CATALOGUE: Final[tuple[MetricWrapperBase, ...]] = (
     EXTRACTION_FAILURES,
     DECISIONS,
     DEAD_LETTERS,
+    DEAD_LETTER_BYTES,
+    DEAD_LETTERS_CAP,
     CONSUMER_LAG,
     READY,
     MEMORY_LIMIT,
@@ -313,6 +326,7 @@ DECISIONS_BY_KIND: Final = {d: DECISIONS.labels(decision=d) for d in DECISIONS_K
 DEAD_LETTERS_BY_STAGE_REASON: Final = {
     (s, r): DEAD_LETTERS.labels(stage=s, reason=r) for s in DEAD_LETTER_STAGES for r in DEAD_LETTER_REASONS
 }
+DEAD_LETTER_BYTES_BY_STAGE: Final = {s: DEAD_LETTER_BYTES.labels(stage=s) for s in DEAD_LETTER_STAGES}
 EVENTS_PUBLISHED_BY_TYPE: Final = {t: EVENTS_PUBLISHED.labels(type=t) for t in EVENT_TYPES}
 EVENT_LATENCY_SINCE: Final = {s: EVENT_LATENCY.labels(since=s) for s in LATENCY_SINCE}
 

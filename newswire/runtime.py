@@ -141,11 +141,14 @@ def dead_letter_record(topic: str, stage: str, msg: Message, dead: DeadLetter) -
     return Out(topic, msg.value, msg.key, (("newswire.dlq", json.dumps(envelope).encode()), *trace))
 
 
-def _count_dead_letter(stage: str, reason: str) -> None:
+def _count_dead_letter(stage: str, reason: str, out: Out) -> None:
     from newswire import metrics as m
 
     child = m.DEAD_LETTERS_BY_STAGE_REASON.get((stage, reason))
     (child or m.DEAD_LETTERS.labels(stage=stage if stage in m.DEAD_LETTER_STAGES else "clean", reason="error")).inc()
+    size = len(out.value or b"") + len(out.key or b"")
+    by_stage = m.DEAD_LETTER_BYTES_BY_STAGE.get(stage)
+    (by_stage or m.DEAD_LETTER_BYTES.labels(stage="clean")).inc(size)
 
 
 class _ProcessorCrash(Exception):
@@ -331,8 +334,8 @@ class StageLoop:
             for msg, outcome in paired:
                 if outcome.dead is not None:
                     dead += 1
-                    _count_dead_letter(self.processor.name, outcome.dead.reason)
                     out = dead_letter_record(self.dead_letter_topic, self.processor.name, msg, outcome.dead)
+                    _count_dead_letter(self.processor.name, outcome.dead.reason, out)
                     self.producer.send(out.topic, out.value, out.key, out.headers)
                     log.warning(
                         "dead-lettered record",
@@ -414,7 +417,7 @@ class StageLoop:
             self._rewind({msg.tp: msg.offset})
             raise
         self.consumer.seek(msg.tp, msg.offset + 1)  # the batch was rewound onto this record
-        _count_dead_letter(self.processor.name, "poison")
+        _count_dead_letter(self.processor.name, "poison", out)
         log.error(
             "poison record quarantined to dead letters",
             extra={"stage": self.processor.name, "topic": msg.topic, "partition": msg.partition, "offset": msg.offset},

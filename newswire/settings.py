@@ -68,6 +68,10 @@ class TopicSettings(_Section):
     events_partitions: int = Field(default=6, ge=1)
     # Feeds are spread over these partitions; pollers share them through group membership.
     feed_partitions: int = Field(default=12, ge=1)
+    # The dead-letter topic keeps four weeks for a re-drive, but never more than this: a
+    # producer that suddenly writes unreadable pages must not fill the broker's disk. Past the
+    # cap the oldest dead letters go first (alert NewswireDeadLettersNearCap warns before).
+    dead_letters_max_bytes: int = Field(default=2 * 1024 * MiB, ge=16 * MiB)
 
 
 class PollerSettings(_Section):

@@ -47,6 +47,8 @@ class TopicSpec:
     compacted: bool = False
     max_message_bytes: int | None = None
     retention_ms: int | None = None
+    # Size cap per partition (Kafka ``retention.bytes``): the oldest records go first.
+    retention_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,13 @@ def topic_graph(settings: Settings) -> TopicGraph:
             Role.RAW: TopicSpec(f"{p}raw", t.raw_partitions, max_message_bytes=big, retention_ms=WEEK_MS),
             Role.CLEANED: TopicSpec(f"{p}cleaned", 1, max_message_bytes=big, retention_ms=WEEK_MS),
             Role.EVENTS: TopicSpec(f"{p}events", t.events_partitions, max_message_bytes=big, retention_ms=WEEK_MS),
-            Role.DEAD_LETTERS: TopicSpec(f"{p}dead-letters", 1, max_message_bytes=big, retention_ms=4 * WEEK_MS),
+            Role.DEAD_LETTERS: TopicSpec(
+                f"{p}dead-letters",
+                1,
+                max_message_bytes=big,
+                retention_ms=4 * WEEK_MS,
+                retention_bytes=t.dead_letters_max_bytes,
+            ),
             Role.POLLER_STATE: TopicSpec(f"{p}poller-state", t.feed_partitions, compacted=True),
             Role.THREAD_INDEX: TopicSpec(f"{p}thread-index", 1, compacted=True, max_message_bytes=big),
         },

@@ -22,6 +22,7 @@ from typing import IO, Any
 from ingest.feedlist import FeedConfig, load_feed_list, to_yaml
 from ingest.poller import Poller
 from ingest.schedule import FeedState, feed_health
+from newswire import metrics
 from newswire.bus import Bus, BusError, open_bus
 from newswire.health import HealthServer
 from newswire.logs import setup_logging
@@ -269,6 +270,7 @@ class Daemon:
         transactional and dead-letters bad records: only such stages may run in one)."""
         if not (stage.transactional and stage.dead_letters):
             raise ValueError(f"stage {stage.name} is not a transactional stage with dead letters")
+        metrics.DEAD_LETTERS_CAP.set(self.settings.topics.dead_letters_max_bytes)
         return StageLoop(
             bus=bus,
             processor=processor,

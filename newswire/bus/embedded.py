@@ -311,11 +311,16 @@ class EmbeddedBus(Bus):
         _migrate(self._conn)
         self._lock = threading.Lock()
         self._retention_ms = int(retention_hours * 3600 * 1000)
+        # Size caps (``TopicSpec.retention_bytes``) as configured for this run, not stored:
+        # the cap follows the settings, as a topic config change would on Kafka.
+        self._retention_bytes: dict[str, int] = {}
 
     def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             for spec in specs:
+                if spec.retention_bytes and not spec.compacted:
+                    self._retention_bytes[spec.name] = spec.retention_bytes
                 self._conn.execute(
                     "INSERT INTO topics VALUES (?,?,?,?) ON CONFLICT(name) DO NOTHING",
                     (spec.name, spec.partitions, int(spec.compacted), spec.retention_ms),
@@ -397,7 +402,27 @@ class EmbeddedBus(Bus):
                         (name, now_ms - self._retention_ms),
                     )
                 deleted += cur.rowcount
+            for name, cap in self._retention_bytes.items():
+                deleted += self._cap_bytes(name, cap)
             self._conn.execute("COMMIT")
+        return deleted
+
+    def _cap_bytes(self, topic: str, cap: int) -> int:
+        """Drop a partition's oldest records until the rest holds at most ``cap`` bytes of keys
+        and values, as Kafka's ``retention.bytes`` does (there by whole segments)."""
+        deleted = 0
+        for (partition,) in self._conn.execute("SELECT DISTINCT partition FROM records WHERE topic=?", (topic,)):
+            over = self._conn.execute(
+                "SELECT offset FROM (SELECT offset, SUM(COALESCE(length(value), 0) + COALESCE(length(key), 0))"
+                " OVER (ORDER BY offset DESC) AS kept FROM records WHERE topic=? AND partition=?)"
+                " WHERE kept > ? ORDER BY offset DESC LIMIT 1",
+                (topic, partition, cap),
+            ).fetchone()
+            if over is not None:
+                cur = self._conn.execute(
+                    "DELETE FROM records WHERE topic=? AND partition=? AND offset<=?", (topic, partition, over[0])
+                )
+                deleted += cur.rowcount
         return deleted
 
     def close(self) -> None:

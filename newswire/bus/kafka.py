@@ -395,6 +395,11 @@ class KafkaBus(Bus):
                 configs["max.message.bytes"] = str(spec.max_message_bytes)
             if spec.retention_ms and not spec.compacted:
                 configs["retention.ms"] = str(spec.retention_ms)
+            if spec.retention_bytes and not spec.compacted:
+                configs["retention.bytes"] = str(spec.retention_bytes)
+                # Retention drops whole segments: segments of an eighth of the cap keep the
+                # topic within ~1/8 of it (the 1 GiB default would overshoot a small cap 2x).
+                configs["segment.bytes"] = str(max(1 << 20, min(1 << 30, spec.retention_bytes // 8)))
             new.append(NewTopic(spec.name, spec.partitions, self.settings.replication_factor, topic_configs=configs))
         if not new:
             return

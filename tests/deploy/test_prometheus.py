@@ -26,6 +26,7 @@ REQUIRED_ALERTS = {
     "NewswireConsumerLagGrowing",
     "NewswireManyFeedsFailing",
     "NewswireDeadLetterRateHigh",
+    "NewswireDeadLettersNearCap",
     "NewswireRestarting",
 }
 

@@ -94,7 +94,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     records = [r for r in seed_records() if r["thread"] == "seed-cuba"]
     sites = sorted({r["site"] for r in records})
     with SampleWeb(list(zip(sites, ["rss", "atom", "json"], strict=True))) as web:
-        web.publish(records)
+        # One story now, the rest once Prometheus scrapes: events published only before its
+        # first scrape would show no increase, and the no-events alert would rightly fire.
+        web.publish(records[:1])
         closed = _free_port()  # nothing listens here: connection refused
         feeds = [{"url": s.feed_url, "allow_private": True} for s in web.sites.values()]
         feeds += [
@@ -157,7 +159,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             stderr=subprocess.STDOUT,
         )
         try:
-            yield {"port": prom_port, "daemon": daemon, "tmp": tmp}
+            yield {"port": prom_port, "daemon": daemon, "tmp": tmp, "web": web, "late": records[1:]}
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -184,6 +186,7 @@ def test_real_prometheus_scrapes_evaluates_and_alerts(stack: dict[str, Any]) -> 
             return False
 
     assert wait_for(ready, 30, 0.5), logs()
+    stack["web"].publish(stack["late"])
     # Events flowed (the pipeline works end to end) and a lag report was scraped.
     assert wait_for(lambda: bool(_query(port, "sum(newswire_events_published_total) > 0")), 60, 1.0), logs()
     assert wait_for(lambda: bool(_query(port, "newswire_consumer_lag")), 30, 1.0), logs()

@@ -116,3 +116,22 @@ def test_a_file_without_the_headers_column_is_migrated_in_place(tmp_path: Path) 
     ]
     bus.close()
     EmbeddedBus(path).close()  # a second open of a migrated file is a no-op
+
+
+def test_maintain_caps_a_topic_in_bytes_oldest_first(tmp_path: Path) -> None:
+    bus = EmbeddedBus(tmp_path / "bus.db", retention_hours=1000.0)
+    bus.ensure_topics([TopicSpec("dead-letters", 1, retention_bytes=1000), TopicSpec("other", 1)])
+    producer = bus.producer()
+    for i in range(20):
+        producer.send("dead-letters", bytes([65 + i]) * 96, key=b"k" * 4)  # 100 bytes a record
+        producer.send("other", b"x" * 100)
+    producer.flush()
+
+    removed = bus.maintain()
+    assert removed == 10  # no time retention due, nothing consumed: the size cap alone
+    kept = [m.value for m in bus.read_table("dead-letters")]
+    assert kept == [bytes([65 + i]) * 96 for i in range(10, 20)]  # the newest 1000 bytes
+    assert len(list(bus.read_table("other"))) == 20  # an uncapped topic is untouched
+    assert bus.end_offsets("dead-letters") == {TopicPartition("dead-letters", 0): 20}
+    assert bus.maintain() == 0  # within the cap now
+    bus.close()

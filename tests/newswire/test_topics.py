@@ -24,3 +24,9 @@ def test_stateful_stages_keep_state_in_compacted_topics_and_single_owners_get_on
             assert stage.transactional, "state and outputs must commit together"
     assert set(single_partition_roles()) == {Role.CLEANED, Role.THREAD_INDEX}
     assert all(graph.specs[r].partitions == 1 for r in single_partition_roles())
+
+
+def test_dead_letters_are_capped_in_bytes_by_the_setting() -> None:
+    graph = topic_graph(load_settings(topics={"dead_letters_max_bytes": 64 << 20}))
+    assert graph.specs[Role.DEAD_LETTERS].retention_bytes == 64 << 20
+    assert all(spec.retention_bytes is None for role, spec in graph.specs.items() if role != Role.DEAD_LETTERS)
