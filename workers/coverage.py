@@ -45,8 +45,9 @@ import re
 from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Protocol
 
 from workers import postings, shingles
 
@@ -307,3 +308,136 @@ def weighted_share(names: Iterable[int], found: Container[int], idf: Callable[[i
         if h in found:
             hit += w
     return hit / total if total else 1.0
+
+
+class Stored(Protocol):
+    """What the gates read of an indexed article."""
+
+    @property
+    def article_id(self) -> str: ...
+    @property
+    def time(self) -> datetime: ...
+    @property
+    def cov(self) -> CoverageFeatures: ...
+
+
+Vector = dict[int, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The input against one story: the similarity, the gates' measures, and whether it passed."""
+
+    passed: bool
+    damped: float
+    cosine: float
+    top: Stored
+    gap_hours: float
+    head_in_story: float
+    story_head_in_input: float
+    shared: list[int]
+    shared_idf: float
+    numbers_in_story: float
+    story_damped: float | None
+
+    def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
+        label = raw.label
+        out: dict[str, float | int | str] = {
+            "coverage_similarity": round(self.damped, 4),
+            "coverage_cosine": round(self.cosine, 4),
+            "headline_names_in_story": round(self.head_in_story, 4),
+            "story_headline_names_in_input": round(self.story_head_in_input, 4),
+            "shared_names_idf": round(self.shared_idf, 3),
+            "numbers_in_story": round(self.numbers_in_story, 4),
+            "shared_names": ", ".join(label[h] for h in self.shared[:12] if h in label and h not in raw.number_hashes),
+            "shared_numbers": ", ".join(label[h] for h in self.shared if h in raw.number_hashes),
+            "time_gap_hours": round(self.gap_hours, 2),
+            "coverage_method": METHOD,
+        }
+        if self.story_damped is not None:
+            out["coverage_story_similarity"] = round(self.story_damped, 4)
+        return out
+
+
+def _rarest_name_found(member: Stored, found: Container[int], idf: Callable[[int], float]) -> bool:
+    """Whether ``found`` holds the rarest of the names in ``member``'s headline (True when the
+    headline names nothing)."""
+    names = frozenset(member.cov.names)
+    head = [h for h in member.cov.headline if h in names]
+    if not head:
+        return True
+    return max(head, key=lambda h: (idf(h), h)) in found
+
+
+def judge(
+    raw: RawTerms,
+    mine: CoverageFeatures,
+    my_vec: Vector,
+    hits: Sequence[tuple[float, float, Stored]],
+    members: Sequence[Stored],
+    when: datetime | None,
+    idf: Callable[[int], float],
+    vector: Callable[[Stored], Vector],
+    c: CoverageSettings,
+) -> Judgement:
+    """The input against one story, given its candidate members (``hits``: damped similarity,
+    cosine, article; best first) and the story's members carrying coverage terms (oldest
+    first). Pure: a function of the stored features and the frequencies behind ``idf``."""
+    w = idf
+    damped, cos, top = hits[0]
+    story_names: set[int] = set()
+    story_prominent: set[int] = set()  # what the story is about: headlines, heaviest terms
+    for m in members:
+        story_names.update(m.cov.names)
+        story_prominent.update(m.cov.headline)
+        story_prominent.update(m.cov.terms)
+    story_names |= story_prominent
+    head_in_story = weighted_share(raw.headline, story_prominent, w)
+    story_head_in_input = max(weighted_share(m.cov.headline, raw.counts, w) for m in members)
+    # The most specific name in a story headline (its rarest: the defendant, the town,
+    # the opponent) is the slot a look-alike fills differently; a report of the same
+    # event names it. Required of at least one headline of the story.
+    subject_named = any(_rarest_name_found(m, raw.counts, w) for m in members)
+    shared = sorted((h for h in raw.name_hashes if h in story_names), key=lambda h: (-w(h), h))
+    shared_idf = sum(w(h) for h in shared)
+    # Figures: a report of the same event repeats some of its figures (a magnitude, a
+    # rate, a price); the same template on another day or company fills in others.
+    # Judged only when both sides quote several: most reports share few or none.
+    story_figures: set[int] = set()
+    for m in members:
+        story_figures.update(m.cov.figures)
+    my_numbers = mine.figures
+    numbers_in_story = weighted_share(my_numbers, story_figures, w)
+    figures_compared = min(len(my_numbers), len(story_figures))
+    gates = (
+        head_in_story >= c.min_headline_in_story
+        and story_head_in_input >= c.min_story_headline_in_input
+        and shared_idf >= c.min_shared_name_idf
+        and subject_named
+        and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
+    )
+    # The story as a whole: its members' vectors summed (their centroid), damped by the
+    # gap to the best-matching member. Each report tells part of the event; a report
+    # written far from any one of them (a feature, a reaction piece) can still share
+    # most of what they tell together. It may only pass the similarity threshold: the
+    # nearest story is still chosen by its best member, so a story that has grown by
+    # merging does not draw reports from smaller ones. Computed only when it decides.
+    gap = abs((top.time - when).total_seconds()) if when is not None else 0.0
+    story_damped = None
+    if gates and damped < c.min_similarity and len(members) > 1:
+        story_cos = cosine(my_vec, centroid(vector(m) for m in members))
+        story_damped = story_cos * math.exp(-gap / c.time_scale.total_seconds())
+    passed = gates and max(damped, story_damped or 0.0) >= c.min_similarity
+    return Judgement(
+        passed,
+        damped,
+        cos,
+        top,
+        gap / 3600,
+        head_in_story,
+        story_head_in_input,
+        shared,
+        shared_idf,
+        numbers_in_story,
+        story_damped,
+    )
