@@ -51,7 +51,7 @@ from typing import Protocol
 
 from workers import postings, shingles
 
-METHOD = "tfidf-names-v1"
+METHOD = "tfidf-names-v2"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -59,6 +59,10 @@ _DIGIT = re.compile(r"\d")
 _FIGURE = re.compile(r"\d[\d.,\-]*")
 _YEAR = re.compile(r"(19|20)\d\d")
 _STEM = 6
+# A percentage in a headline ("raises rate to 4.25%", "profit slumps 31 percent"), marked
+# among the headline's terms by a term no text yields.
+_PERCENT_MARK = "%"
+_PERCENT = re.compile(r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)", re.I)
 _STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
 
 
@@ -181,8 +185,14 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
                 counts[term] = get(term, 0) + 1
     head: set[str] = set()
     head_terms: set[str] = set()
+    if _PERCENT.search(title):
+        head_terms.add(_PERCENT_MARK)
     for tok in shingles.tokens(" ".join(shingles.normalise_paragraphs(title))):
         low = shingles.strip_possessive(tok.lower())
+        if _FIGURE.fullmatch(tok) and not _YEAR.fullmatch(tok):
+            figures.add(low)  # kept whole, as the body's figures are, so the two compare
+            head_terms.add(low)
+            continue
         if low in calendar or len(low) < 3 or low in stop or _DIGIT.search(low):
             continue
         term = low[:_STEM]
@@ -207,6 +217,9 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
 def _hash_term(term: str) -> int:
     """32-bit stable hash of a folded term (cached: news vocabulary repeats)."""
     return shingles.hash_text(term) & 0xFFFFFFFF
+
+
+PERCENT = _hash_term(_PERCENT_MARK)
 
 
 _LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
@@ -262,13 +275,15 @@ def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, ma
         weights.append((-w, h))
     weights.sort()
     kept = sorted(h for _, h in weights[:max_terms])
+    head_figures = raw.headline_terms & raw.number_hashes  # always kept: the gates compare them
+    room = max(0, max_figures - len(head_figures))
     names = sorted(h for _, h in [wh for wh in weights if wh[1] in names_set][:max_names])
     return CoverageFeatures(
         terms=array("I", kept),
         tf=array("B", (log_tf(raw.counts[h]) for h in kept)),
         names=array("I", names),
         headline=array("I", sorted(raw.headline_terms)),
-        figures=array("I", sorted(raw.number_hashes)[:max_figures]),
+        figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
     )
 
 
@@ -362,7 +377,7 @@ class Judgement:
 def _rarest_name_found(member: Stored, found: Container[int], idf: Callable[[int], float]) -> bool:
     """Whether ``found`` holds the rarest of the names in ``member``'s headline (True when the
     headline names nothing)."""
-    names = frozenset(member.cov.names)
+    names = frozenset(member.cov.names).difference(member.cov.figures)
     head = [h for h in member.cov.headline if h in names]
     if not head:
         return True
@@ -393,7 +408,10 @@ def judge(
         story_prominent.update(m.cov.terms)
     story_names |= story_prominent
     head_in_story = weighted_share(raw.headline, story_prominent, w)
-    story_head_in_input = max(weighted_share(m.cov.headline, raw.counts, w) for m in members)
+    story_head_in_input = max(
+        weighted_share((h for h in m.cov.headline if h not in m.cov.figures and h != PERCENT), raw.counts, w)
+        for m in members
+    )
     # The most specific name in a story headline (its rarest: the defendant, the town,
     # the opponent) is the slot a look-alike fills differently; a report of the same
     # event names it. Required of at least one headline of the story.
@@ -409,8 +427,22 @@ def judge(
     my_numbers = mine.figures
     numbers_in_story = weighted_share(my_numbers, story_figures, w)
     figures_compared = min(len(my_numbers), len(story_figures))
+    # Headline figures, when both headlines give a percentage (the rate a bank set, a profit's
+    # change, a vote share): an event has one, and its reports repeat a headline figure of the
+    # other somewhere. When neither side's headline figures are found in the other, the same
+    # template was filled in for another bank or quarter. Not judged without percentages:
+    # counts (a toll, cases) grow as an event unfolds, and reports headline different ones.
+    my_head_figures = raw.headline_terms & raw.number_hashes
+    story_head_figures = [h for m in members for h in m.cov.headline if h in m.cov.figures]
+    figures_conflict = (
+        PERCENT in raw.headline_terms
+        and any(PERCENT in m.cov.headline for m in members)
+        and my_head_figures.isdisjoint(story_figures)
+        and raw.number_hashes.isdisjoint(story_head_figures)
+    )
     gates = (
-        head_in_story >= c.min_headline_in_story
+        not figures_conflict
+        and head_in_story >= c.min_headline_in_story
         and story_head_in_input >= c.min_story_headline_in_input
         and shared_idf >= c.min_shared_name_idf
         and subject_named
