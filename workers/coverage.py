@@ -100,6 +100,7 @@ class CoverageSettings:
     # idf-weighted share of the input's headline names found in the story, and of the story's
     # headline names found in the input.
     min_headline_in_story: float = 0.75
+    subject_count: int = 1000
     min_story_headline_in_input: float = 0.4
     # Shared names must carry at least this much idf mass (two distinctive names, roughly).
     min_shared_name_idf: float = 5.0
@@ -176,6 +177,10 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
                         figures.add(term)
                 elif alpha and len(low) < 3:
                     continue
+                elif "." in low:  # an abbreviation: "C.I.A." is "CIA", "E.U." is "EU"
+                    term = low.replace(".", "")[:_STEM]
+                    if len(term) < 2:
+                        continue
                 else:
                     term = low[:_STEM]
                 if cap or number:
@@ -193,6 +198,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
             figures.add(low)  # kept whole, as the body's figures are, so the two compare
             head_terms.add(low)
             continue
+        low = low.replace(".", "")
         if low in calendar or len(low) < 3 or low in stop or _DIGIT.search(low):
             continue
         term = low[:_STEM]
@@ -416,6 +422,10 @@ def judge(
     # the opponent) is the slot a look-alike fills differently; a report of the same
     # event names it. Required of at least one headline of the story.
     subject_named = any(_rarest_name_found(m, raw.counts, w) for m in members)
+    # A name the input's headline gives and its body repeats is what it is about; a story
+    # that never names it reports another event (another case against the same defendant).
+    counts = raw.counts
+    own_subject_named = all(h in story_names for h in raw.headline if counts.get(h, 0) >= c.subject_count)
     shared = sorted((h for h in raw.name_hashes if h in story_names), key=lambda h: (-w(h), h))
     shared_idf = sum(w(h) for h in shared)
     # Figures: a report of the same event repeats some of its figures (a magnitude, a
@@ -446,6 +456,7 @@ def judge(
         and story_head_in_input >= c.min_story_headline_in_input
         and shared_idf >= c.min_shared_name_idf
         and subject_named
+        and own_subject_named
         and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
     )
     # The story as a whole: its members' vectors summed (their centroid), damped by the
