@@ -62,6 +62,9 @@ _STEM = 6
 # A percentage in a headline ("raises rate to 4.25%", "profit slumps 31 percent"), marked
 # among the headline's terms by a term no text yields.
 _PERCENT_MARK = "%"
+# A name with a lower-case tail ("Jong-un", "Al-ahly"), spelt "Jong Un" elsewhere; not a
+# compound of names ("Trump-Russia") nor of words ("Earth-observation").
+_NAME_TAIL = re.compile(r"[A-Z][a-z]{2,}-[a-z]{1,3}")
 _PERCENT = re.compile(r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)", re.I)
 _STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
 
@@ -99,14 +102,15 @@ class CoverageSettings:
     min_similarity: float = 0.15
     # idf-weighted share of the input's headline names found in the story, and of the story's
     # headline names found in the input.
-    min_headline_in_story: float = 0.75
-    subject_count: int = 1000
+    min_headline_in_story: float = 0.8
     min_story_headline_in_input: float = 0.4
     # Shared names must carry at least this much idf mass (two distinctive names, roughly).
     min_shared_name_idf: float = 5.0
     # idf-weighted share of the input's figures found in the story, when it has a few.
     min_numbers_compared: int = 6
     min_numbers_in_story: float = 0.05
+    # An input published before a member it matches is judged with the roles swapped too.
+    swap_roles: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,8 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
                     term = low.replace(".", "")[:_STEM]
                     if len(term) < 2:
                         continue
+                elif cap and _NAME_TAIL.fullmatch(tok):
+                    term = low.split("-", 1)[0][:_STEM]  # "Jong-un" as "Jong Un": outlets differ
                 else:
                     term = low[:_STEM]
                 if cap or number:
@@ -199,6 +205,8 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
             head_terms.add(low)
             continue
         low = low.replace(".", "")
+        if _NAME_TAIL.fullmatch(tok):
+            low = low.split("-", 1)[0]
         if low in calendar or len(low) < 3 or low in stop or _DIGIT.search(low):
             continue
         term = low[:_STEM]
@@ -360,6 +368,7 @@ class Judgement:
     shared_idf: float
     numbers_in_story: float
     story_damped: float | None
+    input_is_earlier: bool
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -377,6 +386,8 @@ class Judgement:
         }
         if self.story_damped is not None:
             out["coverage_story_similarity"] = round(self.story_damped, 4)
+        if self.input_is_earlier:
+            out["coverage_input_is_earlier"] = 1
         return out
 
 
@@ -390,22 +401,45 @@ def _rarest_name_found(member: Stored, found: Container[int], idf: Callable[[int
     return max(head, key=lambda h: (idf(h), h)) in found
 
 
-def judge(
-    raw: RawTerms,
-    mine: CoverageFeatures,
-    my_vec: Vector,
-    hits: Sequence[tuple[float, float, Stored]],
-    members: Sequence[Stored],
-    when: datetime | None,
-    idf: Callable[[int], float],
-    vector: Callable[[Stored], Vector],
-    c: CoverageSettings,
-) -> Judgement:
-    """The input against one story, given its candidate members (``hits``: damped similarity,
-    cosine, article; best first) and the story's members carrying coverage terms (oldest
-    first). Pure: a function of the stored features and the frequencies behind ``idf``."""
-    w = idf
-    damped, cos, top = hits[0]
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """The input in the shape of a stored article (for the gates with the roles swapped)."""
+
+    article_id: str
+    time: datetime
+    cov: CoverageFeatures
+
+
+@dataclass(frozen=True, slots=True)
+class _Gates:
+    passed: bool
+    head_in_story: float
+    story_head_in_input: float
+    shared: list[int]
+    shared_idf: float
+    numbers_in_story: float
+
+
+def _as_input(f: CoverageFeatures) -> RawTerms:
+    """A stored article's features in the shape of an input's terms: what the index keeps of
+    its text (heaviest terms, names, headline, figures) stands for all of it."""
+    names = frozenset(f.names)
+    return RawTerms(
+        dict.fromkeys((*f.terms, *f.names, *f.headline, *f.figures), 1),
+        names,
+        frozenset(f.figures),
+        frozenset(h for h in f.headline if h in names and h not in f.figures),
+        frozenset(f.headline),
+        {},
+        frozenset(),
+        [],
+    )
+
+
+def _gates(
+    raw: RawTerms, my_figures: Sequence[int], members: Sequence[Stored], w: Callable[[int], float], c: CoverageSettings
+) -> _Gates:
+    """The look-alike gates of an input (its terms ``raw``) against a story's members."""
     story_names: set[int] = set()
     story_prominent: set[int] = set()  # what the story is about: headlines, heaviest terms
     for m in members:
@@ -422,10 +456,6 @@ def judge(
     # the opponent) is the slot a look-alike fills differently; a report of the same
     # event names it. Required of at least one headline of the story.
     subject_named = any(_rarest_name_found(m, raw.counts, w) for m in members)
-    # A name the input's headline gives and its body repeats is what it is about; a story
-    # that never names it reports another event (another case against the same defendant).
-    counts = raw.counts
-    own_subject_named = all(h in story_names for h in raw.headline if counts.get(h, 0) >= c.subject_count)
     shared = sorted((h for h in raw.name_hashes if h in story_names), key=lambda h: (-w(h), h))
     shared_idf = sum(w(h) for h in shared)
     # Figures: a report of the same event repeats some of its figures (a magnitude, a
@@ -434,9 +464,8 @@ def judge(
     story_figures: set[int] = set()
     for m in members:
         story_figures.update(m.cov.figures)
-    my_numbers = mine.figures
-    numbers_in_story = weighted_share(my_numbers, story_figures, w)
-    figures_compared = min(len(my_numbers), len(story_figures))
+    numbers_in_story = weighted_share(my_figures, story_figures, w)
+    figures_compared = min(len(my_figures), len(story_figures))
     # Headline figures, when both headlines give a percentage (the rate a bank set, a profit's
     # change, a vote share): an event has one, and its reports repeat a headline figure of the
     # other somewhere. When neither side's headline figures are found in the other, the same
@@ -450,22 +479,54 @@ def judge(
         and my_head_figures.isdisjoint(story_figures)
         and raw.number_hashes.isdisjoint(story_head_figures)
     )
-    gates = (
+    passed = (
         not figures_conflict
         and head_in_story >= c.min_headline_in_story
         and story_head_in_input >= c.min_story_headline_in_input
         and shared_idf >= c.min_shared_name_idf
         and subject_named
-        and own_subject_named
         and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
     )
+    return _Gates(passed, head_in_story, story_head_in_input, shared, shared_idf, numbers_in_story)
+
+
+def judge(
+    raw: RawTerms,
+    me: Probe,
+    my_vec: Vector,
+    hits: Sequence[tuple[float, float, Stored]],
+    members: Sequence[Stored],
+    idf: Callable[[int], float],
+    vector: Callable[[Stored], Vector],
+    c: CoverageSettings,
+) -> Judgement:
+    """The input (its terms ``raw``, its stored form ``me``) against one story, given its
+    candidate members (``hits``: damped similarity, cosine, article; best first) and the
+    story's members carrying coverage terms (oldest first). Pure: a function of the stored
+    features and the frequencies behind ``idf``."""
+    w = idf
+    damped, cos, top = hits[0]
+    when = me.time
+    g = _gates(raw, me.cov.figures, members, w, c)
+    input_is_earlier = False
+    if not g.passed and c.swap_roles:
+        # A report published *before* a member it matches arrived after it (feeds are polled
+        # in another order than they publish): had they arrived in time order, that member
+        # would have been judged against the input. The same gates with the roles swapped
+        # (the member's stored terms as the input, the input as the story) keep the decision
+        # close to the time-ordered one.
+        for _, _, m in hits:
+            if m.time > when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c).passed:
+                input_is_earlier = True
+                break
+    gates = g.passed or input_is_earlier
     # The story as a whole: its members' vectors summed (their centroid), damped by the
     # gap to the best-matching member. Each report tells part of the event; a report
     # written far from any one of them (a feature, a reaction piece) can still share
     # most of what they tell together. It may only pass the similarity threshold: the
     # nearest story is still chosen by its best member, so a story that has grown by
     # merging does not draw reports from smaller ones. Computed only when it decides.
-    gap = abs((top.time - when).total_seconds()) if when is not None else 0.0
+    gap = abs((top.time - when).total_seconds())
     story_damped = None
     if gates and damped < c.min_similarity and len(members) > 1:
         story_cos = cosine(my_vec, centroid(vector(m) for m in members))
@@ -477,10 +538,11 @@ def judge(
         cos,
         top,
         gap / 3600,
-        head_in_story,
-        story_head_in_input,
-        shared,
-        shared_idf,
-        numbers_in_story,
+        g.head_in_story,
+        g.story_head_in_input,
+        g.shared,
+        g.shared_idf,
+        g.numbers_in_story,
         story_damped,
+        input_is_earlier,
     )

@@ -643,6 +643,8 @@ class StoryIndex:
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()
+        if when is None:  # nothing indexed yet
+            return None
         idf: dict[int, float] = {}
         held = df.postings.get
         docs = df.docs + 1
@@ -668,11 +670,7 @@ class StoryIndex:
                 acc[aid] = acc.get(aid, 0.0) + wh
         if not acc:
             return None
-        near = [
-            (aid, score)
-            for aid, score in acc.items()
-            if when is None or abs(self._articles[aid].time - when) <= c.window
-        ]
+        near = [(aid, score) for aid, score in acc.items() if abs(self._articles[aid].time - when) <= c.window]
         near.sort(key=lambda x: (-x[1], x[0]))
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
@@ -684,17 +682,18 @@ class StoryIndex:
                 v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
+        me = coverage.Probe(prep.article_id, when, mine)
         by_story: dict[str, list[tuple[float, float, _Article]]] = {}
         for aid, _ in near[: c.max_candidates]:
             a = self._articles[aid]
             cos = coverage.cosine(my_vec, vector(a))
-            gap = abs((a.time - when).total_seconds()) if when is not None else 0.0
+            gap = abs((a.time - when).total_seconds())
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
             by_story.setdefault(a.story_id, []).append((damped, cos, a))
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for sid, hits in by_story.items():
             hits.sort(key=lambda x: (-x[0], x[2].article_id))
-            j = coverage.judge(prep.raw, mine, my_vec, hits, self._story_cov_members(sid), when, w, vector, c)
+            j = coverage.judge(prep.raw, me, my_vec, hits, self._story_cov_members(sid), w, vector, c)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
                 continue
