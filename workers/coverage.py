@@ -9,6 +9,9 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
   (stop words of the main European languages dropped). Every term is folded to its first six
   letters, a language-agnostic stemmer that also folds demonyms and inflections onto their
   name ("Osterran" / "Osterra", "Keldoran" / "Keldora", "Osterras"); numbers are kept whole.
+  Outlets spell some names differently: an abbreviation loses its dots ("C.I.A." is "CIA") and
+  a name with a short lower-case tail is its head ("Jong-un" is "Jong Un"). The headline's
+  figures are kept whole among its terms, with a mark when it gives a percentage.
 * Weights: ``(1 + ln tf) * idf * kind`` with names and numbers counted double, as in streaming
   news clustering (Miranda et al. 2018) and Event Registry. ``idf = ln((N + 1) / (df + 1)) + 1``
   over the articles live in the index: a name every story carries (a country, a president)
@@ -28,8 +31,15 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
   the input, and the *rarest* name of a story headline (the defendant, the opponent, the town)
   must be named in it; the shared names must carry real idf weight; and when both sides quote
   several figures (counts, amounts, rates, scores, not years) some must agree (the same
-  template on the next day or for another company fills in other figures). A look-alike shares
-  everything but one slot of who/what/where, and the headline is where a report puts that slot.
+  template on the next day or for another company fills in other figures). When both headlines
+  give a percentage (a rate, a profit's change), a headline figure of one must be found in the
+  other: another bank's decision or the next quarter gives other ones (counts are not compared:
+  a toll grows as an event unfolds). A look-alike shares everything but one slot of
+  who/what/where, and the headline is where a report puts that slot: the input's headline names
+  must be 80% found (idf-weighted), so that one slot of a four-name headline cannot be missing.
+* Arrival order: an input published *before* a member it matches, arriving after it, is also
+  judged with the roles swapped (the member's stored terms as the input, the input as the
+  story), as the decision in publication order would have been.
 
 Consistency: document frequencies are the lengths of the term postings, a pure function of the
 set of indexed articles (each article's stored term hashes count once), maintained on every put
@@ -102,6 +112,8 @@ class CoverageSettings:
     min_similarity: float = 0.15
     # idf-weighted share of the input's headline names found in the story, and of the story's
     # headline names found in the input.
+    # (0.8: a four-name headline may not miss one name of average weight: that is the slot a
+    # look-alike fills differently.)
     min_headline_in_story: float = 0.8
     min_story_headline_in_input: float = 0.4
     # Shared names must carry at least this much idf mass (two distinctive names, roughly).
