@@ -1,6 +1,6 @@
 """Coverage quality: independent reports of one event threaded into one story, look-alikes apart.
 
-Run: ``.venv/bin/python bench/bench_coverage.py [--shared ../shared] [--verbose]``
+Run: ``.venv/bin/python bench/bench_coverage.py [--shared ../shared] [--orders 20] [--verbose]``
 
 Two corpora, both fed through ``StoryIndex`` (``decide`` + ``apply``, the worker's path) in time
 order, scored by pairwise same-story precision/recall/F1:
@@ -16,6 +16,12 @@ order, scored by pairwise same-story precision/recall/F1:
   blake2b(id)-derived offset of 0-36 hours after that day's start, so neighbouring events
   overlap in time. The figure is also reported with every article on the *same* day (offset
   0-12 hours), the hardest case: different events of one news day, many about the same people.
+
+Each corpus is also decided in ``--orders`` random arrival orders (publication times kept: feeds
+are polled in another order than they publish), reported as mean P/R/F1, the worst precision
+and the share of look-alike pairs merged over all orders; and coverage-dev with every article
+moved onto one day (0-12 hours from a hash of its id), where the time gap no longer tells a
+look-alike of next week from coverage.
 """
 
 from __future__ import annotations
@@ -25,9 +31,10 @@ import gzip
 import hashlib
 import itertools
 import json
+import random
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,6 +83,12 @@ def dev_cases(path: Path = COVERAGE_DEV) -> list[Case]:
     return out
 
 
+def on_one_day(cases: list[Case], hours: int = 12) -> list[Case]:
+    """The cases with every article moved onto one day (a blake2b(id)-derived offset of
+    0-``hours`` hours): the time gap no longer tells a look-alike of next week from coverage."""
+    return [replace(c, item=replace(c.item, published=D0 + _offset(c.id, hours))) for c in cases]
+
+
 def _offset(article_id: str, hours: int) -> timedelta:
     digest = hashlib.blake2b(article_id.encode(), digest_size=8).digest()
     return timedelta(minutes=int.from_bytes(digest, "big") % (hours * 60))
@@ -94,9 +107,15 @@ def wcl_cases(path: Path, *, same_day: bool) -> list[Case]:
     return out
 
 
-def run(cases: Iterable[Case], settings: ThreadSettings | None = None) -> tuple[dict[str, Decision], float]:
-    """Decide every case in time order (ties by id) on a fresh index."""
+def run(
+    cases: Iterable[Case], settings: ThreadSettings | None = None, *, seed: int | None = None
+) -> tuple[dict[str, Decision], float]:
+    """Decide every case on a fresh index: in time order (ties by id), or with ``seed`` in a
+    random arrival order (publication times kept: feeds are polled in another order than they
+    publish, so an original may arrive after its coverage)."""
     ordered = sorted(cases, key=lambda c: (c.item.published or D0, c.id))
+    if seed is not None:
+        random.Random(seed).shuffle(ordered)
     index = StoryIndex(settings or ThreadSettings())
     out: dict[str, Decision] = {}
     started = time.perf_counter()
@@ -154,10 +173,25 @@ def explain(cases: list[Case], decisions: dict[str, Decision]) -> None:
         print(f"{mark} {c.id:10} {c.role:14} {d.kind:9} {d.update_kind or '':9} {truth[c.id]:10} {ev}")
 
 
+def _orders(name: str, cases: list[Case], n: int) -> str:
+    """Mean precision/recall/F1 over ``n`` random arrival orders, worst precision, and the
+    share of look-alike pairs merged over all of them."""
+    scores = [score(cases, *run(cases, seed=seed)) for seed in range(n)]
+    merged = sum(s.lookalike_merged for s in scores)
+    pairs = sum(s.lookalike_pairs for s in scores) or 1
+    mean = [sum(getattr(s, k) for s in scores) / n for k in ("precision", "recall", "f1")]
+    worst = min(s.precision for s in scores)
+    return (
+        f"{name:34} {len(cases):5d} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f} "
+        f"{100 * merged / pairs:5.1f}% (worst P {worst:.3f})"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared data folder")
     ap.add_argument("--verbose", action="store_true", help="print every decision")
+    ap.add_argument("--orders", type=int, default=20, help="random arrival orders to average over (0: none)")
     args = ap.parse_args()
     print(f"{'corpus':34} {'arts':>5} {'P':>6} {'R':>6} {'F1':>6} {'look':>7} {'dec/s':>8}")
     dev = dev_cases()
@@ -167,6 +201,12 @@ def main() -> None:
     print(f"  coverage articles joined: {s.coverage_articles}; joined not as coverage: {s.coverage_kind_wrong}")
     if args.verbose:
         explain(dev, decisions)
+    for name, variant in (("coverage-dev", dev), ("coverage-dev (all on one day)", on_one_day(dev))):
+        if variant is not dev:
+            decisions, secs = run(variant)
+            print(_line(name, score(variant, decisions, secs), len(variant)))
+        if args.orders:
+            print(_orders(f"{name}, {args.orders} orders", variant, args.orders))
     wcl = args.shared / "corpus" / "newswcl50-coverage.jsonl"
     if not wcl.exists():
         print(f"NewsWCL50: skipped ({wcl} not found; pass --shared PATH)")
@@ -176,6 +216,8 @@ def main() -> None:
         decisions, secs = run(cases)
         name = "NewsWCL50 (all events on one day)" if same_day else "NewsWCL50 (event k on day k)"
         print(_line(name, score(cases, decisions, secs), len(cases)))
+        if args.orders:
+            print(_orders(f"{name}, {args.orders} orders", cases, args.orders))
         if args.verbose:
             explain(cases, decisions)
 

@@ -76,7 +76,7 @@ import math
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -643,6 +643,8 @@ class StoryIndex:
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()
+        if when is None:  # nothing indexed yet
+            return None
         idf: dict[int, float] = {}
         held = df.postings.get
         docs = df.docs + 1
@@ -668,100 +670,36 @@ class StoryIndex:
                 acc[aid] = acc.get(aid, 0.0) + wh
         if not acc:
             return None
-        near = [
-            (aid, score)
-            for aid, score in acc.items()
-            if when is None or abs(self._articles[aid].time - when) <= c.window
-        ]
+        near = [(aid, score) for aid, score in acc.items() if abs(self._articles[aid].time - when) <= c.window]
         near.sort(key=lambda x: (-x[1], x[0]))
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         vectors: dict[str, dict[int, float]] = {}
 
-        def vector(a: _Article) -> dict[int, float]:
+        def vector(a: coverage.Stored) -> dict[int, float]:
             v = vectors.get(a.article_id)
             if v is None:
                 v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
+        me = coverage.Probe(prep.article_id, when, mine)
         by_story: dict[str, list[tuple[float, float, _Article]]] = {}
         for aid, _ in near[: c.max_candidates]:
             a = self._articles[aid]
             cos = coverage.cosine(my_vec, vector(a))
-            gap = abs((a.time - when).total_seconds()) if when is not None else 0.0
+            gap = abs((a.time - when).total_seconds())
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
             by_story.setdefault(a.story_id, []).append((damped, cos, a))
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for sid, hits in by_story.items():
             hits.sort(key=lambda x: (-x[0], x[2].article_id))
-            damped, cos, top = hits[0]
-            members = self._story_cov_members(sid)
-            story_names: set[int] = set()
-            story_prominent: set[int] = set()  # what the story is about: headlines, heaviest terms
-            for m in members:
-                story_names.update(m.cov.names)
-                story_prominent.update(m.cov.headline)
-                story_prominent.update(m.cov.terms)
-            story_names |= story_prominent
-            head_in_story = coverage.weighted_share(prep.raw.headline, story_prominent, w)
-            story_head_in_input = max(coverage.weighted_share(m.cov.headline, prep.raw.counts, w) for m in members)
-            # The most specific name in a story headline (its rarest: the defendant, the town,
-            # the opponent) is the slot a look-alike fills differently; a report of the same
-            # event names it. Required of at least one headline of the story.
-            subject_named = any(_rarest_name_found(m, prep.raw.counts, w) for m in members)
-            shared = sorted((h for h in my_names if h in story_names), key=lambda h: (-w(h), h))
-            shared_idf = sum(w(h) for h in shared)
-            # Figures: a report of the same event repeats some of its figures (a magnitude, a
-            # rate, a price); the same template on another day or company fills in others.
-            # Judged only when both sides quote several: most reports share few or none.
-            story_figures: set[int] = set()
-            for m in members:
-                story_figures.update(m.cov.figures)
-            my_numbers = mine.figures
-            numbers_in_story = coverage.weighted_share(my_numbers, story_figures, w)
-            figures_compared = min(len(my_numbers), len(story_figures))
-            gates = (
-                head_in_story >= c.min_headline_in_story
-                and story_head_in_input >= c.min_story_headline_in_input
-                and shared_idf >= c.min_shared_name_idf
-                and subject_named
-                and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
-            )
-            # The story as a whole: its members' vectors summed (their centroid), damped by the
-            # gap to the best-matching member. Each report tells part of the event; a report
-            # written far from any one of them (a feature, a reaction piece) can still share
-            # most of what they tell together. It may only pass the similarity threshold: the
-            # nearest story is still chosen by its best member, so a story that has grown by
-            # merging does not draw reports from smaller ones. Computed only when it decides.
-            story_damped = None
-            if gates and damped < c.min_similarity and len(members) > 1:
-                story_cos = coverage.cosine(my_vec, coverage.centroid(vector(m) for m in members))
-                gap = abs((top.time - when).total_seconds()) if when is not None else 0.0
-                story_damped = story_cos * math.exp(-gap / c.time_scale.total_seconds())
-            passed = gates and max(damped, story_damped or 0.0) >= c.min_similarity
-            key = (0 if passed else 1, -damped, sid)
+            j = coverage.judge(prep.raw, me, my_vec, hits, self._story_cov_members(sid), w, vector, c)
+            key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
                 continue
-            label = prep.raw.label
-            gap_h = abs((top.time - when).total_seconds()) / 3600 if when is not None else 0.0
-            evidence: dict[str, float | int | str] = {
-                "coverage_similarity": round(damped, 4),
-                "coverage_cosine": round(cos, 4),
-                "headline_names_in_story": round(head_in_story, 4),
-                "story_headline_names_in_input": round(story_head_in_input, 4),
-                "shared_names_idf": round(shared_idf, 3),
-                "numbers_in_story": round(numbers_in_story, 4),
-                "shared_names": ", ".join(
-                    label[h] for h in shared[:12] if h in label and h not in prep.raw.number_hashes
-                ),
-                "shared_numbers": ", ".join(label[h] for h in shared if h in prep.raw.number_hashes),
-                "time_gap_hours": round(gap_h, 2),
-                "coverage_method": coverage.METHOD,
-                "coverage_candidates": len(near),
-            }
-            if story_damped is not None:
-                evidence["coverage_story_similarity"] = round(story_damped, 4)
-            best = (key, self._story_of(top), top.article_id, evidence)
+            evidence = j.evidence(prep.raw)
+            evidence["coverage_candidates"] = len(near)
+            best = (key, self._story_of(self._articles[j.top.article_id]), j.top.article_id, evidence)
         return best
 
     def _story_cov_members(self, story_id: str) -> list[_Article]:
@@ -940,16 +878,6 @@ class StoryIndex:
             postings.remove(self._postings, fp, article_id)
         if len(old.cov.terms):
             self._df.remove(old.article_id, old.cov.terms)
-
-
-def _rarest_name_found(member: _Article, found: Container[int], idf: Callable[[int], float]) -> bool:
-    """Whether ``found`` holds the rarest of the names in ``member``'s headline (True when the
-    headline names nothing)."""
-    names = frozenset(member.cov.names)
-    head = [h for h in member.cov.headline if h in names]
-    if not head:
-        return True
-    return max(head, key=lambda h: (idf(h), h)) in found
 
 
 def _narrow(seq: array[int]) -> array[int]:
