@@ -31,6 +31,7 @@ from newswire.records import CleanedRecord, RawStory, stable_id
 from workers.agencies import agencies_of
 from workers.chrome import is_chrome_line, is_nav_line, link_texts
 from workers.metadata import (
+    body_bylines,
     byline_texts,
     choose_byline,
     choose_canonical,
@@ -205,6 +206,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         text,
         site_names(meta, getattr(doc, "sitename", None) or ""),
         lambda: byline_texts(tree),
+        lambda: body_bylines(tree, text),
     )
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
     # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap
