@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from trafilatura.utils import load_html
 
@@ -61,7 +63,7 @@ def test_choose_canonical(canonical: str, og_url: str, expected: str) -> None:
     assert choose_canonical(meta, "https://x.example/a/1?utm=2") == expected
 
 
-def _page(head: str, body: str) -> tuple[PageMeta, object]:
+def _page(head: str, body: str) -> tuple[PageMeta, Any]:
     tree = load_html(f"<html><head>{head}</head><body>{body}</body></html>")
     return read_page_meta(tree), tree
 
