@@ -38,6 +38,8 @@ from workers.metadata import (
     choose_language,
     choose_published,
     choose_title,
+    drop_headline,
+    headline_forms,
     read_page_meta,
     site_aliases,
     site_host,
@@ -184,7 +186,10 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         longer = getattr(again, "text", None) or ""
         if len(longer) >= max(2 * short, settings.min_text_chars):
             body = longer
-    lines = clean_lines(body, links, settings)
+    host = site_host(url)
+    aliases = site_aliases(host, site_names(meta, getattr(doc, "sitename", None) or ""))
+    title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
+    lines = drop_headline(clean_lines(body, links, settings), headline_forms(meta, title))
     text = "\n".join(lines)
     if len(text) < settings.min_text_chars:
         # the chrome filters never turn a page trafilatura extracts into a dead letter: when
@@ -193,11 +198,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     if len(text) < settings.min_text_chars:
         raise ExtractionError("empty", "no article text", raw_id=raw.id, url=raw.url)
 
-    host = site_host(url)
-    aliases = site_aliases(host, site_names(meta, getattr(doc, "sitename", None) or ""))
     canonical = choose_canonical(meta, url)
-
-    title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
     byline = choose_byline(
         meta,
         getattr(doc, "author", None) or "",

@@ -459,6 +459,25 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
     return others[0] if others else (h1s[0] if h1s else "")
 
 
+def headline_forms(meta: PageMeta, title: str) -> frozenset[str]:
+    """The headline as the body may repeat it: the chosen title and the page's ``<h1>``s, folded
+    (:func:`_squash`) for :func:`drop_headline`."""
+    return frozenset(f for f in (_squash(t) for t in (title, *meta.h1)) if len(f) >= 8)
+
+
+#: the headline repeated above the story, and a kicker with it, are at most this many lines
+_MAX_HEADLINE_LINES = 2
+
+
+def drop_headline(lines: list[str], forms: frozenset[str]) -> list[str]:
+    """The body without the headline trafilatura sometimes keeps as its first line: the
+    headline is the event's ``title``, not a paragraph of its ``text``. Never the last line."""
+    start = 0
+    while start < min(_MAX_HEADLINE_LINES, len(lines) - 1) and _squash(lines[start]) in forms:
+        start += 1
+    return lines[start:]
+
+
 # --------------------------------------------------------------------------- bylines
 
 # author metas, most specific first; a meta may repeat ("article:author" once per author)

@@ -39,7 +39,42 @@ def test_nav_line_is_a_short_label_that_is_a_links_whole_text() -> None:
         '<p>Text with <a href="/x">a link in a long sentence of the article body here</a>.</p></body></html>'
     )
     links = link_texts(tree, max_words=6)
-    assert links == frozenset({"all news", "world"})
+    assert links == frozenset({"all news", "world", "a link in a long sentence of the article body here"})
     assert is_nav_line("All news", links, 6)
     assert not is_nav_line("World.", links, 6)  # reads as a sentence
     assert not is_nav_line("All news today", links, 6)
+    # a long link's text is a nav line only as a list item: a list of other articles' headlines
+    assert not is_nav_line("A link in a long sentence of the article body here", links, 6)
+    assert is_nav_line("- A link in a long sentence of the article body here", links, 6)
+    assert is_nav_line("- Section: a link in a long sentence of the article body here", links, 6)
+    assert not is_nav_line("- See it now: World", links, 6)  # the linked part is a label, not a headline
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read also: Minister resigns after budget row",
+        "Les også: Tone Damli ofret musikkarrieren for barna",
+        "MORE : The daily cartoon",
+        "Lesen Sie auch: Die Regierung plant neue Regeln",
+        "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+        "Follow TechRadar on Google News and add us as a preferred source.",
+        "Sign up for breaking news, reviews, opinion, top tech deals, and more.",
+        "Got a story? Get in touch with our news team by emailing us.",
+    ],
+)
+def test_pointers_to_other_articles_and_calls_to_follow_are_chrome(line: str) -> None:
+    assert is_chrome_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read the report: it says the minister knew in March.",
+        "More than 300 drones were launched at the city overnight.",
+        "Follow-up talks on the budget are planned for Monday.",
+        "Sign up sheets were handed out to the volunteers at the door.",
+    ],
+)
+def test_sentences_that_start_like_chrome_are_kept(line: str) -> None:
+    assert not is_chrome_line(line)

@@ -15,6 +15,8 @@ from workers.metadata import (
     choose_byline,
     choose_canonical,
     choose_title,
+    drop_headline,
+    headline_forms,
     read_page_meta,
     site_aliases,
     split_authors,
@@ -130,3 +132,15 @@ def test_a_content_system_admin_account_is_not_the_author() -> None:
     assert found.authors == ("Jane Doe",)
     named = ld.replace("/author/admin/", "/author/jane-roe/").replace("News D", "Jane Roe")
     assert _byline(named, _STORY).authors == ("Jane Roe",)
+
+
+def test_the_headline_repeated_above_the_story_is_not_body_text() -> None:
+    meta, _ = _page("", "<h1>Storm closes the harbour</h1>")
+    forms = headline_forms(meta, "Storm closes the harbour")
+    body = ["Storm closes the harbour", "The harbour closed on Monday.", "Ships waited outside."]
+    assert drop_headline(body, forms) == body[1:]
+    assert drop_headline(["The harbour closed.", "Storm closes the harbour"], forms) == [
+        "The harbour closed.",
+        "Storm closes the harbour",
+    ]
+    assert drop_headline(["Storm closes the harbour"], forms) == ["Storm closes the harbour"]  # never the whole text
