@@ -397,6 +397,10 @@ def _ellipsis_head(text: str) -> str:
     return text[:-3] if text.endswith("...") else text[:-1] if text.endswith("\u2026") else ""
 
 
+#: words of a social headline that is a part of the marked-up one (not a fragment of it)
+_MIN_PART_WORDS = 4
+
+
 def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: frozenset[str]) -> str:
     """The headline the page shows, in the page's own typography.
 
@@ -427,6 +431,7 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
         )
         if c and c.strip()
     ]
+    social = [stripped(display_text(meta.metas.get(k, ""))) for k in ("og:title", "twitter:title") if meta.metas.get(k)]
     ld = display_text(_ld_str(meta.ld, "headline"))
     if _plausible_headline(ld, aliases):
         ld = stripped(ld)
@@ -438,6 +443,11 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
         # printed above the headline, not part of it
         for cand in others:
             if len(cand) < len(ld) and _is_kicker_of(ld, cand):
+                return cand
+        # the social headline as a part of it ("MSV-Interimstrainer X: ..." / "Interimstrainer X:
+        # ...", or without a trailing clause): the headline without what the page adds around it
+        for cand in social:
+            if len(cand.split()) >= _MIN_PART_WORDS and len(cand) < len(ld) and _squash(cand) in _squash(ld):
                 return cand
         return ld
     agreed = [c for c in others if sum(_squash(o) == _squash(c) for o in others) >= 2]

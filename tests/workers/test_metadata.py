@@ -144,3 +144,23 @@ def test_the_headline_repeated_above_the_story_is_not_body_text() -> None:
         "Storm closes the harbour",
     ]
     assert drop_headline(["Storm closes the harbour"], forms) == ["Storm closes the harbour"]  # never the whole text
+
+
+def test_a_social_headline_that_is_part_of_the_marked_up_one_is_the_headline() -> None:
+    """og:title as the JSON-LD headline without the page's additions around it: a compound
+    kicker ("MSV-Interimstrainer") or a trailing clause."""
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "%s"}</script>'
+    aliases = site_aliases("news.example", [])
+    meta, _ = _page(
+        ld % "MSV-Interimstrainer Schubert: Nicht mehr viel zu verlieren"
+        + '<meta property="og:title" content="Interimstrainer Schubert: Nicht mehr viel zu verlieren">',
+        "",
+    )
+    assert choose_title(meta, "", "", aliases) == "Interimstrainer Schubert: Nicht mehr viel zu verlieren"
+    # a different wording, or a fragment, is not a part: the marked-up headline stands
+    meta, _ = _page(
+        ld % "Swedish police to investigate reports of information leaks"
+        + '<meta property="og:title" content="Police investigate leaks">',
+        "",
+    )
+    assert choose_title(meta, "", "", aliases) == "Swedish police to investigate reports of information leaks"
