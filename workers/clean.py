@@ -160,6 +160,24 @@ def _extract(
         ) from exc
 
 
+def _inline_ruby(tree: Any) -> None:
+    """Ruby annotations (the reading printed above a Japanese name, ``<ruby>尹錫悦<rt>ユンソンニョル
+    </rt></ruby>``) made plain inline text, the reading in full-width parentheses after the name as the
+    page's own fallback ``<rp>`` parentheses print it: trafilatura breaks a paragraph at each ruby element and drops
+    the reading, which cuts the sentence into fragments."""
+    for ruby in list(tree.iter("ruby")):
+        base = "".join(t for el in ruby.iter() if el.tag in ("ruby", "rb") for t in (el.text or "",))
+        base += "".join(child.tail or "" for child in ruby)
+        reading = "".join("".join(rt.itertext()) for rt in ruby.iter("rt")).strip()
+        tail = ruby.tail
+        ruby.clear()
+        ruby.tag, ruby.text, ruby.tail = (
+            "span",
+            f"{base.strip()}\uff08{reading}\uff09" if reading else base.strip(),
+            tail,
+        )
+
+
 def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> CleanedRecord:
     """Extract and normalise one page; raises :class:`ExtractionError` with a reason on failure."""
     page = _check_input(raw, settings)
@@ -170,6 +188,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         raise ExtractionError("not_html", f"{type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url) from exc
     if tree is None:
         raise ExtractionError("not_html", "unparseable", raw_id=raw.id, url=raw.url)
+    _inline_ruby(tree)
     meta = read_page_meta(tree)
     links = link_texts(tree, settings.max_nav_words)
 
