@@ -35,6 +35,7 @@ from lxml import etree
 
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
 from workers.bylines import Byline, read_byline, squash_name, strip_labels
+from workers.chrome import is_timestamp_line
 from workers.text import normalise_line
 
 
@@ -475,15 +476,18 @@ def headline_forms(meta: PageMeta, title: str) -> frozenset[str]:
     return frozenset(f for f in (_squash(t) for t in (title, *meta.h1)) if len(f) >= 8)
 
 
-#: the headline repeated above the story, and a kicker with it, are at most this many lines
-_MAX_HEADLINE_LINES = 2
+#: the headline repeated above the story, a kicker and a timestamp with it: at most this many lines
+_MAX_HEADLINE_LINES = 3
 
 
 def drop_headline(lines: list[str], forms: frozenset[str]) -> list[str]:
-    """The body without the headline trafilatura sometimes keeps as its first line: the
-    headline is the event's ``title``, not a paragraph of its ``text``. Never the last line."""
+    """The body without the headline trafilatura sometimes keeps as its first line, nor a
+    timestamp line above the story: they are the event's ``title`` and ``published``, not
+    paragraphs of its ``text``. Never the last line."""
     start = 0
-    while start < min(_MAX_HEADLINE_LINES, len(lines) - 1) and _squash(lines[start]) in forms:
+    while start < min(_MAX_HEADLINE_LINES, len(lines) - 1) and (
+        _squash(lines[start]) in forms or is_timestamp_line(lines[start])
+    ):
         start += 1
     return lines[start:]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from workers.chrome import is_chrome_line, is_nav_line, link_texts
+from workers.chrome import is_chrome_line, is_nav_line, is_timestamp_line, link_texts
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,17 @@ def test_pointers_to_other_articles_and_calls_to_follow_are_chrome(line: str) ->
 )
 def test_sentences_that_start_like_chrome_are_kept(line: str) -> None:
     assert not is_chrome_line(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "stamp"),
+    [
+        ("05.08.2024, 20:59 Uhr", True),
+        ("2025\u5e741\u670814\u65e5 01\u664228\u5206 (1\u670814\u65e5 01\u664240\u5206\u66f4\u65b0)", True),
+        ("10.11.2025 17:59", True),
+        ("In 2024 the council met twice.", False),
+        ("12:30 Uhr: Der Minister tritt zur\u00fcck.", False),
+    ],
+)
+def test_timestamp_lines(line: str, stamp: bool) -> None:
+    assert is_timestamp_line(line) is stamp

@@ -139,6 +139,7 @@ def test_the_headline_repeated_above_the_story_is_not_body_text() -> None:
     forms = headline_forms(meta, "Storm closes the harbour")
     body = ["Storm closes the harbour", "The harbour closed on Monday.", "Ships waited outside."]
     assert drop_headline(body, forms) == body[1:]
+    assert drop_headline([body[0], "05.08.2024, 20:59 Uhr", *body[1:]], forms) == body[1:]
     assert drop_headline(["The harbour closed.", "Storm closes the harbour"], forms) == [
         "The harbour closed.",
         "Storm closes the harbour",
