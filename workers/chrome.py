@@ -69,13 +69,32 @@ _UI_LINES = frozenset(
     )
 )
 _SHARE_RE = re.compile(r"^(share( this)?( article| story| page| on)?|follow us( on)?)\b\s*[:\-|]?", re.I)
+# a pointer to another article ("Read also: ...", "Les også: ...", "MORE : ..."): a label, a colon
+# and the other article's headline, in the languages of the pages we read
+_POINTER_RE = re.compile(
+    r"^(?:read also|also read|see also|read more|more|related|lesen sie auch|lesen sie mehr|mehr zum thema"
+    r"|auch interessant|les også|les mer|læs også|læs mere|läs också|läs mer|lue myös|lire aussi|à lire aussi"
+    r"|voir aussi|leia também|leia mais|lee también|leer más|leggi anche|czytaj też|czytaj także|lees ook"
+    r"|читайте также|читайте також|ayr\u0131ca okuyun)\s*:\s*\S",
+    re.I,
+)
+# the publisher's call to follow, sign up or send tips, under every article of the site
+_CALL_RE = re.compile(
+    r"^(?:(?:follow|like)\s+(?:us|[\w.-]+(?:\s+[\w.-]+){0,3})\s+on\s+(?:google news|twitter|facebook|x|instagram"
+    r"|linkedin|whatsapp|telegram|youtube|tiktok|threads|bluesky)\b"
+    r"|sign up (?:for|to)\b.*\b(?:newsletters?|news|updates|deals|inbox)\b"
+    r"|got a (?:story|news tip)\b|for more stories like this\b)",
+    re.I,
+)
+_MAX_CALL_WORDS = 40
 _COOKIE_RE = re.compile(r"\bcookies?\b", re.I)
 _COOKIE_CTX_RE = re.compile(r"\b(we use|use of|accept|consent|policy|settings|preferences|browsing)\b", re.I)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
 def is_chrome_line(line: str) -> bool:
-    """Share bars, cookie notices and UI labels: text of the page, not of the article."""
+    """Share bars, cookie notices, UI labels, pointers to other articles and the site's calls
+    to follow it: text of the page, not of the article."""
     folded = line.casefold().strip(" .:!")
     if folded in _UI_LINES:
         return True
@@ -84,24 +103,57 @@ def is_chrome_line(line: str) -> bool:
         return True
     if _SHARE_RE.match(line) and len(words) <= 14 and sum(w in _SOCIAL for w in words) >= 2:
         return True
+    if len(line) <= 200 and _POINTER_RE.match(line):
+        return True
+    if len(words) <= _MAX_CALL_WORDS and _CALL_RE.match(line):
+        return True
     return bool(len(words) <= 60 and _COOKIE_RE.search(line) and _COOKIE_CTX_RE.search(line))
 
 
 _SENTENCE_END = (".", "!", "?", '"', "'", ":", ";")
 
 
+#: words of a link text worth keeping: a menu label or another article's headline
+_MAX_LINK_WORDS = 40
+_TEASER_MIN_WORDS = 3
+_TEASER_LABEL_WORDS = 3
+
+
 def link_texts(tree: Any, max_words: int) -> frozenset[str]:
-    """Case-folded texts of short links on the page (menus, breadcrumbs, tag lists)."""
+    """Case-folded texts of the page's links: menus, breadcrumbs, tag lists (up to ``max_words``
+    words) and other articles' headlines (longer ones, for :func:`is_nav_line`'s teaser lists)."""
     out: set[str] = set()
     for a in tree.iter("a"):
         text = normalise_line(a.text_content() or "")
-        if text and len(text.split()) <= max_words:
+        if text and len(text.split()) <= max(max_words, _MAX_LINK_WORDS):
             out.add(text.casefold())
     return frozenset(out)
 
 
 def is_nav_line(line: str, links: frozenset[str], max_words: int) -> bool:
-    """A short line that is exactly a link's whole text and reads as a label, not a sentence."""
+    """A short line that is exactly a link's whole text and reads as a label, not a sentence;
+    or a list item that is a whole link: a list of other articles ("- Headline elsewhere")."""
+    if line.startswith("- ") and len(line.split()) > _TEASER_MIN_WORDS:
+        item = line[2:].casefold()
+        label, colon, rest = item.partition(": ")  # "- Archäologie: <a>Headline elsewhere</a>"
+        if item in links or (colon and len(label.split()) <= _TEASER_LABEL_WORDS < len(rest.split()) and rest in links):
+            return True
     if len(line.split()) > max_words or line.endswith(_SENTENCE_END):
         return False
     return line.casefold() in links
+
+
+# a line that is only a date and time ("05.08.2024, 20:59 Uhr", "2025年1月14日 01時28分 (1月14日 01時40分更新)"):
+# digits in date or time form, separators, and at most a word for the hour or the update
+_TIMESTAMP_RE = re.compile(
+    r"^[\d\s.,:/()\-\u5e74\u6708\u65e5\u6642\u5206\u79d2]*(?:\d{1,2}[:\u6642]\d{2}|\d{4})"
+    r"[\d\s.,:/()\-\u5e74\u6708\u65e5\u6642\u5206\u79d2]*"
+    r"(?:\u66f4\u65b0|uhr|am|pm|utc|gmt|cet|cest|updated|aktualisiert)?[\s().]*$",
+    re.I,
+)
+
+
+def is_timestamp_line(line: str) -> bool:
+    """A date and time and nothing else: the page's dateline furniture above the story (the
+    event carries the date as ``published``), not a sentence of it."""
+    return bool(_TIMESTAMP_RE.match(line))

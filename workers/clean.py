@@ -31,12 +31,15 @@ from newswire.records import CleanedRecord, RawStory, stable_id
 from workers.agencies import agencies_of
 from workers.chrome import is_chrome_line, is_nav_line, link_texts
 from workers.metadata import (
+    body_bylines,
     byline_texts,
     choose_byline,
     choose_canonical,
     choose_language,
     choose_published,
     choose_title,
+    drop_headline,
+    headline_forms,
     read_page_meta,
     site_aliases,
     site_host,
@@ -157,6 +160,24 @@ def _extract(
         ) from exc
 
 
+def _inline_ruby(tree: Any) -> None:
+    """Ruby annotations (the reading printed above a Japanese name, ``<ruby>尹錫悦<rt>ユンソンニョル
+    </rt></ruby>``) made plain inline text, the reading in full-width parentheses after the name as the
+    page's own fallback ``<rp>`` parentheses print it: trafilatura breaks a paragraph at each ruby element and drops
+    the reading, which cuts the sentence into fragments."""
+    for ruby in list(tree.iter("ruby")):
+        base = "".join(t for el in ruby.iter() if el.tag in ("ruby", "rb") for t in (el.text or "",))
+        base += "".join(child.tail or "" for child in ruby)
+        reading = "".join("".join(rt.itertext()) for rt in ruby.iter("rt")).strip()
+        tail = ruby.tail
+        ruby.clear()
+        ruby.tag, ruby.text, ruby.tail = (
+            "span",
+            f"{base.strip()}\uff08{reading}\uff09" if reading else base.strip(),
+            tail,
+        )
+
+
 def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> CleanedRecord:
     """Extract and normalise one page; raises :class:`ExtractionError` with a reason on failure."""
     page = _check_input(raw, settings)
@@ -167,6 +188,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         raise ExtractionError("not_html", f"{type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url) from exc
     if tree is None:
         raise ExtractionError("not_html", "unparseable", raw_id=raw.id, url=raw.url)
+    _inline_ruby(tree)
     meta = read_page_meta(tree)
     links = link_texts(tree, settings.max_nav_words)
 
@@ -183,7 +205,10 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         longer = getattr(again, "text", None) or ""
         if len(longer) >= max(2 * short, settings.min_text_chars):
             body = longer
-    lines = clean_lines(body, links, settings)
+    host = site_host(url)
+    aliases = site_aliases(host, site_names(meta, getattr(doc, "sitename", None) or ""))
+    title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
+    lines = drop_headline(clean_lines(body, links, settings), headline_forms(meta, title))
     text = "\n".join(lines)
     if len(text) < settings.min_text_chars:
         # the chrome filters never turn a page trafilatura extracts into a dead letter: when
@@ -192,11 +217,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     if len(text) < settings.min_text_chars:
         raise ExtractionError("empty", "no article text", raw_id=raw.id, url=raw.url)
 
-    host = site_host(url)
-    aliases = site_aliases(host, site_names(meta, getattr(doc, "sitename", None) or ""))
     canonical = choose_canonical(meta, url)
-
-    title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
     byline = choose_byline(
         meta,
         getattr(doc, "author", None) or "",
@@ -205,6 +226,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         text,
         site_names(meta, getattr(doc, "sitename", None) or ""),
         lambda: byline_texts(tree),
+        lambda: body_bylines(tree, text),
     )
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
     # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap

@@ -34,7 +34,8 @@ import py3langid
 from lxml import etree
 
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
-from workers.bylines import Byline, read_byline, squash_name
+from workers.bylines import Byline, read_byline, squash_name, strip_labels
+from workers.chrome import is_timestamp_line
 from workers.text import normalise_line
 
 
@@ -161,6 +162,31 @@ def byline_texts(tree: Any) -> tuple[str, ...]:
             out.append(text)
         if len(out) >= _MAX_BYLINE_ELEMENTS:
             break
+    return tuple(out)
+
+
+# a paragraph that is one emphasised run and nothing else: "<p><strong>Jane Doe</strong></p>"
+_EMPHASIS_XPATH = etree.XPath("//p[count(*)=1][strong or b or em or i]")
+#: lines at the start and at the end of the article where a byline set as a paragraph stands
+_BODY_BYLINE_HEAD, _BODY_BYLINE_TAIL, _BODY_BYLINE_CHARS = 3, 2, 80
+
+
+def body_bylines(tree: Any, text: str) -> tuple[str, ...]:
+    """Bylines set as a paragraph of the article: a paragraph wholly in bold or italics, among
+    the first or the last lines of the extracted text, as small pages without byline markup
+    print them ("<p><strong>Jane Doe</strong></p>" above the story, "<p><em>IN-Redaktion</em></p>"
+    under it). Whether it names someone is for :func:`choose_byline` to say."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    ends = {
+        line for line in (*lines[:_BODY_BYLINE_HEAD], *lines[-_BODY_BYLINE_TAIL:]) if len(line) <= _BODY_BYLINE_CHARS
+    }
+    if not ends:
+        return ()
+    out: list[str] = []
+    for p in _EMPHASIS_XPATH(tree):
+        line = normalise_line(p.text_content())
+        if line in ends and line not in out and normalise_line(p[0].text_content()) == line:
+            out.append(line)
     return tuple(out)
 
 
@@ -372,6 +398,10 @@ def _ellipsis_head(text: str) -> str:
     return text[:-3] if text.endswith("...") else text[:-1] if text.endswith("\u2026") else ""
 
 
+#: words of a social headline that is a part of the marked-up one (not a fragment of it)
+_MIN_PART_WORDS = 4
+
+
 def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: frozenset[str]) -> str:
     """The headline the page shows, in the page's own typography.
 
@@ -385,8 +415,14 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
         _squash(s) for s in (meta.metas.get("article:section", ""), meta.metas.get("og:section", "")) if s
     )
     h1s = [h for h in meta.h1 if _plausible_headline(h, aliases)]
+    shown = {_squash(h) for h in h1s}
+
+    def stripped(text: str) -> str:
+        # a segment the visible headline shows too ("BUDGET 3.0 | Headline") is the headline's
+        return text if _squash(text) in shown else strip_site_name(text, aliases, sections)
+
     others = [
-        strip_site_name(display_text(c), aliases, sections)
+        stripped(display_text(c))
         for c in (
             meta.metas.get("og:title", ""),
             meta.metas.get("twitter:title", ""),
@@ -396,9 +432,10 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
         )
         if c and c.strip()
     ]
+    social = [stripped(display_text(meta.metas.get(k, ""))) for k in ("og:title", "twitter:title") if meta.metas.get(k)]
     ld = display_text(_ld_str(meta.ld, "headline"))
     if _plausible_headline(ld, aliases):
-        ld = strip_site_name(ld, aliases, sections)
+        ld = stripped(ld)
         head = _squash(_ellipsis_head(ld))
         for h in h1s:  # a JSON-LD headline cut short ("...") is completed by the <h1>
             if head and _squash(h).startswith(head):
@@ -408,13 +445,20 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
         for cand in others:
             if len(cand) < len(ld) and _is_kicker_of(ld, cand):
                 return cand
+        # the social headline as a part of it ("MSV-Interimstrainer X: ..." / "Interimstrainer X:
+        # ...", or without a trailing clause): the headline without what the page adds around it
+        for cand in social:
+            if len(cand.split()) >= _MIN_PART_WORDS and len(cand) < len(ld) and _squash(cand) in _squash(ld):
+                return cand
         return ld
     agreed = [c for c in others if sum(_squash(o) == _squash(c) for o in others) >= 2]
-    # an <h1> that equals, or is a separator-delimited head or tail of, a candidate is the headline
+    # an <h1> that equals, or is a separator-delimited head or tail of, a candidate is the headline;
+    # when its words equal a declared headline's, the declared text is kept: an <h1> built of
+    # spans (kicker, headline) loses the punctuation between them in its text
     for cand in others:
         for h in h1s:
             if _squash(h) == _squash(cand):
-                return h
+                return cand
     for cand in others:
         for h in h1s:
             if len(_squash(h)) >= 12 and (_is_kicker_of(cand, h) or _has_suffix_segment(cand, h)):
@@ -424,6 +468,28 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
     if agreed:
         return agreed[0]
     return others[0] if others else (h1s[0] if h1s else "")
+
+
+def headline_forms(meta: PageMeta, title: str) -> frozenset[str]:
+    """The headline as the body may repeat it: the chosen title and the page's ``<h1>``s, folded
+    (:func:`_squash`) for :func:`drop_headline`."""
+    return frozenset(f for f in (_squash(t) for t in (title, *meta.h1)) if len(f) >= 8)
+
+
+#: the headline repeated above the story, a kicker and a timestamp with it: at most this many lines
+_MAX_HEADLINE_LINES = 3
+
+
+def drop_headline(lines: list[str], forms: frozenset[str]) -> list[str]:
+    """The body without the headline trafilatura sometimes keeps as its first line, nor a
+    timestamp line above the story: they are the event's ``title`` and ``published``, not
+    paragraphs of its ``text``. Never the last line."""
+    start = 0
+    while start < min(_MAX_HEADLINE_LINES, len(lines) - 1) and (
+        _squash(lines[start]) in forms or is_timestamp_line(lines[start])
+    ):
+        start += 1
+    return lines[start:]
 
 
 # --------------------------------------------------------------------------- bylines
@@ -455,6 +521,22 @@ def _ld_name(item: Any) -> str:
     return ""
 
 
+# a content system's administrator account ("/author/admin/"), named after the site or its
+# operator: whoever pressed "publish", not who wrote the article
+_ACCOUNT_RE = re.compile(
+    r"/(?:authors?|autor(?:en)?|users?|profiles?)/(?:admin|administrator|webmaster|root)\d*/?$", re.I
+)
+
+
+def _is_site_account(item: Any) -> bool:
+    if not isinstance(item, dict):
+        return False
+    return any(
+        isinstance(v, str) and _ACCOUNT_RE.search(v.split("#")[0].split("?")[0])
+        for v in (item.get("@id"), item.get("url"))
+    )
+
+
 def _ld_byline(ld: Iterable[dict[str, Any]], site: frozenset[str]) -> Byline:
     """JSON-LD ``author`` (people and organisations, told apart by ``@type`` and by name) and
     ``sourceOrganization``, from the first article object that names an author."""
@@ -466,7 +548,7 @@ def _ld_byline(ld: Iterable[dict[str, Any]], site: frozenset[str]) -> Byline:
         sources = [(item, False) for item in items] + [(obj.get("sourceOrganization"), True)]
         for item, always_org in sources:
             name = _ld_name(item)
-            if not name:
+            if not name or _is_site_account(item):
                 continue
             types = _ld_types(item) if isinstance(item, dict) else set()
             typed_org = always_org or (bool(types) and not types & {"person"})
@@ -490,11 +572,13 @@ def choose_byline(
     text: str = "",
     site_names: Iterable[str] = (),
     page_bylines: Callable[[], Iterable[str]] = tuple,
+    paragraph_bylines: Callable[[], Iterable[str]] = tuple,
 ) -> Byline:
     """People (``authors``) and organisations (``credits``) the page credits.
 
-    Sources in order of trust: JSON-LD ``author``/``sourceOrganization``, author metas, the
-    visible byline (``page_bylines``, e.g. :func:`byline_texts` of the page), trafilatura's
+    Sources in order of trust: JSON-LD ``author``/``sourceOrganization``, author metas, a
+    byline set as a paragraph of the article (``paragraph_bylines``, e.g. :func:`body_bylines`),
+    the visible byline (``page_bylines``, e.g. :func:`byline_texts` of the page), trafilatura's
     byline, the feed. The first source that names a person or
     an organisation other than the site itself wins; a site crediting only itself ("ORF.at",
     "Salzburger Nachrichten") keeps that credit when no source names anyone else. Agencies
@@ -505,6 +589,7 @@ def choose_byline(
     sources: list[Callable[[], Byline]] = [
         lambda: _ld_byline(meta.ld, site),
         lambda: read_byline([v for k in _AUTHOR_METAS for v in meta.meta_values.get(k, ())], site=site),
+        lambda: _paragraph_byline(paragraph_bylines(), site),
         lambda: _dom_byline(page_bylines(), site),
         lambda: read_byline([traf_author.replace(";", ",")] if traf_author else [], site=site),
         lambda: read_byline(list(feed_authors), site=site),
@@ -524,13 +609,30 @@ def choose_byline(
     # a site's credit to itself adds nothing to the people it names
     credits = [c for c in result.credits if not (result.authors and squash_name(c) in site)]
     known = set(agencies_of(credits + list(result.authors)))
-    extra = [c for found in read[:3] for c in found.credits if agency_of(c)]
+    extra = [c for found in read[:4] for c in found.credits if agency_of(c)]
     for credit in [*extra, *credit_line_agencies(text)]:
         key = agency_of(credit)
         if key and key not in known:
             known.add(key)
             credits.append(credit)
     return Byline(result.authors, tuple(credits))
+
+
+_NOT_NAME_LINE_RE = re.compile(r"[©\d]|[.!?:]$")
+
+
+def _paragraph_byline(lines: Iterable[str], site: frozenset[str]) -> Byline:
+    """A paragraph that is a byline and nothing else: names that make up (nearly) the whole
+    line, so an emphasised lead sentence or a "Read more" label is not taken for one."""
+    for line in lines:
+        # a copyright or a sentence ("Das Gespräch führte Peter Hanselmann.") is not a byline
+        if _NOT_NAME_LINE_RE.search(line) or any(len(w) > 3 and w.islower() for w in line.split()):
+            continue
+        found = read_byline([line], site=site)
+        named = sum(len(squash_name(n)) for n in (*found.authors, *found.credits))
+        if found and named >= 0.8 * len(squash_name(strip_labels(line))):
+            return found
+    return Byline()
 
 
 def _dom_byline(texts: Iterable[str], site: frozenset[str]) -> Byline:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from workers.chrome import is_chrome_line, is_nav_line, link_texts
+from workers.chrome import is_chrome_line, is_nav_line, is_timestamp_line, link_texts
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,56 @@ def test_nav_line_is_a_short_label_that_is_a_links_whole_text() -> None:
         '<p>Text with <a href="/x">a link in a long sentence of the article body here</a>.</p></body></html>'
     )
     links = link_texts(tree, max_words=6)
-    assert links == frozenset({"all news", "world"})
+    assert links == frozenset({"all news", "world", "a link in a long sentence of the article body here"})
     assert is_nav_line("All news", links, 6)
     assert not is_nav_line("World.", links, 6)  # reads as a sentence
     assert not is_nav_line("All news today", links, 6)
+    # a long link's text is a nav line only as a list item: a list of other articles' headlines
+    assert not is_nav_line("A link in a long sentence of the article body here", links, 6)
+    assert is_nav_line("- A link in a long sentence of the article body here", links, 6)
+    assert is_nav_line("- Section: a link in a long sentence of the article body here", links, 6)
+    assert not is_nav_line("- See it now: World", links, 6)  # the linked part is a label, not a headline
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read also: Minister resigns after budget row",
+        "Les også: Tone Damli ofret musikkarrieren for barna",
+        "MORE : The daily cartoon",
+        "Lesen Sie auch: Die Regierung plant neue Regeln",
+        "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+        "Follow TechRadar on Google News and add us as a preferred source.",
+        "Sign up for breaking news, reviews, opinion, top tech deals, and more.",
+        "Got a story? Get in touch with our news team by emailing us.",
+    ],
+)
+def test_pointers_to_other_articles_and_calls_to_follow_are_chrome(line: str) -> None:
+    assert is_chrome_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read the report: it says the minister knew in March.",
+        "More than 300 drones were launched at the city overnight.",
+        "Follow-up talks on the budget are planned for Monday.",
+        "Sign up sheets were handed out to the volunteers at the door.",
+    ],
+)
+def test_sentences_that_start_like_chrome_are_kept(line: str) -> None:
+    assert not is_chrome_line(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "stamp"),
+    [
+        ("05.08.2024, 20:59 Uhr", True),
+        ("2025\u5e741\u670814\u65e5 01\u664228\u5206 (1\u670814\u65e5 01\u664240\u5206\u66f4\u65b0)", True),
+        ("10.11.2025 17:59", True),
+        ("In 2024 the council met twice.", False),
+        ("12:30 Uhr: Der Minister tritt zur\u00fcck.", False),
+    ],
+)
+def test_timestamp_lines(line: str, stamp: bool) -> None:
+    assert is_timestamp_line(line) is stamp

@@ -123,3 +123,21 @@ def test_classified_errors() -> None:
     with pytest.raises(ExtractionError) as err:
         clean(RawStory(id="1", url="https://x.example/", html="<html><body><nav>Home</nav></body></html>"))
     assert err.value.reason == "empty"
+
+
+def test_ruby_readings_stay_inline_in_their_sentence() -> None:
+    """A Japanese name annotated with its reading is one run of the sentence, not a line break:
+    the reading follows the name in full-width parentheses, as a page prints it without ruby support."""
+    sentence = "大統領は３日夜、緊急談話を出し、野党が国政をまひさせているとして「非常戒厳」を宣言した。"
+    page = (
+        "<html><head><title>戒厳令</title></head><body><article>"
+        "<p>【ソウル＝小池和樹】韓国の<ruby><rb>尹錫悦</rb><rp>（</rp><rt>ユンソンニョル</rt><rp>）</rp></ruby>"
+        + sentence
+        + "</p>"
+        + "".join(
+            f"<p>{sentence}尹氏は野党が政府高官や検事らへの訴追案を提出している点などを挙げた。</p>" for _ in range(3)
+        )
+        + "</article></body></html>"
+    )
+    text = clean(RawStory(id="r", url="https://news.example/jp/1", html=page)).text
+    assert "韓国の尹錫悦\uff08ユンソンニョル\uff09" + sentence in text.splitlines()[0].replace(" ", "")

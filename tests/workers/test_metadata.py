@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from workers.metadata import PageMeta, choose_canonical, site_aliases, split_authors, strip_site_name
+import pytest
+from trafilatura.utils import load_html
+
+from workers.bylines import Byline
+from workers.metadata import (
+    PageMeta,
+    body_bylines,
+    byline_texts,
+    choose_byline,
+    choose_canonical,
+    choose_title,
+    drop_headline,
+    headline_forms,
+    read_page_meta,
+    site_aliases,
+    split_authors,
+    strip_site_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,3 +63,105 @@ def test_split_authors_drops_orgs_emails_and_roles() -> None:
 def test_choose_canonical(canonical: str, og_url: str, expected: str) -> None:
     meta = PageMeta({"og:url": og_url} if og_url else {}, canonical, "", "", (), ())
     assert choose_canonical(meta, "https://x.example/a/1?utm=2") == expected
+
+
+def _page(head: str, body: str) -> tuple[PageMeta, Any]:
+    tree = load_html(f"<html><head>{head}</head><body>{body}</body></html>")
+    return read_page_meta(tree), tree
+
+
+def test_a_separator_segment_the_visible_headline_shows_is_kept() -> None:
+    meta, _ = _page(
+        '<meta property="og:title" content="BUDGET 3.0 | Tax office hires debt collectors">',
+        "<h1>BUDGET 3.0 | Tax office hires debt collectors</h1>",
+    )
+    aliases = site_aliases("news.example", ["News Example"])
+    assert choose_title(meta, "", "", aliases) == "BUDGET 3.0 | Tax office hires debt collectors"
+    meta, _ = _page(
+        '<meta property="og:title" content="Politics | Tax office hires debt collectors">',
+        "<h1>Tax office hires debt collectors</h1>",
+    )
+    assert choose_title(meta, "", "", aliases) == "Tax office hires debt collectors"
+
+
+def test_declared_headline_text_wins_over_an_h1_of_the_same_words() -> None:
+    """An <h1> of spans loses the punctuation between kicker and headline; the declared
+    headline with the same words keeps it."""
+    meta, _ = _page(
+        '<meta property="og:title" content="Heat wave: \u201eThe oceans are overheating\u201c">',
+        "<h1><span>Heat wave</span> <span>\u201eThe oceans are overheating\u201c</span></h1>",
+    )
+    assert (
+        choose_title(meta, "", "", site_aliases("news.example", []))
+        == "Heat wave: \u201eThe oceans are overheating\u201c"
+    )
+
+
+def _byline(head: str, body: str, host: str = "news.example", names: tuple[str, ...] = ("News Example",)) -> Byline:
+    meta, tree = _page(head, f"<article>{body}</article>")
+    text = "\n".join(p.text_content().strip() for p in tree.iter("p") if p.text_content().strip())
+    aliases = site_aliases(host, names)
+    return choose_byline(
+        meta, "", (), aliases, text, names, lambda: byline_texts(tree), lambda: body_bylines(tree, text)
+    )
+
+
+_STORY = "".join(
+    f"<p>Paragraph {i} of the story, long enough to read as running text of an article.</p>" for i in range(6)
+)
+
+
+def test_a_byline_set_as_an_emphasised_paragraph_is_read_when_metadata_credits_only_the_site() -> None:
+    head = '<meta name="author" content="News Example">'
+    assert _byline(head, "<p><strong>Jane Doe/John Smith</strong></p>" + _STORY).authors == ("Jane Doe", "John Smith")
+    assert _byline(head, _STORY + "<p><em>IN-Redaktion</em></p>").credits == ("IN-Redaktion",)
+    # a bold subheading in the middle, a copyright line and a closing sentence are not bylines
+    assert _byline(head, _STORY + "<p><b>Second Operation</b></p>" + _STORY).authors == ()
+    assert _byline(head, _STORY + "<p><em>\u00a9 The Financial Times Ltd. 2024</em></p>").credits == ("News Example",)
+    assert _byline(head, _STORY + "<p><em>Das Gespr\u00e4ch f\u00fchrte Peter Hanselmann.</em></p>").authors == ()
+    # an emphasised lead sentence is not one either
+    assert _byline(head, "<p><b>Jane Doe said on Monday the plan would fail</b></p>" + _STORY).authors == ()
+
+
+def test_a_content_system_admin_account_is_not_the_author() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "A story of the day",'
+        ' "author": {"@id": "https://news.example/author/admin/", "name": "News D"}}</script>'
+    )
+    found = _byline(ld, "<p><strong>JANE DOE</strong></p>" + _STORY)
+    assert found.authors == ("Jane Doe",)
+    named = ld.replace("/author/admin/", "/author/jane-roe/").replace("News D", "Jane Roe")
+    assert _byline(named, _STORY).authors == ("Jane Roe",)
+
+
+def test_the_headline_repeated_above_the_story_is_not_body_text() -> None:
+    meta, _ = _page("", "<h1>Storm closes the harbour</h1>")
+    forms = headline_forms(meta, "Storm closes the harbour")
+    body = ["Storm closes the harbour", "The harbour closed on Monday.", "Ships waited outside."]
+    assert drop_headline(body, forms) == body[1:]
+    assert drop_headline([body[0], "05.08.2024, 20:59 Uhr", *body[1:]], forms) == body[1:]
+    assert drop_headline(["The harbour closed.", "Storm closes the harbour"], forms) == [
+        "The harbour closed.",
+        "Storm closes the harbour",
+    ]
+    assert drop_headline(["Storm closes the harbour"], forms) == ["Storm closes the harbour"]  # never the whole text
+
+
+def test_a_social_headline_that_is_part_of_the_marked_up_one_is_the_headline() -> None:
+    """og:title as the JSON-LD headline without the page's additions around it: a compound
+    kicker ("MSV-Interimstrainer") or a trailing clause."""
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "%s"}</script>'
+    aliases = site_aliases("news.example", [])
+    meta, _ = _page(
+        ld % "MSV-Interimstrainer Schubert: Nicht mehr viel zu verlieren"
+        + '<meta property="og:title" content="Interimstrainer Schubert: Nicht mehr viel zu verlieren">',
+        "",
+    )
+    assert choose_title(meta, "", "", aliases) == "Interimstrainer Schubert: Nicht mehr viel zu verlieren"
+    # a different wording, or a fragment, is not a part: the marked-up headline stands
+    meta, _ = _page(
+        ld % "Swedish police to investigate reports of information leaks"
+        + '<meta property="og:title" content="Police investigate leaks">',
+        "",
+    )
+    assert choose_title(meta, "", "", aliases) == "Swedish police to investigate reports of information leaks"
