@@ -60,9 +60,14 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
 
 
-def group_rss_bytes(pgid: int) -> int:
-    """Resident memory of every process in the process group (the daemon and its children)."""
-    total = 0
+def group_memory_bytes(pgid: int) -> tuple[int, int]:
+    """(PSS, RSS) summed over the process group (the daemon and its children).
+
+    The bound is on PSS: a pod's memory limit charges each page once, but the cleaner's
+    extraction children are forked from a forkserver holding trafilatura, so their shared
+    copy-on-write pages appear in every process's RSS; a sum of RSS counts them two or three
+    times over. PSS splits each shared page among its sharers, so the sum counts it once."""
+    pss = rss = 0
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -71,16 +76,21 @@ def group_rss_bytes(pgid: int) -> int:
             fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[2]) != pgid:  # fields after the command: state, ppid, pgrp, ...
                 continue
-            total += int(Path(entry.path, "statm").read_text().split()[1]) * PAGE
-        except (OSError, ValueError, IndexError):
+            rss_pages = int(Path(entry.path, "statm").read_text().split()[1])
+            rollup = Path(entry.path, "smaps_rollup").read_text().splitlines()
+            pss_kib = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+        except (OSError, ValueError, IndexError, StopIteration):
             continue  # the process exited meanwhile
-    return total
+        rss += rss_pages * PAGE
+        pss += pss_kib * 1024
+    return pss, rss
 
 
 @dataclass
 class Samples:
     t: list[float] = field(default_factory=list)
-    rss_mib: dict[str, list[float]] = field(default_factory=dict)
+    rss_mib: dict[str, list[float]] = field(default_factory=dict)  # PSS of the process group
+    rss_sum_mib: dict[str, list[float]] = field(default_factory=dict)  # plain RSS sum, for the record
     lag: dict[str, list[int]] = field(default_factory=dict)
     entries: list[int] = field(default_factory=list)
     phase: list[str] = field(default_factory=list)
@@ -122,7 +132,9 @@ def sample(samples: Samples, t: float, cluster: Cluster, settings: Settings, ent
     samples.phase.append(phase)
     for member in cluster.members:
         pid = member.daemon.proc.pid if member.daemon is not None else 0
-        samples.rss_mib.setdefault(member.name, []).append(group_rss_bytes(pid) / MIB if pid else 0.0)
+        pss, rss = group_memory_bytes(pid) if pid else (0, 0)
+        samples.rss_mib.setdefault(member.name, []).append(pss / MIB)
+        samples.rss_sum_mib.setdefault(member.name, []).append(rss / MIB)
     for name, n in lags.items():
         samples.lag.setdefault(name, []).append(n)
 
@@ -140,7 +152,7 @@ def draw(samples: Samples, png: Path, title: str, bounds: dict[str, float]) -> N
     for role, bound in bounds.items():
         ax_rss.axhline(bound, linestyle=":", linewidth=1, color="grey")
         ax_rss.annotate(f"{role} bound", (minutes[0], bound), fontsize=7, color="grey", va="bottom")
-    ax_rss.set_ylabel("RSS, MiB (process group)")
+    ax_rss.set_ylabel("memory (PSS), MiB, process group")
     ax_rss.set_ylim(bottom=0)
     ax_rss.legend(loc="lower right", fontsize=8)
     ax_rss.set_title(title, fontsize=10)
@@ -251,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         "version_gaps": len(result.version_gaps),
         "dead_letters": result.dead_letters,
         "peak_rss_mib": {k: round(v, 1) for k, v in peaks.items()},
+        "memory_measure": "PSS summed over the process group (shared pages once)",
+        "peak_rss_sum_mib": {k: round(max(v), 1) for k, v in samples.rss_sum_mib.items()},
         "final_rss_mib": {k: round(v[samples.phase.index("drain") - 1], 1) for k, v in samples.rss_mib.items()},
         "rss_growth_mib_per_hour_second_half": {k: round(v, 1) for k, v in growth.items()},
         "rss_bound_mib": bounds,
