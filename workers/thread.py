@@ -81,8 +81,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from workers import coverage, postings, shingles
-from workers.text import MONTHS, WEEKDAYS
+from workers import coverage, features, postings, shingles
 
 DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
 UpdateKind = Literal["revision", "followup", "coverage"]
@@ -95,9 +94,7 @@ RECORD_VERSION = 2
 # still be a copy's or a follow-up's match, and ages out of the window within days.
 _READABLE_VERSIONS = (1, 2)
 _MASK32 = 0xFFFFFFFF
-# Words that are capitalised but say nothing about *which* event a text reports: follow-ups
-# move from "Monday" to "Tuesday", and template-alike texts share them by construction.
-_CALENDAR = frozenset((*WEEKDAYS, *MONTHS))
+_CALENDAR = features.CALENDAR
 _NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
 
 
@@ -114,6 +111,9 @@ class ThreadInput:
     text: str
     published: datetime | None
     content_hash: str
+    # The text's features as the clean stage computed them (``workers/features.py``), for the
+    # text as it is here; None: the decider analyses the text itself.
+    analysis: features.TextAnalysis | None = None
 
 
 def thread_input(
@@ -155,10 +155,10 @@ class Decision:
 class ThreadSettings:
     """Windows, thresholds and memory bounds; see the module docstring for the rules."""
 
-    shingle_size: int = 5
+    shingle_size: int = features.SHINGLE_SIZE
     # Winnowing window in shingles: any shared passage of >= this many shingles is guaranteed to
     # share a fingerprint, so it equals the quote threshold below (12 shingles = 16 words).
-    winnow_window: int = 12
+    winnow_window: int = features.WINNOW_WINDOW
     candidate_window: timedelta = timedelta(days=7)
     expiry: timedelta = timedelta(days=8)
     max_shingles_per_article: int = 2000
@@ -485,6 +485,7 @@ class StoryIndex:
         # newest article is dropped: a max over the index per undated input would be O(window).
         self._latest: datetime | None = None
         self._latest_stale = False
+        self._features_key = features.key(settings.shingle_size, settings.winnow_window)
 
     # ------------------------------------------------------------------ decision (pure)
 
@@ -509,13 +510,29 @@ class StoryIndex:
         return story
 
     def _prepare(self, item: ThreadInput) -> _Prepared:
-        paras = shingles.normalise_paragraphs(item.text)
-        raw = coverage.raw_terms(item.title, paras, _CALENDAR)
-        f = text_features(self.settings, item.title, item.text, paras, raw.entities, raw.words)
-        c = self.settings.coverage
+        s = self.settings
+        if item.analysis is not None and item.analysis.key == self._features_key:
+            # Computed upstream (the clean stage): only composed here, as the text would give.
+            got = features.assemble(
+                item.analysis, s.max_shingles_per_article, s.max_fingerprints_per_article, s.winnow_window
+            )
+            raw = got.raw
+            f = TextFeatures(
+                got.seq,
+                got.entities,
+                got.title_words[: s.max_title_tokens],
+                array("I", [h for h in got.title_words if h in got.entities][: s.max_title_tokens]),
+            )
+            fps = got.fingerprints
+        else:
+            paras = shingles.normalise_paragraphs(item.text)
+            raw = coverage.raw_terms(item.title, paras, _CALENDAR)
+            f = text_features(s, item.title, item.text, paras, raw.entities, raw.words)
+            fps = fingerprints(s, f.seq)
+        c = s.coverage
         return _Prepared(
             f,
-            fingerprints(self.settings, f.seq),
+            fps,
             item.published,
             item.article_id,
             item.content_hash,
