@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import json
 import math
 import sys
@@ -95,6 +96,7 @@ RECORD_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 _MASK32 = 0xFFFFFFFF
 _CALENDAR = features.CALENDAR
+_EMPTY: array[int] = array("I")  # shared by every article without fingerprints; never mutated
 _NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
 
 
@@ -226,9 +228,11 @@ class _Story:
     last_time: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Prepared:
-    """The input's fingerprints, computed once per decision."""
+    """The input's features, computed once per decision. ``cov`` (the terms the index would
+    store, chosen under the live frequencies) is filled by ``StoryIndex._cov`` when first
+    needed: a copy is stored without terms and never reaches the coverage step."""
 
     features: TextFeatures
     fingerprints: frozenset[int]
@@ -236,8 +240,8 @@ class _Prepared:
     article_id: str
     content_hash: str
     raw: coverage.RawTerms
-    cov: coverage.CoverageFeatures
     seq16: array[int]  # ``seq`` as the index stores it, to test against stored texts
+    cov: coverage.CoverageFeatures | None = None
 
     @property
     def seq(self) -> array[int]:
@@ -475,7 +479,9 @@ class StoryIndex:
         self.settings = settings
         self._articles: dict[str, _Article] = {}
         self._stories: dict[str, _Story] = {}
-        self._members: dict[str, set[str]] = {}
+        # Story id -> its articles' ids (a list: most stories hold one or two, and a set costs
+        # ~200 bytes however small).
+        self._members: dict[str, list[str]] = {}
         # Postings: one article id, or a list once a key is shared (most fingerprints and rare
         # terms belong to one article: a bare string saves a list per key).
         self._postings: postings.Postings = {}
@@ -529,7 +535,6 @@ class StoryIndex:
             raw = coverage.raw_terms(item.title, paras, _CALENDAR)
             f = text_features(s, item.title, item.text, paras, raw.entities, raw.words)
             fps = fingerprints(s, f.seq)
-        c = s.coverage
         return _Prepared(
             f,
             fps,
@@ -537,15 +542,25 @@ class StoryIndex:
             item.article_id,
             item.content_hash,
             raw,
-            coverage.select(raw, self._df, c.max_terms, c.max_names, c.max_figures),
             _narrow(f.seq),
         )
+
+    def _cov(self, prep: _Prepared) -> coverage.CoverageFeatures:
+        """The input's coverage terms under the frequencies as of its decision (``decide``
+        fills them before returning whenever ``apply`` will store them)."""
+        if prep.cov is None:
+            c = self.settings.coverage
+            prep.cov = coverage.select(prep.raw, self._df, c.max_terms, c.max_names, c.max_figures)
+        return prep.cov
 
     def decide(self, item: ThreadInput) -> Decision:
         """Decide without mutating the index. The decision carries the input's features, so
         ``apply`` does not analyse the text again."""
         prep = self._prepare(item)
-        return replace(self._decide(item, prep), prepared=prep)
+        decision = self._decide(item, prep)
+        if decision.kind in ("new", "update"):
+            self._cov(prep)  # stored by apply: selected under the frequencies decided with
+        return replace(decision, prepared=prep)
 
     def _decide(self, item: ThreadInput, prep: _Prepared) -> Decision:
         s = self.settings
@@ -660,37 +675,28 @@ class StoryIndex:
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()
-        idf: dict[int, float] = {}
-        held = df.postings.get
-        docs = df.docs + 1
-        log = math.log
+        w = _IdfMemo(df).__getitem__  # a memoised hit is a C-level dict look-up
 
-        def w(h: int) -> float:
-            v = idf.get(h)
-            if v is None:
-                p = held(h)
-                v = idf[h] = log(docs / ((0 if p is None else 1 if isinstance(p, str) else len(p)) + 1)) + 1.0
-            return v
-
-        mine = prep.cov
+        mine = self._cov(prep)
         # Look-up through the input's rarest indexed terms (bounded postings).
         lookup = sorted(
             (h for h in mine.terms if 0 < df.count(h) <= c.max_postings),
             key=lambda h: (-w(h), h),
         )
         acc: dict[str, float] = {}
+        get = acc.get
         for h in lookup[: c.lookup_terms]:
             wh = w(h)
             for aid in df.ids(h):
-                acc[aid] = acc.get(aid, 0.0) + wh
+                acc[aid] = get(aid, 0.0) + wh
         if not acc:
             return None
-        near = [
-            (aid, score)
-            for aid, score in acc.items()
-            if when is None or abs(self._articles[aid].time - when) <= c.window
-        ]
-        near.sort(key=lambda x: (-x[1], x[0]))
+        arts, window = self._articles, c.window
+        near = [(-score, aid) for aid, score in acc.items() if when is None or abs(arts[aid].time - when) <= window]
+        n_near = len(near)
+        # The best few by (score, id): a heap, not a sort of up to thousands of ids.
+        heapq.heapify(near)
+        picked = [heapq.heappop(near)[1] for _ in range(min(c.max_candidates, n_near))]
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         vectors: dict[str, dict[int, float]] = {}
@@ -702,8 +708,8 @@ class StoryIndex:
             return v
 
         by_story: dict[str, list[tuple[float, float, _Article]]] = {}
-        for aid, _ in near[: c.max_candidates]:
-            a = self._articles[aid]
+        for aid in picked:
+            a = arts[aid]
             cos = coverage.cosine(my_vec, vector(a))
             gap = abs((a.time - when).total_seconds()) if when is not None else 0.0
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
@@ -774,7 +780,7 @@ class StoryIndex:
                 "shared_numbers": ", ".join(label[h] for h in shared if h in prep.raw.number_hashes),
                 "time_gap_hours": round(gap_h, 2),
                 "coverage_method": coverage.METHOD,
-                "coverage_candidates": len(near),
+                "coverage_candidates": n_near,
             }
             if story_damped is not None:
                 evidence["coverage_story_similarity"] = round(story_damped, 4)
@@ -783,7 +789,7 @@ class StoryIndex:
 
     def _story_cov_members(self, story_id: str) -> list[_Article]:
         """The story's articles that carry coverage terms (copies do not), oldest first, bounded."""
-        ids = self._members.get(story_id, set())
+        ids = self._members.get(story_id, ())
         arts = sorted((self._articles[i] for i in ids), key=lambda a: (a.time, a.article_id))
         return [a for a in arts if len(a.cov.terms)][: self.settings.coverage.max_story_members]
 
@@ -855,7 +861,7 @@ class StoryIndex:
             title_names,
             posted,
             item.site,
-            prep.cov if posted else _NO_COVERAGE,
+            self._cov(prep) if posted else _NO_COVERAGE,
         )
         out: list[ChangelogEntry] = []
         story = self._stories.get(decision.story_id)
@@ -923,6 +929,9 @@ class StoryIndex:
     # ------------------------------------------------------------------ internals
 
     def _put_story(self, story: _Story) -> None:
+        members = self._members.get(story.story_id)
+        if members:  # the story id object its articles already share
+            story.story_id = self._articles[members[0]].story_id
         self._stories[story.story_id] = story
 
     def _put_article(self, article: _Article, fps: frozenset[int] | None = None) -> None:
@@ -931,12 +940,23 @@ class StoryIndex:
         self._drop_article(article.article_id)
         if article.posted and fps is None:
             fps = fingerprints(self.settings, article.seq)
-        article.fps = array("I", sorted(fps or ()) if article.posted else ())
+        article.fps = array("I", sorted(fps)) if article.posted and fps else _EMPTY
         article.seq = _narrow(article.seq)
+        # One string object per story id and per site, however many articles hold it (a
+        # decoded record brings its own copies): ~150 bytes an article.
+        article.site = sys.intern(article.site)
+        members = self._members.get(article.story_id)
+        if members is not None:
+            article.story_id = self._articles[members[0]].story_id
+        else:
+            story = self._stories.get(article.story_id)
+            if story is not None:
+                article.story_id = story.story_id
+            members = self._members[article.story_id] = []
+        members.append(article.article_id)
         self._articles[article.article_id] = article
         if not self._latest_stale and (self._latest is None or article.time > self._latest):
             self._latest = article.time
-        self._members.setdefault(article.story_id, set()).add(article.article_id)
         for fp in article.fps:
             postings.add(self._postings, fp, article.article_id)
         if len(article.cov.terms):
@@ -950,13 +970,31 @@ class StoryIndex:
             self._latest_stale = True
         members = self._members.get(old.story_id)
         if members is not None:
-            members.discard(article_id)
+            members.remove(article_id)
             if not members:
                 del self._members[old.story_id]
         for fp in old.fps:
             postings.remove(self._postings, fp, article_id)
         if len(old.cov.terms):
             self._df.remove(old.article_id, old.cov.terms)
+
+
+class _IdfMemo(dict[int, float]):
+    """idf of terms under the frequencies of one decision, computed on first use. Its
+    ``__getitem__`` is the ``idf`` callable the scoring takes: the scoring asks for the same
+    few hundred terms thousands of times per decision, and a hit then stays in C."""
+
+    __slots__ = ("_docs", "_held")
+
+    def __init__(self, df: coverage.DocFrequencies) -> None:
+        super().__init__()
+        self._held = df.postings.get
+        self._docs = df.docs + 1
+
+    def __missing__(self, h: int) -> float:
+        p = self._held(h)
+        v = self[h] = math.log(self._docs / ((0 if p is None else 1 if isinstance(p, str) else len(p)) + 1)) + 1.0
+        return v
 
 
 def _rarest_name_found(member: _Article, found: Container[int], idf: Callable[[int], float]) -> bool:
@@ -970,10 +1008,21 @@ def _rarest_name_found(member: _Article, found: Container[int], idf: Callable[[i
 
 
 def _narrow(seq: array[int]) -> array[int]:
-    """16-bit form of a 32-bit shingle sequence (0 stays the paragraph break)."""
+    """16-bit form of a 32-bit shingle sequence (0 stays the paragraph break; a shingle whose
+    low 16 bits are 0 becomes 1)."""
     if seq.typecode == "H":
         return seq
-    return array("H", (((h & 0xFFFF) or 1) if h else 0 for h in seq))
+    if sys.byteorder != "little" or seq.itemsize != 4:
+        return array("H", (((h & 0xFFFF) or 1) if h else 0 for h in seq))
+    out = array("H", seq.tobytes())[::2]  # the low half of each (little-endian) word
+    j = -1
+    while True:
+        try:
+            j = out.index(0, j + 1)
+        except ValueError:
+            return out
+        if seq[j]:
+            out[j] = 1
 
 
 def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
