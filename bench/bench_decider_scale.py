@@ -192,6 +192,13 @@ def write_fill(path: Path, pool: dict[str, bytes], live: int) -> tuple[int, int]
             members.setdefault(a.story_id, []).append(a)
     order = sorted(members)
     n_articles = n_stories = 0
+    settings = ThreadSettings()
+    fps_key = StoryIndex(settings)._fps_key
+
+    def record(a: _Article) -> bytes:
+        """The article's changelog record as the decider writes it (fingerprints included)."""
+        return _encode_article(a, thread_mod.fingerprints(settings, a.seq) if a.posted else None, fps_key)
+
     with path.open("wb") as out:
         copy = 0
         while n_articles < live:
@@ -204,7 +211,7 @@ def write_fill(path: Path, pool: dict[str, bytes], live: int) -> tuple[int, int]
                     if story is not None:
                         write_entry(out, STORY_PREFIX + sid, _encode_story(story))
                     for a in arts:
-                        write_entry(out, ARTICLE_PREFIX + a.article_id, _encode_article(a))
+                        write_entry(out, ARTICLE_PREFIX + a.article_id, record(a))
                 else:
                     id_of = {a.article_id: _clone_id(a.article_id, copy) for a in arts}
                     if story is not None:
@@ -215,7 +222,7 @@ def write_fill(path: Path, pool: dict[str, bytes], live: int) -> tuple[int, int]
                         write_entry(out, STORY_PREFIX + s.story_id, _encode_story(s))
                     for a in arts:
                         c = clone_article(a, copy, id_of)
-                        write_entry(out, ARTICLE_PREFIX + c.article_id, _encode_article(c))
+                        write_entry(out, ARTICLE_PREFIX + c.article_id, record(c))
                 n_stories += story is not None
                 n_articles += len(arts)
             copy += 1

@@ -492,6 +492,9 @@ class StoryIndex:
         self._latest: datetime | None = None
         self._latest_stale = False
         self._features_key = features.key(settings.shingle_size, settings.winnow_window)
+        # What an article's fingerprints depend on besides its shingles: a changelog record
+        # carries them under this key, and a restore under another key recomputes them.
+        self._fps_key = f"{settings.winnow_window}/{settings.max_fingerprints_per_article}"
 
     # ------------------------------------------------------------------ decision (pure)
 
@@ -877,7 +880,7 @@ class StoryIndex:
             )
         self._put_story(story)
         out.append((STORY_PREFIX + story.story_id, _encode_story(story)))
-        out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article)))
+        out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article, prep.fingerprints, self._fps_key)))
         article.seq = prep.seq16  # what _put_article would compute from f.seq
         self._put_article(article, prep.fingerprints)
         return out
@@ -889,7 +892,7 @@ class StoryIndex:
             if value is None:
                 self._drop_article(aid)
             else:
-                self._put_article(_decode_article(value))
+                self._put_article(*_decode_record(value, self._fps_key))
         elif key.startswith(STORY_PREFIX):
             sid = key[len(STORY_PREFIX) :]
             if value is None:
@@ -934,7 +937,7 @@ class StoryIndex:
             story.story_id = self._articles[members[0]].story_id
         self._stories[story.story_id] = story
 
-    def _put_article(self, article: _Article, fps: frozenset[int] | None = None) -> None:
+    def _put_article(self, article: _Article, fps: Iterable[int] | None = None) -> None:
         """Index ``article`` (as decoded or built: 32-bit shingles); ``fps`` are its fingerprints
         when the caller computed them already."""
         self._drop_article(article.article_id)
@@ -1031,8 +1034,11 @@ def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
     return (-p.longest_passage, -p.containment_old_in_new, article.article_id)
 
 
-def _encode_article(a: _Article) -> bytes:
-    obj = {
+def _encode_article(a: _Article, fps: Iterable[int] | None = None, fps_key: str = "") -> bytes:
+    """The changelog record of an article; with its fingerprints (``fps``, computed under
+    ``fps_key``) when it is indexed, so a restore need not winnow its shingles again (an
+    optional field: readers without it ignore it, records without it are winnowed)."""
+    obj: dict[str, object] = {
         "v": RECORD_VERSION,
         "article_id": a.article_id,
         "story_id": a.story_id,
@@ -1051,10 +1057,18 @@ def _encode_article(a: _Article) -> bytes:
         "cov_headline": _to_b64(a.cov.headline),
         "cov_figures": _to_b64(a.cov.figures),
     }
+    if fps is not None and fps_key and a.posted:
+        obj["fps"] = _to_b64(array("I", sorted(fps)))
+        obj["fps_key"] = fps_key
     return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
 
 def _decode_article(data: bytes) -> _Article:
+    return _decode_record(data, "")[0]
+
+
+def _decode_record(data: bytes, fps_key: str) -> tuple[_Article, array[int] | None]:
+    """An article record and, when it carries them under ``fps_key``, its fingerprints."""
     o = json.loads(data)
     if o.get("v") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported article record version {o.get('v')!r}")
@@ -1071,7 +1085,8 @@ def _decode_article(data: bytes) -> _Article:
             _from_b64(o["cov_headline"]),
             _from_b64(o["cov_figures"]),
         )
-    return _Article(
+    fps = _from_b64(o["fps"]) if fps_key and o.get("fps_key") == fps_key and "fps" in o else None
+    article = _Article(
         article_id=str(o["article_id"]),
         story_id=str(o["story_id"]),
         time=datetime.fromisoformat(o["time"]),
@@ -1084,6 +1099,7 @@ def _decode_article(data: bytes) -> _Article:
         site=str(o["site"]),
         cov=cov,
     )
+    return article, fps
 
 
 def _encode_story(s: _Story) -> bytes:

@@ -211,3 +211,49 @@ def test_features_of_another_text_are_not_used(monkeypatch: pytest.MonkeyPatch) 
     stale = [_record(i, r, r["body_paragraphs"], False, features=wrong) for i, r in enumerate(rows)]
     unreadable = [_record(i, r, r["body_paragraphs"], False, features={"v": 1}) for i, r in enumerate(rows)]
     assert _run(stale)[0] == _run(records)[0] == _run(unreadable)[0]
+
+
+def _index_view(index: StoryIndex) -> tuple[Any, ...]:
+    """The derived state a restore rebuilds: postings, term frequencies, members, fingerprints."""
+    fps = {aid: list(a.fps) for aid, a in index._articles.items()}
+    members = {sid: sorted(ids) for sid, ids in index._members.items()}
+
+    def held(postings: dict[int, Any]) -> dict[int, list[str]]:  # the ids, in any order
+        return {k: sorted([v] if isinstance(v, str) else v) for k, v in postings.items()}
+
+    return index.stats(), held(index._postings), held(index._df.postings), members, fps
+
+
+def test_changelog_fingerprints_restore_the_index_their_shingles_give() -> None:
+    """Article records carry their fingerprints (no winnowing on restore); records without
+    them, or written under other fingerprint settings, are winnowed: the same index either way."""
+    index = StoryIndex(ThreadSettings())
+    log: dict[str, bytes | None] = {}
+    for row in _rows():
+        _, entries = decide_and_apply(index, thread_input(row["url"], row["title"], _text(row), None, site=row["site"]))
+        log.update(entries)
+    carried = [k for k, v in log.items() if v is not None and b'"fps_key"' in v]
+    assert carried  # indexed articles' records carry them
+
+    def restored(transform: Any) -> StoryIndex:
+        out = StoryIndex(ThreadSettings())
+        for k in sorted(log, reverse=True):  # compaction may reorder keys
+            v = log[k]
+            out.restore(k, None if v is None else transform(v))
+        return out
+
+    def without(v: bytes) -> bytes:
+        o = json.loads(v)
+        o.pop("fps", None)
+        o.pop("fps_key", None)
+        return json.dumps(o).encode()
+
+    def other_key(v: bytes) -> bytes:
+        o = json.loads(v)
+        if "fps" in o:
+            o["fps"], o["fps_key"] = "", "99/1"  # another winnowing window: never trusted
+        return json.dumps(o).encode()
+
+    expected = _index_view(index)
+    for transform in (lambda v: v, without, other_key):
+        assert _index_view(restored(transform)) == expected
