@@ -42,8 +42,11 @@ WINNOW_WINDOW = 12
 # move from "Monday" to "Tuesday", and template-alike texts share them by construction.
 CALENDAR = frozenset((*WEEKDAYS, *MONTHS))
 _MASK32 = 0xFFFFFFFF
-# Shingles per paragraph are not capped here; the decider's cap applies to the whole text.
-_NO_LIMIT = 1 << 62
+# Shingles shipped per article: twice the decider's default cap (2,000), so that the lines
+# the thread stage removes as boilerplate (short ones) leave enough for the cap; a decider
+# that would need more (a larger cap, or more removed) analyses the text itself. Bounds the
+# record: a very long text does not ship a hash per word.
+SHINGLE_BUDGET = 4000
 _ARRAYS = (
     "para_line",
     "seq",
@@ -89,6 +92,7 @@ class TextAnalysis:
     paragraphs, cut by ``*_off`` offsets (``len(paragraphs) + 1`` each)."""
 
     key: str
+    cut: int  # paragraphs from this one on have their shingles cut short or left out (budget)
     text_hash: str  # of the text analysed (``text_digest``): features never meet another text
     lines: int  # lines of the text (``text.split("\\n")``)
     para_line: array[int]  # the line each paragraph comes from
@@ -122,6 +126,7 @@ class TextAnalysis:
         renumber = {line: i for i, line in enumerate(lines)}
         out: dict[str, Any] = {
             "key": self.key,
+            "cut": sum(1 for p in paras if p < self.cut),
             "text_hash": "",  # a text made by the caller, which checked the original's hash
             "lines": len(lines),
             "para_line": array("I", (renumber[self.para_line[p]] for p in paras)),
@@ -145,7 +150,13 @@ class TextAnalysis:
 
     def to_wire(self) -> dict[str, Any]:
         """JSON-safe form for the cleaned record (little-endian base64 arrays)."""
-        out: dict[str, Any] = {"v": FEATURES_VERSION, "key": self.key, "text_hash": self.text_hash, "lines": self.lines}
+        out: dict[str, Any] = {
+            "v": FEATURES_VERSION,
+            "key": self.key,
+            "cut": self.cut,
+            "text_hash": self.text_hash,
+            "lines": self.lines,
+        }
         for name in _ARRAYS:
             out[name] = _to_b64(getattr(self, name))
         out["labels"] = list(self.labels)
@@ -162,8 +173,11 @@ def from_wire(obj: object) -> TextAnalysis | None:
     if obj.get("v") != FEATURES_VERSION:
         raise ValueError(f"unsupported features version {obj.get('v')!r}")
     k, lines, labels, digest = obj.get("key"), obj.get("lines"), obj.get("labels"), obj.get("text_hash")
+    cut = obj.get("cut")
     if not isinstance(k, str) or not isinstance(digest, str) or not isinstance(lines, int) or lines < 0:
         raise ValueError("features lack their key, text hash or line count")
+    if not isinstance(cut, int) or isinstance(cut, bool) or cut < 0:
+        raise ValueError("features lack their shingle cut")
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise ValueError("features have malformed labels")
     arrays: dict[str, array[int]] = {}
@@ -172,7 +186,7 @@ def from_wire(obj: object) -> TextAnalysis | None:
         if not isinstance(text, str):
             raise ValueError(f"features lack {name}")
         arrays[name] = _from_b64(text)
-    analysis = TextAnalysis(key=k, text_hash=digest, lines=lines, labels=tuple(labels), **arrays)
+    analysis = TextAnalysis(key=k, cut=cut, text_hash=digest, lines=lines, labels=tuple(labels), **arrays)
     _check(analysis)
     return analysis
 
@@ -182,6 +196,8 @@ def _check(a: TextAnalysis) -> None:
     n = a.paragraphs
     if any(line >= a.lines for line in a.para_line) or list(a.para_line) != sorted(a.para_line):
         raise ValueError("features: paragraph lines out of range")
+    if a.cut > n:
+        raise ValueError("features: shingle cut out of range")
     for name, off_name in (*_CUT, ("terms", "term_off")):
         off = getattr(a, off_name)
         if len(off) != n + 1 or off[0] != 0 or off[-1] != len(getattr(a, name)):
@@ -203,11 +219,17 @@ def analyse(
     for off_name in ("seq_off", "fps_off", "term_off", "name_off", "fig_off", "ent_off"):
         arrays[off_name].append(0)
     labels: list[str] = []
+    cut = -1
     for i, line in enumerate(lines):
         for para in shingles.normalise_paragraphs(line):
             raw = coverage.raw_terms("", [para], CALENDAR)
-            hashes = shingles.shingle_hashes([para], shingle_size, _NO_LIMIT, raw.words)
-            seq = [(h & _MASK32) or 1 for h in hashes]
+            room = SHINGLE_BUDGET - len(arrays["seq"])
+            seq: list[int] = []
+            if cut < 0:
+                hashes = shingles.shingle_hashes([para], shingle_size, max(room, 1), raw.words)
+                seq = [(h & _MASK32) or 1 for h in hashes][:room]
+                if len(seq) >= room:  # this paragraph's shingles may be cut short: none after
+                    cut = len(arrays["para_line"])
             arrays["para_line"].append(i)
             arrays["seq"].extend(seq)
             arrays["fps"].extend(sorted(shingles.winnow(seq, winnow_window)))
@@ -227,6 +249,7 @@ def analyse(
     arrays["headline_terms"].extend(sorted(head.headline_terms))
     return TextAnalysis(
         key=key(shingle_size, winnow_window),
+        cut=len(arrays["para_line"]) if cut < 0 else cut,
         text_hash=text_digest(text),
         lines=len(lines),
         labels=tuple(labels),
@@ -244,15 +267,18 @@ class Assembled(NamedTuple):
     raw: coverage.RawTerms
 
 
-def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_window: int) -> Assembled:
+def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_window: int) -> Assembled | None:
     """Compose the paragraphs' features as ``shingle_hashes``/``winnow``/``raw_terms`` compute
     them over the whole text: the same shingle cap (a paragraph cut by it is winnowed as cut),
-    the same fingerprint cap, term counts summed, labels by first occurrence."""
+    the same fingerprint cap, term counts summed, labels by first occurrence. None when the
+    cap needs shingles the features left out (``SHINGLE_BUDGET``): analyse the text then."""
     seq = array("I")
     fps: set[int] = set()
     seq_all, off = a.seq, a.seq_off
     for p in range(a.paragraphs):
         start, end = off[p], off[p + 1]
+        if p >= a.cut and end - start < max(max_shingles - len(seq) - bool(seq), 1):
+            return None  # the cap reaches into shingles that were not shipped
         if start == end:
             continue  # a paragraph shorter than a shingle adds no break either
         if seq:

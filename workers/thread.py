@@ -520,11 +520,13 @@ class StoryIndex:
 
     def _prepare(self, item: ThreadInput) -> _Prepared:
         s = self.settings
+        got = None
         if item.analysis is not None and item.analysis.key == self._features_key:
             # Computed upstream (the clean stage): only composed here, as the text would give.
             got = features.assemble(
                 item.analysis, s.max_shingles_per_article, s.max_fingerprints_per_article, s.winnow_window
             )
+        if got is not None:
             raw = got.raw
             f = TextFeatures(
                 got.seq,

@@ -193,7 +193,7 @@ def test_thread_stage_uses_shipped_features_through_its_boilerplate_filter(monke
     used: list[int] = []
     real = features.assemble
 
-    def counting(*args: Any) -> features.Assembled:
+    def counting(*args: Any) -> features.Assembled | None:
         used.append(1)
         return real(*args)
 
@@ -257,3 +257,23 @@ def test_changelog_fingerprints_restore_the_index_their_shingles_give() -> None:
     expected = _index_view(index)
     for transform in (lambda v: v, without, other_key):
         assert _index_view(restored(transform)) == expected
+
+
+def test_a_long_text_ships_a_bounded_number_of_shingles() -> None:
+    rows = _rows()
+    paras = [p for r in rows for p in r["body_paragraphs"]] * 3  # ~10k words in paragraphs
+    text, title = "\n".join(paras), rows[0]["title"]
+    analysis = features.analyse(title, text)
+    assert len(analysis.seq) <= features.SHINGLE_BUDGET < sum(len(p.split()) for p in paras)
+    item = thread_input("https://x.example/long", title, text, None, site="x.example")
+    index = StoryIndex(ThreadSettings())
+    assert features.assemble(analysis, 2000, 128, 12) is not None  # the default cap is within
+    assert _seen_of(index, replace(item, analysis=analysis)) == _seen_of(index, item)
+    # A decider capping beyond what was shipped analyses the text itself, and agrees with it.
+    wide = StoryIndex(ThreadSettings(max_shingles_per_article=6000))
+    assert features.assemble(analysis, 6000, 128, 12) is None
+    assert _seen_of(wide, replace(item, analysis=analysis)) == _seen_of(wide, item)
+    # Lines removed before the cut leave room filled from shipped shingles, or fall back.
+    keep = list(range(40, analysis.lines))
+    filtered = thread_input("https://x.example/long", title, "\n".join(text.split("\n")[40:]), None, site="x")
+    assert _seen_of(index, replace(filtered, analysis=analysis.keep(keep))) == _seen_of(index, filtered)
