@@ -54,9 +54,12 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    Candidates come from an inverted index over each article's heaviest terms.
 7. Otherwise ``new``; the nearest candidates' scores (text and coverage) are kept as evidence.
 
-``decide`` analyses the input once (``_Prepared``: shingles, fingerprints, coverage terms) and
+``decide`` prepares the input once (``_Prepared``: shingles, fingerprints, coverage terms) and
 hands that to ``apply`` inside the decision, so the daemon, replay, tests and benches take one
-path that computes an article's features once.
+path that computes an article's features once. The text-only part of it normally arrives
+with the input (``ThreadInput.analysis``, computed by the clean stage in its parallel
+processes: ``workers/features.py``) and is only composed here; an input without it is
+analysed here, to the same features.
 
 Memory budget per indexed article: the shingle sequence cut to 16 bits once indexed (2 bytes a
 shingle; 2,000 -> 4 KB cap, a 300-word story ~0.6 KB; the changelog keeps 32 bits), at most
