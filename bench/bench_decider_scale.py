@@ -57,7 +57,7 @@ from typing import Any, BinaryIO
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import workers.thread as thread_mod
-from bench.bench_thread import synthetic_stream
+from bench.bench_thread import cleaned, synthetic_stream
 from workers import coverage, postings
 from workers.thread import (
     ARTICLE_PREFIX,
@@ -192,6 +192,13 @@ def write_fill(path: Path, pool: dict[str, bytes], live: int) -> tuple[int, int]
             members.setdefault(a.story_id, []).append(a)
     order = sorted(members)
     n_articles = n_stories = 0
+    settings = ThreadSettings()
+    fps_key = StoryIndex(settings)._fps_key
+
+    def record(a: _Article) -> bytes:
+        """The article's changelog record as the decider writes it (fingerprints included)."""
+        return _encode_article(a, thread_mod.fingerprints(settings, a.seq) if a.posted else None, fps_key)
+
     with path.open("wb") as out:
         copy = 0
         while n_articles < live:
@@ -204,7 +211,7 @@ def write_fill(path: Path, pool: dict[str, bytes], live: int) -> tuple[int, int]
                     if story is not None:
                         write_entry(out, STORY_PREFIX + sid, _encode_story(story))
                     for a in arts:
-                        write_entry(out, ARTICLE_PREFIX + a.article_id, _encode_article(a))
+                        write_entry(out, ARTICLE_PREFIX + a.article_id, record(a))
                 else:
                     id_of = {a.article_id: _clone_id(a.article_id, copy) for a in arts}
                     if story is not None:
@@ -215,7 +222,7 @@ def write_fill(path: Path, pool: dict[str, bytes], live: int) -> tuple[int, int]
                         write_entry(out, STORY_PREFIX + s.story_id, _encode_story(s))
                     for a in arts:
                         c = clone_article(a, copy, id_of)
-                        write_entry(out, ARTICLE_PREFIX + c.article_id, _encode_article(c))
+                        write_entry(out, ARTICLE_PREFIX + c.article_id, record(c))
                 n_stories += story is not None
                 n_articles += len(arts)
             copy += 1
@@ -244,6 +251,8 @@ def takeover(args: argparse.Namespace) -> None:
     items = stream_items(args.pool, args.measure)
     inputs = items[args.pool : args.pool + args.measure]
     extra = items[args.pool + args.measure :]
+    if not args.text_only:  # the features the clean stage ships (computed there, untimed here)
+        inputs, extra = [cleaned(i) for i in inputs], [cleaned(i) for i in extra]
     del items
     gc.collect()
     rss0 = _rss()
@@ -301,7 +310,8 @@ def takeover(args: argparse.Namespace) -> None:
     print(
         f"decisions: {len(inputs)} (decide + apply) with {n} live: p50 {_pct(lat_wall, 0.5):.2f} ms, "
         f"p99 {_pct(lat_wall, 0.99):.2f} ms wall; p50 {_pct(lat_cpu, 0.5):.2f} ms, p99 {_pct(lat_cpu, 0.99):.2f} ms "
-        f"CPU; {len(inputs) / t_cpu:.0f}/s of one core's CPU time ({len(inputs) / t_wall:.0f}/s wall)"
+        f"CPU; {len(inputs) / t_cpu:.0f}/s of one core's CPU time ({len(inputs) / t_wall:.0f}/s wall); "
+        f"{'text analysed by the decider' if args.text_only else 'features from the clean stage'}"
     )
     print(f"decision kinds: {dict(sorted(kinds.items()))}")
     print(
@@ -446,6 +456,7 @@ def main() -> None:
     ap.add_argument("--trace", type=int, default=5000, help="articles restored under tracemalloc")
     ap.add_argument("--gets", type=int, default=20000, help="random record gets in the store probe (0: none)")
     ap.add_argument("--freeze", action="store_true", help="gc.freeze() after the restore")
+    ap.add_argument("--text-only", action="store_true", help="inputs without the clean stage's features")
     ap.add_argument("--log", type=Path, help=argparse.SUPPRESS)  # set for the takeover process
     args = ap.parse_args()
     if args.log is not None:
@@ -468,6 +479,7 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--log", str(log), "--live", str(args.live)]
         cmd += ["--pool", str(args.pool), "--measure", str(args.measure), "--trace", str(args.trace)]
         cmd += ["--freeze"] if args.freeze else []
+        cmd += ["--text-only"] if args.text_only else []
         subprocess.run(cmd, check=True)
         if args.gets:
             store_probe(log, args.gets)

@@ -21,10 +21,10 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from workers import shingles
+from workers import features, shingles
 from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 # Live-window measurements (``--live N``): decisions/s with N articles in the index, and the
@@ -204,12 +204,21 @@ def run_brute(stream: list[Labelled]) -> tuple[float, list[str]]:
     return time.perf_counter() - start, pred
 
 
-def run_live(live: int, measure: int, memory_sample: int) -> None:
+def cleaned(item: ThreadInput) -> ThreadInput:
+    """The input as the thread stage receives it: with the text features the clean stage
+    computed (in its parallel processes, so outside the decider's time)."""
+    return replace(item, analysis=features.analyse(item.title, item.text))
+
+
+def run_live(live: int, measure: int, memory_sample: int, text_only: bool = False) -> None:
     """Decisions/s (decide + apply, coverage on) with ``live`` articles in the window, and the
-    index's bytes per article measured with tracemalloc over ``memory_sample`` articles."""
+    index's bytes per article measured with tracemalloc over ``memory_sample`` articles. The
+    inputs carry the clean stage's features unless ``text_only`` (records without them)."""
     import tracemalloc
 
     stream = synthetic_stream(live + measure, seed=3)
+    if not text_only:
+        stream = [replace(lab, item=cleaned(lab.item)) for lab in stream]
     # Everything inside one candidate window, so all ``live`` articles are candidates by time.
     settings = ThreadSettings(candidate_window=timedelta(days=365), expiry=timedelta(days=400))
     index = StoryIndex(settings)
@@ -223,7 +232,8 @@ def run_live(live: int, measure: int, memory_sample: int) -> None:
     # counts other processes' turns.
     print(
         f"live window: {index.stats()['articles']} articles; {measure} decisions: "
-        f"{measure / cpu:.0f}/s of one core's CPU time ({measure / wall:.0f}/s wall)"
+        f"{measure / cpu:.0f}/s of one core's CPU time ({measure / wall:.0f}/s wall); "
+        f"{'text analysed by the decider' if text_only else 'features from the clean stage'}"
     )
 
     sample = synthetic_stream(memory_sample, seed=4)
@@ -254,9 +264,10 @@ def main() -> None:
     ap.add_argument("--live", type=int, default=0, help="also time decisions with this many articles live")
     ap.add_argument("--measure", type=int, default=2000, help="decisions timed at --live")
     ap.add_argument("--memory-sample", type=int, default=3000, help="articles traced for bytes/article")
+    ap.add_argument("--text-only", action="store_true", help="--live inputs without the clean stage's features")
     args = ap.parse_args()
     if args.live:
-        run_live(args.live, args.measure, args.memory_sample)
+        run_live(args.live, args.measure, args.memory_sample, args.text_only)
     if not args.articles:
         return
     stream = synthetic_stream(args.articles)

@@ -172,6 +172,11 @@ class CleanedRecord:
     feed_published: str | None = None
     credits: tuple[str, ...] = ()
     agencies: tuple[str, ...] = ()
+    # The text's input-only threading features, computed by the clean stage (which runs in
+    # parallel processes) so the single-writer decider does not analyse the text again. Opaque
+    # here (its own version inside, read by the thread stage); a record without them, written
+    # before they existed, is threaded from its text.
+    features: dict[str, Any] | None = None
     schema_version: int = CLEANED_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,6 +184,8 @@ class CleanedRecord:
         body["authors"] = list(self.authors)
         body["credits"] = list(self.credits)
         body["agencies"] = list(self.agencies)
+        if self.features is None:  # the form records had before features, for their readers
+            del body["features"]
         return body
 
     def encode(self) -> bytes:
@@ -209,6 +216,9 @@ class CleanedRecord:
         # credits and agencies came later: a record written before them has none
         lists = {k: obj.get(k) or [] for k in ("credits", "agencies")}
         wrong += [k for k, v in lists.items() if not isinstance(v, list) or not all(isinstance(a, str) for a in v)]
+        features = obj.get("features")
+        if features is not None and not isinstance(features, dict):
+            wrong.append("features")
         if wrong:
             raise RecordError(f"cleaned record has wrongly typed fields: {', '.join(wrong)}")
         return cls(
@@ -229,4 +239,5 @@ class CleanedRecord:
             feed_published=obj.get("feed_published"),
             credits=tuple(lists["credits"]),
             agencies=tuple(lists["agencies"]),
+            features=features,
         )

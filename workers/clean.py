@@ -28,6 +28,7 @@ from lxml.etree import LxmlError
 from trafilatura.utils import load_html
 
 from newswire.records import CleanedRecord, RawStory, stable_id
+from workers import features
 from workers.agencies import agencies_of
 from workers.chrome import is_chrome_line, is_nav_line, link_texts
 from workers.metadata import (
@@ -256,4 +257,6 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         content_hash=content_hash(text),
         fetched_at=raw.fetched_at,
         feed_published=raw.published,
+        # Computed here, in the parallel extraction processes, not in the single decider.
+        features=features.analyse(title, text).to_wire(),
     )

@@ -54,9 +54,12 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    Candidates come from an inverted index over each article's heaviest terms.
 7. Otherwise ``new``; the nearest candidates' scores (text and coverage) are kept as evidence.
 
-``decide`` analyses the input once (``_Prepared``: shingles, fingerprints, coverage terms) and
+``decide`` prepares the input once (``_Prepared``: shingles, fingerprints, coverage terms) and
 hands that to ``apply`` inside the decision, so the daemon, replay, tests and benches take one
-path that computes an article's features once.
+path that computes an article's features once. The text-only part of it normally arrives
+with the input (``ThreadInput.analysis``, computed by the clean stage in its parallel
+processes: ``workers/features.py``) and is only composed here; an input without it is
+analysed here, to the same features.
 
 Memory budget per indexed article: the shingle sequence cut to 16 bits once indexed (2 bytes a
 shingle; 2,000 -> 4 KB cap, a 300-word story ~0.6 KB; the changelog keeps 32 bits), at most
@@ -71,6 +74,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import json
 import math
 import sys
@@ -81,8 +85,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from workers import coverage, postings, shingles
-from workers.text import MONTHS, WEEKDAYS
+from workers import coverage, features, postings, shingles
 
 DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
 UpdateKind = Literal["revision", "followup", "coverage"]
@@ -95,9 +98,8 @@ RECORD_VERSION = 2
 # still be a copy's or a follow-up's match, and ages out of the window within days.
 _READABLE_VERSIONS = (1, 2)
 _MASK32 = 0xFFFFFFFF
-# Words that are capitalised but say nothing about *which* event a text reports: follow-ups
-# move from "Monday" to "Tuesday", and template-alike texts share them by construction.
-_CALENDAR = frozenset((*WEEKDAYS, *MONTHS))
+_CALENDAR = features.CALENDAR
+_EMPTY: array[int] = array("I")  # shared by every article without fingerprints; never mutated
 _NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
 
 
@@ -114,6 +116,9 @@ class ThreadInput:
     text: str
     published: datetime | None
     content_hash: str
+    # The text's features as the clean stage computed them (``workers/features.py``), for the
+    # text as it is here; None: the decider analyses the text itself.
+    analysis: features.TextAnalysis | None = None
 
 
 def thread_input(
@@ -155,10 +160,10 @@ class Decision:
 class ThreadSettings:
     """Windows, thresholds and memory bounds; see the module docstring for the rules."""
 
-    shingle_size: int = 5
+    shingle_size: int = features.SHINGLE_SIZE
     # Winnowing window in shingles: any shared passage of >= this many shingles is guaranteed to
     # share a fingerprint, so it equals the quote threshold below (12 shingles = 16 words).
-    winnow_window: int = 12
+    winnow_window: int = features.WINNOW_WINDOW
     candidate_window: timedelta = timedelta(days=7)
     expiry: timedelta = timedelta(days=8)
     max_shingles_per_article: int = 2000
@@ -226,9 +231,11 @@ class _Story:
     last_time: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Prepared:
-    """The input's fingerprints, computed once per decision."""
+    """The input's features, computed once per decision. ``cov`` (the terms the index would
+    store, chosen under the live frequencies) is filled by ``StoryIndex._cov`` when first
+    needed: a copy is stored without terms and never reaches the coverage step."""
 
     features: TextFeatures
     fingerprints: frozenset[int]
@@ -236,8 +243,8 @@ class _Prepared:
     article_id: str
     content_hash: str
     raw: coverage.RawTerms
-    cov: coverage.CoverageFeatures
     seq16: array[int]  # ``seq`` as the index stores it, to test against stored texts
+    cov: coverage.CoverageFeatures | None = None
 
     @property
     def seq(self) -> array[int]:
@@ -475,7 +482,9 @@ class StoryIndex:
         self.settings = settings
         self._articles: dict[str, _Article] = {}
         self._stories: dict[str, _Story] = {}
-        self._members: dict[str, set[str]] = {}
+        # Story id -> its articles' ids (a list: most stories hold one or two, and a set costs
+        # ~200 bytes however small).
+        self._members: dict[str, list[str]] = {}
         # Postings: one article id, or a list once a key is shared (most fingerprints and rare
         # terms belong to one article: a bare string saves a list per key).
         self._postings: postings.Postings = {}
@@ -485,6 +494,10 @@ class StoryIndex:
         # newest article is dropped: a max over the index per undated input would be O(window).
         self._latest: datetime | None = None
         self._latest_stale = False
+        self._features_key = features.key(settings.shingle_size, settings.winnow_window)
+        # What an article's fingerprints depend on besides its shingles: a changelog record
+        # carries them under this key, and a restore under another key recomputes them.
+        self._fps_key = f"{settings.winnow_window}/{settings.max_fingerprints_per_article}"
 
     # ------------------------------------------------------------------ decision (pure)
 
@@ -509,26 +522,53 @@ class StoryIndex:
         return story
 
     def _prepare(self, item: ThreadInput) -> _Prepared:
-        paras = shingles.normalise_paragraphs(item.text)
-        raw = coverage.raw_terms(item.title, paras, _CALENDAR)
-        f = text_features(self.settings, item.title, item.text, paras, raw.entities, raw.words)
-        c = self.settings.coverage
+        s = self.settings
+        got = None
+        if item.analysis is not None and item.analysis.key == self._features_key:
+            # Computed upstream (the clean stage): only composed here, as the text would give.
+            got = features.assemble(
+                item.analysis, s.max_shingles_per_article, s.max_fingerprints_per_article, s.winnow_window
+            )
+        if got is not None:
+            raw = got.raw
+            f = TextFeatures(
+                got.seq,
+                got.entities,
+                got.title_words[: s.max_title_tokens],
+                array("I", [h for h in got.title_words if h in got.entities][: s.max_title_tokens]),
+            )
+            fps = got.fingerprints
+        else:
+            paras = shingles.normalise_paragraphs(item.text)
+            raw = coverage.raw_terms(item.title, paras, _CALENDAR)
+            f = text_features(s, item.title, item.text, paras, raw.entities, raw.words)
+            fps = fingerprints(s, f.seq)
         return _Prepared(
             f,
-            fingerprints(self.settings, f.seq),
+            fps,
             item.published,
             item.article_id,
             item.content_hash,
             raw,
-            coverage.select(raw, self._df, c.max_terms, c.max_names, c.max_figures),
             _narrow(f.seq),
         )
+
+    def _cov(self, prep: _Prepared) -> coverage.CoverageFeatures:
+        """The input's coverage terms under the frequencies as of its decision (``decide``
+        fills them before returning whenever ``apply`` will store them)."""
+        if prep.cov is None:
+            c = self.settings.coverage
+            prep.cov = coverage.select(prep.raw, self._df, c.max_terms, c.max_names, c.max_figures)
+        return prep.cov
 
     def decide(self, item: ThreadInput) -> Decision:
         """Decide without mutating the index. The decision carries the input's features, so
         ``apply`` does not analyse the text again."""
         prep = self._prepare(item)
-        return replace(self._decide(item, prep), prepared=prep)
+        decision = self._decide(item, prep)
+        if decision.kind in ("new", "update"):
+            self._cov(prep)  # stored by apply: selected under the frequencies decided with
+        return replace(decision, prepared=prep)
 
     def _decide(self, item: ThreadInput, prep: _Prepared) -> Decision:
         s = self.settings
@@ -645,33 +685,28 @@ class StoryIndex:
         when = prep.time or self._clock()
         if when is None:  # nothing indexed yet
             return None
-        idf: dict[int, float] = {}
-        held = df.postings.get
-        docs = df.docs + 1
-        log = math.log
+        w = _IdfMemo(df).__getitem__  # a memoised hit is a C-level dict look-up
 
-        def w(h: int) -> float:
-            v = idf.get(h)
-            if v is None:
-                p = held(h)
-                v = idf[h] = log(docs / ((0 if p is None else 1 if isinstance(p, str) else len(p)) + 1)) + 1.0
-            return v
-
-        mine = prep.cov
+        mine = self._cov(prep)
         # Look-up through the input's rarest indexed terms (bounded postings).
         lookup = sorted(
             (h for h in mine.terms if 0 < df.count(h) <= c.max_postings),
             key=lambda h: (-w(h), h),
         )
         acc: dict[str, float] = {}
+        get = acc.get
         for h in lookup[: c.lookup_terms]:
             wh = w(h)
             for aid in df.ids(h):
-                acc[aid] = acc.get(aid, 0.0) + wh
+                acc[aid] = get(aid, 0.0) + wh
         if not acc:
             return None
-        near = [(aid, score) for aid, score in acc.items() if abs(self._articles[aid].time - when) <= c.window]
-        near.sort(key=lambda x: (-x[1], x[0]))
+        arts, window = self._articles, c.window
+        near = [(-score, aid) for aid, score in acc.items() if abs(arts[aid].time - when) <= window]
+        n_near = len(near)
+        # The best few by (score, id): a heap, not a sort of up to thousands of ids.
+        heapq.heapify(near)
+        picked = [heapq.heappop(near)[1] for _ in range(min(c.max_candidates, n_near))]
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         vectors: dict[str, dict[int, float]] = {}
@@ -684,8 +719,8 @@ class StoryIndex:
 
         me = coverage.Probe(prep.article_id, when, mine)
         by_story: dict[str, list[tuple[float, float, _Article]]] = {}
-        for aid, _ in near[: c.max_candidates]:
-            a = self._articles[aid]
+        for aid in picked:
+            a = arts[aid]
             cos = coverage.cosine(my_vec, vector(a))
             gap = abs((a.time - when).total_seconds())
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
@@ -698,13 +733,13 @@ class StoryIndex:
             if best is not None and key >= best[0]:
                 continue
             evidence = j.evidence(prep.raw)
-            evidence["coverage_candidates"] = len(near)
-            best = (key, self._story_of(self._articles[j.top.article_id]), j.top.article_id, evidence)
+            evidence["coverage_candidates"] = n_near
+            best = (key, self._story_of(arts[j.top.article_id]), j.top.article_id, evidence)
         return best
 
     def _story_cov_members(self, story_id: str) -> list[_Article]:
         """The story's articles that carry coverage terms (copies do not), oldest first, bounded."""
-        ids = self._members.get(story_id, set())
+        ids = self._members.get(story_id, ())
         arts = sorted((self._articles[i] for i in ids), key=lambda a: (a.time, a.article_id))
         return [a for a in arts if len(a.cov.terms)][: self.settings.coverage.max_story_members]
 
@@ -776,7 +811,7 @@ class StoryIndex:
             title_names,
             posted,
             item.site,
-            prep.cov if posted else _NO_COVERAGE,
+            self._cov(prep) if posted else _NO_COVERAGE,
         )
         out: list[ChangelogEntry] = []
         story = self._stories.get(decision.story_id)
@@ -792,7 +827,7 @@ class StoryIndex:
             )
         self._put_story(story)
         out.append((STORY_PREFIX + story.story_id, _encode_story(story)))
-        out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article)))
+        out.append((ARTICLE_PREFIX + article.article_id, _encode_article(article, prep.fingerprints, self._fps_key)))
         article.seq = prep.seq16  # what _put_article would compute from f.seq
         self._put_article(article, prep.fingerprints)
         return out
@@ -804,7 +839,7 @@ class StoryIndex:
             if value is None:
                 self._drop_article(aid)
             else:
-                self._put_article(_decode_article(value))
+                self._put_article(*_decode_record(value, self._fps_key))
         elif key.startswith(STORY_PREFIX):
             sid = key[len(STORY_PREFIX) :]
             if value is None:
@@ -844,20 +879,34 @@ class StoryIndex:
     # ------------------------------------------------------------------ internals
 
     def _put_story(self, story: _Story) -> None:
+        members = self._members.get(story.story_id)
+        if members:  # the story id object its articles already share
+            story.story_id = self._articles[members[0]].story_id
         self._stories[story.story_id] = story
 
-    def _put_article(self, article: _Article, fps: frozenset[int] | None = None) -> None:
+    def _put_article(self, article: _Article, fps: Iterable[int] | None = None) -> None:
         """Index ``article`` (as decoded or built: 32-bit shingles); ``fps`` are its fingerprints
         when the caller computed them already."""
         self._drop_article(article.article_id)
         if article.posted and fps is None:
             fps = fingerprints(self.settings, article.seq)
-        article.fps = array("I", sorted(fps or ()) if article.posted else ())
+        article.fps = array("I", sorted(fps)) if article.posted and fps else _EMPTY
         article.seq = _narrow(article.seq)
+        # One string object per story id and per site, however many articles hold it (a
+        # decoded record brings its own copies): ~150 bytes an article.
+        article.site = sys.intern(article.site)
+        members = self._members.get(article.story_id)
+        if members is not None:
+            article.story_id = self._articles[members[0]].story_id
+        else:
+            story = self._stories.get(article.story_id)
+            if story is not None:
+                article.story_id = story.story_id
+            members = self._members[article.story_id] = []
+        members.append(article.article_id)
         self._articles[article.article_id] = article
         if not self._latest_stale and (self._latest is None or article.time > self._latest):
             self._latest = article.time
-        self._members.setdefault(article.story_id, set()).add(article.article_id)
         for fp in article.fps:
             postings.add(self._postings, fp, article.article_id)
         if len(article.cov.terms):
@@ -871,7 +920,7 @@ class StoryIndex:
             self._latest_stale = True
         members = self._members.get(old.story_id)
         if members is not None:
-            members.discard(article_id)
+            members.remove(article_id)
             if not members:
                 del self._members[old.story_id]
         for fp in old.fps:
@@ -880,11 +929,40 @@ class StoryIndex:
             self._df.remove(old.article_id, old.cov.terms)
 
 
+class _IdfMemo(dict[int, float]):
+    """idf of terms under the frequencies of one decision, computed on first use. Its
+    ``__getitem__`` is the ``idf`` callable the scoring takes: the scoring asks for the same
+    few hundred terms thousands of times per decision, and a hit then stays in C."""
+
+    __slots__ = ("_docs", "_held")
+
+    def __init__(self, df: coverage.DocFrequencies) -> None:
+        super().__init__()
+        self._held = df.postings.get
+        self._docs = df.docs + 1
+
+    def __missing__(self, h: int) -> float:
+        p = self._held(h)
+        v = self[h] = math.log(self._docs / ((0 if p is None else 1 if isinstance(p, str) else len(p)) + 1)) + 1.0
+        return v
+
+
 def _narrow(seq: array[int]) -> array[int]:
-    """16-bit form of a 32-bit shingle sequence (0 stays the paragraph break)."""
+    """16-bit form of a 32-bit shingle sequence (0 stays the paragraph break; a shingle whose
+    low 16 bits are 0 becomes 1)."""
     if seq.typecode == "H":
         return seq
-    return array("H", (((h & 0xFFFF) or 1) if h else 0 for h in seq))
+    if sys.byteorder != "little" or seq.itemsize != 4:
+        return array("H", (((h & 0xFFFF) or 1) if h else 0 for h in seq))
+    out = array("H", seq.tobytes())[::2]  # the low half of each (little-endian) word
+    j = -1
+    while True:
+        try:
+            j = out.index(0, j + 1)
+        except ValueError:
+            return out
+        if seq[j]:
+            out[j] = 1
 
 
 def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
@@ -893,8 +971,11 @@ def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
     return (-p.longest_passage, -p.containment_old_in_new, article.article_id)
 
 
-def _encode_article(a: _Article) -> bytes:
-    obj = {
+def _encode_article(a: _Article, fps: Iterable[int] | None = None, fps_key: str = "") -> bytes:
+    """The changelog record of an article; with its fingerprints (``fps``, computed under
+    ``fps_key``) when it is indexed, so a restore need not winnow its shingles again (an
+    optional field: readers without it ignore it, records without it are winnowed)."""
+    obj: dict[str, object] = {
         "v": RECORD_VERSION,
         "article_id": a.article_id,
         "story_id": a.story_id,
@@ -913,10 +994,18 @@ def _encode_article(a: _Article) -> bytes:
         "cov_headline": _to_b64(a.cov.headline),
         "cov_figures": _to_b64(a.cov.figures),
     }
+    if fps is not None and fps_key and a.posted:
+        obj["fps"] = _to_b64(array("I", sorted(fps)))
+        obj["fps_key"] = fps_key
     return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
 
 def _decode_article(data: bytes) -> _Article:
+    return _decode_record(data, "")[0]
+
+
+def _decode_record(data: bytes, fps_key: str) -> tuple[_Article, array[int] | None]:
+    """An article record and, when it carries them under ``fps_key``, its fingerprints."""
     o = json.loads(data)
     if o.get("v") not in _READABLE_VERSIONS:
         raise ValueError(f"unsupported article record version {o.get('v')!r}")
@@ -933,7 +1022,8 @@ def _decode_article(data: bytes) -> _Article:
             _from_b64(o["cov_headline"]),
             _from_b64(o["cov_figures"]),
         )
-    return _Article(
+    fps = _from_b64(o["fps"]) if fps_key and o.get("fps_key") == fps_key and "fps" in o else None
+    article = _Article(
         article_id=str(o["article_id"]),
         story_id=str(o["story_id"]),
         time=datetime.fromisoformat(o["time"]),
@@ -946,6 +1036,7 @@ def _decode_article(data: bytes) -> _Article:
         site=str(o["site"]),
         cov=cov,
     )
+    return article, fps
 
 
 def _encode_story(s: _Story) -> bytes:

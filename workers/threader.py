@@ -28,6 +28,7 @@ from newswire.bus import Message, TopicPartition
 from newswire.records import CleanedRecord, RecordError, parse_time
 from newswire.runtime import DeadLetter, Out, Outcome
 from newswire.settings import WorkerSettings
+from workers import features
 from workers.boilerplate import SiteBoilerplate
 from workers.events import build_event, encode_event, event_headers
 from workers.text import content_hash
@@ -175,9 +176,16 @@ class ThreadProcessor:
         bp.observe(article.article_id, lines)
         if (len(bp.lines), bp.pages_seen) != before:
             changes.append((BOILERPLATE_PREFIX + article.site, json.dumps(bp.to_dict()).encode()))
-        kept = bp.filter(lines)
-        if len(kept) != len(lines) and kept:
+        keep = [i for i, line in enumerate(lines) if not bp.is_boilerplate(line)]
+        analysis = _analysis(article)
+        if len(keep) != len(lines) and keep:
+            kept = [lines[i] for i in keep]
             text = "\n".join(kept)
+            if analysis is not None:
+                # The features are per line of the cleaned text; those of the lines kept make
+                # the filtered text's, when its lines are the ones the features were cut by.
+                same_cut = analysis.lines == len(lines) and article.text.split("\n") == lines
+                analysis = analysis.keep(keep) if same_cut else None
             article = replace(article, text=text, content_hash=content_hash(text))
         published = _event_time(article)
         item = ThreadInput(
@@ -190,6 +198,7 @@ class ThreadProcessor:
             text=article.text,
             published=published,
             content_hash=article.content_hash,
+            analysis=analysis,
         )
         decision = self.index.decide(item)
         changes.extend(self.index.apply(item, decision))
@@ -267,6 +276,21 @@ class ThreadProcessor:
             t = parse_time(value)
             if t is not None and t <= now:
                 self._latency[since].observe((now - t).total_seconds())
+
+
+def _analysis(article: CleanedRecord) -> features.TextAnalysis | None:
+    """The features the clean stage shipped, or None (then the decider analyses the text):
+    absent in records written before them, and unreadable ones are not worth a dead letter,
+    since the text they were computed from is in the record."""
+    try:
+        analysis = features.from_wire(article.features)
+    except ValueError as exc:
+        log.warning("cleaned record's features unreadable; threading from its text", extra={"error": str(exc)})
+        return None
+    if analysis is not None and analysis.text_hash != features.text_digest(article.text):
+        log.warning("cleaned record's features are of another text; threading from its text")
+        return None
+    return analysis
 
 
 def _event_time(article: CleanedRecord) -> datetime | None:
