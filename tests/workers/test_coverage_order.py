@@ -106,12 +106,32 @@ def test_an_original_arriving_after_its_coverage_joins_with_the_roles_swapped() 
     late, _ = decide_and_apply(index, original)
     assert (late.kind, late.update_kind, late.story_id) == ("update", "coverage", first.story_id), late.evidence
     assert late.evidence["coverage_input_is_earlier"] == 1
-    # Without the swap the forward gates alone turn it away: the swap is what joins it.
-    plain = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(swap_roles=False)))
+    # Without the swap (nor mutual headlines, which also join these two) the forward gates
+    # alone turn it away: the swap is what joins it.
+    plain = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(swap_roles=False, mutual_headlines=False)))
     decide_and_apply(plain, reaction)
     alone, _ = decide_and_apply(plain, original)
     assert alone.kind == "new"
     assert "coverage_input_is_earlier" not in alone.evidence
+
+
+def test_two_reports_naming_each_others_headline_join_by_mutual_headlines() -> None:
+    """Two reactions to the consulate deal ("Neighbours Osterra, Calvesse patch up ties ..."
+    and "Students could cross to Calvesse without visas ...") share few headline *words*, so
+    neither passes the story's-headline-words gate, but each headline's names are found in the
+    other report and every other gate holds both ways: one event, told from two sides."""
+    rows = {r["id"]: r for r in _rows()}
+    first_item, second_item = _item(rows["CD01-4"]), _item(rows["CD01-5"])
+    for mutual in (True, False):
+        index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(mutual_headlines=mutual)))
+        first, _ = decide_and_apply(index, first_item)
+        d, _ = decide_and_apply(index, second_item)
+        story_words = float(d.evidence["story_headline_names_in_input"])
+        assert story_words < ThreadSettings().coverage.min_story_headline_in_input, d.evidence
+        if mutual:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", first.story_id), d.evidence
+        else:
+            assert d.kind == "new", d.evidence
 
 
 def test_another_central_bank_the_same_morning_stays_apart_by_its_headline_rate() -> None:
