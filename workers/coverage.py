@@ -40,6 +40,11 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
 * Arrival order: an input published *before* a member it matches, arriving after it, is also
   judged with the roles swapped (the member's stored terms as the input, the input as the
   story), as the decision in publication order would have been.
+* Mutual headlines: an input whose headline names are found in the story and a member whose
+  headline names are found in the input, every gate but the story's headline words holding
+  both ways, pass without those words. Reports in other words (a reaction, a market report, a
+  local angle) rarely repeat each other's headline words but name the same who and where; a
+  look-alike's other slot sits in its own headline, so it is found in one direction only.
 
 Consistency: document frequencies are the lengths of the term postings, a pure function of the
 set of indexed articles (each article's stored term hashes count once), maintained on every put
