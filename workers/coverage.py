@@ -42,9 +42,11 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
   story), as the decision in publication order would have been.
 * Mutual headlines: an input whose headline names are found in the story and a member whose
   headline names are found in the input, every gate but the story's headline words holding
-  both ways, pass without those words. Reports in other words (a reaction, a market report, a
-  local angle) rarely repeat each other's headline words but name the same who and where; a
-  look-alike's other slot sits in its own headline, so it is found in one direction only.
+  both ways, pass without those words when the two headlines give at least two names between
+  them. Reports in other words (a reaction, a market report, a local angle) rarely repeat each
+  other's headline words but name the same who and where; a look-alike's other slot sits in its
+  own headline, so it is found in one direction only; and one shared name alone (the same
+  person in two stories) is not an event.
 
 Consistency: document frequencies are the lengths of the term postings, a pure function of the
 set of indexed articles (each article's stored term hashes count once), maintained on every put
@@ -131,6 +133,9 @@ class CoverageSettings:
     # Two reports whose headline names are found in each other pass without the story's
     # headline words (see ``judge``).
     mutual_headlines: bool = True
+    # Distinct names the two headlines give between them for mutual headlines (two slots: a
+    # single shared name, one person in two stories, would join every story about them).
+    min_mutual_headline_names: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,8 +553,12 @@ def judge(
         # other's headline *words* (a reaction piece, a market report), but they name the same
         # who and where; a look-alike fills one slot differently, and that slot is in its
         # headline (so found in one direction only).
+        # At least two names between the two headlines (who and where, say): one shared name
+        # alone (the same person in two stories) is no event.
         for _, _, m in hits:
-            named = any(h in m.cov.names and h not in m.cov.figures for h in m.cov.headline)
+            names = frozenset(m.cov.names)
+            theirs = {h for h in m.cov.headline if h in names and h not in m.cov.figures}
+            named = bool(theirs) and len(theirs | raw.headline) >= c.min_mutual_headline_names
             if named and _gates(_as_input(m.cov), m.cov.figures, [me], w, c).names_agree:
                 mutual = True
                 break

@@ -134,6 +134,42 @@ def test_two_reports_naming_each_others_headline_join_by_mutual_headlines() -> N
             assert d.kind == "new", d.evidence
 
 
+def test_one_shared_headline_name_is_not_a_mutual_headline() -> None:
+    """The same minister in two stories on one day (she signs a budget, she visits flooded
+    farms): each headline's one name is found in the other report and both name the same
+    places, but one name between the two headlines is a person, not an event."""
+    at = datetime(2026, 4, 2, 8, tzinfo=UTC)
+    budget = (
+        "Marlowe signs the harbour budget into law",
+        "The finance minister, Edda Marlowe, signed the harbour budget on Thursday in Tessby. Marlowe said "
+        "the budget for the Grenholt harbour would fund new cranes and dredging. The opposition leader Piet "
+        "Vandross called the plan late. Marlowe has led the ministry since 2023.\n\nThe budget passed the "
+        "Tessby assembly last week after a long debate over the Grenholt quays.",
+    )
+    farms = (
+        "Marlowe visits flooded farms and promises relief",
+        "Edda Marlowe toured flooded farms near Grenholt on Thursday afternoon. Marlowe said relief payments "
+        "would reach farmers within a month. Piet Vandross, the opposition leader, said the relief came too "
+        "slowly. Farmers in Tessby province asked for dikes.\n\nThe river burst its banks near Grenholt after "
+        "days of rain, flooding fields and barns.",
+    )
+    for required in (1, 2):
+        index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(min_mutual_headline_names=required)))
+        for i in range(6):  # a few other articles, so that names weigh more than common words
+            text = f"Rain fell across the country on day {i}. Forecasters expect more showers and wind in the north."
+            weather = thread_input(
+                f"https://x.example/{i}", f"Weather report {i}", text, at - timedelta(hours=10 - i), site="x.example"
+            )
+            decide_and_apply(index, weather)
+        decide_and_apply(index, thread_input("https://a.example/1", *budget, at, site="a.example"))
+        d, _ = decide_and_apply(
+            index, thread_input("https://b.example/1", *farms, at + timedelta(hours=3), site="b.example")
+        )
+        assert float(d.evidence["headline_names_in_story"]) == 1.0, d.evidence
+        # One name between the headlines joins them (what the floor of two names is for).
+        assert (d.kind, d.update_kind) == (("update", "coverage") if required == 1 else ("new", None)), d.evidence
+
+
 def test_another_central_bank_the_same_morning_stays_apart_by_its_headline_rate() -> None:
     """Another bank's decision in the same template, an hour apart: the names pass (each text
     names the other bank), the rates in the headlines (4.25% against 2.75%) do not."""
