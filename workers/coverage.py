@@ -40,6 +40,13 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
 * Arrival order: an input published *before* a member it matches, arriving after it, is also
   judged with the roles swapped (the member's stored terms as the input, the input as the
   story), as the decision in publication order would have been.
+* Mutual headlines: an input whose headline names are found in the story and a member whose
+  headline names are found in the input, every gate but the story's headline words holding
+  both ways, pass without those words when the two headlines give at least two names between
+  them. Reports in other words (a reaction, a market report, a local angle) rarely repeat each
+  other's headline words but name the same who and where; a look-alike's other slot sits in its
+  own headline, so it is found in one direction only; and one shared name alone (the same
+  person in two stories) is not an event.
 
 Consistency: document frequencies are the lengths of the term postings, a pure function of the
 set of indexed articles (each article's stored term hashes count once), maintained on every put
@@ -123,6 +130,12 @@ class CoverageSettings:
     min_numbers_in_story: float = 0.05
     # An input published before a member it matches is judged with the roles swapped too.
     swap_roles: bool = True
+    # Two reports whose headline names are found in each other pass without the story's
+    # headline words (see ``judge``).
+    mutual_headlines: bool = True
+    # Distinct names the two headlines give between them for mutual headlines (two slots: a
+    # single shared name, one person in two stories, would join every story about them).
+    min_mutual_headline_names: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +443,8 @@ class _Gates:
     shared: list[int]
     shared_idf: float
     numbers_in_story: float
+    # Every gate but the story's headline words in the input (see ``judge``: mutual headlines).
+    names_agree: bool
 
 
 def _as_input(f: CoverageFeatures) -> RawTerms:
@@ -491,15 +506,15 @@ def _gates(
         and my_head_figures.isdisjoint(story_figures)
         and raw.number_hashes.isdisjoint(story_head_figures)
     )
-    passed = (
+    names_agree = (
         not figures_conflict
         and head_in_story >= c.min_headline_in_story
-        and story_head_in_input >= c.min_story_headline_in_input
         and shared_idf >= c.min_shared_name_idf
         and subject_named
         and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
     )
-    return _Gates(passed, head_in_story, story_head_in_input, shared, shared_idf, numbers_in_story)
+    passed = names_agree and story_head_in_input >= c.min_story_headline_in_input
+    return _Gates(passed, head_in_story, story_head_in_input, shared, shared_idf, numbers_in_story, names_agree)
 
 
 def judge(
@@ -531,7 +546,23 @@ def judge(
             if m.time > when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c).passed:
                 input_is_earlier = True
                 break
-    gates = g.passed or input_is_earlier
+    mutual = False
+    if not g.passed and not input_is_earlier and c.mutual_headlines and g.names_agree and raw.headline:
+        # Mutual headlines: each headline's names are found in the other report, both ways,
+        # and every other gate holds both ways. Reports in other words rarely repeat each
+        # other's headline *words* (a reaction piece, a market report), but they name the same
+        # who and where; a look-alike fills one slot differently, and that slot is in its
+        # headline (so found in one direction only).
+        # At least two names between the two headlines (who and where, say): one shared name
+        # alone (the same person in two stories) is no event.
+        for _, _, m in hits:
+            names = frozenset(m.cov.names)
+            theirs = {h for h in m.cov.headline if h in names and h not in m.cov.figures}
+            named = bool(theirs) and len(theirs | raw.headline) >= c.min_mutual_headline_names
+            if named and _gates(_as_input(m.cov), m.cov.figures, [me], w, c).names_agree:
+                mutual = True
+                break
+    gates = g.passed or input_is_earlier or mutual
     # The story as a whole: its members' vectors summed (their centroid), damped by the
     # gap to the best-matching member. Each report tells part of the event; a report
     # written far from any one of them (a feature, a reaction piece) can still share

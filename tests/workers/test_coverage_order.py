@@ -106,12 +106,68 @@ def test_an_original_arriving_after_its_coverage_joins_with_the_roles_swapped() 
     late, _ = decide_and_apply(index, original)
     assert (late.kind, late.update_kind, late.story_id) == ("update", "coverage", first.story_id), late.evidence
     assert late.evidence["coverage_input_is_earlier"] == 1
-    # Without the swap the forward gates alone turn it away: the swap is what joins it.
-    plain = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(swap_roles=False)))
+    # Without the swap (nor mutual headlines, which also join these two) the forward gates
+    # alone turn it away: the swap is what joins it.
+    plain = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(swap_roles=False, mutual_headlines=False)))
     decide_and_apply(plain, reaction)
     alone, _ = decide_and_apply(plain, original)
     assert alone.kind == "new"
     assert "coverage_input_is_earlier" not in alone.evidence
+
+
+def test_two_reports_naming_each_others_headline_join_by_mutual_headlines() -> None:
+    """Two reactions to the consulate deal ("Neighbours Osterra, Calvesse patch up ties ..."
+    and "Students could cross to Calvesse without visas ...") share few headline *words*, so
+    neither passes the story's-headline-words gate, but each headline's names are found in the
+    other report and every other gate holds both ways: one event, told from two sides."""
+    rows = {r["id"]: r for r in _rows()}
+    first_item, second_item = _item(rows["CD01-4"]), _item(rows["CD01-5"])
+    for mutual in (True, False):
+        index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(mutual_headlines=mutual)))
+        first, _ = decide_and_apply(index, first_item)
+        d, _ = decide_and_apply(index, second_item)
+        story_words = float(d.evidence["story_headline_names_in_input"])
+        assert story_words < ThreadSettings().coverage.min_story_headline_in_input, d.evidence
+        if mutual:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", first.story_id), d.evidence
+        else:
+            assert d.kind == "new", d.evidence
+
+
+def test_one_shared_headline_name_is_not_a_mutual_headline() -> None:
+    """The same minister in two stories on one day (she signs a budget, she visits flooded
+    farms): each headline's one name is found in the other report and both name the same
+    places, but one name between the two headlines is a person, not an event."""
+    at = datetime(2026, 4, 2, 8, tzinfo=UTC)
+    budget = (
+        "Marlowe signs the harbour budget into law",
+        "The finance minister, Edda Marlowe, signed the harbour budget on Thursday in Tessby. Marlowe said "
+        "the budget for the Grenholt harbour would fund new cranes and dredging. The opposition leader Piet "
+        "Vandross called the plan late. Marlowe has led the ministry since 2023.\n\nThe budget passed the "
+        "Tessby assembly last week after a long debate over the Grenholt quays.",
+    )
+    farms = (
+        "Marlowe visits flooded farms and promises relief",
+        "Edda Marlowe toured flooded farms near Grenholt on Thursday afternoon. Marlowe said relief payments "
+        "would reach farmers within a month. Piet Vandross, the opposition leader, said the relief came too "
+        "slowly. Farmers in Tessby province asked for dikes.\n\nThe river burst its banks near Grenholt after "
+        "days of rain, flooding fields and barns.",
+    )
+    for required in (1, 2):
+        index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(min_mutual_headline_names=required)))
+        for i in range(6):  # a few other articles, so that names weigh more than common words
+            text = f"Rain fell across the country on day {i}. Forecasters expect more showers and wind in the north."
+            weather = thread_input(
+                f"https://x.example/{i}", f"Weather report {i}", text, at - timedelta(hours=10 - i), site="x.example"
+            )
+            decide_and_apply(index, weather)
+        decide_and_apply(index, thread_input("https://a.example/1", *budget, at, site="a.example"))
+        d, _ = decide_and_apply(
+            index, thread_input("https://b.example/1", *farms, at + timedelta(hours=3), site="b.example")
+        )
+        assert float(d.evidence["headline_names_in_story"]) == 1.0, d.evidence
+        # One name between the headlines joins them (what the floor of two names is for).
+        assert (d.kind, d.update_kind) == (("update", "coverage") if required == 1 else ("new", None)), d.evidence
 
 
 def test_another_central_bank_the_same_morning_stays_apart_by_its_headline_rate() -> None:
