@@ -25,6 +25,7 @@ from newswire.bus.base import (
     Message,
     PartitionsCallback,
     Producer,
+    TableReader,
     TopicPartition,
     partition_for,
 )
@@ -301,6 +302,64 @@ class EmbeddedConsumer(Consumer):
         self._conn.close()
 
 
+class EmbeddedTableReader(TableReader):
+    """Reads one topic's rows by offset on a connection of its own (so a standby's thread
+    never shares the bus's). Transactions are written whole, so every row it sees is committed."""
+
+    def __init__(self, path: Path, topic: str, partitions: Sequence[int] | None) -> None:
+        self.topic = topic
+        self._conn = _connect(path)
+        self._lock = threading.Lock()
+        count, _ = _Topics(self._conn, self._lock).get(topic)
+        self._parts = [p for p in range(count) if partitions is None or p in partitions]
+        self._positions: dict[TopicPartition, int] = {}
+        self.rewind()
+
+    def read(self, max_records: int = 2000, timeout_s: float = 0.1) -> list[Message]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            out: list[Message] = []
+            with self._lock:
+                heads = self._heads()
+                for tp, pos in sorted(self._positions.items()):
+                    if len(out) >= max_records:
+                        break
+                    rows = self._conn.execute(
+                        "SELECT offset, key, value, ts, headers FROM records "
+                        "WHERE topic=? AND partition=? AND offset>=? ORDER BY offset LIMIT ?",
+                        (tp.topic, tp.partition, pos, max_records - len(out)),
+                    ).fetchall()
+                    for off, key, value, ts, headers in rows:
+                        out.append(
+                            Message(tp.topic, tp.partition, int(off), key, value, int(ts), _decode_headers(headers))
+                        )
+                    if rows:
+                        self._positions[tp] = int(rows[-1][0]) + 1
+                    elif heads.get(tp.partition, 0) > pos:  # the rows up to the head were compacted away
+                        self._positions[tp] = heads[tp.partition]
+            if out or time.monotonic() >= deadline:
+                return out
+            time.sleep(min(_POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))
+
+    def _heads(self) -> dict[int, int]:
+        rows = self._conn.execute("SELECT partition, next_offset FROM heads WHERE topic=?", (self.topic,)).fetchall()
+        return {int(p): int(n) for p, n in rows}
+
+    def positions(self) -> dict[TopicPartition, int]:
+        return dict(self._positions)
+
+    def end_offsets(self) -> dict[TopicPartition, int]:
+        with self._lock:
+            heads = self._heads()
+        return {TopicPartition(self.topic, p): heads.get(p, 0) for p in self._parts}
+
+    def rewind(self) -> None:
+        self._positions = {TopicPartition(self.topic, p): 0 for p in self._parts}
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class EmbeddedBus(Bus):
     name = "embedded"
 
@@ -346,6 +405,9 @@ class EmbeddedBus(Bus):
         for part, off, key, value, ts, headers in rows:
             if wanted is None or int(part) in wanted:
                 yield Message(topic, int(part), int(off), key, value, int(ts), _decode_headers(headers))
+
+    def table_reader(self, topic: str, partitions: Sequence[int] | None = None) -> TableReader:
+        return EmbeddedTableReader(self.path, topic, partitions)
 
     def end_offsets(self, topic: str) -> dict[TopicPartition, int]:
         with self._lock:

@@ -28,6 +28,7 @@ from newswire.bus.base import (
     Message,
     PartitionsCallback,
     Producer,
+    TableReader,
     TopicPartition,
     partition_for,
 )
@@ -311,6 +312,66 @@ class KafkaBusConsumer(Consumer):
         self.raw.close(autocommit=False)
 
 
+def _message(topic: str, partition: int, r: Any) -> Message:
+    return Message(topic, partition, r.offset, r.key, r.value, r.timestamp, tuple((k, v) for k, v in (r.headers or ())))
+
+
+class KafkaTableReader(TableReader):
+    """A group-less ``read_committed`` consumer assigned every partition of one topic (or the
+    ones asked for), from the beginning. Group-less on purpose: a standby must not join the
+    stage's group for this (it would take part in its rebalances) nor commit anything."""
+
+    def __init__(self, consumer: KafkaConsumer, topic: str, partitions: Sequence[int] | None) -> None:
+        self.topic = topic
+        self._c = consumer
+        try:
+            parts = consumer.partitions_for_topic(topic)
+        except KafkaError as exc:
+            consumer.close(autocommit=False)
+            raise _error(exc, f"cannot read {topic}: {exc}") from exc
+        if not parts:
+            consumer.close(autocommit=False)
+            raise BusError(f"unknown topic {topic!r}")
+        self._tps = [KafkaTP(topic, p) for p in sorted(parts) if partitions is None or p in partitions]
+        consumer.assign(self._tps)
+        self.rewind()
+
+    def read(self, max_records: int = 2000, timeout_s: float = 0.1) -> list[Message]:
+        try:
+            batches = self._c.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        except KafkaError as exc:
+            raise _error(exc, f"reading {self.topic} failed: {exc}") from exc
+        out: list[Message] = []
+        for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
+            out.extend(_message(self.topic, ktp.partition, r) for r in records)
+        return out
+
+    def positions(self) -> dict[TopicPartition, int]:
+        out = {}
+        for ktp in self._tps:
+            try:
+                found = self._c.position(ktp, timeout_ms=10_000)
+            except KafkaError as exc:
+                raise _error(exc, f"position on {self.topic} unknown: {exc}") from exc
+            if found is None:
+                raise BrokerUnreachable(f"position on {self.topic} unknown (no answer)")
+            out[TopicPartition(ktp.topic, ktp.partition)] = int(found)
+        return out
+
+    def end_offsets(self) -> dict[TopicPartition, int]:
+        try:  # read_committed: the last stable offset, not the high watermark
+            ends = self._c.end_offsets(self._tps)
+        except KafkaError as exc:
+            raise _error(exc, f"end offsets of {self.topic} unavailable: {exc}") from exc
+        return {TopicPartition(tp.topic, tp.partition): int(off) for tp, off in ends.items()}
+
+    def rewind(self) -> None:
+        self._c.seek_to_beginning(*self._tps)
+
+    def close(self) -> None:
+        self._c.close(autocommit=False)
+
+
 class BrokerProbe:
     """Asks the cluster for its brokers with a short timeout: is it reachable *now*?
 
@@ -446,19 +507,18 @@ class KafkaBus(Bus):
                 for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
                     for r in records:
                         if r.offset < ends[ktp]:
-                            yield Message(
-                                topic,
-                                ktp.partition,
-                                r.offset,
-                                r.key,
-                                r.value,
-                                r.timestamp,
-                                tuple((k, v) for k, v in (r.headers or ())),
-                            )
+                            yield _message(topic, ktp.partition, r)
                 # Transaction markers occupy offsets too: compare positions, not record counts.
                 remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
         finally:
             consumer.close(autocommit=False)
+
+    def table_reader(self, topic: str, partitions: Sequence[int] | None = None) -> TableReader:
+        try:
+            consumer = self._plain_consumer()
+        except KafkaError as exc:
+            raise BrokerUnreachable(f"cannot reach Kafka at {self.settings.bootstrap_servers}") from exc
+        return KafkaTableReader(consumer, topic, partitions)
 
     def end_offsets(self, topic: str) -> dict[TopicPartition, int]:
         if self._reader is None:
