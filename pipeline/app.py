@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import IO, Any
 
@@ -223,12 +223,15 @@ class Daemon:
                 self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, cleaner, CLEAN))
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):
-                index_topic = graph.name(_role(THREAD.changelog))
+                # The reader outlives the stage loop (closed after it, in reverse order).
+                changelog = stack.enter_context(closing(bus.table_reader(graph.name(_role(THREAD.changelog)))))
                 threader = ThreadProcessor(
-                    s.worker, graph.name(_role(THREAD.output)), index_topic, restore=lambda: bus.read_table(index_topic)
+                    s.worker, graph.name(_role(THREAD.output)), changelog.topic, changelog=changelog
                 )
                 self.ready_checks.append(lambda t=threader: not t.restoring)  # type: ignore[misc]
-                self.worker_assigned.append(lambda t=threader: bool(t.assigned))  # type: ignore[misc]
+                # A decider is ready when it holds the partition, or as a standby once it has
+                # caught up with the changelog (so a rolling update waits for a warm successor).
+                self.worker_assigned.append(lambda t=threader: bool(t.assigned) or t.warm)  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, threader, THREAD))
             if self.worker_assigned:  # a worker is ready once it holds partitions of some stage
                 self.ready_checks.append(lambda: any(check() for check in self.worker_assigned))
