@@ -179,6 +179,8 @@ class StageLoop:
     poison_attempts: int = 3
     max_consecutive_poison: int = 3
     lag_interval_s: float = 5.0
+    # Keep partitions with their holder across rebalances (see ``Bus.consumer``).
+    sticky: bool = False
     consumer: Consumer | None = None
     producer: Producer | None = None
     _lag_at: float = 0.0
@@ -195,7 +197,11 @@ class StageLoop:
     def open_consumer(self) -> None:
         self._committed = {}
         self.consumer = self.bus.consumer(
-            self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self._on_revoke
+            self.group_id,
+            self.input_topics,
+            on_assign=self.processor.on_assign,
+            on_revoke=self._on_revoke,
+            sticky=self.sticky,
         )
 
     def _on_revoke(self, partitions: frozenset[TopicPartition]) -> None:

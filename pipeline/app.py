@@ -282,6 +282,9 @@ class Daemon:
             stop=self.stop,
             batch_size=self.settings.worker.batch_size,
             on_idle=getattr(processor, "tick", None),
+            # The decider's index is what a newcomer would have to rebuild: a member joining
+            # (a restarted pod, a scale-up) must not take the partition from its warm holder.
+            sticky=stage is THREAD,
         )
 
     def _probe(self, bus: Bus, every_s: float = 2.0) -> None:

@@ -215,7 +215,11 @@ class Bus(ABC):
         *,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
-    ) -> Consumer: ...
+        sticky: bool = False,
+    ) -> Consumer:
+        """A member of ``group_id``. ``sticky``: a rebalance leaves a partition with the member
+        that holds it (Kafka's sticky assignor) instead of dealing it out afresh, for a stage
+        whose owner holds state a newcomer would have to rebuild (the decider's index)."""
 
     @abstractmethod
     def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:

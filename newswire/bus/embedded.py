@@ -391,6 +391,7 @@ class EmbeddedBus(Bus):
         *,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        sticky: bool = False,  # the sole member holds every partition anyway
     ) -> Consumer:
         return EmbeddedConsumer(self.path, group_id, topics, on_assign, on_revoke)
 

@@ -16,6 +16,9 @@ from typing import Any
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KafkaTP
 from kafka.admin import NewTopic
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
@@ -227,8 +230,17 @@ class KafkaBusConsumer(Consumer):
         topics: Sequence[str],
         on_assign: PartitionsCallback | None,
         on_revoke: PartitionsCallback | None,
+        sticky: bool = False,
     ) -> None:
         cfg = client_config(s)
+        if sticky:
+            # Preferred, with kafka-python's defaults after it: a group where some members do
+            # not offer it yet (a rolling upgrade) agrees on range and works as before.
+            cfg["partition_assignment_strategy"] = (
+                StickyPartitionAssignor,
+                RangePartitionAssignor,
+                RoundRobinPartitionAssignor,
+            )
         cfg.update(
             group_id=group_id,
             enable_auto_commit=False,
@@ -478,8 +490,9 @@ class KafkaBus(Bus):
         *,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        sticky: bool = False,
     ) -> Consumer:
-        return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke)
+        return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke, sticky)
 
     def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:
         consumer = self._plain_consumer()

@@ -68,24 +68,29 @@ def test_standby_takes_over_with_the_changelog_tail_and_decides_as_one_decider(
     deciders: dict[str, Daemon] = {}
     logs = {name: tmp_path / f"{name}.log" for name in ports}
     cleaner: Daemon | None = None
+    configs = {
+        # One record per transaction, so the offline single decider sees the same batches.
+        name: write_config(
+            tmp_path / f"{name}.yaml",
+            kafka_settings,
+            worker={"batch_size": 1},
+            metrics={"enabled": True, "host": "127.0.0.1", "port": port},
+            shutdown_timeout_s=20,
+        )
+        for name, port in ports.items()
+    }
+
+    def start(name: str) -> Daemon:
+        env = {"NEWSWIRE_INSTANCE_ID": name}
+        deciders[name] = Daemon(configs[name], "work", "--stage", "thread", log=logs[name], env=env)
+        return deciders[name]
+
     try:
-        for name, port in ports.items():
-            # One record per transaction, so the offline single decider sees the same batches.
-            config = write_config(
-                tmp_path / f"{name}.yaml",
-                kafka_settings,
-                worker={"batch_size": 1},
-                metrics={"enabled": True, "host": "127.0.0.1", "port": port},
-                shutdown_timeout_s=20,
-            )
-            deciders[name] = Daemon(
-                config, "work", "--stage", "thread", log=logs[name], env={"NEWSWIRE_INSTANCE_ID": name}
-            )
-        # Both ready: one holds the partition, the other is a standby caught up with the changelog.
-        assert wait_for(lambda: all(_ready(p) for p in ports.values()), 120), {
-            n: p.read_text()[-2000:] for n, p in logs.items()
-        }
-        time.sleep(3)  # let the group settle before the flow starts
+        active, standby = "d-a", "d-b"
+        start(active)
+        assert wait_for(lambda: _ready(ports[active]) and json_log(logs[active], DECIDING), 120), logs[
+            active
+        ].read_text()[-2000:]
         cleaner = Daemon(
             worker_config(tmp_path, kafka_settings),
             "work",
@@ -95,12 +100,15 @@ def test_standby_takes_over_with_the_changelog_tail_and_decides_as_one_decider(
             env={"NEWSWIRE_INSTANCE_ID": "c1"},
         )
         produce_raw(kafka_settings, first)
+        assert wait_for(lambda: len(read_events(kafka_settings)) >= len(first) // 3, 240, 0.5)
+        # A second decider joins while the first decides: the group rebalances, and the sticky
+        # assignment leaves the partition with its warm holder (a newcomer would start cold).
+        start(standby)
+        assert wait_for(lambda: _ready(ports[standby]), 120), logs[standby].read_text()[-2000:]
         assert wait_for(lambda: len(read_events(kafka_settings)) >= len(first), 240, 1.0)
-        writers = [n for n in deciders if json_log(logs[n], "story event")]
-        assert len(writers) == 1, writers  # a single writer
-        active = writers[0]
-        standby = next(n for n in deciders if n != active)
         assert json_log(logs[standby], "standby caught up with the story index changelog")
+        assert not json_log(logs[standby], DECIDING) and not json_log(logs[standby], "story event")
+        assert len(json_log(logs[active], DECIDING)) == 1
         # The standby has applied everything the first half wrote (its lag metric says 0).
         assert wait_for(
             lambda: (
