@@ -230,11 +230,16 @@ class ThreadProcessor:
         self.restoring = False
 
     def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
-        """Back to standby. The index is the committed state (a batch in flight was aborted and
-        reloaded); the reader is where the last take-over left it, so following re-applies this
-        worker's own records, which set every key to the value it already holds."""
+        """Back to standby (unless ``thread_standby`` is off). The index is the committed
+        state (a batch in flight was aborted and reloaded); the reader is where the last
+        take-over left it, so following re-applies this worker's own records, which set every
+        key to the value it already holds."""
         self.assigned -= partitions
         self.ready = False
+        if not self.settings.thread_standby and self._changelog is not None and not self.assigned:
+            # Not a standby here: hold no index; the next take-over restores from the start.
+            self.reset()
+            self._changelog.rewind()
 
     def on_abort(self) -> None:
         """The in-memory index ran ahead of an aborted transaction: rebuild it."""
@@ -251,7 +256,7 @@ class ThreadProcessor:
     def tick(self) -> None:
         """Between batches and when idle: a standby follows the changelog; the index gauges
         are refreshed at most every ``gauge_interval_s`` (so they catch up after a burst)."""
-        if self._changelog is not None and not self.assigned:
+        if self._changelog is not None and not self.assigned and self.settings.thread_standby:
             self._follow(self._changelog)
         if time.monotonic() - self._gauges_at >= self.gauge_interval_s:
             self._update_gauges()

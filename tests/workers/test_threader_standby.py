@@ -175,3 +175,20 @@ def test_an_aborted_batch_rebuilds_from_the_whole_changelog(bus: Bus) -> None:
     assert proc.index.stats() != committed
     proc.on_abort()
     assert proc.index.stats() == committed
+
+
+def test_without_standby_a_member_holds_nothing_and_takes_over_cold(bus: Bus) -> None:
+    inputs = _inputs()
+    producer = bus.producer(transactional_id="decider-a")
+    active = _processor(None)
+    _decide(active, producer, inputs[:20])
+    idle = ThreadProcessor(WorkerSettings(thread_standby=False), "events", "index", changelog=bus.table_reader("index"))
+    idle.on_assign(frozenset())
+    for _ in range(3):
+        idle.tick()
+    assert not idle.warm and idle.index.stats()["articles"] == 0
+    idle.on_assign(frozenset({CLEANED}))
+    assert _sample("newswire_thread_takeover_records") == bus.end_offsets("index")[TopicPartition("index", 0)]
+    assert idle.index.stats() == active.index.stats()
+    idle.on_revoke(frozenset({CLEANED}))
+    assert idle.index.stats()["articles"] == 0
