@@ -184,8 +184,8 @@ def up(home: Path, timeout_s: float = 120.0) -> dict[str, object]:
             f"{libs}/*",
             "kafka.tools.StorageTool",
             "format",
-            "-t",
-            cluster_id,
+            # One argument: an id that starts with "-" (1 in 64) would be taken for an option.
+            f"--cluster-id={cluster_id}",
             "-c",
             str(props),
             "--standalone",
