@@ -356,6 +356,9 @@ class StageLoop:
                     self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
             self.producer.commit(self.consumer, last)
             self._committed.update(last)
+            on_commit = getattr(self.processor, "on_commit", None)
+            if on_commit is not None:  # where the processor's own committed writes ended
+                on_commit(self.producer.committed_offsets())
         except RetryLater as exc:
             self._rewind(first)
             log.warning("batch will be retried", extra={"stage": self.processor.name, "error": str(exc)})

@@ -91,6 +91,9 @@ class ThreadProcessor:
         self.warm = False
         self._warm_target: dict[TopicPartition, int] | None = None
         self._lag_at = 0.0
+        # Where this decider's own last committed changelog records end: its index holds
+        # everything before (see on_revoke).
+        self._written: dict[TopicPartition, int] = {}
         self.assigned: frozenset[TopicPartition] = frozenset()
         self.watermark: datetime | None = None
         self._decisions = m.DECISIONS_BY_KIND
@@ -229,20 +232,40 @@ class ThreadProcessor:
         self.assigned |= partitions
         self.restoring = False
 
+    def on_commit(self, offsets: dict[TopicPartition, int]) -> None:
+        """The stage loop committed a batch; ``offsets`` end its records, per partition."""
+        for tp, end in offsets.items():
+            if tp.topic == self.index_topic:
+                self._written[tp] = end
+
     def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
         """Back to standby (unless ``thread_standby`` is off). The index is the committed
-        state (a batch in flight was aborted and reloaded); the reader is where the last
-        take-over left it, so following re-applies this worker's own records, which set every
-        key to the value it already holds."""
+        state (a batch in flight was aborted and reloaded), which holds every changelog record
+        up to this decider's own last committed one: the reader moves past that, so neither a
+        re-assignment (eager rebalances revoke even a partition that stays) nor following reads
+        its own writes again. Anything a later owner writes comes after it."""
         self.assigned -= partitions
         self.ready = False
-        if not self.settings.thread_standby and self._changelog is not None and not self.assigned:
+        reader = self._changelog
+        if reader is None or self.assigned:
+            return
+        if not self.settings.thread_standby:
             # Not a standby here: hold no index; the next take-over restores from the start.
             self.reset()
-            self._changelog.rewind()
+            reader.rewind()
+        else:
+            try:
+                at = reader.positions()
+                for tp, end in self._written.items():
+                    if at.get(tp, 0) < end:
+                        reader.seek(tp, end)
+            except BusError as exc:  # then it reads its own records again: slower, still right
+                log.warning("changelog position unknown; own records will be re-read", extra={"error": str(exc)})
+        self._written = {}
 
     def on_abort(self) -> None:
         """The in-memory index ran ahead of an aborted transaction: rebuild it."""
+        self._written = {}
         self._reload()
 
     def _update_gauges(self) -> None:

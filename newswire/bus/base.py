@@ -104,6 +104,12 @@ class Producer(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def committed_offsets(self) -> dict[TopicPartition, int]:
+        """Per partition the last committed transaction wrote to, the offset just past its last
+        record (so a reader of that partition may start there, having seen the rest); empty
+        when unknown. Lets a stage that applied its own writes skip reading them back."""
+        return {}
+
 
 class Consumer(ABC):
     group_id: str
@@ -166,6 +172,11 @@ class TableReader(ABC):
     @abstractmethod
     def rewind(self) -> None:
         """Back to the start of the topic, for a holder that dropped its state."""
+
+    @abstractmethod
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        """Move one partition's position, for a holder whose state already covers the records
+        before ``offset`` (its own writes)."""
 
     @abstractmethod
     def close(self) -> None: ...

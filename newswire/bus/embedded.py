@@ -102,9 +102,11 @@ class _Topics:
 
 def _write_records(
     conn: sqlite3.Connection, pending: list[tuple[str, int, bytes | None, bytes | None, str | None]]
-) -> None:
-    """Append records inside the caller's transaction, assigning offsets from ``heads``."""
+) -> dict[TopicPartition, int]:
+    """Append records inside the caller's transaction, assigning offsets from ``heads``;
+    returns the next offset of each partition written."""
     now = int(time.time() * 1000)
+    written: dict[TopicPartition, int] = {}
     for topic, part, key, value, headers in pending:
         row = conn.execute("SELECT next_offset FROM heads WHERE topic=? AND partition=?", (topic, part)).fetchone()
         offset = int(row[0]) if row else 0
@@ -117,6 +119,8 @@ def _write_records(
             "DO UPDATE SET next_offset=excluded.next_offset",
             (topic, part, offset + 1),
         )
+        written[TopicPartition(topic, part)] = offset + 1
+    return written
 
 
 def _write_offsets(conn: sqlite3.Connection, group_id: str, offsets: Mapping[TopicPartition, int]) -> None:
@@ -140,6 +144,7 @@ class EmbeddedProducer(Producer):
         self._transactional = transactional
         self._in_txn = False
         self._pending: list[tuple[str, int, bytes | None, bytes | None, str | None]] = []
+        self._committed: dict[TopicPartition, int] = {}
 
     def send(
         self,
@@ -164,7 +169,7 @@ class EmbeddedProducer(Producer):
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-                _write_records(self._conn, self._pending)
+                written = _write_records(self._conn, self._pending)
                 if group_id is not None and offsets:
                     _write_offsets(self._conn, group_id, offsets)
                 self._conn.execute("COMMIT")
@@ -173,6 +178,7 @@ class EmbeddedProducer(Producer):
                     self._conn.execute("ROLLBACK")
                 raise BusError(f"embedded write failed: {exc}") from exc
         self._pending.clear()
+        self._committed = written
 
     def flush(self, timeout_s: float | None = None) -> None:
         if self._transactional:
@@ -199,6 +205,9 @@ class EmbeddedProducer(Producer):
     def abort(self) -> None:
         self._pending.clear()
         self._in_txn = False
+
+    def committed_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._committed)
 
     def close(self) -> None:
         if not self._transactional:
@@ -355,6 +364,11 @@ class EmbeddedTableReader(TableReader):
 
     def rewind(self) -> None:
         self._positions = {TopicPartition(self.topic, p): 0 for p in self._parts}
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        if tp not in self._positions:
+            raise BusError(f"{tp} is not read by this reader")
+        self._positions[tp] = offset
 
     def close(self) -> None:
         self._conn.close()

@@ -86,6 +86,19 @@ def _error(exc: KafkaError, message: str) -> BusError:
     return BusError(message)
 
 
+def _offsets_after(futures: Sequence[Any]) -> dict[TopicPartition, int]:
+    """The offset past the last acknowledged record per partition (a committed transaction's
+    records are all acknowledged: the commit is sent only once they are)."""
+    out: dict[TopicPartition, int] = {}
+    for fut in futures:
+        if not fut.is_done or fut.failed():
+            continue
+        md = fut.value
+        tp = TopicPartition(md.topic, md.partition)
+        out[tp] = max(out.get(tp, 0), int(md.offset) + 1)
+    return out
+
+
 class KafkaBusProducer(Producer):
     def __init__(self, s: KafkaSettings, transactional_id: str | None) -> None:
         cfg = client_config(s)
@@ -110,6 +123,7 @@ class KafkaBusProducer(Producer):
             raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
         self._partitions: dict[str, int] = {}
         self._futures: list[Any] = []
+        self._committed: dict[TopicPartition, int] = {}
         self._txn_timeout_ms = s.request_timeout_ms
 
     def _partition_count(self, topic: str) -> int:
@@ -178,9 +192,13 @@ class KafkaBusProducer(Producer):
                 metadata = consumer.raw.group_metadata()
                 self._await(lambda tm: tm.send_offsets_to_transaction(kafka_offsets, metadata), "send offsets")
             self._await(lambda tm: tm.begin_commit(), "commit")
+            self._committed = _offsets_after(self._futures)
             self._futures.clear()
         except KafkaError as exc:
             raise _error(exc, f"commit failed: {exc}") from exc
+
+    def committed_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._committed)
 
     def abort(self) -> None:
         try:
@@ -379,6 +397,9 @@ class KafkaTableReader(TableReader):
 
     def rewind(self) -> None:
         self._c.seek_to_beginning(*self._tps)
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self._c.seek(KafkaTP(tp.topic, tp.partition), offset)
 
     def close(self) -> None:
         self._c.close(autocommit=False)

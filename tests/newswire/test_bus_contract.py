@@ -187,8 +187,10 @@ def test_table_reader_tails_committed_records_from_where_it_stopped(bus: Bus) ->
         txp.begin()  # open while the reader catches up: beyond the committed end
         txp.send(topic, b"open", key=b"k2")
         txp.flush()
+        written = txp.committed_offsets()
         tail = list(reader.read_to_end())
         assert [(m.key, m.value) for m in tail] == [(b"k0", b"w0"), (b"k1", None)]
+        assert written == {tp: tail[-1].offset + 1}  # where the last committed transaction ended
         assert all(m.offset >= at for m in tail)
         assert reader.read(timeout_s=0.5) == []
         txp.commit()
@@ -200,6 +202,8 @@ def test_table_reader_tails_committed_records_from_where_it_stopped(bus: Bus) ->
         assert [m.value for m in later] == [b"open"]
         assert reader.lag() == 0
 
+        reader.seek(tp, written[tp])  # a holder of everything before: only what came after
+        assert [m.value for m in reader.read_to_end()] == [b"open"]
         reader.rewind()
         again = list(reader.read_to_end())
         latest = {m.key: m.value for m in again}

@@ -78,6 +78,7 @@ def _decide(proc: ThreadProcessor, producer: Producer | None, articles: list[dic
                 events.append((e["type"], e["story_id"], e["version"], e["article_id"], e.get("update_kind")))
     if producer is not None:
         producer.commit()
+        proc.on_commit(producer.committed_offsets())  # as the stage loop does
     return events
 
 
@@ -192,3 +193,21 @@ def test_without_standby_a_member_holds_nothing_and_takes_over_cold(bus: Bus) ->
     assert idle.index.stats() == active.index.stats()
     idle.on_revoke(frozenset({CLEANED}))
     assert idle.index.stats()["articles"] == 0
+
+
+def test_a_decider_that_keeps_its_partition_through_a_rebalance_replays_nothing(bus: Bus) -> None:
+    """Eager rebalances revoke and re-assign even a partition that stays: the decider must not
+    read back (and re-apply) the records it wrote itself."""
+    inputs = _inputs()
+    proc = _processor(bus)
+    proc.on_assign(frozenset({CLEANED}))
+    producer = bus.producer(transactional_id="decider-a")
+    for i in range(0, 60, 10):
+        _decide(proc, producer, inputs[i : i + 10])
+    proc.on_revoke(frozenset({CLEANED}))
+    proc.on_assign(frozenset({CLEANED}))
+    assert _sample("newswire_thread_takeover_records") == 0
+    cold = ThreadProcessor(WorkerSettings(), "events", "index", restore=lambda: bus.read_table("index"))
+    cold.on_assign(frozenset({CLEANED}))
+    assert proc.index.stats() == cold.index.stats()
+    assert _decide(proc, None, inputs[60:]) == _decide(cold, None, inputs[60:])
