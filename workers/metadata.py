@@ -35,8 +35,7 @@ from lxml import etree
 
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
 from workers.bylines import Byline, read_byline, squash_name, strip_labels
-from workers.chrome import is_timestamp_line
-from workers.text import normalise_line
+from workers.text import is_timestamp_line, normalise_line
 
 
 @dataclass(frozen=True, slots=True)

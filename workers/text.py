@@ -113,3 +113,19 @@ def content_hash(text: str) -> str:
     """Hash of the comparable form of ``text``: copies that differ only by dateline, case or
     typography hash equal."""
     return stable_id(comparable_text(text))
+
+
+# a line that is only a date and time ("05.08.2024, 20:59 Uhr", "2025年1月14日 01時28分 (1月14日 01時40分更新)"):
+# digits in date or time form, separators, and at most a word for the hour or the update
+_TIMESTAMP_RE = re.compile(
+    r"^[\d\s.,:/()\-\u5e74\u6708\u65e5\u6642\u5206\u79d2]*(?:\d{1,2}[:\u6642]\d{2}|\d{4})"
+    r"[\d\s.,:/()\-\u5e74\u6708\u65e5\u6642\u5206\u79d2]*"
+    r"(?:\u66f4\u65b0|uhr|am|pm|utc|gmt|cet|cest|updated|aktualisiert)?[\s().]*$",
+    re.I,
+)
+
+
+def is_timestamp_line(line: str) -> bool:
+    """A date and time and nothing else: the page's dateline furniture above the story (the
+    event carries the date as ``published``), not a sentence of it."""
+    return bool(_TIMESTAMP_RE.match(line))

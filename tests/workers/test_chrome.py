@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from workers.chrome import is_chrome_line, is_nav_line, is_timestamp_line, link_texts
+from workers.chrome import is_chrome_line, is_nav_line, link_texts
+from workers.text import is_timestamp_line
 
 
 @pytest.mark.parametrize(
