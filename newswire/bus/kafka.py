@@ -204,6 +204,8 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     def on_partitions_revoked(self, revoked: Any) -> None:
         tps = frozenset(TopicPartition(tp.topic, tp.partition) for tp in revoked)
         self._owner._assigned -= tps
+        if self._owner._pending_assign is not None:  # never handed over: nothing to revoke there
+            self._owner._pending_assign = self._owner._pending_assign - tps
         for tp in tps:  # a later commit() must not write positions of partitions another member owns now
             self._owner._positions.pop(tp, None)
         if tps and self._owner._on_revoke is not None:
@@ -212,10 +214,9 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     def on_partitions_assigned(self, assigned: Any) -> None:
         tps = frozenset(TopicPartition(tp.topic, tp.partition) for tp in assigned)
         self._owner._assigned |= tps
-        # Called even for an empty assignment: an idle replica (more members than partitions)
-        # has still joined the group, and e.g. a poller with no feeds is ready, not stuck.
-        if self._owner._on_assign is not None:
-            self._owner._on_assign(tps)
+        # Handed over by the next poll(), out of kafka-python's IO thread (which may not block):
+        # see KafkaBusConsumer._take_assignment.
+        self._owner._pending_assign = tps
 
 
 class KafkaBusConsumer(Consumer):
@@ -243,15 +244,45 @@ class KafkaBusConsumer(Consumer):
         self._on_assign, self._on_revoke = on_assign, on_revoke
         self._assigned: frozenset[TopicPartition] = frozenset()
         self._positions: dict[TopicPartition, int] = {}
+        self._pending_assign: frozenset[TopicPartition] | None = None
         try:
             self.raw = KafkaConsumer(**cfg)
         except KafkaError as exc:
             raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
         self.raw.subscribe(list(topics), listener=_Listener(self))
 
+    def _take_assignment(self, tps: frozenset[TopicPartition]) -> None:
+        """Start every assigned partition at the group's committed offset, then tell the owner.
+
+        kafka-python keeps the fetch position of a partition that is in both the old and the new
+        assignment, but a member that was cut off (a broker outage, a session timeout) may still
+        list a partition another member has owned and committed since: resuming from its own
+        stale position would re-run records whose outputs are already committed, and publish
+        them twice. The offset fetch is stable (read_committed): it waits until a deposed owner's
+        pending transaction has settled, so the owner's ``on_assign`` (a state restore from a
+        changelog) runs after it and sees that transaction's state too."""
+        for tp in tps:
+            ktp = KafkaTP(tp.topic, tp.partition)
+            committed = self.raw.committed(ktp)
+            if committed is None:
+                self.raw.seek_to_beginning(ktp)
+            else:
+                self.raw.seek(ktp, committed)
+            self._positions.pop(tp, None)
+        # Called even for an empty assignment: an idle replica (more members than partitions)
+        # has still joined the group, and e.g. a poller with no feeds is ready, not stuck.
+        if self._on_assign is not None:
+            self._on_assign(tps)
+
     def poll(self, timeout_s: float = 1.0, max_records: int = 500) -> list[Message]:
         try:
             batches = self.raw.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+            pending, self._pending_assign = self._pending_assign, None
+            if pending is not None:
+                # Records fetched from the kept (possibly stale) positions go unread: the same
+                # records come again from the committed offsets.
+                batches = {k: v for k, v in batches.items() if TopicPartition(k.topic, k.partition) not in pending}
+                self._take_assignment(pending)
         except KafkaError as exc:
             raise _error(exc, f"poll failed: {exc}") from exc
         out: list[Message] = []
