@@ -14,11 +14,11 @@ from newswire.bus.kafka import KafkaBusConsumer, _Listener
 
 class _FakeRaw:
     def __init__(self) -> None:
-        self.committed: list[dict[Any, Any]] = []
+        self.commits: list[dict[Any, Any]] = []
         self.assigned = {KafkaTP("t", 0), KafkaTP("t", 1)}
 
     def commit(self, offsets: dict[Any, Any]) -> None:
-        self.committed.append(offsets)
+        self.commits.append(offsets)
 
     def assignment(self) -> set[KafkaTP]:
         return self.assigned
@@ -30,6 +30,32 @@ class _FakeRaw:
         return 0
 
 
+class _Rec:
+    def __init__(self, offset: int) -> None:
+        self.offset, self.key, self.value, self.timestamp = offset, None, b"v", 0
+        self.headers: list[tuple[str, bytes]] = []
+
+
+class _RebalancingRaw(_FakeRaw):
+    """A poll during which the group hands back partition 0, whose kept position is stale."""
+
+    def __init__(self, listener: list[_Listener]) -> None:
+        super().__init__()
+        self.listener = listener
+        self.calls: list[str] = []
+
+    def poll(self, timeout_ms: int, max_records: int) -> dict[KafkaTP, list[_Rec]]:
+        self.listener[0].on_partitions_assigned({KafkaTP("t", 0)})
+        return {KafkaTP("t", 0): [_Rec(3), _Rec(4)]}  # fetched from the stale position 3
+
+    def committed(self, tp: KafkaTP) -> int | None:
+        self.calls.append(f"committed {tp.partition}")
+        return 9  # another owner got this far meanwhile
+
+    def seek(self, tp: KafkaTP, offset: int) -> None:
+        self.calls.append(f"seek {tp.partition} {offset}")
+
+
 def _consumer() -> tuple[KafkaBusConsumer, _FakeRaw]:
     c = KafkaBusConsumer.__new__(KafkaBusConsumer)
     raw = _FakeRaw()
@@ -38,6 +64,7 @@ def _consumer() -> tuple[KafkaBusConsumer, _FakeRaw]:
     c._on_assign = c._on_revoke = None
     c._assigned = frozenset({TopicPartition("t", 0), TopicPartition("t", 1)})
     c._positions = {TopicPartition("t", 0): 5, TopicPartition("t", 1): 7}
+    c._pending_assign = None
     return c, raw
 
 
@@ -45,13 +72,30 @@ def test_commit_after_revoke_leaves_revoked_partitions_alone() -> None:
     c, raw = _consumer()
     _Listener(c).on_partitions_revoked({KafkaTP("t", 1)})
     c.commit()
-    assert [{tp.partition for tp in batch} for batch in raw.committed] == [{0}]
+    assert [{tp.partition for tp in batch} for batch in raw.commits] == [{0}]
     _Listener(c).on_partitions_revoked({KafkaTP("t", 0)})
     c.commit()  # nothing left to commit: no call at all
-    assert len(raw.committed) == 1
+    assert len(raw.commits) == 1
 
 
 def test_lag_failure_is_a_bus_error() -> None:
     c, _ = _consumer()
     with pytest.raises(BusError):
         c.lag()
+
+
+def test_an_assigned_partition_resumes_from_the_committed_offset_before_the_owner_is_told() -> None:
+    """kafka-python keeps a kept partition's fetch position across a rebalance; a member cut
+    off meanwhile would re-run records another owner has committed. The records fetched from the
+    kept position are dropped, the partition is sought to the committed offset, and only then
+    does ``on_assign`` (a state restore) run, outside the client's IO thread."""
+    c, _ = _consumer()
+    listener: list[_Listener] = [_Listener(c)]
+    raw = _RebalancingRaw(listener)
+    c.raw = raw
+    told: list[frozenset[TopicPartition]] = []
+    c._on_assign = lambda tps: (told.append(tps), raw.calls.append("on_assign"))  # type: ignore[assignment,func-returns-value]
+    assert c.poll(timeout_s=0.1) == []  # offsets 3 and 4 are not handed out
+    assert raw.calls == ["committed 0", "seek 0 9", "on_assign"]
+    assert told == [frozenset({TopicPartition("t", 0)})]
+    assert TopicPartition("t", 0) not in c._positions  # a commit never writes the stale position
