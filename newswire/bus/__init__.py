@@ -10,7 +10,6 @@ from newswire.bus.base import (
     Fenced,
     Message,
     Producer,
-    TableReader,
     TopicPartition,
     partition_for,
 )
@@ -24,7 +23,6 @@ __all__ = [
     "Fenced",
     "Message",
     "Producer",
-    "TableReader",
     "TopicPartition",
     "open_bus",
     "partition_for",
