@@ -3,8 +3,11 @@ inputs, producing them to the raw topic, reading the events table back, a worker
 
 from __future__ import annotations
 
+import gzip
 import json
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from newswire.bus import open_bus
 from newswire.records import RawStory
@@ -12,7 +15,8 @@ from newswire.settings import Settings
 from newswire.topics import Role, topic_graph
 from pipeline.samples import load_corpus, render_page, seed_records
 from tests.support.daemons import write_config
-from tests.support.data import DEV_CORPUS
+from tests.support.data import COVERAGE_CORPUS, DEV_CORPUS
+from workers.thread import ThreadInput, thread_input
 
 
 def distinct_inputs(copies: int) -> list[RawStory]:
@@ -70,4 +74,18 @@ def worker_config(tmp_path: Path, settings: Settings) -> Path:
         worker={"extract_processes": 1, "batch_size": 4},
         metrics={"enabled": False},
         shutdown_timeout_s=20,
+    )
+
+
+def coverage_rows() -> list[dict[str, Any]]:
+    """The coverage-dev corpus (events, independent coverage, look-alikes), one dict a line."""
+    with gzip.open(COVERAGE_CORPUS, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def coverage_item(row: dict[str, Any]) -> ThreadInput:
+    """A corpus row as the decider's input, at its publication time."""
+    published = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
+    return thread_input(
+        row["url"], row["title"], "\n\n".join(row["body_paragraphs"]), published, site=row["site"], guid=row["guid"]
     )

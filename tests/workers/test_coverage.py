@@ -7,7 +7,6 @@ corpus) check the same behaviour on events the thresholds never saw."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -16,8 +15,8 @@ from typing import Any
 import jsonschema
 
 from newswire.records import CleanedRecord
-from tests.support.data import COVERAGE_CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
+from tests.support.workers import coverage_item, coverage_rows
 from workers import coverage
 from workers.events import build_event, schema
 from workers.thread import (
@@ -31,17 +30,7 @@ from workers.thread import (
     thread_input,
 )
 
-
-def _rows() -> list[dict[str, Any]]:
-    with gzip.open(COVERAGE_CORPUS, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def _item(row: dict[str, Any]) -> ThreadInput:
-    published = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
-    return thread_input(
-        row["url"], row["title"], "\n\n".join(row["body_paragraphs"]), published, site=row["site"], guid=row["guid"]
-    )
+_rows, _item = coverage_rows, coverage_item
 
 
 def _in_time_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

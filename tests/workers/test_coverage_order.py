@@ -8,16 +8,14 @@ and with every article moved onto one day; floors live in ``tests/quality_baseli
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.support.data import COVERAGE_CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
+from tests.support.workers import coverage_item, coverage_rows
 from workers import coverage
 from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
@@ -25,16 +23,7 @@ ORDERS = 8
 DAY = datetime(2026, 3, 9, tzinfo=UTC)
 
 
-def _rows() -> list[dict[str, Any]]:
-    with gzip.open(COVERAGE_CORPUS, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def _item(row: dict[str, Any]) -> ThreadInput:
-    published = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
-    return thread_input(
-        row["url"], row["title"], "\n\n".join(row["body_paragraphs"]), published, site=row["site"], guid=row["guid"]
-    )
+_rows, _item = coverage_rows, coverage_item
 
 
 def _on_one_day(item: ThreadInput, row_id: str) -> ThreadInput:
