@@ -83,7 +83,14 @@ class CleanSettings:
     """Knobs of the cleaning step (the lead maps these from the worker settings).
 
     ``favor_precision`` was measured on the article-extraction benchmark: it raises F1 from
-    0.960 to 0.964 with trafilatura 2.3.1 and is also faster. Pages above ``max_html_bytes``
+    0.960 to 0.964 with trafilatura 2.3.1 and is also faster. ``fast_first`` reads a page with
+    trafilatura's main extractor alone and runs its whole cascade (the comparison with
+    readability and justext, a third of its time) only when that reading is shorter than
+    ``recheck_below_chars``: the comparison replaces a reading only when it is short or thin
+    (another algorithm finds twice as much, or under trafilatura's minimum size) or thin (no
+    paragraph text, more table than paragraph). On the two page corpora (322 pages) every page
+    the stage changed had a fast reading under 900 characters, and the cleaned records are
+    identical but for one page's text (63 characters of 4,587), in 15% less time. Pages above ``max_html_bytes``
     are refused (``too_large``) or, with ``truncate_oversize``, cut to the cap: a cut page may
     lose its ending, which is why refusing is the default.
     """
@@ -91,10 +98,13 @@ class CleanSettings:
     max_html_bytes: int = 3_000_000
     truncate_oversize: bool = False
     favor_precision: bool = True
+    fast_first: bool = True
     include_tables: bool = True
     min_text_chars: int = 25  # below this what is left is a label or a menu, not an article
     max_nav_words: int = 6
-    recheck_below_chars: int = 1500  # precision-mode text this short is checked once without it...
+    # a fast reading this short gets the whole cascade; precision-mode text this short is
+    # checked once without precision...
+    recheck_below_chars: int = 1500
     recheck_missing_chars: int = 2500  # ...when the page's paragraphs hold this much more
 
 
@@ -139,7 +149,14 @@ def _missing_text(tree: Any, kept: int, settings: CleanSettings) -> bool:
 
 
 def _extract(
-    tree: Any, url: str, raw: RawStory, settings: CleanSettings, *, favor_precision: bool, with_metadata: bool = True
+    tree: Any,
+    url: str,
+    raw: RawStory,
+    settings: CleanSettings,
+    *,
+    favor_precision: bool,
+    with_metadata: bool = True,
+    fast: bool = False,
 ) -> Any:
     """trafilatura over one parsed page (which it does not modify), its page faults classified."""
     try:
@@ -150,6 +167,7 @@ def _extract(
             favor_precision=favor_precision,
             include_comments=False,
             include_tables=settings.include_tables,
+            fast=fast,
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except _LIBRARY_PAGE_FAULTS as exc:
@@ -159,6 +177,18 @@ def _extract(
         raise ExtractionError(
             "not_html", f"trafilatura: {type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url
         ) from exc
+
+
+def _thin(doc: Any, settings: CleanSettings) -> bool:
+    """A fast reading trafilatura's comparison stage might replace, by the stage's own tests: short
+    (readability or justext may find the article the main extractor missed), or without paragraph
+    text, or more table than paragraph (readability is preferred over such a reading)."""
+    if len(getattr(doc, "text", None) or "") < settings.recheck_below_chars:
+        return True
+    body = getattr(doc, "body", None)
+    if body is None:
+        return True
+    return not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
 
 
 def _inline_ruby(tree: Any) -> None:
@@ -193,7 +223,9 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     meta = read_page_meta(tree)
     links = link_texts(tree, settings.max_nav_words)
 
-    doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision)
+    doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision, fast=settings.fast_first)
+    if settings.fast_first and _thin(doc, settings):
+        doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision)
     body = getattr(doc, "text", None) or ""
     short = len(body)
     if settings.favor_precision and short < settings.recheck_below_chars and _missing_text(tree, short, settings):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import pytest
+import trafilatura
 
 from newswire.records import RawStory, stable_id
 from pipeline.samples import load_corpus, render_page, seed_records
-from tests.support.data import DEV_CORPUS
+from tests.support.data import BENCHMARK, DEV_CORPUS
 from workers.clean import CleanSettings, ExtractionError, clean
 from workers.text import comparable_text
 
@@ -141,3 +143,25 @@ def test_ruby_readings_stay_inline_in_their_sentence() -> None:
     )
     text = clean(RawStory(id="r", url="https://news.example/jp/1", html=page)).text
     assert "韓国の尹錫悦\uff08ユンソンニョル\uff09" + sentence in text.splitlines()[0].replace(" ", "")
+
+
+def test_fast_first_reads_a_thin_page_again_with_the_whole_cascade() -> None:
+    """A real page whose article trafilatura's main extractor misses (its fast reading is empty)
+    and its readability/justext comparison finds: the fast-first step falls back to the whole
+    cascade, so the record is the one the full reading gives."""
+    key = "f6ac15a4d98511396da23e4428deb5605422b1c8bbc8284e771f6896bdccf57f"
+    html = gzip.decompress((BENCHMARK / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+    fast = trafilatura.bare_extraction(html, favor_precision=True, fast=True)
+    assert not (getattr(fast, "text", None) or "")  # the main extractor alone finds nothing
+    raw = RawStory(id=key, url="https://example.org/a", html=html)
+    first = clean(raw, settings=CleanSettings(fast_first=True))
+    full = clean(raw, settings=CleanSettings(fast_first=False))
+    assert first == full
+    assert len(first.text) > 300
+
+
+def test_fast_first_keeps_a_long_reading() -> None:
+    """A page the main extractor reads whole is not read twice: same record either way."""
+    body = "".join(f"<p>{BODY} Paragraph {i} adds its own detail about the vote.</p>" for i in range(12))
+    raw = RawStory(id="1", url="https://news.example/a", html=_page("<title>Vote</title>", body))
+    assert clean(raw) == clean(raw, settings=CleanSettings(fast_first=False))
