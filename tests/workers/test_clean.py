@@ -141,3 +141,31 @@ def test_ruby_readings_stay_inline_in_their_sentence() -> None:
     )
     text = clean(RawStory(id="r", url="https://news.example/jp/1", html=page)).text
     assert "韓国の尹錫悦\uff08ユンソンニョル\uff09" + sentence in text.splitlines()[0].replace(" ", "")
+
+
+def test_a_story_split_into_containers_of_one_class_is_read_whole() -> None:
+    """The story continues in later rows of the layout, in containers of the same class, with
+    an advertisement and a "read more" teaser between them; the teaser is not the story."""
+    first = [
+        f"Paragraph {i} of the first part tells the story of the bridge vote in the city council." for i in range(4)
+    ]
+    second = [f"Paragraph {i} of the second part goes on with what the mayor said after the vote." for i in range(3)]
+    rows = (
+        '<div class="row"><div class="content"><div class="body articleBody -space">'
+        + "".join(f'<p class="para">{p}</p>' for p in first)
+        + "</div></div></div>"
+        + '<div class="row"><div class="content"><div class="ad">Advertisement box with an offer</div></div></div>'
+        + '<div class="row"><div class="content"><div class="body articleBody">'
+        + "<h2>What comes next</h2>"
+        + f'<p class="para">{second[0]}</p>'
+        + "<div class='readmore'><p>Read more: another story about a bridge in another town entirely.</p></div>"
+        + "".join(f'<p class="para">{p}</p>' for p in second[1:])
+        + "</div></div></div>"
+    )
+    html = (
+        f"<html><head><title>Bridge vote</title></head><body><main><div class='col'>{rows}</div></main></body></html>"
+    )
+    text = clean(RawStory(id="1", url="https://news.example/a/1", html=html)).text
+    for p in (*first, "What comes next", *second):
+        assert p in text
+    assert "another story" not in text and "Advertisement" not in text
