@@ -261,12 +261,15 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     host = site_host(url)
     aliases = site_aliases(host, site_names(meta, getattr(doc, "sitename", None) or ""))
     title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
-    lines = drop_trailing_headings(drop_headline(clean_lines(body, links, settings), headline_forms(meta, title)))
-    text = "\n".join(lines)
+    lines = drop_headline(clean_lines(body, links, settings), headline_forms(meta, title))
+    text = "\n".join(drop_trailing_headings(lines))
+    # a signature ends a story the way a box title does ("Lê Phương"): bylines are read from
+    # the text with its closing lines
+    signed = "\n".join(lines)
     if len(text) < settings.min_text_chars:
         # the chrome filters never turn a page trafilatura extracts into a dead letter: when
         # they leave too little, the extracted text stands as it is (normalised)
-        text = "\n".join(n for n in (normalise_line(line) for line in body.splitlines()) if n)
+        text = signed = "\n".join(n for n in (normalise_line(line) for line in body.splitlines()) if n)
     if len(text) < settings.min_text_chars:
         raise ExtractionError("empty", "no article text", raw_id=raw.id, url=raw.url)
 
@@ -276,10 +279,10 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         getattr(doc, "author", None) or "",
         raw.authors,
         aliases,
-        text,
+        signed,
         site_names(meta, getattr(doc, "sitename", None) or ""),
         lambda: byline_texts(tree),
-        lambda: body_bylines(tree, text),
+        lambda: body_bylines(tree, signed),
     )
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
     # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap

@@ -169,3 +169,17 @@ def test_a_story_split_into_containers_of_one_class_is_read_whole() -> None:
     for p in (*first, "What comes next", *second):
         assert p in text
     assert "another story" not in text and "Advertisement" not in text
+
+
+def test_a_signature_ending_the_story_is_its_byline_not_its_text() -> None:
+    """The short unpunctuated line a story ends on is not body text (box titles are dropped the
+    same way), but a signature there is still read as the byline."""
+    story = "".join(
+        f"<p>Paragraph {i} of the report on the new metro line, which opens to passengers next spring.</p>"
+        for i in range(5)
+    )
+    signature = "<p><strong>Lê Phương</strong></p>"
+    html = f"<html><head><title>Metro line</title></head><body><article>{story}{signature}</article></body></html>"
+    rec = clean(RawStory(id="1", url="https://news.example/a/1", html=html))
+    assert rec.authors == ("Lê Phương",)
+    assert "Lê Phương" not in rec.text and rec.text.endswith("next spring.")
