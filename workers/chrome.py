@@ -146,6 +146,9 @@ def is_nav_line(line: str, links: frozenset[str], max_words: int) -> bool:
 #: words of a heading-like line: a sidebar's title ("Beiträge aus dem Forum", "Weiterführende Links")
 _MAX_HEADING_WORDS = 5
 _MAX_HEADING_CHARS = 40
+#: box titles in a run at least: one closing short line may be a signature or a credit line
+#: ("Reporting by Jane Doe"), which belongs to the story
+_MIN_BOX_TITLES = 2
 _CLOSED = (".", "!", "?", '"', "'", ")", "“", "”", "»", "。")
 
 
@@ -162,4 +165,4 @@ def drop_trailing_headings(lines: list[str]) -> list[str]:
     end = len(lines)
     while end > 1 and _heading_like(lines[end - 1]):
         end -= 1
-    return lines[:end]
+    return lines[:end] if len(lines) - end >= _MIN_BOX_TITLES else lines

@@ -105,4 +105,6 @@ def test_heading_like_lines_the_body_ends_on_are_the_titles_of_boxes_beside_it()
     # a long unpunctuated line is a paragraph (a Japanese list, a cut-off sentence), not a heading
     listing = "宮崎県：延岡市、西都市、木城町、川南町、都農町、門川町、日南市、串間市、国富町、綾町、美郷町、高千穂町"
     assert drop_trailing_headings([*story, listing]) == [*story, listing]
-    assert drop_trailing_headings(["Headline only", "More"]) == ["Headline only"]  # never the first line
+    # one closing short line may be a signature or a credit line: it stays
+    assert drop_trailing_headings([*story, "Reporting by Jane Doe"]) == [*story, "Reporting by Jane Doe"]
+    assert drop_trailing_headings(["Headline only", "More", "Links"]) == ["Headline only"]  # never the first line

@@ -172,14 +172,15 @@ def test_a_story_split_into_containers_of_one_class_is_read_whole() -> None:
 
 
 def test_a_signature_ending_the_story_is_its_byline_not_its_text() -> None:
-    """The short unpunctuated line a story ends on is not body text (box titles are dropped the
-    same way), but a signature there is still read as the byline."""
+    """The short unpunctuated lines a story ends on (a signature, a box title) are not body
+    text, but a signature among them is still read as the byline."""
     story = "".join(
         f"<p>Paragraph {i} of the report on the new metro line, which opens to passengers next spring.</p>"
         for i in range(5)
     )
-    signature = "<p><strong>Lê Phương</strong></p>"
+    signature = "<p><strong>Lê Phương</strong></p><p>Photo galleries</p>"
     html = f"<html><head><title>Metro line</title></head><body><article>{story}{signature}</article></body></html>"
     rec = clean(RawStory(id="1", url="https://news.example/a/1", html=html))
     assert rec.authors == ("Lê Phương",)
     assert "Lê Phương" not in rec.text and rec.text.endswith("next spring.")
+    assert "Photo galleries" not in rec.text
