@@ -462,14 +462,16 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
         if c and c.strip()
     ]
     social = [stripped(display_text(meta.metas.get(k, ""))) for k in ("og:title", "twitter:title") if meta.metas.get(k)]
-    # a page whose <h1> is navigation shows its headline in the article's heading; the og:title,
-    # the headline written for readers sharing the article, confirms which heading that is (the
-    # JSON-LD headline and <title> often carry the SEO title the navigation shows)
-    og = social[0] if meta.metas.get("og:title") else ""
-    for heading in meta.headings:
-        if og and _squash(heading) == _squash(og) and _plausible_headline(og, aliases):
-            return og
     ld = display_text(_ld_str(meta.ld, "headline"))
+    # a page whose <h1> is navigation (meta.headings is only read then) shows its headline in
+    # the article's heading. When the JSON-LD headline is the navigation's text, it is the SEO
+    # title, not what the article shows: the article heading the og:title (the headline written
+    # for readers sharing the article) confirms is the headline
+    og = social[0] if meta.metas.get("og:title") else ""
+    if og and meta.headings and _squash(ld) in {_squash(h) for h in meta.h1}:
+        for heading in meta.headings:
+            if _squash(heading) == _squash(og) and _plausible_headline(og, aliases):
+                return og
     if _plausible_headline(ld, aliases):
         ld = stripped(ld)
         head = _squash(_ellipsis_head(ld))

@@ -190,6 +190,13 @@ def test_an_h1_in_the_navigation_yields_to_the_article_heading_the_og_title_conf
     meta, _ = _page(head, f"<h1>{seo}</h1>" + article)
     assert meta.headings == ()
     assert choose_title(meta, "", "", aliases) == seo
+    # a JSON-LD headline the navigation does not show is not the SEO title: it stands
+    marked = "Live: all the news of the week on the payments system"
+    meta, _ = _page(
+        ld % marked + f'<meta property="og:title" content="{shown}">',
+        f'<nav class="breadcrumb"><h1>{shown}</h1></nav>' + article,
+    )
+    assert choose_title(meta, "", "", aliases) == marked
     # a heading the og:title does not confirm leaves the JSON-LD headline standing
     meta, _ = _page(ld % seo + f'<meta property="og:title" content="{seo}">', f"<nav><h1>{seo}</h1></nav>" + article)
     assert choose_title(meta, "", "", aliases) == seo
