@@ -20,6 +20,7 @@ escapes unclassified and is reported as the bug it is (:mod:`workers.extract_poo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,7 +31,7 @@ from trafilatura.utils import load_html
 from newswire.records import CleanedRecord, RawStory, stable_id
 from workers import features
 from workers.agencies import agencies_of
-from workers.chrome import is_chrome_line, is_nav_line, link_texts
+from workers.chrome import drop_trailing_headings, is_chrome_line, is_nav_line, link_texts
 from workers.metadata import (
     body_bylines,
     byline_texts,
@@ -141,6 +142,54 @@ def clean_lines(text: str, links: frozenset[str], settings: CleanSettings) -> li
     return out
 
 
+_WORDS_RE = re.compile(r"\w+")
+#: words of a paragraph's start that identify it on the page
+_PROBE_WORDS = 8
+#: elements of a continuation container read as the article's paragraphs
+_CONTINUED_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote"})
+#: layout wrappers between a story container and the row it repeats in
+_MAX_WRAPPERS = 5
+
+
+def _probe(text: str) -> tuple[str, ...]:
+    return tuple(_WORDS_RE.findall(text[:200])[:_PROBE_WORDS])
+
+
+def _same_kind(a: Any, classes: set[str], tag: str) -> bool:
+    other = set((a.get("class") or "").split())
+    return a.tag == tag and bool(other) and (other <= classes or classes <= other)
+
+
+def continued_text(tree: Any, body: str) -> list[str]:
+    """Paragraphs of the article that trafilatura left in later containers of the same kind.
+
+    Some pages split the story into several containers of one class ("articleBody"), each in
+    its own row of the layout, with an advertisement or a "read more" box between them;
+    trafilatura reads the first and stops. The container of the last paragraph it kept is
+    found on the page; the paragraphs and subheadings directly inside later containers of the
+    same tag and class (or a subset or superset of its classes), in the rows that follow its
+    own (up to :data:`_MAX_WRAPPERS` levels up), are the story's continuation. Boxes nested in
+    those containers (teasers, ads) are not read."""
+    lines = body.splitlines()
+    probe = _probe(lines[-1]) if lines else ()
+    if len(probe) < _PROBE_WORDS:
+        return []
+    container = next((p.getparent() for p in tree.iter("p") if _probe(p.text_content()) == probe), None)
+    if container is None or not (classes := set((container.get("class") or "").split())):
+        return []
+    tag = container.tag
+    row = container
+    for _ in range(_MAX_WRAPPERS):
+        rows = [r for r in row.itersiblings() if r.tag == row.tag and r.get("class") == row.get("class")]
+        parts = [c for r in rows for c in r.iter(tag) if _same_kind(c, classes, tag)]
+        if parts:
+            return [t for c in parts for t in (el.text_content().strip() for el in c if el.tag in _CONTINUED_TAGS) if t]
+        row = row.getparent()
+        if row is None:
+            break
+    return []
+
+
 def _missing_text(tree: Any, kept: int, settings: CleanSettings) -> bool:
     """The page's ``<p>`` elements hold an article's worth more text than was kept: over three
     times as much, and at least ``recheck_missing_chars`` more (a story, not a sidebar)."""
@@ -238,15 +287,21 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         longer = getattr(again, "text", None) or ""
         if len(longer) >= max(2 * short, settings.min_text_chars):
             body = longer
+    more = continued_text(tree, body)
+    if more:
+        body = "\n".join((body, *more))
     host = site_host(url)
     aliases = site_aliases(host, site_names(meta, getattr(doc, "sitename", None) or ""))
     title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
     lines = drop_headline(clean_lines(body, links, settings), headline_forms(meta, title))
-    text = "\n".join(lines)
+    text = "\n".join(drop_trailing_headings(lines))
+    # a signature ends a story the way a box title does ("Lê Phương"): bylines are read from
+    # the text with its closing lines
+    signed = "\n".join(lines)
     if len(text) < settings.min_text_chars:
         # the chrome filters never turn a page trafilatura extracts into a dead letter: when
         # they leave too little, the extracted text stands as it is (normalised)
-        text = "\n".join(n for n in (normalise_line(line) for line in body.splitlines()) if n)
+        text = signed = "\n".join(n for n in (normalise_line(line) for line in body.splitlines()) if n)
     if len(text) < settings.min_text_chars:
         raise ExtractionError("empty", "no article text", raw_id=raw.id, url=raw.url)
 
@@ -256,10 +311,10 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         getattr(doc, "author", None) or "",
         raw.authors,
         aliases,
-        text,
+        signed,
         site_names(meta, getattr(doc, "sitename", None) or ""),
         lambda: byline_texts(tree),
-        lambda: body_bylines(tree, text),
+        lambda: body_bylines(tree, signed),
     )
     published = choose_published(meta, raw.published, getattr(doc, "date", None))
     # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap

@@ -165,3 +165,46 @@ def test_fast_first_keeps_a_long_reading() -> None:
     body = "".join(f"<p>{BODY} Paragraph {i} adds its own detail about the vote.</p>" for i in range(12))
     raw = RawStory(id="1", url="https://news.example/a", html=_page("<title>Vote</title>", body))
     assert clean(raw) == clean(raw, settings=CleanSettings(fast_first=False))
+
+
+def test_a_story_split_into_containers_of_one_class_is_read_whole() -> None:
+    """The story continues in later rows of the layout, in containers of the same class, with
+    an advertisement and a "read more" teaser between them; the teaser is not the story."""
+    first = [
+        f"Paragraph {i} of the first part tells the story of the bridge vote in the city council." for i in range(4)
+    ]
+    second = [f"Paragraph {i} of the second part goes on with what the mayor said after the vote." for i in range(3)]
+    rows = (
+        '<div class="row"><div class="content"><div class="body articleBody -space">'
+        + "".join(f'<p class="para">{p}</p>' for p in first)
+        + "</div></div></div>"
+        + '<div class="row"><div class="content"><div class="ad">Advertisement box with an offer</div></div></div>'
+        + '<div class="row"><div class="content"><div class="body articleBody">'
+        + "<h2>What comes next</h2>"
+        + f'<p class="para">{second[0]}</p>'
+        + "<div class='readmore'><p>Read more: another story about a bridge in another town entirely.</p></div>"
+        + "".join(f'<p class="para">{p}</p>' for p in second[1:])
+        + "</div></div></div>"
+    )
+    html = (
+        f"<html><head><title>Bridge vote</title></head><body><main><div class='col'>{rows}</div></main></body></html>"
+    )
+    text = clean(RawStory(id="1", url="https://news.example/a/1", html=html)).text
+    for p in (*first, "What comes next", *second):
+        assert p in text
+    assert "another story" not in text and "Advertisement" not in text
+
+
+def test_a_signature_ending_the_story_is_its_byline_not_its_text() -> None:
+    """The short unpunctuated lines a story ends on (a signature, a box title) are not body
+    text, but a signature among them is still read as the byline."""
+    story = "".join(
+        f"<p>Paragraph {i} of the report on the new metro line, which opens to passengers next spring.</p>"
+        for i in range(5)
+    )
+    signature = "<p><strong>Lê Phương</strong></p><p>Photo galleries</p>"
+    html = f"<html><head><title>Metro line</title></head><body><article>{story}{signature}</article></body></html>"
+    rec = clean(RawStory(id="1", url="https://news.example/a/1", html=html))
+    assert rec.authors == ("Lê Phương",)
+    assert "Lê Phương" not in rec.text and rec.text.endswith("next spring.")
+    assert "Photo galleries" not in rec.text
