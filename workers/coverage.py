@@ -146,7 +146,7 @@ class CoverageSettings:
     # story says "President Trump") is found with it (see ``head_pairs``).
     given_names: bool = True
     # The input's whole text, not only its stored terms, stands for it when the roles are
-    # swapped (see ``probe``).
+    # swapped (see ``TextProbe``).
     probe_full_text: bool = True
 
 
@@ -494,15 +494,26 @@ class Probe:
     cov: CoverageFeatures
 
 
-def probe(article_id: str, time: datetime, cov: CoverageFeatures, raw: RawTerms) -> Probe:
+class TextProbe:
     """The input as the story of the gates with the roles swapped (``judge``): its text is in
     hand, so a member's names are looked for among all its terms and names, not only among the
-    heaviest ones the index keeps (``cov``); its headline and figures are as stored. Built once
-    per decision (``probe_full_text``; off, the decider passes the stored form as it is)."""
-    full = CoverageFeatures(
-        array("I", sorted(raw.counts)), array("B"), array("I", sorted(raw.name_hashes)), cov.headline, cov.figures
-    )
-    return Probe(article_id, time, full)
+    heaviest ones the index keeps (``stored``); its headline and figures are as stored. Built on
+    first use, once per decision, since most decisions never swap."""
+
+    __slots__ = ("_full", "_raw", "article_id", "stored", "time")
+
+    def __init__(self, article_id: str, time: datetime, stored: CoverageFeatures, raw: RawTerms) -> None:
+        self.article_id, self.time, self.stored, self._raw = article_id, time, stored, raw
+        self._full: CoverageFeatures | None = None
+
+    @property
+    def cov(self) -> CoverageFeatures:
+        if self._full is None:
+            s, raw = self.stored, self._raw
+            self._full = CoverageFeatures(
+                array("I", raw.counts), array("B"), array("I", raw.name_hashes), s.headline, s.figures
+            )
+        return self._full
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,7 +605,7 @@ def _gates(
 
 def judge(
     raw: RawTerms,
-    me: Probe,
+    me: Probe | TextProbe,
     my_vec: Vector,
     hits: Sequence[tuple[float, float, Stored]],
     members: Sequence[Stored],
@@ -602,15 +613,16 @@ def judge(
     vector: Callable[[Stored], Vector],
     c: CoverageSettings,
 ) -> Judgement:
-    """The input (its terms ``raw``; ``me``: its stored form, with all its terms and names as
-    ``probe`` builds it for the gates with the roles swapped) against one story, given its
+    """The input (its terms ``raw``; ``me``: its stored form, or with ``probe_full_text`` a
+    ``TextProbe`` for the gates with the roles swapped) against one story, given its
     candidate members (``hits``: damped similarity, cosine, article; best first) and the
     story's members carrying coverage terms (oldest first). Pure: a function of the stored
     features and the frequencies behind ``idf``."""
     w = idf
     damped, cos, top = hits[0]
     when = me.time
-    g = _gates(raw, me.cov.figures, members, w, c)
+    my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
+    g = _gates(raw, my_figures, members, w, c)
     input_is_earlier = False
     if not g.passed and c.swap_roles:
         # A report published *before* a member it matches arrived after it (feeds are polled

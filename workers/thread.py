@@ -717,8 +717,8 @@ class StoryIndex:
                 v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
-        me = (
-            coverage.probe(prep.article_id, when, mine, prep.raw)
+        me: coverage.Probe | coverage.TextProbe = (
+            coverage.TextProbe(prep.article_id, when, mine, prep.raw)
             if c.probe_full_text
             else coverage.Probe(prep.article_id, when, mine)
         )
