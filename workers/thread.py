@@ -717,7 +717,11 @@ class StoryIndex:
                 v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
-        me = coverage.Probe(prep.article_id, when, mine)
+        me: coverage.Probe | coverage.TextProbe = (
+            coverage.TextProbe(prep.article_id, when, mine, prep.raw)
+            if c.probe_full_text
+            else coverage.Probe(prep.article_id, when, mine)
+        )
         by_story: dict[str, list[tuple[float, float, _Article]]] = {}
         for aid in picked:
             a = arts[aid]

@@ -44,6 +44,7 @@ def _seen(p: _Prepared, index: StoryIndex) -> tuple[Any, ...]:
         r.number_hashes,
         r.headline,
         r.headline_terms,
+        r.head_pairs,
         r.label,
         index._cov(p),
         list(p.seq16),
