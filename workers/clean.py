@@ -86,12 +86,12 @@ class CleanSettings:
     ``favor_precision`` was measured on the article-extraction benchmark: it raises F1 from
     0.960 to 0.964 with trafilatura 2.3.1 and is also faster. ``fast_first`` reads a page with
     trafilatura's main extractor alone and runs its whole cascade (the comparison with
-    readability and justext, a third of its time) only when that reading is shorter than
-    ``recheck_below_chars``: the comparison replaces a reading only when it is short or thin
-    (another algorithm finds twice as much, or under trafilatura's minimum size) or thin (no
-    paragraph text, more table than paragraph). On the two page corpora (322 pages) every page
-    the stage changed had a fast reading under 900 characters, and the cleaned records are
-    identical but for one page's text (63 characters of 4,587), in 15% less time. Pages above ``max_html_bytes``
+    readability and justext, a third of its time) only on a thin reading (:func:`_thin`): the
+    comparison's own conditions for replacing a reading, short (under ``recheck_below_chars``)
+    or without paragraph text or more table than paragraph. On the two page corpora (322
+    pages) every page the comparison changed had a fast reading under 900 characters, and the
+    cleaned records are identical but for one page's text (63 characters of 4,587), in 15% less
+    time. Pages above ``max_html_bytes``
     are refused (``too_large``) or, with ``truncate_oversize``, cut to the cap: a cut page may
     lose its ending, which is why refusing is the default.
     """
