@@ -270,38 +270,39 @@ def log_tf(count: int) -> int:
 
 
 class DocFrequencies:
-    """Postings of the live articles' stored terms; a term's document frequency is its number
-    of postings, so the frequencies are a function of the indexed set (any restore order)."""
+    """Postings of the live articles' stored terms (by article number); a term's document
+    frequency is its number of postings, so the frequencies are a function of the indexed set
+    (any restore order)."""
 
     __slots__ = ("docs", "postings")
 
     def __init__(self) -> None:
-        self.postings: postings.Postings = {}
+        self.postings = postings.TermPostings()
         self.docs = 0
 
-    def add(self, article_id: str, terms: Iterable[int]) -> None:
+    def add(self, number: int, terms: Iterable[int]) -> None:
         self.docs += 1
         for t in terms:
-            postings.add(self.postings, t, article_id)
+            self.postings.add(t, number)
 
-    def remove(self, article_id: str, terms: Iterable[int]) -> None:
+    def remove(self, number: int, terms: Iterable[int]) -> None:
         self.docs -= 1
         for t in terms:
-            postings.remove(self.postings, t, article_id)
+            self.postings.remove(t, number)
 
     def count(self, term: int) -> int:
-        return postings.count(self.postings, term)
+        return self.postings.count(term)
 
-    def ids(self, term: int) -> list[str]:
-        return postings.ids(self.postings, term)
+    def numbers(self, term: int) -> Sequence[int]:
+        return self.postings.numbers(term)
 
     def idf(self, term: int) -> float:
-        return math.log((self.docs + 1) / (postings.count(self.postings, term) + 1)) + 1.0
+        return math.log((self.docs + 1) / (self.postings.count(term) + 1)) + 1.0
 
 
 def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
     """The article's heaviest terms and names under the current frequencies (what is stored)."""
-    held = df.postings.get
+    held = df.postings.counter().get
     names_set = raw.name_hashes
     log = math.log
     logd = log(df.docs + 1) + 1.0
@@ -309,7 +310,7 @@ def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, ma
     weights = []
     for h, n in raw.counts.items():
         p = held(h)
-        f = 0 if p is None else 1 if isinstance(p, str) else len(p)
+        f = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
         w = (lt[n] if n < 256 else 255) * (logd - log(f + 1)) * (2.0 if h in names_set else 1.0)
         weights.append((-w, h))
     weights.sort()

@@ -1,47 +1,178 @@
-"""Inverted-index postings kept small: a key held by one article maps to its id, a shared key
-to a list of ids. Most fingerprints and rare terms belong to one article, and a bare string
-costs nothing beyond the dict entry, where a list would add ~64 bytes per key."""
+"""Inverted indexes of the story index, laid out without a Python object per posting.
+
+Postings map a 32-bit key (a winnowed fingerprint, a coverage term) to *article numbers*:
+dense slots the index assigns to its live articles (derived state, never in the changelog).
+CPython spends ~100 bytes on each dict key (the key's int object, the hash-table slot), so the
+layout follows the shape of each index:
+
+* :class:`TermPostings` (coverage terms): few keys (a vocabulary), long postings; a key maps to
+  its one number or to an ``array("I")`` of numbers (4 bytes a posting).
+* :class:`PackedPostings` (fingerprints): one key per posting (most fingerprints belong to one
+  article), so the keys themselves are packed: a sorted ``uint64`` numpy array of
+  ``key << 32 | number`` (8 bytes a posting, looked up with a vectorised binary search) plus a
+  small dict of recent postings merged into it now and then (an LSM in two levels). A dropped
+  article's postings are not searched for: its number is dead (the caller's ``alive`` mask)
+  and is purged at the next merge, after which the number may be handed out again.
+"""
 
 from __future__ import annotations
 
-Postings = dict[int, str | list[str]]
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+Numbers = npt.NDArray[np.uint32]
+_LOW = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(32)
+_NONE: Numbers = np.empty(0, np.uint32)
 
 
-def add(postings: Postings, key: int, article_id: str) -> None:
-    held = postings.get(key)
-    if held is None:
-        postings[key] = article_id
-    elif isinstance(held, str):
-        postings[key] = [held, article_id]
-    else:
-        held.append(article_id)
+class TermPostings:
+    """Key -> article numbers, for a vocabulary: a key held by one article maps to its number,
+    a shared key to an ``array("I")`` (a list would cost 8 bytes a posting and an int object)."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self) -> None:
+        self._map: dict[int, int | array[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._map)
+
+    def add(self, key: int, number: int) -> None:
+        held = self._map.get(key)
+        if held is None:
+            self._map[key] = number
+        elif held.__class__ is int:
+            self._map[key] = array("I", (held, number))
+        else:
+            held.append(number)  # type: ignore[union-attr]
+
+    def remove(self, key: int, number: int) -> None:
+        held = self._map.get(key)
+        if held is None:
+            return
+        if held.__class__ is int:
+            if held == number:
+                del self._map[key]
+            return
+        assert isinstance(held, array)
+        if number in held:
+            held.remove(number)
+        if len(held) == 1:
+            self._map[key] = held[0]
+        elif not held:
+            del self._map[key]
+
+    def count(self, key: int) -> int:
+        held = self._map.get(key)
+        if held is None:
+            return 0
+        return 1 if held.__class__ is int else len(held)  # type: ignore[arg-type]
+
+    def numbers(self, key: int) -> Sequence[int]:
+        held = self._map.get(key)
+        if held is None:
+            return ()
+        return (held,) if isinstance(held, int) else held
+
+    def counter(self) -> dict[int, int | array[int]]:
+        """The raw map, for hot loops that count many keys (``count`` inlined)."""
+        return self._map
+
+    def postings(self) -> int:
+        return sum(1 if isinstance(v, int) else len(v) for v in self._map.values())
 
 
-def remove(postings: Postings, key: int, article_id: str) -> None:
-    held = postings.get(key)
-    if held is None:
-        return
-    if isinstance(held, str):
-        if held == article_id:
-            del postings[key]
-        return
-    if article_id in held:
-        held.remove(article_id)
-    if len(held) == 1:
-        postings[key] = held[0]
-    elif not held:
-        del postings[key]
+class PackedPostings:
+    """Key -> article numbers for keys that are mostly held by one article (fingerprints).
 
+    ``base``: sorted ``key << 32 | number``; ``recent``: postings added since the last merge.
+    Numbers of dropped articles are filtered out by the ``alive`` mask at look-up and purged
+    at :meth:`merge`; the caller reuses a number only after a merge (see ``StoryIndex``)."""
 
-def ids(postings: Postings, key: int) -> list[str]:
-    held = postings.get(key)
-    if held is None:
-        return []
-    return [held] if isinstance(held, str) else held
+    __slots__ = ("_base", "_recent", "_recent_n", "merge_at")
 
+    def __init__(self, merge_at: int = 1 << 17) -> None:
+        self._base: npt.NDArray[np.uint64] = np.empty(0, np.uint64)
+        self._recent: dict[int, list[int]] = {}
+        self._recent_n = 0
+        self.merge_at = merge_at
 
-def count(postings: Postings, key: int) -> int:
-    held = postings.get(key)
-    if held is None:
-        return 0
-    return 1 if isinstance(held, str) else len(held)
+    def add(self, keys: Iterable[int], number: int) -> bool:
+        """Index ``number`` under ``keys``; True when the recent postings are due a merge."""
+        recent = self._recent
+        n = 0
+        for k in keys:
+            held = recent.get(k)
+            if held is None:
+                recent[k] = [number]
+            else:
+                held.append(number)
+            n += 1
+        self._recent_n += n
+        return self._recent_n >= self.merge_at
+
+    def lookup(self, keys: Sequence[int], alive: npt.NDArray[np.bool_]) -> Iterator[tuple[int, Numbers]]:
+        """(key, live numbers) for each of ``keys`` (ascending) that any live article holds."""
+        base = self._base
+        if len(base) and keys:
+            q = np.fromiter(keys, np.uint64, len(keys)) << _SHIFT
+            lo = np.searchsorted(base, q, "left")
+            hi = np.searchsorted(base, q | _LOW, "right")
+            hit = np.flatnonzero(hi > lo)
+            found = {keys[i]: base[lo[i] : hi[i]] for i in hit.tolist()}
+        else:
+            found = {}
+        recent = self._recent
+        for k in keys:
+            packed = found.get(k)
+            extra = recent.get(k)
+            if packed is None and extra is None:
+                continue
+            nums = _NONE if packed is None else (packed & _LOW).astype(np.uint32)
+            if extra is not None:
+                nums = np.concatenate((nums, np.array(extra, np.uint32)))
+            nums = nums[alive[nums]]
+            if len(nums):
+                yield k, nums
+
+    def merge(self, alive: npt.NDArray[np.bool_]) -> None:
+        """Fold the recent postings into ``base``, dropping those of dead numbers."""
+        base = self._base
+        base = base[alive[(base & _LOW).astype(np.intp)]]
+        if self._recent:
+            keys = np.fromiter((k for k, v in self._recent.items() for _ in v), np.uint64, self._recent_n)
+            nums = np.fromiter((n for v in self._recent.values() for n in v), np.uint64, self._recent_n)
+            new = (keys << _SHIFT) | nums
+            new = new[alive[nums.astype(np.intp)]]
+            new.sort()
+            base = np.concatenate((base, new))
+            base.sort(kind="stable")  # two sorted runs: timsort merges them in one pass
+        self._base = base
+        self._recent = {}
+        self._recent_n = 0
+
+    def live(self, alive: npt.NDArray[np.bool_]) -> tuple[int, int]:
+        """(distinct keys, postings) of live articles: a walk of the table (for stats)."""
+        merged = PackedPostings(self.merge_at)
+        merged._base, merged._recent, merged._recent_n = self._base, dict(self._recent), self._recent_n
+        merged.merge(alive)
+        keys = merged._base >> _SHIFT
+        return (int(np.count_nonzero(np.diff(keys))) + 1 if len(keys) else 0), len(keys)
+
+    def items(self, alive: npt.NDArray[np.bool_]) -> Iterator[tuple[int, int]]:
+        """Every live (key, number) posting, in key order (for tests and audits)."""
+        merged = PackedPostings(self.merge_at)
+        merged._base, merged._recent, merged._recent_n = self._base, dict(self._recent), self._recent_n
+        merged.merge(alive)
+        for v in merged._base.tolist():
+            yield v >> 32, v & 0xFFFFFFFF
+
+    def nbytes(self) -> int:
+        return int(self._base.nbytes) + 100 * self._recent_n

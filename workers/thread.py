@@ -74,16 +74,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import heapq
 import json
 import math
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+
+import numpy as np
 
 from workers import coverage, features, postings, shingles
 
@@ -99,8 +100,19 @@ RECORD_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 _MASK32 = 0xFFFFFFFF
 _CALENDAR = features.CALENDAR
-_EMPTY: array[int] = array("I")  # shared by every article without fingerprints; never mutated
 _NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)  # the epoch of a naive time, should one be stored
+_MICROSECOND = timedelta(microseconds=1)
+# Dropped articles' numbers are recycled once their fingerprint postings are purged (a merge);
+# a merge is forced when this many wait, so the number space stays near the live count.
+_PENDING_NUMBERS = 4096
+
+
+def _micros(t: datetime) -> int:
+    """``t`` as integer microseconds since the epoch: exact, so time windows compared on these
+    numbers (vectorised) agree with the same comparisons on datetimes."""
+    return (t - (_EPOCH if t.tzinfo is not None else _EPOCH_NAIVE)) // _MICROSECOND
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +231,7 @@ class _Article:
     posted: bool
     site: str
     cov: coverage.CoverageFeatures = _NO_COVERAGE
-    fps: array[int] = field(default_factory=lambda: array("I"))  # indexed fingerprints
+    num: int = -1  # the article's number in the postings (assigned when indexed)
 
 
 @dataclass(slots=True)
@@ -485,11 +497,18 @@ class StoryIndex:
         # Story id -> its articles' ids (a list: most stories hold one or two, and a set costs
         # ~200 bytes however small).
         self._members: dict[str, list[str]] = {}
-        # Postings: one article id, or a list once a key is shared (most fingerprints and rare
-        # terms belong to one article: a bare string saves a list per key).
-        self._postings: postings.Postings = {}
-        # Coverage: term postings, which are also the terms' document frequencies.
+        # Postings hold article *numbers* (slots of ``_by_num``, derived state): fingerprints in
+        # a packed table (no Python object per posting; see ``workers/postings.py``), coverage
+        # terms (also the terms' document frequencies) in arrays per term. A dropped article's
+        # number is dead (``_alive``) until a merge has purged its fingerprint postings, and is
+        # then recycled (``_free``).
+        self._fps = postings.PackedPostings()
         self._df = coverage.DocFrequencies()
+        self._by_num: list[_Article | None] = []
+        self._alive = bytearray()
+        self._times = array("q")  # per number: the article's time in microseconds (vectorised windows)
+        self._free: list[int] = []
+        self._pending: list[int] = []
         # The clock (newest article time), kept up to date on put and recomputed after the
         # newest article is dropped: a max over the index per undated input would be O(window).
         self._latest: datetime | None = None
@@ -692,21 +711,11 @@ class StoryIndex:
         lookup = sorted(
             (h for h in mine.terms if 0 < df.count(h) <= c.max_postings),
             key=lambda h: (-w(h), h),
-        )
-        acc: dict[str, float] = {}
-        get = acc.get
-        for h in lookup[: c.lookup_terms]:
-            wh = w(h)
-            for aid in df.ids(h):
-                acc[aid] = get(aid, 0.0) + wh
-        if not acc:
+        )[: c.lookup_terms]
+        if not lookup:
             return None
-        arts, window = self._articles, c.window
-        near = [(-score, aid) for aid, score in acc.items() if abs(arts[aid].time - when) <= window]
-        n_near = len(near)
-        # The best few by (score, id): a heap, not a sort of up to thousands of ids.
-        heapq.heapify(near)
-        picked = [heapq.heappop(near)[1] for _ in range(min(c.max_candidates, n_near))]
+        arts = self._articles
+        picked, n_near = self._nearest(lookup, w, _micros(when), c.window // _MICROSECOND, c.max_candidates)
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         vectors: dict[str, dict[int, float]] = {}
@@ -737,6 +746,36 @@ class StoryIndex:
             best = (key, self._story_of(arts[j.top.article_id]), j.top.article_id, evidence)
         return best
 
+    def _nearest(self, lookup: list[int], w: _IdfCallable, when: int, window: int, limit: int) -> tuple[list[str], int]:
+        """Articles holding the ``lookup`` terms, scored by the summed weights of the terms they
+        hold: the ``limit`` best by (score, id) within ``window`` microseconds of ``when``, and
+        how many were within it. Vectorised over the postings (thousands of ids for common
+        names): ``bincount`` adds each article's weights in ``lookup`` order, one after the
+        other, as a loop over the terms would, so the scores are the same floats."""
+        parts = []
+        for h in lookup:
+            held = self._df.numbers(h)
+            parts.append(np.frombuffer(held, np.uint32) if isinstance(held, array) else np.array(held, np.uint32))
+        weights = np.repeat(np.array([w(h) for h in lookup]), [len(p) for p in parts])
+        nums, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+        score = np.bincount(inverse, weights=weights)
+        times = np.frombuffer(self._times, np.int64)[nums]
+        near = np.flatnonzero(np.abs(times - when) <= window)
+        del parts, times
+        n_near = len(near)
+        k = min(limit, n_near)
+        if n_near > k:  # only those scoring at least the k-th best are ranked by (score, id)
+            s = score[near]
+            near = near[s >= np.partition(s, n_near - k)[n_near - k]]
+        by_num = self._by_num
+        ranked = []
+        for i in near.tolist():
+            a = by_num[int(nums[i])]
+            assert a is not None  # postings hold live numbers only
+            ranked.append((-float(score[i]), a.article_id))
+        ranked.sort()
+        return [aid for _, aid in ranked[:k]], n_near
+
     def _story_cov_members(self, story_id: str) -> list[_Article]:
         """The story's articles that carry coverage terms (copies do not), oldest first, bounded."""
         ids = self._members.get(story_id, ())
@@ -751,17 +790,17 @@ class StoryIndex:
         s = self.settings
         counts: Counter[str] = Counter()
         template: set[int] = set()
-        for fp in prep.fingerprints:
-            held = self._postings.get(fp)
-            if held is None:
-                continue
-            ids = [held] if isinstance(held, str) else held
-            if len(ids) > s.max_postings:
+        by_num = self._by_num
+        alive = np.frombuffer(self._alive, np.bool_)
+        for fp, nums in self._fps.lookup(sorted(prep.fingerprints), alive):
+            if len(nums) > s.max_postings:
                 template.add(fp)
                 continue
-            if len({self._articles[aid].story_id for aid in ids}) > s.max_passage_story_df:
+            held = [by_num[n] for n in nums.tolist()]
+            if len({a.story_id for a in held if a is not None}) > s.max_passage_story_df:
                 template.add(fp)
-            counts.update(ids)
+            counts.update(a.article_id for a in held if a is not None)
+        del alive
         when = prep.time or self._clock()
         eligible = [
             (aid, n)
@@ -863,18 +902,38 @@ class StoryIndex:
         return out
 
     def stats(self) -> dict[str, int]:
-        postings = sum(1 if isinstance(v, str) else len(v) for v in self._postings.values())
+        """Sizes of the index (a walk of it: callers throttle); a function of the indexed set."""
+        keys, fp_postings = self._fps.live(np.frombuffer(self._alive, np.bool_))
+        term_postings = self._df.postings.postings()
         art_bytes = sum(
-            400 + 2 * len(a.seq) + 4 * (len(a.fps) + len(a.entities) + len(a.title) + len(a.title_names))
+            400 + 2 * len(a.seq) + 4 * (len(a.entities) + len(a.title) + len(a.title_names) + 2 * len(a.cov.terms))
             for a in self._articles.values()
         )
         return {
             "articles": len(self._articles),
             "stories": len(self._stories),
-            "postings": postings,
-            "fingerprints": len(self._postings),
-            "approx_bytes": art_bytes + 70 * postings + 200 * len(self._stories),
+            "postings": fp_postings,
+            "fingerprints": keys,
+            "terms": len(self._df.postings),
+            "term_postings": term_postings,
+            "approx_bytes": art_bytes + 8 * fp_postings + 4 * term_postings + 200 * len(self._stories),
         }
+
+    def postings_view(self) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+        """Fingerprint and coverage-term postings as sorted article ids: the derived state a
+        restore must rebuild, whatever numbers the articles got (tests, audits)."""
+        by_num = self._by_num
+
+        def aid(n: int) -> str:
+            a = by_num[n]
+            assert a is not None
+            return a.article_id
+
+        fps: dict[int, list[str]] = {}
+        for key, n in self._fps.items(np.frombuffer(self._alive, np.bool_)):
+            fps.setdefault(key, []).append(aid(n))
+        terms = {t: sorted(aid(n) for n in self._df.numbers(t)) for t in self._df.postings}
+        return {k: sorted(v) for k, v in fps.items()}, terms
 
     # ------------------------------------------------------------------ internals
 
@@ -890,7 +949,7 @@ class StoryIndex:
         self._drop_article(article.article_id)
         if article.posted and fps is None:
             fps = fingerprints(self.settings, article.seq)
-        article.fps = array("I", sorted(fps)) if article.posted and fps else _EMPTY
+        keys = sorted(fps) if article.posted and fps else ()
         article.seq = _narrow(article.seq)
         # One string object per story id and per site, however many articles hold it (a
         # decoded record brings its own copies): ~150 bytes an article.
@@ -907,10 +966,26 @@ class StoryIndex:
         self._articles[article.article_id] = article
         if not self._latest_stale and (self._latest is None or article.time > self._latest):
             self._latest = article.time
-        for fp in article.fps:
-            postings.add(self._postings, fp, article.article_id)
+        num = article.num = self._free.pop() if self._free else len(self._by_num)
+        if num == len(self._by_num):
+            self._by_num.append(article)
+            self._alive.append(1)
+            self._times.append(_micros(article.time))
+        else:
+            self._by_num[num] = article
+            self._alive[num] = 1
+            self._times[num] = _micros(article.time)
+        if keys and self._fps.add(keys, num):
+            self._merge()
         if len(article.cov.terms):
-            self._df.add(article.article_id, article.cov.terms)
+            self._df.add(num, article.cov.terms)
+
+    def _merge(self) -> None:
+        """Fold recent fingerprint postings into the packed table, purging dropped articles'
+        postings; their numbers may then be handed out again."""
+        self._fps.merge(np.frombuffer(self._alive, np.bool_))
+        self._free.extend(self._pending)
+        self._pending.clear()
 
     def _drop_article(self, article_id: str) -> None:
         old = self._articles.pop(article_id, None)
@@ -923,10 +998,14 @@ class StoryIndex:
             members.remove(article_id)
             if not members:
                 del self._members[old.story_id]
-        for fp in old.fps:
-            postings.remove(self._postings, fp, article_id)
+        num = old.num
+        self._by_num[num] = None
+        self._alive[num] = 0
+        self._pending.append(num)
         if len(old.cov.terms):
-            self._df.remove(old.article_id, old.cov.terms)
+            self._df.remove(num, old.cov.terms)
+        if len(self._pending) >= _PENDING_NUMBERS:
+            self._merge()
 
 
 class _IdfMemo(dict[int, float]):
@@ -934,17 +1013,25 @@ class _IdfMemo(dict[int, float]):
     ``__getitem__`` is the ``idf`` callable the scoring takes: the scoring asks for the same
     few hundred terms thousands of times per decision, and a hit then stays in C."""
 
-    __slots__ = ("_docs", "_held")
+    __slots__ = ("_by_count", "_docs", "_held")
 
     def __init__(self, df: coverage.DocFrequencies) -> None:
         super().__init__()
-        self._held = df.postings.get
+        self._held = df.postings.counter().get
         self._docs = df.docs + 1
+        self._by_count: dict[int, float] = {}  # most terms share a few small frequencies
 
     def __missing__(self, h: int) -> float:
         p = self._held(h)
-        v = self[h] = math.log(self._docs / ((0 if p is None else 1 if isinstance(p, str) else len(p)) + 1)) + 1.0
+        n = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
+        v = self._by_count.get(n)
+        if v is None:
+            v = self._by_count[n] = math.log(self._docs / (n + 1)) + 1.0
+        self[h] = v
         return v
+
+
+_IdfCallable = Callable[[int], float]
 
 
 def _narrow(seq: array[int]) -> array[int]:
