@@ -339,7 +339,8 @@ def takeover(args: argparse.Namespace) -> None:
     numbers.touched = touching
     index._by_num = numbers
     needed: set[str] = set()
-    by_terms = {id(a.cov.terms): a.article_id for a in touching.values() if len(a.cov.terms)}
+    # coverage vectors are built from an unpacked copy of an article's terms: known by content
+    by_terms = {a.cov.terms.tobytes(): a.article_id for a in touching.values() if a.has_cov}
     real_score, real_weighted, real_members = thread_mod.score_pair, coverage.weighted, index._story_cov_members
 
     def score_pair(old: _Article, *rest: Any) -> Any:
@@ -347,7 +348,7 @@ def takeover(args: argparse.Namespace) -> None:
         return real_score(old, *rest)
 
     def weighted(terms: Any, *rest: Any) -> Any:
-        if (aid := by_terms.get(id(terms))) is not None:
+        if (aid := by_terms.get(terms.tobytes())) is not None:
             needed.add(aid)
         return real_weighted(terms, *rest)
 

@@ -264,6 +264,10 @@ PERCENT = _hash_term(_PERCENT_MARK)
 _LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
 
 
+# ln(df + 1) of the small frequencies most terms have, computed once (the same floats).
+_LN_1P = [math.log(n + 1) for n in range(4096)]
+
+
 def log_tf(count: int) -> int:
     """``16 * (1 + ln tf)``, bounded to a byte."""
     return _LOG_TF[count] if count < 256 else 255
@@ -307,11 +311,17 @@ def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, ma
     log = math.log
     logd = log(df.docs + 1) + 1.0
     lt = _LOG_TF
+    ln1 = _LN_1P
+    top = len(ln1)
     weights = []
     for h, n in raw.counts.items():
         p = held(h)
         f = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
-        w = (lt[n] if n < 256 else 255) * (logd - log(f + 1)) * (2.0 if h in names_set else 1.0)
+        w = (
+            (lt[n] if n < 256 else 255)
+            * (logd - (ln1[f] if f < top else log(f + 1)))
+            * (2.0 if h in names_set else 1.0)
+        )
         weights.append((-w, h))
     weights.sort()
     kept = sorted(h for _, h in weights[:max_terms])

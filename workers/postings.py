@@ -92,17 +92,28 @@ class TermPostings:
 class PackedPostings:
     """Key -> article numbers for keys that are mostly held by one article (fingerprints).
 
-    ``base``: sorted ``key << 32 | number``; ``recent``: postings added since the last merge.
-    Numbers of dropped articles are filtered out by the ``alive`` mask at look-up and purged
-    at :meth:`merge`; the caller reuses a number only after a merge (see ``StoryIndex``)."""
+    ``base``: sorted ``key << 32 | number``; ``recent``: postings added since the last merge;
+    ``bulk``: postings of a restore, appended packed (8 bytes each, no look-ups until the
+    restore is over) and sorted into ``base`` once. Numbers of dropped articles are filtered out
+    by the ``alive`` mask at look-up and purged at :meth:`merge`; the caller reuses a number
+    only after a merge (see ``StoryIndex``)."""
 
-    __slots__ = ("_base", "_recent", "_recent_n", "merge_at")
+    __slots__ = ("_base", "_bulk", "_recent", "_recent_n", "merge_at")
 
     def __init__(self, merge_at: int = 1 << 17) -> None:
         self._base: npt.NDArray[np.uint64] = np.empty(0, np.uint64)
         self._recent: dict[int, list[int]] = {}
         self._recent_n = 0
+        self._bulk = array("Q")
         self.merge_at = merge_at
+
+    def add_bulk(self, keys: Iterable[int], number: int) -> None:
+        """Index ``number`` under ``keys`` without making them searchable before a merge."""
+        self._bulk.extend([(k << 32) | number for k in keys])
+
+    @property
+    def has_bulk(self) -> bool:
+        return len(self._bulk) > 0
 
     def add(self, keys: Iterable[int], number: int) -> bool:
         """Index ``number`` under ``keys``; True when the recent postings are due a merge."""
@@ -146,33 +157,46 @@ class PackedPostings:
         """Fold the recent postings into ``base``, dropping those of dead numbers."""
         base = self._base
         base = base[alive[(base & _LOW).astype(np.intp)]]
+        parts = []
         if self._recent:
-            keys = np.fromiter((k for k, v in self._recent.items() for _ in v), np.uint64, self._recent_n)
-            nums = np.fromiter((n for v in self._recent.values() for n in v), np.uint64, self._recent_n)
-            new = (keys << _SHIFT) | nums
-            new = new[alive[nums.astype(np.intp)]]
+            keys = np.array([k for k, v in self._recent.items() for _ in v], np.uint64)
+            nums = np.array([n for v in self._recent.values() for n in v], np.uint64)
+            parts.append((keys << _SHIFT) | nums)
+        if self._bulk:
+            parts.append(np.frombuffer(self._bulk, np.uint64).copy())
+            self._bulk = array("Q")
+        if parts:
+            new = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            new = new[alive[(new & _LOW).astype(np.intp)]]
             new.sort()
-            base = np.concatenate((base, new))
-            base.sort(kind="stable")  # two sorted runs: timsort merges them in one pass
+            if len(base):
+                base = np.concatenate((base, new))
+                base.sort(kind="stable")  # two sorted runs: timsort merges them in one pass
+            else:
+                base = new
         self._base = base
         self._recent = {}
         self._recent_n = 0
 
     def live(self, alive: npt.NDArray[np.bool_]) -> tuple[int, int]:
         """(distinct keys, postings) of live articles: a walk of the table (for stats)."""
-        merged = PackedPostings(self.merge_at)
-        merged._base, merged._recent, merged._recent_n = self._base, dict(self._recent), self._recent_n
+        merged = self._copy()
         merged.merge(alive)
         keys = merged._base >> _SHIFT
         return (int(np.count_nonzero(np.diff(keys))) + 1 if len(keys) else 0), len(keys)
 
     def items(self, alive: npt.NDArray[np.bool_]) -> Iterator[tuple[int, int]]:
         """Every live (key, number) posting, in key order (for tests and audits)."""
-        merged = PackedPostings(self.merge_at)
-        merged._base, merged._recent, merged._recent_n = self._base, dict(self._recent), self._recent_n
+        merged = self._copy()
         merged.merge(alive)
         for v in merged._base.tolist():
             yield v >> 32, v & 0xFFFFFFFF
+
+    def _copy(self) -> PackedPostings:
+        out = PackedPostings(self.merge_at)
+        out._base, out._recent, out._recent_n = self._base, dict(self._recent), self._recent_n
+        out._bulk = array("Q", self._bulk)
+        return out
 
     def nbytes(self) -> int:
         return int(self._base.nbytes) + 100 * self._recent_n

@@ -213,25 +213,112 @@ class ThreadSettings:
     coverage: coverage.CoverageSettings = field(default_factory=coverage.CoverageSettings)
 
 
-@dataclass(slots=True)
 class _Article:
-    article_id: str
-    story_id: str
-    time: datetime
-    content_hash: str
-    # Ordered shingle hashes, 0 = paragraph break: 32-bit as computed and in the changelog,
-    # cut to 16 bits once indexed (``_narrow``). A stored text is only ever looked up *in* (the
-    # input's shingles are tested against it), so a 16-bit hash costs a ~|old|/65,536 false
-    # match per shingle (<= 3% at the 2,000 cap; a false 12-shingle passage is out of reach)
-    # for half the memory.
-    seq: array[int]
-    entities: array[int]
-    title: array[int]
-    title_names: array[int]  # title words the body uses as names
-    posted: bool
-    site: str
-    cov: coverage.CoverageFeatures = _NO_COVERAGE
-    num: int = -1  # the article's number in the postings (assigned when indexed)
+    """An indexed article. ``seq``: ordered shingle hashes, 0 = paragraph break: 32-bit as
+    computed and in the changelog, cut to 16 bits once indexed (``_narrow``). A stored text is
+    only ever looked up *in* (the input's shingles are tested against it), so a 16-bit hash
+    costs a ~|old|/65,536 false match per shingle (<= 3% at the 2,000 cap; a false 12-shingle
+    passage is out of reach) for half the memory.
+
+    The other hashed features (entities, title, title names, coverage terms with their tf
+    bytes, names, headline, figures) are held in *one* packed ``array("I")`` and cut out on
+    access: eight arrays and a features object cost ~700 bytes of headers an article, more
+    than their contents. The decision reads each at most a few times per article (coverage
+    reads go through one unpacked view per article and decision: ``StoryIndex._coverage_match``).
+    """
+
+    __slots__ = ("_packed", "article_id", "content_hash", "num", "posted", "seq", "site", "story_id", "time")
+
+    def __init__(
+        self,
+        article_id: str,
+        story_id: str,
+        time: datetime,
+        content_hash: str,
+        seq: array[int],
+        entities: Sequence[int],
+        title: Sequence[int],
+        title_names: Sequence[int],  # title words the body uses as names
+        posted: bool,
+        site: str,
+        cov: coverage.CoverageFeatures = _NO_COVERAGE,
+        num: int = -1,  # the article's number in the postings (assigned when indexed)
+    ) -> None:
+        self.article_id = article_id
+        self.story_id = story_id
+        self.time = time
+        self.content_hash = content_hash
+        self.seq = seq
+        self.posted = posted
+        self.site = site
+        self.num = num
+        self._packed = _pack((entities, title, title_names, cov.terms, cov.names, cov.headline, cov.figures), cov.tf)
+
+    def _lengths(self) -> tuple[int, int, int, int, int, int, int]:
+        p = self._packed
+        return p[0] & 0xFFFF, p[0] >> 16, p[1] & 0xFFFF, p[1] >> 16, p[2] & 0xFFFF, p[2] >> 16, p[3]
+
+    def _part(self, i: int) -> array[int]:
+        n = self._lengths()
+        start = _HEADER + sum(n[:i])
+        return self._packed[start : start + n[i]]
+
+    @property
+    def entities(self) -> array[int]:
+        return self._part(0)
+
+    @property
+    def title(self) -> array[int]:
+        return self._part(1)
+
+    @property
+    def title_names(self) -> array[int]:
+        return self._part(2)
+
+    @property
+    def has_cov(self) -> bool:
+        """Whether the article carries coverage terms (copies do not)."""
+        return (self._packed[1] >> 16) > 0
+
+    @property
+    def cov_terms(self) -> array[int]:
+        return self._part(3)
+
+    @property
+    def cov(self) -> coverage.CoverageFeatures:
+        n = self._lengths()
+        if not (n[3] or n[4] or n[5] or n[6]):
+            return _NO_COVERAGE
+        p = self._packed
+        o = _HEADER + n[0] + n[1] + n[2]
+        terms = p[o : o + n[3]]
+        o += n[3]
+        names = p[o : o + n[4]]
+        o += n[4]
+        headline = p[o : o + n[5]]
+        o += n[5]
+        figures = p[o : o + n[6]]
+        o += n[6]
+        tf = array("B", p[o:].tobytes()[: n[3]])
+        return coverage.CoverageFeatures(terms, tf, names, headline, figures)
+
+    def packed_size(self) -> int:
+        return len(self._packed)
+
+
+_HEADER = 4  # words of ``_Article._packed`` holding the seven lengths (16 bits each)
+
+
+def _pack(parts: Sequence[Sequence[int]], tf: Sequence[int]) -> array[int]:
+    n = [len(x) for x in parts]
+    if max(n) > 0xFFFF:
+        raise ValueError(f"feature arrays too long to pack: {n}")
+    out = array("I", (n[0] | n[1] << 16, n[2] | n[3] << 16, n[4] | n[5] << 16, n[6]))
+    for x in parts:
+        out.extend(x if isinstance(x, array) and x.typecode == "I" else array("I", x))
+    raw = bytes(tf)
+    out.frombytes(raw + b"\0" * (-len(raw) % 4))
+    return out
 
 
 @dataclass(slots=True)
@@ -705,6 +792,14 @@ class StoryIndex:
         if when is None:  # nothing indexed yet
             return None
         w = _IdfMemo(df).__getitem__  # a memoised hit is a C-level dict look-up
+        views: dict[str, coverage.Probe] = {}
+
+        def view(a: _Article) -> coverage.Probe:
+            """The article's coverage features unpacked, once per decision."""
+            v = views.get(a.article_id)
+            if v is None:
+                v = views[a.article_id] = coverage.Probe(a.article_id, a.time, a.cov)
+            return v
 
         mine = self._cov(prep)
         # Look-up through the input's rarest indexed terms (bounded postings).
@@ -727,17 +822,18 @@ class StoryIndex:
             return v
 
         me = coverage.Probe(prep.article_id, when, mine)
-        by_story: dict[str, list[tuple[float, float, _Article]]] = {}
+        by_story: dict[str, list[tuple[float, float, coverage.Probe]]] = {}
         for aid in picked:
             a = arts[aid]
-            cos = coverage.cosine(my_vec, vector(a))
+            cos = coverage.cosine(my_vec, vector(view(a)))
             gap = abs((a.time - when).total_seconds())
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
-            by_story.setdefault(a.story_id, []).append((damped, cos, a))
+            by_story.setdefault(a.story_id, []).append((damped, cos, view(a)))
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for sid, hits in by_story.items():
             hits.sort(key=lambda x: (-x[0], x[2].article_id))
-            j = coverage.judge(prep.raw, me, my_vec, hits, self._story_cov_members(sid), w, vector, c)
+            members = [view(m) for m in self._story_cov_members(sid)]
+            j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
                 continue
@@ -780,7 +876,7 @@ class StoryIndex:
         """The story's articles that carry coverage terms (copies do not), oldest first, bounded."""
         ids = self._members.get(story_id, ())
         arts = sorted((self._articles[i] for i in ids), key=lambda a: (a.time, a.article_id))
-        return [a for a in arts if len(a.cov.terms)][: self.settings.coverage.max_story_members]
+        return [a for a in arts if a.has_cov][: self.settings.coverage.max_story_members]
 
     def _candidates(self, prep: _Prepared) -> tuple[list[tuple[str, int]], int, frozenset[int]]:
         """Articles sharing non-boilerplate fingerprints with the input, within the time window,
@@ -790,6 +886,8 @@ class StoryIndex:
         s = self.settings
         counts: Counter[str] = Counter()
         template: set[int] = set()
+        if self._fps.has_bulk:  # the first look-up after a restore
+            self._merge()
         by_num = self._by_num
         alive = np.frombuffer(self._alive, np.bool_)
         for fp, nums in self._fps.lookup(sorted(prep.fingerprints), alive):
@@ -878,7 +976,7 @@ class StoryIndex:
             if value is None:
                 self._drop_article(aid)
             else:
-                self._put_article(*_decode_record(value, self._fps_key))
+                self._put_article(*_decode_record(value, self._fps_key), bulk=True)
         elif key.startswith(STORY_PREFIX):
             sid = key[len(STORY_PREFIX) :]
             if value is None:
@@ -905,10 +1003,7 @@ class StoryIndex:
         """Sizes of the index (a walk of it: callers throttle); a function of the indexed set."""
         keys, fp_postings = self._fps.live(np.frombuffer(self._alive, np.bool_))
         term_postings = self._df.postings.postings()
-        art_bytes = sum(
-            400 + 2 * len(a.seq) + 4 * (len(a.entities) + len(a.title) + len(a.title_names) + 2 * len(a.cov.terms))
-            for a in self._articles.values()
-        )
+        art_bytes = sum(300 + 2 * len(a.seq) + 4 * a.packed_size() for a in self._articles.values())
         return {
             "articles": len(self._articles),
             "stories": len(self._stories),
@@ -943,9 +1038,10 @@ class StoryIndex:
             story.story_id = self._articles[members[0]].story_id
         self._stories[story.story_id] = story
 
-    def _put_article(self, article: _Article, fps: Iterable[int] | None = None) -> None:
+    def _put_article(self, article: _Article, fps: Iterable[int] | None = None, *, bulk: bool = False) -> None:
         """Index ``article`` (as decoded or built: 32-bit shingles); ``fps`` are its fingerprints
-        when the caller computed them already."""
+        when the caller computed them already. ``bulk`` (a restore): its fingerprints become
+        searchable at the next merge (the first look-up merges)."""
         self._drop_article(article.article_id)
         if article.posted and fps is None:
             fps = fingerprints(self.settings, article.seq)
@@ -975,10 +1071,13 @@ class StoryIndex:
             self._by_num[num] = article
             self._alive[num] = 1
             self._times[num] = _micros(article.time)
-        if keys and self._fps.add(keys, num):
-            self._merge()
-        if len(article.cov.terms):
-            self._df.add(num, article.cov.terms)
+        if keys:
+            if bulk:
+                self._fps.add_bulk(keys, num)
+            elif self._fps.add(keys, num):
+                self._merge()
+        if article.has_cov:
+            self._df.add(num, article.cov_terms)
 
     def _merge(self) -> None:
         """Fold recent fingerprint postings into the packed table, purging dropped articles'
@@ -1002,8 +1101,8 @@ class StoryIndex:
         self._by_num[num] = None
         self._alive[num] = 0
         self._pending.append(num)
-        if len(old.cov.terms):
-            self._df.remove(num, old.cov.terms)
+        if old.has_cov:
+            self._df.remove(num, old.cov_terms)
         if len(self._pending) >= _PENDING_NUMBERS:
             self._merge()
 
