@@ -58,12 +58,14 @@ article's terms: terms of another method version are not compared.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import repeat
 from typing import Protocol
 
 from workers import postings, shingles
@@ -343,7 +345,7 @@ def weighted(
     """Unit-length weighted vector of stored terms under the *current* frequencies (``idf`` is
     memoised by the caller for one decision): a term's weight follows the window as it fills."""
     vec = {h: t * idf(h) * (2.0 if h in names else 1.0) for h, t in zip(terms, tf, strict=True)}
-    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+    norm = math.sqrt(sum(map(operator.mul, vec.values(), vec.values()))) or 1.0  # summed in order, in C
     return {h: w / norm for h, w in vec.items()}
 
 
@@ -361,7 +363,8 @@ def centroid(vectors: Iterable[dict[int, float]]) -> dict[int, float]:
 def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(h, 0.0) for h, w in a.items())
+    products: Iterable[float] = map(operator.mul, a.values(), map(b.get, a, repeat(0.0)))
+    return sum(products)  # summed in order, in C
 
 
 def weighted_share(names: Iterable[int], found: Container[int], idf: Callable[[int], float]) -> float:

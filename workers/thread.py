@@ -227,7 +227,7 @@ class _Article:
     reads go through one unpacked view per article and decision: ``StoryIndex._coverage_match``).
     """
 
-    __slots__ = ("_packed", "article_id", "content_hash", "num", "posted", "seq", "site", "story_id", "time")
+    __slots__ = ("_hash", "_packed", "_seq", "article_id", "num", "posted", "site", "story_id", "time")
 
     def __init__(
         self,
@@ -235,7 +235,7 @@ class _Article:
         story_id: str,
         time: datetime,
         content_hash: str,
-        seq: array[int],
+        seq: Sequence[int],
         entities: Sequence[int],
         title: Sequence[int],
         title_names: Sequence[int],  # title words the body uses as names
@@ -253,6 +253,36 @@ class _Article:
         self.site = site
         self.num = num
         self._packed = _pack((entities, title, title_names, cov.terms, cov.names, cov.headline, cov.figures), cov.tf)
+
+    @property
+    def seq(self) -> Sequence[int]:
+        """32-bit as decoded or built (an ``array("I")``); once indexed, the 16-bit form, held
+        as bytes (a bytes object costs 47 bytes less than an array) and read as a view."""
+        v = self._seq
+        return memoryview(v).cast("H") if isinstance(v, bytes) else v
+
+    @seq.setter
+    def seq(self, value: Sequence[int]) -> None:
+        if isinstance(value, memoryview):
+            self._seq: bytes | Sequence[int] = value.tobytes()
+        elif isinstance(value, array) and value.typecode == "H":
+            self._seq = value.tobytes()
+        else:
+            self._seq = value
+
+    @property
+    def content_hash(self) -> str:
+        """Held as its 32 bytes when it is a lower-case hex digest (65 bytes less than the text)."""
+        h = self._hash
+        return h.hex() if isinstance(h, bytes) else h
+
+    @content_hash.setter
+    def content_hash(self, value: str) -> None:
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError:
+            raw = None
+        self._hash: bytes | str = raw if raw is not None and raw.hex() == value else value
 
     def _lengths(self) -> tuple[int, int, int, int, int, int, int]:
         p = self._packed
@@ -492,12 +522,15 @@ def score_pair(
     run = 0
     fps_in_run = 0
     template_fps_in_run = 0
-    for h, h16 in zip((*new.seq, 0), (*new.seq16, 0), strict=True):
+    fingerprints = new.fingerprints
+    for h, h16 in zip(new.seq, new.seq16, strict=True):
         if h16 and h16 in old_set:
             run += 1
-            if h in new.fingerprints:
+            if h in fingerprints:
                 fps_in_run += 1
                 template_fps_in_run += h in boilerplate
+            continue
+        if not run and min_passage:
             continue
         if run >= min_passage and fps_in_run and template_fps_in_run == fps_in_run:
             boiler += 1
@@ -506,6 +539,13 @@ def score_pair(
                 passages += 1
             longest = max(longest, run)
         run = fps_in_run = template_fps_in_run = 0
+    if run or not min_passage:  # the run the text ends with
+        if run >= min_passage and fps_in_run and template_fps_in_run == fps_in_run:
+            boiler += 1
+        else:
+            if run >= min_passage:
+                passages += 1
+            longest = max(longest, run)
     return _PairScores(
         containment_old_in_new=inter / len(old_set) if old_set else 0.0,
         containment_new_in_old=inter / len(new_set) if new_set else 0.0,
@@ -555,7 +595,7 @@ def is_followup(s: ThreadSettings, p: _PairScores) -> bool:
     return p.longest_passage >= s.min_passage_shingles or p.containment_old_in_new >= s.followup_containment
 
 
-def _to_b64(values: array[int]) -> str:
+def _to_b64(values: Sequence[int]) -> str:
     copy = array("I", values)
     if sys.byteorder == "big":
         copy.byteswap()
@@ -791,7 +831,8 @@ class StoryIndex:
         when = prep.time or self._clock()
         if when is None:  # nothing indexed yet
             return None
-        w = _IdfMemo(df).__getitem__  # a memoised hit is a C-level dict look-up
+        memo = _IdfMemo(df)
+        w = memo.__getitem__  # a memoised hit is a C-level dict look-up
         views: dict[str, coverage.Probe] = {}
 
         def view(a: _Article) -> coverage.Probe:
@@ -818,6 +859,7 @@ class StoryIndex:
         def vector(a: coverage.Stored) -> dict[int, float]:
             v = vectors.get(a.article_id)
             if v is None:
+                memo.fill(a.cov.terms)
                 v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
@@ -1046,7 +1088,8 @@ class StoryIndex:
         if article.posted and fps is None:
             fps = fingerprints(self.settings, article.seq)
         keys = sorted(fps) if article.posted and fps else ()
-        article.seq = _narrow(article.seq)
+        if isinstance(article.seq, array):  # else already narrow (a stored article's view)
+            article.seq = _narrow(article.seq)
         # One string object per story id and per site, however many articles hold it (a
         # decoded record brings its own copies): ~150 bytes an article.
         article.site = sys.intern(article.site)
@@ -1128,6 +1171,18 @@ class _IdfMemo(dict[int, float]):
             v = self._by_count[n] = math.log(self._docs / (n + 1)) + 1.0
         self[h] = v
         return v
+
+    def fill(self, terms: Iterable[int]) -> None:
+        """Memoise the idf of ``terms`` in one loop (no ``__missing__`` call per term)."""
+        held, by_count, docs, log = self._held, self._by_count, self._docs, math.log
+        for h in terms:
+            if h not in self:
+                p = held(h)
+                n = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
+                v = by_count.get(n)
+                if v is None:
+                    v = by_count[n] = log(docs / (n + 1)) + 1.0
+                self[h] = v
 
 
 _IdfCallable = Callable[[int], float]
