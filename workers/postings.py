@@ -23,10 +23,8 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
-Numbers = npt.NDArray[np.uint32]
 _LOW = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
-_NONE: Numbers = np.empty(0, np.uint32)
 
 
 class TermPostings:
@@ -129,29 +127,61 @@ class PackedPostings:
         self._recent_n += n
         return self._recent_n >= self.merge_at
 
-    def lookup(self, keys: Sequence[int], alive: npt.NDArray[np.bool_]) -> Iterator[tuple[int, Numbers]]:
-        """(key, live numbers) for each of ``keys`` (ascending) that any live article holds."""
+    def lookup(self, keys: Sequence[int], alive: bytearray, limit: int) -> tuple[dict[int, list[int]], set[int]]:
+        """The live numbers under each of ``keys`` that any live article holds, and apart the
+        keys held by more than ``limit`` live articles (counted, not listed). ``alive``: one
+        byte per number. One vectorised search over ``base`` for all the keys; the postings
+        found are listed in one pass (most keys are missing or held by one article)."""
+        held: dict[int, list[int]] = {}
+        crowded: set[int] = set()
         base = self._base
         if len(base) and keys:
-            q = np.fromiter(keys, np.uint64, len(keys)) << _SHIFT
-            lo = np.searchsorted(base, q, "left")
-            hi = np.searchsorted(base, q | _LOW, "right")
-            hit = np.flatnonzero(hi > lo)
-            found = {keys[i]: base[lo[i] : hi[i]] for i in hit.tolist()}
-        else:
-            found = {}
+            q = np.array(keys, np.uint64) << _SHIFT
+            lo = base.searchsorted(q, "left")
+            n = base.searchsorted(q | _LOW, "right") - lo
+            hit = np.flatnonzero(n)
+            if len(hit):
+                mask = np.frombuffer(alive, np.bool_)
+                n_hit, lo_hit = n[hit], lo[hit]
+                big = n_hit > limit
+                for i in np.flatnonzero(big).tolist():  # boilerplate: count the live ones only
+                    start = int(lo_hit[i])
+                    nums = (base[start : start + int(n_hit[i])] & _LOW).astype(np.intp)
+                    if int(np.count_nonzero(mask[nums])) > limit:
+                        crowded.add(keys[int(hit[i])])
+                    else:
+                        held[keys[int(hit[i])]] = nums[mask[nums]].tolist()
+                small = ~big
+                n_s, lo_s = n_hit[small], lo_hit[small]
+                if len(n_s):
+                    ends = np.cumsum(n_s)
+                    idx = np.arange(int(ends[-1])) + np.repeat(lo_s - (ends - n_s), n_s)
+                    vals = base[idx]
+                    vals = vals[mask[(vals & _LOW).astype(np.intp)]]
+                    for v in vals.tolist():
+                        k = v >> 32
+                        got = held.get(k)
+                        if got is None:
+                            held[k] = [v & 0xFFFFFFFF]
+                        else:
+                            got.append(v & 0xFFFFFFFF)
         recent = self._recent
-        for k in keys:
-            packed = found.get(k)
-            extra = recent.get(k)
-            if packed is None and extra is None:
-                continue
-            nums = _NONE if packed is None else (packed & _LOW).astype(np.uint32)
-            if extra is not None:
-                nums = np.concatenate((nums, np.array(extra, np.uint32)))
-            nums = nums[alive[nums]]
-            if len(nums):
-                yield k, nums
+        if recent:
+            for k in keys:
+                extra = recent.get(k)
+                if extra is None or k in crowded:
+                    continue
+                live = [x for x in extra if alive[x]]
+                if live:
+                    got = held.get(k)
+                    if got is None:
+                        held[k] = live
+                    else:
+                        got.extend(live)
+        for k in [k for k, v in held.items() if len(v) > limit]:
+            crowded.add(k)
+            del held[k]
+        return held, crowded
 
     def merge(self, alive: npt.NDArray[np.bool_]) -> None:
         """Fold the recent postings into ``base``, dropping those of dead numbers."""

@@ -931,16 +931,13 @@ class StoryIndex:
         if self._fps.has_bulk:  # the first look-up after a restore
             self._merge()
         by_num = self._by_num
-        alive = np.frombuffer(self._alive, np.bool_)
-        for fp, nums in self._fps.lookup(sorted(prep.fingerprints), alive):
-            if len(nums) > s.max_postings:
-                template.add(fp)
-                continue
-            held = [by_num[n] for n in nums.tolist()]
+        found, crowded = self._fps.lookup(sorted(prep.fingerprints), self._alive, s.max_postings)
+        template.update(crowded)  # held by more than max_postings articles
+        for fp, nums in found.items():
+            held = [by_num[n] for n in nums]
             if len({a.story_id for a in held if a is not None}) > s.max_passage_story_df:
                 template.add(fp)
             counts.update(a.article_id for a in held if a is not None)
-        del alive
         when = prep.time or self._clock()
         eligible = [
             (aid, n)
