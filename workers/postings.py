@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 _LOW = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
+_CHUNK = 1 << 20  # postings per step of a walk of the table
 
 
 class TermPostings:
@@ -209,11 +210,32 @@ class PackedPostings:
         self._recent_n = 0
 
     def live(self, alive: npt.NDArray[np.bool_]) -> tuple[int, int]:
-        """(distinct keys, postings) of live articles: a walk of the table (for stats)."""
-        merged = self._copy()
-        merged.merge(alive)
-        keys = merged._base >> _SHIFT
-        return (int(np.count_nonzero(np.diff(keys))) + 1 if len(keys) else 0), len(keys)
+        """(distinct keys, postings) of live articles: a walk of the table in chunks (for
+        stats; bounded scratch memory, nothing copied whole)."""
+        if self._bulk:  # a restore in progress: rare, so the simple way
+            merged = self._copy()
+            merged.merge(alive)
+            return merged.live(alive)
+        base = self._base
+        keys = postings = 0
+        last = -1
+        for i in range(0, len(base), _CHUNK):
+            chunk = base[i : i + _CHUNK]
+            k = chunk[alive[(chunk & _LOW).astype(np.intp)]] >> _SHIFT
+            if len(k):
+                postings += len(k)
+                keys += int(np.count_nonzero(np.diff(k))) + (int(k[0]) != last)
+                last = int(k[-1])
+        for key, nums in self._recent.items():
+            n = int(np.count_nonzero(alive[np.array(nums, np.intp)]))
+            if n:
+                postings += n
+                q = np.uint64(key << 32)
+                lo = int(base.searchsorted(q))
+                hi = int(base.searchsorted(q | _LOW, "right"))
+                span = base[lo:hi]
+                keys += not np.any(alive[(span & _LOW).astype(np.intp)])
+        return keys, postings
 
     def items(self, alive: npt.NDArray[np.bool_]) -> Iterator[tuple[int, int]]:
         """Every live (key, number) posting, in key order (for tests and audits)."""

@@ -106,7 +106,7 @@ _EPOCH_NAIVE = datetime(1970, 1, 1)  # the epoch of a naive time, should one be 
 _MICROSECOND = timedelta(microseconds=1)
 # Dropped articles' numbers are recycled once their fingerprint postings are purged (a merge);
 # a merge is forced when this many wait, so the number space stays near the live count.
-_PENDING_NUMBERS = 4096
+_PENDING_NUMBERS = 1 << 15
 
 
 def _micros(t: datetime) -> int:
