@@ -28,6 +28,15 @@ _SHIFT = np.uint64(32)
 _CHUNK = 1 << 20  # postings per step of a walk of the table
 
 
+def _live_only(packed: npt.NDArray[np.uint64], alive: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
+    """``packed`` without the postings of dead numbers (itself when none is dead), computed in
+    chunks so the scratch arrays stay small."""
+    keep = np.empty(len(packed), np.bool_)
+    for i in range(0, len(packed), _CHUNK):
+        keep[i : i + _CHUNK] = alive[(packed[i : i + _CHUNK] & _LOW).astype(np.intp)]
+    return packed if keep.all() else packed[keep]
+
+
 class TermPostings:
     """Key -> article numbers, for a vocabulary: a key held by one article maps to its number,
     a shared key to an ``array("I")`` (a list would cost 8 bytes a posting and an int object)."""
@@ -185,26 +194,27 @@ class PackedPostings:
         return held, crowded
 
     def merge(self, alive: npt.NDArray[np.bool_]) -> None:
-        """Fold the recent postings into ``base``, dropping those of dead numbers."""
-        base = self._base
-        base = base[alive[(base & _LOW).astype(np.intp)]]
-        parts = []
+        """Fold the recent (and bulk) postings into ``base``, dropping those of dead numbers.
+        Scratch memory is bounded to about one more copy of the table: the dead are found in
+        chunks, the new postings are sorted where they are and inserted at their places
+        (``searchsorted`` + ``insert``: one pass, no sort of the whole table)."""
+        base = _live_only(self._base, alive)
+        new = np.empty(0, np.uint64)
         if self._recent:
             keys = np.array([k for k, v in self._recent.items() for _ in v], np.uint64)
             nums = np.array([n for v in self._recent.values() for n in v], np.uint64)
-            parts.append((keys << _SHIFT) | nums)
+            new = (keys << _SHIFT) | nums
         if self._bulk:
-            parts.append(np.frombuffer(self._bulk, np.uint64).copy())
+            bulk = np.frombuffer(self._bulk, np.uint64)  # a view: sorted in place
+            bulk.sort()
+            bulk = _live_only(bulk, alive)
+            new = np.concatenate((new, bulk)) if len(new) else bulk  # the view, not a copy
+            del bulk
             self._bulk = array("Q")
-        if parts:
-            new = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            new = new[alive[(new & _LOW).astype(np.intp)]]
+        if len(new):
+            new = _live_only(new, alive)
             new.sort()
-            if len(base):
-                base = np.concatenate((base, new))
-                base.sort(kind="stable")  # two sorted runs: timsort merges them in one pass
-            else:
-                base = new
+            base = np.insert(base, base.searchsorted(new), new) if len(base) else new
         self._base = base
         self._recent = {}
         self._recent_n = 0
