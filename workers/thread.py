@@ -63,10 +63,11 @@ analysed here, to the same features.
 
 Memory budget per indexed article: the shingle sequence cut to 16 bits once indexed (2 bytes a
 shingle; 2,000 -> 4 KB cap, a 300-word story ~0.6 KB; the changelog keeps 32 bits), at most
-``max_fingerprints_per_article`` fingerprint postings (a bare id until a key is shared), up to
-128 entity and 24 title hashes, and for coverage 40 terms (hash + tf byte) with their postings,
-64 names, the headline's words and up to 24 figures. Measured with tracemalloc over 3,000
-synthetic ~300-word articles (bench/bench_thread.py --live): ~4.7 KB per article. Duplicates
+``max_fingerprints_per_article`` fingerprint postings (8 bytes each in a packed table, by
+article number: ``workers/postings.py``), up to 128 entity and 24 title hashes, and for coverage
+40 terms (hash + tf byte) with their postings (4 bytes each), 64 names, the headline's words and
+up to 24 figures, all in one packed array per article. Measured as RSS after a restore
+(bench/bench_decider_scale.py): ~1.9 KB per article at 100k and at 1M live. Duplicates
 are stored without postings (their text is already indexed). Everything expires by ``expiry``.
 """
 
