@@ -106,22 +106,43 @@ class PackedPostings:
     by the ``alive`` mask at look-up and purged at :meth:`merge`; the caller reuses a number
     only after a merge (see ``StoryIndex``)."""
 
-    __slots__ = ("_base", "_bulk", "_recent", "_recent_n", "merge_at")
+    __slots__ = ("_base", "_bulk", "_chunks", "_recent", "_recent_n", "merge_at")
 
     def __init__(self, merge_at: int = 1 << 17) -> None:
         self._base: npt.NDArray[np.uint64] = np.empty(0, np.uint64)
         self._recent: dict[int, list[int]] = {}
         self._recent_n = 0
         self._bulk = array("Q")
+        self._chunks: list[npt.NDArray[np.uint64]] = []  # filled bulk, moved out of ``_bulk``
         self.merge_at = merge_at
 
     def add_bulk(self, keys: Iterable[int], number: int) -> None:
         """Index ``number`` under ``keys`` without making them searchable before a merge."""
         self._bulk.extend([(k << 32) | number for k in keys])
+        if len(self._bulk) >= _CHUNK:
+            self._chunks.append(np.frombuffer(self._bulk, np.uint64).copy())
+            self._bulk = array("Q")
 
     @property
     def has_bulk(self) -> bool:
-        return len(self._bulk) > 0
+        return len(self._bulk) > 0 or len(self._chunks) > 0
+
+    def _take_bulk(self) -> npt.NDArray[np.uint64]:
+        """The bulk postings as one numpy array (numpy's allocation: huge pages where the
+        system grants them, which a binary search over ~100 MB notices), built chunk by chunk
+        so the scratch memory is one chunk."""
+        tail = np.frombuffer(self._bulk, np.uint64)
+        out = np.empty(sum(len(c) for c in self._chunks) + len(tail), np.uint64)
+        pos = 0
+        while self._chunks:
+            c = self._chunks.pop(0)
+            out[pos : pos + len(c)] = c
+            pos += len(c)
+            del c
+        out[pos:] = tail
+        del tail
+        self._bulk = array("Q")
+        return out
 
     def add(self, keys: Iterable[int], number: int) -> bool:
         """Index ``number`` under ``keys``; True when the recent postings are due a merge."""
@@ -204,13 +225,12 @@ class PackedPostings:
             keys = np.array([k for k, v in self._recent.items() for _ in v], np.uint64)
             nums = np.array([n for v in self._recent.values() for n in v], np.uint64)
             new = (keys << _SHIFT) | nums
-        if self._bulk:
-            bulk = np.frombuffer(self._bulk, np.uint64)  # a view: sorted in place
+        if self.has_bulk:
+            bulk = self._take_bulk()
             bulk.sort()
             bulk = _live_only(bulk, alive)
-            new = np.concatenate((new, bulk)) if len(new) else bulk  # the view, not a copy
+            new = np.concatenate((new, bulk)) if len(new) else bulk
             del bulk
-            self._bulk = array("Q")
         if len(new):
             new = _live_only(new, alive)
             new.sort()
@@ -222,7 +242,7 @@ class PackedPostings:
     def live(self, alive: npt.NDArray[np.bool_]) -> tuple[int, int]:
         """(distinct keys, postings) of live articles: a walk of the table in chunks (for
         stats; bounded scratch memory, nothing copied whole)."""
-        if self._bulk:  # a restore in progress: rare, so the simple way
+        if self.has_bulk:  # a restore in progress: rare, so the simple way
             merged = self._copy()
             merged.merge(alive)
             return merged.live(alive)
@@ -258,6 +278,7 @@ class PackedPostings:
         out = PackedPostings(self.merge_at)
         out._base, out._recent, out._recent_n = self._base, dict(self._recent), self._recent_n
         out._bulk = array("Q", self._bulk)
+        out._chunks = [c.copy() for c in self._chunks]
         return out
 
     def nbytes(self) -> int:
