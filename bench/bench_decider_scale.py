@@ -379,7 +379,8 @@ def takeover(args: argparse.Namespace) -> None:
     index._by_num = list(numbers)
     del index, touching
     gc.collect()
-    trace(args.log, args.trace)
+    if args.trace:
+        trace(args.log, args.trace)
 
 
 def trace(log: Path, articles: int) -> None:
