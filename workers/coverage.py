@@ -64,12 +64,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import re
 from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import repeat
 from typing import Protocol
 
 from workers import postings, shingles
@@ -323,53 +325,64 @@ PERCENT = _hash_term(_PERCENT_MARK)
 _LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
 
 
+# ln(df + 1) of the small frequencies most terms have, computed once (the same floats).
+_LN_1P = [math.log(n + 1) for n in range(4096)]
+
+
 def log_tf(count: int) -> int:
     """``16 * (1 + ln tf)``, bounded to a byte."""
     return _LOG_TF[count] if count < 256 else 255
 
 
 class DocFrequencies:
-    """Postings of the live articles' stored terms; a term's document frequency is its number
-    of postings, so the frequencies are a function of the indexed set (any restore order)."""
+    """Postings of the live articles' stored terms (by article number); a term's document
+    frequency is its number of postings, so the frequencies are a function of the indexed set
+    (any restore order)."""
 
     __slots__ = ("docs", "postings")
 
     def __init__(self) -> None:
-        self.postings: postings.Postings = {}
+        self.postings = postings.TermPostings()
         self.docs = 0
 
-    def add(self, article_id: str, terms: Iterable[int]) -> None:
+    def add(self, number: int, terms: Iterable[int]) -> None:
         self.docs += 1
         for t in terms:
-            postings.add(self.postings, t, article_id)
+            self.postings.add(t, number)
 
-    def remove(self, article_id: str, terms: Iterable[int]) -> None:
+    def remove(self, number: int, terms: Iterable[int]) -> None:
         self.docs -= 1
         for t in terms:
-            postings.remove(self.postings, t, article_id)
+            self.postings.remove(t, number)
 
     def count(self, term: int) -> int:
-        return postings.count(self.postings, term)
+        return self.postings.count(term)
 
-    def ids(self, term: int) -> list[str]:
-        return postings.ids(self.postings, term)
+    def numbers(self, term: int) -> Sequence[int]:
+        return self.postings.numbers(term)
 
     def idf(self, term: int) -> float:
-        return math.log((self.docs + 1) / (postings.count(self.postings, term) + 1)) + 1.0
+        return math.log((self.docs + 1) / (self.postings.count(term) + 1)) + 1.0
 
 
 def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
     """The article's heaviest terms and names under the current frequencies (what is stored)."""
-    held = df.postings.get
+    held = df.postings.counter().get
     names_set = raw.name_hashes
     log = math.log
     logd = log(df.docs + 1) + 1.0
     lt = _LOG_TF
+    ln1 = _LN_1P
+    top = len(ln1)
     weights = []
     for h, n in raw.counts.items():
         p = held(h)
-        f = 0 if p is None else 1 if isinstance(p, str) else len(p)
-        w = (lt[n] if n < 256 else 255) * (logd - log(f + 1)) * (2.0 if h in names_set else 1.0)
+        f = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
+        w = (
+            (lt[n] if n < 256 else 255)
+            * (logd - (ln1[f] if f < top else log(f + 1)))
+            * (2.0 if h in names_set else 1.0)
+        )
         weights.append((-w, h))
     weights.sort()
     kept = sorted(h for _, h in weights[:max_terms])
@@ -391,7 +404,7 @@ def weighted(
     """Unit-length weighted vector of stored terms under the *current* frequencies (``idf`` is
     memoised by the caller for one decision): a term's weight follows the window as it fills."""
     vec = {h: t * idf(h) * (2.0 if h in names else 1.0) for h, t in zip(terms, tf, strict=True)}
-    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+    norm = math.sqrt(sum(map(operator.mul, vec.values(), vec.values()))) or 1.0  # summed in order, in C
     return {h: w / norm for h, w in vec.items()}
 
 
@@ -409,7 +422,8 @@ def centroid(vectors: Iterable[dict[int, float]]) -> dict[int, float]:
 def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(h, 0.0) for h, w in a.items())
+    products: Iterable[float] = map(operator.mul, a.values(), map(b.get, a, repeat(0.0)))
+    return sum(products)  # summed in order, in C
 
 
 def weighted_share(names: Iterable[int], found: Container[int], idf: Callable[[int], float]) -> float:
