@@ -268,30 +268,33 @@ def _show_failures(
 
 
 def attributed_cost(cases: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
-    """(ms/page of trafilatura inside the cleaning step: the parse and the first extraction;
-    ms/page of everything else the step does), timed within the same calls, so that load on a
-    shared machine weighs on both sides alike. The step's precision recheck counts as its own."""
+    """(ms/page of trafilatura inside the cleaning step: the parse, its metadata reading and its
+    precision-mode extractions; ms/page of everything else the step does), timed within the same
+    calls, so that load on a shared machine weighs on both sides alike. The step's default-mode
+    recheck counts as its own, and so do the byline and date trafilatura is asked for only when
+    the page's own signals leave them open (conservative: that is trafilatura's work too)."""
     spent = {"traf": 0.0}
-    names = ("_extract", "load_html")
+    names = ("_extract", "load_html", "LibraryMeta")
     saved = {name: getattr(clean_module, name) for name in names}
-    extract, parse = saved["_extract"], saved["load_html"]
+    extract, parse, library = saved["_extract"], saved["load_html"], saved["LibraryMeta"]
 
-    def timed_extract(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return extract(*args, **kwargs)
-        finally:
-            if kwargs.get("with_metadata", True):  # the step's one call as trafilatura is used bare
-                spent["traf"] += time.perf_counter() - started
+    def timed(fn: Callable[..., Any], counted: Callable[[dict[str, Any]], bool]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if counted(kwargs):
+                    spent["traf"] += time.perf_counter() - started
 
-    def timed_parse(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return parse(*args, **kwargs)
-        finally:
-            spent["traf"] += time.perf_counter() - started
+        return run
 
-    for name, fn in zip(names, (timed_extract, timed_parse), strict=True):
+    wrappers = (
+        timed(extract, lambda kw: bool(kw.get("favor_precision"))),  # the step's readings as used bare
+        timed(parse, lambda kw: True),
+        timed(library, lambda kw: True),
+    )
+    for name, fn in zip(names, wrappers, strict=True):
         setattr(clean_module, name, fn)
     try:
         started = time.perf_counter()

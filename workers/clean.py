@@ -20,18 +20,18 @@ escapes unclassified and is reported as the bug it is (:mod:`workers.extract_poo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import trafilatura
-from lxml.etree import LxmlError
 from trafilatura.utils import load_html
 
 from newswire.records import CleanedRecord, RawStory, stable_id
 from workers import features
 from workers.agencies import agencies_of
+from workers.body import continued_text, inline_ruby
 from workers.chrome import drop_trailing_headings, is_chrome_line, is_nav_line, link_texts
+from workers.library_meta import DATE_PARAMS, LIBRARY_PAGE_FAULTS, LibraryMeta
 from workers.metadata import (
     body_bylines,
     byline_texts,
@@ -50,9 +50,6 @@ from workers.metadata import (
 from workers.text import content_hash, normalise_line
 
 ErrorReason = Literal["too_large", "empty", "timeout", "not_html", "crashed"]
-
-#: What the HTML libraries raise when a page defeats them; caught only around library calls.
-_LIBRARY_PAGE_FAULTS = (ValueError, TypeError, RecursionError, LxmlError)
 
 
 class ExtractionError(Exception):
@@ -142,54 +139,6 @@ def clean_lines(text: str, links: frozenset[str], settings: CleanSettings) -> li
     return out
 
 
-_WORDS_RE = re.compile(r"\w+")
-#: words of a paragraph's start that identify it on the page
-_PROBE_WORDS = 8
-#: elements of a continuation container read as the article's paragraphs
-_CONTINUED_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote"})
-#: layout wrappers between a story container and the row it repeats in
-_MAX_WRAPPERS = 5
-
-
-def _probe(text: str) -> tuple[str, ...]:
-    return tuple(_WORDS_RE.findall(text[:200])[:_PROBE_WORDS])
-
-
-def _same_kind(a: Any, classes: set[str], tag: str) -> bool:
-    other = set((a.get("class") or "").split())
-    return a.tag == tag and bool(other) and (other <= classes or classes <= other)
-
-
-def continued_text(tree: Any, body: str) -> list[str]:
-    """Paragraphs of the article that trafilatura left in later containers of the same kind.
-
-    Some pages split the story into several containers of one class ("articleBody"), each in
-    its own row of the layout, with an advertisement or a "read more" box between them;
-    trafilatura reads the first and stops. The container of the last paragraph it kept is
-    found on the page; the paragraphs and subheadings directly inside later containers of the
-    same tag and class (or a subset or superset of its classes), in the rows that follow its
-    own (up to :data:`_MAX_WRAPPERS` levels up), are the story's continuation. Boxes nested in
-    those containers (teasers, ads) are not read."""
-    lines = body.splitlines()
-    probe = _probe(lines[-1]) if lines else ()
-    if len(probe) < _PROBE_WORDS:
-        return []
-    container = next((p.getparent() for p in tree.iter("p") if _probe(p.text_content()) == probe), None)
-    if container is None or not (classes := set((container.get("class") or "").split())):
-        return []
-    tag = container.tag
-    row = container
-    for _ in range(_MAX_WRAPPERS):
-        rows = [r for r in row.itersiblings() if r.tag == row.tag and r.get("class") == row.get("class")]
-        parts = [c for r in rows for c in r.iter(tag) if _same_kind(c, classes, tag)]
-        if parts:
-            return [t for c in parts for t in (el.text_content().strip() for el in c if el.tag in _CONTINUED_TAGS) if t]
-        row = row.getparent()
-        if row is None:
-            break
-    return []
-
-
 def _missing_text(tree: Any, kept: int, settings: CleanSettings) -> bool:
     """The page's ``<p>`` elements hold an article's worth more text than was kept: over three
     times as much, and at least ``recheck_missing_chars`` more (a story, not a sidebar)."""
@@ -198,34 +147,33 @@ def _missing_text(tree: Any, kept: int, settings: CleanSettings) -> bool:
 
 
 def _extract(
-    tree: Any,
-    url: str,
-    raw: RawStory,
-    settings: CleanSettings,
-    *,
-    favor_precision: bool,
-    with_metadata: bool = True,
-    fast: bool = False,
+    tree: Any, url: str, raw: RawStory, settings: CleanSettings, *, favor_precision: bool, fast: bool = False
 ) -> Any:
-    """trafilatura over one parsed page (which it does not modify), its page faults classified."""
+    """trafilatura's reading of one parsed page (which it does not modify), its page faults
+    classified. The text only: trafilatura's metadata is read once per page, apart
+    (:class:`~workers.library_meta.LibraryMeta`)."""
     try:
-        return trafilatura.bare_extraction(
+        doc = trafilatura.bare_extraction(
             tree,
             url=url,
-            with_metadata=with_metadata,
+            with_metadata=False,
             favor_precision=favor_precision,
             include_comments=False,
             include_tables=settings.include_tables,
             fast=fast,
-            date_extraction_params={"extensive_search": False, "original_date": True},
         )
-    except _LIBRARY_PAGE_FAULTS as exc:
+    except LIBRARY_PAGE_FAULTS as exc:
         # Raised inside the library on this page's markup: the page cannot be extracted
         # (trafilatura itself discards pages on ValueError/TypeError). Nothing of ours runs
         # in there, so this is not one of our bugs; those propagate and are reported as such.
         raise ExtractionError(
             "not_html", f"trafilatura: {type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url
         ) from exc
+    return doc
+
+
+def _text(doc: Any) -> str:
+    return getattr(doc, "text", None) or ""
 
 
 def _thin(doc: Any, settings: CleanSettings) -> bool:
@@ -240,22 +188,39 @@ def _thin(doc: Any, settings: CleanSettings) -> bool:
     return not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
 
 
-def _inline_ruby(tree: Any) -> None:
-    """Ruby annotations (the reading printed above a Japanese name, ``<ruby>尹錫悦<rt>ユンソンニョル
-    </rt></ruby>``) made plain inline text, the reading in full-width parentheses after the name as the
-    page's own fallback ``<rp>`` parentheses print it: trafilatura breaks a paragraph at each ruby element and drops
-    the reading, which cuts the sentence into fragments."""
-    for ruby in list(tree.iter("ruby")):
-        base = "".join(t for el in ruby.iter() if el.tag in ("ruby", "rb") for t in (el.text or "",))
-        base += "".join(child.tail or "" for child in ruby)
-        reading = "".join("".join(rt.itertext()) for rt in ruby.iter("rt")).strip()
-        tail = ruby.tail
-        ruby.clear()
-        ruby.tag, ruby.text, ruby.tail = (
-            "span",
-            f"{base.strip()}\uff08{reading}\uff09" if reading else base.strip(),
-            tail,
-        )
+def _precision_lost(tree: Any, kept: int, settings: CleanSettings) -> bool:
+    """Precision mode kept only a fragment of an article the page holds: a short reading
+    (under ``recheck_below_chars``) of a page whose ``<p>`` elements hold an article's worth
+    more (:func:`_missing_text`). Long readings, most pages, are not suspected, nor short
+    ones from pages whose paragraphs hold little more (briefs, teasers)."""
+    return settings.favor_precision and kept < settings.recheck_below_chars and _missing_text(tree, kept, settings)
+
+
+def _read_body(tree: Any, url: str, raw: RawStory, settings: CleanSettings) -> str:
+    """trafilatura's text of the page, in two extractions at most.
+
+    The first reading is trafilatura's main extractor alone (``fast_first``) or its whole
+    cascade. A fast reading that is not thin (:func:`_thin`) stands. A thin one is read again,
+    by one of two cascades. When precision has lost text (:func:`_precision_lost`), precision
+    mode keeps only a fragment of a page the default mode reads whole (a lead paragraph of a
+    long story), so the second reading is the default mode's whole cascade (which runs the same
+    comparison with readability and justext, and a recall retry besides) and is kept when it is
+    much longer (twice as long); otherwise the first reading stands. Else the second reading is
+    precision's whole cascade. A first reading by the whole cascade gets the default mode's
+    only when precision has lost text. On the two page corpora (322 pages) this gives the
+    records reading the page three times gave (fast, precision's cascade, then the default
+    mode's): every page that took three readings had a precision cascade equal to its fast
+    reading."""
+    doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision, fast=settings.fast_first)
+    body = _text(doc)
+    if settings.fast_first and not _thin(doc, settings):
+        return body
+    if _precision_lost(tree, len(body), settings):
+        longer = _text(_extract(tree, url, raw, settings, favor_precision=False))
+        return longer if len(longer) >= max(2 * len(body), settings.min_text_chars) else body
+    if not settings.fast_first:
+        return body
+    return _text(_extract(tree, url, raw, settings, favor_precision=settings.favor_precision))
 
 
 def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> CleanedRecord:
@@ -264,35 +229,21 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     url = raw.final_url or raw.url
     try:
         tree = load_html(page)
-    except _LIBRARY_PAGE_FAULTS as exc:  # lxml/trafilatura parse failures
+    except LIBRARY_PAGE_FAULTS as exc:  # lxml/trafilatura parse failures
         raise ExtractionError("not_html", f"{type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url) from exc
     if tree is None:
         raise ExtractionError("not_html", "unparseable", raw_id=raw.id, url=raw.url)
-    _inline_ruby(tree)
+    inline_ruby(tree)
     meta = read_page_meta(tree)
     links = link_texts(tree, settings.max_nav_words)
-
-    doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision, fast=settings.fast_first)
-    if settings.fast_first and _thin(doc, settings):
-        doc = _extract(tree, url, raw, settings, favor_precision=settings.favor_precision)
-    body = getattr(doc, "text", None) or ""
-    short = len(body)
-    if settings.favor_precision and short < settings.recheck_below_chars and _missing_text(tree, short, settings):
-        # Precision mode sometimes keeps only a fragment of a page the default mode reads whole
-        # (a lead paragraph of a long story): a short result is checked once without it, and
-        # the longer reading kept when it is much longer. Long results, most pages, are not,
-        # nor short ones from pages whose paragraphs hold little more (briefs, teasers).
-        # The text only: the metadata of the first reading stands.
-        again = _extract(tree, url, raw, settings, favor_precision=False, with_metadata=False)
-        longer = getattr(again, "text", None) or ""
-        if len(longer) >= max(2 * short, settings.min_text_chars):
-            body = longer
+    library = LibraryMeta(tree, url, DATE_PARAMS)
+    body = _read_body(tree, url, raw, settings)
     more = continued_text(tree, body)
     if more:
         body = "\n".join((body, *more))
     host = site_host(url)
-    aliases = site_aliases(host, site_names(meta, getattr(doc, "sitename", None) or ""))
-    title = choose_title(meta, getattr(doc, "title", None) or "", raw.title, aliases)
+    aliases = site_aliases(host, site_names(meta, library.sitename))
+    title = choose_title(meta, library.title, raw.title, aliases)
     lines = drop_headline(clean_lines(body, links, settings), headline_forms(meta, title))
     text = "\n".join(drop_trailing_headings(lines))
     # a signature ends a story the way a box title does ("Lê Phương"): bylines are read from
@@ -308,21 +259,20 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     canonical = choose_canonical(meta, url)
     byline = choose_byline(
         meta,
-        getattr(doc, "author", None) or "",
+        lambda: library.author,
         raw.authors,
         aliases,
         signed,
-        site_names(meta, getattr(doc, "sitename", None) or ""),
+        site_names(meta, library.sitename),
         lambda: byline_texts(tree),
         lambda: body_bylines(tree, signed),
     )
-    published = choose_published(meta, raw.published, getattr(doc, "date", None))
+    published = choose_published(meta, raw.published, lambda: library.date)
     # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap
     # before the detector guesses.
     hinted = raw.extra.get("language")
-    language = choose_language(
-        meta, getattr(doc, "language", None), text, hint=hinted if isinstance(hinted, str) else None
-    )
+    # (trafilatura guesses a language only for a page it is asked to keep in one: no guess here)
+    language = choose_language(meta, None, text, hint=hinted if isinstance(hinted, str) else None)
 
     return CleanedRecord(
         # The article key (normalised URL) from ingest: a feed and a sitemap listing one article

@@ -610,7 +610,7 @@ def _site_names_squashed(aliases: frozenset[str], names: Iterable[str]) -> froze
 
 def choose_byline(
     meta: PageMeta,
-    traf_author: str,
+    traf_author: Callable[[], str],
     feed_authors: Iterable[str],
     aliases: frozenset[str],
     text: str = "",
@@ -623,11 +623,12 @@ def choose_byline(
     Sources in order of trust: JSON-LD ``author``/``sourceOrganization``, author metas, a
     byline set as a paragraph of the article (``paragraph_bylines``, e.g. :func:`body_bylines`),
     the visible byline (``page_bylines``, e.g. :func:`byline_texts` of the page), trafilatura's
-    byline, the feed. The first source that names a person or
-    an organisation other than the site itself wins; a site crediting only itself ("ORF.at",
-    "Salzburger Nachrichten") keeps that credit when no source names anyone else. Agencies
-    named in any source, or in the article's dateline or credit line ("(AP) —", "© dpa"),
-    are credited too: for a wire pipeline that is the most useful byline there is.
+    byline (``traf_author``, called only when reached: it may cost trafilatura a page search),
+    the feed. The first source that names a person or an organisation other than the site
+    itself wins; a site crediting only itself ("ORF.at", "Salzburger Nachrichten") keeps that
+    credit when no source names anyone else. Agencies named in any source, or in the article's
+    dateline or credit line ("(AP) —", "© dpa"), are credited too: for a wire pipeline that is
+    the most useful byline there is.
     """
     site = _site_names_squashed(aliases, site_names)
     sources: list[Callable[[], Byline]] = [
@@ -635,7 +636,7 @@ def choose_byline(
         lambda: read_byline([v for k in _AUTHOR_METAS for v in meta.meta_values.get(k, ())], site=site),
         lambda: _paragraph_byline(paragraph_bylines(), site),
         lambda: _dom_byline(page_bylines(), site),
-        lambda: read_byline([traf_author.replace(";", ",")] if traf_author else [], site=site),
+        lambda: read_byline([a.replace(";", ",")] if (a := traf_author()) else [], site=site),
         lambda: read_byline(list(feed_authors), site=site),
     ]
     chosen: Byline | None = None
@@ -733,13 +734,14 @@ def normalise_date(value: str | None) -> str | None:
     return dt.isoformat()
 
 
-def choose_published(meta: PageMeta, feed_published: str | None, traf_date: str | None) -> str | None:
-    """Page's explicit date, else the feed's, else trafilatura/htmldate's heuristic guess."""
+def choose_published(meta: PageMeta, feed_published: str | None, traf_date: Callable[[], str | None]) -> str | None:
+    """Page's explicit date, else the feed's, else trafilatura/htmldate's heuristic guess (read
+    only then: htmldate searches the page)."""
     for candidate in (_ld_str(meta.ld, "datePublished"), *(meta.metas.get(k, "") for k in _DATE_KEYS)):
         found = normalise_date(candidate)
         if found:
             return found
-    return normalise_date(feed_published) or normalise_date(traf_date)
+    return normalise_date(feed_published) or normalise_date(traf_date())
 
 
 def choose_language(meta: PageMeta, traf_language: str | None, text: str = "", hint: str | None = None) -> str | None:

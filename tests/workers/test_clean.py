@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import trafilatura
 
 from newswire.records import RawStory, stable_id
 from pipeline.samples import load_corpus, render_page, seed_records
-from tests.support.data import BENCHMARK, DEV_CORPUS
+from tests.support.data import BENCHMARK, DEV_CORPUS, PUBLISHER_PAGES
 from workers.clean import CleanSettings, ExtractionError, clean
 from workers.text import comparable_text
 
@@ -208,3 +209,34 @@ def test_a_signature_ending_the_story_is_its_byline_not_its_text() -> None:
     assert rec.authors == ("Lê Phương",)
     assert "Lê Phương" not in rec.text and rec.text.endswith("next spring.")
     assert "Photo galleries" not in rec.text
+
+
+def test_a_page_is_extracted_twice_at_most_and_its_metadata_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real page whose precision readings keep a fragment (784 characters of a 5,000-character
+    story): the main extractor's reading is thin and the page's paragraphs hold far more, so the
+    second reading is the default mode's whole cascade, kept as much longer. Two extractions, no
+    metadata read by either (trafilatura's metadata is read once, apart)."""
+    case = next(c for c in _publisher_cases() if c["id"] == "be/PoliticoEu_2025_10_23.html.gz")
+    calls: list[dict[str, Any]] = []
+    real = trafilatura.bare_extraction
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", counted)
+    rec = clean(RawStory(id="p", url=case["url"], html=case["html"]))
+    assert [(c["fast"], c["favor_precision"], c["with_metadata"]) for c in calls] == [
+        (True, True, False),
+        (False, False, False),
+    ]
+    assert len(rec.text) > 4000
+    assert rec.title == case["expected"]["title"]
+
+
+def _publisher_cases() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for file in sorted(PUBLISHER_PAGES.glob("cases*.jsonl.gz")):
+        with gzip.open(file, "rt", encoding="utf-8") as fh:
+            out.extend(json.loads(line) for line in fh)
+    return out

@@ -103,7 +103,7 @@ def _byline(head: str, body: str, host: str = "news.example", names: tuple[str, 
     text = "\n".join(p.text_content().strip() for p in tree.iter("p") if p.text_content().strip())
     aliases = site_aliases(host, names)
     return choose_byline(
-        meta, "", (), aliases, text, names, lambda: byline_texts(tree), lambda: body_bylines(tree, text)
+        meta, str, (), aliases, text, names, lambda: byline_texts(tree), lambda: body_bylines(tree, text)
     )
 
 

@@ -142,3 +142,23 @@ def test_missing_input_is_bad_usage_and_leaves_the_output_alone(tmp_path: Path) 
     out.write_text("previous run\n", encoding="utf-8")
     assert main(["--log-format", "text", "replay", str(tmp_path / "nope.jsonl"), "--output", str(out)]) == 2
     assert out.read_text(encoding="utf-8") == "previous run\n"
+
+
+def test_a_line_replays_alike_however_its_json_writes_the_text(tmp_path: Path) -> None:
+    """The same record as plain UTF-8 with a string id, or with every character escaped (an emoji
+    as a surrogate pair) and a numeric id: the same events, the text as printed."""
+    first = min(seed_records(), key=lambda r: r["published"])
+    paragraphs = first["body_paragraphs"]
+    record = first | {"body_paragraphs": [f"{paragraphs[0]} \U0001f30a", *paragraphs[1:]]}
+    line = _raw_line(record) | {"id": "7"}
+    plain, escaped = tmp_path / "plain.jsonl", tmp_path / "escaped.jsonl"
+    plain.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    escaped.write_text(json.dumps(line | {"id": 7}) + "\n", encoding="ascii")
+    assert "\\ud83c\\udf0a" in escaped.read_text(encoding="ascii")
+    events = []
+    for src in (plain, escaped):
+        out = src.with_suffix(".events")
+        assert main(["--log-format", "text", "replay", str(src), "--output", str(out)]) == 0
+        events.append([json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()])
+    assert len(events[0]) == 1 and "\U0001f30a" in events[0][0]["text"]
+    assert events[0] == events[1]
