@@ -123,9 +123,10 @@ def link_texts(tree: Any, max_words: int) -> frozenset[str]:
     """Case-folded texts of the page's links: menus, breadcrumbs, tag lists (up to ``max_words``
     words) and other articles' headlines (longer ones, for :func:`is_nav_line`'s teaser lists)."""
     out: set[str] = set()
-    for a in tree.iter("a"):
-        text = normalise_line(a.text_content() or "")
-        if text and len(text.split()) <= max(max_words, _MAX_LINK_WORDS):
+    limit = max(max_words, _MAX_LINK_WORDS)
+    for raw in {a.text_content() for a in tree.iter("a")}:  # menus repeat: each text once
+        text = normalise_line(raw or "")
+        if text and len(text.split()) <= limit:
             out.add(text.casefold())
     return frozenset(out)
 

@@ -2,10 +2,11 @@
 
 The step composes three concerns that live in their own modules:
 
-- body text from trafilatura, normalised (:mod:`workers.text`) and stripped of residual page
-  chrome (:mod:`workers.chrome`);
+- body text from trafilatura, helped where page layouts defeat it (:mod:`workers.body`),
+  normalised (:mod:`workers.text`) and stripped of residual page chrome (:mod:`workers.chrome`);
 - metadata (title, authors, date, language, canonical URL) from the page's own structured
-  signals (:mod:`workers.metadata`), which are more trustworthy than trafilatura's guesses;
+  signals (:mod:`workers.metadata`), which are more trustworthy than trafilatura's guesses
+  (read once per page, as far as they are weighed: :mod:`workers.library_meta`);
 - ``content_hash`` over the dateline-free comparable form (:func:`workers.text.content_hash`).
 
 Per-site learned boilerplate is not removed here: extraction may run in a child process whose
@@ -88,7 +89,7 @@ class CleanSettings:
     or without paragraph text or more table than paragraph. On the two page corpora (322
     pages) every page the comparison changed had a fast reading under 900 characters, and the
     cleaned records are identical but for one page's text (63 characters of 4,587), in 15% less
-    time. Pages above ``max_html_bytes``
+    time. A page is extracted twice at most (:func:`_read_body`). Pages above ``max_html_bytes``
     are refused (``too_large``) or, with ``truncate_oversize``, cut to the cap: a cut page may
     lose its ending, which is why refusing is the default.
     """
@@ -100,8 +101,8 @@ class CleanSettings:
     include_tables: bool = True
     min_text_chars: int = 25  # below this what is left is a label or a menu, not an article
     max_nav_words: int = 6
-    # a fast reading this short gets the whole cascade; precision-mode text this short is
-    # checked once without precision...
+    # a fast reading this short is read again by a whole cascade; precision-mode text this
+    # short is suspected of a lost article, read again by the default mode's cascade...
     recheck_below_chars: int = 1500
     recheck_missing_chars: int = 2500  # ...when the page's paragraphs hold this much more
 

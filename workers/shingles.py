@@ -72,13 +72,15 @@ def shingle_hashes(
     """
     out: list[int] = []
     split = paragraph_words if paragraph_words is not None else [words(p) for p in _paragraphs(text)]
+    # hash_text inlined: this loop hashes every word of every article
+    blake, from_bytes, join = hashlib.blake2b, int.from_bytes, " ".join
     for toks in split:
         if len(toks) < size:
             continue
         if out:
             out.append(0)
         for i in range(len(toks) - size + 1):
-            out.append(hash_text(" ".join(toks[i : i + size])) or 1)
+            out.append(from_bytes(blake(join(toks[i : i + size]).encode("utf-8"), digest_size=8).digest(), "big") or 1)
             if len(out) >= limit:
                 return out
     return out
