@@ -68,7 +68,11 @@ def continued_text(tree: Any, body: str) -> list[str]:
     probe = _probe(lines[-1]) if lines else ()
     if len(probe) < _PROBE_WORDS:
         return []
-    container = next((p.getparent() for p in tree.iter("p") if _probe(p.text_content()) == probe), None)
+    first = probe[0]
+    container = next(
+        (p.getparent() for p in tree.iter("p") if first in (t := p.text_content()[:200]) and _probe(t) == probe),
+        None,
+    )
     if container is None or not (classes := set((container.get("class") or "").split())):
         return []
     tag = container.tag
