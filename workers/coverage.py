@@ -3,7 +3,8 @@
 Copies and follow-ups share text; independent coverage shares the *event*: the same who, what,
 where and when told in other words. Its evidence is therefore not shingles but the vocabulary
 of the event, above all its names: the places, people, organisations and figures an outlet
-cannot report the event without. Method (``METHOD`` below, recorded in every coverage decision):
+cannot report the event without. Method (``DECISION_METHOD`` below, recorded in every coverage
+decision; ``METHOD`` names the stored terms it reads):
 
 * Terms: names (capitalised words that do not start a sentence), numbers, and content words
   (stop words of the main European languages dropped). Every term is folded to its first six
@@ -40,6 +41,12 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
   Outlets differ in giving first names ("Donald Trump" in one headline, "President Trump" in
   the story): a headline name directly before another headline name that its text uses at least
   twice as often (a given name before its surname) is found when that name is.
+* Protagonist: the input's most salient name (``(1 + ln tf) * idf``), when it repeats it
+  throughout (``min_protagonist_mentions``), must be named somewhere in a story of at least
+  ``min_protagonist_reports`` reports. Another event in the same setting (Netanyahu presenting
+  files on the Iran deal, the French president's visit about the same deal) shares most names
+  but not the one its own event turns on. One report may leave out a name another repeats (a
+  lawyer quoted throughout one report of an inquiry): a single report's silence is not judged.
 * Arrival order: an input published *before* a member it matches, arriving after it, is also
   judged with the roles swapped (the member's stored terms as the input, the input as the
   story), as the decision in publication order would have been. Swapped, the input is the
@@ -77,6 +84,10 @@ from typing import Protocol
 from workers import postings, shingles
 
 METHOD = "tfidf-names-v3"
+# The decision rules over those terms (recorded in every coverage decision's evidence): v4 adds
+# the protagonist gate to the v3 rules and reads the same stored terms, so a changelog of v3
+# terms restores as it is.
+DECISION_METHOD = "tfidf-names-v4"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -150,6 +161,13 @@ class CoverageSettings:
     # The input's whole text, not only its stored terms, stands for it when the roles are
     # swapped (see ``TextProbe``).
     probe_full_text: bool = True
+    # An input's most salient name, repeated at least this often, is its protagonist: a story
+    # of at least ``min_protagonist_reports`` reports must name it too (0: not judged; see
+    # ``_gates``). One report may leave out a name another repeats (a lawyer quoted
+    # throughout one report of an inquiry); every report of a story leaving it out says the
+    # story's event is another one.
+    min_protagonist_mentions: int = 8
+    min_protagonist_reports: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -480,7 +498,7 @@ class Judgement:
             "shared_names": ", ".join(label[h] for h in self.shared[:12] if h in label and h not in raw.number_hashes),
             "shared_numbers": ", ".join(label[h] for h in self.shared if h in raw.number_hashes),
             "time_gap_hours": round(self.gap_hours, 2),
-            "coverage_method": METHOD,
+            "coverage_method": DECISION_METHOD,
         }
         if self.story_damped is not None:
             out["coverage_story_similarity"] = round(self.story_damped, 4)
@@ -528,6 +546,31 @@ class TextProbe:
                 array("I", raw.counts), array("B"), array("I", raw.name_hashes), s.headline, s.figures
             )
         return self._full
+
+
+def protagonist(raw: RawTerms, w: Callable[[int], float]) -> int | None:
+    """The input's most salient name, by ``(1 + ln tf) * idf`` (ties by hash): who or what a
+    report is most about. None when it names nothing."""
+    counts, lt = raw.counts, _LOG_TF
+    best: tuple[float, int] | None = None
+    for h in raw.name_hashes:
+        if h in raw.number_hashes:
+            continue
+        key = (lt[min(counts.get(h, 1), 255)] * w(h), -h)
+        if best is None or key > best:
+            best = key
+    return None if best is None else -best[1]
+
+
+def _protagonist_named(
+    raw: RawTerms, story_names: Container[int], w: Callable[[int], float], c: CoverageSettings
+) -> bool:
+    """Whether the story names the input's protagonist, when the input repeats it at least
+    ``min_protagonist_mentions`` times (True otherwise)."""
+    if not c.min_protagonist_mentions:
+        return True
+    top = protagonist(raw, w)
+    return top is None or top in story_names or raw.counts.get(top, 1) < c.min_protagonist_mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -606,12 +649,20 @@ def _gates(
         and my_head_figures.isdisjoint(story_figures)
         and raw.number_hashes.isdisjoint(story_head_figures)
     )
+    # The input's protagonist (its most salient name, when it repeats it throughout) is named
+    # somewhere in a story of several reports. A report of another event in the same setting
+    # (the same country, the same deal, the same minister with another counterpart) names much
+    # of the story, but none of the story's reports names the one its own event turns on:
+    # Netanyahu, in a report of his presentation on the Iran deal, against a story of the
+    # French president's visit about the same deal. Looked at last (it ranks every name of
+    # the input), when all else agrees.
     names_agree = (
         not figures_conflict
         and head_in_story >= c.min_headline_in_story
         and shared_idf >= c.min_shared_name_idf
         and subject_named
         and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
+        and (len(members) < c.min_protagonist_reports or _protagonist_named(raw, story_names, w, c))
     )
     passed = names_agree and story_head_in_input >= c.min_story_headline_in_input
     return _Gates(passed, head_in_story, story_head_in_input, shared, shared_idf, numbers_in_story, names_agree)

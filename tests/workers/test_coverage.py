@@ -57,7 +57,7 @@ def test_coverage_dev_precision_recall_and_no_lookalike_merged() -> None:
             assert d.kind == "new", (row["id"], d.evidence)
         elif d.kind == "update":  # every coverage article that joined its story says so
             assert d.update_kind == "coverage", (row["id"], d.evidence)
-            assert d.evidence["coverage_method"] == coverage.METHOD
+            assert d.evidence["coverage_method"] == coverage.DECISION_METHOD
 
 
 def test_coverage_evidence_names_the_shared_event() -> None:
@@ -415,3 +415,96 @@ def test_with_the_roles_swapped_a_members_names_are_looked_for_in_all_the_input(
     assert (explainer.kind, explainer.update_kind, explainer.story_id) == ("update", "coverage", first.story_id)
     stored_only = decide_all(ThreadSettings(coverage=coverage.CoverageSettings(probe_full_text=False)))
     assert stored_only["CD02-6"].kind == "new", stored_only["CD02-6"].evidence
+
+
+# The same setting, another event: a story of a president's visit about an accord, and a report
+# (same day, same names) of a minister's presentation on it, whose protagonist no report of
+# the visit names.
+VISIT = _mk(
+    "visit-1",
+    "President Renn arrives in Tarsk to rescue the Kessel accord",
+    [
+        "TARSK, Sept 14 (Northwire) - President Aldous Renn arrived in Tarsk on Monday for two days of talks with "
+        "Chancellor Ilse Marek on saving the Kessel accord, the pact that limits Vollen's enrichment programme.",
+        "Renn told reporters at the airport that the accord was flawed but could be mended, and that Tarsk and its "
+        "partners would not let Vollen build a bomb.",
+        "Marek said she would press Renn to keep the accord alive. Vollen has threatened to restart enrichment if "
+        "the pact collapses.",
+        "The two leaders will hold a joint news conference in Tarsk on Tuesday, aides to Renn said.",
+    ],
+    0,
+    "northwire.example",
+)
+VISIT_COVERAGE = _mk(
+    "visit-2",
+    "Renn and Marek seek common ground on Kessel accord in Tarsk",
+    [
+        "President Aldous Renn and Chancellor Ilse Marek met in Tarsk on Monday evening, looking for common ground "
+        "on the Kessel accord with Vollen, which Renn has called the worst deal ever signed.",
+        "Marek said the accord had kept Vollen from a bomb for three years. Renn said a new accord should also "
+        "cover Vollen's missiles.",
+        "Officials in Tarsk said the talks on the Kessel accord would continue on Tuesday.",
+    ],
+    3,
+    "courier.example",
+)
+FILES = _mk(
+    "files-1",
+    "Files seized in Vollen divide Tarsk and Renn over Kessel accord",
+    [
+        "Defence Minister Odo Brannic of Ostria said on Monday that files seized from Vollen proved it had lied "
+        "about its bomb programme, and that the Kessel accord was built on lies.",
+        "Brannic showed hundreds of pages and discs in a televised address. Brannic said Vollen had kept its plans "
+        "after signing the accord, and Brannic urged Renn to abandon it.",
+        "In Tarsk, Chancellor Ilse Marek said Brannic's files showed nothing new and that the Kessel accord was "
+        "working. Renn, who is visiting Tarsk, said Brannic's presentation showed the accord was a disaster.",
+        "Brannic's office said the files came from a warehouse in Vollen. Analysts said Brannic was trying to sway "
+        "Renn before his decision on the accord. Brannic will brief envoys on Tuesday, and Brannic said more files "
+        "would follow.",
+    ],
+    4,
+    "globe.example",
+)
+
+
+def test_a_report_whose_protagonist_no_report_of_the_story_names_is_another_event() -> None:
+    """The minister's presentation names the visit's who and where (Renn, Marek, Tarsk, the
+    accord, Vollen) and its headline names are all in the story, but the one it repeats
+    throughout (Brannic) is named by neither report of the visit: another event. Without the
+    protagonist gate it would join the visit as coverage."""
+    raw = coverage.raw_terms(FILES.title, FILES.text.split("\n\n"), frozenset())
+    assert coverage.protagonist(raw, lambda h: 1.0) == coverage._hash_term("branni")
+
+    def decide(settings: coverage.CoverageSettings) -> tuple[Decision, Decision, Decision]:
+        index = StoryIndex(ThreadSettings(coverage=settings))
+        visit, _ = decide_and_apply(index, VISIT)
+        covered, _ = decide_and_apply(index, VISIT_COVERAGE)
+        files, _ = decide_and_apply(index, FILES)
+        return visit, covered, files
+
+    visit, covered, files = decide(coverage.CoverageSettings())
+    assert (covered.kind, covered.update_kind, covered.story_id) == ("update", "coverage", visit.story_id)
+    assert files.kind == "new", files.evidence
+    assert float(files.evidence["headline_names_in_story"]) == 1.0
+    _, _, without = decide(coverage.CoverageSettings(min_protagonist_mentions=0))
+    assert (without.kind, without.update_kind, without.story_id) == ("update", "coverage", visit.story_id)
+
+
+def test_one_report_leaving_out_the_protagonist_is_not_judged() -> None:
+    """A single report may leave out a name another outlet repeats (a lawyer quoted throughout
+    one report of an inquiry): against a story of one report the gate is not applied, and the
+    decision is the one without it."""
+
+    def files_against_the_visit_alone(settings: coverage.CoverageSettings) -> Decision:
+        index = StoryIndex(ThreadSettings(coverage=settings))
+        decide_and_apply(index, VISIT)
+        return decide_and_apply(index, FILES)[0]
+
+    judged = files_against_the_visit_alone(coverage.CoverageSettings())
+    unjudged = files_against_the_visit_alone(coverage.CoverageSettings(min_protagonist_mentions=0))
+    assert (judged.kind, judged.update_kind, judged.story_id) == (
+        unjudged.kind,
+        unjudged.update_kind,
+        unjudged.story_id,
+    )
+    assert judged.kind == "update"
