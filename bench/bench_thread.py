@@ -17,6 +17,7 @@ Baselines (doing the same shingling, no threading logic beyond "nearest above a 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import time
 from collections import Counter
@@ -25,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from workers import features, shingles
-from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
+from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 # Live-window measurements (``--live N``): decisions/s with N articles in the index, and the
 # index's own memory per article (tracemalloc, on a smaller prefill: tracing slows everything).
@@ -210,6 +211,15 @@ def cleaned(item: ThreadInput) -> ThreadInput:
     return replace(item, analysis=features.analyse(item.title, item.text))
 
 
+def _digest(decisions: list[Decision]) -> str:
+    """A short hash of the decisions with their evidence: equal digests, same decisions."""
+    h = hashlib.sha256()
+    for d in decisions:
+        h.update(repr((d.kind, d.story_id, d.version, d.update_kind, d.matched_article_id)).encode())
+        h.update(repr(sorted(d.evidence.items())).encode())
+    return h.hexdigest()[:16]
+
+
 def run_live(live: int, measure: int, memory_sample: int, text_only: bool = False) -> None:
     """Decisions/s (decide + apply, coverage on) with ``live`` articles in the window, and the
     index's bytes per article measured with tracemalloc over ``memory_sample`` articles. The
@@ -224,9 +234,10 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
     index = StoryIndex(settings)
     for lab in stream[:live]:
         decide_and_apply(index, lab.item)
+    decisions = []
     wall, cpu = time.perf_counter(), time.process_time()
     for lab in stream[live:]:
-        decide_and_apply(index, lab.item)
+        decisions.append(decide_and_apply(index, lab.item)[0])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     # CPU time of this process (one core) is the figure: wall time on a shared machine also
     # counts other processes' turns.
@@ -235,6 +246,8 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
         f"{measure / cpu:.0f}/s of one core's CPU time ({measure / wall:.0f}/s wall); "
         f"{'text analysed by the decider' if text_only else 'features from the clean stage'}"
     )
+    kinds = Counter(d.kind if d.update_kind is None else f"{d.kind}/{d.update_kind}" for d in decisions)
+    print(f"decision kinds: {dict(sorted(kinds.items()))}; digest {_digest(decisions)}")
 
     sample = synthetic_stream(memory_sample, seed=4)
     items = [lab.item for lab in sample]

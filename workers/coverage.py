@@ -81,6 +81,8 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Protocol
 
+import numpy as np
+
 from workers import postings, shingles
 
 METHOD = "tfidf-names-v3"
@@ -345,6 +347,9 @@ _LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
 
 # ln(df + 1) of the small frequencies most terms have, computed once (the same floats).
 _LN_1P = [math.log(n + 1) for n in range(4096)]
+# The same tables for ``select``'s arrays (a count of 256 or more weighs 255, as ``log_tf``).
+_LN_1P_NP = np.array(_LN_1P)
+_LOG_TF_NP = np.array([*_LOG_TF, 255], np.float64)
 
 
 def log_tf(count: int) -> int:
@@ -384,29 +389,27 @@ class DocFrequencies:
 
 
 def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
-    """The article's heaviest terms and names under the current frequencies (what is stored)."""
-    held = df.postings.counter().get
+    """The article's heaviest terms and names under the current frequencies (what is stored).
+    Weighed in numpy over all the terms at once (element-wise products and differences are
+    the same floats as one term at a time; sorted by (-weight, hash) as tuples would be)."""
+    counts = raw.counts
+    k = len(counts)
+    hashes = np.fromiter(counts, np.int64, k)
+    tfs = np.fromiter(counts.values(), np.int64, k)
+    freq = df.postings.counts(counts)
     names_set = raw.name_hashes
-    log = math.log
-    logd = log(df.docs + 1) + 1.0
-    lt = _LOG_TF
-    ln1 = _LN_1P
-    top = len(ln1)
-    weights = []
-    for h, n in raw.counts.items():
-        p = held(h)
-        f = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
-        w = (
-            (lt[n] if n < 256 else 255)
-            * (logd - (ln1[f] if f < top else log(f + 1)))
-            * (2.0 if h in names_set else 1.0)
-        )
-        weights.append((-w, h))
-    weights.sort()
-    kept = sorted(h for _, h in weights[:max_terms])
+    is_name = np.fromiter(map(names_set.__contains__, counts), np.bool_, k)
+    ln = _LN_1P_NP[np.minimum(freq, len(_LN_1P) - 1)]
+    rare = freq >= len(_LN_1P)
+    if rare.any():
+        ln[rare] = [math.log(f + 1) for f in freq[rare].tolist()]
+    logd = math.log(df.docs + 1) + 1.0
+    weights = _LOG_TF_NP[np.minimum(tfs, 256)] * (logd - ln) * np.where(is_name, 2.0, 1.0)
+    order = np.lexsort((hashes, -weights))
+    kept = sorted(hashes[order[:max_terms]].tolist())
     head_figures = raw.headline_terms & raw.number_hashes  # always kept: the gates compare them
     room = max(0, max_figures - len(head_figures))
-    names = sorted(h for _, h in [wh for wh in weights if wh[1] in names_set][:max_names])
+    names = sorted(hashes[order[is_name[order]][:max_names]].tolist())
     return CoverageFeatures(
         terms=array("I", kept),
         tf=array("B", (log_tf(raw.counts[h]) for h in kept)),
@@ -666,6 +669,15 @@ def _gates(
     )
     passed = names_agree and story_head_in_input >= c.min_story_headline_in_input
     return _Gates(passed, head_in_story, story_head_in_input, shared, shared_idf, numbers_in_story, names_agree)
+
+
+def may_pass(hits: Sequence[tuple[float, float, Stored]], members: Sequence[Stored], c: CoverageSettings) -> bool:
+    """False when ``judge`` cannot pass the story whatever its gates say: its best member's
+    damped similarity (``hits[0]``, the judgement's ``damped``) is under the threshold and it
+    has no other member whose centroid could reach it. A necessary condition of
+    ``judge(...).passed``, to keep in step with it: the decider skips the gates of such stories
+    once a nearer story's judgement is in hand (most candidates of a decision)."""
+    return hits[0][0] >= c.min_similarity or len(members) > 1
 
 
 def judge(

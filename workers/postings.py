@@ -17,6 +17,7 @@ layout follows the shape of each index:
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -26,6 +27,10 @@ import numpy.typing as npt
 _LOW = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
 _CHUNK = 1 << 20  # postings per step of a walk of the table
+# TermPostings' count table: touches held before it is rebuilt instead (a restore), and keys
+# counted outside it before they are folded in.
+_TOUCHED = 1 << 16
+_EXTRA = 1 << 12
 
 
 def _live_only(packed: npt.NDArray[np.uint64], alive: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint64]:
@@ -39,12 +44,25 @@ def _live_only(packed: npt.NDArray[np.uint64], alive: npt.NDArray[np.bool_]) -> 
 
 class TermPostings:
     """Key -> article numbers, for a vocabulary: a key held by one article maps to its number,
-    a shared key to an ``array("I")`` (a list would cost 8 bytes a posting and an int object)."""
+    a shared key to an ``array("I")`` (a list would cost 8 bytes a posting and an int object).
 
-    __slots__ = ("_map",)
+    The counts (document frequencies) are also kept in a sorted numpy table, for ``counts``:
+    the counts of a whole article's terms in one vectorised look-up (a probe of the dict per
+    term, with the int-or-array test, was most of ``coverage.select``). The table costs 12 bytes
+    a key and is brought up to date lazily from the keys touched since (appended by ``add`` and
+    ``remove``); a restore's bulk of touches marks it stale instead, and it is rebuilt from the
+    dict at the next look-up."""
+
+    __slots__ = ("_added", "_cnt", "_extra", "_map", "_removed", "_stale", "_vocab")
 
     def __init__(self) -> None:
         self._map: dict[int, int | array[int]] = {}
+        self._vocab: npt.NDArray[np.uint32] = np.empty(0, np.uint32)  # sorted keys
+        self._cnt: npt.NDArray[np.int64] = np.empty(0, np.int64)  # their counts (0: gone since)
+        self._extra: dict[int, int] = {}  # counts of keys not in ``_vocab`` (folded in now and then)
+        self._added: list[int] = []  # keys touched since the table was last brought up to date
+        self._removed: list[int] = []
+        self._stale = False
 
     def __len__(self) -> int:
         return len(self._map)
@@ -60,6 +78,10 @@ class TermPostings:
             self._map[key] = array("I", (held, number))
         else:
             held.append(number)  # type: ignore[union-attr]
+        if not self._stale:
+            self._added.append(key)
+            if len(self._added) > _TOUCHED:
+                self._drop_touched()
 
     def remove(self, key: int, number: int) -> None:
         held = self._map.get(key)
@@ -68,20 +90,108 @@ class TermPostings:
         if held.__class__ is int:
             if held == number:
                 del self._map[key]
+                self._touch_removed(key)
             return
         assert isinstance(held, array)
         if number in held:
             held.remove(number)
+            self._touch_removed(key)
         if len(held) == 1:
             self._map[key] = held[0]
         elif not held:
             del self._map[key]
+
+    def _touch_removed(self, key: int) -> None:
+        if not self._stale:
+            self._removed.append(key)
+            if len(self._removed) > _TOUCHED:
+                self._drop_touched()
+
+    def _drop_touched(self) -> None:
+        """Too many touches to replay (a restore): rebuild the table at the next look-up."""
+        self._stale = True
+        self._added = []
+        self._removed = []
 
     def count(self, key: int) -> int:
         held = self._map.get(key)
         if held is None:
             return 0
         return 1 if held.__class__ is int else len(held)  # type: ignore[arg-type]
+
+    def counts(self, keys: Iterable[int]) -> npt.NDArray[np.int64]:
+        """``count`` of each of ``keys``, in order, in one vectorised look-up."""
+        self._sync()
+        q = np.fromiter(keys, np.uint32)
+        vocab = self._vocab
+        if len(vocab):
+            idx = vocab.searchsorted(q)
+            idx[idx == len(vocab)] = 0
+            found = vocab[idx] == q
+            out = np.where(found, self._cnt[idx], 0)
+        else:
+            found = np.zeros(len(q), np.bool_)
+            out = np.zeros(len(q), np.int64)
+        extra = self._extra
+        if extra:
+            missing = np.flatnonzero(~found)
+            if len(missing):
+                out[missing] = list(map(extra.get, q[missing].tolist(), itertools.repeat(0)))
+        return out
+
+    def _sync(self) -> None:
+        if self._stale:
+            m = self._map
+            keys = np.fromiter(m, np.uint32, len(m))
+            cnt = np.fromiter(
+                (1 if v.__class__ is int else len(v) for v in m.values()),  # type: ignore[arg-type]
+                np.int64,
+                len(m),
+            )
+            order = np.argsort(keys)
+            self._vocab, self._cnt = keys[order], cnt[order]
+            self._extra = {}
+            self._stale = False
+            return
+        if self._added:
+            self._apply(self._added, 1)
+            self._added = []
+        if self._removed:
+            self._apply(self._removed, -1)
+            self._removed = []
+        if len(self._extra) > _EXTRA:
+            self._fold()
+
+    def _apply(self, touched: list[int], sign: int) -> None:
+        k = np.array(touched, np.uint32)
+        vocab = self._vocab
+        rest = touched
+        if len(vocab):
+            idx = vocab.searchsorted(k)
+            idx[idx == len(vocab)] = 0
+            found = vocab[idx] == k
+            np.add.at(self._cnt, idx[found], sign)
+            rest = k[~found].tolist()
+        extra = self._extra
+        for key in rest:
+            n = extra.get(key, 0) + sign
+            if n:
+                extra[key] = n
+            else:
+                del extra[key]
+
+    def _fold(self) -> None:
+        """Move the counts of keys outside the table into it, dropping keys counted 0."""
+        extra = self._extra
+        keys = np.fromiter(extra, np.uint32, len(extra))
+        cnt = np.fromiter(extra.values(), np.int64, len(extra))
+        order = np.argsort(keys)
+        keys, cnt = keys[order], cnt[order]
+        at = self._vocab.searchsorted(keys)
+        vocab, counts = np.insert(self._vocab, at, keys), np.insert(self._cnt, at, cnt)
+        held = counts > 0
+        self._vocab, self._cnt = (vocab, counts) if held.all() else (vocab[held], counts[held])
+        self._extra = {}
 
     def numbers(self, key: int) -> Sequence[int]:
         held = self._map.get(key)

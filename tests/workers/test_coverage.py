@@ -508,3 +508,25 @@ def test_one_report_leaving_out_the_protagonist_is_not_judged() -> None:
         unjudged.story_id,
     )
     assert judged.kind == "update"
+
+
+def test_may_pass_holds_whenever_a_story_passes(monkeypatch: Any) -> None:
+    """The decider skips judging stories ``may_pass`` rules out (once a nearer one is judged):
+    on the corpus, in time order and shuffled, every story that passes is one it allows."""
+    judged: list[tuple[bool, bool]] = []
+    real, may_pass = coverage.judge, coverage.may_pass
+
+    def spy(*args: Any) -> coverage.Judgement:
+        j = real(*args)
+        hits, members, c = args[3], args[4], args[7]
+        judged.append((j.passed, may_pass(hits, members, c)))
+        return j
+
+    monkeypatch.setattr(coverage, "judge", spy)
+    monkeypatch.setattr(coverage, "may_pass", lambda *_: True)  # judge every story here
+    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
+        index = StoryIndex(ThreadSettings())
+        for row in rows:
+            decide_and_apply(index, _item(row))
+    assert any(passed for passed, _ in judged) and any(not allowed for _, allowed in judged)
+    assert all(allowed for passed, allowed in judged if passed)

@@ -61,3 +61,30 @@ def test_term_postings_count_and_list_numbers() -> None:
     t.remove(7, 5)
     t.remove(8, 1)
     assert t.count(7) == 0 and len(t) == 0 and t.postings() == 0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_term_counts_table_follows_every_add_and_remove(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vectorised counts (a sorted table brought up to date lazily, keys outside it folded
+    in, rebuilt after a restore's bulk of touches) equal ``count`` after any mix of changes."""
+    monkeypatch.setattr(postings, "_EXTRA", 5)  # folds happen often
+    rng = random.Random(seed)
+    monkeypatch.setattr(postings, "_TOUCHED", rng.choice((30, 10_000)))  # 30: the table goes stale
+    t = TermPostings()
+    held: dict[int, set[int]] = {}
+    for step in range(600):
+        key = rng.choice((0, 1, 2**32 - 1, *range(100, 160)))
+        if rng.random() < 0.6:
+            num = rng.randrange(50)
+            if num not in held.setdefault(key, set()):
+                held[key].add(num)
+                t.add(key, num)
+        elif held.get(key):
+            num = rng.choice(sorted(held[key]))
+            held[key].discard(num)
+            t.remove(key, num)
+        else:
+            t.remove(key, rng.randrange(50))  # nothing to remove: no change
+        if step % rng.randint(1, 40) == 0:
+            probe = [rng.choice((0, 1, 2**32 - 1, 7, *range(95, 165))) for _ in range(rng.randint(0, 30))]
+            assert t.counts(probe).tolist() == [t.count(k) for k in probe] == [len(held.get(k, ())) for k in probe]

@@ -3,6 +3,7 @@ expiry, bounded lookups and text normalisation."""
 
 from __future__ import annotations
 
+import base64
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -310,3 +311,69 @@ def test_winnowing_guarantees_a_shared_fingerprint_for_a_long_shared_passage() -
         fa = shingles.winnow(shingles.shingle_hashes(f"{left} {passage} {right}", 5, 1000), 12)
         fb = shingles.winnow(shingles.shingle_hashes(f"{right} {passage} {left}", 5, 1000), 12)
         assert fa & fb
+
+
+def test_changelog_records_are_what_json_dumps_writes() -> None:
+    """The records are written field by field (the generic encoder cost ~5% of a decision):
+    byte for byte ``json.dumps`` of the same dict, odd strings included."""
+    import json
+    from array import array
+
+    from workers import coverage
+    from workers.thread import RECORD_VERSION, _Article, _encode_article, _encode_story, _iso, _Story
+
+    cov = coverage.CoverageFeatures(
+        array("I", [3, 9]), array("B", [16, 38]), array("I", [9]), array("I", [9]), array("I")
+    )
+    when = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
+    for odd in ("plain", 'quote"back\\slash', "é 日本 \u2028", "\x00\x1f", "\ud800"):
+        a = _Article(
+            "a" + odd,
+            "s" + odd,
+            when,
+            "ab" * 16,
+            array("I", [1, 0, 2**32 - 1]),
+            array("I", [5]),
+            array("I", [6, 7]),
+            array("I"),
+            True,
+            odd,
+            cov,
+        )
+        for fps, key in ((None, ""), ({4, 2}, "12/128"), ({4}, "")):
+            obj: dict[str, object] = {
+                "v": RECORD_VERSION,
+                "article_id": a.article_id,
+                "story_id": a.story_id,
+                "time": _iso(when),
+                "content_hash": a.content_hash,
+                "seq": _b64([1, 0, 2**32 - 1]),
+                "entities": _b64([5]),
+                "title": _b64([6, 7]),
+                "title_names": _b64([]),
+                "posted": True,
+                "site": odd,
+                "cov_method": coverage.METHOD,
+                "cov_terms": _b64([3, 9]),
+                "cov_tf": base64.b64encode(bytes([16, 38])).decode(),
+                "cov_names": _b64([9]),
+                "cov_headline": _b64([9]),
+                "cov_figures": _b64([]),
+            }
+            if fps is not None and key:
+                obj["fps"], obj["fps_key"] = _b64(sorted(fps)), key
+            assert _encode_article(a, fps, key) == json.dumps(obj, separators=(",", ":")).encode()
+        s = _Story("s" + odd, 3, "a" + odd, when, when)
+        story = {
+            "v": RECORD_VERSION,
+            "story_id": s.story_id,
+            "version": 3,
+            "root": s.root_article_id,
+            "first": _iso(when),
+            "last": _iso(when),
+        }
+        assert _encode_story(s) == json.dumps(story, separators=(",", ":")).encode()
+
+
+def _b64(values: list[int]) -> str:
+    return base64.b64encode(b"".join(v.to_bytes(4, "little") for v in values)).decode()
