@@ -182,6 +182,8 @@ class StageLoop:
     poison_attempts: int = 3
     max_consecutive_poison: int = 3
     lag_interval_s: float = 5.0
+    # Keep partitions with their holder across rebalances (see ``Bus.consumer``).
+    sticky: bool = False
     consumer: Consumer | None = None
     producer: Producer | None = None
     _lag_at: float = 0.0
@@ -198,7 +200,11 @@ class StageLoop:
     def open_consumer(self) -> None:
         self._committed = {}
         self.consumer = self.bus.consumer(
-            self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self._on_revoke
+            self.group_id,
+            self.input_topics,
+            on_assign=self.processor.on_assign,
+            on_revoke=self._on_revoke,
+            sticky=self.sticky,
         )
 
     def _on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
@@ -353,6 +359,9 @@ class StageLoop:
                     self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
             self.producer.commit(self.consumer, last)
             self._committed.update(last)
+            on_commit = getattr(self.processor, "on_commit", None)
+            if on_commit is not None:  # where the processor's own committed writes ended
+                on_commit(self.producer.committed_offsets())
         except RetryLater as exc:
             self._rewind(first)
             log.warning("batch will be retried", extra={"stage": self.processor.name, "error": str(exc)})

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import IO, Any
 
@@ -224,12 +224,15 @@ class Daemon:
                 self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, cleaner, CLEAN))
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):
-                index_topic = graph.name(_role(THREAD.changelog))
+                # The reader outlives the stage loop (closed after it, in reverse order).
+                changelog = stack.enter_context(closing(bus.table_reader(graph.name(_role(THREAD.changelog)))))
                 threader = ThreadProcessor(
-                    s.worker, graph.name(_role(THREAD.output)), index_topic, restore=lambda: bus.read_table(index_topic)
+                    s.worker, graph.name(_role(THREAD.output)), changelog.topic, changelog=changelog
                 )
                 self.ready_checks.append(lambda t=threader: not t.restoring)  # type: ignore[misc]
-                self.worker_assigned.append(lambda t=threader: bool(t.assigned))  # type: ignore[misc]
+                # A decider is ready when it holds the partition, or as a standby once it has
+                # caught up with the changelog (so a rolling update waits for a warm successor).
+                self.worker_assigned.append(lambda t=threader: bool(t.assigned) or t.warm)  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, threader, THREAD))
             if self.worker_assigned:  # a worker is ready once it holds partitions of some stage
                 self.ready_checks.append(lambda: any(check() for check in self.worker_assigned))
@@ -281,6 +284,9 @@ class Daemon:
             stop=self.stop,
             batch_size=self.settings.worker.batch_size,
             on_idle=getattr(processor, "tick", None),
+            # The decider's index is what a newcomer would have to rebuild: a member joining
+            # (a restarted pod, a scale-up) must not take the partition from its warm holder.
+            sticky=stage is THREAD,
         )
 
     def _probe(self, bus: Bus, every_s: float = 2.0) -> None:

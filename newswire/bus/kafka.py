@@ -16,6 +16,9 @@ from typing import Any
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KafkaTP
 from kafka.admin import NewTopic
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
@@ -28,6 +31,7 @@ from newswire.bus.base import (
     Message,
     PartitionsCallback,
     Producer,
+    TableReader,
     TopicPartition,
     partition_for,
 )
@@ -82,6 +86,19 @@ def _error(exc: KafkaError, message: str) -> BusError:
     return BusError(message)
 
 
+def _offsets_after(futures: Sequence[Any]) -> dict[TopicPartition, int]:
+    """The offset past the last acknowledged record per partition (a committed transaction's
+    records are all acknowledged: the commit is sent only once they are)."""
+    out: dict[TopicPartition, int] = {}
+    for fut in futures:
+        if not fut.is_done or fut.failed():
+            continue
+        md = fut.value
+        tp = TopicPartition(md.topic, md.partition)
+        out[tp] = max(out.get(tp, 0), int(md.offset) + 1)
+    return out
+
+
 class KafkaBusProducer(Producer):
     def __init__(self, s: KafkaSettings, transactional_id: str | None) -> None:
         cfg = client_config(s)
@@ -106,6 +123,7 @@ class KafkaBusProducer(Producer):
             raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
         self._partitions: dict[str, int] = {}
         self._futures: list[Any] = []
+        self._committed: dict[TopicPartition, int] = {}
         self._txn_timeout_ms = s.request_timeout_ms
 
     def _partition_count(self, topic: str) -> int:
@@ -174,9 +192,13 @@ class KafkaBusProducer(Producer):
                 metadata = consumer.raw.group_metadata()
                 self._await(lambda tm: tm.send_offsets_to_transaction(kafka_offsets, metadata), "send offsets")
             self._await(lambda tm: tm.begin_commit(), "commit")
+            self._committed = _offsets_after(self._futures)
             self._futures.clear()
         except KafkaError as exc:
             raise _error(exc, f"commit failed: {exc}") from exc
+
+    def committed_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._committed)
 
     def abort(self) -> None:
         try:
@@ -227,8 +249,17 @@ class KafkaBusConsumer(Consumer):
         topics: Sequence[str],
         on_assign: PartitionsCallback | None,
         on_revoke: PartitionsCallback | None,
+        sticky: bool = False,
     ) -> None:
         cfg = client_config(s)
+        if sticky:
+            # Preferred, with kafka-python's defaults after it: a group where some members do
+            # not offer it yet (a rolling upgrade) agrees on range and works as before.
+            cfg["partition_assignment_strategy"] = (
+                StickyPartitionAssignor,
+                RangePartitionAssignor,
+                RoundRobinPartitionAssignor,
+            )
         cfg.update(
             group_id=group_id,
             enable_auto_commit=False,
@@ -342,6 +373,69 @@ class KafkaBusConsumer(Consumer):
         self.raw.close(autocommit=False)
 
 
+def _message(topic: str, partition: int, r: Any) -> Message:
+    return Message(topic, partition, r.offset, r.key, r.value, r.timestamp, tuple((k, v) for k, v in (r.headers or ())))
+
+
+class KafkaTableReader(TableReader):
+    """A group-less ``read_committed`` consumer assigned every partition of one topic (or the
+    ones asked for), from the beginning. Group-less on purpose: a standby must not join the
+    stage's group for this (it would take part in its rebalances) nor commit anything."""
+
+    def __init__(self, consumer: KafkaConsumer, topic: str, partitions: Sequence[int] | None) -> None:
+        self.topic = topic
+        self._c = consumer
+        try:
+            parts = consumer.partitions_for_topic(topic)
+        except KafkaError as exc:
+            consumer.close(autocommit=False)
+            raise _error(exc, f"cannot read {topic}: {exc}") from exc
+        if not parts:
+            consumer.close(autocommit=False)
+            raise BusError(f"unknown topic {topic!r}")
+        self._tps = [KafkaTP(topic, p) for p in sorted(parts) if partitions is None or p in partitions]
+        consumer.assign(self._tps)
+        self.rewind()
+
+    def read(self, max_records: int = 2000, timeout_s: float = 0.1) -> list[Message]:
+        try:
+            batches = self._c.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        except KafkaError as exc:
+            raise _error(exc, f"reading {self.topic} failed: {exc}") from exc
+        out: list[Message] = []
+        for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
+            out.extend(_message(self.topic, ktp.partition, r) for r in records)
+        return out
+
+    def positions(self) -> dict[TopicPartition, int]:
+        out = {}
+        for ktp in self._tps:
+            try:
+                found = self._c.position(ktp, timeout_ms=10_000)
+            except KafkaError as exc:
+                raise _error(exc, f"position on {self.topic} unknown: {exc}") from exc
+            if found is None:
+                raise BrokerUnreachable(f"position on {self.topic} unknown (no answer)")
+            out[TopicPartition(ktp.topic, ktp.partition)] = int(found)
+        return out
+
+    def end_offsets(self) -> dict[TopicPartition, int]:
+        try:  # read_committed: the last stable offset, not the high watermark
+            ends = self._c.end_offsets(self._tps)
+        except KafkaError as exc:
+            raise _error(exc, f"end offsets of {self.topic} unavailable: {exc}") from exc
+        return {TopicPartition(tp.topic, tp.partition): int(off) for tp, off in ends.items()}
+
+    def rewind(self) -> None:
+        self._c.seek_to_beginning(*self._tps)
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self._c.seek(KafkaTP(tp.topic, tp.partition), offset)
+
+    def close(self) -> None:
+        self._c.close(autocommit=False)
+
+
 class BrokerProbe:
     """Asks the cluster for its brokers with a short timeout: is it reachable *now*?
 
@@ -453,8 +547,9 @@ class KafkaBus(Bus):
         *,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        sticky: bool = False,
     ) -> Consumer:
-        return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke)
+        return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke, sticky)
 
     def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:
         consumer = self._plain_consumer()
@@ -482,19 +577,18 @@ class KafkaBus(Bus):
                 for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
                     for r in records:
                         if r.offset < ends[ktp]:
-                            yield Message(
-                                topic,
-                                ktp.partition,
-                                r.offset,
-                                r.key,
-                                r.value,
-                                r.timestamp,
-                                tuple((k, v) for k, v in (r.headers or ())),
-                            )
+                            yield _message(topic, ktp.partition, r)
                 # Transaction markers occupy offsets too: compare positions, not record counts.
                 remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
         finally:
             consumer.close(autocommit=False)
+
+    def table_reader(self, topic: str, partitions: Sequence[int] | None = None) -> TableReader:
+        try:
+            consumer = self._plain_consumer()
+        except KafkaError as exc:
+            raise BrokerUnreachable(f"cannot reach Kafka at {self.settings.bootstrap_servers}") from exc
+        return KafkaTableReader(consumer, topic, partitions)
 
     def end_offsets(self, topic: str) -> dict[TopicPartition, int]:
         if self._reader is None:
