@@ -127,6 +127,14 @@ class Processor(Protocol):
         ...
 
 
+# Optional processor hooks, looked up with getattr (a stage without state needs none of them):
+# - ``on_assign_at(partitions, offsets)``: called instead of ``on_assign`` with the group's
+#   committed offsets the partitions resume from (``Consumer.assigned_offsets``);
+# - ``commit_outputs(offsets)``: records to write in every transaction that commits input
+#   offsets (a batch's, a quarantine's, an idle one past markers), given those offsets;
+# - ``on_commit(written)``: after each such commit, where the transaction's records ended.
+
+
 def dead_letter_record(topic: str, stage: str, msg: Message, dead: DeadLetter) -> Out:
     """The dead-letter record: the error, where the record came from, and the original value."""
     envelope = {
@@ -202,10 +210,31 @@ class StageLoop:
         self.consumer = self.bus.consumer(
             self.group_id,
             self.input_topics,
-            on_assign=self.processor.on_assign,
+            on_assign=self._on_assign,
             on_revoke=self._on_revoke,
             sticky=self.sticky,
         )
+
+    def _on_assign(self, partitions: frozenset[TopicPartition]) -> None:
+        at = getattr(self.processor, "on_assign_at", None)
+        if at is None:
+            self.processor.on_assign(partitions)
+            return
+        offsets = self.consumer.assigned_offsets() if self.consumer is not None else {}
+        at(partitions, {tp: off for tp, off in offsets.items() if tp in partitions})
+
+    def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        """Commit the open transaction with the consumed ``offsets``, plus whatever the
+        processor writes along with every offset commit; then tell it where its records ended."""
+        assert self.consumer is not None and self.producer is not None
+        extra = getattr(self.processor, "commit_outputs", None)
+        if extra is not None:
+            for out in extra(offsets):
+                self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
+        self.producer.commit(self.consumer, offsets)
+        on_commit = getattr(self.processor, "on_commit", None)
+        if on_commit is not None:  # where the processor's own committed writes ended
+            on_commit(self.producer.committed_offsets())
 
     def _on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
         # The new owner reports these partitions now: a value left here would freeze and be
@@ -357,11 +386,8 @@ class StageLoop:
                     continue
                 for out in outcome.outputs:
                     self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
-            self.producer.commit(self.consumer, last)
+            self._commit(last)
             self._committed.update(last)
-            on_commit = getattr(self.processor, "on_commit", None)
-            if on_commit is not None:  # where the processor's own committed writes ended
-                on_commit(self.producer.committed_offsets())
         except RetryLater as exc:
             self._rewind(first)
             log.warning("batch will be retried", extra={"stage": self.processor.name, "error": str(exc)})
@@ -421,7 +447,7 @@ class StageLoop:
         self.producer.begin()
         try:
             self.producer.send(out.topic, out.value, out.key, out.headers)
-            self.producer.commit(self.consumer, {msg.tp: msg.offset + 1})
+            self._commit({msg.tp: msg.offset + 1})
         except BaseException:
             self._rewind({msg.tp: msg.offset})
             raise
@@ -457,7 +483,7 @@ class StageLoop:
             return
         self.producer.begin()
         try:
-            self.producer.commit(self.consumer, ahead)
+            self._commit(ahead)
         except BrokerUnreachable:
             raise
         except BaseException:

@@ -22,14 +22,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newswire import metrics as m
 from newswire import tracing
-from newswire.bus import BusError, Message, TableReader, TopicPartition
+from newswire.bus import BrokerUnreachable, BusError, Message, TableReader, TopicPartition
 from newswire.records import CleanedRecord, RecordError, parse_time
 from newswire.runtime import DeadLetter, Out, Outcome
 from newswire.settings import WorkerSettings
@@ -42,6 +42,21 @@ from workers.thread import ARTICLE_PREFIX, STORY_PREFIX, Decision, StoryIndex, T
 log = logging.getLogger(__name__)
 
 BOILERPLATE_PREFIX = "bp/"
+# ``offset/<topic>/<partition>`` = the input offset committed with the transaction that wrote it.
+OFFSET_PREFIX = "offset/"
+# How long a take-over waits for the changelog to show the committed input offset while records
+# are still pending: past kafka-python's transaction timeout (60 s), after which the coordinator
+# aborts a dead owner's open transaction and the records behind it become readable.
+CATCH_UP_STALL_S = 120.0
+
+
+def offset_key(tp: TopicPartition) -> str:
+    return f"{OFFSET_PREFIX}{tp.topic}/{tp.partition}"
+
+
+def _offset_record(key: str, value: bytes | None) -> tuple[TopicPartition, int | None]:
+    topic, _, partition = key[len(OFFSET_PREFIX) :].rpartition("/")
+    return TopicPartition(topic, int(partition)), None if value is None else int(value)
 
 
 def thread_settings(w: WorkerSettings) -> ThreadSettings:
@@ -95,6 +110,14 @@ class ThreadProcessor:
         # Where this decider's own last committed changelog records end: its index holds
         # everything before (see on_revoke).
         self._written: dict[TopicPartition, int] = {}
+        # The input offsets the index reflects: those committed with the last changelog
+        # transaction applied (its ``offset/`` records), or with this decider's own last commit.
+        self.applied: dict[TopicPartition, int] = {}
+        self._committing: dict[TopicPartition, int] = {}
+        # The index holds effects of a batch not committed yet (an abort must rebuild it).
+        self._dirty = False
+        # The last take-over found the index at exactly the group's committed offsets.
+        self._verified = False
         self.assigned: frozenset[TopicPartition] = frozenset()
         self.watermark: datetime | None = None
         self._decisions = m.DECISIONS_BY_KIND
@@ -106,6 +129,7 @@ class ThreadProcessor:
     def reset(self) -> None:
         self.index = StoryIndex(thread_settings(self.settings))
         self.boilerplate = {}
+        self.applied = {}
         self.watermark = None
 
     def restore_from(self, records: Iterable[Message]) -> int:
@@ -132,6 +156,18 @@ class ThreadProcessor:
             if msg.key is None:
                 continue
             key = msg.key.decode(errors="replace")
+            if key.startswith(OFFSET_PREFIX):
+                try:
+                    tp, offset = _offset_record(key, msg.value)
+                except ValueError:
+                    unknown[OFFSET_PREFIX] = unknown.get(OFFSET_PREFIX, 0) + 1
+                    continue
+                if offset is None:
+                    self.applied.pop(tp, None)
+                else:
+                    self.applied[tp] = offset
+                n += 1
+                continue
             if not key.startswith((BOILERPLATE_PREFIX, ARTICLE_PREFIX, STORY_PREFIX)):
                 kind = key.split("/", 1)[0] if "/" in key else key[:32]
                 unknown[kind] = unknown.get(kind, 0) + 1
@@ -166,14 +202,70 @@ class ThreadProcessor:
             )
         self.ready = True
 
-    def _take_over(self, reader: TableReader) -> None:
+    def _behind(self, target: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
+        return {tp: off for tp, off in target.items() if self.applied.get(tp, -1) < off}
+
+    def _catch_up_to(self, reader: TableReader, target: Mapping[TopicPartition, int]) -> tuple[int, bool]:
+        """Read on until the index reflects the input offsets ``target`` (the group's committed
+        ones): (records applied, whether it does). The end a read stops at (Kafka: the last
+        stable offset) can lie before the transaction that committed ``target``: its markers
+        are written after the offsets' (they land partition by partition), or an open
+        transaction of a deposed owner sits before it. Either way its records become readable
+        once that settles, so this waits for them. It stops short only when nothing beyond the
+        position can still become readable: a changelog without offset records (written
+        before them, or after a rollback to such a version) cannot say, and is taken as is.
+        Raises BrokerUnreachable when nothing moves for ``CATCH_UP_STALL_S``."""
+        n = 0
+        behind = self._behind(target)
+        progress_at, last = time.monotonic(), reader.positions()
+        settled_at: float | None = None
+        while behind:
+            batch = reader.read(max_records=2000, timeout_s=0.5)
+            if batch:
+                n += self.apply_changelog(batch)
+                behind = self._behind(target)
+                settled_at = None
+                continue
+            now, at = time.monotonic(), reader.positions()
+            if at != last:
+                progress_at, last, settled_at = now, at, None
+            # Settled on reads a second apart: a fetch answered just before the awaited
+            # transaction's records were appended cannot stand for the log as it is.
+            if not reader.settled():
+                settled_at = None
+            elif settled_at is None:
+                settled_at = now
+            elif now - settled_at >= 1.0:
+                log.warning(
+                    "changelog holds no record of the committed input offset; taking the index as it is",
+                    extra={"committed": _show(target), "index_at": _show(self.applied)},
+                )
+                return n, False
+            if now - progress_at > CATCH_UP_STALL_S:
+                raise BrokerUnreachable(
+                    f"{reader.topic} did not reach the committed input offsets {_show(target)} "
+                    f"(index at {_show(self.applied)}) within {CATCH_UP_STALL_S:.0f}s"
+                )
+        return n, True
+
+    def _take_over(self, reader: TableReader, committed: Mapping[TopicPartition, int]) -> None:
         """Replay what the changelog holds beyond what this worker has applied (all of it when
-        it starts cold), up to the committed end as of now: the previous owner's last committed
-        transaction. Nothing is decided before this returns. The reader sees committed records
-        only, so a deposed owner's open or aborted transaction never enters the index."""
+        it starts cold), up to the committed end as of now, and on until the index reflects the
+        group's ``committed`` input offsets (see :meth:`_catch_up_to`). Nothing is decided
+        before this returns. The reader sees committed records only, so a deposed owner's open
+        or aborted transaction never enters the index."""
         started, cpu = time.monotonic(), time.process_time()
         before = sum(reader.positions().values())
         n = self.apply_changelog(reader.read_to_end())
+        more, exact = self._catch_up_to(reader, committed)
+        n += more
+        ahead = {tp: off for tp, off in self.applied.items() if tp in committed and off > committed[tp]}
+        if ahead:  # an operator moved the group's offsets back (a re-run): the index keeps its state
+            log.warning(
+                "index ahead of the committed input offsets; inputs before it decide as re-deliveries",
+                extra={"committed": _show(committed), "index_at": _show(self.applied)},
+            )
+        self._verified = exact and not ahead
         # As a restore would leave it: event time from the records, expiry counted afresh.
         self.watermark = self.index.latest_time()
         self._since_expire = 0
@@ -189,6 +281,8 @@ class ThreadProcessor:
                 "from_offset": before,
                 "to_offset": sum(reader.positions().values()),
                 "records": n,
+                "input_offsets": _show(self.applied),
+                "committed": _show(committed),
                 "seconds": round(seconds, 3),
                 "cpu_seconds": round(time.process_time() - cpu, 3),
             },
@@ -223,18 +317,36 @@ class ThreadProcessor:
             log.warning("standby could not follow the changelog; trying again", extra={"error": str(exc)})
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
+        self.on_assign_at(partitions, {})
+
+    def on_assign_at(self, partitions: frozenset[TopicPartition], committed: Mapping[TopicPartition, int]) -> None:
+        """Assigned ``partitions``, which resume from the group's ``committed`` offsets: the
+        index is brought to exactly those before anything is decided."""
         if not partitions:  # a standby: tick() follows the changelog meanwhile
+            self.restoring = False  # a take-over cut short (the broker went away) went to another
             return
         self.restoring = True
+        self._verified = False
         if self._changelog is not None:
-            self._take_over(self._changelog)
+            self._take_over(self._changelog, committed)
         else:
             self._reload()
         self.assigned |= partitions
         self.restoring = False
 
+    def commit_outputs(self, offsets: Mapping[TopicPartition, int]) -> list[Out]:
+        """Every transaction that commits input offsets writes them to the changelog too, so
+        the changelog says which input its state is the state after (see :meth:`_take_over`)."""
+        self._committing = dict(offsets)
+        return [
+            Out(self.index_topic, str(off).encode(), offset_key(tp).encode()) for tp, off in sorted(offsets.items())
+        ]
+
     def on_commit(self, offsets: dict[TopicPartition, int]) -> None:
-        """The stage loop committed a batch; ``offsets`` end its records, per partition."""
+        """The stage loop committed a transaction; ``offsets`` end its records, per partition."""
+        self.applied.update(self._committing)
+        self._committing = {}
+        self._dirty = False
         for tp, end in offsets.items():
             if tp.topic == self.index_topic:
                 self._written[tp] = end
@@ -242,9 +354,15 @@ class ThreadProcessor:
     def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
         """Back to standby (unless ``thread_standby`` is off). The index is the committed
         state (a batch in flight was aborted and reloaded), which holds every changelog record
-        up to this decider's own last committed one: the reader moves past that, so neither a
-        re-assignment (eager rebalances revoke even a partition that stays) nor following reads
-        its own writes again. Anything a later owner writes comes after it."""
+        up to this decider's own last committed one. After a take-over that found the index at
+        the group's committed offsets, no other writer's record can be committed after the
+        take-over's position while this decider holds the partition (a deposed owner's
+        transaction cannot commit offsets any more, and one that had was waited for by the
+        take-over), so the records up to its own last one are its own or aborted: the reader
+        moves past them, and neither a re-assignment (eager rebalances revoke even a partition
+        that stays) nor following reads its own writes again. Otherwise it reads them again
+        (re-applying records in order leaves the same state). Anything a later owner writes
+        comes after them."""
         self.assigned -= partitions
         self.ready = False
         reader = self._changelog
@@ -254,7 +372,7 @@ class ThreadProcessor:
             # Not a standby here: hold no index; the next take-over restores from the start.
             self.reset()
             reader.rewind()
-        else:
+        elif self._verified:
             try:
                 at = reader.positions()
                 for tp, end in self._written.items():
@@ -263,11 +381,24 @@ class ThreadProcessor:
             except BusError as exc:  # then it reads its own records again: slower, still right
                 log.warning("changelog position unknown; own records will be re-read", extra={"error": str(exc)})
         self._written = {}
+        self._verified = False
 
     def on_abort(self) -> None:
-        """The in-memory index ran ahead of an aborted transaction: rebuild it."""
+        """The transaction in flight was aborted (or its outcome is unknown). An index that
+        holds a batch not committed yet is rebuilt from the changelog, at least up to this
+        decider's last committed input offsets (its own last transaction's records can still be
+        beyond where a read stops: see :meth:`_catch_up_to`); one that holds committed state
+        only (the broker went away between batches) is left as it is."""
         self._written = {}
+        self._committing = {}
+        self._verified = False
+        if self._changelog is not None and not self._dirty:
+            return
+        self._dirty = False
+        known = dict(self.applied)
         self._reload()
+        if self._changelog is not None and known:
+            self._catch_up_to(self._changelog, known)
 
     def _update_gauges(self) -> None:
         """Index size gauges; ``stats()`` walks the index, so callers throttle this."""
@@ -339,6 +470,17 @@ class ThreadProcessor:
         writing the outputs in that order too."""
         outcomes = [Outcome() for _ in batch]
         articles: list[tuple[float, int, CleanedRecord]] = []
+        self._dirty = True
+        for msg in batch:
+            applied = self.applied.get(msg.tp)
+            if applied is not None and msg.offset < applied:
+                # Input the index already reflects (the group's offsets were moved back): it
+                # decides as a re-delivery. Said once a batch, as it is worth a look.
+                log.warning(
+                    "input below the index's committed offset",
+                    extra={"topic": msg.topic, "partition": msg.partition, "offset": msg.offset, "index_at": applied},
+                )
+                break
         for i, msg in enumerate(batch):
             try:
                 article = CleanedRecord.decode(msg.value)
@@ -416,6 +558,10 @@ def _analysis(article: CleanedRecord) -> features.TextAnalysis | None:
         log.warning("cleaned record's features are of another text; threading from its text")
         return None
     return analysis
+
+
+def _show(offsets: Mapping[TopicPartition, int]) -> dict[str, int]:
+    return {f"{tp.topic}/{tp.partition}": off for tp, off in sorted(offsets.items())}
 
 
 def _event_time(article: CleanedRecord) -> datetime | None:

@@ -133,6 +133,13 @@ class Consumer(ABC):
         transaction markers it skipped; None when unknown (or the backend has no markers)."""
         return None
 
+    def assigned_offsets(self) -> dict[TopicPartition, int]:
+        """Per assigned partition, the group's committed offset it resumed from when it was
+        assigned (fetched before ``on_assign`` ran, after any pending transaction of a deposed
+        owner settled); partitions the group had no offset for are absent. A stage whose state
+        lives in a changelog checks that state against it before it processes anything."""
+        return {}
+
     @abstractmethod
     def lag(self) -> dict[TopicPartition, int]:
         """Records between the position and the end of each assigned partition."""
@@ -185,6 +192,13 @@ class TableReader(ABC):
         """Committed records not read yet, summed over partitions (0 when caught up)."""
         pos = self.positions()
         return sum(max(0, end - pos.get(tp, 0)) for tp, end in self.end_offsets().items())
+
+    def settled(self) -> bool:
+        """Whether nothing past the position can still become readable: no record of a
+        transaction that has not ended yet lies beyond it (Kafka: the position has reached the
+        high watermark seen by the last fetch; a backend that writes transactions whole: the
+        position has reached the end). False when unknown."""
+        return self.caught_up(self.end_offsets())
 
     def caught_up(self, ends: Mapping[TopicPartition, int]) -> bool:
         """Whether the position has reached ``ends`` (as returned by ``end_offsets``) everywhere."""

@@ -234,6 +234,7 @@ class EmbeddedConsumer(Consumer):
         self._on_assign, self._on_revoke = on_assign, on_revoke
         self._positions: dict[TopicPartition, int] = {}
         self._assigned: frozenset[TopicPartition] = frozenset()
+        self._resumed: dict[TopicPartition, int] = {}
         self._rotation = 0  # start partition of the next poll: no partition starves the others
 
     def _ensure_assigned(self) -> None:
@@ -246,6 +247,7 @@ class EmbeddedConsumer(Consumer):
             ).fetchall()
         committed = {TopicPartition(r[0], int(r[1])): int(r[2]) for r in rows}
         self._positions = {tp: committed.get(tp, 0) for tp in tps}
+        self._resumed = {tp: off for tp, off in committed.items() if tp in tps}
         self._assigned = frozenset(tps)
         if self._on_assign is not None:
             self._on_assign(self._assigned)
@@ -295,6 +297,9 @@ class EmbeddedConsumer(Consumer):
     def assignment(self) -> frozenset[TopicPartition]:
         self._ensure_assigned()
         return self._assigned
+
+    def assigned_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._resumed)
 
     def lag(self) -> dict[TopicPartition, int]:
         self._ensure_assigned()

@@ -230,6 +230,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
             self._owner._pending_assign = self._owner._pending_assign - tps
         for tp in tps:  # a later commit() must not write positions of partitions another member owns now
             self._owner._positions.pop(tp, None)
+            self._owner._resumed.pop(tp, None)
         if tps and self._owner._on_revoke is not None:
             self._owner._on_revoke(tps)
 
@@ -276,6 +277,7 @@ class KafkaBusConsumer(Consumer):
         self._assigned: frozenset[TopicPartition] = frozenset()
         self._positions: dict[TopicPartition, int] = {}
         self._pending_assign: frozenset[TopicPartition] | None = None
+        self._resumed: dict[TopicPartition, int] = {}
         try:
             self.raw = KafkaConsumer(**cfg)
         except KafkaError as exc:
@@ -297,8 +299,10 @@ class KafkaBusConsumer(Consumer):
             committed = self.raw.committed(ktp)
             if committed is None:
                 self.raw.seek_to_beginning(ktp)
+                self._resumed.pop(tp, None)
             else:
                 self.raw.seek(ktp, committed)
+                self._resumed[tp] = int(committed)
             self._positions.pop(tp, None)
         # Called even for an empty assignment: an idle replica (more members than partitions)
         # has still joined the group, and e.g. a poller with no feeds is ready, not stuck.
@@ -351,6 +355,9 @@ class KafkaBusConsumer(Consumer):
 
     def assignment(self) -> frozenset[TopicPartition]:
         return frozenset(TopicPartition(tp.topic, tp.partition) for tp in self.raw.assignment())
+
+    def assigned_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._resumed)
 
     def position(self, tp: TopicPartition) -> int | None:
         try:
@@ -425,6 +432,16 @@ class KafkaTableReader(TableReader):
         except KafkaError as exc:
             raise _error(exc, f"end offsets of {self.topic} unavailable: {exc}") from exc
         return {TopicPartition(tp.topic, tp.partition): int(off) for tp, off in ends.items()}
+
+    def settled(self) -> bool:
+        # The fetch responses' high watermark counts an open transaction's records (the last
+        # stable offset does not); a reader that keeps polling sees it refreshed every fetch.
+        pos = self.positions()
+        for ktp in self._tps:
+            high = self._c.highwater(ktp)
+            if high is None or pos[TopicPartition(ktp.topic, ktp.partition)] < high:
+                return False
+        return True
 
     def rewind(self) -> None:
         self._c.seek_to_beginning(*self._tps)
