@@ -40,7 +40,7 @@ from newswire.bus import TopicPartition, open_bus
 from newswire.settings import Settings, load_settings
 from newswire.topics import Role, topic_graph
 from workers.thread import ThreadSettings
-from workers.threader import ThreadProcessor
+from workers.threader import ThreadProcessor, offset_key
 
 TXN_ENTRIES = 192  # a 64-article batch writes ~3 changelog entries per article
 CLEANED = TopicPartition("cleaned", 0)
@@ -52,7 +52,9 @@ def _settings(bootstrap: str, prefix: str) -> Settings:
 
 
 def produce(settings: Settings, log: Path, start: int, stop: int | None, per_txn: int = TXN_ENTRIES) -> int:
-    """Commit changelog entries ``start`` to ``stop`` of the file, ``per_txn`` a transaction."""
+    """Commit changelog entries ``start`` to ``stop`` of the file, ``per_txn`` a transaction,
+    each closed by the record of the input offset it commits, as the decider's are (the entry
+    number stands for the input offset: the take-over waits for the last one)."""
     bus = open_bus(settings)
     topic = topic_graph(settings).name(Role.THREAD_INDEX)
     producer = bus.producer(transactional_id=f"bench-decider-{uuid.uuid4().hex[:6]}")
@@ -69,9 +71,11 @@ def produce(settings: Settings, log: Path, start: int, stop: int | None, per_txn
         producer.send(topic, value, key.encode())
         n += 1
         if n % per_txn == 0:
+            producer.send(topic, str(i + 1).encode(), offset_key(CLEANED).encode())
             producer.commit()
             open_txn = False
     if open_txn:
+        producer.send(topic, str(start + n).encode(), offset_key(CLEANED).encode())
         producer.commit()
     producer.close()
     bus.close()
@@ -105,7 +109,8 @@ def phase_standby(args: argparse.Namespace, settings: Settings) -> None:
     articles = proc.index.stats()["articles"]
     tail = produce(settings, args.log, args.head, None)
     t = _clock()
-    proc.on_assign(frozenset({CLEANED}))
+    proc.on_assign_at(frozenset({CLEANED}), {CLEANED: args.entries})  # the group's committed offset
+    assert proc.applied == {CLEANED: args.entries}, proc.applied
     print(
         f"standby take-over: {tail} tail entries replayed, {articles} articles live, ready in {_since(t)} "
         f"(assignment -> deciding)"
@@ -115,7 +120,8 @@ def phase_standby(args: argparse.Namespace, settings: Settings) -> None:
 def phase_cold(args: argparse.Namespace, settings: Settings) -> None:
     proc, _bus = _processor(settings)
     t = _clock()
-    proc.on_assign(frozenset({CLEANED}))
+    proc.on_assign_at(frozenset({CLEANED}), {CLEANED: args.entries})
+    assert proc.applied == {CLEANED: args.entries}, proc.applied
     stats = proc.index.stats()
     print(
         f"cold take-over: whole changelog ({args.entries} entries, {stats['articles']} articles, "
@@ -129,6 +135,7 @@ def main() -> None:
     ap.add_argument("--tail", type=int, default=5000, help="changelog entries the standby lags at assignment")
     ap.add_argument("--pool", type=int, default=6000, help="articles decided for real (~1,000 a day)")
     ap.add_argument("--bootstrap", help="an already running broker (default: start one)")
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold restore (minutes at 1M)")
     ap.add_argument("--phase", choices=("standby", "cold"), help=argparse.SUPPRESS)
     ap.add_argument("--prefix", help=argparse.SUPPRESS)
     ap.add_argument("--log", type=Path, help=argparse.SUPPRESS)
@@ -161,7 +168,8 @@ def main() -> None:
         common = [sys.executable, __file__, "--bootstrap", bootstrap, "--prefix", prefix, "--log", str(log)]
         common += ["--head", str(head), "--entries", str(entries)]
         subprocess.run([*common, "--phase", "standby"], check=True)
-        subprocess.run([*common, "--phase", "cold"], check=True)
+        if not args.no_cold:
+            subprocess.run([*common, "--phase", "cold"], check=True)
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
 
 
