@@ -531,7 +531,14 @@ class Poller:
     def tick(self, once: bool = False) -> int:
         """One loop turn: keep membership, start due polls, commit finished ones. With ``once``,
         every owned feed not yet polled in this run is due, whatever its schedule says."""
-        self._consumer.poll(timeout_s=0.2, max_records=100)  # own state writes echo here: ignored
+        try:
+            self._consumer.poll(timeout_s=0.2, max_records=100)  # own state writes echo here: ignored
+        except BrokerUnreachable as exc:
+            # The broker went away, possibly while feeds were being handed over (their state
+            # restore failed): the consumer hands them over again on a later poll.
+            log.warning("broker unreachable while polling the group; retrying", extra={"error": str(exc)})
+            self.stop.wait(0.5)
+            return 0
         now = self.clock()
         for feed in self.owned_feeds():
             if feed.url in self._inflight:

@@ -287,6 +287,11 @@ class Daemon:
             # The decider's index is what a newcomer would have to rebuild: a member joining
             # (a restarted pod, a scale-up) must not take the partition from its warm holder.
             sticky=stage is THREAD,
+            # The decider's holder fences its predecessors by the partition's transactional id
+            # before it reads the committed offsets (see workers/threader.py, the take-over).
+            partition_txid_prefix=f"{self.settings.kafka.transactional_id_prefix}-{stage.name}"
+            if stage is THREAD
+            else None,
         )
 
     def _probe(self, bus: Bus, every_s: float = 2.0) -> None:

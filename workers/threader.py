@@ -12,6 +12,51 @@ own, so the one that is assigned the partition replays only what it has not appl
 decides: a take-over in seconds whatever the index size, where a cold restore costs ~230 us of
 CPU per live article. An aborted batch still rebuilds the index from the whole changelog.
 
+Why a take-over decides from exactly the committed state (nothing lost, nothing doubled):
+
+1. Every transaction of the stage loop that commits input offsets (a batch, a quarantined
+   record, an idle commit past markers) also writes them to the changelog as
+   ``offset/<topic>/<partition>`` (:meth:`ThreadProcessor.commit_outputs`). One transaction, so
+   once both are visible the changelog's last offset record equals the group's committed
+   offset, and the index built from the changelog up to that record is the state after exactly
+   the input before that offset.
+2. The decider's transactional id names the input partition, not the pod, and its producer is
+   opened when the partition is assigned (``StageLoop.partition_txid_prefix``). Opening it
+   settles every transaction an earlier holder left (a decided commit is completed, the rest
+   aborted) and bumps the producer epoch: no earlier holder, however long it was cut off, can
+   commit anything after this point. Only then are the group's committed offsets C fetched
+   (a stable fetch) and the partition resumed there; ``on_assign_at`` gets C. C is final: no
+   transaction that could still move it exists.
+   The group's generation check (KIP-447), which the pod-named id relied on, did not hold
+   this: the chaos suite caught a decider cut off by a broker crash whose retried transaction
+   (records, offsets, events) committed after its successor had taken over at the older offset
+   and decided the same input: every event of that batch published twice, and the late offset
+   commit sent the successor back over its own batch. (kafka-python also resets a dropped
+   member's generation to "none", for which the broker skips the check: the Kafka bus refuses
+   to send offsets then.)
+3. Reading the changelog "to its end" is not enough either: a read_committed reader stops at
+   the last stable offset, and that can lie before the transaction that committed C (its
+   markers land partition by partition after the commit is decided; after a broker crash they
+   are re-sent once the coordinator has reloaded). So the take-over reads on until the index's
+   offset record reaches C (:meth:`ThreadProcessor._catch_up_to`), however long the markers
+   take (bounded: no progress for ``CATCH_UP_STALL_S`` counts as a broker outage, and the loop
+   reconnects).
+4. Nothing committed can follow unseen while this decider holds the partition: any other
+   writer of the changelog holds an older epoch of the partition's transactional id (fenced in
+   step 2). So the records between where the take-over stopped reading and this decider's own
+   last write are its own or aborted: on revocation the reader may skip them (only after such
+   a verified take-over; otherwise it re-reads them: records set whole keys, so re-applying
+   them in order changes nothing). A standby applies committed records only, in order: its
+   index is always the state after some committed offset record, and the take-over moves it
+   on to C.
+5. An aborted batch rebuilds the index, and waits likewise for the offset record of this
+   decider's own last commit (its markers can still be in flight); an abort between batches
+   (the broker went away while polling) leaves the index alone, as it holds committed state.
+
+A changelog written before offset records existed cannot show C: once nothing beyond the
+reader's position can still become readable (no undecided transaction left), the take-over
+takes it as it is, with a warning, as before.
+
 Per-site boilerplate learning lives here too, for the same reason: learned from the ordered
 stream by the single writer and persisted in the same changelog (``bp/<site>`` keys), so a
 restarted worker cleans the next page exactly as its predecessor would have.

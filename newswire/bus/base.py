@@ -133,6 +133,12 @@ class Consumer(ABC):
         transaction markers it skipped; None when unknown (or the backend has no markers)."""
         return None
 
+    def resume_at_committed(self, partitions: frozenset[TopicPartition]) -> dict[TopicPartition, int]:
+        """Fetch the group's committed offsets of assigned ``partitions`` again and resume
+        there (a stage that has just fenced earlier holders: see ``StageLoop``); returns them,
+        as ``assigned_offsets`` will."""
+        raise NotImplementedError
+
     def assigned_offsets(self) -> dict[TopicPartition, int]:
         """Per assigned partition, the group's committed offset it resumed from when it was
         assigned (fetched before ``on_assign`` ran, after any pending transaction of a deposed

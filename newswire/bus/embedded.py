@@ -298,6 +298,20 @@ class EmbeddedConsumer(Consumer):
         self._ensure_assigned()
         return self._assigned
 
+    def resume_at_committed(self, partitions: frozenset[TopicPartition]) -> dict[TopicPartition, int]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT topic, partition, offset FROM group_offsets WHERE group_id=?", (self.group_id,)
+            ).fetchall()
+        committed = {TopicPartition(r[0], int(r[1])): int(r[2]) for r in rows}
+        for tp in partitions:
+            self._positions[tp] = committed.get(tp, 0)
+            if tp in committed:
+                self._resumed[tp] = committed[tp]
+            else:
+                self._resumed.pop(tp, None)
+        return {tp: off for tp, off in self._resumed.items() if tp in partitions}
+
     def assigned_offsets(self) -> dict[TopicPartition, int]:
         return dict(self._resumed)
 

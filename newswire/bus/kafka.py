@@ -190,6 +190,12 @@ class KafkaBusProducer(Producer):
                     KafkaTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1) for tp, off in offsets.items()
                 }
                 metadata = consumer.raw.group_metadata()
+                if metadata.generation_id < 0 or not metadata.member_id:
+                    # kafka-python resets these when the group dropped this member (its
+                    # heartbeat learned it); the broker skips its generation check for a
+                    # transactional commit without them, so a deposed member's offsets would
+                    # land. Not sent: the stage rejoins as after an outage.
+                    raise BrokerUnreachable("commit refused: this consumer is no member of its group any more")
                 self._await(lambda tm: tm.send_offsets_to_transaction(kafka_offsets, metadata), "send offsets")
             self._await(lambda tm: tm.begin_commit(), "commit")
             self._committed = _offsets_after(self._futures)
@@ -284,16 +290,14 @@ class KafkaBusConsumer(Consumer):
             raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
         self.raw.subscribe(list(topics), listener=_Listener(self))
 
-    def _take_assignment(self, tps: frozenset[TopicPartition]) -> None:
-        """Start every assigned partition at the group's committed offset, then tell the owner.
+    def resume_at_committed(self, partitions: frozenset[TopicPartition]) -> dict[TopicPartition, int]:
+        try:
+            self._seek_committed(partitions)
+        except KafkaError as exc:
+            raise _error(exc, f"committed offsets unavailable: {exc}") from exc
+        return {tp: off for tp, off in self._resumed.items() if tp in partitions}
 
-        kafka-python keeps the fetch position of a partition that is in both the old and the new
-        assignment, but a member that was cut off (a broker outage, a session timeout) may still
-        list a partition another member has owned and committed since: resuming from its own
-        stale position would re-run records whose outputs are already committed, and publish
-        them twice. The offset fetch is stable (read_committed): it waits until a deposed owner's
-        pending transaction has settled, so the owner's ``on_assign`` (a state restore from a
-        changelog) runs after it and sees that transaction's state too."""
+    def _seek_committed(self, tps: frozenset[TopicPartition]) -> None:
         for tp in tps:
             ktp = KafkaTP(tp.topic, tp.partition)
             committed = self.raw.committed(ktp)
@@ -304,6 +308,18 @@ class KafkaBusConsumer(Consumer):
                 self.raw.seek(ktp, committed)
                 self._resumed[tp] = int(committed)
             self._positions.pop(tp, None)
+
+    def _take_assignment(self, tps: frozenset[TopicPartition]) -> None:
+        """Start every assigned partition at the group's committed offset, then tell the owner.
+
+        kafka-python keeps the fetch position of a partition that is in both the old and the new
+        assignment, but a member that was cut off (a broker outage, a session timeout) may still
+        list a partition another member has owned and committed since: resuming from its own
+        stale position would re-run records whose outputs are already committed, and publish
+        them twice. The offset fetch is stable (read_committed): it waits until a deposed owner's
+        pending transaction has settled, so the owner's ``on_assign`` (a state restore from a
+        changelog) runs after it and sees that transaction's state too."""
+        self._seek_committed(tps)
         # Called even for an empty assignment: an idle replica (more members than partitions)
         # has still joined the group, and e.g. a poller with no feeds is ready, not stuck.
         if self._on_assign is not None:
@@ -317,7 +333,14 @@ class KafkaBusConsumer(Consumer):
                 # Records fetched from the kept (possibly stale) positions go unread: the same
                 # records come again from the committed offsets.
                 batches = {k: v for k, v in batches.items() if TopicPartition(k.topic, k.partition) not in pending}
-                self._take_assignment(pending)
+                try:
+                    self._take_assignment(pending)
+                except BaseException:
+                    # Not handed over (the broker went away meanwhile, say): the next poll
+                    # tries again, unless the group has moved on by then.
+                    if self._pending_assign is None:
+                        self._pending_assign = pending & self._assigned
+                    raise
         except KafkaError as exc:
             raise _error(exc, f"poll failed: {exc}") from exc
         out: list[Message] = []
