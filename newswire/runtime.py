@@ -445,7 +445,8 @@ class StageLoop:
             cause = crash.__cause__ if isinstance(crash.__cause__, Exception) else crash
             return self._on_crash(batch, cause)
         except Fenced:
-            self.processor.on_abort()
+            if self.partition_txid_prefix is None:  # else step() drops it, and rejoins
+                self.processor.on_abort()
             raise
         except BrokerUnreachable:
             raise  # the broker, not the batch: step() reconnects, and the new producer settles the transaction
