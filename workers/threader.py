@@ -2,7 +2,8 @@
 
 It is the single writer of the story index: the cleaned topic has one partition, so Kafka's
 group membership gives it to exactly one worker at a time, and the transactional producer
-(fenced by the group epoch, KIP-447) makes a deposed worker's writes fail rather than land.
+(under the partition's transactional id, opened on assignment: step 2 below) makes a deposed
+worker's writes fail rather than land.
 Each batch commits its events, the index changelog entries and the consumed offset in one
 transaction, so the compacted changelog is exactly the state as of the last committed offset.
 
@@ -55,7 +56,9 @@ Why a take-over decides from exactly the committed state (nothing lost, nothing 
 
 A changelog written before offset records existed cannot show C: once nothing beyond the
 reader's position can still become readable (no undecided transaction left), the take-over
-takes it as it is, with a warning, as before.
+takes it as it is, with a warning, as before. A decider of an earlier version writes under its
+pod's transactional id, which step 2 does not fence: while a rolling upgrade has both versions
+running, only the group-generation check stands between them.
 
 Per-site boilerplate learning lives here too, for the same reason: learned from the ordered
 stream by the single writer and persisted in the same changelog (``bp/<site>`` keys), so a
