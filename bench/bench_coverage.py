@@ -173,6 +173,29 @@ def explain(cases: list[Case], decisions: dict[str, Decision]) -> None:
         print(f"{mark} {c.id:10} {c.role:14} {d.kind:9} {d.update_kind or '':9} {truth[c.id]:10} {ev}")
 
 
+def mixed_stories(cases: list[Case], decisions: dict[str, Decision]) -> None:
+    """Each story that holds articles of different events, and the decision that first brought
+    another event in (the one to look at: later articles of that event often follow it)."""
+    by_story: dict[str, list[Case]] = {}
+    for c in sorted(cases, key=lambda c: (c.item.published or D0, c.id)):
+        by_story.setdefault(decisions[c.id].story_id, []).append(c)
+    for members in by_story.values():
+        if len({c.truth for c in members}) < 2:
+            continue
+        print(f"  one story, several events: {', '.join(f'{c.id} ({c.truth})' for c in members)}")
+        seen = members[0].truth
+        for c in members[1:]:
+            if c.truth != seen:
+                d = decisions[c.id]
+                ev = {
+                    k: v
+                    for k, v in d.evidence.items()
+                    if k.startswith(("coverage", "headline", "story_head", "shared"))
+                }
+                print(f"    first of another event: {c.id} ({d.kind}/{d.update_kind}) {ev}")
+                break
+
+
 def _orders(name: str, cases: list[Case], n: int) -> str:
     """Mean precision/recall/F1 over ``n`` random arrival orders, worst precision, and the
     share of look-alike pairs merged over all of them."""
@@ -216,6 +239,7 @@ def main() -> None:
         decisions, secs = run(cases)
         name = "NewsWCL50 (all events on one day)" if same_day else "NewsWCL50 (event k on day k)"
         print(_line(name, score(cases, decisions, secs), len(cases)))
+        mixed_stories(cases, decisions)
         if args.orders:
             print(_orders(f"{name}, {args.orders} orders", cases, args.orders))
         if args.verbose:

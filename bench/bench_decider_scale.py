@@ -58,7 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import workers.thread as thread_mod
 from bench.bench_thread import cleaned, synthetic_stream
-from workers import coverage, postings
+from workers import coverage
 from workers.thread import (
     ARTICLE_PREFIX,
     STORY_PREFIX,
@@ -246,6 +246,18 @@ class _Touching(dict[str, _Article]):
         return dict.get(self, key, default)
 
 
+class _TouchingNumbers(list[_Article | None]):
+    """The index's article-number table, counting the articles read through it (same set)."""
+
+    touched: _Touching
+
+    def __getitem__(self, i: Any) -> Any:
+        a = list.__getitem__(self, i)
+        if isinstance(a, _Article):
+            self.touched.touched.add(a.article_id)
+        return a
+
+
 def takeover(args: argparse.Namespace) -> None:
     settings = ThreadSettings()
     items = stream_items(args.pool, args.measure)
@@ -278,8 +290,7 @@ def takeover(args: argparse.Namespace) -> None:
     )
     print(
         f"index: {st['fingerprints']} fingerprint keys, {st['postings']} fingerprint postings, "
-        f"{len(index._df.postings)} coverage-term keys, "
-        f"{sum(postings.count(index._df.postings, t) for t in index._df.postings)} coverage postings"
+        f"{st['terms']} coverage-term keys, {st['term_postings']} coverage postings"
     )
     if args.freeze:
         gc.freeze()  # the restored index out of the collector's sight (no decision changes)
@@ -324,8 +335,12 @@ def takeover(args: argparse.Namespace) -> None:
     # for the articles a decision compares: scored pairs, coverage candidates, story members.
     touching = _Touching(index._articles)
     index._articles = touching
+    numbers = _TouchingNumbers(index._by_num)
+    numbers.touched = touching
+    index._by_num = numbers
     needed: set[str] = set()
-    by_terms = {id(a.cov.terms): a.article_id for a in touching.values() if len(a.cov.terms)}
+    # coverage vectors are built from an unpacked copy of an article's terms: known by content
+    by_terms = {a.cov.terms.tobytes(): a.article_id for a in touching.values() if a.has_cov}
     real_score, real_weighted, real_members = thread_mod.score_pair, coverage.weighted, index._story_cov_members
 
     def score_pair(old: _Article, *rest: Any) -> Any:
@@ -333,7 +348,7 @@ def takeover(args: argparse.Namespace) -> None:
         return real_score(old, *rest)
 
     def weighted(terms: Any, *rest: Any) -> Any:
-        if (aid := by_terms.get(id(terms))) is not None:
+        if (aid := by_terms.get(terms.tobytes())) is not None:
             needed.add(aid)
         return real_weighted(terms, *rest)
 
@@ -361,9 +376,11 @@ def takeover(args: argparse.Namespace) -> None:
         f"p50 {_pct(fetched, 0.5):.0f}, p99 {_pct(fetched, 0.99):.0f}, max {max(fetched):.0f}"
     )
     index._articles = dict(touching)
+    index._by_num = list(numbers)
     del index, touching
     gc.collect()
-    trace(args.log, args.trace)
+    if args.trace:
+        trace(args.log, args.trace)
 
 
 def trace(log: Path, articles: int) -> None:

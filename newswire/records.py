@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -40,6 +40,12 @@ def stable_id(*parts: str, length: int = 32) -> str:
         h.update(part.encode("utf-8"))
         h.update(b"\x1f")
     return h.hexdigest()[:length]
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    """A record's fields by name, shallow: ``dataclasses.asdict`` deep-copies every value (a page's
+    ``extra``, the shipped features) only for ``json.dumps`` to read it once."""
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
 def _json_object(data: bytes | None, kind: str) -> dict[str, Any]:
@@ -83,7 +89,7 @@ class RawStory:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def encode(self) -> bytes:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(_fields(self), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def decode(cls, data: bytes | None) -> Self:
@@ -180,7 +186,7 @@ class CleanedRecord:
     schema_version: int = CLEANED_SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
-        body = asdict(self)
+        body = _fields(self)
         body["authors"] = list(self.authors)
         body["credits"] = list(self.credits)
         body["agencies"] = list(self.agencies)

@@ -141,3 +141,28 @@ def is_nav_line(line: str, links: frozenset[str], max_words: int) -> bool:
     if len(line.split()) > max_words or line.endswith(_SENTENCE_END):
         return False
     return line.casefold() in links
+
+
+#: words of a heading-like line: a sidebar's title ("Beiträge aus dem Forum", "Weiterführende Links")
+_MAX_HEADING_WORDS = 5
+_MAX_HEADING_CHARS = 40
+#: box titles in a run at least: one closing short line may be a signature or a credit line
+#: ("Reporting by Jane Doe"), which belongs to the story
+_MIN_BOX_TITLES = 2
+_CLOSED = (".", "!", "?", '"', "'", ")", "“", "”", "»", "。")
+
+
+def _heading_like(line: str) -> bool:
+    return len(line) <= _MAX_HEADING_CHARS and len(line.split()) <= _MAX_HEADING_WORDS and not line.endswith(_CLOSED)
+
+
+def drop_trailing_headings(lines: list[str]) -> list[str]:
+    """The body without the heading-like lines it ends on: short lines that close no sentence,
+    with no paragraph after them. A subheading belongs to the story when a paragraph follows it;
+    a run of them at the end is the titles of the boxes beside or below the story (forum posts,
+    share prices, related links) that trafilatura kept without their content. Never the first
+    line."""
+    end = len(lines)
+    while end > 1 and _heading_like(lines[end - 1]):
+        end -= 1
+    return lines[:end] if len(lines) - end >= _MIN_BOX_TITLES else lines

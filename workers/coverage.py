@@ -37,9 +37,14 @@ cannot report the event without. Method (``METHOD`` below, recorded in every cov
   a toll grows as an event unfolds). A look-alike shares everything but one slot of
   who/what/where, and the headline is where a report puts that slot: the input's headline names
   must be 80% found (idf-weighted), so that one slot of a four-name headline cannot be missing.
+  Outlets differ in giving first names ("Donald Trump" in one headline, "President Trump" in
+  the story): a headline name directly before another headline name that its text uses at least
+  twice as often (a given name before its surname) is found when that name is.
 * Arrival order: an input published *before* a member it matches, arriving after it, is also
   judged with the roles swapped (the member's stored terms as the input, the input as the
-  story), as the decision in publication order would have been.
+  story), as the decision in publication order would have been. Swapped, the input is the
+  story, and its text is in hand: a member's names are looked for among all its terms, not only
+  among the heaviest ones the index would keep of it.
 * Mutual headlines: an input whose headline names are found in the story and a member whose
   headline names are found in the input, every gate but the story's headline words holding
   both ways, pass without those words when the two headlines give at least two names between
@@ -57,18 +62,21 @@ article's terms: terms of another method version are not compared.
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import re
 from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import repeat
 from typing import Protocol
 
 from workers import postings, shingles
 
-METHOD = "tfidf-names-v2"
+METHOD = "tfidf-names-v3"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -136,6 +144,12 @@ class CoverageSettings:
     # Distinct names the two headlines give between them for mutual headlines (two slots: a
     # single shared name, one person in two stories, would join every story about them).
     min_mutual_headline_names: int = 2
+    # A headline's given name directly before a name the story holds ("Donald Trump", where the
+    # story says "President Trump") is found with it (see ``head_pairs``).
+    given_names: bool = True
+    # The input's whole text, not only its stored terms, stands for it when the roles are
+    # swapped (see ``TextProbe``).
+    probe_full_text: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +179,9 @@ class RawTerms:
     entities: frozenset[str]
     # Each paragraph's words, lower-cased (``shingles.words``): the shingles are made of them.
     words: list[list[str]]
+    # Headline names directly followed in the headline by another headline name the text uses
+    # at least as often (``head_pairs``): (given name, surname), "Donald" before "Trump".
+    head_pairs: frozenset[tuple[int, int]] = frozenset()
 
 
 def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
@@ -240,15 +257,59 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         head_terms.add(term)
         counts[term] = get(term, 0) + 1
     h = _hash_term
+    hcounts = {h(t): n for t, n in counts.items()}
+    hhead = frozenset(h(t) for t in head)
     return RawTerms(
-        {h(t): n for t, n in counts.items()},
+        hcounts,
         frozenset(h(t) for t in names),
         frozenset(h(t) for t in figures),
-        frozenset(h(t) for t in head),
+        hhead,
         frozenset(h(t) for t in head_terms),
         {h(t): v for t, v in label.items()},
         frozenset(entities),
         para_words,
+        head_pairs(title_pairs(title), hhead, hcounts),
+    )
+
+
+# Capitalised words of a headline next to each other ("Donald Trump", "Corrigan Bay"); a
+# possessive may end the last of them ("Trump's").
+_RUN = re.compile(r"[A-Z][\w.\-]*(?:['\u2019]s\b)?(?: [A-Z][\w.\-]*(?:['\u2019]s\b)?)+")
+
+
+def _fold(tok: str) -> int:
+    """A headline word's term hash, folded as ``raw_terms`` folds the headline's words."""
+    low = shingles.strip_possessive(tok.lower()).replace(".", "")
+    if _NAME_TAIL.fullmatch(tok):
+        low = low.split("-", 1)[0]
+    return _hash_term(low[:_STEM])
+
+
+def title_pairs(title: str) -> list[tuple[int, int]]:
+    """Each capitalised headline word directly followed by another (term hashes, in order), a
+    possessive ending the pair ("Trump's UK" is no name). From the headline alone: what the
+    body says of the two words is looked at by ``head_pairs``."""
+    out: list[tuple[int, int]] = []
+    for m in _RUN.finditer(title):
+        words = m.group(0).split(" ")
+        for a, b in itertools.pairwise(words):
+            if not a.endswith(("'s", "\u2019s")):
+                out.append((_fold(a), _fold(b)))
+    return out
+
+
+def head_pairs(
+    pairs: Iterable[tuple[int, int]], headline: Container[int], counts: dict[int, int]
+) -> frozenset[tuple[int, int]]:
+    """Of ``title_pairs``, the given names: both words are headline names, and the text names
+    the second at least twice as often as the first. A report gives a first name once or twice
+    and the surname throughout ("Donald" once, "Trump" twenty times); the parts of a place's
+    name go together ("Corrigan Bay", where "Bay" names nothing alone), and two names side by
+    side ("Osterra, Keldora") each stand alone."""
+    return frozenset(
+        (a, b)
+        for a, b in pairs
+        if a != b and a in headline and b in headline and counts.get(b, 0) >= 2 * counts.get(a, 0)
     )
 
 
@@ -264,53 +325,64 @@ PERCENT = _hash_term(_PERCENT_MARK)
 _LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
 
 
+# ln(df + 1) of the small frequencies most terms have, computed once (the same floats).
+_LN_1P = [math.log(n + 1) for n in range(4096)]
+
+
 def log_tf(count: int) -> int:
     """``16 * (1 + ln tf)``, bounded to a byte."""
     return _LOG_TF[count] if count < 256 else 255
 
 
 class DocFrequencies:
-    """Postings of the live articles' stored terms; a term's document frequency is its number
-    of postings, so the frequencies are a function of the indexed set (any restore order)."""
+    """Postings of the live articles' stored terms (by article number); a term's document
+    frequency is its number of postings, so the frequencies are a function of the indexed set
+    (any restore order)."""
 
     __slots__ = ("docs", "postings")
 
     def __init__(self) -> None:
-        self.postings: postings.Postings = {}
+        self.postings = postings.TermPostings()
         self.docs = 0
 
-    def add(self, article_id: str, terms: Iterable[int]) -> None:
+    def add(self, number: int, terms: Iterable[int]) -> None:
         self.docs += 1
         for t in terms:
-            postings.add(self.postings, t, article_id)
+            self.postings.add(t, number)
 
-    def remove(self, article_id: str, terms: Iterable[int]) -> None:
+    def remove(self, number: int, terms: Iterable[int]) -> None:
         self.docs -= 1
         for t in terms:
-            postings.remove(self.postings, t, article_id)
+            self.postings.remove(t, number)
 
     def count(self, term: int) -> int:
-        return postings.count(self.postings, term)
+        return self.postings.count(term)
 
-    def ids(self, term: int) -> list[str]:
-        return postings.ids(self.postings, term)
+    def numbers(self, term: int) -> Sequence[int]:
+        return self.postings.numbers(term)
 
     def idf(self, term: int) -> float:
-        return math.log((self.docs + 1) / (postings.count(self.postings, term) + 1)) + 1.0
+        return math.log((self.docs + 1) / (self.postings.count(term) + 1)) + 1.0
 
 
 def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
     """The article's heaviest terms and names under the current frequencies (what is stored)."""
-    held = df.postings.get
+    held = df.postings.counter().get
     names_set = raw.name_hashes
     log = math.log
     logd = log(df.docs + 1) + 1.0
     lt = _LOG_TF
+    ln1 = _LN_1P
+    top = len(ln1)
     weights = []
     for h, n in raw.counts.items():
         p = held(h)
-        f = 0 if p is None else 1 if isinstance(p, str) else len(p)
-        w = (lt[n] if n < 256 else 255) * (logd - log(f + 1)) * (2.0 if h in names_set else 1.0)
+        f = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
+        w = (
+            (lt[n] if n < 256 else 255)
+            * (logd - (ln1[f] if f < top else log(f + 1)))
+            * (2.0 if h in names_set else 1.0)
+        )
         weights.append((-w, h))
     weights.sort()
     kept = sorted(h for _, h in weights[:max_terms])
@@ -332,7 +404,7 @@ def weighted(
     """Unit-length weighted vector of stored terms under the *current* frequencies (``idf`` is
     memoised by the caller for one decision): a term's weight follows the window as it fills."""
     vec = {h: t * idf(h) * (2.0 if h in names else 1.0) for h, t in zip(terms, tf, strict=True)}
-    norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+    norm = math.sqrt(sum(map(operator.mul, vec.values(), vec.values()))) or 1.0  # summed in order, in C
     return {h: w / norm for h, w in vec.items()}
 
 
@@ -350,7 +422,8 @@ def centroid(vectors: Iterable[dict[int, float]]) -> dict[int, float]:
 def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(h, 0.0) for h, w in a.items())
+    products: Iterable[float] = map(operator.mul, a.values(), map(b.get, a, repeat(0.0)))
+    return sum(products)  # summed in order, in C
 
 
 def weighted_share(names: Iterable[int], found: Container[int], idf: Callable[[int], float]) -> float:
@@ -435,6 +508,28 @@ class Probe:
     cov: CoverageFeatures
 
 
+class TextProbe:
+    """The input as the story of the gates with the roles swapped (``judge``): its text is in
+    hand, so a member's names are looked for among all its terms and names, not only among the
+    heaviest ones the index keeps (``stored``); its headline and figures are as stored. Built on
+    first use, once per decision, since most decisions never swap."""
+
+    __slots__ = ("_full", "_raw", "article_id", "stored", "time")
+
+    def __init__(self, article_id: str, time: datetime, stored: CoverageFeatures, raw: RawTerms) -> None:
+        self.article_id, self.time, self.stored, self._raw = article_id, time, stored, raw
+        self._full: CoverageFeatures | None = None
+
+    @property
+    def cov(self) -> CoverageFeatures:
+        if self._full is None:
+            s, raw = self.stored, self._raw
+            self._full = CoverageFeatures(
+                array("I", raw.counts), array("B"), array("I", raw.name_hashes), s.headline, s.figures
+            )
+        return self._full
+
+
 @dataclass(frozen=True, slots=True)
 class _Gates:
     passed: bool
@@ -474,7 +569,12 @@ def _gates(
         story_prominent.update(m.cov.headline)
         story_prominent.update(m.cov.terms)
     story_names |= story_prominent
-    head_in_story = weighted_share(raw.headline, story_prominent, w)
+    found_head: Container[int] = story_prominent
+    if c.given_names and raw.head_pairs:
+        # "Donald Trump" where the story says "President Trump": outlets differ in giving a
+        # first name, and a given name names nobody without its surname.
+        found_head = story_prominent | {a for a, b in raw.head_pairs if b in story_prominent}
+    head_in_story = weighted_share(raw.headline, found_head, w)
     story_head_in_input = max(
         weighted_share((h for h in m.cov.headline if h not in m.cov.figures and h != PERCENT), raw.counts, w)
         for m in members
@@ -519,7 +619,7 @@ def _gates(
 
 def judge(
     raw: RawTerms,
-    me: Probe,
+    me: Probe | TextProbe,
     my_vec: Vector,
     hits: Sequence[tuple[float, float, Stored]],
     members: Sequence[Stored],
@@ -527,14 +627,16 @@ def judge(
     vector: Callable[[Stored], Vector],
     c: CoverageSettings,
 ) -> Judgement:
-    """The input (its terms ``raw``, its stored form ``me``) against one story, given its
+    """The input (its terms ``raw``; ``me``: its stored form, or with ``probe_full_text`` a
+    ``TextProbe`` for the gates with the roles swapped) against one story, given its
     candidate members (``hits``: damped similarity, cosine, article; best first) and the
     story's members carrying coverage terms (oldest first). Pure: a function of the stored
     features and the frequencies behind ``idf``."""
     w = idf
     damped, cos, top = hits[0]
     when = me.time
-    g = _gates(raw, me.cov.figures, members, w, c)
+    my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
+    g = _gates(raw, my_figures, members, w, c)
     input_is_earlier = False
     if not g.passed and c.swap_roles:
         # A report published *before* a member it matches arrived after it (feeds are polled

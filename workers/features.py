@@ -35,7 +35,7 @@ from workers import coverage, shingles
 from workers.text import MONTHS, WEEKDAYS
 
 #: Version of the shipped form; a change of what is computed or how bumps it.
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 SHINGLE_SIZE = 5
 WINNOW_WINDOW = 12
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
@@ -67,6 +67,7 @@ _ARRAYS = (
     "title_counts",
     "headline_terms",
     "title_figures",
+    "title_pairs",
 )
 # Per-paragraph arrays and the offsets that cut them.
 _CUT = (("seq", "seq_off"), ("fps", "fps_off"), ("names", "name_off"), ("figures", "fig_off"), ("ents", "ent_off"))
@@ -116,6 +117,7 @@ class TextAnalysis:
     title_counts: array[int]
     headline_terms: array[int]
     title_figures: array[int]  # the headline's figures, kept whole (compared with the body's)
+    title_pairs: array[int]  # capitalised headline words side by side, flat (``coverage.title_pairs``)
 
     @property
     def paragraphs(self) -> int:
@@ -146,7 +148,7 @@ class TextAnalysis:
             counts.extend(self.counts[self.term_off[p] : self.term_off[p + 1]])
             labels.extend(self.labels[self.name_off[p] : self.name_off[p + 1]])
         out["counts"], out["labels"] = counts, tuple(labels)
-        for name in ("title_words", "title_terms", "title_counts", "headline_terms", "title_figures"):
+        for name in ("title_words", "title_terms", "title_counts", "headline_terms", "title_figures", "title_pairs"):
             out[name] = getattr(self, name)
         return TextAnalysis(**out)
 
@@ -210,6 +212,8 @@ def _check(a: TextAnalysis) -> None:
         raise ValueError("features: counts or labels do not match their terms")
     if len(a.title_counts) != len(a.title_terms):
         raise ValueError("features: title counts do not match the title terms")
+    if len(a.title_pairs) % 2:
+        raise ValueError("features: title pairs are not pairs")
 
 
 def analyse(
@@ -250,6 +254,8 @@ def analyse(
     arrays["title_counts"].extend(head.counts.values())
     arrays["headline_terms"].extend(sorted(head.headline_terms))
     arrays["title_figures"].extend(sorted(head.number_hashes))
+    for first, second in coverage.title_pairs(title):
+        arrays["title_pairs"].extend((first, second))
     return TextAnalysis(
         key=key(shingle_size, winnow_window),
         cut=len(arrays["para_line"]) if cut < 0 else cut,
@@ -310,16 +316,19 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
     names = frozenset(a.names)
     headline_terms = frozenset(a.headline_terms)
     title_figures = frozenset(a.title_figures)
+    # the headline's names: its words the body uses as names (its figures are kept apart)
+    headline = frozenset(h for h in headline_terms if h in names and h not in title_figures)
+    pairs = a.title_pairs
     raw = coverage.RawTerms(
         counts,
         names,
         frozenset(a.figures) | title_figures,
-        # the headline's names: its words the body uses as names (its figures are kept apart)
-        frozenset(h for h in headline_terms if h in names and h not in title_figures),
+        headline,
         headline_terms,
         label,
         frozenset(),  # entity strings and words: the hashes above stand for them
         [],
+        coverage.head_pairs(zip(pairs[::2], pairs[1::2], strict=True), headline, counts),
     )
     return Assembled(seq, frozenset(fps), frozenset(a.ents), a.title_words, raw)
 

@@ -49,6 +49,8 @@ class PageMeta:
     h1: tuple[str, ...]
     ld: tuple[dict[str, Any], ...]
     meta_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the article's heading(s) when every ``<h1>`` is navigation (:func:`_in_navigation`)
+    headings: tuple[str, ...] = ()
 
 
 _ARTICLE_TYPES = frozenset(
@@ -135,6 +137,22 @@ def _headline_text(h: Any) -> str:
     return display_text(" ".join(parts))
 
 
+# the article's heading when the page's <h1> is navigation: an <h2> in the article's header or
+# heading group, or one marked as the headline ("itemprop=headline", a "headline" class on it or
+# on a span in it)
+_HEADING_XPATH = etree.XPath(
+    "//article//header//h2 | //hgroup/h2"
+    " | //h2[@itemprop='headline' or contains(@class, 'headline') or *[contains(@class, 'headline')]]"
+)
+_MAX_HEADINGS = 3
+
+
+def _in_navigation(h: Any) -> bool:
+    """An ``<h1>`` in a ``<nav>`` bar or a breadcrumb trail: the page's name in the site's
+    navigation (often the SEO title), not the headline the article shows."""
+    return any(el.tag == "nav" or "breadcrumb" in (el.get("class") or "").casefold() for el in (h, *h.iterancestors()))
+
+
 def byline_texts(tree: Any) -> tuple[str, ...]:
     """Texts of the page's byline elements (author markup, links to author pages), outside
     teasers, comments and photo credits. A search of the whole page: :func:`choose_byline`
@@ -207,7 +225,12 @@ def read_page_meta(tree: Any) -> PageMeta:
             break
     title_el = tree.find(".//title")
     title_tag = display_text(title_el.text_content()) if title_el is not None else ""
-    h1 = tuple(t for t in (_headline_text(h) for h in tree.iter("h1")) if t)
+    h1_els = list(tree.iter("h1"))
+    h1 = tuple(t for t in (_headline_text(h) for h in h1_els) if t)
+    # the article's own heading matters only when the page spends its <h1>s on navigation
+    headings: tuple[str, ...] = ()
+    if h1_els and all(_in_navigation(h) for h in h1_els):
+        headings = tuple(t for t in (_headline_text(h) for h in _HEADING_XPATH(tree)[:_MAX_HEADINGS]) if t)
     ld: list[dict[str, Any]] = []
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().casefold() != "application/ld+json":
@@ -231,6 +254,7 @@ def read_page_meta(tree: Any) -> PageMeta:
         h1,
         tuple(ld),
         {k: tuple(v) for k, v in values.items()},
+        headings,
     )
 
 
@@ -252,7 +276,9 @@ def site_host(url: str) -> str:
 
 def site_names(meta: PageMeta, extracted_sitename: str) -> list[str]:
     """Names the site gives itself: ``og:site_name``, application name, trafilatura's site
-    name, the JSON-LD publisher (for :func:`site_aliases`)."""
+    name, the JSON-LD publisher (for :func:`site_aliases`). A "name" of more than a few words
+    is a page title some pages put there (trafilatura falls back to the ``WebPage`` name), not
+    the site's: taken for one, it would make the headline itself look like the site's name."""
     names = [
         meta.metas.get("og:site_name", ""),
         meta.metas.get("application-name", ""),
@@ -262,7 +288,11 @@ def site_names(meta: PageMeta, extracted_sitename: str) -> list[str]:
         pub = obj.get("publisher")
         if isinstance(pub, dict) and isinstance(pub.get("name"), str):
             names.append(pub["name"])
-    return names
+    return [n for n in names if len(n.split()) <= _MAX_SITE_NAME_WORDS]
+
+
+#: words in a site's name at most ("Frankfurter Allgemeine Zeitung", "The New York Times")
+_MAX_SITE_NAME_WORDS = 6
 
 
 def choose_canonical(meta: PageMeta, url: str) -> str:
@@ -433,12 +463,27 @@ def choose_title(meta: PageMeta, traf_title: str, feed_title: str, aliases: froz
     ]
     social = [stripped(display_text(meta.metas.get(k, ""))) for k in ("og:title", "twitter:title") if meta.metas.get(k)]
     ld = display_text(_ld_str(meta.ld, "headline"))
+    # a page whose <h1> is navigation (meta.headings is only read then) shows its headline in
+    # the article's heading. When the JSON-LD headline is the navigation's text, it is the SEO
+    # title, not what the article shows: the article heading the og:title (the headline written
+    # for readers sharing the article) confirms is the headline
+    og = social[0] if meta.metas.get("og:title") else ""
+    if og and meta.headings and _squash(ld) in {_squash(h) for h in meta.h1}:
+        for heading in meta.headings:
+            if _squash(heading) == _squash(og) and _plausible_headline(og, aliases):
+                return og
     if _plausible_headline(ld, aliases):
         ld = stripped(ld)
         head = _squash(_ellipsis_head(ld))
         for h in h1s:  # a JSON-LD headline cut short ("...") is completed by the <h1>
             if head and _squash(h).startswith(head):
                 return h
+        # the <h1> shows a kicker in front of it ("<span>Kicker</span>Headline") and another
+        # source gives that whole <h1> ("Kicker / Headline"): the page prints the kicker as part
+        # of the headline, and the declared text keeps the punctuation the spans lose
+        for cand in others:
+            if _is_kicker_of(cand, ld) and any(_squash(h) == _squash(cand) for h in h1s):
+                return cand
         # "Kicker: Headline" where another source gives "Headline": the kicker is the label
         # printed above the headline, not part of it
         for cand in others:

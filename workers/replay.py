@@ -106,7 +106,7 @@ def _unwrap(obj: Any) -> Any:
 
 def _read(
     path: Path, stats: ReplayStats, from_dead_letters: bool = False
-) -> Iterator[tuple[int, bytes, RawStory | str]]:
+) -> Iterator[tuple[int, bytes, tuple[RawStory, bytes] | str]]:
     # Bytes, decoded per line: one line of bad UTF-8 in a million-record backfill is that
     # line's dead letter, not the end of the run.
     with path.open("rb") as fh:
@@ -121,8 +121,8 @@ def _read(
                     obj = _unwrap(obj)
                     line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
                 raw = _record(obj)
-                raw.encode()  # a lone surrogate cannot be written to a topic: find out now
-                yield lineno, line, raw
+                # encoded here, once: a lone surrogate cannot be written to a topic, find out now
+                yield lineno, line, (raw, raw.encode())
             except RecursionError:
                 yield lineno, line, f"line {lineno}: JSON nested too deep"
             except (ValueError, TypeError) as exc:  # JSON, UTF-8, int digits, RecordError, fields
@@ -209,12 +209,13 @@ def replay(
                 dead(lineno, "decode_error", item)
                 originals.pop(lineno, None)
                 continue
-            digest = hashlib.sha256(stable_id(item.url, item.html, item.guid).encode()).digest()[:12]
-            if seen_ids.setdefault(item.id, digest) != digest:
-                dead(lineno, "conflicting_id", f"line {lineno}: id {item.id!r} already used for another story")
+            story, value = item
+            digest = hashlib.sha256(stable_id(story.url, story.html, story.guid).encode()).digest()[:12]
+            if seen_ids.setdefault(story.id, digest) != digest:
+                dead(lineno, "conflicting_id", f"line {lineno}: id {story.id!r} already used for another story")
                 originals.pop(lineno, None)
                 continue
-            batch.append(Message("raw", 0, lineno, item.article_key.encode(), item.encode(), 0))
+            batch.append(Message("raw", 0, lineno, story.article_key.encode(), value, 0))
             if len(batch) >= batch_size:
                 flush()
         if batch:

@@ -63,10 +63,11 @@ analysed here, to the same features.
 
 Memory budget per indexed article: the shingle sequence cut to 16 bits once indexed (2 bytes a
 shingle; 2,000 -> 4 KB cap, a 300-word story ~0.6 KB; the changelog keeps 32 bits), at most
-``max_fingerprints_per_article`` fingerprint postings (a bare id until a key is shared), up to
-128 entity and 24 title hashes, and for coverage 40 terms (hash + tf byte) with their postings,
-64 names, the headline's words and up to 24 figures. Measured with tracemalloc over 3,000
-synthetic ~300-word articles (bench/bench_thread.py --live): ~4.7 KB per article. Duplicates
+``max_fingerprints_per_article`` fingerprint postings (8 bytes each in a packed table, by
+article number: ``workers/postings.py``), up to 128 entity and 24 title hashes, and for coverage
+40 terms (hash + tf byte) with their postings (4 bytes each), 64 names, the headline's words and
+up to 24 figures, all in one packed array per article. Measured as RSS after a restore
+(bench/bench_decider_scale.py): ~1.9 KB per article at 100k and at 1M live. Duplicates
 are stored without postings (their text is already indexed). Everything expires by ``expiry``.
 """
 
@@ -74,16 +75,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import heapq
 import json
 import math
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+
+import numpy as np
 
 from workers import coverage, features, postings, shingles
 
@@ -99,8 +101,19 @@ RECORD_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 _MASK32 = 0xFFFFFFFF
 _CALENDAR = features.CALENDAR
-_EMPTY: array[int] = array("I")  # shared by every article without fingerprints; never mutated
 _NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)  # the epoch of a naive time, should one be stored
+_MICROSECOND = timedelta(microseconds=1)
+# Dropped articles' numbers are recycled once their fingerprint postings are purged (a merge);
+# a merge is forced when this many wait, so the number space stays near the live count.
+_PENDING_NUMBERS = 1 << 15
+
+
+def _micros(t: datetime) -> int:
+    """``t`` as integer microseconds since the epoch: exact, so time windows compared on these
+    numbers (vectorised) agree with the same comparisons on datetimes."""
+    return (t - (_EPOCH if t.tzinfo is not None else _EPOCH_NAIVE)) // _MICROSECOND
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,25 +214,142 @@ class ThreadSettings:
     coverage: coverage.CoverageSettings = field(default_factory=coverage.CoverageSettings)
 
 
-@dataclass(slots=True)
 class _Article:
-    article_id: str
-    story_id: str
-    time: datetime
-    content_hash: str
-    # Ordered shingle hashes, 0 = paragraph break: 32-bit as computed and in the changelog,
-    # cut to 16 bits once indexed (``_narrow``). A stored text is only ever looked up *in* (the
-    # input's shingles are tested against it), so a 16-bit hash costs a ~|old|/65,536 false
-    # match per shingle (<= 3% at the 2,000 cap; a false 12-shingle passage is out of reach)
-    # for half the memory.
-    seq: array[int]
-    entities: array[int]
-    title: array[int]
-    title_names: array[int]  # title words the body uses as names
-    posted: bool
-    site: str
-    cov: coverage.CoverageFeatures = _NO_COVERAGE
-    fps: array[int] = field(default_factory=lambda: array("I"))  # indexed fingerprints
+    """An indexed article. ``seq``: ordered shingle hashes, 0 = paragraph break: 32-bit as
+    computed and in the changelog, cut to 16 bits once indexed (``_narrow``). A stored text is
+    only ever looked up *in* (the input's shingles are tested against it), so a 16-bit hash
+    costs a ~|old|/65,536 false match per shingle (<= 3% at the 2,000 cap; a false 12-shingle
+    passage is out of reach) for half the memory.
+
+    The other hashed features (entities, title, title names, coverage terms with their tf
+    bytes, names, headline, figures) are held in *one* packed ``array("I")`` and cut out on
+    access: eight arrays and a features object cost ~700 bytes of headers an article, more
+    than their contents. The decision reads each at most a few times per article (coverage
+    reads go through one unpacked view per article and decision: ``StoryIndex._coverage_match``).
+    """
+
+    __slots__ = ("_hash", "_packed", "_seq", "article_id", "num", "posted", "site", "story_id", "time")
+
+    def __init__(
+        self,
+        article_id: str,
+        story_id: str,
+        time: datetime,
+        content_hash: str,
+        seq: Sequence[int],
+        entities: Sequence[int],
+        title: Sequence[int],
+        title_names: Sequence[int],  # title words the body uses as names
+        posted: bool,
+        site: str,
+        cov: coverage.CoverageFeatures = _NO_COVERAGE,
+        num: int = -1,  # the article's number in the postings (assigned when indexed)
+    ) -> None:
+        self.article_id = article_id
+        self.story_id = story_id
+        self.time = time
+        self.content_hash = content_hash
+        self.seq = seq
+        self.posted = posted
+        self.site = site
+        self.num = num
+        self._packed = _pack((entities, title, title_names, cov.terms, cov.names, cov.headline, cov.figures), cov.tf)
+
+    @property
+    def seq(self) -> Sequence[int]:
+        """32-bit as decoded or built (an ``array("I")``); once indexed, the 16-bit form, held
+        as bytes (a bytes object costs 47 bytes less than an array) and read as a view."""
+        v = self._seq
+        return memoryview(v).cast("H") if isinstance(v, bytes) else v
+
+    @seq.setter
+    def seq(self, value: Sequence[int]) -> None:
+        if isinstance(value, memoryview):
+            self._seq: bytes | Sequence[int] = value.tobytes()
+        elif isinstance(value, array) and value.typecode == "H":
+            self._seq = value.tobytes()
+        else:
+            self._seq = value
+
+    @property
+    def content_hash(self) -> str:
+        """Held as its 32 bytes when it is a lower-case hex digest (65 bytes less than the text)."""
+        h = self._hash
+        return h.hex() if isinstance(h, bytes) else h
+
+    @content_hash.setter
+    def content_hash(self, value: str) -> None:
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError:
+            raw = None
+        self._hash: bytes | str = raw if raw is not None and raw.hex() == value else value
+
+    def _lengths(self) -> tuple[int, int, int, int, int, int, int]:
+        p = self._packed
+        return p[0] & 0xFFFF, p[0] >> 16, p[1] & 0xFFFF, p[1] >> 16, p[2] & 0xFFFF, p[2] >> 16, p[3]
+
+    def _part(self, i: int) -> array[int]:
+        n = self._lengths()
+        start = _HEADER + sum(n[:i])
+        return self._packed[start : start + n[i]]
+
+    @property
+    def entities(self) -> array[int]:
+        return self._part(0)
+
+    @property
+    def title(self) -> array[int]:
+        return self._part(1)
+
+    @property
+    def title_names(self) -> array[int]:
+        return self._part(2)
+
+    @property
+    def has_cov(self) -> bool:
+        """Whether the article carries coverage terms (copies do not)."""
+        return (self._packed[1] >> 16) > 0
+
+    @property
+    def cov_terms(self) -> array[int]:
+        return self._part(3)
+
+    @property
+    def cov(self) -> coverage.CoverageFeatures:
+        n = self._lengths()
+        if not (n[3] or n[4] or n[5] or n[6]):
+            return _NO_COVERAGE
+        p = self._packed
+        o = _HEADER + n[0] + n[1] + n[2]
+        terms = p[o : o + n[3]]
+        o += n[3]
+        names = p[o : o + n[4]]
+        o += n[4]
+        headline = p[o : o + n[5]]
+        o += n[5]
+        figures = p[o : o + n[6]]
+        o += n[6]
+        tf = array("B", p[o:].tobytes()[: n[3]])
+        return coverage.CoverageFeatures(terms, tf, names, headline, figures)
+
+    def packed_size(self) -> int:
+        return len(self._packed)
+
+
+_HEADER = 4  # words of ``_Article._packed`` holding the seven lengths (16 bits each)
+
+
+def _pack(parts: Sequence[Sequence[int]], tf: Sequence[int]) -> array[int]:
+    n = [len(x) for x in parts]
+    if max(n) > 0xFFFF:
+        raise ValueError(f"feature arrays too long to pack: {n}")
+    out = array("I", (n[0] | n[1] << 16, n[2] | n[3] << 16, n[4] | n[5] << 16, n[6]))
+    for x in parts:
+        out.extend(x if isinstance(x, array) and x.typecode == "I" else array("I", x))
+    raw = bytes(tf)
+    out.frombytes(raw + b"\0" * (-len(raw) % 4))
+    return out
 
 
 @dataclass(slots=True)
@@ -393,12 +523,15 @@ def score_pair(
     run = 0
     fps_in_run = 0
     template_fps_in_run = 0
-    for h, h16 in zip((*new.seq, 0), (*new.seq16, 0), strict=True):
+    fingerprints = new.fingerprints
+    for h, h16 in zip(new.seq, new.seq16, strict=True):
         if h16 and h16 in old_set:
             run += 1
-            if h in new.fingerprints:
+            if h in fingerprints:
                 fps_in_run += 1
                 template_fps_in_run += h in boilerplate
+            continue
+        if not run and min_passage:
             continue
         if run >= min_passage and fps_in_run and template_fps_in_run == fps_in_run:
             boiler += 1
@@ -407,6 +540,13 @@ def score_pair(
                 passages += 1
             longest = max(longest, run)
         run = fps_in_run = template_fps_in_run = 0
+    if run or not min_passage:  # the run the text ends with
+        if run >= min_passage and fps_in_run and template_fps_in_run == fps_in_run:
+            boiler += 1
+        else:
+            if run >= min_passage:
+                passages += 1
+            longest = max(longest, run)
     return _PairScores(
         containment_old_in_new=inter / len(old_set) if old_set else 0.0,
         containment_new_in_old=inter / len(new_set) if new_set else 0.0,
@@ -456,7 +596,7 @@ def is_followup(s: ThreadSettings, p: _PairScores) -> bool:
     return p.longest_passage >= s.min_passage_shingles or p.containment_old_in_new >= s.followup_containment
 
 
-def _to_b64(values: array[int]) -> str:
+def _to_b64(values: Sequence[int]) -> str:
     copy = array("I", values)
     if sys.byteorder == "big":
         copy.byteswap()
@@ -485,11 +625,18 @@ class StoryIndex:
         # Story id -> its articles' ids (a list: most stories hold one or two, and a set costs
         # ~200 bytes however small).
         self._members: dict[str, list[str]] = {}
-        # Postings: one article id, or a list once a key is shared (most fingerprints and rare
-        # terms belong to one article: a bare string saves a list per key).
-        self._postings: postings.Postings = {}
-        # Coverage: term postings, which are also the terms' document frequencies.
+        # Postings hold article *numbers* (slots of ``_by_num``, derived state): fingerprints in
+        # a packed table (no Python object per posting; see ``workers/postings.py``), coverage
+        # terms (also the terms' document frequencies) in arrays per term. A dropped article's
+        # number is dead (``_alive``) until a merge has purged its fingerprint postings, and is
+        # then recycled (``_free``).
+        self._fps = postings.PackedPostings()
         self._df = coverage.DocFrequencies()
+        self._by_num: list[_Article | None] = []
+        self._alive = bytearray()
+        self._times = array("q")  # per number: the article's time in microseconds (vectorised windows)
+        self._free: list[int] = []
+        self._pending: list[int] = []
         # The clock (newest article time), kept up to date on put and recomputed after the
         # newest article is dropped: a max over the index per undated input would be O(window).
         self._latest: datetime | None = None
@@ -685,28 +832,27 @@ class StoryIndex:
         when = prep.time or self._clock()
         if when is None:  # nothing indexed yet
             return None
-        w = _IdfMemo(df).__getitem__  # a memoised hit is a C-level dict look-up
+        memo = _IdfMemo(df)
+        w = memo.__getitem__  # a memoised hit is a C-level dict look-up
+        views: dict[str, coverage.Probe] = {}
+
+        def view(a: _Article) -> coverage.Probe:
+            """The article's coverage features unpacked, once per decision."""
+            v = views.get(a.article_id)
+            if v is None:
+                v = views[a.article_id] = coverage.Probe(a.article_id, a.time, a.cov)
+            return v
 
         mine = self._cov(prep)
         # Look-up through the input's rarest indexed terms (bounded postings).
         lookup = sorted(
             (h for h in mine.terms if 0 < df.count(h) <= c.max_postings),
             key=lambda h: (-w(h), h),
-        )
-        acc: dict[str, float] = {}
-        get = acc.get
-        for h in lookup[: c.lookup_terms]:
-            wh = w(h)
-            for aid in df.ids(h):
-                acc[aid] = get(aid, 0.0) + wh
-        if not acc:
+        )[: c.lookup_terms]
+        if not lookup:
             return None
-        arts, window = self._articles, c.window
-        near = [(-score, aid) for aid, score in acc.items() if abs(arts[aid].time - when) <= window]
-        n_near = len(near)
-        # The best few by (score, id): a heap, not a sort of up to thousands of ids.
-        heapq.heapify(near)
-        picked = [heapq.heappop(near)[1] for _ in range(min(c.max_candidates, n_near))]
+        arts = self._articles
+        picked, n_near = self._nearest(lookup, w, _micros(when), c.window // _MICROSECOND, c.max_candidates)
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         vectors: dict[str, dict[int, float]] = {}
@@ -714,21 +860,27 @@ class StoryIndex:
         def vector(a: coverage.Stored) -> dict[int, float]:
             v = vectors.get(a.article_id)
             if v is None:
+                memo.fill(a.cov.terms)
                 v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
-        me = coverage.Probe(prep.article_id, when, mine)
-        by_story: dict[str, list[tuple[float, float, _Article]]] = {}
+        me: coverage.Probe | coverage.TextProbe = (
+            coverage.TextProbe(prep.article_id, when, mine, prep.raw)
+            if c.probe_full_text
+            else coverage.Probe(prep.article_id, when, mine)
+        )
+        by_story: dict[str, list[tuple[float, float, coverage.Probe]]] = {}
         for aid in picked:
             a = arts[aid]
-            cos = coverage.cosine(my_vec, vector(a))
+            cos = coverage.cosine(my_vec, vector(view(a)))
             gap = abs((a.time - when).total_seconds())
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
-            by_story.setdefault(a.story_id, []).append((damped, cos, a))
+            by_story.setdefault(a.story_id, []).append((damped, cos, view(a)))
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for sid, hits in by_story.items():
             hits.sort(key=lambda x: (-x[0], x[2].article_id))
-            j = coverage.judge(prep.raw, me, my_vec, hits, self._story_cov_members(sid), w, vector, c)
+            members = [view(m) for m in self._story_cov_members(sid)]
+            j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
                 continue
@@ -737,11 +889,41 @@ class StoryIndex:
             best = (key, self._story_of(arts[j.top.article_id]), j.top.article_id, evidence)
         return best
 
+    def _nearest(self, lookup: list[int], w: _IdfCallable, when: int, window: int, limit: int) -> tuple[list[str], int]:
+        """Articles holding the ``lookup`` terms, scored by the summed weights of the terms they
+        hold: the ``limit`` best by (score, id) within ``window`` microseconds of ``when``, and
+        how many were within it. Vectorised over the postings (thousands of ids for common
+        names): ``bincount`` adds each article's weights in ``lookup`` order, one after the
+        other, as a loop over the terms would, so the scores are the same floats."""
+        parts = []
+        for h in lookup:
+            held = self._df.numbers(h)
+            parts.append(np.frombuffer(held, np.uint32) if isinstance(held, array) else np.array(held, np.uint32))
+        weights = np.repeat(np.array([w(h) for h in lookup]), [len(p) for p in parts])
+        nums, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+        score = np.bincount(inverse, weights=weights)
+        times = np.frombuffer(self._times, np.int64)[nums]
+        near = np.flatnonzero(np.abs(times - when) <= window)
+        del parts, times
+        n_near = len(near)
+        k = min(limit, n_near)
+        if n_near > k:  # only those scoring at least the k-th best are ranked by (score, id)
+            s = score[near]
+            near = near[s >= np.partition(s, n_near - k)[n_near - k]]
+        by_num = self._by_num
+        ranked = []
+        for i in near.tolist():
+            a = by_num[int(nums[i])]
+            assert a is not None  # postings hold live numbers only
+            ranked.append((-float(score[i]), a.article_id))
+        ranked.sort()
+        return [aid for _, aid in ranked[:k]], n_near
+
     def _story_cov_members(self, story_id: str) -> list[_Article]:
         """The story's articles that carry coverage terms (copies do not), oldest first, bounded."""
         ids = self._members.get(story_id, ())
         arts = sorted((self._articles[i] for i in ids), key=lambda a: (a.time, a.article_id))
-        return [a for a in arts if len(a.cov.terms)][: self.settings.coverage.max_story_members]
+        return [a for a in arts if a.has_cov][: self.settings.coverage.max_story_members]
 
     def _candidates(self, prep: _Prepared) -> tuple[list[tuple[str, int]], int, frozenset[int]]:
         """Articles sharing non-boilerplate fingerprints with the input, within the time window,
@@ -751,17 +933,16 @@ class StoryIndex:
         s = self.settings
         counts: Counter[str] = Counter()
         template: set[int] = set()
-        for fp in prep.fingerprints:
-            held = self._postings.get(fp)
-            if held is None:
-                continue
-            ids = [held] if isinstance(held, str) else held
-            if len(ids) > s.max_postings:
+        if self._fps.has_bulk:  # the first look-up after a restore
+            self._merge()
+        by_num = self._by_num
+        found, crowded = self._fps.lookup(sorted(prep.fingerprints), self._alive, s.max_postings)
+        template.update(crowded)  # held by more than max_postings articles
+        for fp, nums in found.items():
+            held = [by_num[n] for n in nums]
+            if len({a.story_id for a in held if a is not None}) > s.max_passage_story_df:
                 template.add(fp)
-                continue
-            if len({self._articles[aid].story_id for aid in ids}) > s.max_passage_story_df:
-                template.add(fp)
-            counts.update(ids)
+            counts.update(a.article_id for a in held if a is not None)
         when = prep.time or self._clock()
         eligible = [
             (aid, n)
@@ -839,7 +1020,7 @@ class StoryIndex:
             if value is None:
                 self._drop_article(aid)
             else:
-                self._put_article(*_decode_record(value, self._fps_key))
+                self._put_article(*_decode_record(value, self._fps_key), bulk=True)
         elif key.startswith(STORY_PREFIX):
             sid = key[len(STORY_PREFIX) :]
             if value is None:
@@ -862,19 +1043,44 @@ class StoryIndex:
                 out.append((STORY_PREFIX + sid, None))
         return out
 
+    def settle(self) -> None:
+        """Make postings restored in bulk searchable now (the first look-up would): a standby
+        that follows the changelog calls this off the critical path, so a take-over's first
+        decision merges only the tail it replayed, and ``stats`` walks the table in place
+        instead of merging a copy of it."""
+        if self._fps.has_bulk:
+            self._merge()
+
     def stats(self) -> dict[str, int]:
-        postings = sum(1 if isinstance(v, str) else len(v) for v in self._postings.values())
-        art_bytes = sum(
-            400 + 2 * len(a.seq) + 4 * (len(a.fps) + len(a.entities) + len(a.title) + len(a.title_names))
-            for a in self._articles.values()
-        )
+        """Sizes of the index (a walk of it: callers throttle); a function of the indexed set."""
+        keys, fp_postings = self._fps.live(np.frombuffer(self._alive, np.bool_))
+        term_postings = self._df.postings.postings()
+        art_bytes = sum(300 + 2 * len(a.seq) + 4 * a.packed_size() for a in self._articles.values())
         return {
             "articles": len(self._articles),
             "stories": len(self._stories),
-            "postings": postings,
-            "fingerprints": len(self._postings),
-            "approx_bytes": art_bytes + 70 * postings + 200 * len(self._stories),
+            "postings": fp_postings,
+            "fingerprints": keys,
+            "terms": len(self._df.postings),
+            "term_postings": term_postings,
+            "approx_bytes": art_bytes + 8 * fp_postings + 4 * term_postings + 200 * len(self._stories),
         }
+
+    def postings_view(self) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+        """Fingerprint and coverage-term postings as sorted article ids: the derived state a
+        restore must rebuild, whatever numbers the articles got (tests, audits)."""
+        by_num = self._by_num
+
+        def aid(n: int) -> str:
+            a = by_num[n]
+            assert a is not None
+            return a.article_id
+
+        fps: dict[int, list[str]] = {}
+        for key, n in self._fps.items(np.frombuffer(self._alive, np.bool_)):
+            fps.setdefault(key, []).append(aid(n))
+        terms = {t: sorted(aid(n) for n in self._df.numbers(t)) for t in self._df.postings}
+        return {k: sorted(v) for k, v in fps.items()}, terms
 
     # ------------------------------------------------------------------ internals
 
@@ -884,14 +1090,16 @@ class StoryIndex:
             story.story_id = self._articles[members[0]].story_id
         self._stories[story.story_id] = story
 
-    def _put_article(self, article: _Article, fps: Iterable[int] | None = None) -> None:
+    def _put_article(self, article: _Article, fps: Iterable[int] | None = None, *, bulk: bool = False) -> None:
         """Index ``article`` (as decoded or built: 32-bit shingles); ``fps`` are its fingerprints
-        when the caller computed them already."""
+        when the caller computed them already. ``bulk`` (a restore): its fingerprints become
+        searchable at the next merge (the first look-up merges)."""
         self._drop_article(article.article_id)
         if article.posted and fps is None:
             fps = fingerprints(self.settings, article.seq)
-        article.fps = array("I", sorted(fps)) if article.posted and fps else _EMPTY
-        article.seq = _narrow(article.seq)
+        keys = sorted(fps) if article.posted and fps else ()
+        if isinstance(article.seq, array):  # else already narrow (a stored article's view)
+            article.seq = _narrow(article.seq)
         # One string object per story id and per site, however many articles hold it (a
         # decoded record brings its own copies): ~150 bytes an article.
         article.site = sys.intern(article.site)
@@ -907,10 +1115,29 @@ class StoryIndex:
         self._articles[article.article_id] = article
         if not self._latest_stale and (self._latest is None or article.time > self._latest):
             self._latest = article.time
-        for fp in article.fps:
-            postings.add(self._postings, fp, article.article_id)
-        if len(article.cov.terms):
-            self._df.add(article.article_id, article.cov.terms)
+        num = article.num = self._free.pop() if self._free else len(self._by_num)
+        if num == len(self._by_num):
+            self._by_num.append(article)
+            self._alive.append(1)
+            self._times.append(_micros(article.time))
+        else:
+            self._by_num[num] = article
+            self._alive[num] = 1
+            self._times[num] = _micros(article.time)
+        if keys:
+            if bulk:
+                self._fps.add_bulk(keys, num)
+            elif self._fps.add(keys, num):
+                self._merge()
+        if article.has_cov:
+            self._df.add(num, article.cov_terms)
+
+    def _merge(self) -> None:
+        """Fold recent fingerprint postings into the packed table, purging dropped articles'
+        postings; their numbers may then be handed out again."""
+        self._fps.merge(np.frombuffer(self._alive, np.bool_))
+        self._free.extend(self._pending)
+        self._pending.clear()
 
     def _drop_article(self, article_id: str) -> None:
         old = self._articles.pop(article_id, None)
@@ -923,10 +1150,14 @@ class StoryIndex:
             members.remove(article_id)
             if not members:
                 del self._members[old.story_id]
-        for fp in old.fps:
-            postings.remove(self._postings, fp, article_id)
-        if len(old.cov.terms):
-            self._df.remove(old.article_id, old.cov.terms)
+        num = old.num
+        self._by_num[num] = None
+        self._alive[num] = 0
+        self._pending.append(num)
+        if old.has_cov:
+            self._df.remove(num, old.cov_terms)
+        if len(self._pending) >= _PENDING_NUMBERS:
+            self._merge()
 
 
 class _IdfMemo(dict[int, float]):
@@ -934,17 +1165,37 @@ class _IdfMemo(dict[int, float]):
     ``__getitem__`` is the ``idf`` callable the scoring takes: the scoring asks for the same
     few hundred terms thousands of times per decision, and a hit then stays in C."""
 
-    __slots__ = ("_docs", "_held")
+    __slots__ = ("_by_count", "_docs", "_held")
 
     def __init__(self, df: coverage.DocFrequencies) -> None:
         super().__init__()
-        self._held = df.postings.get
+        self._held = df.postings.counter().get
         self._docs = df.docs + 1
+        self._by_count: dict[int, float] = {}  # most terms share a few small frequencies
 
     def __missing__(self, h: int) -> float:
         p = self._held(h)
-        v = self[h] = math.log(self._docs / ((0 if p is None else 1 if isinstance(p, str) else len(p)) + 1)) + 1.0
+        n = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
+        v = self._by_count.get(n)
+        if v is None:
+            v = self._by_count[n] = math.log(self._docs / (n + 1)) + 1.0
+        self[h] = v
         return v
+
+    def fill(self, terms: Iterable[int]) -> None:
+        """Memoise the idf of ``terms`` in one loop (no ``__missing__`` call per term)."""
+        held, by_count, docs, log = self._held, self._by_count, self._docs, math.log
+        for h in terms:
+            if h not in self:
+                p = held(h)
+                n = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
+                v = by_count.get(n)
+                if v is None:
+                    v = by_count[n] = log(docs / (n + 1)) + 1.0
+                self[h] = v
+
+
+_IdfCallable = Callable[[int], float]
 
 
 def _narrow(seq: array[int]) -> array[int]:

@@ -451,6 +451,7 @@ class ThreadProcessor:
     def _update_gauges(self) -> None:
         """Index size gauges; ``stats()`` walks the index, so callers throttle this."""
         self._gauges_at = time.monotonic()
+        self.index.settle()
         stats = self.index.stats()
         m.INDEX_ARTICLES.set(stats["articles"])
         m.INDEX_STORIES.set(stats["stories"])

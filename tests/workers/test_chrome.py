@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from workers.chrome import is_chrome_line, is_nav_line, link_texts
+from workers.chrome import drop_trailing_headings, is_chrome_line, is_nav_line, link_texts
 from workers.text import is_timestamp_line
 
 
@@ -93,3 +93,18 @@ def test_sentences_that_start_like_chrome_are_kept(line: str) -> None:
 )
 def test_timestamp_lines(line: str, stamp: bool) -> None:
     assert is_timestamp_line(line) is stamp
+
+
+def test_heading_like_lines_the_body_ends_on_are_the_titles_of_boxes_beside_it() -> None:
+    story = ["Klarmobil offers 10 GB for 5.99 euros a month.", "Tariff in detail", "The contract runs 24 months."]
+    boxes = ["Forum posts", "Share price", "- Router with modem:", "Further links"]
+    assert drop_trailing_headings([*story, *boxes]) == story
+    # a subheading a paragraph follows is the story's; a closed sentence ends it
+    assert drop_trailing_headings(story) == story
+    assert drop_trailing_headings([*story, "Thanks for reading."]) == [*story, "Thanks for reading."]
+    # a long unpunctuated line is a paragraph (a Japanese list, a cut-off sentence), not a heading
+    listing = "宮崎県：延岡市、西都市、木城町、川南町、都農町、門川町、日南市、串間市、国富町、綾町、美郷町、高千穂町"
+    assert drop_trailing_headings([*story, listing]) == [*story, listing]
+    # one closing short line may be a signature or a credit line: it stays
+    assert drop_trailing_headings([*story, "Reporting by Jane Doe"]) == [*story, "Reporting by Jane Doe"]
+    assert drop_trailing_headings(["Headline only", "More", "Links"]) == ["Headline only"]  # never the first line

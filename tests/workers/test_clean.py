@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import pytest
+import trafilatura
 
 from newswire.records import RawStory, stable_id
 from pipeline.samples import load_corpus, render_page, seed_records
-from tests.support.data import DEV_CORPUS
+from tests.support.data import BENCHMARK, DEV_CORPUS
 from workers.clean import CleanSettings, ExtractionError, clean
 from workers.text import comparable_text
 
@@ -141,3 +143,68 @@ def test_ruby_readings_stay_inline_in_their_sentence() -> None:
     )
     text = clean(RawStory(id="r", url="https://news.example/jp/1", html=page)).text
     assert "韓国の尹錫悦\uff08ユンソンニョル\uff09" + sentence in text.splitlines()[0].replace(" ", "")
+
+
+def test_fast_first_reads_a_thin_page_again_with_the_whole_cascade() -> None:
+    """A real page whose article trafilatura's main extractor misses (its fast reading is empty)
+    and its readability/justext comparison finds: the fast-first step falls back to the whole
+    cascade, so the record is the one the full reading gives."""
+    key = "f6ac15a4d98511396da23e4428deb5605422b1c8bbc8284e771f6896bdccf57f"
+    html = gzip.decompress((BENCHMARK / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+    fast = trafilatura.bare_extraction(html, favor_precision=True, fast=True)
+    assert not (getattr(fast, "text", None) or "")  # the main extractor alone finds nothing
+    raw = RawStory(id=key, url="https://example.org/a", html=html)
+    first = clean(raw, settings=CleanSettings(fast_first=True))
+    full = clean(raw, settings=CleanSettings(fast_first=False))
+    assert first == full
+    assert len(first.text) > 300
+
+
+def test_fast_first_keeps_a_long_reading() -> None:
+    """A page the main extractor reads whole is not read twice: same record either way."""
+    body = "".join(f"<p>{BODY} Paragraph {i} adds its own detail about the vote.</p>" for i in range(12))
+    raw = RawStory(id="1", url="https://news.example/a", html=_page("<title>Vote</title>", body))
+    assert clean(raw) == clean(raw, settings=CleanSettings(fast_first=False))
+
+
+def test_a_story_split_into_containers_of_one_class_is_read_whole() -> None:
+    """The story continues in later rows of the layout, in containers of the same class, with
+    an advertisement and a "read more" teaser between them; the teaser is not the story."""
+    first = [
+        f"Paragraph {i} of the first part tells the story of the bridge vote in the city council." for i in range(4)
+    ]
+    second = [f"Paragraph {i} of the second part goes on with what the mayor said after the vote." for i in range(3)]
+    rows = (
+        '<div class="row"><div class="content"><div class="body articleBody -space">'
+        + "".join(f'<p class="para">{p}</p>' for p in first)
+        + "</div></div></div>"
+        + '<div class="row"><div class="content"><div class="ad">Advertisement box with an offer</div></div></div>'
+        + '<div class="row"><div class="content"><div class="body articleBody">'
+        + "<h2>What comes next</h2>"
+        + f'<p class="para">{second[0]}</p>'
+        + "<div class='readmore'><p>Read more: another story about a bridge in another town entirely.</p></div>"
+        + "".join(f'<p class="para">{p}</p>' for p in second[1:])
+        + "</div></div></div>"
+    )
+    html = (
+        f"<html><head><title>Bridge vote</title></head><body><main><div class='col'>{rows}</div></main></body></html>"
+    )
+    text = clean(RawStory(id="1", url="https://news.example/a/1", html=html)).text
+    for p in (*first, "What comes next", *second):
+        assert p in text
+    assert "another story" not in text and "Advertisement" not in text
+
+
+def test_a_signature_ending_the_story_is_its_byline_not_its_text() -> None:
+    """The short unpunctuated lines a story ends on (a signature, a box title) are not body
+    text, but a signature among them is still read as the byline."""
+    story = "".join(
+        f"<p>Paragraph {i} of the report on the new metro line, which opens to passengers next spring.</p>"
+        for i in range(5)
+    )
+    signature = "<p><strong>Lê Phương</strong></p><p>Photo galleries</p>"
+    html = f"<html><head><title>Metro line</title></head><body><article>{story}{signature}</article></body></html>"
+    rec = clean(RawStory(id="1", url="https://news.example/a/1", html=html))
+    assert rec.authors == ("Lê Phương",)
+    assert "Lê Phương" not in rec.text and rec.text.endswith("next spring.")
+    assert "Photo galleries" not in rec.text

@@ -117,9 +117,7 @@ def test_restore_in_shuffled_order_decides_identically() -> None:
         restored.restore(key, log[key])
     assert restored.stats() == live.stats()
     assert restored._df.docs == live._df.docs
-    assert {h: sorted(restored._df.ids(h)) for h in restored._df.postings} == {
-        h: sorted(live._df.ids(h)) for h in live._df.postings
-    }
+    assert restored.postings_view() == live.postings_view()
     kinds = set()
     for row in rows[half:]:
         item = _item(row)
@@ -334,3 +332,86 @@ def test_coverage_can_be_switched_off() -> None:
     decide_and_apply(index, DAM_ORIGINAL)
     d, _ = decide_and_apply(index, DAM_COVERAGE)
     assert d.kind == "new"
+
+
+PORT_DEAL = _mk(
+    "port-1",
+    "President Varga signs Tellin port deal with Ostmark shipping group",
+    [
+        "TELLIN, Sept 15 (Northwire) - President Varga signed a 30-year concession on Tuesday handing the "
+        "container terminal of Tellin to the Ostmark shipping group, which will build a second quay and "
+        "deepen the harbour channel by 2029.",
+        "Varga said the deal would double the port's capacity and create 1,200 jobs. Ostmark will pay 410 "
+        "million crowns up front and a share of its revenue from the terminal every year.",
+        "Dockworkers' union leader Anna Brisk said her members would judge the deal on whether Ostmark keeps "
+        "the current crews. Opposition deputies said parliament should have voted on the concession.",
+    ],
+    0,
+    "northwire.example",
+)
+PORT_DEAL_FIRST_NAME = _mk(
+    "port-2",
+    "Miklos Varga hands Tellin terminal to Ostmark for 30 years",
+    [
+        "President Miklos Varga put his signature on Tuesday to the largest concession of his term, giving the "
+        "Ostmark shipping group the container terminal of Tellin until the middle of the century.",
+        "Under the deal Ostmark pays 410 million crowns at once, builds a second quay and deepens the channel "
+        "into Tellin harbour. Varga promised 1,200 new jobs at the port.",
+        "Varga's critics in parliament said a 30-year concession should not be signed without a vote, and the "
+        "dockworkers' union said it wanted guarantees for the current crews from Ostmark.",
+    ],
+    3,
+    "harbour-daily.example",
+)
+
+
+def test_a_first_name_the_story_never_gives_is_found_with_the_surname() -> None:
+    """ "Miklos Varga" in one headline, "President Varga" in the story: the same person. The
+    given name is no slot a look-alike fills differently, so the report joins the story."""
+    pairs = coverage.title_pairs(PORT_DEAL_FIRST_NAME.title)
+    assert (coverage._fold("Miklos"), coverage._fold("Varga")) in pairs
+    index = StoryIndex(ThreadSettings())
+    original, _ = decide_and_apply(index, PORT_DEAL)
+    covered, _ = decide_and_apply(index, PORT_DEAL_FIRST_NAME)
+    assert (covered.kind, covered.update_kind, covered.story_id) == ("update", "coverage", original.story_id), (
+        covered.evidence
+    )
+    # Without given names the first name counts as a headline name the story lacks.
+    plain = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(given_names=False)))
+    decide_and_apply(plain, PORT_DEAL)
+    alone, _ = decide_and_apply(plain, PORT_DEAL_FIRST_NAME)
+    assert alone.kind == "new", alone.evidence
+    assert float(alone.evidence["headline_names_in_story"]) < float(covered.evidence["headline_names_in_story"])
+
+
+def test_given_names_are_a_first_name_before_a_surname_used_throughout() -> None:
+    raw = coverage.raw_terms(PORT_DEAL_FIRST_NAME.title, PORT_DEAL_FIRST_NAME.text.split("\n\n"), frozenset())
+    labels = {(raw.label.get(a), raw.label.get(b)) for a, b in raw.head_pairs}
+    assert labels == {("miklos", "varga")}
+    # Two places side by side stand alone, a possessive ends a name, and the parts of a place
+    # name used together as often as each other ("Corrigan Bay") are no given name.
+    assert coverage.title_pairs("Osterra, Keldora agree rail link") == []
+    assert coverage.title_pairs("Trump's UK visit") == []
+    bay = coverage.raw_terms(
+        "Rocket lifts satellite from Corrigan Bay",
+        ["The launch at Corrigan Bay went well, officials at Corrigan Bay said."],
+        frozenset(),
+    )
+    assert bay.head_pairs == frozenset()
+
+
+def test_with_the_roles_swapped_a_members_names_are_looked_for_in_all_the_input() -> None:
+    """An explainer on the quake ("Why the Ardmoor fault keeps shaking") repeats few of the
+    story's headline words, and joins through mutual headlines: the story's first report,
+    taken as the input, must find its headline names in the explainer. The explainer is in
+    hand, so all its text is searched, not only the heaviest terms the index would keep."""
+
+    def decide_all(settings: ThreadSettings) -> dict[str, Decision]:
+        index = StoryIndex(settings)
+        return {r["id"]: decide_and_apply(index, _item(r))[0] for r in _in_time_order(_rows())}
+
+    full = decide_all(ThreadSettings())
+    explainer, first = full["CD02-6"], full["CD02-1"]
+    assert (explainer.kind, explainer.update_kind, explainer.story_id) == ("update", "coverage", first.story_id)
+    stored_only = decide_all(ThreadSettings(coverage=coverage.CoverageSettings(probe_full_text=False)))
+    assert stored_only["CD02-6"].kind == "new", stored_only["CD02-6"].evidence

@@ -44,6 +44,7 @@ def _seen(p: _Prepared, index: StoryIndex) -> tuple[Any, ...]:
         r.number_hashes,
         r.headline,
         r.headline_terms,
+        r.head_pairs,
         r.label,
         index._cov(p),
         list(p.seq16),
@@ -215,13 +216,8 @@ def test_features_of_another_text_are_not_used(monkeypatch: pytest.MonkeyPatch) 
 
 def _index_view(index: StoryIndex) -> tuple[Any, ...]:
     """The derived state a restore rebuilds: postings, term frequencies, members, fingerprints."""
-    fps = {aid: list(a.fps) for aid, a in index._articles.items()}
     members = {sid: sorted(ids) for sid, ids in index._members.items()}
-
-    def held(postings: dict[int, Any]) -> dict[int, list[str]]:  # the ids, in any order
-        return {k: sorted([v] if isinstance(v, str) else v) for k, v in postings.items()}
-
-    return index.stats(), held(index._postings), held(index._df.postings), members, fps
+    return index.stats(), *index.postings_view(), members
 
 
 def test_changelog_fingerprints_restore_the_index_their_shingles_give() -> None:

@@ -19,6 +19,7 @@ from workers.metadata import (
     headline_forms,
     read_page_meta,
     site_aliases,
+    site_names,
     split_authors,
     strip_site_name,
 )
@@ -165,3 +166,63 @@ def test_a_social_headline_that_is_part_of_the_marked_up_one_is_the_headline() -
         "",
     )
     assert choose_title(meta, "", "", aliases) == "Swedish police to investigate reports of information leaks"
+
+
+def test_an_h1_in_the_navigation_yields_to_the_article_heading_the_og_title_confirms() -> None:
+    """A page that spends its <h1> on a breadcrumb (the SEO title, often the JSON-LD headline
+    too) shows its headline in the article header; og:title says which heading that is."""
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "%s"}</script>'
+    aliases = site_aliases("news.example", [])
+    seo, shown = "Payments system: Europe could beat PayPal and Visa", "Instead of PayPal: Europe's new way to pay"
+    head = ld % seo + f'<title>{seo}</title><meta property="og:title" content="{shown}">'
+    article = (
+        '<article><header><h2><span class="title__kicker">Payments</span>'
+        f'<span class="title__headline">{shown}</span></h2></header><p>Text.</p></article>'
+    )
+    for trail in (
+        f'<nav class="breadcrumb"><h1>{seo}</h1></nav>',
+        f'<ul class="breadcrumb"><li><h1>{seo}</h1></li></ul>',
+    ):
+        meta, _ = _page(head, trail + article)
+        assert meta.headings == (shown,)  # the kicker span is not part of the heading
+        assert choose_title(meta, "", "", aliases) == shown
+    # an <h1> in the article: the article heading is not consulted
+    meta, _ = _page(head, f"<h1>{seo}</h1>" + article)
+    assert meta.headings == ()
+    assert choose_title(meta, "", "", aliases) == seo
+    # a JSON-LD headline the navigation does not show is not the SEO title: it stands
+    marked = "Live: all the news of the week on the payments system"
+    meta, _ = _page(
+        ld % marked + f'<meta property="og:title" content="{shown}">',
+        f'<nav class="breadcrumb"><h1>{shown}</h1></nav>' + article,
+    )
+    assert choose_title(meta, "", "", aliases) == marked
+    # a heading the og:title does not confirm leaves the JSON-LD headline standing
+    meta, _ = _page(ld % seo + f'<meta property="og:title" content="{seo}">', f"<nav><h1>{seo}</h1></nav>" + article)
+    assert choose_title(meta, "", "", aliases) == seo
+
+
+def test_a_kicker_the_h1_prints_and_a_declared_title_gives_stays_in_the_headline() -> None:
+    """JSON-LD "Headline", an <h1> of spans "<span>Kicker</span>Headline" and og:title
+    "Kicker / Headline": the page prints the kicker as part of its headline."""
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "%s"}</script>'
+    aliases = site_aliases("news.example", [])
+    headline = "July 9 is near: unions show unity against the government"
+    meta, _ = _page(
+        ld % headline + f'<meta property="og:title" content="National demo / {headline}">',
+        f"<h1><span>National demo</span>{headline}</h1>",
+    )
+    assert choose_title(meta, "", "", aliases) == f"National demo / {headline}"
+    # the <h1> without the kicker: the JSON-LD headline stands
+    meta, _ = _page(
+        ld % headline + f'<meta property="og:title" content="National demo / {headline}">', f"<h1>{headline}</h1>"
+    )
+    assert choose_title(meta, "", "", aliases) == headline
+
+
+def test_a_site_name_of_many_words_is_a_page_title_not_the_sites_name() -> None:
+    headline = "Unions show unity against the government"
+    meta, _ = _page(f'<meta property="og:title" content="{headline}">', f"<h1>{headline}</h1>")
+    names = site_names(meta, f"{headline} - Daily Planet")  # trafilatura's fallback: the page's name
+    assert f"{headline} - Daily Planet" not in names
+    assert choose_title(meta, "", "", site_aliases("dailyplanet.example", names)) == headline

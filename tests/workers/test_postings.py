@@ -1,0 +1,63 @@
+"""The packed postings against a plain dict of sets: whatever the mix of recent, bulk (restore)
+and merged postings and of dropped numbers, a look-up, a walk and the counts give what the
+live articles hold."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from workers import postings
+from workers.postings import PackedPostings, TermPostings
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_packed_postings_hold_what_live_articles_hold(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postings, "_CHUNK", 7)  # walks cross chunk boundaries
+    rng = random.Random(seed)
+    table = PackedPostings(merge_at=rng.randint(1, 50))
+    alive = bytearray()
+    held: dict[int, list[int]] = {}
+    for num in range(300):
+        alive.append(1)
+        keys = sorted({rng.randint(0, 40) for _ in range(rng.randint(0, 5))})
+        held[num] = keys
+        if rng.random() < 0.3:
+            table.add_bulk(keys, num)
+        elif table.add(keys, num):
+            table.merge(np.frombuffer(alive, np.bool_))
+        if rng.random() < 0.3:
+            alive[rng.randrange(num + 1)] = 0
+    mask = np.frombuffer(alive, np.bool_)
+    expected: dict[int, list[int]] = {}
+    for num, keys in held.items():
+        for k in keys if alive[num] else ():
+            expected.setdefault(k, []).append(num)
+    assert table.live(mask) == (len(expected), sum(map(len, expected.values())))
+    assert sorted(table.items(mask)) == sorted((k, n) for k, ns in expected.items() for n in ns)
+    table.merge(mask)  # the index merges a restore's bulk postings before its first look-up
+    found, crowded = table.lookup(list(range(45)), alive, 3)
+    for k in range(45):
+        want = expected.get(k, [])
+        if len(want) > 3:
+            assert k in crowded and k not in found
+        elif want:
+            assert sorted(found[k]) == want
+        else:
+            assert k not in found and k not in crowded
+
+
+def test_term_postings_count_and_list_numbers() -> None:
+    t = TermPostings()
+    for n in (5, 9, 5000):
+        t.add(7, n)
+    t.add(8, 1)
+    assert t.count(7) == 3 and sorted(t.numbers(7)) == [5, 9, 5000]
+    t.remove(7, 9)
+    t.remove(7, 5000)
+    assert t.count(7) == 1 and list(t.numbers(7)) == [5]
+    t.remove(7, 5)
+    t.remove(8, 1)
+    assert t.count(7) == 0 and len(t) == 0 and t.postings() == 0
