@@ -200,7 +200,9 @@ class Daemon:
                     raw_topic=raw_topic,
                     # the topic's real partition count: it may predate the setting
                     partitions=len(bus.end_offsets(state_topic)),
-                    transactional_id=self._txid(POLL.name),
+                    # Named by state partition, not by pod: whoever holds a partition writes
+                    # under its id, which fences every earlier holder (see ingest/poller.py).
+                    txid_prefix=f"{s.kafka.transactional_id_prefix}-{POLL.name}",
                     group_id=graph.group(POLL.group),
                     stop=self.stop,
                 )

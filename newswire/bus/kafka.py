@@ -59,13 +59,24 @@ def client_config(s: KafkaSettings) -> dict[str, Any]:
     return cfg
 
 
-def _is_fenced(exc: BaseException) -> bool:
-    return type(exc).__name__ in {
+_FENCED = frozenset(
+    {
         "ProducerFencedError",
         "InvalidProducerEpochError",
         "TransactionalIdAuthorizationFailedError",
         "TransactionCoordinatorFencedError",
     }
+)
+
+
+def _is_fenced(exc: BaseException) -> bool:
+    """Fenced, also when kafka-python reports it as the cause of a later call's failure (a send
+    or a transactional call after a fenced request raises a plain ``KafkaError`` carrying the
+    ``ProducerFencedError``: found with a deposed poller's late transaction)."""
+    if type(exc).__name__ in _FENCED:
+        return True
+    causes = [*exc.args, exc.__cause__]
+    return any(isinstance(c, BaseException) and type(c).__name__ in _FENCED for c in causes)
 
 
 # The group moved on without this member (its session expired, e.g. while the broker was down):
@@ -117,10 +128,16 @@ class KafkaBusProducer(Producer):
             cfg["transactional_id"] = transactional_id
         try:
             self._p = KafkaProducer(**cfg)
-            if transactional_id is not None:
-                self._p.init_transactions()
         except KafkaError as exc:
             raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
+        if transactional_id is not None:
+            try:
+                self._p.init_transactions()
+            except KafkaError as exc:
+                # Not opened (the broker is away, or its coordinator still loading): its
+                # sender thread and connections go with it, or every retry would leak a set.
+                self._p.close(timeout=0)
+                raise BrokerUnreachable(f"cannot open a producer as {transactional_id!r}: {exc!r}") from exc
         self._partitions: dict[str, int] = {}
         self._futures: list[Any] = []
         self._committed: dict[TopicPartition, int] = {}
@@ -592,36 +609,44 @@ class KafkaBus(Bus):
         return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke, sticky)
 
     def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:
-        consumer = self._plain_consumer()
         try:
-            parts = consumer.partitions_for_topic(topic)
-            if not parts:
-                raise BusError(f"unknown topic {topic!r}")
-            tps = [KafkaTP(topic, p) for p in sorted(parts) if partitions is None or p in partitions]
-            consumer.assign(tps)
-            consumer.seek_to_beginning(*tps)
-            ends = consumer.end_offsets(tps)
-            remaining = {tp for tp in tps if ends[tp] > consumer.position(tp)}
-            # A restore that stops making progress (broker gone) fails instead of hanging the
-            # rebalance callback forever; the stage crashes and its successor retries.
-            stall_s = max(30.0, 2 * self.settings.request_timeout_ms / 1000)
-            progress_at = time.monotonic()
-            while remaining:
-                if time.monotonic() - progress_at > stall_s:
-                    raise BusError(
-                        f"reading {topic} stalled for {stall_s:.0f}s with {len(remaining)} partitions unread"
-                    )
-                batches = consumer.poll(timeout_ms=500, max_records=2000)
-                if batches:
-                    progress_at = time.monotonic()
-                for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
-                    for r in records:
-                        if r.offset < ends[ktp]:
-                            yield _message(topic, ktp.partition, r)
-                # Transaction markers occupy offsets too: compare positions, not record counts.
-                remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
+            consumer = self._plain_consumer()
+        except KafkaError as exc:
+            raise BrokerUnreachable(f"cannot reach Kafka at {self.settings.bootstrap_servers}") from exc
+        try:
+            yield from self._read_table(consumer, topic, partitions)
+        except KafkaError as exc:
+            raise _error(exc, f"reading {topic} failed: {exc}") from exc
         finally:
             consumer.close(autocommit=False)
+
+    def _read_table(self, consumer: KafkaConsumer, topic: str, partitions: Sequence[int] | None) -> Iterator[Message]:
+        parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            raise BusError(f"unknown topic {topic!r}")
+        tps = [KafkaTP(topic, p) for p in sorted(parts) if partitions is None or p in partitions]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        remaining = {tp for tp in tps if ends[tp] > consumer.position(tp)}
+        # A restore that stops making progress (broker gone) fails instead of hanging the
+        # rebalance callback forever: the caller retries (or crashes and its successor does).
+        stall_s = max(30.0, 2 * self.settings.request_timeout_ms / 1000)
+        progress_at = time.monotonic()
+        while remaining:
+            if time.monotonic() - progress_at > stall_s:
+                raise BrokerUnreachable(
+                    f"reading {topic} stalled for {stall_s:.0f}s with {len(remaining)} partitions unread"
+                )
+            batches = consumer.poll(timeout_ms=500, max_records=2000)
+            if batches:
+                progress_at = time.monotonic()
+            for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
+                for r in records:
+                    if r.offset < ends[ktp]:
+                        yield _message(topic, ktp.partition, r)
+            # Transaction markers occupy offsets too: compare positions, not record counts.
+            remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
 
     def table_reader(self, topic: str, partitions: Sequence[int] | None = None) -> TableReader:
         try:
