@@ -314,6 +314,8 @@ class ThreadProcessor:
                 extra={"committed": _show(committed), "index_at": _show(self.applied)},
             )
         self._verified = exact and not ahead
+        # The tail's postings searchable now, not at the first decision: part of the take-over.
+        self.index.settle()
         # As a restore would leave it: event time from the records, expiry counted afresh.
         self.watermark = self.index.latest_time()
         self._since_expire = 0
