@@ -143,6 +143,16 @@ class KafkaBusProducer(Producer):
         self._committed: dict[TopicPartition, int] = {}
         self._txn_timeout_ms = s.request_timeout_ms
 
+    def _error(self, exc: KafkaError, message: str) -> BusError:
+        """As :func:`_error`, and Fenced when this producer was fenced earlier: kafka-python
+        then fails every later transactional call with a plain ``KafkaError`` whose message
+        names the fenced error but carries no object of it (the chaos suite caught a poller
+        crashing on the ``begin`` after a fenced commit)."""
+        last = getattr(getattr(self._p, "_transaction_manager", None), "last_error", None)
+        if isinstance(last, BaseException) and _is_fenced(last):
+            return Fenced(message)
+        return _error(exc, message)
+
     def _partition_count(self, topic: str) -> int:
         count = self._partitions.get(topic)
         if count is None:
@@ -165,7 +175,7 @@ class KafkaBusProducer(Producer):
         try:
             fut = self._p.send(topic, value=value, key=key, headers=list(headers) or None, partition=partition)
         except KafkaError as exc:
-            raise _error(exc, f"send to {topic} failed: {exc}") from exc
+            raise self._error(exc, f"send to {topic} failed: {exc}") from exc
         self._futures.append(fut)
 
     def flush(self, timeout_s: float | None = None) -> None:
@@ -182,7 +192,7 @@ class KafkaBusProducer(Producer):
         try:
             self._p.begin_transaction()
         except KafkaError as exc:
-            raise _error(exc, str(exc)) from exc
+            raise self._error(exc, str(exc)) from exc
 
     def _await(self, start: Callable[[Any], Any], what: str) -> None:
         """Run one transactional step with a bounded wait.
@@ -218,7 +228,7 @@ class KafkaBusProducer(Producer):
             self._committed = _offsets_after(self._futures)
             self._futures.clear()
         except KafkaError as exc:
-            raise _error(exc, f"commit failed: {exc}") from exc
+            raise self._error(exc, f"commit failed: {exc}") from exc
 
     def committed_offsets(self) -> dict[TopicPartition, int]:
         return dict(self._committed)
@@ -227,7 +237,7 @@ class KafkaBusProducer(Producer):
         try:
             self._await(lambda tm: tm.begin_abort(), "abort")
         except KafkaError as exc:
-            if _is_fenced(exc):
+            if isinstance(self._error(exc, ""), Fenced):
                 raise Fenced(str(exc)) from exc
             log.warning("abort_transaction failed: %s", exc)
         self._futures.clear()

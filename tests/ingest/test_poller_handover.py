@@ -141,6 +141,10 @@ def test_a_deposed_pollers_late_commit_is_fenced_and_the_entry_emitted_once(clus
     a._commit(result, started_in)
     assert [r.guid for r in _emitted(settings)] == ["g1"]
     assert a._rejoin  # fenced: it rejoins instead of crashing
+    # Another poll of the partition finishing before the rejoin: fenced again (kafka-python
+    # fails a fenced producer's next ``begin`` with a plain error), not a crash of the poller.
+    a._commit(result, started_in)
+    assert [r.guid for r in _emitted(settings)] == ["g1"]
     # Both carry on, a rejoining (into b's group now: its membership is back): the entry is
     # still not emitted again.
     a._group_id = b._group_id
