@@ -97,6 +97,13 @@ BENCHES = (
         "decided for real, cloned to N; restore, RSS, p50/p99 of 2,000 decide + apply; record-store probe.",
     ),
     Bench(
+        "takeover",
+        "Decider take-over through the bus: a warm standby (replays its lag) vs a cold restore",
+        ("bench/bench_takeover.py",),
+        "N = 100,000 (NEWSWIRE_BENCH_LIVE=1000000 for the million) on a local single-node broker; "
+        "the standby lags 5,000 changelog entries at assignment; assignment -> deciding, wall and CPU.",
+    ),
+    Bench(
         "bus",
         "Bus: newswire Kafka bus vs bare kafka-python (and the embedded backend)",
         ("bench/bench_bus.py", "--records", "20000", "--repeat", "3"),

@@ -9,10 +9,30 @@ from the compacted topic and carries on: no feed polled twice, none orphaned, no
 
 Each poll's raw records and its new feed state are written in one transaction, so a crash
 between them cannot re-emit entries or lose them.
+
+The hand-over of a partition is where an entry could be emitted twice (the chaos suite caught
+one, across a broker crash), so it follows the decider's discipline (``workers/threader.py``):
+
+- **One transactional id per state partition** (``<prefix>-<state topic>-<partition>``), its
+  producer opened when the partition is assigned and *before* its state is read. Opening it
+  (Kafka: ``init_transactions``) settles every transaction an earlier holder left under that
+  id: one whose commit was decided is completed, markers written, before it returns; the rest
+  are aborted; and the epoch bump fences the earlier holder for good, so a deposed poller cut
+  off by an outage cannot commit a poll after its successor read the state (a pod-named id
+  left that to nothing: the poller commits no group offsets, so no generation check applies).
+  Only then is the state read, to the last stable offset, which now lies past everything an
+  earlier holder committed: no predecessor's emission is missing from the restored seen set.
+- **A commit whose outcome is unknown** (the broker went away) re-opens the partition the same
+  way: a new producer under the id settles the transaction, and the feeds' state is read again,
+  so a poll that did land is not polled as new once more.
+- **A fenced poller** has lost the partition to a new holder: it drops the poll and rejoins the
+  group. A poll started before its partition was handed over (even if it came back) is dropped
+  too: it was computed from a state that may not be the partition's any more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import random
@@ -52,7 +72,7 @@ from ingest.schedule import (
 from ingest.urls import article_link, normalize_url
 from newswire import metrics as m
 from newswire import tracing
-from newswire.bus import BrokerUnreachable, Bus, Producer, TopicPartition, partition_for
+from newswire.bus import BrokerUnreachable, Bus, BusError, Consumer, Fenced, Producer, TopicPartition, partition_for
 from newswire.records import RawStory, stable_id
 from newswire.runtime import StopFlag
 from newswire.settings import Settings
@@ -194,7 +214,7 @@ class Poller:
         state_topic: str,
         raw_topic: str,
         partitions: int,
-        transactional_id: str,
+        txid_prefix: str,
         group_id: str,
         stop: StopFlag,
         clock: Callable[[], float] = time.time,
@@ -230,46 +250,127 @@ class Poller:
         self.states: dict[str, FeedState] = {}
         self.polled_once: set[str] = set()
         self.ready = threading.Event()
-        self._consumer = bus.consumer(group_id, [state_topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
-        self._txid = transactional_id
-        self._producer: Producer | None = bus.producer(transactional_id=transactional_id)
+        self._txid_prefix = txid_prefix
+        # Per owned partition: its producer (opened on assignment), and the hand-over it was
+        # opened in; a partition owned but not settled (producer and state not both in hand
+        # yet: the broker went away) has its feeds wait.
+        self._producers: dict[int, Producer] = {}
+        self._handover: dict[int, int] = {}
+        self._handovers = 0
+        self._unsettled: set[int] = set()
+        self._rejoin = False
+        self._group_id = group_id
+        self._consumer: Consumer | None = bus.consumer(
+            group_id, [state_topic], on_assign=self._on_assign, on_revoke=self._on_revoke
+        )
         self._pool = ThreadPoolExecutor(max_workers=p.concurrency, thread_name_prefix="poll")
         self._inflight: dict[str, Future[PollResult]] = {}
+        self._started_in: dict[str, int] = {}  # feed URL -> hand-over its in-flight poll started in
         self._health_children = m.FEEDS_BY_HEALTH
         self._summary_at = 0.0
 
     # -- ownership ---------------------------------------------------------------------
+    def txid(self, partition: int) -> str:
+        """The transactional id of a state partition: whoever holds the partition writes under
+        it, so opening it fences every earlier holder (see the module docstring)."""
+        return f"{self._txid_prefix}-{self.state_topic}-{partition}"
+
     def _on_assign(self, tps: frozenset[TopicPartition]) -> None:
-        parts = [tp.partition for tp in tps if tp.topic == self.state_topic]
-        restored = 0
-        for msg in self.bus.read_table(self.state_topic, parts) if parts else ():
-            if msg.key is None:
-                continue
-            url = msg.key.decode()
-            if msg.value is None:
-                self.states.pop(url, None)
-                continue
-            try:
-                self.states[url] = FeedState.from_json(msg.value)
-                restored += 1
-            except ValueError:
-                log.warning("unreadable feed state ignored", extra={"feed": url})
+        parts = {tp.partition for tp in tps if tp.topic == self.state_topic}
         with self._lock:
-            self.owned |= set(parts)
-        log.info(
-            "feeds assigned",
-            extra={"partitions": sorted(parts), "states_restored": restored, "feeds": len(self.owned_feeds())},
-        )
+            self.owned |= parts
+        self._unsettle(parts)
+        self._settle()
+        log.info("feeds assigned", extra={"partitions": sorted(parts), "feeds": len(self.owned_feeds())})
         self.ready.set()
 
     def _on_revoke(self, tps: frozenset[TopicPartition]) -> None:
         parts = {tp.partition for tp in tps if tp.topic == self.state_topic}
         with self._lock:
             self.owned -= parts
+        self._unsettle(parts)
+        self._unsettled -= parts
+        log.info("feeds revoked", extra={"partitions": sorted(parts)})
+
+    def _unsettle(self, parts: set[int]) -> None:
+        """Forget what this replica holds of ``parts`` (producer, feed state); polls started
+        before are dropped when they finish. Owned ones are settled again by :meth:`_settle`."""
+        self._handovers += 1
+        for part in parts:
+            self._handover[part] = self._handovers
+            self._close_producer(self._producers.pop(part, None))
         for url, part in self._feed_partition.items():
             if part in parts:
                 self.states.pop(url, None)
-        log.info("feeds revoked", extra={"partitions": sorted(parts)})
+        self._unsettled |= parts
+
+    def _settle(self) -> None:
+        """Open the producer of each owned partition not settled yet, under the partition's
+        transactional id, then read their feeds' state: opening the producers first settles
+        and fences every earlier holder, so the state read holds all it committed. A broker
+        that goes away meanwhile leaves them unsettled; the loop tries again."""
+        parts = sorted(self._unsettled & self.owned)
+        if not parts:
+            return
+        started = time.monotonic()
+        try:
+            for part in parts:
+                if part not in self._producers:
+                    self._producers[part] = self.bus.producer(transactional_id=self.txid(part))
+            states: dict[str, FeedState] = {}
+            for msg in self.bus.read_table(self.state_topic, parts):
+                if msg.key is None:
+                    continue
+                url = msg.key.decode()
+                if msg.value is None:
+                    states.pop(url, None)
+                    continue
+                try:
+                    states[url] = FeedState.from_json(msg.value)
+                except ValueError:
+                    log.warning("unreadable feed state ignored", extra={"feed": url})
+        except BrokerUnreachable as exc:
+            log.warning("feed state not restored yet; retrying", extra={"partitions": parts, "error": str(exc)})
+            return
+        self.states.update(states)
+        self._unsettled -= set(parts)
+        log.info(
+            "feed state restored",
+            extra={"partitions": parts, "states": len(states), "seconds": round(time.monotonic() - started, 3)},
+        )
+
+    def _close_producer(self, producer: Producer | None) -> None:
+        try:
+            if producer is not None:
+                producer.close()
+        except Exception as exc:  # a fenced producer, or one of a dead connection: nothing to save
+            log.warning("closing a producer", extra={"error": repr(exc)})
+
+    def _rejoin_group(self) -> bool:
+        """After being fenced: leave the group and join again, holding nothing meanwhile, so
+        the group, not a guess, says which partitions are this replica's. False while the
+        broker is away."""
+        with self._lock:
+            held = set(self.owned)
+            self.owned.clear()
+        self._unsettle(held)
+        self._unsettled.clear()
+        old, self._consumer = self._consumer, None
+        try:
+            if old is not None:
+                old.close()
+        except Exception as exc:
+            log.warning("closing the group consumer", extra={"error": repr(exc)})
+        try:
+            self._consumer = self.bus.consumer(
+                self._group_id, [self.state_topic], on_assign=self._on_assign, on_revoke=self._on_revoke
+            )
+        except BrokerUnreachable as exc:
+            log.warning("cannot rejoin the group yet", extra={"error": str(exc)})
+            return False
+        self._rejoin = False
+        log.info("rejoined the poller group")
+        return True
 
     def owned_feeds(self) -> list[FeedConfig]:
         with self._lock:
@@ -472,36 +573,49 @@ class Poller:
         return PollResult(feed, state, raws, outcome)
 
     # -- the loop ----------------------------------------------------------------------
-    def _commit(self, result: PollResult) -> None:
-        """Raw records and the feed's new state, atomically."""
-        if self._feed_partition[result.feed.url] not in self.owned:
+    def _commit(self, result: PollResult, started_in: int | None = None) -> None:
+        """Raw records and the feed's new state, atomically, under the partition's producer.
+        ``started_in``: the hand-over the poll started in; a poll of a partition handed over
+        since (revoked, re-opened) is dropped, its feed polled again from the state now held."""
+        part = self._feed_partition[result.feed.url]
+        producer = self._producers.get(part)
+        if part not in self.owned or part in self._unsettled or producer is None:
             log.info("dropping poll of a feed revoked meanwhile", extra={"feed": result.feed.url})
             return
-        if self._producer is None and not self._reconnect():
-            return  # the broker is still away: the feed's state is unchanged, so it is polled again
-        assert self._producer is not None
+        if started_in is not None and started_in < self._handover.get(part, 0):
+            log.info("dropping poll of a feed handed over meanwhile", extra={"feed": result.feed.url})
+            return
         try:
-            self._producer.begin()
+            producer.begin()
             for raw in result.raws:
                 # Each raw record starts a trace; the workers carry it on to the record's event.
                 trace = ((tracing.HEADER, tracing.new_traceparent().encode("ascii")),)
-                self._producer.send(self.raw_topic, raw.encode(), key=raw.article_key.encode(), headers=trace)
-            self._producer.send(
-                self.state_topic,
-                result.state.to_json().encode(),
-                key=result.feed.url.encode(),
-                partition=self._feed_partition[result.feed.url],
+                producer.send(self.raw_topic, raw.encode(), key=raw.article_key.encode(), headers=trace)
+            producer.send(
+                self.state_topic, result.state.to_json().encode(), key=result.feed.url.encode(), partition=part
             )
-            self._producer.commit()
+            producer.commit()
         except BrokerUnreachable as exc:
-            # The transaction's outcome is unknown: a new producer (same transactional id)
-            # settles it, and the feed, whose state here is unchanged, is polled again. Were the
-            # records committed after all, their ids repeat and the workers see them unchanged.
-            log.warning("broker failed mid-commit; reconnecting", extra={"feed": result.feed.url, "error": str(exc)})
-            self._reconnect()
+            # The transaction's outcome is unknown: the partition is opened again (a new
+            # producer under its id settles the transaction) and its feeds' state read again,
+            # so whichever way it went, the next poll starts from what was committed.
+            log.warning(
+                "broker failed mid-commit; reopening the partition", extra={"feed": result.feed.url, "error": str(exc)}
+            )
+            self._unsettle({part})
+            self._settle()
+            return
+        except Fenced as exc:
+            # A new holder opened the partition's id: it holds the feed now, and none of this
+            # poll was written. Rejoin, so the group says what this replica holds.
+            log.warning(
+                "fenced by the partition's new holder; rejoining", extra={"feed": result.feed.url, "error": str(exc)}
+            )
+            self._rejoin = True
             return
         except BaseException:
-            self._producer.abort()
+            with contextlib.suppress(BusError):
+                producer.abort()
             raise
         m.RAW_PRODUCED.inc(len(result.raws))
         self.states[result.feed.url] = result.state
@@ -512,37 +626,35 @@ class Poller:
                 extra={"feed": result.feed.url, "outcome": result.outcome, "new_entries": len(result.raws)},
             )
 
-    def _reconnect(self) -> bool:
-        """Replace the producer after the broker went away; False while it is still away."""
-        old, self._producer = self._producer, None
-        try:
-            if old is not None:
-                old.close()
-        except Exception as exc:  # a client of a dead connection: nothing left to save
-            log.warning("closing a failed producer", extra={"error": repr(exc)})
-        try:
-            self._producer = self.bus.producer(transactional_id=self._txid)
-        except BrokerUnreachable as exc:
-            log.warning("broker still unreachable", extra={"error": str(exc)})
-            return False
-        log.info("reconnected to the broker")
-        return True
-
     def tick(self, once: bool = False) -> int:
         """One loop turn: keep membership, start due polls, commit finished ones. With ``once``,
         every owned feed not yet polled in this run is due, whatever its schedule says."""
-        self._consumer.poll(timeout_s=0.2, max_records=100)  # own state writes echo here: ignored
+        if self._rejoin and not self._rejoin_group():
+            self.stop.wait(0.5)
+            return 0
+        assert self._consumer is not None
+        try:
+            self._consumer.poll(timeout_s=0.2, max_records=100)  # own state writes echo here: ignored
+        except BrokerUnreachable as exc:
+            # The broker went away, possibly while feeds were being handed over (their state
+            # restore failed): the consumer hands them over again on a later poll.
+            log.warning("broker unreachable while polling the group; retrying", extra={"error": str(exc)})
+            self.stop.wait(0.5)
+            return 0
+        self._settle()  # partitions a broker outage left unsettled
         now = self.clock()
         for feed in self.owned_feeds():
-            if feed.url in self._inflight:
+            part = self._feed_partition[feed.url]
+            if feed.url in self._inflight or part in self._unsettled:
                 continue
             state = self.states.get(feed.url) or FeedState()
             due = feed.url not in self.polled_once if once else state.next_poll_at <= now
             if due:
+                self._started_in[feed.url] = self._handover.get(part, 0)
                 self._inflight[feed.url] = self._pool.submit(self.poll_feed, feed, state)
         done = [url for url, fut in self._inflight.items() if fut.done()]
         for url in done:
-            self._commit(self._inflight.pop(url).result())
+            self._commit(self._inflight.pop(url).result(), self._started_in.pop(url, None))
         self._update_health(now)
         return len(done)
 
@@ -585,10 +697,11 @@ class Poller:
         deadline = time.monotonic() + self.settings.shutdown_timeout_s
         for url, fut in list(self._inflight.items()):
             try:
-                self._commit(fut.result(timeout=max(0.0, deadline - time.monotonic())))
+                self._commit(fut.result(timeout=max(0.0, deadline - time.monotonic())), self._started_in.get(url))
             except Exception as exc:  # a poll that cannot finish is simply redone by the next owner
                 log.warning("in-flight poll abandoned at shutdown", extra={"feed": url, "error": str(exc)})
             self._inflight.pop(url, None)
+            self._started_in.pop(url, None)
 
     def _touch(self) -> None:
         """The current poll made progress (a fetch started or ended, a parse finished)."""
@@ -617,7 +730,8 @@ class Poller:
     def close(self) -> None:
         self.parser.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._consumer.close()
-        if self._producer is not None:
-            self._producer.close()
+        if self._consumer is not None:
+            self._consumer.close()
+        for part in sorted(self._producers):
+            self._close_producer(self._producers.pop(part))
         self.fetcher.close()

@@ -225,6 +225,23 @@ CPU_LIMIT: Final = Gauge(
 INDEX_ARTICLES: Final = Gauge("newswire_index_articles", "Articles held in the worker's dedupe index.")
 INDEX_STORIES: Final = Gauge("newswire_index_stories", "Stories (threads) held in the worker's index.")
 INDEX_MEMORY: Final = Gauge("newswire_index_memory_bytes", "Estimated memory held by the worker's dedupe/thread index.")
+STANDBY_LAG: Final = Gauge(
+    "newswire_thread_standby_lag_records",
+    "Story-index changelog records a thread worker that does not hold the cleaned partition (a "
+    "warm standby) has not applied yet: what a take-over by it would replay. 0 on the deciding "
+    "worker, which writes the changelog itself.",
+)
+TAKEOVER_DURATION: Final = Histogram(
+    "newswire_thread_takeover_seconds",
+    "Time from being assigned the cleaned partition to deciding: the story-index changelog "
+    "catch-up (a warm standby replays its lag, a cold worker the whole changelog).",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+)
+TAKEOVER_RECORDS: Final = Gauge(
+    "newswire_thread_takeover_records",
+    "Changelog records the last take-over of the cleaned partition replayed before deciding "
+    "(the whole changelog when it started cold).",
+)
 EVENTS_PUBLISHED: Final = Counter(
     "newswire_events_published_total", "Events acknowledged by Kafka on the events topic.", ["type"]
 )
@@ -262,6 +279,9 @@ CATALOGUE: Final[tuple[MetricWrapperBase, ...]] = (
     INDEX_ARTICLES,
     INDEX_STORIES,
     INDEX_MEMORY,
+    STANDBY_LAG,
+    TAKEOVER_DURATION,
+    TAKEOVER_RECORDS,
     EVENTS_PUBLISHED,
     EVENT_LATENCY,
 )

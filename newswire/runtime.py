@@ -127,6 +127,14 @@ class Processor(Protocol):
         ...
 
 
+# Optional processor hooks, looked up with getattr (a stage without state needs none of them):
+# - ``on_assign_at(partitions, offsets)``: called instead of ``on_assign`` with the group's
+#   committed offsets the partitions resume from (``Consumer.assigned_offsets``);
+# - ``commit_outputs(offsets)``: records to write in every transaction that commits input
+#   offsets (a batch's, a quarantine's, an idle one past markers), given those offsets;
+# - ``on_commit(written)``: after each such commit, where the transaction's records ended.
+
+
 def dead_letter_record(topic: str, stage: str, msg: Message, dead: DeadLetter) -> Out:
     """The dead-letter record: the error, where the record came from, and the original value."""
     envelope = {
@@ -182,6 +190,13 @@ class StageLoop:
     poison_attempts: int = 3
     max_consecutive_poison: int = 3
     lag_interval_s: float = 5.0
+    # Keep partitions with their holder across rebalances (see ``Bus.consumer``).
+    sticky: bool = False
+    # Fence by input partition instead of by pod: the transactional id is
+    # ``<partition_txid_prefix>-<topic>-<partition>`` of the assigned partitions, and the
+    # producer is opened when they are assigned (see ``_on_assign``). For a stage whose state
+    # must never see a deposed owner's transaction land after a successor took over.
+    partition_txid_prefix: str | None = None
     consumer: Consumer | None = None
     producer: Producer | None = None
     _lag_at: float = 0.0
@@ -193,13 +208,62 @@ class StageLoop:
 
     def open(self) -> None:
         self.open_consumer()
-        self.producer = self.bus.producer(transactional_id=self.transactional_id)
+        if self.partition_txid_prefix is None:
+            self.producer = self.bus.producer(transactional_id=self.transactional_id)
 
     def open_consumer(self) -> None:
         self._committed = {}
         self.consumer = self.bus.consumer(
-            self.group_id, self.input_topics, on_assign=self.processor.on_assign, on_revoke=self._on_revoke
+            self.group_id,
+            self.input_topics,
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
+            sticky=self.sticky,
         )
+
+    def _on_assign(self, partitions: frozenset[TopicPartition]) -> None:
+        if self.partition_txid_prefix is not None and partitions and self.consumer is not None:
+            self._fence(partitions)
+        at = getattr(self.processor, "on_assign_at", None)
+        if at is None:
+            self.processor.on_assign(partitions)
+            return
+        offsets = self.consumer.assigned_offsets() if self.consumer is not None else {}
+        at(partitions, {tp: off for tp, off in offsets.items() if tp in partitions})
+
+    def _fence(self, partitions: frozenset[TopicPartition]) -> None:
+        """Open the producer of the assigned partitions, then resume them from the group's
+        committed offsets fetched after it. Opening it (Kafka: ``init_transactions`` under the
+        partitions' transactional id) settles every transaction an earlier holder of that id
+        left (commits one whose commit was decided, aborts the rest) and bumps the epoch, so no
+        earlier holder, however cut off, can commit anything afterwards. The group's generation
+        check (KIP-447) alone did not hold this: the chaos suite caught a decider cut off by a
+        broker crash committing its batch after its successor had decided the same input. So
+        the offsets fetched now are final for this assignment, and the stage's state is brought
+        to them (``on_assign_at``)."""
+        assert self.consumer is not None and self.partition_txid_prefix is not None
+        if self.producer is not None:
+            old, self.producer = self.producer, None
+            try:
+                old.close()
+            except Exception as exc:  # a fenced or disconnected producer: nothing to save
+                log.warning("closing the previous producer", extra={"stage": self.processor.name, "error": repr(exc)})
+        names = "+".join(f"{tp.topic}-{tp.partition}" for tp in sorted(partitions))
+        self.producer = self.bus.producer(transactional_id=f"{self.partition_txid_prefix}-{names}")
+        self.consumer.resume_at_committed(partitions)
+
+    def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        """Commit the open transaction with the consumed ``offsets``, plus whatever the
+        processor writes along with every offset commit; then tell it where its records ended."""
+        assert self.consumer is not None and self.producer is not None
+        extra = getattr(self.processor, "commit_outputs", None)
+        if extra is not None:
+            for out in extra(offsets):
+                self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
+        self.producer.commit(self.consumer, offsets)
+        on_commit = getattr(self.processor, "on_commit", None)
+        if on_commit is not None:  # where the processor's own committed writes ended
+            on_commit(self.producer.committed_offsets())
 
     def _on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
         # The new owner reports these partitions now: a value left here would freeze and be
@@ -228,8 +292,8 @@ class StageLoop:
             self.open()
         idle_polls = 0
         while not self.stop.is_set():
-            if self.consumer is None or self.producer is None:  # stopped while reconnecting
-                return
+            if self.consumer is None or (self.producer is None and self.partition_txid_prefix is None):
+                return  # stopped while reconnecting
             done = self.step()
             if done == 0 and not (self._single_left or self._crashes):  # isolating a crash is not idle
                 idle_polls += 1
@@ -271,14 +335,28 @@ class StageLoop:
         leaves the open transaction's outcome unknown, so the loop starts over as a restarted
         process would, without the restart: a new producer under the same transactional id
         settles that transaction (commits what the coordinator had, aborts the rest) and a new
-        consumer resumes from the group's committed offsets. Other bus errors (fenced, a record
-        the broker refuses) are not the broker's absence and crash as before.
+        consumer resumes from the group's committed offsets. A stage fenced by partition (see
+        ``partition_txid_prefix``) that finds itself fenced has lost its partition to a new
+        holder and rejoins the same way. Other bus errors (fenced otherwise, a record the broker
+        refuses) are not the broker's absence and crash as before.
         """
         try:
             return self._step()
         except BrokerUnreachable as exc:
             log.warning(
                 "broker failed mid-batch; reconnecting", extra={"stage": self.processor.name, "error": str(exc)}
+            )
+            self.processor.on_abort()
+            self._reconnect()
+            return 0
+        except Fenced as exc:
+            if self.partition_txid_prefix is None:
+                raise
+            # A successor holds the partition now (its producer took over the id): nothing of
+            # this batch was committed; rejoin the group as any member would.
+            log.warning(
+                "fenced by the partition's new holder; rejoining",
+                extra={"stage": self.processor.name, "error": str(exc)},
             )
             self.processor.on_abort()
             self._reconnect()
@@ -294,7 +372,8 @@ class StageLoop:
         self.consumer = self.producer = None
         while not self.stop.is_set():
             try:
-                self.producer = self.bus.producer(transactional_id=self.transactional_id)
+                if self.partition_txid_prefix is None:  # else opened when partitions are assigned
+                    self.producer = self.bus.producer(transactional_id=self.transactional_id)
                 self.open_consumer()
                 log.info("reconnected", extra={"stage": self.processor.name})
                 return
@@ -303,7 +382,7 @@ class StageLoop:
                 self.stop.wait(self.retry_backoff_s)
 
     def _step(self) -> int:
-        assert self.consumer is not None and self.producer is not None
+        assert self.consumer is not None
         self._report_lag()
         batch = self.consumer.poll(
             timeout_s=self.poll_timeout_s, max_records=1 if self._single_left > 0 else self.batch_size
@@ -311,8 +390,11 @@ class StageLoop:
         if not batch:  # nothing pending (a revoked partition, say): nothing left to isolate
             self._single_left = 0
             self._crashes.clear()
-            self._commit_past_markers()
+            if self.producer is not None:  # else no partition was ever assigned to commit for
+                self._commit_past_markers()
             return 0
+        if self.producer is None:  # records without an assignment: start over as after an outage
+            raise BrokerUnreachable(f"{self.processor.name}: records polled before a producer was opened")
         first: dict[TopicPartition, int] = {}
         last: dict[TopicPartition, int] = {}
         for m in batch:
@@ -351,7 +433,7 @@ class StageLoop:
                     continue
                 for out in outcome.outputs:
                     self.producer.send(out.topic, out.value, out.key, out.headers, out.partition)
-            self.producer.commit(self.consumer, last)
+            self._commit(last)
             self._committed.update(last)
         except RetryLater as exc:
             self._rewind(first)
@@ -363,7 +445,8 @@ class StageLoop:
             cause = crash.__cause__ if isinstance(crash.__cause__, Exception) else crash
             return self._on_crash(batch, cause)
         except Fenced:
-            self.processor.on_abort()
+            if self.partition_txid_prefix is None:  # else step() drops it, and rejoins
+                self.processor.on_abort()
             raise
         except BrokerUnreachable:
             raise  # the broker, not the batch: step() reconnects, and the new producer settles the transaction
@@ -412,7 +495,7 @@ class StageLoop:
         self.producer.begin()
         try:
             self.producer.send(out.topic, out.value, out.key, out.headers)
-            self.producer.commit(self.consumer, {msg.tp: msg.offset + 1})
+            self._commit({msg.tp: msg.offset + 1})
         except BaseException:
             self._rewind({msg.tp: msg.offset})
             raise
@@ -448,7 +531,7 @@ class StageLoop:
             return
         self.producer.begin()
         try:
-            self.producer.commit(self.consumer, ahead)
+            self._commit(ahead)
         except BrokerUnreachable:
             raise
         except BaseException:

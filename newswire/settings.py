@@ -115,6 +115,10 @@ class WorkerSettings(_Section):
     batch_size: int = Field(default=64, ge=1, le=10_000)
     thread_window_days: float = Field(default=7.0, gt=0)
     boilerplate_min_pages: int = Field(default=3, ge=2)
+    # A thread worker without the cleaned partition follows the story-index changelog (a warm
+    # standby: a takeover replays only its lag), holding a full index like the deciding one.
+    # False: it holds nothing and a takeover restores the whole changelog (cold).
+    thread_standby: bool = True
 
 
 class MetricsSettings(_Section):

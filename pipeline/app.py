@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import IO, Any
 
@@ -200,7 +200,9 @@ class Daemon:
                     raw_topic=raw_topic,
                     # the topic's real partition count: it may predate the setting
                     partitions=len(bus.end_offsets(state_topic)),
-                    transactional_id=self._txid(POLL.name),
+                    # Named by state partition, not by pod: whoever holds a partition writes
+                    # under its id, which fences every earlier holder (see ingest/poller.py).
+                    txid_prefix=f"{s.kafka.transactional_id_prefix}-{POLL.name}",
                     group_id=graph.group(POLL.group),
                     stop=self.stop,
                 )
@@ -224,12 +226,15 @@ class Daemon:
                 self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, cleaner, CLEAN))
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):
-                index_topic = graph.name(_role(THREAD.changelog))
+                # The reader outlives the stage loop (closed after it, in reverse order).
+                changelog = stack.enter_context(closing(bus.table_reader(graph.name(_role(THREAD.changelog)))))
                 threader = ThreadProcessor(
-                    s.worker, graph.name(_role(THREAD.output)), index_topic, restore=lambda: bus.read_table(index_topic)
+                    s.worker, graph.name(_role(THREAD.output)), changelog.topic, changelog=changelog
                 )
                 self.ready_checks.append(lambda t=threader: not t.restoring)  # type: ignore[misc]
-                self.worker_assigned.append(lambda t=threader: bool(t.assigned))  # type: ignore[misc]
+                # A decider is ready when it holds the partition, or as a standby once it has
+                # caught up with the changelog (so a rolling update waits for a warm successor).
+                self.worker_assigned.append(lambda t=threader: bool(t.assigned) or t.warm)  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, threader, THREAD))
             if self.worker_assigned:  # a worker is ready once it holds partitions of some stage
                 self.ready_checks.append(lambda: any(check() for check in self.worker_assigned))
@@ -281,6 +286,14 @@ class Daemon:
             stop=self.stop,
             batch_size=self.settings.worker.batch_size,
             on_idle=getattr(processor, "tick", None),
+            # The decider's index is what a newcomer would have to rebuild: a member joining
+            # (a restarted pod, a scale-up) must not take the partition from its warm holder.
+            sticky=stage is THREAD,
+            # The decider's holder fences its predecessors by the partition's transactional id
+            # before it reads the committed offsets (see workers/threader.py, the take-over).
+            partition_txid_prefix=f"{self.settings.kafka.transactional_id_prefix}-{stage.name}"
+            if stage is THREAD
+            else None,
         )
 
     def _probe(self, bus: Bus, every_s: float = 2.0) -> None:

@@ -1075,6 +1075,14 @@ class StoryIndex:
                 out.append((STORY_PREFIX + sid, None))
         return out
 
+    def settle(self) -> None:
+        """Make postings restored in bulk searchable now (the first look-up would): a standby
+        that follows the changelog calls this off the critical path, so a take-over's first
+        decision merges only the tail it replayed, and ``stats`` walks the table in place
+        instead of merging a copy of it."""
+        if self._fps.has_bulk:
+            self._merge()
+
     def stats(self) -> dict[str, int]:
         """Sizes of the index (a walk of it: callers throttle); a function of the indexed set."""
         keys, fp_postings = self._fps.live(np.frombuffer(self._alive, np.bool_))

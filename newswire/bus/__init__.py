@@ -10,6 +10,7 @@ from newswire.bus.base import (
     Fenced,
     Message,
     Producer,
+    TableReader,
     TopicPartition,
     partition_for,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Fenced",
     "Message",
     "Producer",
+    "TableReader",
     "TopicPartition",
     "open_bus",
     "partition_for",

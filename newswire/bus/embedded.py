@@ -25,6 +25,7 @@ from newswire.bus.base import (
     Message,
     PartitionsCallback,
     Producer,
+    TableReader,
     TopicPartition,
     partition_for,
 )
@@ -101,9 +102,11 @@ class _Topics:
 
 def _write_records(
     conn: sqlite3.Connection, pending: list[tuple[str, int, bytes | None, bytes | None, str | None]]
-) -> None:
-    """Append records inside the caller's transaction, assigning offsets from ``heads``."""
+) -> dict[TopicPartition, int]:
+    """Append records inside the caller's transaction, assigning offsets from ``heads``;
+    returns the next offset of each partition written."""
     now = int(time.time() * 1000)
+    written: dict[TopicPartition, int] = {}
     for topic, part, key, value, headers in pending:
         row = conn.execute("SELECT next_offset FROM heads WHERE topic=? AND partition=?", (topic, part)).fetchone()
         offset = int(row[0]) if row else 0
@@ -116,6 +119,8 @@ def _write_records(
             "DO UPDATE SET next_offset=excluded.next_offset",
             (topic, part, offset + 1),
         )
+        written[TopicPartition(topic, part)] = offset + 1
+    return written
 
 
 def _write_offsets(conn: sqlite3.Connection, group_id: str, offsets: Mapping[TopicPartition, int]) -> None:
@@ -139,6 +144,7 @@ class EmbeddedProducer(Producer):
         self._transactional = transactional
         self._in_txn = False
         self._pending: list[tuple[str, int, bytes | None, bytes | None, str | None]] = []
+        self._committed: dict[TopicPartition, int] = {}
 
     def send(
         self,
@@ -163,7 +169,7 @@ class EmbeddedProducer(Producer):
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-                _write_records(self._conn, self._pending)
+                written = _write_records(self._conn, self._pending)
                 if group_id is not None and offsets:
                     _write_offsets(self._conn, group_id, offsets)
                 self._conn.execute("COMMIT")
@@ -172,6 +178,7 @@ class EmbeddedProducer(Producer):
                     self._conn.execute("ROLLBACK")
                 raise BusError(f"embedded write failed: {exc}") from exc
         self._pending.clear()
+        self._committed = written
 
     def flush(self, timeout_s: float | None = None) -> None:
         if self._transactional:
@@ -199,6 +206,9 @@ class EmbeddedProducer(Producer):
         self._pending.clear()
         self._in_txn = False
 
+    def committed_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._committed)
+
     def close(self) -> None:
         if not self._transactional:
             self.flush()
@@ -224,6 +234,7 @@ class EmbeddedConsumer(Consumer):
         self._on_assign, self._on_revoke = on_assign, on_revoke
         self._positions: dict[TopicPartition, int] = {}
         self._assigned: frozenset[TopicPartition] = frozenset()
+        self._resumed: dict[TopicPartition, int] = {}
         self._rotation = 0  # start partition of the next poll: no partition starves the others
 
     def _ensure_assigned(self) -> None:
@@ -236,6 +247,7 @@ class EmbeddedConsumer(Consumer):
             ).fetchall()
         committed = {TopicPartition(r[0], int(r[1])): int(r[2]) for r in rows}
         self._positions = {tp: committed.get(tp, 0) for tp in tps}
+        self._resumed = {tp: off for tp, off in committed.items() if tp in tps}
         self._assigned = frozenset(tps)
         if self._on_assign is not None:
             self._on_assign(self._assigned)
@@ -286,6 +298,23 @@ class EmbeddedConsumer(Consumer):
         self._ensure_assigned()
         return self._assigned
 
+    def resume_at_committed(self, partitions: frozenset[TopicPartition]) -> dict[TopicPartition, int]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT topic, partition, offset FROM group_offsets WHERE group_id=?", (self.group_id,)
+            ).fetchall()
+        committed = {TopicPartition(r[0], int(r[1])): int(r[2]) for r in rows}
+        for tp in partitions:
+            self._positions[tp] = committed.get(tp, 0)
+            if tp in committed:
+                self._resumed[tp] = committed[tp]
+            else:
+                self._resumed.pop(tp, None)
+        return {tp: off for tp, off in self._resumed.items() if tp in partitions}
+
+    def assigned_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._resumed)
+
     def lag(self) -> dict[TopicPartition, int]:
         self._ensure_assigned()
         with self._lock:
@@ -298,6 +327,69 @@ class EmbeddedConsumer(Consumer):
     def close(self) -> None:
         if self._assigned and self._on_revoke is not None:
             self._on_revoke(self._assigned)
+        self._conn.close()
+
+
+class EmbeddedTableReader(TableReader):
+    """Reads one topic's rows by offset on a connection of its own (so a standby's thread
+    never shares the bus's). Transactions are written whole, so every row it sees is committed."""
+
+    def __init__(self, path: Path, topic: str, partitions: Sequence[int] | None) -> None:
+        self.topic = topic
+        self._conn = _connect(path)
+        self._lock = threading.Lock()
+        count, _ = _Topics(self._conn, self._lock).get(topic)
+        self._parts = [p for p in range(count) if partitions is None or p in partitions]
+        self._positions: dict[TopicPartition, int] = {}
+        self.rewind()
+
+    def read(self, max_records: int = 2000, timeout_s: float = 0.1) -> list[Message]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            out: list[Message] = []
+            with self._lock:
+                heads = self._heads()
+                for tp, pos in sorted(self._positions.items()):
+                    if len(out) >= max_records:
+                        break
+                    rows = self._conn.execute(
+                        "SELECT offset, key, value, ts, headers FROM records "
+                        "WHERE topic=? AND partition=? AND offset>=? ORDER BY offset LIMIT ?",
+                        (tp.topic, tp.partition, pos, max_records - len(out)),
+                    ).fetchall()
+                    for off, key, value, ts, headers in rows:
+                        out.append(
+                            Message(tp.topic, tp.partition, int(off), key, value, int(ts), _decode_headers(headers))
+                        )
+                    if rows:
+                        self._positions[tp] = int(rows[-1][0]) + 1
+                    elif heads.get(tp.partition, 0) > pos:  # the rows up to the head were compacted away
+                        self._positions[tp] = heads[tp.partition]
+            if out or time.monotonic() >= deadline:
+                return out
+            time.sleep(min(_POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))
+
+    def _heads(self) -> dict[int, int]:
+        rows = self._conn.execute("SELECT partition, next_offset FROM heads WHERE topic=?", (self.topic,)).fetchall()
+        return {int(p): int(n) for p, n in rows}
+
+    def positions(self) -> dict[TopicPartition, int]:
+        return dict(self._positions)
+
+    def end_offsets(self) -> dict[TopicPartition, int]:
+        with self._lock:
+            heads = self._heads()
+        return {TopicPartition(self.topic, p): heads.get(p, 0) for p in self._parts}
+
+    def rewind(self) -> None:
+        self._positions = {TopicPartition(self.topic, p): 0 for p in self._parts}
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        if tp not in self._positions:
+            raise BusError(f"{tp} is not read by this reader")
+        self._positions[tp] = offset
+
+    def close(self) -> None:
         self._conn.close()
 
 
@@ -337,6 +429,7 @@ class EmbeddedBus(Bus):
         *,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        sticky: bool = False,  # the sole member holds every partition anyway
     ) -> Consumer:
         return EmbeddedConsumer(self.path, group_id, topics, on_assign, on_revoke)
 
@@ -351,6 +444,9 @@ class EmbeddedBus(Bus):
         for part, off, key, value, ts, headers in rows:
             if wanted is None or int(part) in wanted:
                 yield Message(topic, int(part), int(off), key, value, int(ts), _decode_headers(headers))
+
+    def table_reader(self, topic: str, partitions: Sequence[int] | None = None) -> TableReader:
+        return EmbeddedTableReader(self.path, topic, partitions)
 
     def end_offsets(self, topic: str) -> dict[TopicPartition, int]:
         with self._lock:

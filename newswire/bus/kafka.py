@@ -16,6 +16,9 @@ from typing import Any
 from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KafkaTP
 from kafka.admin import NewTopic
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
@@ -28,6 +31,7 @@ from newswire.bus.base import (
     Message,
     PartitionsCallback,
     Producer,
+    TableReader,
     TopicPartition,
     partition_for,
 )
@@ -55,13 +59,24 @@ def client_config(s: KafkaSettings) -> dict[str, Any]:
     return cfg
 
 
-def _is_fenced(exc: BaseException) -> bool:
-    return type(exc).__name__ in {
+_FENCED = frozenset(
+    {
         "ProducerFencedError",
         "InvalidProducerEpochError",
         "TransactionalIdAuthorizationFailedError",
         "TransactionCoordinatorFencedError",
     }
+)
+
+
+def _is_fenced(exc: BaseException) -> bool:
+    """Fenced, also when kafka-python reports it as the cause of a later call's failure (a send
+    or a transactional call after a fenced request raises a plain ``KafkaError`` carrying the
+    ``ProducerFencedError``: found with a deposed poller's late transaction)."""
+    if type(exc).__name__ in _FENCED:
+        return True
+    causes = [*exc.args, exc.__cause__]
+    return any(isinstance(c, BaseException) and type(c).__name__ in _FENCED for c in causes)
 
 
 # The group moved on without this member (its session expired, e.g. while the broker was down):
@@ -82,6 +97,19 @@ def _error(exc: KafkaError, message: str) -> BusError:
     return BusError(message)
 
 
+def _offsets_after(futures: Sequence[Any]) -> dict[TopicPartition, int]:
+    """The offset past the last acknowledged record per partition (a committed transaction's
+    records are all acknowledged: the commit is sent only once they are)."""
+    out: dict[TopicPartition, int] = {}
+    for fut in futures:
+        if not fut.is_done or fut.failed():
+            continue
+        md = fut.value
+        tp = TopicPartition(md.topic, md.partition)
+        out[tp] = max(out.get(tp, 0), int(md.offset) + 1)
+    return out
+
+
 class KafkaBusProducer(Producer):
     def __init__(self, s: KafkaSettings, transactional_id: str | None) -> None:
         cfg = client_config(s)
@@ -100,13 +128,30 @@ class KafkaBusProducer(Producer):
             cfg["transactional_id"] = transactional_id
         try:
             self._p = KafkaProducer(**cfg)
-            if transactional_id is not None:
-                self._p.init_transactions()
         except KafkaError as exc:
             raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
+        if transactional_id is not None:
+            try:
+                self._p.init_transactions()
+            except KafkaError as exc:
+                # Not opened (the broker is away, or its coordinator still loading): its
+                # sender thread and connections go with it, or every retry would leak a set.
+                self._p.close(timeout=0)
+                raise BrokerUnreachable(f"cannot open a producer as {transactional_id!r}: {exc!r}") from exc
         self._partitions: dict[str, int] = {}
         self._futures: list[Any] = []
+        self._committed: dict[TopicPartition, int] = {}
         self._txn_timeout_ms = s.request_timeout_ms
+
+    def _error(self, exc: KafkaError, message: str) -> BusError:
+        """As :func:`_error`, and Fenced when this producer was fenced earlier: kafka-python
+        then fails every later transactional call with a plain ``KafkaError`` whose message
+        names the fenced error but carries no object of it (the chaos suite caught a poller
+        crashing on the ``begin`` after a fenced commit)."""
+        last = getattr(getattr(self._p, "_transaction_manager", None), "last_error", None)
+        if isinstance(last, BaseException) and _is_fenced(last):
+            return Fenced(message)
+        return _error(exc, message)
 
     def _partition_count(self, topic: str) -> int:
         count = self._partitions.get(topic)
@@ -130,7 +175,7 @@ class KafkaBusProducer(Producer):
         try:
             fut = self._p.send(topic, value=value, key=key, headers=list(headers) or None, partition=partition)
         except KafkaError as exc:
-            raise _error(exc, f"send to {topic} failed: {exc}") from exc
+            raise self._error(exc, f"send to {topic} failed: {exc}") from exc
         self._futures.append(fut)
 
     def flush(self, timeout_s: float | None = None) -> None:
@@ -147,7 +192,7 @@ class KafkaBusProducer(Producer):
         try:
             self._p.begin_transaction()
         except KafkaError as exc:
-            raise _error(exc, str(exc)) from exc
+            raise self._error(exc, str(exc)) from exc
 
     def _await(self, start: Callable[[Any], Any], what: str) -> None:
         """Run one transactional step with a bounded wait.
@@ -172,17 +217,27 @@ class KafkaBusProducer(Producer):
                     KafkaTP(tp.topic, tp.partition): OffsetAndMetadata(off, "", -1) for tp, off in offsets.items()
                 }
                 metadata = consumer.raw.group_metadata()
+                if metadata.generation_id < 0 or not metadata.member_id:
+                    # kafka-python resets these when the group dropped this member (its
+                    # heartbeat learned it); the broker skips its generation check for a
+                    # transactional commit without them, so a deposed member's offsets would
+                    # land. Not sent: the stage rejoins as after an outage.
+                    raise BrokerUnreachable("commit refused: this consumer is no member of its group any more")
                 self._await(lambda tm: tm.send_offsets_to_transaction(kafka_offsets, metadata), "send offsets")
             self._await(lambda tm: tm.begin_commit(), "commit")
+            self._committed = _offsets_after(self._futures)
             self._futures.clear()
         except KafkaError as exc:
-            raise _error(exc, f"commit failed: {exc}") from exc
+            raise self._error(exc, f"commit failed: {exc}") from exc
+
+    def committed_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._committed)
 
     def abort(self) -> None:
         try:
             self._await(lambda tm: tm.begin_abort(), "abort")
         except KafkaError as exc:
-            if _is_fenced(exc):
+            if isinstance(self._error(exc, ""), Fenced):
                 raise Fenced(str(exc)) from exc
             log.warning("abort_transaction failed: %s", exc)
         self._futures.clear()
@@ -208,6 +263,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
             self._owner._pending_assign = self._owner._pending_assign - tps
         for tp in tps:  # a later commit() must not write positions of partitions another member owns now
             self._owner._positions.pop(tp, None)
+            self._owner._resumed.pop(tp, None)
         if tps and self._owner._on_revoke is not None:
             self._owner._on_revoke(tps)
 
@@ -227,8 +283,17 @@ class KafkaBusConsumer(Consumer):
         topics: Sequence[str],
         on_assign: PartitionsCallback | None,
         on_revoke: PartitionsCallback | None,
+        sticky: bool = False,
     ) -> None:
         cfg = client_config(s)
+        if sticky:
+            # Preferred, with kafka-python's defaults after it: a group where some members do
+            # not offer it yet (a rolling upgrade) agrees on range and works as before.
+            cfg["partition_assignment_strategy"] = (
+                StickyPartitionAssignor,
+                RangePartitionAssignor,
+                RoundRobinPartitionAssignor,
+            )
         cfg.update(
             group_id=group_id,
             enable_auto_commit=False,
@@ -245,11 +310,31 @@ class KafkaBusConsumer(Consumer):
         self._assigned: frozenset[TopicPartition] = frozenset()
         self._positions: dict[TopicPartition, int] = {}
         self._pending_assign: frozenset[TopicPartition] | None = None
+        self._resumed: dict[TopicPartition, int] = {}
         try:
             self.raw = KafkaConsumer(**cfg)
         except KafkaError as exc:
             raise BrokerUnreachable(f"cannot reach Kafka at {s.bootstrap_servers}") from exc
         self.raw.subscribe(list(topics), listener=_Listener(self))
+
+    def resume_at_committed(self, partitions: frozenset[TopicPartition]) -> dict[TopicPartition, int]:
+        try:
+            self._seek_committed(partitions)
+        except KafkaError as exc:
+            raise _error(exc, f"committed offsets unavailable: {exc}") from exc
+        return {tp: off for tp, off in self._resumed.items() if tp in partitions}
+
+    def _seek_committed(self, tps: frozenset[TopicPartition]) -> None:
+        for tp in tps:
+            ktp = KafkaTP(tp.topic, tp.partition)
+            committed = self.raw.committed(ktp)
+            if committed is None:
+                self.raw.seek_to_beginning(ktp)
+                self._resumed.pop(tp, None)
+            else:
+                self.raw.seek(ktp, committed)
+                self._resumed[tp] = int(committed)
+            self._positions.pop(tp, None)
 
     def _take_assignment(self, tps: frozenset[TopicPartition]) -> None:
         """Start every assigned partition at the group's committed offset, then tell the owner.
@@ -261,14 +346,7 @@ class KafkaBusConsumer(Consumer):
         them twice. The offset fetch is stable (read_committed): it waits until a deposed owner's
         pending transaction has settled, so the owner's ``on_assign`` (a state restore from a
         changelog) runs after it and sees that transaction's state too."""
-        for tp in tps:
-            ktp = KafkaTP(tp.topic, tp.partition)
-            committed = self.raw.committed(ktp)
-            if committed is None:
-                self.raw.seek_to_beginning(ktp)
-            else:
-                self.raw.seek(ktp, committed)
-            self._positions.pop(tp, None)
+        self._seek_committed(tps)
         # Called even for an empty assignment: an idle replica (more members than partitions)
         # has still joined the group, and e.g. a poller with no feeds is ready, not stuck.
         if self._on_assign is not None:
@@ -282,7 +360,14 @@ class KafkaBusConsumer(Consumer):
                 # Records fetched from the kept (possibly stale) positions go unread: the same
                 # records come again from the committed offsets.
                 batches = {k: v for k, v in batches.items() if TopicPartition(k.topic, k.partition) not in pending}
-                self._take_assignment(pending)
+                try:
+                    self._take_assignment(pending)
+                except BaseException:
+                    # Not handed over (the broker went away meanwhile, say): the next poll
+                    # tries again, unless the group has moved on by then.
+                    if self._pending_assign is None:
+                        self._pending_assign = pending & self._assigned
+                    raise
         except KafkaError as exc:
             raise _error(exc, f"poll failed: {exc}") from exc
         out: list[Message] = []
@@ -321,6 +406,9 @@ class KafkaBusConsumer(Consumer):
     def assignment(self) -> frozenset[TopicPartition]:
         return frozenset(TopicPartition(tp.topic, tp.partition) for tp in self.raw.assignment())
 
+    def assigned_offsets(self) -> dict[TopicPartition, int]:
+        return dict(self._resumed)
+
     def position(self, tp: TopicPartition) -> int | None:
         try:
             found = self.raw.position(KafkaTP(tp.topic, tp.partition), timeout_ms=1000)
@@ -340,6 +428,79 @@ class KafkaBusConsumer(Consumer):
 
     def close(self) -> None:
         self.raw.close(autocommit=False)
+
+
+def _message(topic: str, partition: int, r: Any) -> Message:
+    return Message(topic, partition, r.offset, r.key, r.value, r.timestamp, tuple((k, v) for k, v in (r.headers or ())))
+
+
+class KafkaTableReader(TableReader):
+    """A group-less ``read_committed`` consumer assigned every partition of one topic (or the
+    ones asked for), from the beginning. Group-less on purpose: a standby must not join the
+    stage's group for this (it would take part in its rebalances) nor commit anything."""
+
+    def __init__(self, consumer: KafkaConsumer, topic: str, partitions: Sequence[int] | None) -> None:
+        self.topic = topic
+        self._c = consumer
+        try:
+            parts = consumer.partitions_for_topic(topic)
+        except KafkaError as exc:
+            consumer.close(autocommit=False)
+            raise _error(exc, f"cannot read {topic}: {exc}") from exc
+        if not parts:
+            consumer.close(autocommit=False)
+            raise BusError(f"unknown topic {topic!r}")
+        self._tps = [KafkaTP(topic, p) for p in sorted(parts) if partitions is None or p in partitions]
+        consumer.assign(self._tps)
+        self.rewind()
+
+    def read(self, max_records: int = 2000, timeout_s: float = 0.1) -> list[Message]:
+        try:
+            batches = self._c.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        except KafkaError as exc:
+            raise _error(exc, f"reading {self.topic} failed: {exc}") from exc
+        out: list[Message] = []
+        for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
+            out.extend(_message(self.topic, ktp.partition, r) for r in records)
+        return out
+
+    def positions(self) -> dict[TopicPartition, int]:
+        out = {}
+        for ktp in self._tps:
+            try:
+                found = self._c.position(ktp, timeout_ms=10_000)
+            except KafkaError as exc:
+                raise _error(exc, f"position on {self.topic} unknown: {exc}") from exc
+            if found is None:
+                raise BrokerUnreachable(f"position on {self.topic} unknown (no answer)")
+            out[TopicPartition(ktp.topic, ktp.partition)] = int(found)
+        return out
+
+    def end_offsets(self) -> dict[TopicPartition, int]:
+        try:  # read_committed: the last stable offset, not the high watermark
+            ends = self._c.end_offsets(self._tps)
+        except KafkaError as exc:
+            raise _error(exc, f"end offsets of {self.topic} unavailable: {exc}") from exc
+        return {TopicPartition(tp.topic, tp.partition): int(off) for tp, off in ends.items()}
+
+    def settled(self) -> bool:
+        # The fetch responses' high watermark counts an open transaction's records (the last
+        # stable offset does not); a reader that keeps polling sees it refreshed every fetch.
+        pos = self.positions()
+        for ktp in self._tps:
+            high = self._c.highwater(ktp)
+            if high is None or pos[TopicPartition(ktp.topic, ktp.partition)] < high:
+                return False
+        return True
+
+    def rewind(self) -> None:
+        self._c.seek_to_beginning(*self._tps)
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self._c.seek(KafkaTP(tp.topic, tp.partition), offset)
+
+    def close(self) -> None:
+        self._c.close(autocommit=False)
 
 
 class BrokerProbe:
@@ -453,48 +614,56 @@ class KafkaBus(Bus):
         *,
         on_assign: PartitionsCallback | None = None,
         on_revoke: PartitionsCallback | None = None,
+        sticky: bool = False,
     ) -> Consumer:
-        return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke)
+        return KafkaBusConsumer(self.settings, group_id, topics, on_assign, on_revoke, sticky)
 
     def read_table(self, topic: str, partitions: Sequence[int] | None = None) -> Iterator[Message]:
-        consumer = self._plain_consumer()
         try:
-            parts = consumer.partitions_for_topic(topic)
-            if not parts:
-                raise BusError(f"unknown topic {topic!r}")
-            tps = [KafkaTP(topic, p) for p in sorted(parts) if partitions is None or p in partitions]
-            consumer.assign(tps)
-            consumer.seek_to_beginning(*tps)
-            ends = consumer.end_offsets(tps)
-            remaining = {tp for tp in tps if ends[tp] > consumer.position(tp)}
-            # A restore that stops making progress (broker gone) fails instead of hanging the
-            # rebalance callback forever; the stage crashes and its successor retries.
-            stall_s = max(30.0, 2 * self.settings.request_timeout_ms / 1000)
-            progress_at = time.monotonic()
-            while remaining:
-                if time.monotonic() - progress_at > stall_s:
-                    raise BusError(
-                        f"reading {topic} stalled for {stall_s:.0f}s with {len(remaining)} partitions unread"
-                    )
-                batches = consumer.poll(timeout_ms=500, max_records=2000)
-                if batches:
-                    progress_at = time.monotonic()
-                for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
-                    for r in records:
-                        if r.offset < ends[ktp]:
-                            yield Message(
-                                topic,
-                                ktp.partition,
-                                r.offset,
-                                r.key,
-                                r.value,
-                                r.timestamp,
-                                tuple((k, v) for k, v in (r.headers or ())),
-                            )
-                # Transaction markers occupy offsets too: compare positions, not record counts.
-                remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
+            consumer = self._plain_consumer()
+        except KafkaError as exc:
+            raise BrokerUnreachable(f"cannot reach Kafka at {self.settings.bootstrap_servers}") from exc
+        try:
+            yield from self._read_table(consumer, topic, partitions)
+        except KafkaError as exc:
+            raise _error(exc, f"reading {topic} failed: {exc}") from exc
         finally:
             consumer.close(autocommit=False)
+
+    def _read_table(self, consumer: KafkaConsumer, topic: str, partitions: Sequence[int] | None) -> Iterator[Message]:
+        parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            raise BusError(f"unknown topic {topic!r}")
+        tps = [KafkaTP(topic, p) for p in sorted(parts) if partitions is None or p in partitions]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        remaining = {tp for tp in tps if ends[tp] > consumer.position(tp)}
+        # A restore that stops making progress (broker gone) fails instead of hanging the
+        # rebalance callback forever: the caller retries (or crashes and its successor does).
+        stall_s = max(30.0, 2 * self.settings.request_timeout_ms / 1000)
+        progress_at = time.monotonic()
+        while remaining:
+            if time.monotonic() - progress_at > stall_s:
+                raise BrokerUnreachable(
+                    f"reading {topic} stalled for {stall_s:.0f}s with {len(remaining)} partitions unread"
+                )
+            batches = consumer.poll(timeout_ms=500, max_records=2000)
+            if batches:
+                progress_at = time.monotonic()
+            for ktp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
+                for r in records:
+                    if r.offset < ends[ktp]:
+                        yield _message(topic, ktp.partition, r)
+            # Transaction markers occupy offsets too: compare positions, not record counts.
+            remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
+
+    def table_reader(self, topic: str, partitions: Sequence[int] | None = None) -> TableReader:
+        try:
+            consumer = self._plain_consumer()
+        except KafkaError as exc:
+            raise BrokerUnreachable(f"cannot reach Kafka at {self.settings.bootstrap_servers}") from exc
+        return KafkaTableReader(consumer, topic, partitions)
 
     def end_offsets(self, topic: str) -> dict[TopicPartition, int]:
         if self._reader is None:

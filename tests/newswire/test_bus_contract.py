@@ -154,3 +154,60 @@ def test_lag_reports_unread_records(bus: Bus) -> None:
     assert consumer.lag() == {TopicPartition(topic, 0): 0}
     assert bus.end_offsets(topic)[TopicPartition(topic, 0)] >= 7
     consumer.close()
+
+
+def test_table_reader_tails_committed_records_from_where_it_stopped(bus: Bus) -> None:
+    """A standby's view of a changelog: everything committed, in order, resumed where the last
+    read stopped, never an open or aborted transaction's records; ``read_to_end`` reaches the
+    end as of its call; ``rewind`` starts over."""
+    topic = _topic(bus, partitions=1, compacted=True)
+    tp = TopicPartition(topic, 0)
+    txp = bus.producer(transactional_id=f"tx-{uuid.uuid4().hex[:6]}")
+    txp.begin()
+    for i in range(5):
+        txp.send(topic, f"v{i}".encode(), key=f"k{i}".encode())
+    txp.commit()
+    reader = bus.table_reader(topic)
+    try:
+        assert reader.positions() == {tp: 0}
+        assert reader.lag() >= 5
+        first = list(reader.read_to_end())
+        assert [m.value for m in first] == [f"v{i}".encode() for i in range(5)]
+        assert reader.lag() == 0 and reader.caught_up(reader.end_offsets())
+        at = reader.positions()[tp]
+        assert at >= 5
+
+        txp.begin()  # aborted: never seen
+        txp.send(topic, b"aborted", key=b"k0")
+        txp.abort()
+        txp.begin()
+        txp.send(topic, b"w0", key=b"k0")
+        txp.send(topic, None, key=b"k1")
+        txp.commit()
+        txp.begin()  # open while the reader catches up: beyond the committed end
+        txp.send(topic, b"open", key=b"k2")
+        txp.flush()
+        written = txp.committed_offsets()
+        tail = list(reader.read_to_end())
+        assert [(m.key, m.value) for m in tail] == [(b"k0", b"w0"), (b"k1", None)]
+        assert written == {tp: tail[-1].offset + 1}  # where the last committed transaction ended
+        assert all(m.offset >= at for m in tail)
+        assert reader.read(timeout_s=0.5) == []
+        txp.commit()
+        later: list[Message] = []
+        for _ in range(20):
+            later.extend(reader.read(timeout_s=0.5))
+            if later:
+                break
+        assert [m.value for m in later] == [b"open"]
+        assert reader.lag() == 0
+
+        reader.seek(tp, written[tp])  # a holder of everything before: only what came after
+        assert [m.value for m in reader.read_to_end()] == [b"open"]
+        reader.rewind()
+        again = list(reader.read_to_end())
+        latest = {m.key: m.value for m in again}
+        assert latest == {b"k0": b"w0", b"k1": None, b"k2": b"open", b"k3": b"v3", b"k4": b"v4"}
+    finally:
+        reader.close()
+        txp.close()

@@ -65,6 +65,7 @@ def _consumer() -> tuple[KafkaBusConsumer, _FakeRaw]:
     c._assigned = frozenset({TopicPartition("t", 0), TopicPartition("t", 1)})
     c._positions = {TopicPartition("t", 0): 5, TopicPartition("t", 1): 7}
     c._pending_assign = None
+    c._resumed = {}
     return c, raw
 
 
@@ -94,8 +95,19 @@ def test_an_assigned_partition_resumes_from_the_committed_offset_before_the_owne
     raw = _RebalancingRaw(listener)
     c.raw = raw
     told: list[frozenset[TopicPartition]] = []
-    c._on_assign = lambda tps: (told.append(tps), raw.calls.append("on_assign"))  # type: ignore[assignment,func-returns-value]
+    known: list[dict[TopicPartition, int]] = []
+
+    def on_assign(tps: frozenset[TopicPartition]) -> None:
+        told.append(tps)
+        known.append(c.assigned_offsets())
+        raw.calls.append("on_assign")
+
+    c._on_assign = on_assign
     assert c.poll(timeout_s=0.1) == []  # offsets 3 and 4 are not handed out
     assert raw.calls == ["committed 0", "seek 0 9", "on_assign"]
     assert told == [frozenset({TopicPartition("t", 0)})]
+    # The owner can check its state against the offset the partition resumes from.
+    assert known == [{TopicPartition("t", 0): 9}]
     assert TopicPartition("t", 0) not in c._positions  # a commit never writes the stale position
+    _Listener(c).on_partitions_revoked({KafkaTP("t", 0)})
+    assert c.assigned_offsets() == {}

@@ -159,3 +159,66 @@ def test_kafka_errors_are_classified_for_the_loop() -> None:
     assert isinstance(fenced, Fenced) and not isinstance(fenced, BrokerUnreachable)
     other = _error(IllegalStateError("no transaction"), "commit")
     assert isinstance(other, BusError) and not isinstance(other, BrokerUnreachable | Fenced)
+
+
+class FencedOnce(LostCommit):
+    """A producer whose commit finds a newer holder of its transactional id (fenced)."""
+
+    def commit(self, consumer: Consumer | None = None, offsets: Mapping[TopicPartition, int] | None = None) -> None:
+        raise Fenced("commit failed: ProducerFencedError")
+
+
+class PartitionBus(FlakyBus):
+    """The embedded bus, recording which transactional ids producers are opened under and
+    when; the first producer opened is fenced at its commit."""
+
+    def __init__(self, bus: Bus) -> None:
+        super().__init__(bus)
+        self.txids: list[str | None] = []
+
+    def producer(self, transactional_id: str | None = None) -> Producer:
+        self.txids.append(transactional_id)
+        inner = self.bus.producer(transactional_id)
+        return FencedOnce(inner) if len(self.txids) == 1 else inner
+
+
+def test_a_stage_fenced_by_partition_opens_its_producer_on_assignment_and_rejoins_when_fenced(
+    wired: tuple[Bus, TopicGraph],
+) -> None:
+    """The decider's way: no producer until the partition is assigned, then one under the
+    partition's transactional id (opening it is what fences an earlier holder), and the resume
+    offsets fetched after it; fenced (a successor opened the same id), it rejoins instead of
+    crashing, with nothing of the batch written."""
+    bus, graph = wired
+    values = [b"one", b"two", b"three"]
+    producer = bus.producer()
+    for i, value in enumerate(values):
+        producer.send(graph.name(Role.RAW), value, f"k{i}".encode(), partition=0)
+    producer.flush()
+    producer.close()
+    pbus = PartitionBus(bus)
+    proc = Echo(graph.name(Role.CLEANED))
+    loop = StageLoop(
+        bus=pbus,  # type: ignore[arg-type]
+        processor=proc,
+        group_id=GROUP,
+        input_topics=[graph.name(Role.RAW)],
+        dead_letter_topic=graph.name(Role.DEAD_LETTERS),
+        transactional_id="unused-pod-id",
+        stop=StopFlag(),
+        poll_timeout_s=0.2,
+        retry_backoff_s=0.01,
+        partition_txid_prefix="t-thread",
+    )
+    loop.open()
+    try:
+        assert pbus.txids == []  # nothing assigned yet: no producer
+        assert loop.step() == 0  # assigned, decided, fenced at the commit: rejoined
+        assert pbus.txids == [f"t-thread-{graph.name(Role.RAW)}-0"]
+        assert proc.aborts == 1 and pbus.consumers == 2
+        assert loop.step() == 3  # the new assignment opened a new producer under the same id
+        assert pbus.txids == [f"t-thread-{graph.name(Role.RAW)}-0"] * 2
+    finally:
+        loop.close()
+    assert [m.value for m in bus.read_table(graph.name(Role.CLEANED))] == values
+    assert sum(bus.group_lag(GROUP, graph.name(Role.RAW)).values()) == 0

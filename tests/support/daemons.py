@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from newswire.settings import Settings
 
@@ -66,3 +70,34 @@ def wait_for(predicate: Any, timeout_s: float, interval_s: float = 0.5) -> bool:
             return True
         time.sleep(interval_s)
     return bool(predicate())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def metric_value(port: int, name: str) -> float | None:
+    """One unlabelled sample from a daemon's ``/metrics`` (None when it does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+            text = resp.read().decode()
+    except OSError:
+        return None
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and not sample.labels:
+                return float(sample.value)
+    return None
+
+
+def json_log(path: Path, message: str) -> list[dict[str, Any]]:
+    """The JSON log lines of a daemon (``--log-format json``) with this message."""
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if message in line and line.startswith("{"):
+            record = json.loads(line)
+            if record.get("message") == message:
+                out.append(record)
+    return out

@@ -49,7 +49,7 @@ def open_poller(tmp_path: Path, feeds: list[FeedConfig], **poller: object) -> It
         state_topic=graph.name(Role.POLLER_STATE),
         raw_topic=graph.name(Role.RAW),
         partitions=settings.topics.feed_partitions,
-        transactional_id="tx-poller",
+        txid_prefix="tx-poller",
         group_id=graph.group(Group.POLLERS),
         stop=StopFlag(),
     )
