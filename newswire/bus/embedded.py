@@ -78,6 +78,17 @@ def _encode_headers(headers: Sequence[tuple[str, bytes]]) -> str | None:
     return json.dumps([[k, v.hex()] for k, v in headers]) if headers else None
 
 
+def _read_partition(conn: sqlite3.Connection, tp: TopicPartition, pos: int, limit: int) -> list[Message]:
+    """Up to ``limit`` records of one partition from offset ``pos`` on, in offset order: the read
+    a group consumer's poll and a table reader share (the caller holds the connection's lock)."""
+    rows = conn.execute(
+        "SELECT offset, key, value, ts, headers FROM records "
+        "WHERE topic=? AND partition=? AND offset>=? ORDER BY offset LIMIT ?",
+        (tp.topic, tp.partition, pos, limit),
+    ).fetchall()
+    return [Message(tp.topic, tp.partition, int(o), k, v, int(ts), _decode_headers(h)) for o, k, v, ts, h in rows]
+
+
 def _decode_headers(raw: str | None) -> tuple[tuple[str, bytes], ...]:
     return tuple((k, bytes.fromhex(v)) for k, v in json.loads(raw)) if raw else ()
 
@@ -263,17 +274,10 @@ class EmbeddedConsumer(Consumer):
                 for tp in order[self._rotation :] + order[: self._rotation]:
                     if len(out) >= max_records:
                         break
-                    rows = self._conn.execute(
-                        "SELECT offset, key, value, ts, headers FROM records "
-                        "WHERE topic=? AND partition=? AND offset>=? ORDER BY offset LIMIT ?",
-                        (tp.topic, tp.partition, self._positions[tp], max_records - len(out)),
-                    ).fetchall()
-                    for off, key, value, ts, headers in rows:
-                        out.append(
-                            Message(tp.topic, tp.partition, int(off), key, value, int(ts), _decode_headers(headers))
-                        )
-                    if rows:
-                        self._positions[tp] = int(rows[-1][0]) + 1
+                    got = _read_partition(self._conn, tp, self._positions[tp], max_records - len(out))
+                    out.extend(got)
+                    if got:
+                        self._positions[tp] = got[-1].offset + 1
             if out or time.monotonic() >= deadline:
                 return out
             time.sleep(min(_POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))
@@ -352,17 +356,10 @@ class EmbeddedTableReader(TableReader):
                 for tp, pos in sorted(self._positions.items()):
                     if len(out) >= max_records:
                         break
-                    rows = self._conn.execute(
-                        "SELECT offset, key, value, ts, headers FROM records "
-                        "WHERE topic=? AND partition=? AND offset>=? ORDER BY offset LIMIT ?",
-                        (tp.topic, tp.partition, pos, max_records - len(out)),
-                    ).fetchall()
-                    for off, key, value, ts, headers in rows:
-                        out.append(
-                            Message(tp.topic, tp.partition, int(off), key, value, int(ts), _decode_headers(headers))
-                        )
-                    if rows:
-                        self._positions[tp] = int(rows[-1][0]) + 1
+                    got = _read_partition(self._conn, tp, pos, max_records - len(out))
+                    out.extend(got)
+                    if got:
+                        self._positions[tp] = got[-1].offset + 1
                     elif heads.get(tp.partition, 0) > pos:  # the rows up to the head were compacted away
                         self._positions[tp] = heads[tp.partition]
             if out or time.monotonic() >= deadline:
