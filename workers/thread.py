@@ -528,7 +528,8 @@ def score_pair(
     fps_in_run = 0
     template_fps_in_run = 0
     fingerprints = new.fingerprints
-    for h, h16 in zip(new.seq, new.seq16, strict=True):
+    # a closing (0, 0), a paragraph break, ends the run the text ends with in the same way
+    for h, h16 in itertools.chain(zip(new.seq, new.seq16, strict=True), ((0, 0),)):
         if h16 and h16 in old_set:
             run += 1
             if h in fingerprints:
@@ -544,13 +545,6 @@ def score_pair(
                 passages += 1
             longest = max(longest, run)
         run = fps_in_run = template_fps_in_run = 0
-    if run or not min_passage:  # the run the text ends with
-        if run >= min_passage and fps_in_run and template_fps_in_run == fps_in_run:
-            boiler += 1
-        else:
-            if run >= min_passage:
-                passages += 1
-            longest = max(longest, run)
     return _PairScores(
         containment_old_in_new=inter / len(old_set) if old_set else 0.0,
         containment_new_in_old=inter / len(new_set) if new_set else 0.0,
