@@ -28,6 +28,7 @@ from newswire.runtime import StopFlag
 from newswire.settings import Settings, load_settings
 from newswire.topics import Group, Role, topic_graph
 from tests.support.http import TestServer
+from tests.support.pollers import LOCAL_POLLER
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(180)]
 
@@ -53,14 +54,7 @@ def _settings(kafka_settings: Settings) -> Settings:
         },
         metrics={"enabled": False},
         shutdown_timeout_s=2.0,
-        poller={
-            "allow_private_network": True,
-            "per_host_min_interval_s": 0.0,
-            "respect_robots": False,
-            "min_interval_s": 0.5,
-            "max_interval_s": 1.0,
-            "total_timeout_s": 5.0,
-        },
+        poller={**LOCAL_POLLER, "min_interval_s": 0.5, "max_interval_s": 1.0},
     )
 
 

@@ -8,35 +8,16 @@ offset to its position, past the marker, without skipping or redoing a record.""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 import pytest
 
-from newswire.bus import Message, TopicPartition, open_bus
-from newswire.runtime import Out, Outcome, StageLoop, StopFlag
+from newswire.bus import open_bus
+from newswire.runtime import StageLoop, StopFlag
 from newswire.settings import Settings
 from newswire.topics import Role, topic_graph
+from tests.support.stages import Echo
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(180)]
-
-
-class Echo:
-    name = "echo"
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-
-    def process(self, batch: Sequence[Message]) -> list[Outcome]:
-        return [Outcome(outputs=[Out(self.topic, m.value, m.key)]) for m in batch]
-
-    def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
-        pass
-
-    def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
-        pass
-
-    def on_abort(self) -> None:
-        pass
 
 
 def test_idle_stage_commits_past_the_upstream_commit_marker(kafka_settings: Settings) -> None:

@@ -21,6 +21,7 @@ from newswire.settings import Settings, load_settings
 from newswire.topics import Role, TopicGraph, topic_graph
 from pipeline.samples import load_corpus, render_page
 from tests.support.data import DEV_CORPUS
+from tests.support.stages import Echo
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.replay import clean_settings
@@ -160,35 +161,6 @@ def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
 
 
 # --- processors for the failure paths ------------------------------------------------------------
-
-
-class Echo:
-    """Writes every input value to ``topic``; scripted to fail on chosen calls."""
-
-    name = "echo"
-
-    def __init__(self, topic: str, fail: dict[int, BaseException] | None = None) -> None:
-        self.topic = topic
-        self.fail = fail or {}
-        self.calls: list[list[tuple[int, int]]] = []
-        self.aborts = 0
-        self.assigned: frozenset[TopicPartition] = frozenset()
-
-    def process(self, batch: Sequence[Message]) -> list[Outcome]:
-        self.calls.append([(m.partition, m.offset) for m in batch])
-        exc = self.fail.get(len(self.calls))
-        if exc is not None:
-            raise exc
-        return [Outcome(outputs=[Out(self.topic, m.value, m.key)]) for m in batch]
-
-    def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
-        self.assigned |= partitions
-
-    def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
-        self.assigned -= partitions
-
-    def on_abort(self) -> None:
-        self.aborts += 1
 
 
 class HalfWrong(Echo):

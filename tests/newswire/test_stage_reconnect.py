@@ -17,35 +17,16 @@ from typing import Any
 import pytest
 from kafka.errors import CommitFailedError, IllegalStateError, KafkaTimeoutError, ProducerFencedError
 
-from newswire.bus import BrokerUnreachable, Bus, BusError, Consumer, Fenced, Message, Producer, TopicPartition, open_bus
+from newswire.bus import BrokerUnreachable, Bus, BusError, Consumer, Fenced, Producer, TopicPartition, open_bus
 from newswire.bus.kafka import _error
-from newswire.runtime import Out, Outcome, StageLoop, StopFlag
+from newswire.runtime import StageLoop, StopFlag
 from newswire.settings import load_settings
 from newswire.topics import Role, TopicGraph, topic_graph
+from tests.support.stages import Echo
 
 pytestmark = pytest.mark.timeout(60)
 
 GROUP = "t.clean"
-
-
-class Echo:
-    name = "echo"
-
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        self.aborts = 0
-
-    def process(self, batch: Sequence[Message]) -> list[Outcome]:
-        return [Outcome(outputs=[Out(self.topic, m.value, m.key)]) for m in batch]
-
-    def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
-        pass
-
-    def on_revoke(self, partitions: frozenset[TopicPartition]) -> None:
-        pass
-
-    def on_abort(self) -> None:
-        self.aborts += 1
 
 
 class LostCommit(Producer):
@@ -116,27 +97,38 @@ def wired(tmp_path: Path) -> Iterator[tuple[Bus, TopicGraph]]:
         bus.close()
 
 
-def test_a_lost_commit_reconnects_and_writes_each_record_once(wired: tuple[Bus, TopicGraph]) -> None:
-    bus, graph = wired
+def _seed_raw(bus: Bus, graph: TopicGraph) -> list[bytes]:
+    """Three raw records in partition 0; returns their values, in order."""
     values = [b"one", b"two", b"three"]
     producer = bus.producer()
     for i, value in enumerate(values):
         producer.send(graph.name(Role.RAW), value, f"k{i}".encode(), partition=0)
     producer.flush()
     producer.close()
-    flaky = FlakyBus(bus)
-    proc = Echo(graph.name(Role.CLEANED))
-    loop = StageLoop(
-        bus=flaky,  # type: ignore[arg-type]
+    return values
+
+
+def _echo_loop(bus: FlakyBus, graph: TopicGraph, proc: Echo, **kw: Any) -> StageLoop:
+    """A stage loop copying raw to cleaned through ``bus`` (a wrapped embedded bus)."""
+    return StageLoop(
+        bus=bus,  # type: ignore[arg-type]
         processor=proc,
         group_id=GROUP,
         input_topics=[graph.name(Role.RAW)],
         dead_letter_topic=graph.name(Role.DEAD_LETTERS),
-        transactional_id="t-clean-test",
         stop=StopFlag(),
         poll_timeout_s=0.2,
         retry_backoff_s=0.01,
+        **kw,
     )
+
+
+def test_a_lost_commit_reconnects_and_writes_each_record_once(wired: tuple[Bus, TopicGraph]) -> None:
+    bus, graph = wired
+    values = _seed_raw(bus, graph)
+    flaky = FlakyBus(bus)
+    proc = Echo(graph.name(Role.CLEANED))
+    loop = _echo_loop(flaky, graph, proc, transactional_id="t-clean-test")
     loop.open()
     try:
         assert loop.step() == 0  # the batch's commit was lost: no progress, but no crash either
@@ -190,26 +182,10 @@ def test_a_stage_fenced_by_partition_opens_its_producer_on_assignment_and_rejoin
     offsets fetched after it; fenced (a successor opened the same id), it rejoins instead of
     crashing, with nothing of the batch written."""
     bus, graph = wired
-    values = [b"one", b"two", b"three"]
-    producer = bus.producer()
-    for i, value in enumerate(values):
-        producer.send(graph.name(Role.RAW), value, f"k{i}".encode(), partition=0)
-    producer.flush()
-    producer.close()
+    values = _seed_raw(bus, graph)
     pbus = PartitionBus(bus)
     proc = Echo(graph.name(Role.CLEANED))
-    loop = StageLoop(
-        bus=pbus,  # type: ignore[arg-type]
-        processor=proc,
-        group_id=GROUP,
-        input_topics=[graph.name(Role.RAW)],
-        dead_letter_topic=graph.name(Role.DEAD_LETTERS),
-        transactional_id="unused-pod-id",
-        stop=StopFlag(),
-        poll_timeout_s=0.2,
-        retry_backoff_s=0.01,
-        partition_txid_prefix="t-thread",
-    )
+    loop = _echo_loop(pbus, graph, proc, transactional_id="unused-pod-id", partition_txid_prefix="t-thread")
     loop.open()
     try:
         assert pbus.txids == []  # nothing assigned yet: no producer

@@ -15,6 +15,14 @@ from newswire.runtime import StopFlag
 from newswire.settings import Settings, load_settings
 from newswire.topics import Group, Role, topic_graph
 
+LOCAL_POLLER: dict[str, object] = {
+    "allow_private_network": True,  # the test servers listen on 127.0.0.1
+    "per_host_min_interval_s": 0.0,
+    "respect_robots": False,
+    "total_timeout_s": 5.0,
+}
+"""Poller settings for feeds served by the tests' own HTTP servers, polled without waiting."""
+
 
 def poller_settings(tmp_path: Path, **poller: object) -> Settings:
     return load_settings(
@@ -23,15 +31,7 @@ def poller_settings(tmp_path: Path, **poller: object) -> Settings:
         topics={"prefix": "t.", "raw_partitions": 2, "events_partitions": 1, "feed_partitions": 2},
         metrics={"enabled": False},
         shutdown_timeout_s=1.0,
-        poller={
-            "allow_private_network": True,
-            "per_host_min_interval_s": 0.0,
-            "respect_robots": False,
-            "connect_timeout_s": 2.0,
-            "read_timeout_s": 2.0,
-            "total_timeout_s": 5.0,
-            **poller,
-        },
+        poller={**LOCAL_POLLER, "connect_timeout_s": 2.0, "read_timeout_s": 2.0, **poller},
     )
 
 
