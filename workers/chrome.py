@@ -98,16 +98,25 @@ def is_chrome_line(line: str) -> bool:
     folded = line.casefold().strip(" .:!")
     if folded in _UI_LINES:
         return True
-    words = _WORD_RE.findall(folded)
-    if len(words) >= 2 and all(w in _SOCIAL for w in words):
-        return True
-    if _SHARE_RE.match(line) and len(words) <= 14 and sum(w in _SOCIAL for w in words) >= 2:
-        return True
+    # The words are split out only for a line that opens like chrome: most lines are the
+    # article's sentences, and none of the tests below can hold for them.
+    first = _WORD_RE.search(folded)
+    social = first is not None and first.group() in _SOCIAL
+    share = _SHARE_RE.match(line) is not None
+    call = _CALL_RE.match(line) is not None
+    cookie = _COOKIE_RE.search(line) is not None and _COOKIE_CTX_RE.search(line) is not None
     if len(line) <= 200 and _POINTER_RE.match(line):
         return True
-    if len(words) <= _MAX_CALL_WORDS and _CALL_RE.match(line):
+    if not (social or share or call or cookie):
+        return False
+    words = _WORD_RE.findall(folded)
+    if social and len(words) >= 2 and all(w in _SOCIAL for w in words):
         return True
-    return bool(len(words) <= 60 and _COOKIE_RE.search(line) and _COOKIE_CTX_RE.search(line))
+    if share and len(words) <= 14 and sum(w in _SOCIAL for w in words) >= 2:
+        return True
+    if call and len(words) <= _MAX_CALL_WORDS:
+        return True
+    return cookie and len(words) <= 60
 
 
 _SENTENCE_END = (".", "!", "?", '"', "'", ":", ";")

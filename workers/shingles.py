@@ -23,6 +23,7 @@ from workers.text import TYPOGRAPHY, strip_dateline
 # Typography folding and dateline stripping are shared with cleaning (one definition each);
 # the no-break space is folded too because threading also sees text that was never cleaned.
 _QUOTES = {**TYPOGRAPHY, 0xA0: " "}
+_QUOTES_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _QUOTES) + "]")
 # A word: letters/digits with inner apostrophes, hyphens, dots or commas ("Diaz-Canel",
 # "1,840", "4.7", "Tessary's"); the surrounding punctuation is dropped.
 _WORD = re.compile(r"[^\W_]+(?:['.,\-][^\W_]+)*")
@@ -37,9 +38,12 @@ def normalise_paragraphs(text: str) -> list[str]:
     navigation line ("All news") or a syndication credit would otherwise glue itself onto the
     first/last sentence and make two copies of the same article disagree on those shingles.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    if not text.isascii():  # ASCII is NFKC and holds nothing to fold
+        text = unicodedata.normalize("NFKC", text)
+        if _QUOTES_RE.search(text):  # far cheaper than a translation that changes nothing
+            text = text.translate(_QUOTES)
     paragraphs: list[str] = []
-    for raw in re.split(r"\n+", text):
+    for raw in text.split("\n"):  # the empty pieces between line breaks are dropped below
         para = strip_dateline(raw.strip()).strip()
         if para:
             paragraphs.append(para)
@@ -109,13 +113,27 @@ def winnow(hashes: Sequence[int], window: int) -> set[int]:
 
 
 def _winnow_run(run: Sequence[int], window: int, out: set[int]) -> None:
+    """The minimum of each window, in one pass: a window's minimum stays that of the window
+    before it unless the hash entering is smaller, or the minimum is the hash leaving (only
+    then is the window searched again)."""
     if not run:
         return
     if len(run) <= window:
         out.add(min(run))
         return
-    for i in range(len(run) - window + 1):
-        out.add(min(run[i : i + window]))
+    first = run[:window]
+    low = min(first)
+    at = first.index(low)
+    out.add(low)
+    for start in range(1, len(run) - window + 1):
+        entering = start + window - 1
+        if run[entering] < low:
+            low, at = run[entering], entering
+        elif at < start:
+            current = run[start : entering + 1]
+            low = min(current)
+            at = start + current.index(low)
+        out.add(low)
 
 
 def entities(text: str | list[str]) -> set[str]:
