@@ -55,9 +55,15 @@ def words(paragraph: str) -> list[str]:
     return [m.group(0).lower() for m in _WORD.finditer(paragraph)]
 
 
+#: an empty 8-byte blake2b state: copying it is cheaper than making one from its parameters
+_BLAKE8 = hashlib.blake2b(digest_size=8)
+
+
 def hash_text(value: str) -> int:
     """Stable 64-bit hash of a string (blake2b), identical in every process."""
-    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
+    h = _BLAKE8.copy()
+    h.update(value.encode("utf-8"))
+    return int.from_bytes(h.digest(), "big")
 
 
 def _paragraphs(text: str | list[str]) -> list[str]:
@@ -77,14 +83,16 @@ def shingle_hashes(
     out: list[int] = []
     split = paragraph_words if paragraph_words is not None else [words(p) for p in _paragraphs(text)]
     # hash_text inlined: this loop hashes every word of every article
-    blake, from_bytes, join = hashlib.blake2b, int.from_bytes, " ".join
+    fresh, from_bytes, join = _BLAKE8.copy, int.from_bytes, " ".join
     for toks in split:
         if len(toks) < size:
             continue
         if out:
             out.append(0)
         for i in range(len(toks) - size + 1):
-            out.append(from_bytes(blake(join(toks[i : i + size]).encode("utf-8"), digest_size=8).digest(), "big") or 1)
+            h = fresh()
+            h.update(join(toks[i : i + size]).encode("utf-8"))
+            out.append(from_bytes(h.digest(), "big") or 1)
             if len(out) >= limit:
                 return out
     return out

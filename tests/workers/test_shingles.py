@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import unicodedata
@@ -55,3 +56,20 @@ def test_paragraph_normalisation_shortcuts_change_nothing() -> None:
         folded = unicodedata.normalize("NFKC", text).translate(quotes)
         expected = [p for p in (strip_dateline(raw.strip()).strip() for raw in re.split(r"\n+", folded)) if p]
         assert shingles.normalise_paragraphs(text) == expected, repr(text)
+
+
+def test_shingle_hashes_are_blake2b_of_the_joined_words() -> None:
+    """The hashes stored in the index: 8-byte blake2b of the shingle's words joined by a space,
+    big-endian, 0 kept for paragraph breaks (a hash of 0 is stored as 1)."""
+    text = "Cr\u00e8me br\u00fbl\u00e9e sold out in 3 hours at the fair\n\nA second paragraph of six words"
+
+    def definition(words: list[str]) -> int:
+        digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest()
+        return int.from_bytes(digest, "big") or 1
+
+    paragraphs = [shingles.words(p) for p in shingles.normalise_paragraphs(text)]
+    expected = [definition(paragraphs[0][i : i + 5]) for i in range(len(paragraphs[0]) - 4)]
+    expected += [0, *(definition(paragraphs[1][i : i + 5]) for i in range(len(paragraphs[1]) - 4))]
+    assert shingles.shingle_hashes(text, 5, 100) == expected
+    assert shingles.shingle_hashes(text, 5, 3) == expected[:3]
+    assert shingles.hash_text("fair") == int.from_bytes(hashlib.blake2b(b"fair", digest_size=8).digest(), "big")
