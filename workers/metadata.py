@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -320,6 +321,7 @@ _PIPE_SEPS = frozenset({"|", "::", "·", "•", "»", "«"})
 _ALNUM_RE = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=4096)  # the same site names and title segments are squashed over and over
 def _squash(text: str) -> str:
     return _ALNUM_RE.sub("", unicodedata.normalize("NFKD", text).casefold())
 
