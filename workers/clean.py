@@ -115,7 +115,7 @@ def _check_input(raw: RawStory, settings: CleanSettings) -> str:
     if ctype and not (ctype in ("text/html", "application/xhtml+xml", "text/plain") or ctype.endswith("+xml")):
         raise ExtractionError("not_html", f"content type {ctype}", raw_id=raw.id, url=raw.url)
     page = raw.html
-    if not page.strip():
+    if not page or page.isspace():  # (not ``strip()``, which copies the page)
         raise ExtractionError("empty", "no html", raw_id=raw.id, url=raw.url)
     size = len(page.encode("utf-8", "surrogatepass")) if len(page) * 4 > settings.max_html_bytes else len(page)
     if size > settings.max_html_bytes:
@@ -186,7 +186,7 @@ def _thin(doc: Any, settings: CleanSettings) -> bool:
     body = getattr(doc, "body", None)
     if body is None:
         return True
-    return not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p"))
+    return not body.xpath("boolean(.//p//text())") or len(body.findall(".//table")) > len(body.findall(".//p"))
 
 
 def _precision_lost(tree: Any, kept: int, settings: CleanSettings) -> bool:

@@ -23,6 +23,7 @@ from workers.text import TYPOGRAPHY, strip_dateline
 # Typography folding and dateline stripping are shared with cleaning (one definition each);
 # the no-break space is folded too because threading also sees text that was never cleaned.
 _QUOTES = {**TYPOGRAPHY, 0xA0: " "}
+_QUOTES_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _QUOTES) + "]")
 # A word: letters/digits with inner apostrophes, hyphens, dots or commas ("Diaz-Canel",
 # "1,840", "4.7", "Tessary's"); the surrounding punctuation is dropped.
 _WORD = re.compile(r"[^\W_]+(?:['.,\-][^\W_]+)*")
@@ -37,9 +38,12 @@ def normalise_paragraphs(text: str) -> list[str]:
     navigation line ("All news") or a syndication credit would otherwise glue itself onto the
     first/last sentence and make two copies of the same article disagree on those shingles.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    if not text.isascii():  # ASCII is NFKC and holds nothing to fold
+        text = unicodedata.normalize("NFKC", text)
+        if _QUOTES_RE.search(text):  # far cheaper than a translation that changes nothing
+            text = text.translate(_QUOTES)
     paragraphs: list[str] = []
-    for raw in re.split(r"\n+", text):
+    for raw in text.split("\n"):  # the empty pieces between line breaks are dropped below
         para = strip_dateline(raw.strip()).strip()
         if para:
             paragraphs.append(para)
@@ -51,9 +55,15 @@ def words(paragraph: str) -> list[str]:
     return [m.group(0).lower() for m in _WORD.finditer(paragraph)]
 
 
+#: an empty 8-byte blake2b state: copying it is cheaper than making one from its parameters
+_BLAKE8 = hashlib.blake2b(digest_size=8)
+
+
 def hash_text(value: str) -> int:
     """Stable 64-bit hash of a string (blake2b), identical in every process."""
-    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
+    h = _BLAKE8.copy()
+    h.update(value.encode("utf-8"))
+    return int.from_bytes(h.digest(), "big")
 
 
 def _paragraphs(text: str | list[str]) -> list[str]:
@@ -73,14 +83,16 @@ def shingle_hashes(
     out: list[int] = []
     split = paragraph_words if paragraph_words is not None else [words(p) for p in _paragraphs(text)]
     # hash_text inlined: this loop hashes every word of every article
-    blake, from_bytes, join = hashlib.blake2b, int.from_bytes, " ".join
+    fresh, from_bytes, join = _BLAKE8.copy, int.from_bytes, " ".join
     for toks in split:
         if len(toks) < size:
             continue
         if out:
             out.append(0)
         for i in range(len(toks) - size + 1):
-            out.append(from_bytes(blake(join(toks[i : i + size]).encode("utf-8"), digest_size=8).digest(), "big") or 1)
+            h = fresh()
+            h.update(join(toks[i : i + size]).encode("utf-8"))
+            out.append(from_bytes(h.digest(), "big") or 1)
             if len(out) >= limit:
                 return out
     return out
@@ -109,13 +121,27 @@ def winnow(hashes: Sequence[int], window: int) -> set[int]:
 
 
 def _winnow_run(run: Sequence[int], window: int, out: set[int]) -> None:
+    """The minimum of each window, in one pass: a window's minimum stays that of the window
+    before it unless the hash entering is smaller, or the minimum is the hash leaving (only
+    then is the window searched again)."""
     if not run:
         return
     if len(run) <= window:
         out.add(min(run))
         return
-    for i in range(len(run) - window + 1):
-        out.add(min(run[i : i + window]))
+    first = run[:window]
+    low = min(first)
+    at = first.index(low)
+    out.add(low)
+    for start in range(1, len(run) - window + 1):
+        entering = start + window - 1
+        if run[entering] < low:
+            low, at = run[entering], entering
+        elif at < start:
+            current = run[start : entering + 1]
+            low = min(current)
+            at = start + current.index(low)
+        out.add(low)
 
 
 def entities(text: str | list[str]) -> set[str]:

@@ -68,12 +68,24 @@ TYPOGRAPHY: dict[int, str | None] = str.maketrans(
     }
 )
 _HSPACE_RE = re.compile(r"[^\S\n]+")
+#: any character :data:`TYPOGRAPHY` folds (all of them non-ASCII): most lines hold none, and
+#: finding none is far cheaper than ``str.translate``, which looks up every character
+TYPOGRAPHY_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in TYPOGRAPHY) + "]")
 
 
 def normalise_line(line: str) -> str:
-    """NFC, straight quotes, ASCII dashes, no zero-width characters, single spaces."""
-    line = unicodedata.normalize("NFC", line).translate(TYPOGRAPHY)
-    return _HSPACE_RE.sub(" ", line).strip()
+    """NFC, straight quotes, ASCII dashes, no zero-width characters, single spaces.
+
+    Every line of every page passes here, so the work is skipped where it would change nothing:
+    ASCII text is NFC and holds nothing to fold, and a line without a line break has its spaces
+    collapsed by ``str.split`` (the same whitespace as the pattern's ``\\s``)."""
+    if not line.isascii():
+        line = unicodedata.normalize("NFC", line)
+        if TYPOGRAPHY_RE.search(line):
+            line = line.translate(TYPOGRAPHY)
+    if "\n" in line:
+        return _HSPACE_RE.sub(" ", line).strip()
+    return " ".join(line.split())
 
 
 # --------------------------------------------------------------------------- datelines and comparison

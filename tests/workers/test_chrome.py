@@ -16,6 +16,7 @@ from workers.text import is_timestamp_line
         "Share: Facebook Twitter Email",
         "Facebook X LinkedIn",
         "We use cookies to improve your browsing experience. Accept all",
+        "We use COO\u212aIES to improve your browsing experience",  # a Kelvin sign for the K
     ],
 )
 def test_chrome_lines(line: str) -> None:
@@ -49,6 +50,16 @@ def test_nav_line_is_a_short_label_that_is_a_links_whole_text() -> None:
     assert is_nav_line("- A link in a long sentence of the article body here", links, 6)
     assert is_nav_line("- Section: a link in a long sentence of the article body here", links, 6)
     assert not is_nav_line("- See it now: World", links, 6)  # the linked part is a label, not a headline
+
+
+def test_link_texts_are_the_links_whole_text_without_their_tails() -> None:
+    """A link's text is all the text inside it (nested markup, entities) and nothing around it:
+    not the text after it, not a comment or processing instruction inside it."""
+    tree = lxml_html.fromstring(
+        "<html><body><nav><a href='/a'>Top<!-- tracking --> <b>stories</b><?pi x?></a> and more"
+        "<a href='/b'>Caf&eacute;&nbsp;&amp; bar</a>tail</nav></body></html>"
+    )
+    assert link_texts(tree, max_words=6) == frozenset({"top stories", "caf\u00e9 & bar"})
 
 
 @pytest.mark.parametrize(

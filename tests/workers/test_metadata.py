@@ -226,3 +226,33 @@ def test_a_site_name_of_many_words_is_a_page_title_not_the_sites_name() -> None:
     names = site_names(meta, f"{headline} - Daily Planet")  # trafilatura's fallback: the page's name
     assert f"{headline} - Daily Planet" not in names
     assert choose_title(meta, "", "", site_aliases("dailyplanet.example", names)) == headline
+
+
+def test_byline_elements_are_found_by_each_kind_of_byline_markup_in_page_order() -> None:
+    """An author or byline class, ``itemprop``/``rel`` author and a link to an author's page each
+    mark a byline; a teaser's byline and a photo credit do not."""
+    _, tree = _page(
+        "",
+        '<div class="Byline">By Jane Doe</div><span itemprop="author">Ann Lee</span>'
+        '<a rel="author" href="/staff">Bo Chan</a><p>von <a href="/autoren/max-kolter">Max Kolter</a></p>'
+        '<a href="/journalist/ida-berg">Ida Berg</a><div class="article__author-name">Eve Roe</div>'
+        '<span itemprop="authorship">not one</span><a rel="nofollow" href="/x">not one either</a>'
+        '<aside><span class="author">Teaser Writer</span></aside><span class="photo-credit author">Foto: Agency</span>',
+    )
+    assert byline_texts(tree) == ("By Jane Doe", "Ann Lee", "Bo Chan", "Max Kolter", "Ida Berg", "Eve Roe")
+
+
+def test_page_meta_reads_each_kind_of_element_in_page_order() -> None:
+    meta, _ = _page(
+        '<title>First | Site</title><meta name="author" content="A"><link rel="stylesheet" href="/s.css">'
+        '<link rel="canonical" href="/one"><link rel="canonical" href="/two"><meta name="author" content="B">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "H1"}</script>',
+        "<h1>Head one</h1><svg><title>icon</title></svg><h1>Head two</h1>"
+        '<script type="application/ld+json">{"@type": "Article", "headline": "H2"}</script>',
+    )
+    assert meta.title_tag == "First | Site"
+    assert meta.canonical == "/one"
+    assert meta.metas["author"] == "A"
+    assert meta.meta_values["author"] == ("A", "B")
+    assert meta.h1 == ("Head one", "Head two")
+    assert [o["headline"] for o in meta.ld] == ["H1", "H2"]

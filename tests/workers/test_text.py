@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
+import unicodedata
+
 import pytest
 
-from workers.text import comparable_text, content_hash, normalise_line, strip_dateline
+from workers.text import TYPOGRAPHY, comparable_text, content_hash, normalise_line, strip_dateline
 
 
 def test_normalisation_of_quotes_dashes_and_space() -> None:
@@ -35,3 +39,22 @@ def test_content_hash_ignores_dateline_case_and_typography_but_not_words() -> No
     assert comparable_text(copy) == comparable_text(body)
     assert content_hash(copy) == content_hash(body)
     assert content_hash(body.replace("met", "phoned")) != content_hash(body)
+
+
+def _normalise_by_definition(line: str) -> str:
+    """NFC, the typography fold and the space collapse applied to every line, as defined."""
+    folded = unicodedata.normalize("NFC", line).translate(TYPOGRAPHY)
+    return re.sub(r"[^\S\n]+", " ", folded).strip()
+
+
+def test_normalise_line_fast_paths_change_nothing() -> None:
+    """The ASCII and single-line shortcuts give what the definition gives, on every kind of
+    whitespace (alone, in runs, beside line breaks), the folded characters, and decomposed
+    letters NFC composes."""
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+    pieces = [*spaces, *(chr(c) for c in TYPOGRAPHY), "e\u0301", "j\u030c", "\u00df", "a", "Zz", ".", "-"]
+    rng = random.Random(7)
+    lines = ["", " ", "plain ascii  line\t", " two\n lines ", "\u00a0\u2003caf\u00e9\u3000"]
+    lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(20_000)]
+    for line in lines:
+        assert normalise_line(line) == _normalise_by_definition(line), repr(line)
