@@ -204,6 +204,49 @@ class RawTerms:
     head_pairs: frozenset[tuple[int, int]] = frozenset()
 
 
+# How one body token counts: (its lower-case form for the shingles, the entity it names or None,
+# its term or None, whether it is a figure). A name or figure is a token with an entity and a term.
+_Token = tuple[str, str | None, str | None, bool]
+
+_TOKEN_MEMO_SIZE = 50_000  # about 15 MB at most
+_token_memos: dict[frozenset[str], tuple[dict[str, _Token], dict[str, _Token]]] = {}
+
+
+def _token_memo(calendar: frozenset[str]) -> tuple[dict[str, _Token], dict[str, _Token]]:
+    """The memo of :func:`_read_token` for this calendar: (capitalised, not), emptied when full."""
+    memo = _token_memos.get(calendar)
+    if memo is None or len(memo[0]) + len(memo[1]) > _TOKEN_MEMO_SIZE:
+        memo = _token_memos[calendar] = ({}, {})
+    return memo
+
+
+def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[str]) -> _Token:
+    """One token of the body as :func:`raw_terms` counts it; ``cap``: capitalised where a
+    sentence does not begin (the mark of a name)."""
+    word = tok.lower()
+    low = word[:-2] if word.endswith("'s") else word
+    if low in calendar:
+        return word, None, None, False
+    alpha = tok.isalpha()
+    number = not alpha and _DIGIT.search(tok) is not None
+    entity = low if cap or number else None
+    if low in stop:
+        return word, entity, None, False
+    if number:
+        return word, entity, low, bool(_FIGURE.fullmatch(tok)) and not _YEAR.fullmatch(tok)
+    if alpha and len(low) < 3:
+        return word, entity, None, False
+    if "." in low:  # an abbreviation: "C.I.A." is "CIA", "E.U." is "EU"
+        term = low.replace(".", "")[:_STEM]
+        if len(term) < 2:
+            return word, entity, None, False
+    elif cap and _NAME_TAIL.fullmatch(tok):
+        term = low.split("-", 1)[0][:_STEM]  # "Jong-un" as "Jong Un": outlets differ
+    else:
+        term = low[:_STEM]
+    return word, entity, term, False
+
+
 def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
     """Count the folded terms of headline and body, and mark names, figures and headline names.
     Strings are counted first and each distinct one hashed once. This loop is the hottest part
@@ -216,45 +259,36 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     label: dict[str, str] = {}
     entities: set[str] = set()
     para_words: list[list[str]] = []
-    split, find, digit = shingles.split_sentences, shingles.tokens, _DIGIT.search
+    split, find = shingles.split_sentences, shingles.tokens
+    # Texts repeat their language's words: each (word, capitalised in place) is read once, for
+    # as long as the memo is not full (then it starts again: a bound on memory, not a policy).
+    seen_cap, seen_plain = _token_memo(calendar)
     for para in paragraphs:
         lowered: list[str] = []
         para_words.append(lowered)
         for sentence in split(para):
             first = True
             for tok in find(sentence):
-                low = tok.lower()
-                lowered.append(low)
                 cap = not first and tok[0].isupper()
                 first = False
-                if low.endswith("'s"):
-                    low = low[:-2]
-                if low in calendar:
+                seen = seen_cap if cap else seen_plain
+                read = seen.get(tok)
+                if read is None:
+                    read = seen[tok] = _read_token(tok, cap, calendar, stop)
+                word, entity, term, figure = read
+                lowered.append(word)
+                if entity is None:
+                    if term is not None:
+                        counts[term] = get(term, 0) + 1
                     continue
-                alpha = tok.isalpha()
-                number = not alpha and digit(tok) is not None
-                if cap or number:
-                    entities.add(low)
-                if low in stop:
+                entities.add(entity)
+                if term is None:
                     continue
-                if number:
-                    term = low
-                    if _FIGURE.fullmatch(tok) and not _YEAR.fullmatch(tok):
-                        figures.add(term)
-                elif alpha and len(low) < 3:
-                    continue
-                elif "." in low:  # an abbreviation: "C.I.A." is "CIA", "E.U." is "EU"
-                    term = low.replace(".", "")[:_STEM]
-                    if len(term) < 2:
-                        continue
-                elif cap and _NAME_TAIL.fullmatch(tok):
-                    term = low.split("-", 1)[0][:_STEM]  # "Jong-un" as "Jong Un": outlets differ
-                else:
-                    term = low[:_STEM]
-                if cap or number:
-                    names.add(term)
-                    if term not in label:
-                        label[term] = low
+                if figure:
+                    figures.add(term)
+                names.add(term)
+                if term not in label:
+                    label[term] = entity
                 counts[term] = get(term, 0) + 1
     head: set[str] = set()
     head_terms: set[str] = set()

@@ -530,3 +530,21 @@ def test_may_pass_holds_whenever_a_story_passes(monkeypatch: Any) -> None:
             decide_and_apply(index, _item(row))
     assert any(passed for passed, _ in judged) and any(not allowed for _, allowed in judged)
     assert all(allowed for passed, allowed in judged if passed)
+
+
+def test_the_token_memo_reads_as_a_fresh_read_and_stays_bounded(monkeypatch: Any) -> None:
+    """raw_terms reads each distinct token once per process: a warm memo gives what a cold one
+    does, a word capitalised where a sentence begins is not read as the name it is mid-sentence,
+    and a full memo starts again (a bound on memory)."""
+    title, paras = "Talks in Vienna", ["Leaders met in Vienna.", "Vienna hosted the talks."]
+    calendar = frozenset({"monday"})
+    coverage._token_memos.clear()
+    cold = coverage.raw_terms(title, paras, calendar)
+    assert coverage.raw_terms(title, paras, calendar) == cold
+    assert "vienna" in cold.entities and "talks" not in cold.entities
+    assert "vienna" not in coverage.raw_terms("", ["Vienna hosted the talks."], calendar).entities
+    monkeypatch.setattr(coverage, "_TOKEN_MEMO_SIZE", 3)
+    coverage.raw_terms("", ["one two three four five six seven"], calendar)
+    coverage.raw_terms("", ["eight"], calendar)
+    capped, plain = coverage._token_memos[calendar]
+    assert (set(capped), set(plain)) == (set(), {"eight"})
