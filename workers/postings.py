@@ -121,11 +121,15 @@ class TermPostings:
 
     def counts(self, keys: Iterable[int]) -> npt.NDArray[np.int64]:
         """``count`` of each of ``keys``, in order, in one vectorised look-up."""
-        self._sync()
+        self.sync()
         q = np.fromiter(keys, np.uint32)
         vocab = self._vocab
         if len(vocab):
-            idx = vocab.searchsorted(q)
+            # searched in ascending order (the table is large and seldom in cache: a search
+            # then walks mostly where the one before it did), the answers put back in place
+            order = q.argsort()
+            idx = np.empty(len(q), np.intp)
+            idx[order] = vocab.searchsorted(q[order])
             idx[idx == len(vocab)] = 0
             found = vocab[idx] == q
             out = np.where(found, self._cnt[idx], 0)
@@ -139,7 +143,9 @@ class TermPostings:
                 out[missing] = list(map(extra.get, q[missing].tolist(), itertools.repeat(0)))
         return out
 
-    def _sync(self) -> None:
+    def sync(self) -> None:
+        """Bring the count table up to date (``counts`` does so first; after a restore the
+        rebuild is the bulk of it, which a caller may do ahead of the first look-up)."""
         if self._stale:
             m = self._map
             keys = np.fromiter(m, np.uint32, len(m))

@@ -87,6 +87,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from workers import coverage, features, postings, shingles
 
@@ -379,6 +380,9 @@ class _Prepared:
     raw: coverage.RawTerms
     seq16: array[int]  # ``seq`` as the index stores it, to test against stored texts
     cov: coverage.CoverageFeatures | None = None
+    # The frequencies of ``raw.counts``' terms ``cov`` was selected under (set with it): the
+    # coverage step of the same decision reads them again.
+    freq: npt.NDArray[np.int64] | None = None
 
     @property
     def seq(self) -> array[int]:
@@ -705,7 +709,8 @@ class StoryIndex:
         fills them before returning whenever ``apply`` will store them)."""
         if prep.cov is None:
             c = self.settings.coverage
-            prep.cov = coverage.select(prep.raw, self._df, c.max_terms, c.max_names, c.max_figures)
+            freq = prep.freq = self._df.postings.counts(prep.raw.counts)
+            prep.cov = coverage.select(prep.raw, self._df, c.max_terms, c.max_names, c.max_figures, freq)
         return prep.cov
 
     def decide(self, item: ThreadInput) -> Decision:
@@ -847,6 +852,8 @@ class StoryIndex:
         # The frequencies the step reads, in two vectorised look-ups (a dict probe per term
         # was a third of it): the input's terms and names, then the candidates' terms and
         # their stories' headlines (below).
+        if prep.freq is not None:  # looked up by ``_cov`` under the same frequencies
+            memo.seed(list(prep.raw.counts), prep.freq.tolist())
         memo.fill(itertools.chain(mine.terms, prep.raw.name_hashes, prep.raw.headline))
         count = memo.count
         # Look-up through the input's rarest indexed terms (bounded postings).
@@ -862,15 +869,23 @@ class StoryIndex:
             sid: [view(m) for m in self._story_cov_members(sid)]
             for sid in dict.fromkeys(arts[aid].story_id for aid in picked)
         }
+        near = [view(arts[aid]) for aid in picked]
         memo.fill(
             itertools.chain(
-                itertools.chain.from_iterable(view(arts[aid]).cov.terms for aid in picked),
+                itertools.chain.from_iterable(v.cov.terms for v in near),
                 itertools.chain.from_iterable(m.cov.headline for ms in story_members.values() for m in ms),
             )
         )
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
-        vectors: dict[str, dict[int, float]] = {}
+        # the candidates' vectors in one go (a story member's, for a centroid, when asked)
+        vectors: dict[str, dict[int, float]] = dict(
+            zip(
+                picked,
+                coverage.weighted_many([(v.cov.terms, v.cov.tf, frozenset(v.cov.names)) for v in near], w),
+                strict=True,
+            )
+        )
 
         def vector(a: coverage.Stored) -> dict[int, float]:
             v = vectors.get(a.article_id)
@@ -1070,12 +1085,14 @@ class StoryIndex:
         return out
 
     def settle(self) -> None:
-        """Make postings restored in bulk searchable now (the first look-up would): a standby
-        that follows the changelog calls this off the critical path, so a take-over's first
-        decision merges only the tail it replayed, and ``stats`` walks the table in place
+        """Make postings restored in bulk searchable now (the first look-up would), and bring
+        the term frequency table up to date (the first coverage step would rebuild it): a
+        standby that follows the changelog calls this off the critical path, so a take-over's
+        first decision merges only the tail it replayed, and ``stats`` walks the table in place
         instead of merging a copy of it."""
         if self._fps.has_bulk:
             self._merge()
+        self._df.postings.sync()
 
     def stats(self) -> dict[str, int]:
         """Sizes of the index (a walk of it: callers throttle); a function of the indexed set."""
@@ -1186,28 +1203,40 @@ class StoryIndex:
             self._merge()
 
 
+class _IdfByCount(dict[int, float]):
+    """idf by document frequency for one decision (most terms share a few small frequencies):
+    ``math.log(docs / (n + 1)) + 1.0``, computed on first use, so mapping a whole array of
+    frequencies through ``__getitem__`` stays in C for all but the new ones."""
+
+    __slots__ = ("_docs",)
+
+    def __init__(self, docs: int) -> None:
+        super().__init__()
+        self._docs = docs
+
+    def __missing__(self, n: int) -> float:
+        v = self[n] = math.log(self._docs / (n + 1)) + 1.0
+        return v
+
+
 class _IdfMemo(dict[int, float]):
     """idf of terms under the frequencies of one decision, computed on first use. Its
     ``__getitem__`` is the ``idf`` callable the scoring takes: the scoring asks for the same
     few hundred terms thousands of times per decision, and a hit then stays in C."""
 
-    __slots__ = ("_by_count", "_counts", "_docs", "_held", "_n")
+    __slots__ = ("_by_count", "_counts", "_held", "_n")
 
     def __init__(self, df: coverage.DocFrequencies) -> None:
         super().__init__()
         self._held = df.postings.counter().get
         self._counts = df.postings.counts
-        self._docs = df.docs + 1
-        self._by_count: dict[int, float] = {}  # most terms share a few small frequencies
+        self._by_count = _IdfByCount(df.docs + 1)
         self._n: dict[int, int] = {}  # the memoised terms' frequencies
 
     def __missing__(self, h: int) -> float:
         p = self._held(h)
         n = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
-        v = self._by_count.get(n)
-        if v is None:
-            v = self._by_count[n] = math.log(self._docs / (n + 1)) + 1.0
-        self[h] = v
+        v = self[h] = self._by_count[n]
         self._n[h] = n
         return v
 
@@ -1221,17 +1250,16 @@ class _IdfMemo(dict[int, float]):
 
     def fill(self, terms: Iterable[int]) -> None:
         """Memoise the idf of ``terms`` not memoised yet, with one vectorised look-up of their
-        frequencies."""
-        missing = list(set(itertools.filterfalse(self.__contains__, terms)))
-        if not missing:
-            return
-        by_count, docs, log, seen = self._by_count, self._docs, math.log, self._n
-        for h, n in zip(missing, self._counts(missing).tolist(), strict=True):
-            v = by_count.get(n)
-            if v is None:
-                v = by_count[n] = log(docs / (n + 1)) + 1.0
-            self[h] = v
-            seen[h] = n
+        frequencies (and no Python loop over the terms)."""
+        missing = list(itertools.filterfalse(self.__contains__, set(terms)))
+        if missing:
+            self.seed(missing, self._counts(missing).tolist())
+
+    def seed(self, terms: list[int], counts: list[int]) -> None:
+        """Memoise ``terms`` whose frequencies (``counts``, in order) the caller looked up
+        under this decision's frequencies."""
+        self.update(zip(terms, map(self._by_count.__getitem__, counts), strict=True))
+        self._n.update(zip(terms, counts, strict=True))
 
 
 _IdfCallable = Callable[[int], float]
