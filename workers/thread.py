@@ -865,17 +865,8 @@ class StoryIndex:
             return None
         arts = self._articles
         picked, n_near = self._nearest(lookup, w, _micros(when), c.window // _MICROSECOND, c.max_candidates)
-        story_members = {
-            sid: [view(m) for m in self._story_cov_members(sid)]
-            for sid in dict.fromkeys(arts[aid].story_id for aid in picked)
-        }
         near = [view(arts[aid]) for aid in picked]
-        memo.fill(
-            itertools.chain(
-                itertools.chain.from_iterable(v.cov.terms for v in near),
-                itertools.chain.from_iterable(m.cov.headline for ms in story_members.values() for m in ms),
-            )
-        )
+        memo.fill(itertools.chain.from_iterable(v.cov.terms for v in near))
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         # the candidates' vectors in one go (a story member's, for a centroid, when asked)
@@ -916,9 +907,11 @@ class StoryIndex:
         ranked.sort(key=lambda r: (r[0], r[1]))
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for _, sid, hits in ranked:
-            members = story_members[sid]
-            if best is not None and not coverage.may_pass(hits, members, c):
+            # the members of the stories judged only (a story that cannot pass is skipped)
+            stored = self._story_cov_members(sid)
+            if best is not None and not coverage.may_pass(hits, stored, c):
                 continue
+            members = [view(m) for m in stored]
             j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:

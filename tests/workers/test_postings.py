@@ -70,6 +70,7 @@ def test_term_counts_table_follows_every_add_and_remove(seed: int, monkeypatch: 
     monkeypatch.setattr(postings, "_EXTRA", 5)  # folds happen often
     rng = random.Random(seed)
     monkeypatch.setattr(postings, "_TOUCHED", rng.choice((30, 10_000)))  # 30: the table goes stale
+    monkeypatch.setattr(postings, "_SCAN", rng.choice((2, 64)))  # 2: removals searched in numpy
     t = TermPostings()
     held: dict[int, set[int]] = {}
     for step in range(600):
@@ -88,3 +89,4 @@ def test_term_counts_table_follows_every_add_and_remove(seed: int, monkeypatch: 
         if step % rng.randint(1, 40) == 0:
             probe = [rng.choice((0, 1, 2**32 - 1, 7, *range(95, 165))) for _ in range(rng.randint(0, 30))]
             assert t.counts(probe).tolist() == [t.count(k) for k in probe] == [len(held.get(k, ())) for k in probe]
+            assert all(sorted(t.numbers(k)) == sorted(held.get(k, ())) for k in probe)
