@@ -929,27 +929,29 @@ class StoryIndex:
         how many were within it. Vectorised over the postings (thousands of ids for common
         names): ``bincount`` adds each article's weights in ``lookup`` order, one after the
         other, as a loop over the terms would, so the scores are the same floats."""
-        parts = []
-        for h in lookup:
-            held = self._df.numbers(h)
-            parts.append(np.frombuffer(held, np.uint32) if isinstance(held, array) else np.array(held, np.uint32))
+        parts = [
+            np.frombuffer(held, np.uint32) if isinstance(held, array) else np.array(held, np.uint32)
+            for held in map(self._df.numbers, lookup)
+        ]
+        held_nums = np.concatenate(parts)
         weights = np.repeat(np.array([w(h) for h in lookup]), [len(p) for p in parts])
-        nums, inverse = np.unique(np.concatenate(parts), return_inverse=True)
-        score = np.bincount(inverse, weights=weights)
-        times = np.frombuffer(self._times, np.int64)[nums]
-        near = np.flatnonzero(np.abs(times - when) <= window)
-        del parts, times
-        n_near = len(near)
+        del parts
+        # Postings outside the window are left out first: an article's weights keep their
+        # order, so its score is the same sum.
+        inside = np.abs(np.frombuffer(self._times, np.int64)[held_nums] - when) <= window
+        nums, inverse = np.unique(held_nums[inside], return_inverse=True)
+        score = np.bincount(inverse, weights=weights[inside])
+        n_near = len(nums)
         k = min(limit, n_near)
         if n_near > k:  # only those scoring at least the k-th best are ranked by (score, id)
-            s = score[near]
-            near = near[s >= np.partition(s, n_near - k)[n_near - k]]
+            near = score >= np.partition(score, n_near - k)[n_near - k]
+            nums, score = nums[near], score[near]
         by_num = self._by_num
         ranked = []
-        for i in near.tolist():
-            a = by_num[int(nums[i])]
+        for n, sc in zip(nums.tolist(), score.tolist(), strict=True):
+            a = by_num[n]
             assert a is not None  # postings hold live numbers only
-            ranked.append((-float(score[i]), a.article_id))
+            ranked.append((-sc, a.article_id))
         ranked.sort()
         return [aid for _, aid in ranked[:k]], n_near
 
