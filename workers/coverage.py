@@ -369,10 +369,9 @@ class DocFrequencies:
         self.postings = postings.TermPostings()
         self.docs = 0
 
-    def add(self, number: int, terms: Iterable[int]) -> None:
+    def add(self, number: int, terms: Sequence[int]) -> None:
         self.docs += 1
-        for t in terms:
-            self.postings.add(t, number)
+        self.postings.add_many(terms, number)
 
     def remove(self, number: int, terms: Iterable[int]) -> None:
         self.docs -= 1

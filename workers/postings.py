@@ -85,6 +85,23 @@ class TermPostings:
             if len(self._added) > _TOUCHED:
                 self._drop_touched()
 
+    def add_many(self, keys: Sequence[int], number: int) -> None:
+        """``add`` of each of ``keys`` (one article's terms: a restore adds ~40 an article)."""
+        m = self._map
+        get = m.get
+        for key in keys:
+            held = get(key)
+            if held is None:
+                m[key] = number
+            elif held.__class__ is int:
+                m[key] = array("I", (held, number))
+            else:
+                held.append(number)  # type: ignore[union-attr]
+        if not self._stale:
+            self._added.extend(keys)
+            if len(self._added) > _TOUCHED:
+                self._drop_touched()
+
     def remove(self, key: int, number: int) -> None:
         held = self._map.get(key)
         if held is None:

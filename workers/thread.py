@@ -1265,17 +1265,12 @@ def _narrow(seq: array[int]) -> array[int]:
     low 16 bits are 0 becomes 1)."""
     if seq.typecode == "H":
         return seq
-    if sys.byteorder != "little" or seq.itemsize != 4:
+    if seq.itemsize != 4:
         return array("H", (((h & 0xFFFF) or 1) if h else 0 for h in seq))
-    out = array("H", seq.tobytes())[::2]  # the low half of each (little-endian) word
-    j = -1
-    while True:
-        try:
-            j = out.index(0, j + 1)
-        except ValueError:
-            return out
-        if seq[j]:
-            out[j] = 1
+    wide = np.frombuffer(seq, np.uint32)
+    low = wide.astype(np.uint16)  # the low half of each word
+    low[(low == 0) & (wide != 0)] = 1
+    return array("H", low.tobytes())
 
 
 def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:
