@@ -439,7 +439,9 @@ def weighted(
 
 
 def weighted_many(
-    articles: Sequence[tuple[Sequence[int], Sequence[int], Container[int]]], idf: Callable[[int], float]
+    articles: Sequence[tuple[Sequence[int], Sequence[int], Container[int]]],
+    idf: Callable[[int], float],
+    idf_values: Sequence[float] | None = None,
 ) -> list[dict[int, float]]:
     """``weighted`` of several articles' (terms, tf, names) at once, in numpy: the same floats
     (element-wise products and quotients are those of one term at a time, and each norm is
@@ -452,7 +454,8 @@ def weighted_many(
     is_name = np.fromiter(
         itertools.chain.from_iterable(map(n.__contains__, t) for t, _, n in articles), np.bool_, total
     )
-    w = tf * np.fromiter(map(idf, keys), np.float64, total) * np.where(is_name, 2.0, 1.0)
+    idfs = np.fromiter(map(idf, keys), np.float64, total) if idf_values is None else np.array(idf_values, np.float64)
+    w = tf * idfs * np.where(is_name, 2.0, 1.0)
     squares = (w * w).tolist()
     norms = []
     at = 0

@@ -866,14 +866,14 @@ class StoryIndex:
         arts = self._articles
         picked, n_near = self._nearest(lookup, w, _micros(when), c.window // _MICROSECOND, c.max_candidates)
         near = [view(arts[aid]) for aid in picked]
-        memo.fill(itertools.chain.from_iterable(v.cov.terms for v in near))
+        near_idf = memo.idf_of(list(itertools.chain.from_iterable(v.cov.terms for v in near)))
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         # the candidates' vectors in one go (a story member's, for a centroid, when asked)
         vectors: dict[str, dict[int, float]] = dict(
             zip(
                 picked,
-                coverage.weighted_many([(v.cov.terms, v.cov.tf, frozenset(v.cov.names)) for v in near], w),
+                coverage.weighted_many([(v.cov.terms, v.cov.tf, frozenset(v.cov.names)) for v in near], w, near_idf),
                 strict=True,
             )
         )
@@ -1249,6 +1249,12 @@ class _IdfMemo(dict[int, float]):
         missing = list(itertools.filterfalse(self.__contains__, set(terms)))
         if missing:
             self.seed(missing, self._counts(missing).tolist())
+
+    def idf_of(self, terms: list[int]) -> list[float]:
+        """The idf of each of ``terms`` (the values the memo holds or would), in one vectorised
+        look-up of their frequencies, without memoising them: the candidates' terms are weighed
+        once per decision."""
+        return list(map(self._by_count.__getitem__, self._counts(terms).tolist()))
 
     def seed(self, terms: list[int], counts: list[int]) -> None:
         """Memoise ``terms`` whose frequencies (``counts``, in order) the caller looked up
