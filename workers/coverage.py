@@ -446,7 +446,9 @@ def weighted_many(
     """``weighted`` of several articles' (terms, tf, names) at once, in numpy: the same floats
     (element-wise products and quotients are those of one term at a time, and each norm is
     ``sum``'s of its own squares in order, as ``weighted`` sums them). An article listing a
-    term twice (``weighted`` keeps the last) is weighted by ``weighted`` itself."""
+    term twice (``weighted`` keeps the last) is weighted by ``weighted`` itself. ``idf_values``:
+    the idf of every term in order (the articles' terms one after the other), when the caller
+    has looked them up at once; else ``idf`` is asked term by term."""
     keys = list(itertools.chain.from_iterable(t for t, _, _ in articles))
     total = len(keys)
     lengths = [len(t) for t, _, _ in articles]
