@@ -19,7 +19,8 @@ Kafka fetch is not included). Steps:
    with volume), and fresh article and story ids of the real lengths. Analysing 1M texts for
    real would take ~25 CPU minutes (``decide`` costs ~1.5 ms of analysis per article); the
    clones cost the index exactly what analysed articles of the same shape cost.
-3. Takeover: a fresh process restores every entry (timed, wall and CPU), then reads its RSS
+3. Takeover: a fresh process restores every entry and settles the index (the postings merged,
+   the term-count table built, as the threader's take-over does; timed, wall and CPU), then reads its RSS
    (``/proc/self/status``) against the RSS before the restore.
 4. Decisions: the stream continues after the pool (fresh inputs, some copies, revisions and
    follow-ups of pool articles, so some join stories): each ``decide`` + ``apply`` is timed
@@ -274,6 +275,7 @@ def takeover(args: argparse.Namespace) -> None:
     for k, v in read_entries(args.log):
         index.restore(k, v)
         entries += 1
+    index.settle()  # as the threader's take-over does: the postings searchable before the first decision
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     gc.collect()
     rss1 = _rss()
@@ -342,6 +344,7 @@ def takeover(args: argparse.Namespace) -> None:
     # coverage vectors are built from an unpacked copy of an article's terms: known by content
     by_terms = {a.cov.terms.tobytes(): a.article_id for a in touching.values() if a.has_cov}
     real_score, real_weighted, real_members = thread_mod.score_pair, coverage.weighted, index._story_cov_members
+    real_many = coverage.weighted_many
 
     def score_pair(old: _Article, *rest: Any) -> Any:
         needed.add(old.article_id)
@@ -352,6 +355,12 @@ def takeover(args: argparse.Namespace) -> None:
             needed.add(aid)
         return real_weighted(terms, *rest)
 
+    def weighted_many(articles: Any, *rest: Any) -> Any:
+        for terms, *_ in articles:
+            if (aid := by_terms.get(terms.tobytes())) is not None:
+                needed.add(aid)
+        return real_many(articles, *rest)
+
     def story_members(sid: str) -> list[_Article]:
         out = real_members(sid)
         needed.update(m.article_id for m in out)
@@ -359,6 +368,7 @@ def takeover(args: argparse.Namespace) -> None:
 
     thread_mod.score_pair = score_pair
     coverage.weighted = weighted
+    coverage.weighted_many = weighted_many
     index._story_cov_members = story_members  # type: ignore[method-assign]
     touched: list[float] = []
     fetched: list[float] = []
@@ -368,7 +378,7 @@ def takeover(args: argparse.Namespace) -> None:
         decide_and_apply(index, item)
         touched.append(float(len(touching.touched)))
         fetched.append(float(len(needed)))
-    thread_mod.score_pair, coverage.weighted = real_score, real_weighted
+    thread_mod.score_pair, coverage.weighted, coverage.weighted_many = real_score, real_weighted, real_many
     del index._story_cov_members
     print(
         f"per decision ({len(extra)} more inputs): articles looked up (story id, time) p50 {_pct(touched, 0.5):.0f}, "

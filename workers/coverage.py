@@ -82,6 +82,7 @@ from itertools import repeat
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from workers import postings, shingles
 
@@ -402,10 +403,9 @@ class DocFrequencies:
         self.postings = postings.TermPostings()
         self.docs = 0
 
-    def add(self, number: int, terms: Iterable[int]) -> None:
+    def add(self, number: int, terms: Sequence[int]) -> None:
         self.docs += 1
-        for t in terms:
-            self.postings.add(t, number)
+        self.postings.add_many(terms, number)
 
     def remove(self, number: int, terms: Iterable[int]) -> None:
         self.docs -= 1
@@ -422,15 +422,24 @@ class DocFrequencies:
         return math.log((self.docs + 1) / (self.postings.count(term) + 1)) + 1.0
 
 
-def select(raw: RawTerms, df: DocFrequencies, max_terms: int, max_names: int, max_figures: int) -> CoverageFeatures:
+def select(
+    raw: RawTerms,
+    df: DocFrequencies,
+    max_terms: int,
+    max_names: int,
+    max_figures: int,
+    freq: npt.NDArray[np.int64] | None = None,
+) -> CoverageFeatures:
     """The article's heaviest terms and names under the current frequencies (what is stored).
     Weighed in numpy over all the terms at once (element-wise products and differences are
-    the same floats as one term at a time; sorted by (-weight, hash) as tuples would be)."""
+    the same floats as one term at a time; sorted by (-weight, hash) as tuples would be).
+    ``freq``: ``df.postings.counts(raw.counts)`` when the caller has looked them up already."""
     counts = raw.counts
     k = len(counts)
     hashes = np.fromiter(counts, np.int64, k)
     tfs = np.fromiter(counts.values(), np.int64, k)
-    freq = df.postings.counts(counts)
+    if freq is None:
+        freq = df.postings.counts(counts)
     names_set = raw.name_hashes
     is_name = np.fromiter(map(names_set.__contains__, counts), np.bool_, k)
     ln = _LN_1P_NP[np.minimum(freq, len(_LN_1P) - 1)]
@@ -461,6 +470,42 @@ def weighted(
     vec = {h: t * idf(h) * (2.0 if h in names else 1.0) for h, t in zip(terms, tf, strict=True)}
     norm = math.sqrt(sum(map(operator.mul, vec.values(), vec.values()))) or 1.0  # summed in order, in C
     return {h: w / norm for h, w in vec.items()}
+
+
+def weighted_many(
+    articles: Sequence[tuple[Sequence[int], Sequence[int], Container[int]]],
+    idf: Callable[[int], float],
+    idf_values: Sequence[float] | None = None,
+) -> list[dict[int, float]]:
+    """``weighted`` of several articles' (terms, tf, names) at once, in numpy: the same floats
+    (element-wise products and quotients are those of one term at a time, and each norm is
+    ``sum``'s of its own squares in order, as ``weighted`` sums them). An article listing a
+    term twice (``weighted`` keeps the last) is weighted by ``weighted`` itself. ``idf_values``:
+    the idf of every term in order (the articles' terms one after the other), when the caller
+    has looked them up at once; else ``idf`` is asked term by term."""
+    keys = list(itertools.chain.from_iterable(t for t, _, _ in articles))
+    total = len(keys)
+    lengths = [len(t) for t, _, _ in articles]
+    tf = np.fromiter(itertools.chain.from_iterable(f for _, f, _ in articles), np.float64, total)
+    is_name = np.fromiter(
+        itertools.chain.from_iterable(map(n.__contains__, t) for t, _, n in articles), np.bool_, total
+    )
+    idfs = np.fromiter(map(idf, keys), np.float64, total) if idf_values is None else np.array(idf_values, np.float64)
+    w = tf * idfs * np.where(is_name, 2.0, 1.0)
+    squares = (w * w).tolist()
+    norms = []
+    at = 0
+    for n in lengths:
+        norms.append(math.sqrt(sum(squares[at : at + n])) or 1.0)
+        at += n
+    unit = (w / np.repeat(np.array(norms), lengths)).tolist()
+    out = []
+    at = 0
+    for (terms, tfs, names), n in zip(articles, lengths, strict=True):
+        vec = dict(zip(keys[at : at + n], unit[at : at + n], strict=True))
+        out.append(vec if len(vec) == n else weighted(terms, tfs, names, idf))
+        at += n
+    return out
 
 
 def centroid(vectors: Iterable[dict[int, float]]) -> dict[int, float]:

@@ -87,6 +87,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from workers import coverage, features, postings, shingles
 
@@ -379,6 +380,9 @@ class _Prepared:
     raw: coverage.RawTerms
     seq16: array[int]  # ``seq`` as the index stores it, to test against stored texts
     cov: coverage.CoverageFeatures | None = None
+    # The frequencies of ``raw.counts``' terms ``cov`` was selected under (set with it): the
+    # coverage step of the same decision reads them again.
+    freq: npt.NDArray[np.int64] | None = None
 
     @property
     def seq(self) -> array[int]:
@@ -705,7 +709,8 @@ class StoryIndex:
         fills them before returning whenever ``apply`` will store them)."""
         if prep.cov is None:
             c = self.settings.coverage
-            prep.cov = coverage.select(prep.raw, self._df, c.max_terms, c.max_names, c.max_figures)
+            freq = prep.freq = self._df.postings.counts(prep.raw.counts)
+            prep.cov = coverage.select(prep.raw, self._df, c.max_terms, c.max_names, c.max_figures, freq)
         return prep.cov
 
     def decide(self, item: ThreadInput) -> Decision:
@@ -847,6 +852,8 @@ class StoryIndex:
         # The frequencies the step reads, in two vectorised look-ups (a dict probe per term
         # was a third of it): the input's terms and names, then the candidates' terms and
         # their stories' headlines (below).
+        if prep.freq is not None:  # looked up by ``_cov`` under the same frequencies
+            memo.seed(list(prep.raw.counts), prep.freq.tolist())
         memo.fill(itertools.chain(mine.terms, prep.raw.name_hashes, prep.raw.headline))
         count = memo.count
         # Look-up through the input's rarest indexed terms (bounded postings).
@@ -858,19 +865,18 @@ class StoryIndex:
             return None
         arts = self._articles
         picked, n_near = self._nearest(lookup, w, _micros(when), c.window // _MICROSECOND, c.max_candidates)
-        story_members = {
-            sid: [view(m) for m in self._story_cov_members(sid)]
-            for sid in dict.fromkeys(arts[aid].story_id for aid in picked)
-        }
-        memo.fill(
-            itertools.chain(
-                itertools.chain.from_iterable(view(arts[aid]).cov.terms for aid in picked),
-                itertools.chain.from_iterable(m.cov.headline for ms in story_members.values() for m in ms),
-            )
-        )
+        near = [view(arts[aid]) for aid in picked]
+        near_idf = memo.idf_of(list(itertools.chain.from_iterable(v.cov.terms for v in near)))
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
-        vectors: dict[str, dict[int, float]] = {}
+        # the candidates' vectors in one go (a story member's, for a centroid, when asked)
+        vectors: dict[str, dict[int, float]] = dict(
+            zip(
+                picked,
+                coverage.weighted_many([(v.cov.terms, v.cov.tf, frozenset(v.cov.names)) for v in near], w, near_idf),
+                strict=True,
+            )
+        )
 
         def vector(a: coverage.Stored) -> dict[int, float]:
             v = vectors.get(a.article_id)
@@ -901,9 +907,11 @@ class StoryIndex:
         ranked.sort(key=lambda r: (r[0], r[1]))
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for _, sid, hits in ranked:
-            members = story_members[sid]
-            if best is not None and not coverage.may_pass(hits, members, c):
+            # the members of the stories judged only (a story that cannot pass is skipped)
+            stored = self._story_cov_members(sid)
+            if best is not None and not coverage.may_pass(hits, stored, c):
                 continue
+            members = [view(m) for m in stored]
             j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
@@ -921,27 +929,29 @@ class StoryIndex:
         how many were within it. Vectorised over the postings (thousands of ids for common
         names): ``bincount`` adds each article's weights in ``lookup`` order, one after the
         other, as a loop over the terms would, so the scores are the same floats."""
-        parts = []
-        for h in lookup:
-            held = self._df.numbers(h)
-            parts.append(np.frombuffer(held, np.uint32) if isinstance(held, array) else np.array(held, np.uint32))
+        parts = [
+            np.frombuffer(held, np.uint32) if isinstance(held, array) else np.array(held, np.uint32)
+            for held in map(self._df.numbers, lookup)
+        ]
+        held_nums = np.concatenate(parts)
         weights = np.repeat(np.array([w(h) for h in lookup]), [len(p) for p in parts])
-        nums, inverse = np.unique(np.concatenate(parts), return_inverse=True)
-        score = np.bincount(inverse, weights=weights)
-        times = np.frombuffer(self._times, np.int64)[nums]
-        near = np.flatnonzero(np.abs(times - when) <= window)
-        del parts, times
-        n_near = len(near)
+        del parts
+        # Postings outside the window are left out first: an article's weights keep their
+        # order, so its score is the same sum.
+        inside = np.abs(np.frombuffer(self._times, np.int64)[held_nums] - when) <= window
+        nums, inverse = np.unique(held_nums[inside], return_inverse=True)
+        score = np.bincount(inverse, weights=weights[inside])
+        n_near = len(nums)
         k = min(limit, n_near)
         if n_near > k:  # only those scoring at least the k-th best are ranked by (score, id)
-            s = score[near]
-            near = near[s >= np.partition(s, n_near - k)[n_near - k]]
+            near = score >= np.partition(score, n_near - k)[n_near - k]
+            nums, score = nums[near], score[near]
         by_num = self._by_num
         ranked = []
-        for i in near.tolist():
-            a = by_num[int(nums[i])]
+        for n, sc in zip(nums.tolist(), score.tolist(), strict=True):
+            a = by_num[n]
             assert a is not None  # postings hold live numbers only
-            ranked.append((-float(score[i]), a.article_id))
+            ranked.append((-sc, a.article_id))
         ranked.sort()
         return [aid for _, aid in ranked[:k]], n_near
 
@@ -1070,12 +1080,14 @@ class StoryIndex:
         return out
 
     def settle(self) -> None:
-        """Make postings restored in bulk searchable now (the first look-up would): a standby
-        that follows the changelog calls this off the critical path, so a take-over's first
-        decision merges only the tail it replayed, and ``stats`` walks the table in place
+        """Make postings restored in bulk searchable now (the first look-up would), and bring
+        the term frequency table up to date (the first coverage step would rebuild it): a
+        standby that follows the changelog calls this off the critical path, so a take-over's
+        first decision merges only the tail it replayed, and ``stats`` walks the table in place
         instead of merging a copy of it."""
         if self._fps.has_bulk:
             self._merge()
+        self._df.postings.sync()
 
     def stats(self) -> dict[str, int]:
         """Sizes of the index (a walk of it: callers throttle); a function of the indexed set."""
@@ -1186,28 +1198,40 @@ class StoryIndex:
             self._merge()
 
 
+class _IdfByCount(dict[int, float]):
+    """idf by document frequency for one decision (most terms share a few small frequencies):
+    ``math.log(docs / (n + 1)) + 1.0``, computed on first use, so mapping a whole array of
+    frequencies through ``__getitem__`` stays in C for all but the new ones."""
+
+    __slots__ = ("_docs",)
+
+    def __init__(self, docs: int) -> None:
+        super().__init__()
+        self._docs = docs
+
+    def __missing__(self, n: int) -> float:
+        v = self[n] = math.log(self._docs / (n + 1)) + 1.0
+        return v
+
+
 class _IdfMemo(dict[int, float]):
     """idf of terms under the frequencies of one decision, computed on first use. Its
     ``__getitem__`` is the ``idf`` callable the scoring takes: the scoring asks for the same
     few hundred terms thousands of times per decision, and a hit then stays in C."""
 
-    __slots__ = ("_by_count", "_counts", "_docs", "_held", "_n")
+    __slots__ = ("_by_count", "_counts", "_held", "_n")
 
     def __init__(self, df: coverage.DocFrequencies) -> None:
         super().__init__()
         self._held = df.postings.counter().get
         self._counts = df.postings.counts
-        self._docs = df.docs + 1
-        self._by_count: dict[int, float] = {}  # most terms share a few small frequencies
+        self._by_count = _IdfByCount(df.docs + 1)
         self._n: dict[int, int] = {}  # the memoised terms' frequencies
 
     def __missing__(self, h: int) -> float:
         p = self._held(h)
         n = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
-        v = self._by_count.get(n)
-        if v is None:
-            v = self._by_count[n] = math.log(self._docs / (n + 1)) + 1.0
-        self[h] = v
+        v = self[h] = self._by_count[n]
         self._n[h] = n
         return v
 
@@ -1221,17 +1245,22 @@ class _IdfMemo(dict[int, float]):
 
     def fill(self, terms: Iterable[int]) -> None:
         """Memoise the idf of ``terms`` not memoised yet, with one vectorised look-up of their
-        frequencies."""
-        missing = list(set(itertools.filterfalse(self.__contains__, terms)))
-        if not missing:
-            return
-        by_count, docs, log, seen = self._by_count, self._docs, math.log, self._n
-        for h, n in zip(missing, self._counts(missing).tolist(), strict=True):
-            v = by_count.get(n)
-            if v is None:
-                v = by_count[n] = log(docs / (n + 1)) + 1.0
-            self[h] = v
-            seen[h] = n
+        frequencies (and no Python loop over the terms)."""
+        missing = list(itertools.filterfalse(self.__contains__, set(terms)))
+        if missing:
+            self.seed(missing, self._counts(missing).tolist())
+
+    def idf_of(self, terms: list[int]) -> list[float]:
+        """The idf of each of ``terms`` (the values the memo holds or would), in one vectorised
+        look-up of their frequencies, without memoising them: the candidates' terms are weighed
+        once per decision."""
+        return list(map(self._by_count.__getitem__, self._counts(terms).tolist()))
+
+    def seed(self, terms: list[int], counts: list[int]) -> None:
+        """Memoise ``terms`` whose frequencies (``counts``, in order) the caller looked up
+        under this decision's frequencies."""
+        self.update(zip(terms, map(self._by_count.__getitem__, counts), strict=True))
+        self._n.update(zip(terms, counts, strict=True))
 
 
 _IdfCallable = Callable[[int], float]
@@ -1242,17 +1271,12 @@ def _narrow(seq: array[int]) -> array[int]:
     low 16 bits are 0 becomes 1)."""
     if seq.typecode == "H":
         return seq
-    if sys.byteorder != "little" or seq.itemsize != 4:
+    if seq.itemsize != 4:
         return array("H", (((h & 0xFFFF) or 1) if h else 0 for h in seq))
-    out = array("H", seq.tobytes())[::2]  # the low half of each (little-endian) word
-    j = -1
-    while True:
-        try:
-            j = out.index(0, j + 1)
-        except ValueError:
-            return out
-        if seq[j]:
-            out[j] = 1
+    wide = np.frombuffer(seq, np.uint32)
+    low = wide.astype(np.uint16)  # the low half of each word
+    low[(low == 0) & (wide != 0)] = 1
+    return array("H", low.tobytes())
 
 
 def _strongest(pair: tuple[_Article, _PairScores]) -> tuple[int, float, str]:

@@ -5,6 +5,7 @@ live articles hold."""
 from __future__ import annotations
 
 import random
+from array import array
 
 import numpy as np
 import pytest
@@ -70,6 +71,7 @@ def test_term_counts_table_follows_every_add_and_remove(seed: int, monkeypatch: 
     monkeypatch.setattr(postings, "_EXTRA", 5)  # folds happen often
     rng = random.Random(seed)
     monkeypatch.setattr(postings, "_TOUCHED", rng.choice((30, 10_000)))  # 30: the table goes stale
+    monkeypatch.setattr(postings, "_SCAN", rng.choice((2, 64)))  # 2: removals searched in numpy
     t = TermPostings()
     held: dict[int, set[int]] = {}
     for step in range(600):
@@ -88,3 +90,19 @@ def test_term_counts_table_follows_every_add_and_remove(seed: int, monkeypatch: 
         if step % rng.randint(1, 40) == 0:
             probe = [rng.choice((0, 1, 2**32 - 1, 7, *range(95, 165))) for _ in range(rng.randint(0, 30))]
             assert t.counts(probe).tolist() == [t.count(k) for k in probe] == [len(held.get(k, ())) for k in probe]
+            assert all(sorted(t.numbers(k)) == sorted(held.get(k, ())) for k in probe)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_add_many_is_add_of_each(seed: int) -> None:
+    """One article's terms added at once hold the same postings and counts as one by one."""
+    rng = random.Random(seed)
+    one, many = TermPostings(), TermPostings()
+    for number in range(200):
+        keys = rng.sample(range(60), rng.randint(0, 40))
+        for k in keys:
+            one.add(k, number)
+        many.add_many(array("I", keys), number)
+    probe = list(range(70))
+    assert many.counts(probe).tolist() == one.counts(probe).tolist()
+    assert all(list(many.numbers(k)) == list(one.numbers(k)) for k in probe)

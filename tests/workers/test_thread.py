@@ -377,3 +377,16 @@ def test_changelog_records_are_what_json_dumps_writes() -> None:
 
 def _b64(values: list[int]) -> str:
     return base64.b64encode(b"".join(v.to_bytes(4, "little") for v in values)).decode()
+
+
+def test_narrowed_shingles_are_the_low_halves_and_never_a_break() -> None:
+    """The 16-bit form keeps each shingle's low 16 bits, 0 (a break) stays 0, and a shingle whose
+    low half is 0 becomes 1 (it must not read as a break)."""
+    from array import array
+
+    from workers.thread import _narrow
+
+    rng = random.Random(5)
+    seq = array("I", [0, 0x10000, 0xFFFF0001, 5, 0, 0x20000, 0xFFFFFFFF, *(rng.randrange(2**32) for _ in range(500))])
+    want = [((h & 0xFFFF) or 1) if h else 0 for h in seq]
+    assert _narrow(seq).tolist() == want and _narrow(seq).typecode == "H"
