@@ -59,6 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import workers.thread as thread_mod
 from bench.bench_thread import cleaned, synthetic_stream
+from newswire.runtime import release_free_memory
 from workers import coverage
 from workers.thread import (
     ARTICLE_PREFIX,
@@ -276,6 +277,7 @@ def takeover(args: argparse.Namespace) -> None:
         index.restore(k, v)
         entries += 1
     index.settle()  # as the threader's take-over does: the postings searchable before the first decision
+    release_free_memory()  # as the take-over does: the decoded records' free heap back to the OS
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     gc.collect()
     rss1 = _rss()

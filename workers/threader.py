@@ -79,7 +79,7 @@ from newswire import metrics as m
 from newswire import tracing
 from newswire.bus import BrokerUnreachable, BusError, Message, TableReader, TopicPartition
 from newswire.records import CleanedRecord, RecordError, parse_time
-from newswire.runtime import DeadLetter, Out, Outcome
+from newswire.runtime import DeadLetter, Out, Outcome, release_free_memory
 from newswire.settings import WorkerSettings
 from workers import features
 from workers.boilerplate import SiteBoilerplate
@@ -316,6 +316,7 @@ class ThreadProcessor:
         self._verified = exact and not ahead
         # The tail's postings searchable now, not at the first decision: part of the take-over.
         self.index.settle()
+        release_free_memory()  # the decoded records' garbage: the pod's RSS is the index's
         # As a restore would leave it: event time from the records, expiry counted afresh.
         self.watermark = self.index.latest_time()
         self._since_expire = 0
