@@ -73,17 +73,7 @@ class TermPostings:
         return iter(self._map)
 
     def add(self, key: int, number: int) -> None:
-        held = self._map.get(key)
-        if held is None:
-            self._map[key] = number
-        elif held.__class__ is int:
-            self._map[key] = array("I", (held, number))
-        else:
-            held.append(number)  # type: ignore[union-attr]
-        if not self._stale:
-            self._added.append(key)
-            if len(self._added) > _TOUCHED:
-                self._drop_touched()
+        self.add_many((key,), number)
 
     def add_many(self, keys: Sequence[int], number: int) -> None:
         """``add`` of each of ``keys`` (one article's terms: a restore adds ~40 an article)."""
