@@ -217,8 +217,8 @@ def embedding_rule(
     original = coverage._gates
     used: list[tuple[str, str, float, float]] = []
 
-    def gates(raw: Any, figs: Any, members: Any, w: Any, c: coverage.CoverageSettings) -> Any:
-        g = original(raw, figs, members, w, c)
+    def gates(raw: Any, figs: Any, members: Any, w: Any, c: coverage.CoverageSettings, *rest: Any) -> Any:
+        g = original(raw, figs, members, w, c, *rest)
         me = current[0]
         if g.names_agree or g.head_in_story >= c.min_headline_in_story:
             return g
@@ -229,7 +229,7 @@ def embedding_rule(
         cos = float(emb[me] @ emb[best])
         if cos < threshold:
             return g
-        relaxed = original(raw, figs, members, w, dataclasses.replace(c, min_headline_in_story=0.0))
+        relaxed = original(raw, figs, members, w, dataclasses.replace(c, min_headline_in_story=0.0), *rest)
         if relaxed.names_agree:
             used.append((me, best, cos, g.head_in_story))
         return relaxed

@@ -37,7 +37,9 @@ decision; ``METHOD`` names the stored terms it reads):
   other: another bank's decision or the next quarter gives other ones (counts are not compared:
   a toll grows as an event unfolds). A look-alike shares everything but one slot of
   who/what/where, and the headline is where a report puts that slot: the input's headline names
-  must be 80% found (idf-weighted), so that one slot of a four-name headline cannot be missing.
+  must be 80% found (idf-weighted), so that one slot of a four-name headline cannot be missing;
+  60% when the two quote a *telling figure* (``telling_form``: "1,800", "186", "412"; rare in the
+  window), the event's own number, which a look-alike does not repeat.
   Outlets differ in giving first names ("Donald Trump" in one headline, "President Trump" in
   the story): a headline name directly before another headline name that its text uses at least
   twice as often (a given name before its surname) is found when that name is.
@@ -87,10 +89,10 @@ import numpy.typing as npt
 from workers import postings, shingles
 
 METHOD = "tfidf-names-v3"
-# The decision rules over those terms (recorded in every coverage decision's evidence): v4 adds
-# the protagonist gate to the v3 rules and reads the same stored terms, so a changelog of v3
-# terms restores as it is.
-DECISION_METHOD = "tfidf-names-v4"
+# The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
+# the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``); both read the
+# same stored terms, so a changelog of v3 terms restores as it is.
+DECISION_METHOD = "tfidf-names-v5"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -145,6 +147,14 @@ class CoverageSettings:
     # look-alike fills differently.)
     min_headline_in_story: float = 0.8
     min_story_headline_in_input: float = 0.4
+    # ...lowered to this when the two reports share a telling figure (``telling_figures``): the
+    # event's own number ("1,800 jobs", "186 km", "412 million") says which event it is, and a
+    # report may then headline a name the story does not (the company's country, a hometown).
+    min_headline_with_figure: float = 0.6
+    # A telling figure is rare in the window too: its idf at least this share of the highest
+    # idf the window gives (a figure held by more than about the square root of the live
+    # articles says nothing of one event).
+    telling_figure_idf_share: float = 0.5
     # Shared names must carry at least this much idf mass (two distinctive names, roughly).
     min_shared_name_idf: float = 5.0
     # idf-weighted share of the input's figures found in the story, when it has a few.
@@ -567,6 +577,8 @@ class Judgement:
     numbers_in_story: float
     story_damped: float | None
     input_is_earlier: bool
+    # The headline-name share required, when a telling figure lowered it (else None).
+    head_floor: float | None = None
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -586,6 +598,8 @@ class Judgement:
             out["coverage_story_similarity"] = round(self.story_damped, 4)
         if self.input_is_earlier:
             out["coverage_input_is_earlier"] = 1
+        if self.head_floor is not None:
+            out["headline_names_required"] = self.head_floor
         return out
 
 
@@ -665,6 +679,8 @@ class _Gates:
     numbers_in_story: float
     # Every gate but the story's headline words in the input (see ``judge``: mutual headlines).
     names_agree: bool
+    # The headline-name share required (lowered by a telling figure).
+    head_floor: float
 
 
 def _as_input(f: CoverageFeatures) -> RawTerms:
@@ -683,10 +699,34 @@ def _as_input(f: CoverageFeatures) -> RawTerms:
     )
 
 
+def telling_form(figure: str) -> bool:
+    """Whether a figure, as printed, is specific enough to tell one event from another: three
+    digits or more, two of them significant ("186", "412", "1,800", "6.55"), unlike the small
+    and round counts any report gives ("10", "200", "3-1"). Years are no figures at all."""
+    digits = figure.replace(",", "").replace(".", "").replace("-", "")
+    return len(digits) >= 3 and len(digits.rstrip("0")) >= 2
+
+
+def telling_figures(raw: RawTerms) -> frozenset[int]:
+    """The input's figures of a telling form (:func:`telling_form`), by the text its body
+    prints them in; computed once per decision and used on both sides of the gates, since a
+    figure two reports share is the input's too."""
+    label = raw.label
+    return frozenset(h for h in raw.number_hashes if h in label and telling_form(label[h]))
+
+
 def _gates(
-    raw: RawTerms, my_figures: Sequence[int], members: Sequence[Stored], w: Callable[[int], float], c: CoverageSettings
+    raw: RawTerms,
+    my_figures: Sequence[int],
+    members: Sequence[Stored],
+    w: Callable[[int], float],
+    c: CoverageSettings,
+    telling: Container[int] = frozenset(),
+    min_telling_idf: float = math.inf,
 ) -> _Gates:
-    """The look-alike gates of an input (its terms ``raw``) against a story's members."""
+    """The look-alike gates of an input (its terms ``raw``) against a story's members;
+    ``telling``: the decision's figures of a telling form, telling in this window when their
+    idf is at least ``min_telling_idf``."""
     story_names: set[int] = set()
     story_prominent: set[int] = set()  # what the story is about: headlines, heaviest terms
     for m in members:
@@ -738,16 +778,26 @@ def _gates(
     # Netanyahu, in a report of his presentation on the Iran deal, against a story of the
     # French president's visit about the same deal. Looked at last (it ranks every name of
     # the input), when all else agrees.
+    # A telling figure both sides quote (the event's own number, rare in the window) lowers
+    # the headline-name share required: the report's headline may then add a name (the
+    # company's country, the winner's hometown). A look-alike's figures are its own event's.
+    head_floor = c.min_headline_in_story
+    if head_in_story < head_floor and any(
+        h in telling and h in story_figures and w(h) >= min_telling_idf for h in my_figures
+    ):
+        head_floor = c.min_headline_with_figure
     names_agree = (
         not figures_conflict
-        and head_in_story >= c.min_headline_in_story
+        and head_in_story >= head_floor
         and shared_idf >= c.min_shared_name_idf
         and subject_named
         and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
         and (len(members) < c.min_protagonist_reports or _protagonist_named(raw, story_names, w, c))
     )
     passed = names_agree and story_head_in_input >= c.min_story_headline_in_input
-    return _Gates(passed, head_in_story, story_head_in_input, shared, shared_idf, numbers_in_story, names_agree)
+    return _Gates(
+        passed, head_in_story, story_head_in_input, shared, shared_idf, numbers_in_story, names_agree, head_floor
+    )
 
 
 def may_pass(hits: Sequence[tuple[float, float, Stored]], members: Sequence[Stored], c: CoverageSettings) -> bool:
@@ -768,17 +818,22 @@ def judge(
     idf: Callable[[int], float],
     vector: Callable[[Stored], Vector],
     c: CoverageSettings,
+    top_idf: float = 0.0,
 ) -> Judgement:
     """The input (its terms ``raw``; ``me``: its stored form, or with ``probe_full_text`` a
     ``TextProbe`` for the gates with the roles swapped) against one story, given its
     candidate members (``hits``: damped similarity, cosine, article; best first) and the
-    story's members carrying coverage terms (oldest first). Pure: a function of the stored
-    features and the frequencies behind ``idf``."""
+    story's members carrying coverage terms (oldest first); ``top_idf``: the highest idf of
+    the window (a term no live article holds), which a telling figure's is measured against
+    (0: figures tell nothing). Pure: a function of the stored features and the frequencies
+    behind ``idf``."""
     w = idf
     damped, cos, top = hits[0]
     when = me.time
     my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
-    g = _gates(raw, my_figures, members, w, c)
+    telling = telling_figures(raw) if top_idf else frozenset()
+    min_idf = c.telling_figure_idf_share * top_idf if telling else math.inf
+    g = _gates(raw, my_figures, members, w, c, telling, min_idf)
     input_is_earlier = False
     if not g.passed and c.swap_roles:
         # A report published *before* a member it matches arrived after it (feeds are polled
@@ -787,7 +842,7 @@ def judge(
         # (the member's stored terms as the input, the input as the story) keep the decision
         # close to the time-ordered one.
         for _, _, m in hits:
-            if m.time > when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c).passed:
+            if m.time > when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_idf).passed:
                 input_is_earlier = True
                 break
     mutual = False
@@ -803,7 +858,7 @@ def judge(
             names = frozenset(m.cov.names)
             theirs = {h for h in m.cov.headline if h in names and h not in m.cov.figures}
             named = bool(theirs) and len(theirs | raw.headline) >= c.min_mutual_headline_names
-            if named and _gates(_as_input(m.cov), m.cov.figures, [me], w, c).names_agree:
+            if named and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_idf).names_agree:
                 mutual = True
                 break
     gates = g.passed or input_is_earlier or mutual
@@ -832,4 +887,5 @@ def judge(
         g.numbers_in_story,
         story_damped,
         input_is_earlier,
+        g.head_floor if g.head_floor != c.min_headline_in_story else None,
     )

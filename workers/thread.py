@@ -885,6 +885,7 @@ class StoryIndex:
                 v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
+        top_idf = memo.top()
         me: coverage.Probe | coverage.TextProbe = (
             coverage.TextProbe(prep.article_id, when, mine, prep.raw)
             if c.probe_full_text
@@ -912,7 +913,7 @@ class StoryIndex:
             if best is not None and not coverage.may_pass(hits, stored, c):
                 continue
             members = [view(m) for m in stored]
-            j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c)
+            j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c, top_idf)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
                 continue
@@ -1234,6 +1235,10 @@ class _IdfMemo(dict[int, float]):
         v = self[h] = self._by_count[n]
         self._n[h] = n
         return v
+
+    def top(self) -> float:
+        """The highest idf of the window: a term no live article holds."""
+        return self._by_count[0]
 
     def count(self, h: int) -> int:
         """The term's document frequency (memoised with its idf)."""

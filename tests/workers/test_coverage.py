@@ -334,6 +334,71 @@ def test_coverage_can_be_switched_off() -> None:
     assert d.kind == "new"
 
 
+MILL_CLOSURE = _mk(
+    "mill-1",
+    "Haldane Steel to close Brevik mill with the loss of 2,350 jobs",
+    [
+        "BREVIK, Sept 16 (Northwire) - Haldane Steel will close its Brevik rolling mill by the end of next year "
+        "with the loss of 2,350 jobs, the company said on Wednesday, blaming cheap imports and the cost of "
+        "power for the 70-year-old plant.",
+        "Chief executive Oona Haldane said the group had lost money at Brevik for six years running and could "
+        "not find a buyer. Production of heavy plate will move to the Tarrow works on the coast.",
+        "Union leader Ruben Skov called the decision a betrayal of the town, where the mill is the largest "
+        "employer, and said workers at Brevik would vote on strike action next week.",
+    ],
+    0,
+    "northwire.example",
+)
+MILL_COVERAGE = _mk(
+    "mill-2",
+    "Norvik's Haldane shuts Brevik works as steel slump deepens",
+    [
+        "The biggest steelmaker in Norvik is to shut the Brevik mill, ending rolling at the site after seven "
+        "decades. Haldane Steel said 2,350 people would lose their jobs when the plant closes next year.",
+        "Oona Haldane, who runs the family-controlled group, said Brevik had not made a profit since the price "
+        "of electricity doubled, and heavy plate would be made at Tarrow instead.",
+        "In Brevik, union leader Ruben Skov said workers felt betrayed and would decide on a strike next week. "
+        "The industry ministry of Norvik said it would meet the company and the unions on Friday.",
+    ],
+    4,
+    "coast-herald.example",
+)
+
+
+def test_a_telling_figure_lets_a_report_headline_a_name_the_story_does_not() -> None:
+    """A report that headlines the company's country, which no report of the story names, joins
+    the story when both quote the event's own figure (2,350 jobs); without a telling figure in
+    common (only a small count) it stays a story of its own."""
+    assert [coverage.telling_form(f) for f in ("186", "412", "1,800", "6.55", "2,350")] == [True] * 5
+    assert [coverage.telling_form(f) for f in ("10", "200", "3-1", "1.7", "72", "5,000")] == [False] * 6
+    index = StoryIndex(ThreadSettings())
+    for other in (SUMMIT_A, SUMMIT_B, DAM_ORIGINAL):
+        decide_and_apply(index, other)
+    original, _ = decide_and_apply(index, MILL_CLOSURE)
+    covered, _ = decide_and_apply(index, MILL_COVERAGE)
+    assert (covered.kind, covered.update_kind, covered.story_id) == ("update", "coverage", original.story_id), (
+        covered.evidence
+    )
+    ev = covered.evidence
+    assert float(ev["headline_names_in_story"]) < ThreadSettings().coverage.min_headline_in_story
+    assert ev["headline_names_required"] == ThreadSettings().coverage.min_headline_with_figure
+    assert "2,350" in str(ev["shared_numbers"]).split(", ")
+    # The same report with another figure for the jobs: the headline's extra name decides.
+    vague = _mk(
+        "mill-3",
+        MILL_COVERAGE.title,
+        [p.replace("2,350 people", "10 thousand people") for p in MILL_COVERAGE.text.split("\n\n")],
+        4,
+        "coast-herald.example",
+    )
+    index = StoryIndex(ThreadSettings())
+    for other in (SUMMIT_A, SUMMIT_B, DAM_ORIGINAL, MILL_CLOSURE):
+        decide_and_apply(index, other)
+    alone, _ = decide_and_apply(index, vague)
+    assert alone.kind == "new", alone.evidence
+    assert "headline_names_required" not in alone.evidence
+
+
 PORT_DEAL = _mk(
     "port-1",
     "President Varga signs Tellin port deal with Ostmark shipping group",
@@ -376,8 +441,11 @@ def test_a_first_name_the_story_never_gives_is_found_with_the_surname() -> None:
     assert (covered.kind, covered.update_kind, covered.story_id) == ("update", "coverage", original.story_id), (
         covered.evidence
     )
-    # Without given names the first name counts as a headline name the story lacks.
-    plain = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(given_names=False)))
+    # Without given names the first name counts as a headline name the story lacks (and the
+    # figures both quote, 410 million and 1,200 jobs, may not stand in for it).
+    plain = StoryIndex(
+        ThreadSettings(coverage=coverage.CoverageSettings(given_names=False, min_headline_with_figure=0.8))
+    )
     decide_and_apply(plain, PORT_DEAL)
     alone, _ = decide_and_apply(plain, PORT_DEAL_FIRST_NAME)
     assert alone.kind == "new", alone.evidence
@@ -517,7 +585,7 @@ def test_may_pass_holds_whenever_a_story_passes(monkeypatch: Any) -> None:
     real, may_pass = coverage.judge, coverage.may_pass
 
     def spy(*args: Any) -> coverage.Judgement:
-        j = real(*args)
+        j = real(*args)  # every argument positional, as the decider passes them
         hits, members, c = args[3], args[4], args[7]
         judged.append((j.passed, may_pass(hits, members, c)))
         return j
