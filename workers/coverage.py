@@ -715,6 +715,12 @@ def telling_figures(raw: RawTerms) -> frozenset[int]:
     return frozenset(h for h in raw.number_hashes if h in label and telling_form(label[h]))
 
 
+def min_telling_idf(top_idf: float, c: CoverageSettings) -> float:
+    """The idf a telling figure has at least, given the highest idf of the window (that of a
+    term no live article holds)."""
+    return c.telling_figure_idf_share * top_idf
+
+
 def _gates(
     raw: RawTerms,
     my_figures: Sequence[int],
@@ -818,22 +824,21 @@ def judge(
     idf: Callable[[int], float],
     vector: Callable[[Stored], Vector],
     c: CoverageSettings,
-    top_idf: float = 0.0,
+    telling: Container[int] = frozenset(),
+    min_telling_idf: float = math.inf,
 ) -> Judgement:
     """The input (its terms ``raw``; ``me``: its stored form, or with ``probe_full_text`` a
     ``TextProbe`` for the gates with the roles swapped) against one story, given its
     candidate members (``hits``: damped similarity, cosine, article; best first) and the
-    story's members carrying coverage terms (oldest first); ``top_idf``: the highest idf of
-    the window (a term no live article holds), which a telling figure's is measured against
-    (0: figures tell nothing). Pure: a function of the stored features and the frequencies
-    behind ``idf``."""
+    story's members carrying coverage terms (oldest first); ``telling``: the input's figures of
+    a telling form (:func:`telling_figures`, once per decision), which tell in this window when
+    their idf is at least ``min_telling_idf`` (:func:`min_telling_idf`). Pure: a function of the
+    stored features and the frequencies behind ``idf``."""
     w = idf
     damped, cos, top = hits[0]
     when = me.time
     my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
-    telling = telling_figures(raw) if top_idf else frozenset()
-    min_idf = c.telling_figure_idf_share * top_idf if telling else math.inf
-    g = _gates(raw, my_figures, members, w, c, telling, min_idf)
+    g = _gates(raw, my_figures, members, w, c, telling, min_telling_idf)
     input_is_earlier = False
     if not g.passed and c.swap_roles:
         # A report published *before* a member it matches arrived after it (feeds are polled
@@ -842,7 +847,7 @@ def judge(
         # (the member's stored terms as the input, the input as the story) keep the decision
         # close to the time-ordered one.
         for _, _, m in hits:
-            if m.time > when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_idf).passed:
+            if m.time > when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).passed:
                 input_is_earlier = True
                 break
     mutual = False
@@ -858,7 +863,7 @@ def judge(
             names = frozenset(m.cov.names)
             theirs = {h for h in m.cov.headline if h in names and h not in m.cov.figures}
             named = bool(theirs) and len(theirs | raw.headline) >= c.min_mutual_headline_names
-            if named and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_idf).names_agree:
+            if named and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).names_agree:
                 mutual = True
                 break
     gates = g.passed or input_is_earlier or mutual

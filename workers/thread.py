@@ -885,7 +885,8 @@ class StoryIndex:
                 v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
-        top_idf = memo.top()
+        telling = coverage.telling_figures(prep.raw)
+        min_telling = coverage.min_telling_idf(memo.top(), c)
         me: coverage.Probe | coverage.TextProbe = (
             coverage.TextProbe(prep.article_id, when, mine, prep.raw)
             if c.probe_full_text
@@ -913,7 +914,7 @@ class StoryIndex:
             if best is not None and not coverage.may_pass(hits, stored, c):
                 continue
             members = [view(m) for m in stored]
-            j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c, top_idf)
+            j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c, telling, min_telling)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
                 continue
