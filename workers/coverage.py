@@ -79,7 +79,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import repeat
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -248,11 +248,20 @@ def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[s
     return word, entity, term, False
 
 
-def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
-    """Count the folded terms of headline and body, and mark names, figures and headline names.
-    Strings are counted first and each distinct one hashed once. This loop is the hottest part
-    of a decision: names are bound locally and each token is looked at once."""
-    stop = stop_words()
+class _BodyTerms(NamedTuple):
+    """The body's terms as strings, before hashing (see :func:`raw_terms`)."""
+
+    counts: dict[str, int]
+    names: set[str]
+    figures: set[str]
+    label: dict[str, str]
+    entities: set[str]
+    words: list[list[str]]
+
+
+def _body_terms(paragraphs: Sequence[str], calendar: frozenset[str], stop: frozenset[str]) -> _BodyTerms:
+    """The terms of the body's paragraphs, counted: the loop of :func:`raw_terms` (each token
+    looked at once, names bound locally)."""
     counts: dict[str, int] = {}
     get = counts.get
     names: set[str] = set()
@@ -291,6 +300,46 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
                 if term not in label:
                     label[term] = entity
                 counts[term] = get(term, 0) + 1
+    return _BodyTerms(counts, names, figures, label, entities, para_words)
+
+
+class ParagraphTerms(NamedTuple):
+    """One paragraph's terms as :func:`raw_terms` gives them for that paragraph alone (no
+    headline), in the forms the clean stage's features ship them."""
+
+    counts: dict[int, int]  # term hashes, in order of first use, with their counts
+    names: list[int]  # names and numbers, ascending
+    labels: list[str]  # each name's label (its first spelling)
+    figures: list[int]  # ascending
+    entities: set[str]
+    words: list[str]  # lower-cased, for the shingles
+
+
+def paragraph_terms(paragraph: str, calendar: frozenset[str]) -> ParagraphTerms:
+    """``raw_terms("", [paragraph], calendar)``'s counts, names with their labels, figures,
+    entities and words, without the headline's reading nor the sets the decider reads: the
+    clean stage reads every paragraph of every article this way."""
+    body = _body_terms((paragraph,), calendar, stop_words())
+    h = _hash_term
+    label = {h(t): v for t, v in body.label.items()}
+    names = sorted({h(t) for t in body.names})
+    return ParagraphTerms(
+        {h(t): n for t, n in body.counts.items()},
+        names,
+        [label.get(n, "") for n in names],
+        sorted({h(t) for t in body.figures}),
+        body.entities,
+        body.words[0],
+    )
+
+
+def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
+    """Count the folded terms of headline and body, and mark names, figures and headline names.
+    Strings are counted first and each distinct one hashed once. This loop is the hottest part
+    of a decision: names are bound locally and each token is looked at once."""
+    stop = stop_words()
+    counts, names, figures, label, entities, para_words = _body_terms(paragraphs, calendar, stop)
+    get = counts.get
     head: set[str] = set()
     head_terms: set[str] = set()
     if _PERCENT.search(title):
