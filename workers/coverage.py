@@ -214,7 +214,8 @@ _token_memos: dict[frozenset[str], tuple[dict[str, _Token], dict[str, _Token]]] 
 
 
 def _token_memo(calendar: frozenset[str]) -> tuple[dict[str, _Token], dict[str, _Token]]:
-    """The memo of :func:`_read_token` for this calendar: (capitalised, not), emptied when full."""
+    """The memo of :func:`_read_token` for this calendar: (words that begin a sentence, the
+    others), emptied when full."""
     memo = _token_memos.get(calendar)
     if memo is None or len(memo[0]) + len(memo[1]) > _TOKEN_MEMO_SIZE:
         memo = _token_memos[calendar] = ({}, {})
@@ -259,32 +260,32 @@ class _BodyTerms(NamedTuple):
     words: list[list[str]]
 
 
-def _body_terms(paragraphs: Sequence[str], calendar: frozenset[str], stop: frozenset[str]) -> _BodyTerms:
+def _body_terms(
+    paragraphs: Iterable[str], calendar: frozenset[str], stop: frozenset[str], *, each: bool = False
+) -> list[_BodyTerms]:
     """The terms of the body's paragraphs, counted: the loop of :func:`raw_terms` (each token
-    looked at once, names bound locally)."""
-    counts: dict[str, int] = {}
-    get = counts.get
-    names: set[str] = set()
-    figures: set[str] = set()
-    label: dict[str, str] = {}
-    entities: set[str] = set()
-    para_words: list[list[str]] = []
+    looked at once, names bound locally). One count of them all, or (``each``) one count of
+    each paragraph."""
+    out: list[_BodyTerms] = []
     split, find = shingles.split_sentences, shingles.tokens
-    # Texts repeat their language's words: each (word, capitalised in place) is read once, for
-    # as long as the memo is not full (then it starts again: a bound on memory, not a policy).
-    seen_cap, seen_plain = _token_memo(calendar)
+    # Texts repeat their language's words: each word is read once where a sentence begins and
+    # once elsewhere (where a capital marks a name), for as long as the memo is not full (then
+    # it starts again: a bound on memory, not a policy).
+    seen_first, seen_next = _token_memo(calendar)
     for para in paragraphs:
+        if each or not out:
+            out.append(_BodyTerms({}, set(), set(), {}, set(), []))
+            counts, names, figures, label, entities, para_words = out[-1]
+            get = counts.get
         lowered: list[str] = []
         para_words.append(lowered)
         for sentence in split(para):
-            first = True
+            seen = seen_first
             for tok in find(sentence):
-                cap = not first and tok[0].isupper()
-                first = False
-                seen = seen_cap if cap else seen_plain
                 read = seen.get(tok)
                 if read is None:
-                    read = seen[tok] = _read_token(tok, cap, calendar, stop)
+                    read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
+                seen = seen_next
                 word, entity, term, figure = read
                 lowered.append(word)
                 if entity is None:
@@ -300,7 +301,7 @@ def _body_terms(paragraphs: Sequence[str], calendar: frozenset[str], stop: froze
                 if term not in label:
                     label[term] = entity
                 counts[term] = get(term, 0) + 1
-    return _BodyTerms(counts, names, figures, label, entities, para_words)
+    return out or [_BodyTerms({}, set(), set(), {}, set(), [])]
 
 
 class ParagraphTerms(NamedTuple):
@@ -315,22 +316,26 @@ class ParagraphTerms(NamedTuple):
     words: list[str]  # lower-cased, for the shingles
 
 
-def paragraph_terms(paragraph: str, calendar: frozenset[str]) -> ParagraphTerms:
-    """``raw_terms("", [paragraph], calendar)``'s counts, names with their labels, figures,
-    entities and words, without the headline's reading nor the sets the decider reads: the
-    clean stage reads every paragraph of every article this way."""
-    body = _body_terms((paragraph,), calendar, stop_words())
+def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> list[ParagraphTerms]:
+    """Of each paragraph, ``raw_terms("", [paragraph], calendar)``'s counts, names with their
+    labels, figures, entities and words, without the headline's reading nor the sets the
+    decider reads: the clean stage reads every paragraph of every article this way."""
     h = _hash_term
-    label = {h(t): v for t, v in body.label.items()}
-    names = sorted({h(t) for t in body.names})
-    return ParagraphTerms(
-        {h(t): n for t, n in body.counts.items()},
-        names,
-        [label.get(n, "") for n in names],
-        sorted({h(t) for t in body.figures}),
-        body.entities,
-        body.words[0],
-    )
+    out: list[ParagraphTerms] = []
+    for body in _body_terms(paragraphs, calendar, stop_words(), each=True):
+        label = {h(t): v for t, v in body.label.items()}
+        names = sorted({h(t) for t in body.names})
+        out.append(
+            ParagraphTerms(
+                {h(t): n for t, n in body.counts.items()},
+                names,
+                [label.get(n, "") for n in names],
+                sorted({h(t) for t in body.figures}),
+                body.entities,
+                body.words[0],
+            )
+        )
+    return out
 
 
 def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
@@ -338,7 +343,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     Strings are counted first and each distinct one hashed once. This loop is the hottest part
     of a decision: names are bound locally and each token is looked at once."""
     stop = stop_words()
-    counts, names, figures, label, entities, para_words = _body_terms(paragraphs, calendar, stop)
+    counts, names, figures, label, entities, para_words = _body_terms(paragraphs, calendar, stop)[0]
     get = counts.get
     head: set[str] = set()
     head_terms: set[str] = set()

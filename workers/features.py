@@ -238,21 +238,20 @@ def analyse(
     labels: list[str] = []
     paragraph_words: list[list[str]] = []
     h = _h32_memo
-    for i, line in enumerate(lines):
-        for para in shingles.normalise_paragraphs(line):
-            read = coverage.paragraph_terms(para, CALENDAR)
-            para_line.append(i)
-            paragraph_words.append(read.words)
-            terms.extend(read.counts)
-            counts.extend(read.counts.values())
-            names_out.extend(read.names)
-            labels.extend(read.labels)
-            figures.extend(read.figures)
-            ents.extend(sorted({h(e) for e in read.entities}))
-            term_off.append(len(terms))
-            name_off.append(len(names_out))
-            fig_off.append(len(figures))
-            ent_off.append(len(ents))
+    paragraphs = [(i, para) for i, line in enumerate(lines) for para in shingles.normalise_paragraphs(line)]
+    for (i, _), read in zip(paragraphs, coverage.paragraphs_terms([p for _, p in paragraphs], CALENDAR), strict=True):
+        para_line.append(i)
+        paragraph_words.append(read.words)
+        terms.extend(read.counts)
+        counts.extend(read.counts.values())
+        names_out.extend(read.names)
+        labels.extend(read.labels)
+        figures.extend(read.figures)
+        ents.extend(sorted({h(e) for e in read.entities}))
+        term_off.append(len(terms))
+        name_off.append(len(names_out))
+        fig_off.append(len(figures))
+        ent_off.append(len(ents))
     # Shingles up to the budget: the paragraph that reaches it is cut short (``cut``), and
     # those after it ship none.
     taken: list[int] = []

@@ -17,12 +17,10 @@ import hashlib
 import itertools
 import operator
 import re
+import sys
 import unicodedata
 from array import array
 from collections.abc import Sequence
-
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from workers.text import TYPOGRAPHY, strip_dateline
 
@@ -111,58 +109,46 @@ def shingle_hashes32(paragraph_words: Sequence[Sequence[str]], size: int, counts
     hash function, in fewer steps: the words are encoded once, each shingle is a slice of
     them, and the digests are read at once."""
     flat: list[str] = []
-    first: list[int] = []  # each shingle's first word, in ``flat``
+    spans: list[tuple[int, int]] = []  # (first word, shingles) of each paragraph, in ``flat``
     for toks, k in zip(paragraph_words, counts, strict=True):
         if k > 0:
-            base = len(flat)
-            first.extend(range(base, base + k))
+            spans.append((len(flat), k))
             flat.extend(toks[: k + size - 1])
-    if not first:
+    if not spans:
         return array("I")
     text = " ".join(flat)
     data = text.encode("utf-8")
     lengths = map(len, flat) if text.isascii() else map(len, map(str.encode, flat))
-    # where each word starts in ``data`` (and one past the end, as if a word followed)
-    starts = np.fromiter(
-        itertools.accumulate(map(operator.add, lengths, itertools.repeat(1)), initial=0), np.int64, len(flat) + 1
+    # where each word starts in ``data``, and where each ends (as if a word followed the last)
+    starts = list(itertools.accumulate(map(operator.add, lengths, itertools.repeat(1)), initial=0))
+    ends = list(map(operator.sub, starts, itertools.repeat(1)))
+    pieces = itertools.chain.from_iterable(
+        map(slice, starts[at : at + k], ends[at + size : at + size + k]) for at, k in spans
     )
-    at = np.array(first, np.int64)
     fresh, digests = _BLAKE8.copy, list[bytes]()
     keep = digests.append
-    for piece in map(data.__getitem__, map(slice, starts[at].tolist(), (starts[at + size] - 1).tolist())):
+    for piece in map(data.__getitem__, pieces):
         h = fresh()
         h.update(piece)
         keep(h.digest())
-    low = np.frombuffer(b"".join(digests), ">u4")[1::2].astype(np.uint32)  # big-endian: the low half last
-    low[low == 0] = 1
-    out = array("I")
-    out.frombytes(low.tobytes())
-    return out
+    halves = array("I")
+    halves.frombytes(b"".join(digests))
+    if sys.byteorder == "little":
+        halves.byteswap()  # the digests are read big-endian
+    low = halves[1::2]
+    return array("I", (h or 1 for h in low)) if 0 in low else low
 
 
 def winnow_each(hashes: array[int], offsets: Sequence[int], window: int) -> tuple[array[int], array[int]]:
     """:func:`winnow` of each run ``hashes[offsets[p]:offsets[p + 1]]`` (no 0 in them), as
-    sorted runs and the offsets that cut them: every window's minimum at once, in numpy."""
-    runs = len(offsets) - 1
-    values = np.frombuffer(hashes, np.uint32) if len(hashes) else np.zeros(0, np.uint32)
-    bounds = np.asarray(offsets, np.int64)
-    lengths = np.diff(bounds)
-    keys = []  # run << 32 | fingerprint
-    total = len(values)
-    if total >= window:
-        run_of = np.repeat(np.arange(runs, dtype=np.int64), lengths)[: total - window + 1]
-        lows = sliding_window_view(values, window).min(axis=1)
-        whole = np.arange(total - window + 1) + window <= bounds[1:][run_of]  # windows within their run
-        keys.append((run_of[whole] << 32) | lows[whole])
-    short = np.flatnonzero((lengths > 0) & (lengths < window))
-    if len(short):  # a run shorter than a window: its minimum
-        mins = [min(hashes[a:b]) for a, b in zip(bounds[short].tolist(), bounds[short + 1].tolist(), strict=True)]
-        keys.append((short << 32) | np.array(mins, np.int64))
-    fps, off = array("I"), array("I", [0] * (runs + 1))
-    if keys:
-        found = np.unique(np.concatenate(keys))
-        fps.frombytes((found & 0xFFFFFFFF).astype(np.uint32).tobytes())
-        off = array("I", [0, *np.cumsum(np.bincount(found >> 32, minlength=runs)).tolist()])
+    sorted runs and the offsets that cut them."""
+    fps, off = array("I"), array("I", [0])
+    for start, end in itertools.pairwise(offsets):
+        if end > start:
+            found: set[int] = set()
+            _winnow_run(hashes[start:end].tolist(), window, found)
+            fps.extend(sorted(found))
+        off.append(len(fps))
     return fps, off
 
 
