@@ -323,14 +323,15 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
     h = _hash_term
     out: list[ParagraphTerms] = []
     for body in _body_terms(paragraphs, calendar, stop_words(), each=True):
-        label = {h(t): v for t, v in body.label.items()}
-        names = sorted({h(t) for t in body.names})
+        # (as ``raw_terms``'s comprehensions: a hash met twice keeps its first place, the last value)
+        label = dict(zip(map(h, body.label), body.label.values(), strict=True))
+        names = sorted(set(map(h, body.names)))
         out.append(
             ParagraphTerms(
-                {h(t): n for t, n in body.counts.items()},
+                dict(zip(map(h, body.counts), body.counts.values(), strict=True)),
                 names,
-                [label.get(n, "") for n in names],
-                sorted({h(t) for t in body.figures}),
+                list(map(label.get, names, itertools.repeat(""))),
+                sorted(set(map(h, body.figures))),
                 body.entities,
                 body.words[0],
             )
@@ -422,11 +423,8 @@ def head_pairs(
     )
 
 
-@lru_cache(maxsize=1 << 16)
-def _hash_term(term: str) -> int:
-    """32-bit stable hash of a folded term (cached: news vocabulary repeats)."""
-    return shingles.hash_text(term) & 0xFFFFFFFF
-
+#: 32-bit stable hash of a folded term, memoised (news vocabulary repeats)
+_hash_term: Callable[[str], int] = shingles.Hashes32().__getitem__
 
 PERCENT = _hash_term(_PERCENT_MARK)
 

@@ -30,7 +30,6 @@ import sys
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from workers import coverage, shingles
@@ -90,8 +89,8 @@ def h32(value: str) -> int:
     return shingles.hash_text(value) & _MASK32
 
 
-#: ``h32`` of the names met in texts, which repeat them (a bound on memory, as the terms' own)
-_h32_memo = lru_cache(maxsize=1 << 16)(h32)
+#: ``h32`` of the names met in texts, which repeat them
+_h32_memo = shingles.Hashes32().__getitem__
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +246,7 @@ def analyse(
         names_out.extend(read.names)
         labels.extend(read.labels)
         figures.extend(read.figures)
-        ents.extend(sorted({h(e) for e in read.entities}))
+        ents.extend(sorted(set(map(h, read.entities))))
         term_off.append(len(terms))
         name_off.append(len(names_out))
         fig_off.append(len(figures))

@@ -70,6 +70,24 @@ def hash_text(value: str) -> int:
     return int.from_bytes(h.digest(), "big")
 
 
+class Hashes32(dict[str, int]):
+    """Low 32 bits of :func:`hash_text` (what threading stores of a word or a name), each
+    computed once and then a plain look-up (``memo[value]``, cheaper than an LRU cache's);
+    emptied when it holds ``size`` (a bound on memory)."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int = 1 << 16) -> None:
+        super().__init__()
+        self.size = size
+
+    def __missing__(self, value: str) -> int:
+        if len(self) >= self.size:
+            self.clear()
+        hashed = self[value] = hash_text(value) & 0xFFFFFFFF
+        return hashed
+
+
 def _paragraphs(text: str | list[str]) -> list[str]:
     return normalise_paragraphs(text) if isinstance(text, str) else text
 
