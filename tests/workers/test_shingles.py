@@ -106,3 +106,10 @@ def test_winnowing_runs_at_once_winnows_each_run() -> None:
         assert len(off) == len(runs) + 1
         for p, run in enumerate(runs):
             assert list(fps[off[p] : off[p + 1]]) == sorted(shingles.winnow(run, window)), (runs, window)
+
+
+def test_memoised_32_bit_hashes_are_the_low_halves_and_stay_bounded() -> None:
+    memo = shingles.Hashes32(size=3)
+    words = ["fair", "cr\u00e8me", "\u6771\u4eac", "fair", "4.7", "o'neil"]
+    assert [memo[w] for w in words] == [shingles.hash_text(w) & 0xFFFFFFFF for w in words]
+    assert len(memo) <= 3  # emptied when full, then filled again
