@@ -81,7 +81,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import repeat
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -224,7 +224,8 @@ _token_memos: dict[frozenset[str], tuple[dict[str, _Token], dict[str, _Token]]] 
 
 
 def _token_memo(calendar: frozenset[str]) -> tuple[dict[str, _Token], dict[str, _Token]]:
-    """The memo of :func:`_read_token` for this calendar: (capitalised, not), emptied when full."""
+    """The memo of :func:`_read_token` for this calendar: (words that begin a sentence, the
+    others), emptied when full."""
     memo = _token_memos.get(calendar)
     if memo is None or len(memo[0]) + len(memo[1]) > _TOKEN_MEMO_SIZE:
         memo = _token_memos[calendar] = ({}, {})
@@ -258,34 +259,43 @@ def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[s
     return word, entity, term, False
 
 
-def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
-    """Count the folded terms of headline and body, and mark names, figures and headline names.
-    Strings are counted first and each distinct one hashed once. This loop is the hottest part
-    of a decision: names are bound locally and each token is looked at once."""
-    stop = stop_words()
-    counts: dict[str, int] = {}
-    get = counts.get
-    names: set[str] = set()
-    figures: set[str] = set()
-    label: dict[str, str] = {}
-    entities: set[str] = set()
-    para_words: list[list[str]] = []
+class _BodyTerms(NamedTuple):
+    """The body's terms as strings, before hashing (see :func:`raw_terms`)."""
+
+    counts: dict[str, int]
+    names: set[str]
+    figures: set[str]
+    label: dict[str, str]
+    entities: set[str]
+    words: list[list[str]]
+
+
+def _body_terms(
+    paragraphs: Iterable[str], calendar: frozenset[str], stop: frozenset[str], *, each: bool = False
+) -> list[_BodyTerms]:
+    """The terms of the body's paragraphs, counted: the loop of :func:`raw_terms` (each token
+    looked at once, names bound locally). One count of them all, or (``each``) one count of
+    each paragraph."""
+    out: list[_BodyTerms] = []
     split, find = shingles.split_sentences, shingles.tokens
-    # Texts repeat their language's words: each (word, capitalised in place) is read once, for
-    # as long as the memo is not full (then it starts again: a bound on memory, not a policy).
-    seen_cap, seen_plain = _token_memo(calendar)
+    # Texts repeat their language's words: each word is read once where a sentence begins and
+    # once elsewhere (where a capital marks a name), for as long as the memo is not full (then
+    # it starts again: a bound on memory, not a policy).
+    seen_first, seen_next = _token_memo(calendar)
     for para in paragraphs:
+        if each or not out:
+            out.append(_BodyTerms({}, set(), set(), {}, set(), []))
+            counts, names, figures, label, entities, para_words = out[-1]
+            get = counts.get
         lowered: list[str] = []
         para_words.append(lowered)
         for sentence in split(para):
-            first = True
+            seen = seen_first
             for tok in find(sentence):
-                cap = not first and tok[0].isupper()
-                first = False
-                seen = seen_cap if cap else seen_plain
                 read = seen.get(tok)
                 if read is None:
-                    read = seen[tok] = _read_token(tok, cap, calendar, stop)
+                    read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
+                seen = seen_next
                 word, entity, term, figure = read
                 lowered.append(word)
                 if entity is None:
@@ -301,6 +311,51 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
                 if term not in label:
                     label[term] = entity
                 counts[term] = get(term, 0) + 1
+    return out or [_BodyTerms({}, set(), set(), {}, set(), [])]
+
+
+class ParagraphTerms(NamedTuple):
+    """One paragraph's terms as :func:`raw_terms` gives them for that paragraph alone (no
+    headline), in the forms the clean stage's features ship them."""
+
+    counts: dict[int, int]  # term hashes, in order of first use, with their counts
+    names: list[int]  # names and numbers, ascending
+    labels: list[str]  # each name's label (its first spelling)
+    figures: list[int]  # ascending
+    entities: set[str]
+    words: list[str]  # lower-cased, for the shingles
+
+
+def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> list[ParagraphTerms]:
+    """Of each paragraph, ``raw_terms("", [paragraph], calendar)``'s counts, names with their
+    labels, figures, entities and words, without the headline's reading nor the sets the
+    decider reads: the clean stage reads every paragraph of every article this way."""
+    h = _hash_term
+    out: list[ParagraphTerms] = []
+    for body in _body_terms(paragraphs, calendar, stop_words(), each=True):
+        # (as ``raw_terms``'s comprehensions: a hash met twice keeps its first place, the last value)
+        label = dict(zip(map(h, body.label), body.label.values(), strict=True))
+        names = sorted(set(map(h, body.names)))
+        out.append(
+            ParagraphTerms(
+                dict(zip(map(h, body.counts), body.counts.values(), strict=True)),
+                names,
+                list(map(label.get, names, itertools.repeat(""))),
+                sorted(set(map(h, body.figures))),
+                body.entities,
+                body.words[0],
+            )
+        )
+    return out
+
+
+def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
+    """Count the folded terms of headline and body, and mark names, figures and headline names.
+    Strings are counted first and each distinct one hashed once. This loop is the hottest part
+    of a decision: names are bound locally and each token is looked at once."""
+    stop = stop_words()
+    counts, names, figures, label, entities, para_words = _body_terms(paragraphs, calendar, stop)[0]
+    get = counts.get
     head: set[str] = set()
     head_terms: set[str] = set()
     if _PERCENT.search(title):
@@ -378,11 +433,8 @@ def head_pairs(
     )
 
 
-@lru_cache(maxsize=1 << 16)
-def _hash_term(term: str) -> int:
-    """32-bit stable hash of a folded term (cached: news vocabulary repeats)."""
-    return shingles.hash_text(term) & 0xFFFFFFFF
-
+#: 32-bit stable hash of a folded term, memoised (news vocabulary repeats)
+_hash_term: Callable[[str], int] = shingles.Hashes32().__getitem__
 
 PERCENT = _hash_term(_PERCENT_MARK)
 

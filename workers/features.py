@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import sys
 from array import array
 from collections.abc import Sequence
@@ -86,6 +87,10 @@ def text_digest(text: str) -> str:
 def h32(value: str) -> int:
     """The 32-bit stable hash threading stores for a word or a name."""
     return shingles.hash_text(value) & _MASK32
+
+
+#: ``h32`` of the names met in texts, which repeat them
+_h32_memo = shingles.Hashes32().__getitem__
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,35 +224,46 @@ def _check(a: TextAnalysis) -> None:
 def analyse(
     title: str, text: str, shingle_size: int = SHINGLE_SIZE, winnow_window: int = WINNOW_WINDOW
 ) -> TextAnalysis:
-    """The features of one article, paragraph by paragraph (see the module docstring)."""
+    """The features of one article, paragraph by paragraph (see the module docstring). The
+    terms are read paragraph by paragraph; the shingles of all paragraphs are hashed as one
+    batch, and winnowed as one (``shingles.shingle_hashes32``, ``shingles.winnow_each``)."""
     lines = text.split("\n")
     arrays: dict[str, array[int]] = {name: array("I") for name in _ARRAYS}
-    for off_name in ("seq_off", "fps_off", "term_off", "name_off", "fig_off", "ent_off"):
+    for off_name in ("term_off", "name_off", "fig_off", "ent_off"):
         arrays[off_name].append(0)
+    para_line, terms, counts = arrays["para_line"], arrays["terms"], arrays["counts"]
+    names_out, figures, ents = arrays["names"], arrays["figures"], arrays["ents"]
+    term_off, name_off, fig_off, ent_off = arrays["term_off"], arrays["name_off"], arrays["fig_off"], arrays["ent_off"]
     labels: list[str] = []
-    cut = -1
-    for i, line in enumerate(lines):
-        for para in shingles.normalise_paragraphs(line):
-            raw = coverage.raw_terms("", [para], CALENDAR)
-            room = SHINGLE_BUDGET - len(arrays["seq"])
-            seq: list[int] = []
-            if cut < 0:
-                hashes = shingles.shingle_hashes([para], shingle_size, max(room, 1), raw.words)
-                seq = [(h & _MASK32) or 1 for h in hashes][:room]
-                if len(seq) >= room:  # this paragraph's shingles may be cut short: none after
-                    cut = len(arrays["para_line"])
-            arrays["para_line"].append(i)
-            arrays["seq"].extend(seq)
-            arrays["fps"].extend(sorted(shingles.winnow(seq, winnow_window)))
-            arrays["terms"].extend(raw.counts)
-            arrays["counts"].extend(raw.counts.values())
-            names = sorted(raw.name_hashes)
-            arrays["names"].extend(names)
-            labels.extend(raw.label.get(h, "") for h in names)
-            arrays["figures"].extend(sorted(raw.number_hashes))
-            arrays["ents"].extend(sorted({h32(e) for e in raw.entities}))
-            for name, off_name in (*_CUT, ("terms", "term_off")):
-                arrays[off_name].append(len(arrays[name]))
+    paragraph_words: list[list[str]] = []
+    h = _h32_memo
+    paragraphs = [(i, para) for i, line in enumerate(lines) for para in shingles.normalise_paragraphs(line)]
+    for (i, _), read in zip(paragraphs, coverage.paragraphs_terms([p for _, p in paragraphs], CALENDAR), strict=True):
+        para_line.append(i)
+        paragraph_words.append(read.words)
+        terms.extend(read.counts)
+        counts.extend(read.counts.values())
+        names_out.extend(read.names)
+        labels.extend(read.labels)
+        figures.extend(read.figures)
+        ents.extend(sorted(set(map(h, read.entities))))
+        term_off.append(len(terms))
+        name_off.append(len(names_out))
+        fig_off.append(len(figures))
+        ent_off.append(len(ents))
+    # Shingles up to the budget: the paragraph that reaches it is cut short (``cut``), and
+    # those after it ship none.
+    taken: list[int] = []
+    cut, room = -1, SHINGLE_BUDGET
+    for p, toks in enumerate(paragraph_words):
+        take = 0 if cut >= 0 else min(max(0, len(toks) - shingle_size + 1), room)
+        if cut < 0 and take >= room:
+            cut = p
+        room -= take
+        taken.append(take)
+    arrays["seq"] = shingles.shingle_hashes32(paragraph_words, shingle_size, taken)
+    arrays["seq_off"] = array("I", itertools.accumulate(taken, initial=0))
+    arrays["fps"], arrays["fps_off"] = shingles.winnow_each(arrays["seq"], arrays["seq_off"], winnow_window)
     arrays["title_words"].extend(sorted({h32(t) for t in shingles.title_tokens(title)}))
     head = coverage.raw_terms(title, [], CALENDAR)
     arrays["title_terms"].extend(head.counts)
@@ -258,7 +274,7 @@ def analyse(
         arrays["title_pairs"].extend((first, second))
     return TextAnalysis(
         key=key(shingle_size, winnow_window),
-        cut=len(arrays["para_line"]) if cut < 0 else cut,
+        cut=len(para_line) if cut < 0 else cut,
         text_hash=text_digest(text),
         lines=len(lines),
         labels=tuple(labels),

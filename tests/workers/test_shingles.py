@@ -6,6 +6,7 @@ import hashlib
 import random
 import re
 import unicodedata
+from array import array
 from collections.abc import Sequence
 
 from workers import shingles
@@ -73,3 +74,42 @@ def test_shingle_hashes_are_blake2b_of_the_joined_words() -> None:
     assert shingles.shingle_hashes(text, 5, 100) == expected
     assert shingles.shingle_hashes(text, 5, 3) == expected[:3]
     assert shingles.hash_text("fair") == int.from_bytes(hashlib.blake2b(b"fair", digest_size=8).digest(), "big")
+
+
+def test_batched_shingle_hashes_are_the_low_halves_of_the_shingle_hashes() -> None:
+    """The clean stage hashes an article's shingles in one batch (words encoded once, each
+    shingle a slice): the low 32 bits of ``shingle_hashes``'s values, 0 read as 1, the first
+    ``counts[p]`` of each paragraph (non-ASCII words, one-word and empty paragraphs included)."""
+    rng = random.Random(3)
+    vocabulary = ["the", "fair", "cr\u00e8me", "br\u00fbl\u00e9e", "3", "\u6771\u4eac", "\U0001f600x", "o'neil", "4.7"]
+    for _ in range(500):
+        paragraphs = [[rng.choice(vocabulary) for _ in range(rng.choice((0, 1, 4, 5, 6, 9, 30)))] for _ in range(4)]
+        counts = [rng.randint(0, max(0, len(p) - 4)) for p in paragraphs]
+        expected: list[int] = []
+        for words, k in zip(paragraphs, counts, strict=True):
+            whole = [h for h in shingles.shingle_hashes([""], 5, 10_000, [words]) if h]
+            expected += [(h & 0xFFFFFFFF) or 1 for h in whole[:k]]
+        assert list(shingles.shingle_hashes32(paragraphs, 5, counts)) == expected, (paragraphs, counts)
+
+
+def test_winnowing_runs_at_once_winnows_each_run() -> None:
+    rng = random.Random(13)
+    for _ in range(2_000):
+        top = rng.choice((3, 50, (1 << 32) - 1))
+        lengths = [rng.choice((0, 1, 5, 11, 12, 13, 40)) for _ in range(rng.randint(0, 6))]
+        runs = [[rng.randint(1, top) for _ in range(n)] for n in lengths]
+        window = rng.randint(1, 14)
+        offsets = [0]
+        for run in runs:
+            offsets.append(offsets[-1] + len(run))
+        fps, off = shingles.winnow_each(array("I", [h for run in runs for h in run]), offsets, window)
+        assert len(off) == len(runs) + 1
+        for p, run in enumerate(runs):
+            assert list(fps[off[p] : off[p + 1]]) == sorted(shingles.winnow(run, window)), (runs, window)
+
+
+def test_memoised_32_bit_hashes_are_the_low_halves_and_stay_bounded() -> None:
+    memo = shingles.Hashes32(size=3)
+    words = ["fair", "cr\u00e8me", "\u6771\u4eac", "fair", "4.7", "o'neil"]
+    assert [memo[w] for w in words] == [shingles.hash_text(w) & 0xFFFFFFFF for w in words]
+    assert len(memo) <= 3  # emptied when full, then filled again
