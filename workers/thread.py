@@ -912,6 +912,9 @@ class StoryIndex:
             if best is not None and not coverage.may_pass(hits, stored, c):
                 continue
             members = [view(m) for m in stored]
+            # after the first judgement, only a story that passes can change the answer
+            if best is not None and not coverage.may_pass_gates(prep.raw, me, hits, members, w, c):
+                continue
             j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
