@@ -73,6 +73,7 @@ import itertools
 import math
 import operator
 import re
+import sys
 from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
@@ -472,40 +473,147 @@ def weighted(
     return {h: w / norm for h, w in vec.items()}
 
 
-def weighted_many(
-    articles: Sequence[tuple[Sequence[int], Sequence[int], Container[int]]],
+# Python's ``sum`` of floats adds them one after the other up to 3.11 (3.12 compensates): a
+# cumulative sum along a row is then the same float, and a candidate's cosine can be computed
+# in numpy. Elsewhere the candidates' cosines are ``cosine``'s of their dict vectors.
+_SEQUENTIAL_SUM = sys.version_info < (3, 12)
+
+
+class CandidateVectors:
+    """The coverage vectors of a decision's candidates (``(terms, tf, names)`` each, as stored:
+    terms ascending), weighted in one numpy pass with the idf of every term in order
+    (``idf_array`` of all their terms one after the other), and their cosines with the input's
+    vector: ``weighted`` and ``cosine`` of each, float for float. The products of a cosine are
+    those of the shared terms (a term missing on one side adds 0.0, which changes no sum), in
+    ascending order as ``cosine`` takes them from either sorted vector, summed one after the
+    other (``np.cumsum`` along a row); squares likewise for the norms. An article whose terms
+    are not strictly ascending is weighed by ``weighted`` itself. Dict vectors are built only
+    when asked (a story's centroid)."""
+
+    __slots__ = ("_articles", "_dicts", "_idf", "_lengths", "_ok", "_starts", "_terms", "_unit")
+
+    def __init__(
+        self,
+        articles: Sequence[tuple[Sequence[int], Sequence[int], Sequence[int]]],
+        idf_array: Callable[[npt.NDArray[np.uint32]], npt.NDArray[np.float64]],
+        idf: Callable[[int], float],
+    ) -> None:
+        self._articles = articles
+        self._idf = idf
+        self._dicts: dict[int, Vector] = {}
+        lengths = np.fromiter((len(t) for t, _, _ in articles), np.intp, len(articles))
+        self._lengths = lengths
+        starts = np.zeros(len(articles), np.intp)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        self._starts = starts
+        k = len(articles)
+        terms = (
+            np.concatenate(
+                [
+                    np.frombuffer(t, np.uint32) if isinstance(t, array) else np.array(t, np.uint32)
+                    for t, _, _ in articles
+                ]
+            )
+            if k
+            else np.empty(0, np.uint32)
+        )
+        self._terms = terms
+        total = len(terms)
+        # ascending within each article (the first of each is compared with nothing)
+        rises = np.ones(total, np.bool_)
+        rises[1:] = terms[1:] > terms[:-1]
+        nonempty = lengths > 0
+        rises[starts[nonempty]] = True
+        ok = np.full(k, _SEQUENTIAL_SUM, np.bool_)
+        if total and _SEQUENTIAL_SUM:
+            ok[nonempty] = np.logical_and.reduceat(rises, starts[nonempty])
+        self._ok = ok
+        tf = (
+            np.concatenate(
+                [
+                    np.frombuffer(f, np.uint8) if isinstance(f, array) and f.itemsize == 1 else np.array(f, np.uint8)
+                    for _, f, _ in articles
+                ]
+            ).astype(np.float64)
+            if k
+            else np.empty(0, np.float64)
+        )
+        owner = np.repeat(np.arange(k, dtype=np.uint64), lengths)
+        name_lengths = [len(n) for _, _, n in articles]
+        names = (
+            np.concatenate(
+                [
+                    np.frombuffer(n, np.uint32) if isinstance(n, array) else np.array(n, np.uint32)
+                    for _, _, n in articles
+                ]
+            ).astype(np.uint64)
+            if k
+            else np.empty(0, np.uint64)
+        )
+        name_keys = np.sort((np.repeat(np.arange(k, dtype=np.uint64), name_lengths) << np.uint64(32)) | names)
+        term_keys = (owner << np.uint64(32)) | terms.astype(np.uint64)
+        if len(name_keys):
+            at = np.minimum(name_keys.searchsorted(term_keys), len(name_keys) - 1)
+            is_name = name_keys[at] == term_keys
+        else:
+            is_name = np.zeros(total, np.bool_)
+        w = tf * idf_array(terms) * np.where(is_name, 2.0, 1.0)
+        norms = np.sqrt(self._row_sums(w * w))
+        norms[norms == 0.0] = 1.0
+        self._unit = w / np.repeat(norms, lengths)
+
+    def _row_sums(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Each article's values summed one after the other (as ``sum`` adds them, <= 3.11)."""
+        lengths, k = self._lengths, len(self._lengths)
+        width = int(lengths.max()) if k else 0
+        if not width:
+            return np.zeros(k, np.float64)
+        grid = np.zeros((k, width), np.float64)
+        cols = np.arange(len(values)) - np.repeat(self._starts, lengths)
+        grid[np.repeat(np.arange(k), lengths), cols] = values
+        return np.cumsum(grid, axis=1)[:, -1]
+
+    def cosines(self, mine: Vector) -> list[float]:
+        """``cosine(mine, weighted(article))`` of each article."""
+        keys = np.fromiter(mine, np.uint32, len(mine))
+        out: list[float]
+        ok: list[bool]
+        if _SEQUENTIAL_SUM and len(keys) and bool(np.all(keys[1:] > keys[:-1])):
+            vals = np.fromiter(mine.values(), np.float64, len(mine))
+            at = np.minimum(keys.searchsorted(self._terms), len(keys) - 1)
+            theirs = np.where(keys[at] == self._terms, vals[at], 0.0)
+            out = self._row_sums(self._unit * theirs).tolist()
+            ok = self._ok.tolist()
+        else:
+            out, ok = [0.0] * len(self._articles), [False] * len(self._articles)
+        for i, fine in enumerate(ok):
+            if not fine:
+                out[i] = cosine(mine, self.vector(i))
+        return out
+
+    def vector(self, i: int) -> Vector:
+        """``weighted`` of article ``i`` (built on first use)."""
+        v = self._dicts.get(i)
+        if v is None:
+            if self._ok[i]:
+                start, n = int(self._starts[i]), int(self._lengths[i])
+                v = dict(
+                    zip(self._terms[start : start + n].tolist(), self._unit[start : start + n].tolist(), strict=True)
+                )
+            else:
+                terms, tf, names = self._articles[i]
+                v = weighted(terms, tf, frozenset(names), self._idf)
+            self._dicts[i] = v
+        return v
+
+
+def candidate_vectors(
+    articles: Sequence[tuple[Sequence[int], Sequence[int], Sequence[int]]],
+    idf_array: Callable[[npt.NDArray[np.uint32]], npt.NDArray[np.float64]],
     idf: Callable[[int], float],
-    idf_values: Sequence[float] | None = None,
-) -> list[dict[int, float]]:
-    """``weighted`` of several articles' (terms, tf, names) at once, in numpy: the same floats
-    (element-wise products and quotients are those of one term at a time, and each norm is
-    ``sum``'s of its own squares in order, as ``weighted`` sums them). An article listing a
-    term twice (``weighted`` keeps the last) is weighted by ``weighted`` itself. ``idf_values``:
-    the idf of every term in order (the articles' terms one after the other), when the caller
-    has looked them up at once; else ``idf`` is asked term by term."""
-    keys = list(itertools.chain.from_iterable(t for t, _, _ in articles))
-    total = len(keys)
-    lengths = [len(t) for t, _, _ in articles]
-    tf = np.fromiter(itertools.chain.from_iterable(f for _, f, _ in articles), np.float64, total)
-    is_name = np.fromiter(
-        itertools.chain.from_iterable(map(n.__contains__, t) for t, _, n in articles), np.bool_, total
-    )
-    idfs = np.fromiter(map(idf, keys), np.float64, total) if idf_values is None else np.array(idf_values, np.float64)
-    w = tf * idfs * np.where(is_name, 2.0, 1.0)
-    squares = (w * w).tolist()
-    norms = []
-    at = 0
-    for n in lengths:
-        norms.append(math.sqrt(sum(squares[at : at + n])) or 1.0)
-        at += n
-    unit = (w / np.repeat(np.array(norms), lengths)).tolist()
-    out = []
-    at = 0
-    for (terms, tfs, names), n in zip(articles, lengths, strict=True):
-        vec = dict(zip(keys[at : at + n], unit[at : at + n], strict=True))
-        out.append(vec if len(vec) == n else weighted(terms, tfs, names, idf))
-        at += n
-    return out
+) -> CandidateVectors:
+    """:class:`CandidateVectors` of ``articles`` (the decider's one call: benches wrap it)."""
+    return CandidateVectors(articles, idf_array, idf)
 
 
 def centroid(vectors: Iterable[dict[int, float]]) -> dict[int, float]:

@@ -136,7 +136,7 @@ class TermPostings:
     def counts(self, keys: Iterable[int]) -> npt.NDArray[np.int64]:
         """``count`` of each of ``keys``, in order, in one vectorised look-up."""
         self.sync()
-        q = np.fromiter(keys, np.uint32)
+        q = keys.astype(np.uint32, copy=False) if isinstance(keys, np.ndarray) else np.fromiter(keys, np.uint32)
         vocab = self._vocab
         if len(vocab):
             # searched in ascending order (the table is large and seldom in cache: a search

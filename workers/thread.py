@@ -866,23 +866,24 @@ class StoryIndex:
         arts = self._articles
         picked, n_near = self._nearest(lookup, w, _micros(when), c.window // _MICROSECOND, c.max_candidates)
         near = [view(arts[aid]) for aid in picked]
-        near_idf = memo.idf_of(list(itertools.chain.from_iterable(v.cov.terms for v in near)))
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
-        # the candidates' vectors in one go (a story member's, for a centroid, when asked)
-        vectors: dict[str, dict[int, float]] = dict(
-            zip(
-                picked,
-                coverage.weighted_many([(v.cov.terms, v.cov.tf, frozenset(v.cov.names)) for v in near], w, near_idf),
-                strict=True,
-            )
-        )
+        # the candidates' vectors and cosines in one go (their dict vectors, and a story
+        # member's, for a centroid, when asked)
+        batch = coverage.candidate_vectors([(v.cov.terms, v.cov.tf, v.cov.names) for v in near], memo.idf_array, w)
+        cosines = batch.cosines(my_vec)
+        in_batch = {aid: i for i, aid in enumerate(picked)}
+        vectors: dict[str, dict[int, float]] = {}
 
         def vector(a: coverage.Stored) -> dict[int, float]:
             v = vectors.get(a.article_id)
             if v is None:
-                memo.fill(a.cov.terms)
-                v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
+                i = in_batch.get(a.article_id)
+                if i is not None:
+                    v = vectors[a.article_id] = batch.vector(i)
+                else:
+                    memo.fill(a.cov.terms)
+                    v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
         me: coverage.Probe | coverage.TextProbe = (
@@ -891,12 +892,11 @@ class StoryIndex:
             else coverage.Probe(prep.article_id, when, mine)
         )
         by_story: dict[str, list[tuple[float, float, coverage.Probe]]] = {}
-        for aid in picked:
+        for aid, cos, v in zip(picked, cosines, near, strict=True):
             a = arts[aid]
-            cos = coverage.cosine(my_vec, vector(view(a)))
             gap = abs((a.time - when).total_seconds())
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
-            by_story.setdefault(a.story_id, []).append((damped, cos, view(a)))
+            by_story.setdefault(a.story_id, []).append((damped, cos, v))
         # Stories nearest first (by their best member, ties by id: the order of the keys below),
         # so the first that passes is the answer, and a story that cannot pass need not be
         # judged once a nearer one's judgement stands as the evidence of a ``new``.
@@ -1252,6 +1252,11 @@ class _IdfMemo(dict[int, float]):
         missing = list(itertools.filterfalse(self.__contains__, set(terms)))
         if missing:
             self.seed(missing, self._counts(missing).tolist())
+
+    def idf_array(self, terms: npt.NDArray[np.uint32]) -> npt.NDArray[np.float64]:
+        """``idf_of`` as an array: one look-up of the frequencies, each distinct one mapped once."""
+        distinct, at = np.unique(self._counts(terms), return_inverse=True)
+        return np.array(list(map(self._by_count.__getitem__, distinct.tolist())), np.float64)[at.reshape(-1)]
 
     def idf_of(self, terms: list[int]) -> list[float]:
         """The idf of each of ``terms`` (the values the memo holds or would), in one vectorised
