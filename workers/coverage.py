@@ -378,19 +378,15 @@ def _hash_term(term: str) -> int:
 PERCENT = _hash_term(_PERCENT_MARK)
 
 
+# A term's stored tf byte: ``16 * (1 + ln tf)``, bounded to a byte.
 _LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
 
 
 # ln(df + 1) of the small frequencies most terms have, computed once (the same floats).
 _LN_1P = [math.log(n + 1) for n in range(4096)]
-# The same tables for ``select``'s arrays (a count of 256 or more weighs 255, as ``log_tf``).
+# The same tables for ``select``'s arrays (a count of 256 or more weighs 255).
 _LN_1P_NP = np.array(_LN_1P)
 _LOG_TF_NP = np.array([*_LOG_TF, 255], np.float64)
-
-
-def log_tf(count: int) -> int:
-    """``16 * (1 + ln tf)``, bounded to a byte."""
-    return _LOG_TF[count] if count < 256 else 255
 
 
 class DocFrequencies:
@@ -440,7 +436,7 @@ def select(
     hashes = np.fromiter(counts, np.int64, k)
     tfs = np.fromiter(counts.values(), np.int64, k)
     if freq is None:
-        freq = df.postings.counts(counts)
+        freq = df.postings.counts(hashes)
     names_set = raw.name_hashes
     is_name = np.fromiter(map(names_set.__contains__, counts), np.bool_, k)
     ln = _LN_1P_NP[np.minimum(freq, len(_LN_1P) - 1)]
@@ -448,15 +444,17 @@ def select(
     if rare.any():
         ln[rare] = [math.log(f + 1) for f in freq[rare].tolist()]
     logd = math.log(df.docs + 1) + 1.0
-    weights = _LOG_TF_NP[np.minimum(tfs, 256)] * (logd - ln) * np.where(is_name, 2.0, 1.0)
+    log_tfs = _LOG_TF_NP[np.minimum(tfs, 256)]  # log_tf of each count
+    weights = log_tfs * (logd - ln) * np.where(is_name, 2.0, 1.0)
     order = np.lexsort((hashes, -weights))
-    kept = sorted(hashes[order[:max_terms]].tolist())
+    top = order[:max_terms]
+    top = top[np.argsort(hashes[top])]  # the kept terms ascending (distinct: dict keys)
     head_figures = raw.headline_terms & raw.number_hashes  # always kept: the gates compare them
     room = max(0, max_figures - len(head_figures))
     names = sorted(hashes[order[is_name[order]][:max_names]].tolist())
     return CoverageFeatures(
-        terms=array("I", kept),
-        tf=array("B", (log_tf(raw.counts[h]) for h in kept)),
+        terms=array("I", hashes[top].tolist()),
+        tf=array("B", log_tfs[top].astype(np.uint8).tobytes()),
         names=array("I", names),
         headline=array("I", sorted(raw.headline_terms)),
         figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
