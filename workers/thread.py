@@ -383,6 +383,9 @@ class _Prepared:
     # The frequencies of ``raw.counts``' terms ``cov`` was selected under (set with it): the
     # coverage step of the same decision reads them again.
     freq: npt.NDArray[np.int64] | None = None
+    # ``seq16``'s shingles as a set without the paragraph break, made by the first comparison
+    # (``score_pair``) and read by the others of the decision.
+    shingle_set: frozenset[int] | None = None
 
     @property
     def seq(self) -> array[int]:
@@ -519,8 +522,9 @@ def score_pair(
     long text whose fingerprint sample was capped) is given the benefit of the doubt."""
     old_set = set(old.seq)
     old_set.discard(0)
-    new_set = set(new.seq16)
-    new_set.discard(0)
+    new_set = new.shingle_set
+    if new_set is None:
+        new_set = new.shingle_set = frozenset(new.seq16).difference((0,))
     inter = len(old_set & new_set)
     union = len(old_set | new_set)
     # Passages: runs of consecutive shingles of the new text that are all in the old one
@@ -720,7 +724,10 @@ class StoryIndex:
         decision = self._decide(item, prep)
         if decision.kind in ("new", "update"):
             self._cov(prep)  # stored by apply: selected under the frequencies decided with
-        return replace(decision, prepared=prep)
+        d = decision  # with the features (built directly: ``dataclasses.replace`` is slower)
+        return Decision(
+            d.kind, d.story_id, d.version, d.update_kind, d.duplicate_of, d.matched_article_id, d.evidence, prep
+        )
 
     def _decide(self, item: ThreadInput, prep: _Prepared) -> Decision:
         s = self.settings
@@ -1254,15 +1261,11 @@ class _IdfMemo(dict[int, float]):
             self.seed(missing, self._counts(missing).tolist())
 
     def idf_array(self, terms: npt.NDArray[np.uint32]) -> npt.NDArray[np.float64]:
-        """``idf_of`` as an array: one look-up of the frequencies, each distinct one mapped once."""
+        """The idf of each of ``terms`` (the values the memo holds or would), in one vectorised
+        look-up of their frequencies, each distinct frequency mapped once, without memoising
+        them: the candidates' terms are weighed once per decision."""
         distinct, at = np.unique(self._counts(terms), return_inverse=True)
         return np.array(list(map(self._by_count.__getitem__, distinct.tolist())), np.float64)[at.reshape(-1)]
-
-    def idf_of(self, terms: list[int]) -> list[float]:
-        """The idf of each of ``terms`` (the values the memo holds or would), in one vectorised
-        look-up of their frequencies, without memoising them: the candidates' terms are weighed
-        once per decision."""
-        return list(map(self._by_count.__getitem__, self._counts(terms).tolist()))
 
     def seed(self, terms: list[int], counts: list[int]) -> None:
         """Memoise ``terms`` whose frequencies (``counts``, in order) the caller looked up
