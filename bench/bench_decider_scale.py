@@ -346,7 +346,7 @@ def takeover(args: argparse.Namespace) -> None:
     # coverage vectors are built from an unpacked copy of an article's terms: known by content
     by_terms = {a.cov.terms.tobytes(): a.article_id for a in touching.values() if a.has_cov}
     real_score, real_weighted, real_members = thread_mod.score_pair, coverage.weighted, index._story_cov_members
-    real_many = coverage.weighted_many
+    real_many = coverage.candidate_vectors
 
     def score_pair(old: _Article, *rest: Any) -> Any:
         needed.add(old.article_id)
@@ -357,7 +357,7 @@ def takeover(args: argparse.Namespace) -> None:
             needed.add(aid)
         return real_weighted(terms, *rest)
 
-    def weighted_many(articles: Any, *rest: Any) -> Any:
+    def candidate_vectors(articles: Any, *rest: Any) -> Any:
         for terms, *_ in articles:
             if (aid := by_terms.get(terms.tobytes())) is not None:
                 needed.add(aid)
@@ -370,7 +370,7 @@ def takeover(args: argparse.Namespace) -> None:
 
     thread_mod.score_pair = score_pair
     coverage.weighted = weighted
-    coverage.weighted_many = weighted_many
+    coverage.candidate_vectors = candidate_vectors
     index._story_cov_members = story_members  # type: ignore[method-assign]
     touched: list[float] = []
     fetched: list[float] = []
@@ -380,7 +380,7 @@ def takeover(args: argparse.Namespace) -> None:
         decide_and_apply(index, item)
         touched.append(float(len(touching.touched)))
         fetched.append(float(len(needed)))
-    thread_mod.score_pair, coverage.weighted, coverage.weighted_many = real_score, real_weighted, real_many
+    thread_mod.score_pair, coverage.weighted, coverage.candidate_vectors = real_score, real_weighted, real_many
     del index._story_cov_members
     print(
         f"per decision ({len(extra)} more inputs): articles looked up (story id, time) p50 {_pct(touched, 0.5):.0f}, "

@@ -75,6 +75,7 @@ import itertools
 import math
 import operator
 import re
+import sys
 from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
@@ -439,19 +440,15 @@ _hash_term: Callable[[str], int] = shingles.Hashes32().__getitem__
 PERCENT = _hash_term(_PERCENT_MARK)
 
 
+# A term's stored tf byte: ``16 * (1 + ln tf)``, bounded to a byte.
 _LOG_TF = [0, *(min(255, round(16 * (1 + math.log(n)))) for n in range(1, 256))]
 
 
 # ln(df + 1) of the small frequencies most terms have, computed once (the same floats).
 _LN_1P = [math.log(n + 1) for n in range(4096)]
-# The same tables for ``select``'s arrays (a count of 256 or more weighs 255, as ``log_tf``).
+# The same tables for ``select``'s arrays (a count of 256 or more weighs 255).
 _LN_1P_NP = np.array(_LN_1P)
 _LOG_TF_NP = np.array([*_LOG_TF, 255], np.float64)
-
-
-def log_tf(count: int) -> int:
-    """``16 * (1 + ln tf)``, bounded to a byte."""
-    return _LOG_TF[count] if count < 256 else 255
 
 
 class DocFrequencies:
@@ -501,7 +498,7 @@ def select(
     hashes = np.fromiter(counts, np.int64, k)
     tfs = np.fromiter(counts.values(), np.int64, k)
     if freq is None:
-        freq = df.postings.counts(counts)
+        freq = df.postings.counts(hashes)
     names_set = raw.name_hashes
     is_name = np.fromiter(map(names_set.__contains__, counts), np.bool_, k)
     ln = _LN_1P_NP[np.minimum(freq, len(_LN_1P) - 1)]
@@ -509,15 +506,17 @@ def select(
     if rare.any():
         ln[rare] = [math.log(f + 1) for f in freq[rare].tolist()]
     logd = math.log(df.docs + 1) + 1.0
-    weights = _LOG_TF_NP[np.minimum(tfs, 256)] * (logd - ln) * np.where(is_name, 2.0, 1.0)
+    log_tfs = _LOG_TF_NP[np.minimum(tfs, 256)]  # log_tf of each count
+    weights = log_tfs * (logd - ln) * np.where(is_name, 2.0, 1.0)
     order = np.lexsort((hashes, -weights))
-    kept = sorted(hashes[order[:max_terms]].tolist())
+    top = order[:max_terms]
+    top = top[np.argsort(hashes[top])]  # the kept terms ascending (distinct: dict keys)
     head_figures = raw.headline_terms & raw.number_hashes  # always kept: the gates compare them
     room = max(0, max_figures - len(head_figures))
     names = sorted(hashes[order[is_name[order]][:max_names]].tolist())
     return CoverageFeatures(
-        terms=array("I", kept),
-        tf=array("B", (log_tf(raw.counts[h]) for h in kept)),
+        terms=array("I", hashes[top].tolist()),
+        tf=array("B", log_tfs[top].astype(np.uint8).tobytes()),
         names=array("I", names),
         headline=array("I", sorted(raw.headline_terms)),
         figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
@@ -534,40 +533,147 @@ def weighted(
     return {h: w / norm for h, w in vec.items()}
 
 
-def weighted_many(
-    articles: Sequence[tuple[Sequence[int], Sequence[int], Container[int]]],
+# Python's ``sum`` of floats adds them one after the other up to 3.11 (3.12 compensates): a
+# cumulative sum along a row is then the same float, and a candidate's cosine can be computed
+# in numpy. Elsewhere the candidates' cosines are ``cosine``'s of their dict vectors.
+_SEQUENTIAL_SUM = sys.version_info < (3, 12)
+
+
+class CandidateVectors:
+    """The coverage vectors of a decision's candidates (``(terms, tf, names)`` each, as stored:
+    terms ascending), weighted in one numpy pass with the idf of every term in order
+    (``idf_array`` of all their terms one after the other), and their cosines with the input's
+    vector: ``weighted`` and ``cosine`` of each, float for float. The products of a cosine are
+    those of the shared terms (a term missing on one side adds 0.0, which changes no sum), in
+    ascending order as ``cosine`` takes them from either sorted vector, summed one after the
+    other (``np.cumsum`` along a row); squares likewise for the norms. An article whose terms
+    are not strictly ascending is weighed by ``weighted`` itself. Dict vectors are built only
+    when asked (a story's centroid)."""
+
+    __slots__ = ("_articles", "_dicts", "_idf", "_lengths", "_ok", "_starts", "_terms", "_unit")
+
+    def __init__(
+        self,
+        articles: Sequence[tuple[Sequence[int], Sequence[int], Sequence[int]]],
+        idf_array: Callable[[npt.NDArray[np.uint32]], npt.NDArray[np.float64]],
+        idf: Callable[[int], float],
+    ) -> None:
+        self._articles = articles
+        self._idf = idf
+        self._dicts: dict[int, Vector] = {}
+        lengths = np.fromiter((len(t) for t, _, _ in articles), np.intp, len(articles))
+        self._lengths = lengths
+        starts = np.zeros(len(articles), np.intp)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        self._starts = starts
+        k = len(articles)
+        terms = (
+            np.concatenate(
+                [
+                    np.frombuffer(t, np.uint32) if isinstance(t, array) else np.array(t, np.uint32)
+                    for t, _, _ in articles
+                ]
+            )
+            if k
+            else np.empty(0, np.uint32)
+        )
+        self._terms = terms
+        total = len(terms)
+        # ascending within each article (the first of each is compared with nothing)
+        rises = np.ones(total, np.bool_)
+        rises[1:] = terms[1:] > terms[:-1]
+        nonempty = lengths > 0
+        rises[starts[nonempty]] = True
+        ok = np.full(k, _SEQUENTIAL_SUM, np.bool_)
+        if total and _SEQUENTIAL_SUM:
+            ok[nonempty] = np.logical_and.reduceat(rises, starts[nonempty])
+        self._ok = ok
+        tf = (
+            np.concatenate(
+                [
+                    np.frombuffer(f, np.uint8) if isinstance(f, array) and f.itemsize == 1 else np.array(f, np.uint8)
+                    for _, f, _ in articles
+                ]
+            ).astype(np.float64)
+            if k
+            else np.empty(0, np.float64)
+        )
+        owner = np.repeat(np.arange(k, dtype=np.uint64), lengths)
+        name_lengths = [len(n) for _, _, n in articles]
+        names = (
+            np.concatenate(
+                [
+                    np.frombuffer(n, np.uint32) if isinstance(n, array) else np.array(n, np.uint32)
+                    for _, _, n in articles
+                ]
+            ).astype(np.uint64)
+            if k
+            else np.empty(0, np.uint64)
+        )
+        name_keys = np.sort((np.repeat(np.arange(k, dtype=np.uint64), name_lengths) << np.uint64(32)) | names)
+        term_keys = (owner << np.uint64(32)) | terms.astype(np.uint64)
+        if len(name_keys):
+            at = np.minimum(name_keys.searchsorted(term_keys), len(name_keys) - 1)
+            is_name = name_keys[at] == term_keys
+        else:
+            is_name = np.zeros(total, np.bool_)
+        w = tf * idf_array(terms) * np.where(is_name, 2.0, 1.0)
+        norms = np.sqrt(self._row_sums(w * w))
+        norms[norms == 0.0] = 1.0
+        self._unit = w / np.repeat(norms, lengths)
+
+    def _row_sums(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Each article's values summed one after the other (as ``sum`` adds them, <= 3.11)."""
+        lengths, k = self._lengths, len(self._lengths)
+        width = int(lengths.max()) if k else 0
+        if not width:
+            return np.zeros(k, np.float64)
+        grid = np.zeros((k, width), np.float64)
+        cols = np.arange(len(values)) - np.repeat(self._starts, lengths)
+        grid[np.repeat(np.arange(k), lengths), cols] = values
+        return np.cumsum(grid, axis=1)[:, -1]
+
+    def cosines(self, mine: Vector) -> list[float]:
+        """``cosine(mine, weighted(article))`` of each article."""
+        keys = np.fromiter(mine, np.uint32, len(mine))
+        out: list[float]
+        ok: list[bool]
+        if _SEQUENTIAL_SUM and len(keys) and bool(np.all(keys[1:] > keys[:-1])):
+            vals = np.fromiter(mine.values(), np.float64, len(mine))
+            at = np.minimum(keys.searchsorted(self._terms), len(keys) - 1)
+            theirs = np.where(keys[at] == self._terms, vals[at], 0.0)
+            out = self._row_sums(self._unit * theirs).tolist()
+            ok = self._ok.tolist()
+        else:
+            out, ok = [0.0] * len(self._articles), [False] * len(self._articles)
+        for i, fine in enumerate(ok):
+            if not fine:
+                out[i] = cosine(mine, self.vector(i))
+        return out
+
+    def vector(self, i: int) -> Vector:
+        """``weighted`` of article ``i`` (built on first use)."""
+        v = self._dicts.get(i)
+        if v is None:
+            if self._ok[i]:
+                start, n = int(self._starts[i]), int(self._lengths[i])
+                v = dict(
+                    zip(self._terms[start : start + n].tolist(), self._unit[start : start + n].tolist(), strict=True)
+                )
+            else:
+                terms, tf, names = self._articles[i]
+                v = weighted(terms, tf, frozenset(names), self._idf)
+            self._dicts[i] = v
+        return v
+
+
+def candidate_vectors(
+    articles: Sequence[tuple[Sequence[int], Sequence[int], Sequence[int]]],
+    idf_array: Callable[[npt.NDArray[np.uint32]], npt.NDArray[np.float64]],
     idf: Callable[[int], float],
-    idf_values: Sequence[float] | None = None,
-) -> list[dict[int, float]]:
-    """``weighted`` of several articles' (terms, tf, names) at once, in numpy: the same floats
-    (element-wise products and quotients are those of one term at a time, and each norm is
-    ``sum``'s of its own squares in order, as ``weighted`` sums them). An article listing a
-    term twice (``weighted`` keeps the last) is weighted by ``weighted`` itself. ``idf_values``:
-    the idf of every term in order (the articles' terms one after the other), when the caller
-    has looked them up at once; else ``idf`` is asked term by term."""
-    keys = list(itertools.chain.from_iterable(t for t, _, _ in articles))
-    total = len(keys)
-    lengths = [len(t) for t, _, _ in articles]
-    tf = np.fromiter(itertools.chain.from_iterable(f for _, f, _ in articles), np.float64, total)
-    is_name = np.fromiter(
-        itertools.chain.from_iterable(map(n.__contains__, t) for t, _, n in articles), np.bool_, total
-    )
-    idfs = np.fromiter(map(idf, keys), np.float64, total) if idf_values is None else np.array(idf_values, np.float64)
-    w = tf * idfs * np.where(is_name, 2.0, 1.0)
-    squares = (w * w).tolist()
-    norms = []
-    at = 0
-    for n in lengths:
-        norms.append(math.sqrt(sum(squares[at : at + n])) or 1.0)
-        at += n
-    unit = (w / np.repeat(np.array(norms), lengths)).tolist()
-    out = []
-    at = 0
-    for (terms, tfs, names), n in zip(articles, lengths, strict=True):
-        vec = dict(zip(keys[at : at + n], unit[at : at + n], strict=True))
-        out.append(vec if len(vec) == n else weighted(terms, tfs, names, idf))
-        at += n
-    return out
+) -> CandidateVectors:
+    """:class:`CandidateVectors` of ``articles`` (the decider's one call: benches wrap it)."""
+    return CandidateVectors(articles, idf_array, idf)
 
 
 def centroid(vectors: Iterable[dict[int, float]]) -> dict[int, float]:
@@ -773,6 +879,25 @@ def min_telling_idf(top_idf: float, c: CoverageSettings) -> float:
     return c.telling_figure_idf_share * top_idf
 
 
+def _prominent(members: Sequence[Stored]) -> set[int]:
+    """What a story is about: its members' headlines and heaviest terms."""
+    out: set[int] = set()
+    for m in members:
+        out.update(m.cov.headline)
+        out.update(m.cov.terms)
+    return out
+
+
+def _head_in_story(raw: RawTerms, prominent: set[int], w: Callable[[int], float], c: CoverageSettings) -> float:
+    """idf-weighted share of the input's headline names found among what the story is about."""
+    found: Container[int] = prominent
+    if c.given_names and raw.head_pairs:
+        # "Donald Trump" where the story says "President Trump": outlets differ in giving a
+        # first name, and a given name names nobody without its surname.
+        found = prominent | {a for a, b in raw.head_pairs if b in prominent}
+    return weighted_share(raw.headline, found, w)
+
+
 def _gates(
     raw: RawTerms,
     my_figures: Sequence[int],
@@ -786,18 +911,11 @@ def _gates(
     ``telling``: the decision's figures of a telling form, telling in this window when their
     idf is at least ``min_telling_idf``."""
     story_names: set[int] = set()
-    story_prominent: set[int] = set()  # what the story is about: headlines, heaviest terms
     for m in members:
         story_names.update(m.cov.names)
-        story_prominent.update(m.cov.headline)
-        story_prominent.update(m.cov.terms)
+    story_prominent = _prominent(members)
     story_names |= story_prominent
-    found_head: Container[int] = story_prominent
-    if c.given_names and raw.head_pairs:
-        # "Donald Trump" where the story says "President Trump": outlets differ in giving a
-        # first name, and a given name names nobody without its surname.
-        found_head = story_prominent | {a for a, b in raw.head_pairs if b in story_prominent}
-    head_in_story = weighted_share(raw.headline, found_head, w)
+    head_in_story = _head_in_story(raw, story_prominent, w, c)
     story_head_in_input = max(
         weighted_share((h for h in m.cov.headline if h not in m.cov.figures and h != PERCENT), raw.counts, w)
         for m in members
@@ -865,6 +983,32 @@ def may_pass(hits: Sequence[tuple[float, float, Stored]], members: Sequence[Stor
     ``judge(...).passed``, to keep in step with it: the decider skips the gates of such stories
     once a nearer story's judgement is in hand (most candidates of a decision)."""
     return hits[0][0] >= c.min_similarity or len(members) > 1
+
+
+def may_pass_gates(
+    raw: RawTerms,
+    me: Probe | TextProbe,
+    hits: Sequence[tuple[float, float, Stored]],
+    members: Sequence[Stored],
+    idf: Callable[[int], float],
+    c: CoverageSettings,
+    telling: Container[int] = frozenset(),
+    min_telling_idf: float = math.inf,
+) -> bool:
+    """False when ``judge`` (same arguments) cannot pass the story: the input's headline names
+    are not found in it, not even to the share a telling figure allows (so its names disagree,
+    which every way to pass but the swapped roles needs) and no member passes the gates with
+    the roles swapped. Cheaper than the judgement
+    (one gate, evaluated first, instead of all of them with their measures): the decider asks
+    it of the stories after the first, whose judgements only matter when they pass. A
+    necessary condition of ``judge(...).passed``, to keep in step with it."""
+    floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
+    if _head_in_story(raw, _prominent(members), idf, c) >= floor:
+        return True
+    return c.swap_roles and any(
+        m.time > me.time and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
+        for _, _, m in hits
+    )
 
 
 def judge(

@@ -136,7 +136,7 @@ class TermPostings:
     def counts(self, keys: Iterable[int]) -> npt.NDArray[np.int64]:
         """``count`` of each of ``keys``, in order, in one vectorised look-up."""
         self.sync()
-        q = np.fromiter(keys, np.uint32)
+        q = keys.astype(np.uint32, copy=False) if isinstance(keys, np.ndarray) else np.fromiter(keys, np.uint32)
         vocab = self._vocab
         if len(vocab):
             # searched in ascending order (the table is large and seldom in cache: a search
@@ -299,9 +299,12 @@ class PackedPostings:
         if len(base) and keys:
             q = np.array(keys, np.uint64) << _SHIFT
             lo = base.searchsorted(q, "left")
-            n = base.searchsorted(q | _LOW, "right") - lo
-            hit = np.flatnonzero(n)
+            # a key is held where its first posting would go holds it; only those (few: most
+            # fingerprints are new) are searched for their end
+            hit = np.flatnonzero((base[np.minimum(lo, len(base) - 1)] >> _SHIFT) == (q >> _SHIFT))
+            n = np.zeros(len(q), np.intp)
             if len(hit):
+                n[hit] = base.searchsorted(q[hit] | _LOW, "right") - lo[hit]
                 mask = np.frombuffer(alive, np.bool_)
                 n_hit, lo_hit = n[hit], lo[hit]
                 big = n_hit > limit

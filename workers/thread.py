@@ -383,6 +383,9 @@ class _Prepared:
     # The frequencies of ``raw.counts``' terms ``cov`` was selected under (set with it): the
     # coverage step of the same decision reads them again.
     freq: npt.NDArray[np.int64] | None = None
+    # ``seq16``'s shingles as a set without the paragraph break, made by the first comparison
+    # (``score_pair``) and read by the others of the decision.
+    shingle_set: frozenset[int] | None = None
 
     @property
     def seq(self) -> array[int]:
@@ -519,8 +522,9 @@ def score_pair(
     long text whose fingerprint sample was capped) is given the benefit of the doubt."""
     old_set = set(old.seq)
     old_set.discard(0)
-    new_set = set(new.seq16)
-    new_set.discard(0)
+    new_set = new.shingle_set
+    if new_set is None:
+        new_set = new.shingle_set = frozenset(new.seq16).difference((0,))
     inter = len(old_set & new_set)
     union = len(old_set | new_set)
     # Passages: runs of consecutive shingles of the new text that are all in the old one
@@ -720,7 +724,10 @@ class StoryIndex:
         decision = self._decide(item, prep)
         if decision.kind in ("new", "update"):
             self._cov(prep)  # stored by apply: selected under the frequencies decided with
-        return replace(decision, prepared=prep)
+        d = decision  # with the features (built directly: ``dataclasses.replace`` is slower)
+        return Decision(
+            d.kind, d.story_id, d.version, d.update_kind, d.duplicate_of, d.matched_article_id, d.evidence, prep
+        )
 
     def _decide(self, item: ThreadInput, prep: _Prepared) -> Decision:
         s = self.settings
@@ -866,23 +873,24 @@ class StoryIndex:
         arts = self._articles
         picked, n_near = self._nearest(lookup, w, _micros(when), c.window // _MICROSECOND, c.max_candidates)
         near = [view(arts[aid]) for aid in picked]
-        near_idf = memo.idf_of(list(itertools.chain.from_iterable(v.cov.terms for v in near)))
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
-        # the candidates' vectors in one go (a story member's, for a centroid, when asked)
-        vectors: dict[str, dict[int, float]] = dict(
-            zip(
-                picked,
-                coverage.weighted_many([(v.cov.terms, v.cov.tf, frozenset(v.cov.names)) for v in near], w, near_idf),
-                strict=True,
-            )
-        )
+        # the candidates' vectors and cosines in one go (their dict vectors, and a story
+        # member's, for a centroid, when asked)
+        batch = coverage.candidate_vectors([(v.cov.terms, v.cov.tf, v.cov.names) for v in near], memo.idf_array, w)
+        cosines = batch.cosines(my_vec)
+        in_batch = {aid: i for i, aid in enumerate(picked)}
+        vectors: dict[str, dict[int, float]] = {}
 
         def vector(a: coverage.Stored) -> dict[int, float]:
             v = vectors.get(a.article_id)
             if v is None:
-                memo.fill(a.cov.terms)
-                v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
+                i = in_batch.get(a.article_id)
+                if i is not None:
+                    v = vectors[a.article_id] = batch.vector(i)
+                else:
+                    memo.fill(a.cov.terms)
+                    v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
         telling = coverage.telling_figures(prep.raw)
@@ -893,12 +901,11 @@ class StoryIndex:
             else coverage.Probe(prep.article_id, when, mine)
         )
         by_story: dict[str, list[tuple[float, float, coverage.Probe]]] = {}
-        for aid in picked:
+        for aid, cos, v in zip(picked, cosines, near, strict=True):
             a = arts[aid]
-            cos = coverage.cosine(my_vec, vector(view(a)))
             gap = abs((a.time - when).total_seconds())
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
-            by_story.setdefault(a.story_id, []).append((damped, cos, view(a)))
+            by_story.setdefault(a.story_id, []).append((damped, cos, v))
         # Stories nearest first (by their best member, ties by id: the order of the keys below),
         # so the first that passes is the answer, and a story that cannot pass need not be
         # judged once a nearer one's judgement stands as the evidence of a ``new``.
@@ -914,6 +921,11 @@ class StoryIndex:
             if best is not None and not coverage.may_pass(hits, stored, c):
                 continue
             members = [view(m) for m in stored]
+            # after the first judgement, only a story that passes can change the answer
+            if best is not None and not coverage.may_pass_gates(
+                prep.raw, me, hits, members, w, c, telling, min_telling
+            ):
+                continue
             j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c, telling, min_telling)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
@@ -1256,11 +1268,12 @@ class _IdfMemo(dict[int, float]):
         if missing:
             self.seed(missing, self._counts(missing).tolist())
 
-    def idf_of(self, terms: list[int]) -> list[float]:
+    def idf_array(self, terms: npt.NDArray[np.uint32]) -> npt.NDArray[np.float64]:
         """The idf of each of ``terms`` (the values the memo holds or would), in one vectorised
-        look-up of their frequencies, without memoising them: the candidates' terms are weighed
-        once per decision."""
-        return list(map(self._by_count.__getitem__, self._counts(terms).tolist()))
+        look-up of their frequencies, each distinct frequency mapped once, without memoising
+        them: the candidates' terms are weighed once per decision."""
+        distinct, at = np.unique(self._counts(terms), return_inverse=True)
+        return np.array(list(map(self._by_count.__getitem__, distinct.tolist())), np.float64)[at.reshape(-1)]
 
     def seed(self, terms: list[int], counts: list[int]) -> None:
         """Memoise ``terms`` whose frequencies (``counts``, in order) the caller looked up

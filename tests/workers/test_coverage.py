@@ -600,6 +600,30 @@ def test_may_pass_holds_whenever_a_story_passes(monkeypatch: Any) -> None:
     assert all(allowed for passed, allowed in judged if passed)
 
 
+def test_may_pass_gates_holds_whenever_a_story_passes(monkeypatch: Any) -> None:
+    """The decider skips judging stories ``may_pass_gates`` rules out (after the first): on the
+    corpus, in time order and shuffled, every story that passes is one it allows, and it rules
+    some out."""
+    judged: list[tuple[bool, bool]] = []
+    real, may_pass_gates = coverage.judge, coverage.may_pass_gates
+
+    def spy(*args: Any) -> coverage.Judgement:
+        j = real(*args)
+        raw, me, hits, members, idf, c = args[0], args[1], args[3], args[4], args[5], args[7]
+        judged.append((j.passed, may_pass_gates(raw, me, hits, members, idf, c, *args[8:])))
+        return j
+
+    monkeypatch.setattr(coverage, "judge", spy)
+    monkeypatch.setattr(coverage, "may_pass", lambda *_: True)  # judge every story here
+    monkeypatch.setattr(coverage, "may_pass_gates", lambda *_: True)
+    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
+        index = StoryIndex(ThreadSettings())
+        for row in rows:
+            decide_and_apply(index, _item(row))
+    assert any(passed for passed, _ in judged) and any(not allowed for _, allowed in judged)
+    assert all(allowed for passed, allowed in judged if passed)
+
+
 def test_the_token_memo_reads_as_a_fresh_read_and_stays_bounded(monkeypatch: Any) -> None:
     """raw_terms reads each distinct token once per process: a warm memo gives what a cold one
     does, a word capitalised where a sentence begins is not read as the name it is mid-sentence,
