@@ -220,7 +220,8 @@ def test_a_poll_without_progress_fails_liveness(make_poller: Any, monkeypatch: p
         for c in conns:
             c.close()
 
-    threading.Thread(target=silent, daemon=True).start()
+    server = threading.Thread(target=silent, daemon=True)
+    server.start()
     feed = f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
     p = make_poller([FeedConfig(url=feed)], total_timeout_s=3.0, read_timeout_s=3.0)
     monkeypatch.setattr(p, "stall_limit_s", lambda: 0.5)
@@ -238,4 +239,5 @@ def test_a_poll_without_progress_fails_liveness(make_poller: Any, monkeypatch: p
         assert p.states[feed].last_error_kind == "timeout"
     finally:
         stop.set()
+        server.join(5)  # out of accept() before the socket closes under it
         listener.close()
