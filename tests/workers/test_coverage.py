@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jsonschema
+import pytest
 
 from newswire.records import CleanedRecord
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
@@ -578,48 +580,43 @@ def test_one_report_leaving_out_the_protagonist_is_not_judged() -> None:
     assert judged.kind == "update"
 
 
-def test_may_pass_holds_whenever_a_story_passes(monkeypatch: Any) -> None:
-    """The decider skips judging stories ``may_pass`` rules out (once a nearer one is judged):
-    on the corpus, in time order and shuffled, every story that passes is one it allows."""
+# the pre-checks themselves, bound before the test below replaces them in the decider's path
+_MAY_PASS, _MAY_PASS_GATES = coverage.may_pass, coverage.may_pass_gates
+
+
+def _may_pass_of(args: tuple[Any, ...]) -> bool:
+    hits, members, c = args[3], args[4], args[7]
+    return _MAY_PASS(hits, members, c)
+
+
+def _may_pass_gates_of(args: tuple[Any, ...]) -> bool:
+    raw, me, hits, members, idf, c = args[0], args[1], args[3], args[4], args[5], args[7]
+    return _MAY_PASS_GATES(raw, me, hits, members, idf, c, *args[8:])
+
+
+@pytest.mark.parametrize("check", [_may_pass_of, _may_pass_gates_of], ids=["may_pass", "may_pass_gates"])
+def test_the_decider_s_pre_checks_hold_whenever_a_story_passes(
+    monkeypatch: Any, check: Callable[[tuple[Any, ...]], bool]
+) -> None:
+    """The decider skips judging stories ``may_pass`` rules out (once a nearer one is judged)
+    and those ``may_pass_gates`` rules out (after the first): on the corpus, in time order and
+    shuffled, every story that passes is one each allows, and each rules some out."""
     judged: list[tuple[bool, bool]] = []
-    real, may_pass = coverage.judge, coverage.may_pass
+    real = coverage.judge
 
     def spy(*args: Any) -> coverage.Judgement:
         j = real(*args)  # every argument positional, as the decider passes them
-        hits, members, c = args[3], args[4], args[7]
-        judged.append((j.passed, may_pass(hits, members, c)))
+        judged.append((j.passed, check(args)))
         return j
 
-    monkeypatch.setattr(coverage, "judge", spy)
-    monkeypatch.setattr(coverage, "may_pass", lambda *_: True)  # judge every story here
-    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
-        index = StoryIndex(ThreadSettings())
-        for row in rows:
-            decide_and_apply(index, _item(row))
-    assert any(passed for passed, _ in judged) and any(not allowed for _, allowed in judged)
-    assert all(allowed for passed, allowed in judged if passed)
-
-
-def test_may_pass_gates_holds_whenever_a_story_passes(monkeypatch: Any) -> None:
-    """The decider skips judging stories ``may_pass_gates`` rules out (after the first): on the
-    corpus, in time order and shuffled, every story that passes is one it allows, and it rules
-    some out."""
-    judged: list[tuple[bool, bool]] = []
-    real, may_pass_gates = coverage.judge, coverage.may_pass_gates
-
-    def spy(*args: Any) -> coverage.Judgement:
-        j = real(*args)
-        raw, me, hits, members, idf, c = args[0], args[1], args[3], args[4], args[5], args[7]
-        judged.append((j.passed, may_pass_gates(raw, me, hits, members, idf, c, *args[8:])))
-        return j
-
-    monkeypatch.setattr(coverage, "judge", spy)
-    monkeypatch.setattr(coverage, "may_pass", lambda *_: True)  # judge every story here
-    monkeypatch.setattr(coverage, "may_pass_gates", lambda *_: True)
-    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
-        index = StoryIndex(ThreadSettings())
-        for row in rows:
-            decide_and_apply(index, _item(row))
+    with monkeypatch.context() as patched:
+        patched.setattr(coverage, "judge", spy)
+        patched.setattr(coverage, "may_pass", lambda *_: True)  # judge every story here
+        patched.setattr(coverage, "may_pass_gates", lambda *_: True)
+        for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
+            index = StoryIndex(ThreadSettings())
+            for row in rows:
+                decide_and_apply(index, _item(row))
     assert any(passed for passed, _ in judged) and any(not allowed for _, allowed in judged)
     assert all(allowed for passed, allowed in judged if passed)
 
