@@ -947,13 +947,6 @@ def _gates(
         and my_head_figures.isdisjoint(story_figures)
         and raw.number_hashes.isdisjoint(story_head_figures)
     )
-    # The input's protagonist (its most salient name, when it repeats it throughout) is named
-    # somewhere in a story of several reports. A report of another event in the same setting
-    # (the same country, the same deal, the same minister with another counterpart) names much
-    # of the story, but none of the story's reports names the one its own event turns on:
-    # Netanyahu, in a report of his presentation on the Iran deal, against a story of the
-    # French president's visit about the same deal. Looked at last (it ranks every name of
-    # the input), when all else agrees.
     # A telling figure both sides quote (the event's own number, rare in the window) lowers
     # the headline-name share required: the report's headline may then add a name (the
     # company's country, the winner's hometown). A look-alike's figures are its own event's.
@@ -962,6 +955,13 @@ def _gates(
         h in telling and h in story_figures and w(h) >= min_telling_idf for h in my_figures
     ):
         head_floor = c.min_headline_with_figure
+    # The input's protagonist (its most salient name, when it repeats it throughout) is named
+    # somewhere in a story of several reports. A report of another event in the same setting
+    # (the same country, the same deal, the same minister with another counterpart) names much
+    # of the story, but none of the story's reports names the one its own event turns on:
+    # Netanyahu, in a report of his presentation on the Iran deal, against a story of the
+    # French president's visit about the same deal. Looked at last (it ranks every name of
+    # the input), when all else agrees.
     names_agree = (
         not figures_conflict
         and head_in_story >= head_floor
@@ -998,10 +998,10 @@ def may_pass_gates(
     """False when ``judge`` (same arguments) cannot pass the story: the input's headline names
     are not found in it, not even to the share a telling figure allows (so its names disagree,
     which every way to pass but the swapped roles needs) and no member passes the gates with
-    the roles swapped. Cheaper than the judgement
-    (one gate, evaluated first, instead of all of them with their measures): the decider asks
-    it of the stories after the first, whose judgements only matter when they pass. A
-    necessary condition of ``judge(...).passed``, to keep in step with it."""
+    the roles swapped. Cheaper than the judgement (one gate, evaluated first, instead of all of
+    them with their measures): the decider asks it of the stories after the first, whose
+    judgements only matter when they pass. A necessary condition of ``judge(...).passed``, to
+    keep in step with it."""
     floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
     if _head_in_story(raw, _prominent(members), idf, c) >= floor:
         return True
