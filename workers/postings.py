@@ -331,9 +331,11 @@ class PackedPostings:
                             got.append(v & 0xFFFFFFFF)
         recent = self._recent
         if recent:
-            for k in keys:
-                extra = recent.get(k)
-                if extra is None or k in crowded:
+            # only the keys with recent postings (found in C: most keys have none); the order
+            # in which keys enter ``held`` carries no meaning
+            for k in recent.keys() & keys:
+                extra = recent[k]
+                if k in crowded:
                     continue
                 live = [x for x in extra if alive[x]]
                 if live:

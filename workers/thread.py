@@ -633,6 +633,9 @@ class StoryIndex:
         # Story id -> its articles' ids (a list: most stories hold one or two, and a set costs
         # ~200 bytes however small).
         self._members: dict[str, list[str]] = {}
+        # Story id -> ``_story_cov_members`` as last computed, dropped when a member comes or
+        # goes: a coverage step asks it of ~10 stories, and most stories never change again.
+        self._cov_members: dict[str, list[_Article]] = {}
         # Postings hold article *numbers* (slots of ``_by_num``, derived state): fingerprints in
         # a packed table (no Python object per posting; see ``workers/postings.py``), coverage
         # terms (also the terms' document frequencies) in arrays per term. A dropped article's
@@ -971,9 +974,14 @@ class StoryIndex:
 
     def _story_cov_members(self, story_id: str) -> list[_Article]:
         """The story's articles that carry coverage terms (copies do not), oldest first, bounded."""
-        ids = self._members.get(story_id, ())
-        arts = sorted((self._articles[i] for i in ids), key=lambda a: (a.time, a.article_id))
-        return [a for a in arts if a.has_cov][: self.settings.coverage.max_story_members]
+        got = self._cov_members.get(story_id)
+        if got is None:
+            ids = self._members.get(story_id, ())
+            arts = sorted((self._articles[i] for i in ids), key=lambda a: (a.time, a.article_id))
+            got = [a for a in arts if a.has_cov][: self.settings.coverage.max_story_members]
+            if ids:  # a story without members is not cached (nothing would drop it)
+                self._cov_members[story_id] = got
+        return got
 
     def _candidates(self, prep: _Prepared) -> tuple[list[tuple[str, int]], int, frozenset[int]]:
         """Articles sharing non-boilerplate fingerprints with the input, within the time window,
@@ -988,11 +996,13 @@ class StoryIndex:
         by_num = self._by_num
         found, crowded = self._fps.lookup(sorted(prep.fingerprints), self._alive, s.max_postings)
         template.update(crowded)  # held by more than max_postings articles
+        hits: list[str] = []
         for fp, nums in found.items():
-            held = [by_num[n] for n in nums]
-            if len({a.story_id for a in held if a is not None}) > s.max_passage_story_df:
+            held = [a for a in map(by_num.__getitem__, nums) if a is not None]
+            if len(held) > s.max_passage_story_df and len({a.story_id for a in held}) > s.max_passage_story_df:
                 template.add(fp)
-            counts.update(a.article_id for a in held if a is not None)
+            hits.extend([a.article_id for a in held])
+        counts.update(hits)
         when = prep.time or self._clock()
         eligible = [
             (aid, n)
@@ -1164,6 +1174,7 @@ class StoryIndex:
                 article.story_id = story.story_id
             members = self._members[article.story_id] = []
         members.append(article.article_id)
+        self._cov_members.pop(article.story_id, None)
         self._articles[article.article_id] = article
         if not self._latest_stale and (self._latest is None or article.time > self._latest):
             self._latest = article.time
@@ -1198,6 +1209,7 @@ class StoryIndex:
         if old.time == self._latest:
             self._latest_stale = True
         members = self._members.get(old.story_id)
+        self._cov_members.pop(old.story_id, None)
         if members is not None:
             members.remove(article_id)
             if not members:
