@@ -526,7 +526,7 @@ def score_pair(
     if new_set is None:
         new_set = new.shingle_set = frozenset(new.seq16).difference((0,))
     inter = len(old_set & new_set)
-    union = len(old_set | new_set)
+    union = len(old_set) + len(new_set) - inter  # |A u B|, without building it
     # Passages: runs of consecutive shingles of the new text that are all in the old one
     # (a quoted or restated passage); runs never cross a paragraph break (hash 0).
     passages = 0
