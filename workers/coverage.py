@@ -64,11 +64,13 @@ decision; ``METHOD`` names the stored terms it reads):
 
 * Another language: German capitalises its nouns, so its nouns read as names; a capital after
   an article (and its adjectives) that the text never writes as a name is read as a noun
-  (``RawTerms.nouns``). A German input none of whose headline nouns the story holds reads the
-  story as told in another language (``in_other_language``): the gates read its names without
-  those nouns, and the similarity is that of its names and figures (``names_vector``), what is
-  written alike in two languages. The story's side is read as stored: a look-alike's other town
-  is a name in any language, and a German story of another event holds its own nouns.
+  (``RawTerms.nouns``), and an article with a German paragraph is stored as German
+  (``LANGUAGE_DE`` among its headline terms). A story none of whose members is in the input's
+  language is told in another language (``in_other_language``): the gates read the input's
+  names without its nouns, and the similarity is that of its names and figures
+  (``names_vector``), what is written alike in two languages. The story's side is read as
+  stored: a look-alike's other town is a name in any language, and a German story of another
+  event holds its own nouns. A story's centroid sums the members in the input's language only.
 
 Consistency: document frequencies are the lengths of the term postings, a pure function of the
 set of indexed articles (each article's stored term hashes count once), maintained on every put
