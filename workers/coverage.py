@@ -62,6 +62,16 @@ decision; ``METHOD`` names the stored terms it reads):
   own headline, so it is found in one direction only; and one shared name alone (the same
   person in two stories) is not an event.
 
+* Another language: German capitalises its nouns, so its nouns read as names; a capital after
+  an article (and its adjectives) that the text never writes as a name is read as a noun
+  (``RawTerms.nouns``), and an article with a German paragraph is stored as German
+  (``LANGUAGE_DE`` among its headline terms). A story none of whose members is in the input's
+  language is told in another language (``in_other_language``): the gates read the input's
+  names without its nouns, and the similarity is that of its names and figures
+  (``names_vector``), what is written alike in two languages. The story's side is read as
+  stored: a look-alike's other town is a name in any language, and a German story of another
+  event holds its own nouns. A story's centroid sums the members in the input's language only.
+
 Consistency: document frequencies are the lengths of the term postings, a pure function of the
 set of indexed articles (each article's stored term hashes count once), maintained on every put
 and drop of an article, so an index restored from the compacted changelog in any order holds
@@ -78,7 +88,7 @@ import re
 import sys
 from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import repeat
@@ -89,11 +99,12 @@ import numpy.typing as npt
 
 from workers import postings, shingles
 
-METHOD = "tfidf-names-v3"
+METHOD = "tfidf-names-v6"
 # The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
-# the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``); both read the
-# same stored terms, so a changelog of v3 terms restores as it is.
-DECISION_METHOD = "tfidf-names-v5"
+# the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
+# of a story told in another language (``in_other_language``, from the input's own text); all
+# read the same stored terms, so a changelog of v3 terms restores as it is.
+DECISION_METHOD = "tfidf-names-v6"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -109,6 +120,20 @@ _PERCENT_MARK = "%"
 _NAME_TAIL = re.compile(r"[A-Z][a-z]{2,}-[a-z]{1,3}")
 _PERCENT = re.compile(r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)", re.I)
 _STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
+# German's articles (with the prepositions they contract with): a capitalised word right after
+# one is a noun, which German capitalises, and seldom a name (names rarely take an article).
+_GERMAN_ARTICLES = frozenset(
+    ("der die das den dem des ein eine einen einem einer eines " + "im am ans ins ums zum zur vom beim").split()
+)
+# Adjectives read between an article and its noun, by their endings ("der nationale Dienst").
+_ADJECTIVES = 2
+_INFLECTIONS = ("e", "en", "er", "es", "em")
+# Function words of German that none of the other languages' stop lists holds: a sentence
+# using one is German (a "die" or "des" alone could be Dutch, English or French).
+_GERMAN_FUNCTION_WORDS = (
+    "und oder nicht mit sich auf für ist sind wird wurde wurden hat haben dass auch nach bei aus "
+    "ein eine einen einem einer eines zum zur vom beim"
+)
 
 
 @lru_cache(maxsize=1)
@@ -121,6 +146,19 @@ def stop_words() -> frozenset[str]:
     for lang in _STOP_LANGUAGES:
         out.update(w.lower() for w in justext.get_stoplist(lang))
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def german_marks() -> frozenset[str]:
+    """German function words that are no other stop-list language's (``_STOP_LANGUAGES``): the
+    mark of a German sentence, in which a capital after an article is a noun."""
+    import justext
+
+    others: set[str] = set()
+    for lang in _STOP_LANGUAGES:
+        if lang != "German":
+            others.update(w.lower() for w in justext.get_stoplist(lang))
+    return frozenset(_GERMAN_FUNCTION_WORDS.split()).difference(others)
 
 
 @dataclass(frozen=True)
@@ -182,6 +220,8 @@ class CoverageSettings:
     # story's event is another one.
     min_protagonist_mentions: int = 8
     min_protagonist_reports: int = 2
+    # A story told in another language is judged on what is written alike (see ``judge``).
+    foreign_reading: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +254,12 @@ class RawTerms:
     # Headline names directly followed in the headline by another headline name the text uses
     # at least as often (``head_pairs``): (given name, surname), "Donald" before "Trump".
     head_pairs: frozenset[tuple[int, int]] = frozenset()
+    # Names a German text reads as nouns (a capital after an article) and nowhere as a name
+    # (``_german_terms``).
+    nouns: frozenset[int] = frozenset()
+    # Whether a paragraph of the text is German and names or nouns something (``_german_terms``):
+    # stored as ``LANGUAGE_DE`` among the headline's terms.
+    german: bool = False
 
 
 # How one body token counts: (its lower-case form for the shingles, the entity it names or None,
@@ -269,6 +315,8 @@ class _BodyTerms(NamedTuple):
     label: dict[str, str]
     entities: set[str]
     words: list[list[str]]
+    nouns: set[str]  # read as nouns somewhere (``_german_terms``)
+    proper: set[str]  # read as names where German reads nouns apart (``_german_terms``)
 
 
 def _body_terms(
@@ -283,10 +331,11 @@ def _body_terms(
     # once elsewhere (where a capital marks a name), for as long as the memo is not full (then
     # it starts again: a bound on memory, not a policy).
     seen_first, seen_next = _token_memo(calendar)
+    german = german_marks()
     for para in paragraphs:
         if each or not out:
-            out.append(_BodyTerms({}, set(), set(), {}, set(), []))
-            counts, names, figures, label, entities, para_words = out[-1]
+            out.append(_BodyTerms({}, set(), set(), {}, set(), [], set(), set()))
+            counts, names, figures, label, entities, para_words, _, _ = out[-1]
             get = counts.get
         lowered: list[str] = []
         para_words.append(lowered)
@@ -312,7 +361,50 @@ def _body_terms(
                 if term not in label:
                     label[term] = entity
                 counts[term] = get(term, 0) + 1
-    return out or [_BodyTerms({}, set(), set(), {}, set(), [])]
+        if not german.isdisjoint(lowered):
+            _german_terms(para, seen_first, seen_next, calendar, stop, out[-1])
+    return out or [_BodyTerms({}, set(), set(), {}, set(), [], set(), set())]
+
+
+def _german_terms(
+    para: str,
+    seen_first: dict[str, _Token],
+    seen_next: dict[str, _Token],
+    calendar: frozenset[str],
+    stop: frozenset[str],
+    into: _BodyTerms,
+) -> None:
+    """The nouns and names of a German paragraph (one using a function word only German has,
+    ``german_marks``), read after :func:`_body_terms` counted it as any other. German
+    capitalises its nouns, so they read as names; a capital after an article and the
+    adjectives that follow it ("ein Erdbeben", "der nationale Dienst") is a noun (names seldom
+    take an article), and any other capital where a sentence does not begin a name. The nouns
+    stay names, as in any other text: the gates set apart those the text never writes as a
+    name only where a story in another language cannot share them (``in_other_language``)."""
+    nouns, proper = into.nouns, into.proper
+    articles = _GERMAN_ARTICLES
+    for sentence in shingles.split_sentences(para):
+        seen = seen_first
+        after = 0  # words since an article, while they may be its adjectives (0: none)
+        for tok in shingles.tokens(sentence):
+            read = seen.get(tok)
+            if read is None:
+                read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
+            seen = seen_next
+            word, entity, term, figure = read
+            noun = after > 0 and tok[0].isupper()
+            if word in articles:
+                after = 1
+            elif after and not noun and after <= _ADJECTIVES and word.endswith(_INFLECTIONS):
+                after += 1
+            else:
+                after = 0
+            if entity is None or term is None or figure:
+                continue
+            if noun:
+                nouns.add(term)
+            else:
+                proper.add(term)
 
 
 class ParagraphTerms(NamedTuple):
@@ -325,6 +417,8 @@ class ParagraphTerms(NamedTuple):
     figures: list[int]  # ascending
     entities: set[str]
     words: list[str]  # lower-cased, for the shingles
+    nouns: list[int]  # read as nouns, ascending (``_german_terms``)
+    proper: list[int]  # read as names where German reads nouns apart, ascending
 
 
 def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> list[ParagraphTerms]:
@@ -345,6 +439,8 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
                 sorted(set(map(h, body.figures))),
                 body.entities,
                 body.words[0],
+                sorted(set(map(h, body.nouns))),
+                sorted(set(map(h, body.proper))),
             )
         )
     return out
@@ -355,7 +451,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     Strings are counted first and each distinct one hashed once. This loop is the hottest part
     of a decision: names are bound locally and each token is looked at once."""
     stop = stop_words()
-    counts, names, figures, label, entities, para_words = _body_terms(paragraphs, calendar, stop)[0]
+    counts, names, figures, label, entities, para_words, nouns, proper = _body_terms(paragraphs, calendar, stop)[0]
     get = counts.get
     head: set[str] = set()
     head_terms: set[str] = set()
@@ -390,6 +486,8 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         frozenset(entities),
         para_words,
         head_pairs(title_pairs(title), hhead, hcounts),
+        frozenset(h(t) for t in nouns.difference(proper)),
+        bool(nouns or proper),
     )
 
 
@@ -438,6 +536,10 @@ def head_pairs(
 _hash_term: Callable[[str], int] = shingles.Hashes32().__getitem__
 
 PERCENT = _hash_term(_PERCENT_MARK)
+# A German text, marked among its headline's stored terms by a term no text yields (see
+# ``in_other_language``).
+LANGUAGE_DE = _hash_term("@de")
+_MARKS = frozenset((PERCENT, LANGUAGE_DE))  # terms of a stored headline that are no words of it
 
 
 # A term's stored tf byte: ``16 * (1 + ln tf)``, bounded to a byte.
@@ -518,7 +620,7 @@ def select(
         terms=array("I", hashes[top].tolist()),
         tf=array("B", log_tfs[top].astype(np.uint8).tobytes()),
         names=array("I", names),
-        headline=array("I", sorted(raw.headline_terms)),
+        headline=array("I", sorted(raw.headline_terms | {LANGUAGE_DE} if raw.german else raw.headline_terms)),
         figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
     )
 
@@ -737,6 +839,8 @@ class Judgement:
     input_is_earlier: bool
     # The headline-name share required, when a telling figure lowered it (else None).
     head_floor: float | None = None
+    # Judged as a story told in another language (``in_other_language``).
+    other_language: bool = False
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -758,6 +862,8 @@ class Judgement:
             out["coverage_input_is_earlier"] = 1
         if self.head_floor is not None:
             out["headline_names_required"] = self.head_floor
+        if self.other_language:
+            out["coverage_other_language"] = 1
         return out
 
 
@@ -917,7 +1023,7 @@ def _gates(
     story_names |= story_prominent
     head_in_story = _head_in_story(raw, story_prominent, w, c)
     story_head_in_input = max(
-        weighted_share((h for h in m.cov.headline if h not in m.cov.figures and h != PERCENT), raw.counts, w)
+        weighted_share((h for h in m.cov.headline if h not in m.cov.figures and h not in _MARKS), raw.counts, w)
         for m in members
     )
     # The most specific name in a story headline (its rarest: the defendant, the town,
@@ -976,12 +1082,71 @@ def _gates(
     )
 
 
-def may_pass(hits: Sequence[tuple[float, float, Stored]], members: Sequence[Stored], c: CoverageSettings) -> bool:
+def in_other_language(raw: RawTerms, members: Sequence[Stored], c: CoverageSettings) -> bool:
+    """Whether the story is told in another language than the input: none of its members is
+    in the input's (German, ``LANGUAGE_DE``, or not). The words of two languages are not
+    shared, so the story is judged on what is written alike in both: names and figures
+    (``written_alike``, ``names_vector``). At least one of the input's headline names must be
+    left to compare once its nouns are set apart."""
+    if not c.foreign_reading or not members:
+        return False
+    if any((LANGUAGE_DE in m.cov.headline) == raw.german for m in members):
+        return False
+    return not raw.headline <= raw.nouns
+
+
+def in_language(raw: RawTerms, members: Sequence[Stored]) -> list[Stored]:
+    """The members told in the input's language (German or not, ``LANGUAGE_DE``): a story's
+    centroid is what its reports tell together in words the input can share."""
+    return [m for m in members if (LANGUAGE_DE in m.cov.headline) == raw.german]
+
+
+def written_alike(raw: RawTerms) -> RawTerms:
+    """The input as a story in another language can share it: its nouns are words of its own
+    language, not names (see ``in_other_language``)."""
+    nouns = raw.nouns
+    return replace(
+        raw,
+        name_hashes=raw.name_hashes - nouns,
+        headline=raw.headline - nouns,
+        head_pairs=frozenset(p for p in raw.head_pairs if nouns.isdisjoint(p)),
+    )
+
+
+def names_vector(raw: RawTerms, idf: Callable[[int], float]) -> Vector:
+    """Unit-length vector of the input's names and figures, ``(1 + ln tf) * idf`` each: what a
+    report in another language can share with it (its words are of its own language)."""
+    counts, lt = raw.counts, _LOG_TF
+    vec = {h: lt[min(counts.get(h, 1), 255)] * idf(h) for h in sorted(raw.name_hashes | raw.number_hashes)}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {h: v / norm for h, v in vec.items()}
+
+
+def _alike_probe(me: Probe | TextProbe, raw: RawTerms) -> Probe:
+    """The input's stored form (for the gates with the roles swapped) without its nouns."""
+    f = me.cov
+    return Probe(
+        me.article_id,
+        me.time,
+        CoverageFeatures(f.terms, f.tf, array("I", [h for h in f.names if h not in raw.nouns]), f.headline, f.figures),
+    )
+
+
+def may_pass(
+    hits: Sequence[tuple[float, float, Stored]],
+    members: Sequence[Stored],
+    c: CoverageSettings,
+    raw: RawTerms | None = None,
+) -> bool:
     """False when ``judge`` cannot pass the story whatever its gates say: its best member's
     damped similarity (``hits[0]``, the judgement's ``damped``) is under the threshold and it
     has no other member whose centroid could reach it. A necessary condition of
     ``judge(...).passed``, to keep in step with it: the decider skips the gates of such stories
-    once a nearer story's judgement is in hand (most candidates of a decision)."""
+    once a nearer story's judgement is in hand (most candidates of a decision). An input
+    (``raw``) that may read the story as told in another language is compared on its names
+    (``in_other_language``): not skipped."""
+    if raw is not None and in_other_language(raw, members, c):
+        return True
     return hits[0][0] >= c.min_similarity or len(members) > 1
 
 
@@ -1002,6 +1167,8 @@ def may_pass_gates(
     them with their measures): the decider asks it of the stories after the first, whose
     judgements only matter when they pass. A necessary condition of ``judge(...).passed``, to
     keep in step with it."""
+    if in_other_language(raw, members, c):
+        raw, me = written_alike(raw), _alike_probe(me, raw)
     floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
     if _head_in_story(raw, _prominent(members), idf, c) >= floor:
         return True
@@ -1029,11 +1196,29 @@ def judge(
     story's members carrying coverage terms (oldest first); ``telling``: the input's figures of
     a telling form (:func:`telling_figures`, once per decision), which tell in this window when
     their idf is at least ``min_telling_idf`` (:func:`min_telling_idf`). Pure: a function of the
-    stored features and the frequencies behind ``idf``."""
+    stored features and the frequencies behind ``idf``.
+
+    A story told in another language (``in_other_language``) is judged on what is written alike
+    in both: the input's names without the nouns its language capitalises, in the gates, and
+    its names and figures, in the similarity (``names_vector``; the story's vectors as they
+    are). The words of two languages are not shared, so the cosine of all terms would measure
+    the languages, not the event."""
     w = idf
     damped, cos, top = hits[0]
     when = me.time
     my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
+    foreign = in_other_language(raw, members, c)
+    if foreign:
+        raw, me, my_vec = written_alike(raw), _alike_probe(me, raw), names_vector(raw, w)
+        scale = c.time_scale.total_seconds()
+        best: tuple[float, float, Stored] | None = None
+        for _, _, m in hits:
+            cos = cosine(my_vec, vector(m))
+            damped = cos * math.exp(-abs((m.time - when).total_seconds()) / scale)
+            if best is None or damped > best[0]:
+                best = (damped, cos, m)
+        assert best is not None  # hits holds the best member at least
+        damped, cos, top = best
     g = _gates(raw, my_figures, members, w, c, telling, min_telling_idf)
     input_is_earlier = False
     if not g.passed and c.swap_roles:
@@ -1072,7 +1257,7 @@ def judge(
     gap = abs((top.time - when).total_seconds())
     story_damped = None
     if gates and damped < c.min_similarity and len(members) > 1:
-        story_cos = cosine(my_vec, centroid(vector(m) for m in members))
+        story_cos = cosine(my_vec, centroid(vector(m) for m in (members if foreign else in_language(raw, members))))
         story_damped = story_cos * math.exp(-gap / c.time_scale.total_seconds())
     passed = gates and max(damped, story_damped or 0.0) >= c.min_similarity
     return Judgement(
@@ -1089,4 +1274,5 @@ def judge(
         story_damped,
         input_is_earlier,
         g.head_floor if g.head_floor != c.min_headline_in_story else None,
+        foreign,
     )

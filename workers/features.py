@@ -36,7 +36,7 @@ from workers import coverage, shingles
 from workers.text import MONTHS, WEEKDAYS
 
 #: Version of the shipped form; a change of what is computed or how bumps it.
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 SHINGLE_SIZE = 5
 WINNOW_WINDOW = 12
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
@@ -69,9 +69,21 @@ _ARRAYS = (
     "headline_terms",
     "title_figures",
     "title_pairs",
+    "nouns",
+    "noun_off",
+    "proper",
+    "proper_off",
 )
 # Per-paragraph arrays and the offsets that cut them.
-_CUT = (("seq", "seq_off"), ("fps", "fps_off"), ("names", "name_off"), ("figures", "fig_off"), ("ents", "ent_off"))
+_CUT = (
+    ("seq", "seq_off"),
+    ("fps", "fps_off"),
+    ("names", "name_off"),
+    ("figures", "fig_off"),
+    ("ents", "ent_off"),
+    ("nouns", "noun_off"),
+    ("proper", "proper_off"),
+)
 
 
 def key(shingle_size: int, winnow_window: int) -> str:
@@ -123,6 +135,10 @@ class TextAnalysis:
     headline_terms: array[int]
     title_figures: array[int]  # the headline's figures, kept whole (compared with the body's)
     title_pairs: array[int]  # capitalised headline words side by side, flat (``coverage.title_pairs``)
+    nouns: array[int]  # names a German paragraph reads as nouns, and as names (``coverage._german_terms``)
+    noun_off: array[int]
+    proper: array[int]
+    proper_off: array[int]
 
     @property
     def paragraphs(self) -> int:
@@ -229,7 +245,7 @@ def analyse(
     batch, and winnowed as one (``shingles.shingle_hashes32``, ``shingles.winnow_each``)."""
     lines = text.split("\n")
     arrays: dict[str, array[int]] = {name: array("I") for name in _ARRAYS}
-    for off_name in ("term_off", "name_off", "fig_off", "ent_off"):
+    for off_name in ("term_off", "name_off", "fig_off", "ent_off", "noun_off", "proper_off"):
         arrays[off_name].append(0)
     para_line, terms, counts = arrays["para_line"], arrays["terms"], arrays["counts"]
     names_out, figures, ents = arrays["names"], arrays["figures"], arrays["ents"]
@@ -251,6 +267,10 @@ def analyse(
         name_off.append(len(names_out))
         fig_off.append(len(figures))
         ent_off.append(len(ents))
+        arrays["nouns"].extend(read.nouns)
+        arrays["noun_off"].append(len(arrays["nouns"]))
+        arrays["proper"].extend(read.proper)
+        arrays["proper_off"].append(len(arrays["proper"]))
     # Shingles up to the budget: the paragraph that reaches it is cut short (``cut``), and
     # those after it ship none.
     taken: list[int] = []
@@ -345,6 +365,8 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         frozenset(),  # entity strings and words: the hashes above stand for them
         [],
         coverage.head_pairs(zip(pairs[::2], pairs[1::2], strict=True), headline, counts),
+        frozenset(a.nouns).difference(a.proper),
+        bool(a.nouns) or bool(a.proper),
     )
     return Assembled(seq, frozenset(fps), frozenset(a.ents), a.title_words, raw)
 

@@ -921,7 +921,7 @@ class StoryIndex:
         for _, sid, hits in ranked:
             # the members of the stories judged only (a story that cannot pass is skipped)
             stored = self._story_cov_members(sid)
-            if best is not None and not coverage.may_pass(hits, stored, c):
+            if best is not None and not coverage.may_pass(hits, stored, c, prep.raw):
                 continue
             members = [view(m) for m in stored]
             # after the first judgement, only a story that passes can change the answer

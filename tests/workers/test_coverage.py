@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from array import array
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 from newswire.records import CleanedRecord
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item, coverage_rows
-from workers import coverage
+from workers import coverage, features, shingles
 from workers.events import build_event, schema
 from workers.thread import (
     ARTICLE_PREFIX,
@@ -585,8 +586,8 @@ _MAY_PASS, _MAY_PASS_GATES = coverage.may_pass, coverage.may_pass_gates
 
 
 def _may_pass_of(args: tuple[Any, ...]) -> bool:
-    hits, members, c = args[3], args[4], args[7]
-    return _MAY_PASS(hits, members, c)
+    raw, hits, members, c = args[0], args[3], args[4], args[7]
+    return _MAY_PASS(hits, members, c, raw)
 
 
 def _may_pass_gates_of(args: tuple[Any, ...]) -> bool:
@@ -637,3 +638,109 @@ def test_the_token_memo_reads_as_a_fresh_read_and_stays_bounded(monkeypatch: Any
     coverage.raw_terms("", ["eight"], calendar)
     first, following = coverage._token_memos[calendar]  # words that begin a sentence, the others
     assert (set(first), set(following)) == ({"eight"}, set())
+
+
+def test_a_german_text_reads_a_capital_after_an_article_as_a_noun() -> None:
+    """German capitalises its nouns: a capital after an article (and its adjectives) is a noun,
+    unless the text also writes it as a name (without one); the names and counts stay as in
+    any other text. An English text, and a German word in it, read no nouns."""
+    h = coverage._hash_term
+    german = coverage.raw_terms(
+        "Erdbeben in Osterra: Tote in der Kleinstadt Ruthwen",
+        [
+            "Ein schweres Erdbeben hat die Kleinstadt Ruthwen im Norden Osterras erschüttert. Der nationale "
+            "Dienst meldete mindestens sechs Tote und sagte, die Lage in Osterra sei ernst.",
+            "Die Behörden des Osterranischen Staates stellten Soforthilfe bereit, und Ruthwen bleibt gesperrt.",
+        ],
+        frozenset(),
+    )
+    assert {h("erdbeb"), h("kleins"), h("dienst"), h("behörd")} <= german.nouns
+    # "des Osterranischen Staates" reads a noun, but "Osterras" and "Osterra" are written as names
+    assert h("osterr") not in german.nouns and h("ruthwe") not in german.nouns
+    assert german.nouns <= german.name_hashes  # nouns stay names: only the gates read them apart
+    assert german.headline & german.nouns == {h("erdbeb"), h("kleins")}
+    assert german.german
+    english = coverage.raw_terms(
+        "Quake hits Ardmoor",
+        ["The Erdbeben, as the Osterran press calls it, hit the Province of Ardmoor on Monday."],
+        frozenset(),
+    )
+    assert english.nouns == frozenset() and not english.german
+
+
+def test_a_german_article_stores_its_language_among_its_headline_terms() -> None:
+    """The language of a stored article is what tells a story in another language than an
+    input's (``in_other_language``) and which members its centroid sums (``in_language``):
+    kept as ``LANGUAGE_DE`` among the headline's stored terms, the same whichever path (the
+    clean stage's shipped features or the decider's own reading) read the text."""
+    rows = {r["id"]: r for r in _rows()}
+    index = StoryIndex(ThreadSettings())
+    for rid in ("CD02-1", "CD02-3"):
+        item = _item(rows[rid])
+        decide_and_apply(index, item)
+        stored = index._articles[item.article_id].cov
+        assert (coverage.LANGUAGE_DE in stored.headline) == (rid == "CD02-3")
+        text = "\n".join(rows[rid]["body_paragraphs"])
+        shipped = features.assemble(features.analyse(rows[rid]["title"], text), 2000, 1000, 12)
+        assert shipped is not None
+        assert shipped.raw.german == (rid == "CD02-3")
+        assert (
+            shipped.raw.nouns
+            == coverage.raw_terms(rows[rid]["title"], shingles.normalise_paragraphs(text), features.CALENDAR).nouns
+        )
+
+
+def test_a_report_in_german_joins_its_story_on_what_is_written_alike() -> None:
+    """CD02-3 reports the Ardmoor quake in German: its words are not the English reports'
+    words, and its capitalised nouns ("Erdbeben") are no names the story could hold. Read as a
+    story in another language (``in_other_language``), it is judged on its names and figures,
+    and joins the story as coverage."""
+    decided: dict[str, Decision] = {}
+    index = StoryIndex(ThreadSettings())
+    for row in _in_time_order(_rows()):
+        decided[row["id"]], _ = decide_and_apply(index, _item(row))
+    d = decided["CD02-3"]
+    assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", decided["CD02-1"].story_id), d.evidence
+    assert {"ardmoor", "ruthwen"} <= set(str(d.evidence["shared_names"]).split(", "))
+    assert d.evidence["coverage_other_language"] == 1
+    assert "coverage_other_language" not in decided["CD02-2"].evidence
+
+
+def test_a_german_report_of_another_quake_stays_apart() -> None:
+    """A German report of a second quake in the same province (another town, another day's
+    figures) reads the story as told in another language too, but the town its headline
+    names is written alike in any language, and the story does not name it."""
+    index = StoryIndex(ThreadSettings())
+    quake = [r for r in _in_time_order(_rows()) if r["id"] in ("CD02-1", "CD02-2")]
+    first, _ = decide_and_apply(index, _item(quake[0]))
+    decide_and_apply(index, _item(quake[1]))
+    published = datetime.fromisoformat(quake[1]["published"].replace("Z", "+00:00")) + timedelta(hours=3)
+    other = thread_input(
+        "https://tagespost.example/welt/beben-glenmire",
+        "Erdbeben in Osterra: Schäden in Glenmire in der Provinz Ardmoor",
+        "Ein Erdbeben der Stärke 4,6 hat die Kleinstadt Glenmire im Südwesten der Provinz Ardmoor "
+        "erschüttert. Nach Angaben der Behörden in Velmar wurden drei Menschen leicht verletzt.\n\n"
+        "Das Beben ereignete sich in neun Kilometern Tiefe, rund 60 Kilometer von Ruthwen entfernt, und "
+        "die Bahn zwischen Glenmire und Velmar wurde für zwei Stunden gesperrt.",
+        published,
+        site="tagespost.example",
+    )
+    d = index.decide(other)
+    assert d.kind == "new" and d.story_id != first.story_id, d.evidence
+
+
+def test_may_pass_keeps_a_story_an_input_may_read_in_another_language() -> None:
+    """``may_pass`` is a necessary condition of a judgement passing: an input with headline
+    nouns may be judged on its names (another similarity than the hits'), so it is not ruled
+    out by the hits' similarity."""
+    c = coverage.CoverageSettings()
+    empty = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
+    member = coverage.Probe("a", T0, empty)
+    hits = [(0.01, 0.01, member)]
+    german = coverage.raw_terms(
+        "Erdbeben in Ardmoor", ["Ein Erdbeben hat Ardmoor und die Stadt Velmar erschüttert."], frozenset()
+    )
+    english = coverage.raw_terms("Quake in Ardmoor", ["A quake shook Ardmoor and the town of Velmar."], frozenset())
+    assert not coverage.may_pass(hits, [member], c)
+    assert not coverage.may_pass(hits, [member], c, english)
+    assert coverage.may_pass(hits, [member], c, german)
