@@ -99,11 +99,16 @@ import numpy.typing as npt
 
 from workers import postings, shingles
 
+# The stored terms: v6 marks a German article among its headline's terms (``LANGUAGE_DE``).
 METHOD = "tfidf-names-v6"
+# Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
+# language mark, so it restores with its terms, as a text not marked German (a German article
+# stored by v3 is then read as told in another language by German inputs until it expires),
+# instead of an upgrade losing a whole window's coverage terms.
+READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
 # the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
-# of a story told in another language (``in_other_language``, from the input's own text); all
-# read the same stored terms, so a changelog of v3 terms restores as it is.
+# of a story told in another language (``in_other_language``, from the input's own text).
 DECISION_METHOD = "tfidf-names-v6"
 
 _DIGIT = re.compile(r"\d")

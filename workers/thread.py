@@ -1362,7 +1362,7 @@ def _decode_record(data: bytes, fps_key: str) -> tuple[_Article, array[int] | No
     cov = _NO_COVERAGE
     # Terms are only comparable with terms of the same method version: a record written by
     # another one restores without them (its article still matches copies and follow-ups).
-    if "cov_terms" in o and o.get("cov_method") == coverage.METHOD:
+    if "cov_terms" in o and o.get("cov_method") in coverage.READABLE_METHODS:
         tf = array("B")
         tf.frombytes(base64.b64decode(o["cov_tf"]))
         cov = coverage.CoverageFeatures(

@@ -162,6 +162,20 @@ def test_records_of_another_coverage_method_restore_without_its_terms() -> None:
     assert len(_decode_article(json.dumps(other).encode()).cov.terms) == 0
 
 
+def test_records_of_the_v3_method_restore_with_their_terms_as_not_german() -> None:
+    """v6 only added the German mark to the stored headline: a v3 changelog keeps its
+    coverage terms across the upgrade (read as texts not marked German)."""
+    index = StoryIndex(ThreadSettings())
+    _, entries = decide_and_apply(index, _item(_rows()[0]))
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    old = json.loads(value)
+    old["cov_method"] = "tfidf-names-v3"
+    restored = _decode_article(json.dumps(old).encode()).cov
+    assert restored.terms == _decode_article(value).cov.terms
+    assert coverage.LANGUAGE_DE not in restored.headline
+
+
 def test_coverage_event_validates_against_the_schema() -> None:
     rows = {r["id"]: r for r in _rows()}
     index = StoryIndex(ThreadSettings())
