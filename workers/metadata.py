@@ -24,7 +24,7 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -209,14 +209,27 @@ def body_bylines(tree: Any, text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def read_page_meta(tree: Any) -> PageMeta:
-    """Collect metas (every value of a repeated one), canonical link, ``<html lang>``,
-    ``<title>``, ``<h1>``s and JSON-LD objects."""
-    # one walk of the page for the five kinds of element read here (each walk of a page's
-    # elements costs as much as reading what it finds), each kind in document order
-    found: dict[str, list[Any]] = {"meta": [], "link": [], "title": [], "h1": [], "script": []}
+#: the kinds of element :func:`read_page_meta` reads
+PAGE_META_TAGS = ("meta", "link", "title", "h1", "script")
+
+
+def page_elements(tree: Any, tags: Iterable[str]) -> dict[str, list[Any]]:
+    """The page's elements of these kinds, each kind in document order, found in one walk of
+    the page: each walk of a page's elements costs as much as reading what it finds, so the
+    cleaning step collects what its readers need in a single one."""
+    found: dict[str, list[Any]] = {tag: [] for tag in tags}
     for el in tree.iter(*found):
         found[el.tag].append(el)
+    return found
+
+
+def read_page_meta(tree: Any, found: Mapping[str, list[Any]] | None = None) -> PageMeta:
+    """Collect metas (every value of a repeated one), canonical link, ``<html lang>``,
+    ``<title>``, ``<h1>``s and JSON-LD objects. ``found``: the page's elements of the kinds
+    read here (:data:`PAGE_META_TAGS`, :func:`page_elements`) when the caller has walked the
+    page for them already."""
+    if found is None:
+        found = page_elements(tree, PAGE_META_TAGS)
     metas: dict[str, str] = {}
     values: dict[str, list[str]] = {}
     for m in found["meta"]:
