@@ -36,7 +36,7 @@ from lxml import etree
 
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
 from workers.bylines import Byline, read_byline, squash_name, strip_labels
-from workers.text import is_timestamp_line, normalise_line
+from workers.text import fold_chars, is_timestamp_line, normalise_line, replacement_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +113,13 @@ _MAX_BYLINE_ELEMENTS = 8
 def display_text(text: str) -> str:
     """Text as the page shows it: entities decoded, NFC, invisible characters (soft hyphens,
     zero-width spaces) dropped, whitespace collapsed; quotes and dashes kept as printed."""
-    text = unicodedata.normalize("NFC", html.unescape(text)).translate(_INVISIBLE)
+    text = html.unescape(text)
+    if not text.isascii():  # (ASCII text is NFC and holds no invisible character)
+        text = fold_chars(unicodedata.normalize("NFC", text), _INVISIBLE)
     return " ".join(text.split())
 
 
-_INVISIBLE: dict[int, None] = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_INVISIBLE = replacement_pairs(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
 
 
 def _headline_text(h: Any) -> str:
