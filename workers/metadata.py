@@ -151,6 +151,22 @@ _HEADING_XPATH = etree.XPath(
 _MAX_HEADINGS = 3
 
 
+def _is_heading(h2: Any) -> bool:
+    """An ``<h2>`` :data:`_HEADING_XPATH` selects, told from the element and its surroundings
+    (the ``<h2>``s come from the walk of the page that found its ``<h1>``s: a second search of
+    the whole page costs more than this on a page with a navigation ``<h1>``)."""
+    if h2.get("itemprop") == "headline" or "headline" in (h2.get("class") or ""):
+        return True
+    if any(isinstance(c.tag, str) and "headline" in (c.get("class") or "") for c in h2):
+        return True
+    parent = h2.getparent()
+    if parent is not None and parent.tag == "hgroup":
+        return True
+    ancestors = h2.iterancestors()
+    # in a <header> that is in an <article>: an <article> above the nearest <header> is above any
+    return any(a.tag == "header" for a in ancestors) and any(a.tag == "article" for a in ancestors)
+
+
 def _in_navigation(h: Any) -> bool:
     """An ``<h1>`` in a ``<nav>`` bar or a breadcrumb trail: the page's name in the site's
     navigation (often the SEO title), not the headline the article shows."""
@@ -212,7 +228,7 @@ def body_bylines(tree: Any, text: str) -> tuple[str, ...]:
 
 
 #: the kinds of element :func:`read_page_meta` reads
-PAGE_META_TAGS = ("meta", "link", "title", "h1", "script")
+PAGE_META_TAGS = ("meta", "link", "title", "h1", "h2", "script")
 
 
 def page_elements(tree: Any, tags: Iterable[str]) -> dict[str, list[Any]]:
@@ -252,7 +268,8 @@ def read_page_meta(tree: Any, found: Mapping[str, list[Any]] | None = None) -> P
     # the article's own heading matters only when the page spends its <h1>s on navigation
     headings: tuple[str, ...] = ()
     if h1_els and all(_in_navigation(h) for h in h1_els):
-        headings = tuple(t for t in (_headline_text(h) for h in _HEADING_XPATH(tree)[:_MAX_HEADINGS]) if t)
+        marked = [h for h in found["h2"] if _is_heading(h)]  # as ``_HEADING_XPATH(tree)``
+        headings = tuple(t for t in (_headline_text(h) for h in marked[:_MAX_HEADINGS]) if t)
     ld: list[dict[str, Any]] = []
     for script in found["script"]:
         if (script.get("type") or "").strip().casefold() != "application/ld+json":
