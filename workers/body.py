@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml import etree
+
 _WORDS_RE = re.compile(r"\w+")
 #: words of a paragraph's start that identify it on the page
 _PROBE_WORDS = 8
@@ -25,6 +27,8 @@ _PROBE_WORDS = 8
 _CONTINUED_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote"})
 #: layout wrappers between a story container and the row it repeats in
 _MAX_WRAPPERS = 5
+#: paragraphs whose text (``text_content()``, the XPath string value) holds a word, in document order
+_HOLDING = etree.XPath("descendant-or-self::p[contains(., $word)]")
 
 
 def inline_ruby(tree: Any) -> None:
@@ -69,8 +73,12 @@ def continued_text(tree: Any, body: str) -> list[str]:
     if len(probe) < _PROBE_WORDS:
         return []
     first = probe[0]
+    try:  # the paragraphs holding the probe's first word, found without reading every paragraph's text
+        holding = _HOLDING(tree, word=first)
+    except (ValueError, etree.XPathError):
+        holding = tree.iter("p")
     container = next(
-        (p.getparent() for p in tree.iter("p") if first in (t := p.text_content()[:200]) and _probe(t) == probe),
+        (p.getparent() for p in holding if first in (t := p.text_content()[:200]) and _probe(t) == probe),
         None,
     )
     if container is None or not (classes := set((container.get("class") or "").split())):

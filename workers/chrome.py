@@ -11,6 +11,7 @@ lookup; what a single site repeats on every page is learned per site instead
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from lxml.etree import tostring
@@ -131,14 +132,19 @@ _TEASER_MIN_WORDS = 3
 _TEASER_LABEL_WORDS = 3
 
 
-def link_texts(tree: Any, max_words: int) -> frozenset[str]:
+def link_texts(tree: Any, max_words: int, anchors: Iterable[Any] | None = None) -> frozenset[str]:
     """Case-folded texts of the page's links: menus, breadcrumbs, tag lists (up to ``max_words``
-    words) and other articles' headlines (longer ones, for :func:`is_nav_line`'s teaser lists)."""
+    words) and other articles' headlines (longer ones, for :func:`is_nav_line`'s teaser lists).
+    ``anchors``: the page's ``<a>`` elements when the caller has walked the page for them."""
     out: set[str] = set()
     limit = max(max_words, _MAX_LINK_WORDS)
     # menus repeat: each text once; the text serialisation is the same string as
-    # ``text_content()`` (no tail, no comments) made at a third less cost, a page holding ~200 links
-    for raw in {tostring(a, method="text", encoding="unicode", with_tail=False) for a in tree.iter("a")}:
+    # ``text_content()`` (no tail, no comments) made at a third less cost, a page holding ~200
+    # links; a link without child nodes (most) is its text, read without serialising
+    for raw in {
+        tostring(a, method="text", encoding="unicode", with_tail=False) if len(a) else a.text
+        for a in (tree.iter("a") if anchors is None else anchors)
+    }:
         text = normalise_line(raw or "")
         if text and len(text.split()) <= limit:
             out.add(text.casefold())

@@ -34,6 +34,7 @@ from workers.body import continued_text, inline_ruby
 from workers.chrome import drop_trailing_headings, is_chrome_line, is_nav_line, link_texts
 from workers.library_meta import DATE_PARAMS, LIBRARY_PAGE_FAULTS, LibraryMeta
 from workers.metadata import (
+    PAGE_META_TAGS,
     body_bylines,
     byline_texts,
     choose_byline,
@@ -43,6 +44,7 @@ from workers.metadata import (
     choose_title,
     drop_headline,
     headline_forms,
+    page_elements,
     read_page_meta,
     site_aliases,
     site_host,
@@ -108,6 +110,9 @@ class CleanSettings:
 
 
 DEFAULT_SETTINGS = CleanSettings()
+
+#: the elements the step reads on the page itself, collected in one walk
+_WALKED = (*PAGE_META_TAGS, "a", "ruby")
 
 
 def _check_input(raw: RawStory, settings: CleanSettings) -> str:
@@ -236,9 +241,14 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         raise ExtractionError("not_html", f"{type(exc).__name__}: {exc}", raw_id=raw.id, url=raw.url) from exc
     if tree is None:
         raise ExtractionError("not_html", "unparseable", raw_id=raw.id, url=raw.url)
-    inline_ruby(tree)
-    meta = read_page_meta(tree)
-    links = link_texts(tree, settings.max_nav_words)
+    # one walk of the page for its own readers (metadata, links, ruby), not one each; a page
+    # with ruby annotations is walked again once they are inlined, as its elements changed
+    found = page_elements(tree, _WALKED)
+    if found["ruby"]:
+        inline_ruby(tree)
+        found = page_elements(tree, _WALKED)
+    meta = read_page_meta(tree, found)
+    links = link_texts(tree, settings.max_nav_words, found["a"])
     library = LibraryMeta(tree, url, DATE_PARAMS)
     body = _read_body(tree, url, raw, settings)
     more = continued_text(tree, body)

@@ -24,7 +24,7 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -36,7 +36,7 @@ from lxml import etree
 
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
 from workers.bylines import Byline, read_byline, squash_name, strip_labels
-from workers.text import is_timestamp_line, normalise_line
+from workers.text import fold_chars, is_timestamp_line, normalise_line, replacement_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +113,13 @@ _MAX_BYLINE_ELEMENTS = 8
 def display_text(text: str) -> str:
     """Text as the page shows it: entities decoded, NFC, invisible characters (soft hyphens,
     zero-width spaces) dropped, whitespace collapsed; quotes and dashes kept as printed."""
-    text = unicodedata.normalize("NFC", html.unescape(text)).translate(_INVISIBLE)
+    text = html.unescape(text)
+    if not text.isascii():  # (ASCII text is NFC and holds no invisible character)
+        text = fold_chars(unicodedata.normalize("NFC", text), _INVISIBLE)
     return " ".join(text.split())
 
 
-_INVISIBLE: dict[int, None] = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_INVISIBLE = replacement_pairs(dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")))
 
 
 def _headline_text(h: Any) -> str:
@@ -147,6 +149,22 @@ _HEADING_XPATH = etree.XPath(
     " | //h2[@itemprop='headline' or contains(@class, 'headline') or *[contains(@class, 'headline')]]"
 )
 _MAX_HEADINGS = 3
+
+
+def _is_heading(h2: Any) -> bool:
+    """An ``<h2>`` :data:`_HEADING_XPATH` selects, told from the element and its surroundings
+    (the ``<h2>``s come from the walk of the page that found its ``<h1>``s: a second search of
+    the whole page costs more than this on a page with a navigation ``<h1>``)."""
+    if h2.get("itemprop") == "headline" or "headline" in (h2.get("class") or ""):
+        return True
+    if any(isinstance(c.tag, str) and "headline" in (c.get("class") or "") for c in h2):
+        return True
+    parent = h2.getparent()
+    if parent is not None and parent.tag == "hgroup":
+        return True
+    ancestors = h2.iterancestors()
+    # in a <header> that is in an <article>: an <article> above the nearest <header> is above any
+    return any(a.tag == "header" for a in ancestors) and any(a.tag == "article" for a in ancestors)
 
 
 def _in_navigation(h: Any) -> bool:
@@ -209,14 +227,27 @@ def body_bylines(tree: Any, text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def read_page_meta(tree: Any) -> PageMeta:
-    """Collect metas (every value of a repeated one), canonical link, ``<html lang>``,
-    ``<title>``, ``<h1>``s and JSON-LD objects."""
-    # one walk of the page for the five kinds of element read here (each walk of a page's
-    # elements costs as much as reading what it finds), each kind in document order
-    found: dict[str, list[Any]] = {"meta": [], "link": [], "title": [], "h1": [], "script": []}
+#: the kinds of element :func:`read_page_meta` reads
+PAGE_META_TAGS = ("meta", "link", "title", "h1", "h2", "script")
+
+
+def page_elements(tree: Any, tags: Iterable[str]) -> dict[str, list[Any]]:
+    """The page's elements of these kinds, each kind in document order, found in one walk of
+    the page: each walk of a page's elements costs as much as reading what it finds, so the
+    cleaning step collects what its readers need in a single one."""
+    found: dict[str, list[Any]] = {tag: [] for tag in tags}
     for el in tree.iter(*found):
         found[el.tag].append(el)
+    return found
+
+
+def read_page_meta(tree: Any, found: Mapping[str, list[Any]] | None = None) -> PageMeta:
+    """Collect metas (every value of a repeated one), canonical link, ``<html lang>``,
+    ``<title>``, ``<h1>``s and JSON-LD objects. ``found``: the page's elements of the kinds
+    read here (:data:`PAGE_META_TAGS`, :func:`page_elements`) when the caller has walked the
+    page for them already."""
+    if found is None:
+        found = page_elements(tree, PAGE_META_TAGS)
     metas: dict[str, str] = {}
     values: dict[str, list[str]] = {}
     for m in found["meta"]:
@@ -237,7 +268,8 @@ def read_page_meta(tree: Any) -> PageMeta:
     # the article's own heading matters only when the page spends its <h1>s on navigation
     headings: tuple[str, ...] = ()
     if h1_els and all(_in_navigation(h) for h in h1_els):
-        headings = tuple(t for t in (_headline_text(h) for h in _HEADING_XPATH(tree)[:_MAX_HEADINGS]) if t)
+        marked = [h for h in found["h2"] if _is_heading(h)]  # as ``_HEADING_XPATH(tree)``
+        headings = tuple(t for t in (_headline_text(h) for h in marked[:_MAX_HEADINGS]) if t)
     ld: list[dict[str, Any]] = []
     for script in found["script"]:
         if (script.get("type") or "").strip().casefold() != "application/ld+json":

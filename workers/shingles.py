@@ -22,11 +22,12 @@ import unicodedata
 from array import array
 from collections.abc import Sequence
 
-from workers.text import TYPOGRAPHY, strip_dateline
+from workers.text import TYPOGRAPHY, fold_chars, replacement_pairs, strip_dateline
 
 # Typography folding and dateline stripping are shared with cleaning (one definition each);
 # the no-break space is folded too because threading also sees text that was never cleaned.
 _QUOTES = {**TYPOGRAPHY, 0xA0: " "}
+_QUOTE_PAIRS = replacement_pairs(_QUOTES)
 _QUOTES_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in _QUOTES) + "]")
 # A word: letters/digits with inner apostrophes, hyphens, dots or commas ("Diaz-Canel",
 # "1,840", "4.7", "Tessary's"); the surrounding punctuation is dropped.
@@ -45,7 +46,7 @@ def normalise_paragraphs(text: str) -> list[str]:
     if not text.isascii():  # ASCII is NFKC and holds nothing to fold
         text = unicodedata.normalize("NFKC", text)
         if _QUOTES_RE.search(text):  # far cheaper than a translation that changes nothing
-            text = text.translate(_QUOTES)
+            text = fold_chars(text, _QUOTE_PAIRS)
     paragraphs: list[str] = []
     for raw in text.split("\n"):  # the empty pieces between line breaks are dropped below
         para = strip_dateline(raw.strip()).strip()

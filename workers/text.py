@@ -73,6 +73,26 @@ _HSPACE_RE = re.compile(r"[^\S\n]+")
 TYPOGRAPHY_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in TYPOGRAPHY) + "]")
 
 
+def replacement_pairs(table: dict[int, str | None]) -> tuple[tuple[str, str], ...]:
+    """A translation table (:data:`TYPOGRAPHY`) as (character, replacement) pairs for
+    :func:`fold_chars`."""
+    return tuple((chr(c), r or "") for c, r in table.items())
+
+
+_TYPOGRAPHY_PAIRS = replacement_pairs(TYPOGRAPHY)
+
+
+def fold_chars(text: str, pairs: tuple[tuple[str, str], ...] = _TYPOGRAPHY_PAIRS) -> str:
+    """``text.translate(table)`` for a table of ``pairs`` whose replacements hold none of the
+    characters replaced (so the order of the replacements does not matter): one replacement
+    per character present. ``str.translate`` looks every character of a non-ASCII text up in
+    the table, about ten times the cost on an article's lines."""
+    for char, replacement in pairs:
+        if char in text:
+            text = text.replace(char, replacement)
+    return text
+
+
 def normalise_line(line: str) -> str:
     """NFC, straight quotes, ASCII dashes, no zero-width characters, single spaces.
 
@@ -82,7 +102,7 @@ def normalise_line(line: str) -> str:
     if not line.isascii():
         line = unicodedata.normalize("NFC", line)
         if TYPOGRAPHY_RE.search(line):
-            line = line.translate(TYPOGRAPHY)
+            line = fold_chars(line)
     if "\n" in line:
         return _HSPACE_RE.sub(" ", line).strip()
     return " ".join(line.split())

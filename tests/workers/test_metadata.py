@@ -9,7 +9,9 @@ from trafilatura.utils import load_html
 
 from workers.bylines import Byline
 from workers.metadata import (
+    _HEADING_XPATH,
     PageMeta,
+    _is_heading,
     body_bylines,
     byline_texts,
     choose_byline,
@@ -256,3 +258,25 @@ def test_page_meta_reads_each_kind_of_element_in_page_order() -> None:
     assert meta.meta_values["author"] == ("A", "B")
     assert meta.h1 == ("Head one", "Head two")
     assert [o["headline"] for o in meta.ld] == ["H1", "H2"]
+
+
+def test_heading_test_selects_what_the_heading_xpath_selects() -> None:
+    """The ``<h2>``s read as the article's heading when the ``<h1>`` is navigation: the same,
+    in the same order, as the XPath that defines them, on every kind of placement."""
+    page = load_html(
+        "<html><body><h1><nav>Site</nav></h1>"
+        "<header><h2>Header outside an article</h2></header>"
+        "<article><div><header><div><h2>In the article's header</h2></div></header></div>"
+        "<h2>Article, no header</h2></article>"
+        "<header><article><h2>Article inside a header</h2></article></header>"
+        "<article><header><header><h2>Nested headers</h2></header></header></article>"
+        "<hgroup><h2>In a heading group</h2></hgroup><div><hgroup><p><h2>Deeper</h2></p></hgroup></div>"
+        "<h2 itemprop='headline'>Marked</h2><h2 itemprop='name'>Other prop</h2>"
+        "<h2 class='big-headline x'>Class</h2><h2 class='Headline'>Case differs</h2>"
+        "<h2><span class='headline'>Span</span></h2><h2><!-- c --><b><i class='headline'>Deep</i></b></h2>"
+        "<h2>Plain</h2></body></html>"
+    )
+    assert page is not None
+    want = _HEADING_XPATH(page)
+    assert [h.text_content() for h in want] != []
+    assert [h for h in page.iter("h2") if _is_heading(h)] == want

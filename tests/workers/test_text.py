@@ -8,7 +8,15 @@ import unicodedata
 
 import pytest
 
-from workers.text import TYPOGRAPHY, comparable_text, content_hash, normalise_line, strip_dateline
+from workers.text import (
+    TYPOGRAPHY,
+    comparable_text,
+    content_hash,
+    fold_chars,
+    normalise_line,
+    replacement_pairs,
+    strip_dateline,
+)
 
 
 def test_normalisation_of_quotes_dashes_and_space() -> None:
@@ -58,3 +66,16 @@ def test_normalise_line_fast_paths_change_nothing() -> None:
     lines += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(20_000)]
     for line in lines:
         assert normalise_line(line) == _normalise_by_definition(line), repr(line)
+
+
+def test_fold_chars_is_the_translation() -> None:
+    """One replacement per character present gives what ``str.translate`` gives with the
+    same table, for the typography fold and a table that only deletes."""
+    deleting: dict[int, str | None] = dict.fromkeys(map(ord, "\u00ad\u200b\ufeff"))
+    rng = random.Random(11)
+    for table in (TYPOGRAPHY, {**TYPOGRAPHY, 0xA0: " "}, deleting):
+        pairs = replacement_pairs(table)
+        pieces = [*(chr(c) for c in table), "a", " ", "\u00e9", "'", "-", "\u4e2d"]
+        for _ in range(5_000):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+            assert fold_chars(text, pairs) == text.translate(table), repr(text)
