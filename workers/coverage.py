@@ -1150,9 +1150,10 @@ def may_pass(
     once a nearer story's judgement is in hand (most candidates of a decision). An input
     (``raw``) that may read the story as told in another language is compared on its names
     (``in_other_language``): not skipped."""
-    if raw is not None and in_other_language(raw, members, c):
-        return True
-    return hits[0][0] >= c.min_similarity or len(members) > 1
+    # the cheap tests first: the language test unpacks a member's stored terms
+    return (
+        hits[0][0] >= c.min_similarity or len(members) > 1 or (raw is not None and in_other_language(raw, members, c))
+    )
 
 
 def may_pass_gates(
