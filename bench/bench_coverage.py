@@ -1,6 +1,6 @@
 """Coverage quality: independent reports of one event threaded into one story, look-alikes apart.
 
-Run: ``.venv/bin/python bench/bench_coverage.py [--shared ../shared] [--orders 20] [--verbose]``
+Run: ``.venv/bin/python bench/bench_coverage.py [--shared ../shared] [--orders 20] [--draws 20] [--verbose]``
 
 Two corpora, both fed through ``StoryIndex`` (``decide`` + ``apply``, the worker's path) in time
 order, scored by pairwise same-story precision/recall/F1:
@@ -22,18 +22,26 @@ are polled in another order than they publish), reported as mean P/R/F1, the wor
 and the share of look-alike pairs merged over all orders; and coverage-dev with every article
 moved onto one day (0-12 hours from a hash of its id), where the time gap no longer tells a
 look-alike of next week from coverage.
+
+Where the times are drawn here (the one-day variants, NewsWCL50), the time-order figure is one
+draw of them: which report of an event comes first, and so which reports are judged against
+which stories, follows from the hash. ``--draws`` decides the corpus in time order under that
+many other draws (the hash of the id salted with the draw's number), reported as the orders
+are: a difference between the time order and the random arrival orders is only an effect of
+arrival order when it holds against the draws too.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hashlib
 import itertools
 import json
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,24 +91,29 @@ def dev_cases(path: Path = COVERAGE_DEV) -> list[Case]:
     return out
 
 
-def on_one_day(cases: list[Case], hours: int = 12) -> list[Case]:
+def on_one_day(cases: list[Case], hours: int = 12, draw: int | None = None) -> list[Case]:
     """The cases with every article moved onto one day (a blake2b(id)-derived offset of
-    0-``hours`` hours): the time gap no longer tells a look-alike of next week from coverage."""
-    return [replace(c, item=replace(c.item, published=D0 + _offset(c.id, hours))) for c in cases]
+    0-``hours`` hours): the time gap no longer tells a look-alike of next week from coverage.
+    ``draw``: another draw of the offsets (see ``_offset``)."""
+    return [replace(c, item=replace(c.item, published=D0 + _offset(c.id, hours, draw))) for c in cases]
 
 
-def _offset(article_id: str, hours: int) -> timedelta:
-    digest = hashlib.blake2b(article_id.encode(), digest_size=8).digest()
+def _offset(article_id: str, hours: int, draw: int | None = None) -> timedelta:
+    """A minute within ``hours`` from a hash of the id; ``draw`` salts the hash (another draw of
+    the publication times, the same for every run)."""
+    key = article_id if draw is None else f"{draw}/{article_id}"
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
     return timedelta(minutes=int.from_bytes(digest, "big") % (hours * 60))
 
 
-def wcl_cases(path: Path, *, same_day: bool) -> list[Case]:
+def wcl_cases(path: Path, *, same_day: bool, draw: int | None = None) -> list[Case]:
+    """NewsWCL50 with the times of the module docstring; ``draw``: another draw of them."""
     rows = _read(path)
     events = sorted({r["event"] for r in rows})
     out = []
     for r in rows:
         day = D0 if same_day else D0 + timedelta(days=events.index(r["event"]))
-        at = day + _offset(r["id"], 12 if same_day else 36)
+        at = day + _offset(r["id"], 12 if same_day else 36, draw)
         site = f"{r['outlet'].lower()}.example"
         item = thread_input(f"https://{site}/{r['id']}", r["title"], "\n\n".join(r["body_paragraphs"]), at, site=site)
         out.append(Case(r["id"], r["event"], "coverage", item))
@@ -174,26 +187,36 @@ def explain(cases: list[Case], decisions: dict[str, Decision]) -> None:
 
 
 def mixed_stories(cases: list[Case], decisions: dict[str, Decision]) -> None:
-    """Each story that holds articles of different events, and the decision that first brought
-    another event in (the one to look at: later articles of that event often follow it)."""
+    """Each story that holds articles of different events (members in the order decided), and
+    each decision that mixed it: one that joined the story while it held no article of the
+    input's own event (the ones to look at: later articles of that event often follow them).
+    ``decisions`` in the order they were made, as ``run`` returns them: in a random arrival
+    order, the first member *published* of another event is often not the one that mixed the
+    story (it may have joined its own event's reports after them)."""
+    case = {c.id: c for c in cases}
+    by_article = {c.item.article_id: c for c in cases}
     by_story: dict[str, list[Case]] = {}
-    for c in sorted(cases, key=lambda c: (c.item.published or D0, c.id)):
-        by_story.setdefault(decisions[c.id].story_id, []).append(c)
+    for cid, d in decisions.items():
+        by_story.setdefault(d.story_id, []).append(case[cid])
     for members in by_story.values():
         if len({c.truth for c in members}) < 2:
             continue
         print(f"  one story, several events: {', '.join(f'{c.id} ({c.truth})' for c in members)}")
-        seen = members[0].truth
-        for c in members[1:]:
-            if c.truth != seen:
+        held: set[str] = set()
+        for c in members:
+            if held and c.truth not in held:
                 d = decisions[c.id]
+                m = by_article.get(d.matched_article_id or "")
+                when = c.item.published or D0
+                side = "" if m is None else (" (published before it)" if when < (m.item.published or D0) else "")
                 ev = {
                     k: v
                     for k, v in d.evidence.items()
-                    if k.startswith(("coverage", "headline", "story_head", "shared"))
+                    if k.startswith(("coverage", "headline", "story_head", "shared", "input_is"))
                 }
-                print(f"    first of another event: {c.id} ({d.kind}/{d.update_kind}) {ev}")
-                break
+                matched = f" via {m.id} ({m.truth}){side}" if m is not None else ""
+                print(f"    mixed by: {c.id} ({d.kind}/{d.update_kind}){matched} {ev}")
+            held.add(c.truth)
 
 
 def _orders(name: str, cases: list[Case], n: int) -> str:
@@ -210,11 +233,31 @@ def _orders(name: str, cases: list[Case], n: int) -> str:
     )
 
 
+def _draws(name: str, variant: Callable[[int], list[Case]], n: int) -> str:
+    """Mean precision/recall/F1 in time order over ``n`` other draws of the publication times
+    (``variant(draw)``: the corpus under that draw), worst precision, look-alike pairs merged."""
+    scores = []
+    for draw in range(n):
+        cases = variant(draw)
+        scores.append(score(cases, *run(cases)))
+    merged = sum(s.lookalike_merged for s in scores)
+    pairs = sum(s.lookalike_pairs for s in scores) or 1
+    mean = [sum(getattr(s, k) for s in scores) / n for k in ("precision", "recall", "f1")]
+    worst = min(s.precision for s in scores)
+    return (
+        f"{name:34} {len(cases):5d} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f} "
+        f"{100 * merged / pairs:5.1f}% (worst P {worst:.3f})"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="the shared data folder")
     ap.add_argument("--verbose", action="store_true", help="print every decision")
     ap.add_argument("--orders", type=int, default=20, help="random arrival orders to average over (0: none)")
+    ap.add_argument(
+        "--draws", type=int, default=20, help="other draws of the generated publication times, in time order (0: none)"
+    )
     args = ap.parse_args()
     print(f"{'corpus':34} {'arts':>5} {'P':>6} {'R':>6} {'F1':>6} {'look':>7} {'dec/s':>8}")
     dev = dev_cases()
@@ -230,6 +273,9 @@ def main() -> None:
             print(_line(name, score(variant, decisions, secs), len(variant)))
         if args.orders:
             print(_orders(f"{name}, {args.orders} orders", variant, args.orders))
+    if args.draws:
+        name = f"coverage-dev (all on one day), {args.draws} time draws"
+        print(_draws(name, lambda draw: on_one_day(dev, draw=draw), args.draws))
     wcl = args.shared / "corpus" / "newswcl50-coverage.jsonl"
     if not wcl.exists():
         print(f"NewsWCL50: skipped ({wcl} not found; pass --shared PATH)")
@@ -242,6 +288,9 @@ def main() -> None:
         mixed_stories(cases, decisions)
         if args.orders:
             print(_orders(f"{name}, {args.orders} orders", cases, args.orders))
+        if args.draws:
+            redrawn = functools.partial(wcl_cases, wcl, same_day=same_day)
+            print(_draws(f"{name}, {args.draws} time draws", lambda d, f=redrawn: f(draw=d), args.draws))
         if args.verbose:
             explain(cases, decisions)
 
