@@ -222,15 +222,7 @@ def mixed_stories(cases: list[Case], decisions: dict[str, Decision]) -> None:
 def _orders(name: str, cases: list[Case], n: int) -> str:
     """Mean precision/recall/F1 over ``n`` random arrival orders, worst precision, and the
     share of look-alike pairs merged over all of them."""
-    scores = [score(cases, *run(cases, seed=seed)) for seed in range(n)]
-    merged = sum(s.lookalike_merged for s in scores)
-    pairs = sum(s.lookalike_pairs for s in scores) or 1
-    mean = [sum(getattr(s, k) for s in scores) / n for k in ("precision", "recall", "f1")]
-    worst = min(s.precision for s in scores)
-    return (
-        f"{name:34} {len(cases):5d} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f} "
-        f"{100 * merged / pairs:5.1f}% (worst P {worst:.3f})"
-    )
+    return _summary(name, len(cases), [score(cases, *run(cases, seed=seed)) for seed in range(n)])
 
 
 def _draws(name: str, variant: Callable[[int], list[Case]], n: int) -> str:
@@ -240,12 +232,18 @@ def _draws(name: str, variant: Callable[[int], list[Case]], n: int) -> str:
     for draw in range(n):
         cases = variant(draw)
         scores.append(score(cases, *run(cases)))
+    return _summary(name, len(cases), scores)
+
+
+def _summary(name: str, n_cases: int, scores: list[Score]) -> str:
+    """One row for several runs: mean precision/recall/F1, the share of look-alike pairs merged
+    over all of them, and the worst precision."""
     merged = sum(s.lookalike_merged for s in scores)
     pairs = sum(s.lookalike_pairs for s in scores) or 1
-    mean = [sum(getattr(s, k) for s in scores) / n for k in ("precision", "recall", "f1")]
+    mean = [sum(getattr(s, k) for s in scores) / len(scores) for k in ("precision", "recall", "f1")]
     worst = min(s.precision for s in scores)
     return (
-        f"{name:34} {len(cases):5d} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f} "
+        f"{name:34} {n_cases:5d} {mean[0]:6.3f} {mean[1]:6.3f} {mean[2]:6.3f} "
         f"{100 * merged / pairs:5.1f}% (worst P {worst:.3f})"
     )
 
