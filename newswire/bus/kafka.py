@@ -35,10 +35,14 @@ from newswire.bus.base import (
     TopicPartition,
     partition_for,
 )
+from newswire.bus.group_join import mend_group_join
 from newswire.settings import KafkaSettings
 from newswire.topics import TopicSpec
 
 log = logging.getLogger(__name__)
+
+# Before any consumer exists: kafka-python 3.0 can lose a group join between two polls.
+mend_group_join()
 
 
 def client_config(s: KafkaSettings) -> dict[str, Any]:
