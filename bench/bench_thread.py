@@ -17,6 +17,7 @@ Baselines (doing the same shingling, no threading logic beyond "nearest above a 
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import random
 import time
@@ -220,25 +221,84 @@ def _digest(decisions: list[Decision]) -> str:
     return h.hexdigest()[:16]
 
 
+class _FullCollections:
+    """Python's full collections during the timed decisions, and their share of a steady run.
+
+    CPython collects its oldest generation once the objects that survived into it since the
+    last full collection are a quarter of those it holds; so a run of a few thousand
+    decisions has none, or one that costs as much as hundreds of decisions. The run starts
+    right after a collection and counts those it meets; :meth:`summary` then times one full
+    collection with the index held and spreads it over the decisions between two of them
+    (from the objects the decisions left behind): the steady share of a long run."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+        gc.collect()
+        self.tracked_before = len(gc.get_objects())
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.pauses.append(time.process_time() - self._started)
+
+    def __enter__(self) -> _FullCollections:
+        gc.callbacks.append(self._on_gc)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._on_gc)
+
+    def steady_share(self, decisions: int) -> tuple[float, float, int]:
+        """(seconds of CPU per decision, one full collection's seconds, decisions between two),
+        once the caller has let go of what it kept of the decisions."""
+        started = time.process_time()
+        gc.collect()
+        full = time.process_time() - started
+        held = len(gc.get_objects())
+        grown = max(1, held - self.tracked_before) / decisions
+        between = round(held / 4 / grown)
+        self.held = held
+        return full / between, full, between
+
+
 def run_live(live: int, measure: int, memory_sample: int, text_only: bool = False) -> None:
     """Decisions/s (decide + apply, coverage on) with ``live`` articles in the window, and the
     index's bytes per article measured with tracemalloc over ``memory_sample`` articles. The
     inputs carry the clean stage's features unless ``text_only`` (records without them)."""
     import tracemalloc
 
-    stream = synthetic_stream(live + measure, seed=3)
-    if not text_only:
-        stream = [replace(lab, item=cleaned(lab.item)) for lab in stream]
+    stream: list[Labelled | None] = list(synthetic_stream(live + measure, seed=3))
+    prepare = (lambda item: item) if text_only else cleaned
     # Everything inside one candidate window, so all ``live`` articles are candidates by time.
     settings = ThreadSettings(candidate_window=timedelta(days=365), expiry=timedelta(days=400))
     index = StoryIndex(settings)
-    for lab in stream[:live]:
-        decide_and_apply(index, lab.item)
+    # Each input is let go once decided, as the threader lets a record go: inputs held for the
+    # whole run (~30 objects each with their features) would be the bulk of what Python's
+    # collector walks, and a full collection landing among the timed decisions cost them a
+    # third of their time at 60k live, for objects the threader never holds.
+    for i in range(live):
+        lab = stream[i]
+        assert lab is not None
+        decide_and_apply(index, prepare(lab.item))
+        stream[i] = None
+    inputs = [prepare(lab.item) for lab in stream[live:] if lab is not None]
+    del stream
+    collections = _FullCollections()
     decisions = []
     wall, cpu = time.perf_counter(), time.process_time()
-    for lab in stream[live:]:
-        decisions.append(decide_and_apply(index, lab.item)[0])
+    with collections:
+        for item in inputs:
+            decisions.append(decide_and_apply(index, item)[0])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    kinds = Counter(d.kind if d.update_kind is None else f"{d.kind}/{d.update_kind}" for d in decisions)
+    digest = _digest(decisions)
+    del decisions
+    share, full, between = collections.steady_share(measure)
+    steady = measure / (cpu - sum(collections.pauses) + share * measure)
     # CPU time of this process (one core) is the figure: wall time on a shared machine also
     # counts other processes' turns.
     print(
@@ -246,8 +306,12 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
         f"{measure / cpu:.0f}/s of one core's CPU time ({measure / wall:.0f}/s wall); "
         f"{'text analysed by the decider' if text_only else 'features from the clean stage'}"
     )
-    kinds = Counter(d.kind if d.update_kind is None else f"{d.kind}/{d.update_kind}" for d in decisions)
-    print(f"decision kinds: {dict(sorted(kinds.items()))}; digest {_digest(decisions)}")
+    print(f"decision kinds: {dict(sorted(kinds.items()))}; digest {digest}")
+    print(
+        f"full collections among them: {len(collections.pauses)} ({sum(collections.pauses):.2f} s CPU); "
+        f"one now: {full * 1e3:.0f} ms CPU over {collections.held} tracked objects, every ~{between} decisions "
+        f"in a steady run: {share * 1e6:.0f} us per decision, {steady:.0f}/s with that share instead of the ones met"
+    )
 
     sample = synthetic_stream(memory_sample, seed=4)
     items = [lab.item for lab in sample]
