@@ -37,9 +37,12 @@ the figure that other processes' turns do not inflate.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import gc
 import hashlib
 import os
+import pstats
 import random
 import resource
 import sqlite3
@@ -313,14 +316,18 @@ def takeover(args: argparse.Namespace) -> None:
     lat_wall: list[float] = []
     lat_cpu: list[float] = []
     kinds: Counter[str] = Counter()
+    profile = cProfile.Profile() if args.profile else None
     t_wall, t_cpu = time.perf_counter(), time.process_time()
-    for item in inputs:
-        w, c = time.perf_counter_ns(), time.process_time_ns()
-        d, _ = decide_and_apply(index, item)
-        lat_cpu.append((time.process_time_ns() - c) / 1e6)
-        lat_wall.append((time.perf_counter_ns() - w) / 1e6)
-        kinds[d.kind if d.update_kind is None else f"{d.kind}/{d.update_kind}"] += 1
+    with profile or contextlib.nullcontext():
+        for item in inputs:
+            w, c = time.perf_counter_ns(), time.process_time_ns()
+            d, _ = decide_and_apply(index, item)
+            lat_cpu.append((time.process_time_ns() - c) / 1e6)
+            lat_wall.append((time.perf_counter_ns() - w) / 1e6)
+            kinds[d.kind if d.update_kind is None else f"{d.kind}/{d.update_kind}"] += 1
     t_wall, t_cpu = time.perf_counter() - t_wall, time.process_time() - t_cpu
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
     gc.callbacks.remove(on_gc)
     print(
         f"decisions: {len(inputs)} (decide + apply) with {n} live: p50 {_pct(lat_wall, 0.5):.2f} ms, "
@@ -486,6 +493,7 @@ def main() -> None:
     ap.add_argument("--gets", type=int, default=20000, help="random record gets in the store probe (0: none)")
     ap.add_argument("--freeze", action="store_true", help="gc.freeze() after the restore")
     ap.add_argument("--text-only", action="store_true", help="inputs without the clean stage's features")
+    ap.add_argument("--profile", action="store_true", help="profile the timed decisions (cProfile, top 25)")
     ap.add_argument("--log", type=Path, help=argparse.SUPPRESS)  # set for the takeover process
     args = ap.parse_args()
     if args.log is not None:
@@ -509,6 +517,7 @@ def main() -> None:
         cmd += ["--pool", str(args.pool), "--measure", str(args.measure), "--trace", str(args.trace)]
         cmd += ["--freeze"] if args.freeze else []
         cmd += ["--text-only"] if args.text_only else []
+        cmd += ["--profile"] if args.profile else []
         subprocess.run(cmd, check=True)
         if args.gets:
             store_probe(log, args.gets)
