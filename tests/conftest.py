@@ -7,6 +7,7 @@ instead (e.g. ``make kafka-up``); the suite never kills a broker it did not star
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,18 @@ import pytest
 
 from newswire.settings import Settings, load_settings
 from tests.support.broker import LocalBroker, kafka_local
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """The root logger as it was before each test: a test that runs a verb gets the verb's
+    handler, bound to the stderr pytest captured for that test and closed after it; left in
+    place, every later test's log records would go to a closed file ("Logging error")."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
