@@ -227,7 +227,7 @@ class _FullCollections:
     CPython collects its oldest generation once the objects that survived into it since the
     last full collection are a quarter of those it holds; so a run of a few thousand
     decisions has none, or one that costs as much as hundreds of decisions. The run starts
-    right after a collection and counts those it meets; :meth:`summary` then times one full
+    right after a collection and counts those it meets; :meth:`steady_share` then times one full
     collection with the index held and spreads it over the decisions between two of them
     (from the objects the decisions left behind): the steady share of a long run."""
 
@@ -252,17 +252,16 @@ class _FullCollections:
     def __exit__(self, *exc: object) -> None:
         gc.callbacks.remove(self._on_gc)
 
-    def steady_share(self, decisions: int) -> tuple[float, float, int]:
-        """(seconds of CPU per decision, one full collection's seconds, decisions between two),
-        once the caller has let go of what it kept of the decisions."""
+    def steady_share(self, decisions: int) -> tuple[float, float, int, int]:
+        """(seconds of CPU per decision, one full collection's seconds, decisions between two,
+        objects it walked), once the caller has let go of what it kept of the decisions."""
         started = time.process_time()
         gc.collect()
         full = time.process_time() - started
         held = len(gc.get_objects())
         grown = max(1, held - self.tracked_before) / decisions
         between = round(held / 4 / grown)
-        self.held = held
-        return full / between, full, between
+        return full / between, full, between, held
 
 
 def run_live(live: int, measure: int, memory_sample: int, text_only: bool = False) -> None:
@@ -297,7 +296,7 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
     kinds = Counter(d.kind if d.update_kind is None else f"{d.kind}/{d.update_kind}" for d in decisions)
     digest = _digest(decisions)
     del decisions
-    share, full, between = collections.steady_share(measure)
+    share, full, between, held = collections.steady_share(measure)
     steady = measure / (cpu - sum(collections.pauses) + share * measure)
     # CPU time of this process (one core) is the figure: wall time on a shared machine also
     # counts other processes' turns.
@@ -309,7 +308,7 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
     print(f"decision kinds: {dict(sorted(kinds.items()))}; digest {digest}")
     print(
         f"full collections among them: {len(collections.pauses)} ({sum(collections.pauses):.2f} s CPU); "
-        f"one now: {full * 1e3:.0f} ms CPU over {collections.held} tracked objects, every ~{between} decisions "
+        f"one now: {full * 1e3:.0f} ms CPU over {held} tracked objects, every ~{between} decisions "
         f"in a steady run: {share * 1e6:.0f} us per decision, {steady:.0f}/s with that share instead of the ones met"
     )
 
