@@ -61,7 +61,7 @@ from typing import Any, BinaryIO
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import workers.thread as thread_mod
-from bench.bench_thread import cleaned, synthetic_stream
+from bench.bench_thread import FullCollections, cleaned, synthetic_stream
 from newswire.runtime import release_free_memory
 from workers import coverage
 from workers.thread import (
@@ -301,24 +301,13 @@ def takeover(args: argparse.Namespace) -> None:
     )
     if args.freeze:
         gc.freeze()  # the restored index out of the collector's sight (no decision changes)
-    pauses: list[float] = []
-    started: list[float] = []
-
-    def on_gc(phase: str, info: dict[str, int]) -> None:
-        if info.get("generation") != 2:
-            return
-        if phase == "start":
-            started.append(time.perf_counter())
-        elif started:
-            pauses.append(time.perf_counter() - started.pop())
-
-    gc.callbacks.append(on_gc)
+    collections = FullCollections(time.perf_counter)
     lat_wall: list[float] = []
     lat_cpu: list[float] = []
     kinds: Counter[str] = Counter()
     profile = cProfile.Profile() if args.profile else None
     t_wall, t_cpu = time.perf_counter(), time.process_time()
-    with profile or contextlib.nullcontext():
+    with collections, profile or contextlib.nullcontext():
         for item in inputs:
             w, c = time.perf_counter_ns(), time.process_time_ns()
             d, _ = decide_and_apply(index, item)
@@ -328,7 +317,6 @@ def takeover(args: argparse.Namespace) -> None:
     t_wall, t_cpu = time.perf_counter() - t_wall, time.process_time() - t_cpu
     if profile is not None:
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
-    gc.callbacks.remove(on_gc)
     print(
         f"decisions: {len(inputs)} (decide + apply) with {n} live: p50 {_pct(lat_wall, 0.5):.2f} ms, "
         f"p99 {_pct(lat_wall, 0.99):.2f} ms wall; p50 {_pct(lat_cpu, 0.5):.2f} ms, p99 {_pct(lat_cpu, 0.99):.2f} ms "
@@ -337,7 +325,8 @@ def takeover(args: argparse.Namespace) -> None:
     )
     print(f"decision kinds: {dict(sorted(kinds.items()))}")
     print(
-        f"full collections during decisions: {len(pauses)}, longest {max(pauses, default=0) * 1e3:.0f} ms"
+        f"full collections during decisions: {len(collections.pauses)}, "
+        f"longest {max(collections.pauses, default=0) * 1e3:.0f} ms"
         f"{' (gc.freeze() after restore)' if args.freeze else ''}"
     )
 

@@ -221,7 +221,7 @@ def _digest(decisions: list[Decision]) -> str:
     return h.hexdigest()[:16]
 
 
-class _FullCollections:
+class FullCollections:
     """Python's full collections during the timed decisions, and their share of a steady run.
 
     CPython collects its oldest generation once the objects that survived into it since the
@@ -231,8 +231,9 @@ class _FullCollections:
     collection with the index held and spreads it over the decisions between two of them
     (from the objects the decisions left behind): the steady share of a long run."""
 
-    def __init__(self) -> None:
-        self.pauses: list[float] = []
+    def __init__(self, clock: Callable[[], float] = time.process_time) -> None:
+        self.pauses: list[float] = []  # seconds of ``clock`` each full collection took
+        self._clock = clock
         self._started = 0.0
         gc.collect()
         self.tracked_before = len(gc.get_objects())
@@ -241,11 +242,11 @@ class _FullCollections:
         if info.get("generation") != 2:
             return
         if phase == "start":
-            self._started = time.process_time()
+            self._started = self._clock()
         else:
-            self.pauses.append(time.process_time() - self._started)
+            self.pauses.append(self._clock() - self._started)
 
-    def __enter__(self) -> _FullCollections:
+    def __enter__(self) -> FullCollections:
         gc.callbacks.append(self._on_gc)
         return self
 
@@ -286,7 +287,7 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
         stream[i] = None
     inputs = [prepare(lab.item) for lab in stream[live:] if lab is not None]
     del stream
-    collections = _FullCollections()
+    collections = FullCollections()
     decisions = []
     wall, cpu = time.perf_counter(), time.process_time()
     with collections:
