@@ -18,25 +18,25 @@ pytestmark = [pytest.mark.kafka, pytest.mark.timeout(600)]
 
 
 def test_kill_9_loses_nothing_and_doubles_nothing(kafka_settings: Settings, tmp_path: Path) -> None:
-    raws = distinct_inputs(copies=6)
+    raws = distinct_inputs(copies=10)
     produce_raw(kafka_settings, raws)
     config = worker_config(tmp_path, kafka_settings)
     log = tmp_path / "worker.log"
     rng = random.Random(7)
-    kills = 0
-    seen = 0
-    for _ in range(3):
+    # How far each killed incarnation got. A fast host may finish the stream before the third
+    # kill; the kills that land mid-stream are what the test is about, and the first always does.
+    reached: list[int] = []
+    while len(reached) < 3 and (not reached or reached[-1] < len(raws)):
         worker = Daemon(config, "work", log=log, env={"NEWSWIRE_INSTANCE_ID": "w1"})
-        # Kill mid-stream, as soon as this incarnation has made progress (a transaction has
-        # committed) and at a random point of the next one.
-        before = seen
+        # Kill as soon as this incarnation has made progress (a transaction has committed) and at
+        # a random point of the next one.
+        before = reached[-1] if reached else 0
         assert wait_for(lambda w=worker, b=before: len(read_events(kafka_settings)) > b or not w.alive(), 120, 0.2)
         time.sleep(rng.uniform(0.0, 0.5))
         assert worker.alive(), log.read_text()[-3000:]
         worker.kill9()
-        kills += 1
-        seen = len(read_events(kafka_settings))
-    assert seen < len(raws), "worker finished before it could be killed"
+        reached.append(len(read_events(kafka_settings)))
+    assert reached[0] < len(raws), "the first incarnation finished before it could be killed"
     worker = Daemon(config, "work", log=log, env={"NEWSWIRE_INSTANCE_ID": "w1"})
     try:
         assert wait_for(lambda: len(read_events(kafka_settings)) >= len(raws), 240, 1.0), log.read_text()[-3000:]
@@ -45,14 +45,13 @@ def test_kill_9_loses_nothing_and_doubles_nothing(kafka_settings: Settings, tmp_
         assert worker.terminate() == 0
     events = read_events(kafka_settings)
     per_raw = Counter(str(e["raw_id"]) for e in events)
-    assert kills == 3
     assert set(per_raw) == {r.id for r in raws}
     assert max(per_raw.values()) == 1, [k for k, v in per_raw.items() if v > 1]
     assert len({e["event_id"] for e in events}) == len(events)
 
 
 def test_sigterm_drains_without_loss_or_duplicates(kafka_settings: Settings, tmp_path: Path) -> None:
-    raws = distinct_inputs(copies=6)
+    raws = distinct_inputs(copies=10)
     produce_raw(kafka_settings, raws)
     config = worker_config(tmp_path, kafka_settings)
     log = tmp_path / "worker.log"
