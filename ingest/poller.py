@@ -660,14 +660,20 @@ class Poller:
 
     def _update_health(self, now: float) -> None:
         """Feed health gauges every tick; a log summary of sick feeds every ``SUMMARY_EVERY_S``
-        (so an operator tailing the log of an offline machine sees which feeds fail and why)."""
+        (so an operator tailing the log of an offline machine sees which feeds fail and why).
+        A feed never polled counts as healthy (nothing has gone wrong); the summary also says
+        how many of those there are, since the first one is written while the first round of
+        polls is still coming in."""
         counts = {"healthy": 0, "failing": 0, "backing_off": 0}
         sick: dict[str, list[str]] = {}
         stuck = set(self.stuck_polls())
+        unpolled = 0
         for feed in self.owned_feeds():
             st = self.states.get(feed.url)
             health = "failing" if feed.url in stuck else feed_health(st)
             counts[health] += 1
+            if st is None and feed.url not in stuck:
+                unpolled += 1
             if feed.url in stuck:
                 sick.setdefault("stuck", []).append(feed.name or feed.url)
             elif st is not None and health != "healthy":
@@ -676,7 +682,10 @@ class Poller:
             self._health_children[health].set(n)
         if sick and now - self._summary_at >= SUMMARY_EVERY_S:
             self._summary_at = now
-            log.warning("feeds failing", extra={**counts, "by_error": {k: sorted(v) for k, v in sick.items()}})
+            log.warning(
+                "feeds failing",
+                extra={**counts, "not_yet_polled": unpolled, "by_error": {k: sorted(v) for k, v in sick.items()}},
+            )
 
     def run(self, once: bool = False, assignment_timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + assignment_timeout_s

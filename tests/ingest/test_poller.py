@@ -3,6 +3,8 @@ feed can do to the daemon that polls every other feed (nothing), and shutdown bo
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -16,7 +18,8 @@ from ingest.feedlist import FeedConfig
 from ingest.poller import Poller, PollResult, decode_html
 from ingest.schedule import FeedState
 from newswire.records import RawStory
-from tests.support.http import TestServer
+from tests.support.daemons import free_port
+from tests.support.http import TestServer, send
 from tests.support.pollers import open_poller
 
 
@@ -84,6 +87,36 @@ def test_unexpected_error_in_one_feed_is_backed_off_not_fatal(
     assert st.consecutive_failures == 1 and st.last_error_kind == "internal"
     assert st.next_poll_at > time.time() + 60  # backed off, not retried every tick
     assert p.states[good].consecutive_failures == 0
+
+
+def test_first_failing_summary_tells_unpolled_feeds_from_healthy_ones(
+    http_server: TestServer, make_poller: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first summary of sick feeds is written while the first round of polls is still
+    coming in: a feed whose first poll is in flight counts as healthy, and the summary says it
+    has not been polled yet (on an offline machine every feed fails, and none is healthy)."""
+    answer = threading.Event()
+
+    def slow(h: Any) -> None:
+        answer.wait(10)
+        send(h, 200, _rss(), {"Content-Type": "application/rss+xml"})
+
+    pending = http_server.route("/slow", slow)
+    refused = f"http://127.0.0.1:{free_port()}/feed"  # nothing listens there
+    p = make_poller([FeedConfig(url=refused, name="Refused"), FeedConfig(url=pending, name="Pending")])
+    caplog.set_level(logging.WARNING, logger="ingest.poller")
+    try:
+        _tick_until(p, {refused})
+        p.tick(once=True)
+        summaries = [r for r in caplog.records if r.getMessage() == "feeds failing"]
+        assert summaries, "no summary of the failing feed"
+        first = summaries[0].__dict__
+        assert (first["healthy"], first["failing"], first["not_yet_polled"]) == (1, 1, 1)
+        assert first["by_error"] == {"connection": ["Refused"]}
+    finally:
+        answer.set()
+    _tick_until(p, {pending})
+    assert p.states[pending].consecutive_failures == 0
 
 
 def test_deferred_host_reschedules_instead_of_parking_a_thread(http_server: TestServer, make_poller: Any) -> None:
