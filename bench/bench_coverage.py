@@ -35,7 +35,7 @@ repository, ``tests/data/publisher-pages``: 141 real pages of 103 publishers, 20
 reporting one event), cleaned by the cleaning step and threaded at their own publication dates,
 then all within 12 hours of one day (and under ``--draws`` other draws of those hours). Every
 pair is a pair of different events, so the figure is the share of pairs put in one story, and
-the stories that hold several pages are named. Different events of one day about the same
+the stories that hold several pages are named (as NewsWCL50's are). Different events of one day about the same
 setting (a war, an election) are what it tests, beside NewsWCL50's one US news agenda.
 """
 
@@ -160,8 +160,7 @@ def publisher_cases(*, same_day: bool, draw: int | None = None) -> list[Case]:
 
 
 def _merged_pairs(name: str, runs: list[tuple[list[Case], dict[str, Decision]]]) -> str:
-    """Pairs of different events put in one story, over every run; and, of the first run, the
-    stories that hold several events."""
+    """Pairs of different events put in one story, over every run."""
     merged = pairs = 0
     for cases, decisions in runs:
         truth = {c.id: c.truth for c in cases}
@@ -169,14 +168,7 @@ def _merged_pairs(name: str, runs: list[tuple[list[Case], dict[str, Decision]]])
             if truth[a] != truth[b]:
                 pairs += 1
                 merged += decisions[a].story_id == decisions[b].story_id
-    cases, decisions = runs[0]
-    stories: dict[str, list[str]] = {}
-    for c in cases:
-        stories.setdefault(decisions[c.id].story_id, []).append(c.id)
-    shared = [m for m in stories.values() if len(m) > 1]
-    lines = [f"{name:34} {len(cases):5d}  pairs of different events in one story: {merged} of {pairs}"]
-    lines += [f"  one story: {', '.join(m)}" for m in shared]
-    return "\n".join(lines)
+    return f"{name:34} {len(runs[0][0]):5d}  pairs of different events in one story: {merged} of {pairs}"
 
 
 def run(
@@ -336,13 +328,15 @@ def main() -> None:
     for same_day in (False, True):
         name = "publisher pages (" + ("all on one day)" if same_day else "own dates)")
         cases = publisher_cases(same_day=same_day)
-        print(_merged_pairs(name, [(cases, run(cases)[0])]))
+        decisions = run(cases)[0]
+        print(_merged_pairs(name, [(cases, decisions)]))
+        mixed_stories(cases, decisions)
         if same_day and args.draws:
             runs = []
             for draw in range(args.draws):
                 cases = publisher_cases(same_day=True, draw=draw)
                 runs.append((cases, run(cases)[0]))
-            print(_merged_pairs(f"{name}, {args.draws} time draws", runs).split("\n")[0])
+            print(_merged_pairs(f"{name}, {args.draws} time draws", runs))
     wcl = args.shared / "corpus" / "newswcl50-coverage.jsonl"
     if not wcl.exists():
         print(f"NewsWCL50: skipped ({wcl} not found; pass --shared PATH)")
