@@ -254,11 +254,12 @@ class FullCollections:
         gc.callbacks.remove(self._on_gc)
 
     def steady_share(self, decisions: int) -> tuple[float, float, int, int]:
-        """(seconds of CPU per decision, one full collection's seconds, decisions between two,
-        objects it walked), once the caller has let go of what it kept of the decisions."""
-        started = time.process_time()
+        """(seconds per decision, one full collection's seconds, decisions between two, objects
+        it walked), on the clock the pauses are timed by (CPU by default), once the caller has
+        let go of what it kept of the decisions."""
+        started = self._clock()
         gc.collect()
-        full = time.process_time() - started
+        full = self._clock() - started
         held = len(gc.get_objects())
         grown = max(1, held - self.tracked_before) / decisions
         between = round(held / 4 / grown)
