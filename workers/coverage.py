@@ -331,7 +331,7 @@ def _body_terms(
     looked at once, names bound locally). One count of them all, or (``each``) one count of
     each paragraph."""
     out: list[_BodyTerms] = []
-    split, find = shingles.split_sentences, shingles.tokens
+    scan = shingles.sentence_words
     # Texts repeat their language's words: each word is read once where a sentence begins and
     # once elsewhere (where a capital marks a name), for as long as the memo is not full (then
     # it starts again: a bound on memory, not a policy).
@@ -344,35 +344,38 @@ def _body_terms(
             get = counts.get
         lowered: list[str] = []
         para_words.append(lowered)
-        for sentence in split(para):
-            seen = seen_first
-            for tok in find(sentence):
-                read = seen.get(tok)
-                if read is None:
-                    read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
-                seen = seen_next
-                word, entity, term, figure = read
-                lowered.append(word)
-                if entity is None:
-                    if term is not None:
-                        counts[term] = get(term, 0) + 1
-                    continue
-                entities.add(entity)
-                if term is None:
-                    continue
-                if figure:
-                    figures.add(term)
-                names.add(term)
-                if term not in label:
-                    label[term] = entity
-                counts[term] = get(term, 0) + 1
+        toks = scan(para)  # (a sentence's words, one sentence after the other)
+        seen = seen_first
+        for tok in toks:
+            if not tok:  # a sentence begins
+                seen = seen_first
+                continue
+            read = seen.get(tok)
+            if read is None:
+                read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
+            seen = seen_next
+            word, entity, term, figure = read
+            lowered.append(word)
+            if entity is None:
+                if term is not None:
+                    counts[term] = get(term, 0) + 1
+                continue
+            entities.add(entity)
+            if term is None:
+                continue
+            if figure:
+                figures.add(term)
+            names.add(term)
+            if term not in label:
+                label[term] = entity
+            counts[term] = get(term, 0) + 1
         if not german.isdisjoint(lowered):
-            _german_terms(para, seen_first, seen_next, calendar, stop, out[-1])
+            _german_terms(toks, seen_first, seen_next, calendar, stop, out[-1])
     return out or [_BodyTerms({}, set(), set(), {}, set(), [], set(), set())]
 
 
 def _german_terms(
-    para: str,
+    toks: list[str],
     seen_first: dict[str, _Token],
     seen_next: dict[str, _Token],
     calendar: frozenset[str],
@@ -385,31 +388,35 @@ def _german_terms(
     adjectives that follow it ("ein Erdbeben", "der nationale Dienst") is a noun (names seldom
     take an article), and any other capital where a sentence does not begin a name. The nouns
     stay names, as in any other text: the gates set apart those the text never writes as a
-    name only where a story in another language cannot share them (``in_other_language``)."""
+    name only where a story in another language cannot share them (``in_other_language``).
+    ``toks``: the paragraph's words as :func:`_body_terms` read them (``shingles.sentence_words``)."""
     nouns, proper = into.nouns, into.proper
     articles = _GERMAN_ARTICLES
-    for sentence in shingles.split_sentences(para):
-        seen = seen_first
-        after = 0  # words since an article, while they may be its adjectives (0: none)
-        for tok in shingles.tokens(sentence):
-            read = seen.get(tok)
-            if read is None:
-                read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
-            seen = seen_next
-            word, entity, term, figure = read
-            noun = after > 0 and tok[0].isupper()
-            if word in articles:
-                after = 1
-            elif after and not noun and after <= _ADJECTIVES and word.endswith(_INFLECTIONS):
-                after += 1
-            else:
-                after = 0
-            if entity is None or term is None or figure:
-                continue
-            if noun:
-                nouns.add(term)
-            else:
-                proper.add(term)
+    seen = seen_first
+    after = 0  # words since an article, while they may be its adjectives (0: none)
+    for tok in toks:
+        if not tok:  # a sentence begins
+            seen = seen_first
+            after = 0
+            continue
+        read = seen.get(tok)
+        if read is None:
+            read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
+        seen = seen_next
+        word, entity, term, figure = read
+        noun = after > 0 and tok[0].isupper()
+        if word in articles:
+            after = 1
+        elif after and not noun and after <= _ADJECTIVES and word.endswith(_INFLECTIONS):
+            after += 1
+        else:
+            after = 0
+        if entity is None or term is None or figure:
+            continue
+        if noun:
+            nouns.add(term)
+        else:
+            proper.add(term)
 
 
 class ParagraphTerms(NamedTuple):

@@ -59,6 +59,30 @@ def test_paragraph_normalisation_shortcuts_change_nothing() -> None:
         assert shingles.normalise_paragraphs(text) == expected, repr(text)
 
 
+def test_sentence_words_are_each_sentences_tokens_in_order() -> None:
+    """One scan of a paragraph finds the words that splitting it into sentences and reading each
+    one's words finds, in order, each sentence's first word after a break (""), with or
+    without "_" in the text (which ``\\w`` would read as a letter)."""
+    pieces = [" ", "  ", "\n", ".", "!", "?", '"', "'", ")", "]", "(", ",", "-", "_", "'s", "U.S.", "4.7", "Word", "x"]
+    pieces += ["\u00e9", "\u00df", "\u0416", "\u4e2d", "\u00b2", "\u2019"]
+    rng = random.Random(13)
+    paragraphs = ["", "One. Two!", 'He said "no." Then (left.) Done', "a.  'b' c? ) d", "snake_case. Next_word"]
+    paragraphs += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 24))) for _ in range(20_000)]
+    for para in paragraphs:
+        expected = [
+            (tok, i == 0)
+            for sentence in shingles.split_sentences(para)
+            for i, tok in enumerate(shingles.tokens(sentence))
+        ]
+        got: list[tuple[str, bool]] = []
+        first = True
+        for tok in shingles.sentence_words(para):
+            if tok:
+                got.append((tok, first))
+            first = not tok
+        assert got == expected, repr(para)
+
+
 def test_shingle_hashes_are_blake2b_of_the_joined_words() -> None:
     """The hashes stored in the index: 8-byte blake2b of the shingle's words joined by a space,
     big-endian, 0 kept for paragraph breaks (a hash of 0 is stored as 1)."""
