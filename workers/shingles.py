@@ -145,18 +145,16 @@ def shingle_hashes32(paragraph_words: Sequence[Sequence[str]], size: int, counts
     text = " ".join(flat)
     data = text.encode("utf-8")
     lengths = map(len, flat) if text.isascii() else map(len, map(str.encode, flat))
-    # where each word starts in ``data``, and where each ends (as if a word followed the last)
+    # where each word starts in ``data`` (and where a word after the last would): a shingle is
+    # the bytes from its first word's start to the space before the word after its last
     starts = list(itertools.accumulate(map(operator.add, lengths, itertools.repeat(1)), initial=0))
-    ends = list(map(operator.sub, starts, itertools.repeat(1)))
-    pieces = itertools.chain.from_iterable(
-        map(slice, starts[at : at + k], ends[at + size : at + size + k]) for at, k in spans
-    )
     fresh, digests = _BLAKE8.copy, list[bytes]()
     keep = digests.append
-    for piece in map(data.__getitem__, pieces):
-        h = fresh()
-        h.update(piece)
-        keep(h.digest())
+    for at, k in spans:
+        for start, after in zip(starts[at : at + k], starts[at + size : at + size + k], strict=True):
+            h = fresh()
+            h.update(data[start : after - 1])
+            keep(h.digest())
     halves = array("I")
     halves.frombytes(b"".join(digests))
     if sys.byteorder == "little":
