@@ -345,15 +345,19 @@ def _body_terms(
         lowered: list[str] = []
         para_words.append(lowered)
         toks = scan(para)  # (a sentence's words, one sentence after the other)
+        reads: list[_Token | None] = []  # each token's reading, None at a break (for German)
+        keep = reads.append
         seen = seen_first
         for tok in toks:
             if not tok:  # a sentence begins
                 seen = seen_first
+                keep(None)
                 continue
             read = seen.get(tok)
             if read is None:
                 read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
             seen = seen_next
+            keep(read)
             word, entity, term, figure = read
             lowered.append(word)
             if entity is None:
@@ -370,18 +374,11 @@ def _body_terms(
                 label[term] = entity
             counts[term] = get(term, 0) + 1
         if not german.isdisjoint(lowered):
-            _german_terms(toks, seen_first, seen_next, calendar, stop, out[-1])
+            _german_terms(toks, reads, out[-1])
     return out or [_BodyTerms({}, set(), set(), {}, set(), [], set(), set())]
 
 
-def _german_terms(
-    toks: list[str],
-    seen_first: dict[str, _Token],
-    seen_next: dict[str, _Token],
-    calendar: frozenset[str],
-    stop: frozenset[str],
-    into: _BodyTerms,
-) -> None:
+def _german_terms(toks: list[str], reads: list[_Token | None], into: _BodyTerms) -> None:
     """The nouns and names of a German paragraph (one using a function word only German has,
     ``german_marks``), read after :func:`_body_terms` counted it as any other. German
     capitalises its nouns, so they read as names; a capital after an article and the
@@ -389,20 +386,15 @@ def _german_terms(
     take an article), and any other capital where a sentence does not begin a name. The nouns
     stay names, as in any other text: the gates set apart those the text never writes as a
     name only where a story in another language cannot share them (``in_other_language``).
-    ``toks``: the paragraph's words as :func:`_body_terms` read them (``shingles.sentence_words``)."""
+    ``toks``: the paragraph's words as :func:`_body_terms` found them (``shingles.sentence_words``),
+    ``reads`` how it read each of them (None at a sentence break)."""
     nouns, proper = into.nouns, into.proper
     articles = _GERMAN_ARTICLES
-    seen = seen_first
     after = 0  # words since an article, while they may be its adjectives (0: none)
-    for tok in toks:
-        if not tok:  # a sentence begins
-            seen = seen_first
+    for tok, read in zip(toks, reads, strict=True):
+        if read is None:  # a sentence begins
             after = 0
             continue
-        read = seen.get(tok)
-        if read is None:
-            read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
-        seen = seen_next
         word, entity, term, figure = read
         noun = after > 0 and tok[0].isupper()
         if word in articles:
