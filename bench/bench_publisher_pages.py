@@ -14,7 +14,9 @@ and the body. For each extractor this prints, over all pages:
 - ms/page and the cost of what the cleaning step adds to trafilatura, as a share of
   trafilatura's own time: side by side with trafilatura run with the step's options (page by
   page, interleaved, best of ``--repeat``), and, steadier on a shared machine, timed inside
-  each ``clean()`` call (trafilatura's parse and extraction vs everything else).
+  each ``clean()`` call (trafilatura's parse and extraction vs everything else). Both run
+  in the state of an extraction worker: the fork server's warm-up done and what it built
+  frozen out of the collector's walks (``workers.extract_warmup``).
 
 ``--failures`` lists every page a field is wrong on. Run:
 ``.venv/bin/python -m bench.bench_publisher_pages [--cases PATH] [--failures] [--field F]``;
@@ -33,6 +35,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -367,7 +370,10 @@ def main() -> None:
     cases = load_cases(args.cases)
     if args.only:
         cases = [c for c in cases if args.only in c["id"]]
-    clean(raw_story(cases[0]))  # first-call imports and model loads are not per-page cost
+    # a worker's start-up (its warm-up page cleaned, the state it built frozen) and first-call
+    # loads are not per-page cost
+    import_module("workers.extract_warmup")
+    clean(raw_story(cases[0]))
     runners: list[tuple[str, Callable[[Sequence[Mapping[str, Any]]], dict[str, Extracted]]]] = [
         ("newswire clean()", ours)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +26,13 @@ def slow_on_marker(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
     if raw.id.startswith("slow"):
         time.sleep(60)
     return clean(raw, settings=settings)
+
+
+def collector_state(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
+    """Test task: what the worker's collector holds, after cleaning the page as usual: the
+    objects frozen out of its walks and those it still tracks."""
+    clean(raw, settings=settings)
+    return (gc.get_freeze_count(), len(gc.get_objects()))  # type: ignore[return-value]
 
 
 def test_inline_mode_orders_and_classifies() -> None:
@@ -95,3 +103,13 @@ def test_the_fork_servers_warmup_page_runs_the_whole_extraction() -> None:
         ("Ana Lind",),
         "2025-01-01T10:00:00Z",
     )
+
+
+def test_a_worker_starts_with_the_warmed_library_state_kept_out_of_its_collections() -> None:
+    """The fork server freezes what its warm-up built (the library's tables, our modules), so a
+    worker's full collections walk only what its own pages leave behind, whichever worker (a
+    recycled one included) takes the page."""
+    with ExtractPool(workers=1, timeout_s=30, max_tasks_per_child=1, fn=collector_state) as pool:
+        states = [pool.submit(_raw(i)).result() for i in range(2)]
+    for frozen, tracked in states:  # type: ignore[misc]
+        assert frozen > 10_000 and tracked < frozen / 4
