@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from importlib import import_module
 from types import TracebackType
 from typing import Self
 
@@ -73,6 +74,15 @@ def run_task(fn: ExtractFn, raw: RawStory, settings: CleanSettings) -> CleanedRe
 ExtractResult = CleanedRecord | ExtractionError | InternalError
 
 
+def warm_worker() -> None:
+    """A worker's start: the fork server's warm-up (``workers.extract_warmup``), unless the
+    worker inherited it. A process has one fork server, started with the preload of whichever
+    pool starts first: where the poller's feed parsers started it (a process running both
+    stages), the server never ran the warm-up, and without this each fresh worker would pay it
+    inside its first page's time limit. Inherited, the module is already loaded: a no-op."""
+    import_module("workers.extract_warmup")
+
+
 def extract_one(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
     """The default task: :func:`workers.clean.clean` (site boilerplate is the thread stage's)."""
     return clean(raw, settings=settings)
@@ -111,12 +121,14 @@ class ExtractPool:
         if self.workers > 0:
             # Workers are recycled (max_tasks) while the parent runs Kafka client threads, and
             # forking a threaded parent can copy a held lock into the child. A fork server is a
-            # clean single-threaded parent; preloading the extractor keeps each start cheap.
+            # clean single-threaded parent; preloading the extractor keeps each start cheap (and
+            # a worker warms itself where another pool started the server: ``warm_worker``).
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["workers.extract_pool", "workers.extract_warmup"])
             self._pool = ProcessPool(
                 max_workers=self.workers,
                 max_tasks=self.max_tasks_per_child,
+                initializer=warm_worker,
                 context=context,
             )
         return self
