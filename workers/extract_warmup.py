@@ -1,4 +1,5 @@
-"""Imported by the extraction fork server only: one extraction of a small page, at start-up.
+"""Imported by the extraction fork server (by each extraction worker where another pool started
+that server: ``extract_pool.warm_worker``): one extraction of a small page, at start-up.
 
 trafilatura (with htmldate, courlan and lxml) builds much of its state on first use, which
 costs a new process about a second on its first page. Workers are forked from the fork server
