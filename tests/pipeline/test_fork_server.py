@@ -1,5 +1,6 @@
 """The feed parsers' and the extractors' pools share a process's one fork server (``newswire
-run`` runs both stages in one process): each pool's workers start ready whichever starts it."""
+run`` runs both stages in one process): extraction workers start warm even where the feed
+parsers started it with their own preload."""
 
 from __future__ import annotations
 

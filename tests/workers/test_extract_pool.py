@@ -106,9 +106,10 @@ def test_the_fork_servers_warmup_page_runs_the_whole_extraction() -> None:
 
 
 def test_a_worker_starts_with_the_warmed_library_state_kept_out_of_its_collections() -> None:
-    """The fork server freezes what its warm-up built (the library's tables, our modules), so a
-    worker's full collections walk only what its own pages leave behind, whichever worker (a
-    recycled one included) takes the page."""
+    """What the warm-up built (the library's tables, our modules) is frozen, by the fork server
+    or, where another pool started that server, by the worker at its start; so a worker's full
+    collections walk only what its own pages leave behind, whichever worker (a recycled one
+    included) takes the page."""
     with ExtractPool(workers=1, timeout_s=30, max_tasks_per_child=1, fn=collector_state) as pool:
         states = [pool.submit(_raw(i)).result() for i in range(2)]
     for frozen, tracked in states:  # type: ignore[misc]
