@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
@@ -33,6 +34,13 @@ def collector_state(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
     objects frozen out of its walks and those it still tracks."""
     clean(raw, settings=settings)
     return (gc.get_freeze_count(), len(gc.get_objects()))  # type: ignore[return-value]
+
+
+def assert_warm_and_frozen(states: Iterable[Sequence[int]]) -> None:
+    """Each worker's ``collector_state``: the warm-up's state frozen (tens of thousands of
+    objects), and what the collector still walks a small part of it."""
+    for frozen, tracked in states:
+        assert frozen > 10_000 and tracked < frozen / 4
 
 
 def test_inline_mode_orders_and_classifies() -> None:
@@ -112,5 +120,4 @@ def test_a_worker_starts_with_the_warmed_library_state_kept_out_of_its_collectio
     included) takes the page."""
     with ExtractPool(workers=1, timeout_s=30, max_tasks_per_child=1, fn=collector_state) as pool:
         states = [pool.submit(_raw(i)).result() for i in range(2)]
-    for frozen, tracked in states:  # type: ignore[misc]
-        assert frozen > 10_000 and tracked < frozen / 4
+    assert_warm_and_frozen(states)  # type: ignore[arg-type]
