@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workers.test_extract_pool import assert_warm_and_frozen
+from tests.support.extraction import assert_warm_and_frozen
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ SCRIPT = """
 import json
 from ingest.parse_pool import FeedParserPool
 from newswire.records import RawStory
-from tests.workers.test_extract_pool import collector_state
+from tests.support.extraction import collector_state
 from workers.extract_pool import ExtractPool
 
 FEED = (

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
 from newswire.records import CleanedRecord, RawStory
+from tests.support.extraction import assert_warm_and_frozen, collector_state
 from workers.clean import CleanSettings, ExtractionError, clean
 from workers.extract_pool import ExtractPool, InternalError
 
@@ -27,20 +26,6 @@ def slow_on_marker(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
     if raw.id.startswith("slow"):
         time.sleep(60)
     return clean(raw, settings=settings)
-
-
-def collector_state(raw: RawStory, settings: CleanSettings) -> CleanedRecord:
-    """Test task: what the worker's collector holds, after cleaning the page as usual: the
-    objects frozen out of its walks and those it still tracks."""
-    clean(raw, settings=settings)
-    return (gc.get_freeze_count(), len(gc.get_objects()))  # type: ignore[return-value]
-
-
-def assert_warm_and_frozen(states: Iterable[Sequence[int]]) -> None:
-    """Each worker's ``collector_state``: the warm-up's state frozen (tens of thousands of
-    objects), and what the collector still walks a small part of it."""
-    for frozen, tracked in states:
-        assert frozen > 10_000 and tracked < frozen / 4
 
 
 def test_inline_mode_orders_and_classifies() -> None:
