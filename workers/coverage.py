@@ -998,13 +998,26 @@ def _prominent(members: Sequence[Stored]) -> set[int]:
     return out
 
 
-def _head_in_story(raw: RawTerms, prominent: set[int], w: Callable[[int], float], c: CoverageSettings) -> float:
+class _Prominent:
+    """Membership in what a story is about (``_prominent``) without building the set: the
+    gates' first test asks it of the input's few headline names only."""
+
+    __slots__ = ("_members",)
+
+    def __init__(self, members: Sequence[Stored]) -> None:
+        self._members = members
+
+    def __contains__(self, h: object) -> bool:
+        return any(h in m.cov.headline or h in m.cov.terms for m in self._members)
+
+
+def _head_in_story(raw: RawTerms, prominent: Container[int], w: Callable[[int], float], c: CoverageSettings) -> float:
     """idf-weighted share of the input's headline names found among what the story is about."""
-    found: Container[int] = prominent
+    found = {h for h in raw.headline if h in prominent}
     if c.given_names and raw.head_pairs:
         # "Donald Trump" where the story says "President Trump": outlets differ in giving a
         # first name, and a given name names nobody without its surname.
-        found = prominent | {a for a, b in raw.head_pairs if b in prominent}
+        found.update(a for a, b in raw.head_pairs if b in prominent)
     return weighted_share(raw.headline, found, w)
 
 
@@ -1175,12 +1188,23 @@ def may_pass_gates(
     if in_other_language(raw, members, c):
         raw, me = written_alike(raw), _alike_probe(me, raw)
     floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
-    if _head_in_story(raw, _prominent(members), idf, c) >= floor:
+    if _head_in_story(raw, _Prominent(members), idf, c) >= floor:
         return True
     return c.swap_roles and any(
         m.time > me.time and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
         for _, _, m in hits
     )
+
+
+def headline_in_story(
+    raw: RawTerms, members: Sequence[Stored], idf: Callable[[int], float], c: CoverageSettings
+) -> float:
+    """The idf-weighted share of the input's headline names found in the story, as the gates
+    measure it (``headline_names_in_story`` of a judgement): the evidence of a ``new`` decision
+    whose candidate stories were all ruled out by ``may_pass_gates`` before any was judged."""
+    if in_other_language(raw, members, c):
+        raw = written_alike(raw)
+    return _head_in_story(raw, _Prominent(members), idf, c)
 
 
 def judge(

@@ -875,14 +875,59 @@ class StoryIndex:
             return None
         arts = self._articles
         picked, n_near = self._nearest(lookup, w, _micros(when), c.window // _MICROSECOND, c.max_candidates)
+        if not picked:
+            return None
         near = [view(arts[aid]) for aid in picked]
+        telling = coverage.telling_figures(prep.raw)
+        min_telling = coverage.min_telling_idf(memo.top(), c)
+        me: coverage.Probe | coverage.TextProbe = (
+            coverage.TextProbe(prep.article_id, when, mine, prep.raw)
+            if c.probe_full_text
+            else coverage.Probe(prep.article_id, when, mine)
+        )
+        # The gates first, the vectors after: a story whose gates the input cannot pass
+        # (``may_pass_gates``: its headline names are not found in the story, nor does a member
+        # pass with the roles swapped) cannot be the answer, so the similarities are computed
+        # for the candidates of the other stories only. Most inputs that become a ``new``
+        # story have no such story, and need no vector at all.
+        stories: dict[str, list[coverage.Probe]] = {}
+        for aid, v in zip(picked, near, strict=True):
+            stories.setdefault(arts[aid].story_id, []).append(v)
+        every = {sid: [view(m) for m in self._story_cov_members(sid)] for sid in stories}
+        members_of = {
+            sid: members
+            for sid, members in every.items()
+            if coverage.may_pass_gates(
+                prep.raw, me, [(0.0, 0.0, v) for v in stories[sid]], members, w, c, telling, min_telling
+            )
+        }
+        counted: dict[str, float | int | str] = {
+            "coverage_candidates": n_near,
+            "coverage_stories": len(stories),
+            "coverage_stories_gated": len(stories) - len(members_of),
+        }
+        if not members_of:
+            # the evidence of a ``new``: the story naming most of the headline (the nearest
+            # by the look-up of those that name as much)
+            share, sid = max(
+                ((coverage.headline_in_story(prep.raw, members, w, c), sid) for sid, members in every.items()),
+                key=lambda x: x[0],
+            )
+            top = stories[sid][0]
+            evidence = {
+                **counted,
+                "headline_names_in_story": round(share, 4),
+                "coverage_method": coverage.DECISION_METHOD,
+            }
+            return (1, -0.0, sid), self._story_of(arts[top.article_id]), top.article_id, evidence
+        kept = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in members_of]
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         # the candidates' vectors and cosines in one go (their dict vectors, and a story
         # member's, for a centroid, when asked)
-        batch = coverage.candidate_vectors([(v.cov.terms, v.cov.tf, v.cov.names) for v in near], memo.idf_array, w)
+        batch = coverage.candidate_vectors([(v.cov.terms, v.cov.tf, v.cov.names) for _, v in kept], memo.idf_array, w)
         cosines = batch.cosines(my_vec)
-        in_batch = {aid: i for i, aid in enumerate(picked)}
+        in_batch = {aid: i for i, (aid, _) in enumerate(kept)}
         vectors: dict[str, dict[int, float]] = {}
 
         def vector(a: coverage.Stored) -> dict[int, float]:
@@ -896,15 +941,8 @@ class StoryIndex:
                     v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
-        telling = coverage.telling_figures(prep.raw)
-        min_telling = coverage.min_telling_idf(memo.top(), c)
-        me: coverage.Probe | coverage.TextProbe = (
-            coverage.TextProbe(prep.article_id, when, mine, prep.raw)
-            if c.probe_full_text
-            else coverage.Probe(prep.article_id, when, mine)
-        )
         by_story: dict[str, list[tuple[float, float, coverage.Probe]]] = {}
-        for aid, cos, v in zip(picked, cosines, near, strict=True):
+        for (aid, v), cos in zip(kept, cosines, strict=True):
             a = arts[aid]
             gap = abs((a.time - when).total_seconds())
             damped = cos * math.exp(-gap / c.time_scale.total_seconds())
@@ -919,22 +957,16 @@ class StoryIndex:
         ranked.sort(key=lambda r: (r[0], r[1]))
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for _, sid, hits in ranked:
-            # the members of the stories judged only (a story that cannot pass is skipped)
-            stored = self._story_cov_members(sid)
-            if best is not None and not coverage.may_pass(hits, stored, c, prep.raw):
-                continue
-            members = [view(m) for m in stored]
+            members = members_of[sid]
             # after the first judgement, only a story that passes can change the answer
-            if best is not None and not coverage.may_pass_gates(
-                prep.raw, me, hits, members, w, c, telling, min_telling
-            ):
+            if best is not None and not coverage.may_pass(hits, members, c, prep.raw):
                 continue
             j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c, telling, min_telling)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
                 continue
             evidence = j.evidence(prep.raw)
-            evidence["coverage_candidates"] = n_near
+            evidence.update(counted)
             best = (key, self._story_of(arts[j.top.article_id]), j.top.article_id, evidence)
             if j.passed:
                 break

@@ -469,6 +469,38 @@ def test_a_first_name_the_story_never_gives_is_found_with_the_surname() -> None:
     assert float(alone.evidence["headline_names_in_story"]) < float(covered.evidence["headline_names_in_story"])
 
 
+def test_a_story_the_input_cannot_pass_is_ruled_out_before_any_similarity(monkeypatch: Any) -> None:
+    """A candidate story whose gates the input cannot pass (its headline names are not found in
+    the story) is ruled out before the vectors are weighed: with no other story, the decision is
+    ``new`` without a similarity, and its evidence gives the headline-name share the judgement
+    would have given. Judging the story anyway gives the same decision."""
+    settings = ThreadSettings(coverage=coverage.CoverageSettings(given_names=False, min_headline_with_figure=0.8))
+    weighed: list[int] = []
+    real = coverage.candidate_vectors
+
+    def counting(*args: Any) -> coverage.CandidateVectors:
+        weighed.append(len(args[0]))
+        return real(*args)
+
+    monkeypatch.setattr(coverage, "candidate_vectors", counting)
+    index = StoryIndex(settings)
+    decide_and_apply(index, PORT_DEAL)
+    ruled_out, _ = decide_and_apply(index, PORT_DEAL_FIRST_NAME)
+    assert ruled_out.kind == "new" and weighed == [], ruled_out.evidence
+    ev = ruled_out.evidence
+    assert (ev["coverage_stories"], ev["coverage_stories_gated"]) == (1, 1)
+    assert "coverage_similarity" not in ev
+    monkeypatch.setattr(coverage, "may_pass_gates", lambda *_: True)
+    index = StoryIndex(settings)
+    decide_and_apply(index, PORT_DEAL)
+    judged, _ = decide_and_apply(index, PORT_DEAL_FIRST_NAME)
+    assert judged.kind == "new" and weighed, judged.evidence
+    nearest = judged.evidence["coverage_nearest_article_id"]
+    assert nearest == ev["coverage_nearest_article_id"] == PORT_DEAL.article_id
+    assert judged.evidence["headline_names_in_story"] == ev["headline_names_in_story"]
+    assert float(ev["headline_names_in_story"]) < settings.coverage.min_headline_in_story
+
+
 def test_given_names_are_a_first_name_before_a_surname_used_throughout() -> None:
     raw = coverage.raw_terms(PORT_DEAL_FIRST_NAME.title, PORT_DEAL_FIRST_NAME.text.split("\n\n"), frozenset())
     labels = {(raw.label.get(a), raw.label.get(b)) for a, b in raw.head_pairs}
