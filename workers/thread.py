@@ -840,8 +840,10 @@ class StoryIndex:
         self, prep: _Prepared
     ) -> tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None:
         """The nearest story by coverage: the best by time-damped similarity among those whose
-        gates the input passes (``key[0] == 0``), else the best of those that failed them (kept
-        as evidence of a ``new`` decision, for retuning). Rules in ``workers/coverage.py``."""
+        gates the input passes (``key[0] == 0``), else the nearest of those that failed them
+        (kept as evidence of a ``new`` decision, for retuning), or, when the first gate rules
+        out every candidate story, the one naming most of the input's headline. Rules in
+        ``workers/coverage.py``."""
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()
