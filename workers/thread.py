@@ -890,7 +890,7 @@ class StoryIndex:
         # The gates first, the vectors after: a story whose gates the input cannot pass
         # (``may_pass_gates``: its headline names are not found in the story, nor does a member
         # pass with the roles swapped) cannot be the answer, so the similarities are computed
-        # for the candidates of the other stories only. Most inputs that become a ``new``
+        # for the candidates of the other stories only. Many inputs that become a ``new``
         # story have no such story, and need no vector at all.
         stories: dict[str, list[coverage.Probe]] = {}
         for aid, v in zip(picked, near, strict=True):
@@ -921,7 +921,7 @@ class StoryIndex:
                 "headline_names_in_story": round(share, 4),
                 "coverage_method": coverage.DECISION_METHOD,
             }
-            return (1, -0.0, sid), self._story_of(arts[top.article_id]), top.article_id, evidence
+            return (1, 0.0, sid), self._story_of(arts[top.article_id]), top.article_id, evidence
         kept = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in members_of]
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
