@@ -309,7 +309,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         language=language,
         guid=raw.guid,
         feed_url=raw.feed_url,
-        content_hash=content_hash(text),
+        content_hash=content_hash(text, normalised=True),  # (its lines are normalise_line's)
         fetched_at=raw.fetched_at,
         feed_published=raw.published,
         # Computed here, in the parallel extraction processes, not in the single decider.
