@@ -98,13 +98,18 @@ def normalise_line(line: str) -> str:
 
     Every line of every page passes here, so the work is skipped where it would change nothing:
     ASCII text is NFC and holds nothing to fold, and a line without a line break has its spaces
-    collapsed by ``str.split`` (the same whitespace as the pattern's ``\\s``)."""
+    collapsed by ``str.split`` (the same whitespace as the pattern's ``\\s``), unless they are
+    single already: the space is the only whitespace character that prints, so a printable line
+    without two spaces in a row or at either end has nothing to collapse (most body lines: a
+    test of each character in C instead of a list of the line's words, joined again)."""
     if not line.isascii():
         line = unicodedata.normalize("NFC", line)
         if TYPOGRAPHY_RE.search(line):
             line = fold_chars(line)
     if "\n" in line:
         return _HSPACE_RE.sub(" ", line).strip()
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
     return " ".join(line.split())
 
 
