@@ -16,6 +16,7 @@ Both are pure functions of the page (and the text read), tested without trafilat
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from lxml import etree
@@ -29,6 +30,8 @@ _CONTINUED_TAGS = frozenset({"p", "h2", "h3", "h4", "blockquote"})
 _MAX_WRAPPERS = 5
 #: paragraphs whose text (``text_content()``, the XPath string value) holds a word, in document order
 _HOLDING = etree.XPath("descendant-or-self::p[contains(., $word)]")
+#: the same of the page's paragraphs when the caller has them (``$paragraphs``, in document order)
+_LISTED_HOLDING = etree.XPath("$paragraphs[contains(., $word)]")
 
 
 def inline_ruby(tree: Any) -> None:
@@ -58,7 +61,7 @@ def _same_kind(a: Any, classes: set[str], tag: str) -> bool:
     return a.tag == tag and bool(other) and (other <= classes or classes <= other)
 
 
-def continued_text(tree: Any, body: str) -> list[str]:
+def continued_text(tree: Any, body: str, paragraphs: Sequence[Any] | None = None) -> list[str]:
     """Paragraphs of the article that trafilatura left in later containers of the same kind.
 
     Some pages split the story into several containers of one class ("articleBody"), each in
@@ -67,16 +70,24 @@ def continued_text(tree: Any, body: str) -> list[str]:
     found on the page; the paragraphs and subheadings directly inside later containers of the
     same tag and class (or a subset or superset of its classes), in the rows that follow its
     own (up to :data:`_MAX_WRAPPERS` levels up), are the story's continuation. Boxes nested in
-    those containers (teasers, ads) are not read."""
+    those containers (teasers, ads) are not read.
+
+    ``paragraphs``: the page's ``<p>`` elements (``tree.iter("p")``) when the caller has walked
+    the page for them before extraction. The search then reads those paragraphs' text alone:
+    after trafilatura's extraction a walk of the whole page finds its nodes out of the
+    processor's caches, and costs more than the rest of this function."""
     lines = body.splitlines()
     probe = _probe(lines[-1]) if lines else ()
     if len(probe) < _PROBE_WORDS:
         return []
     first = probe[0]
     try:  # the paragraphs holding the probe's first word, found without reading every paragraph's text
-        holding = _HOLDING(tree, word=first)
+        if paragraphs is None:
+            holding = _HOLDING(tree, word=first)
+        else:
+            holding = _LISTED_HOLDING(tree, paragraphs=paragraphs, word=first)
     except (ValueError, etree.XPathError):
-        holding = tree.iter("p")
+        holding = tree.iter("p") if paragraphs is None else paragraphs
     container = next(
         (p.getparent() for p in holding if first in (t := p.text_content()[:200]) and _probe(t) == probe),
         None,

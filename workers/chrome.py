@@ -159,7 +159,9 @@ def is_nav_line(line: str, links: frozenset[str], max_words: int) -> bool:
         label, colon, rest = item.partition(": ")  # "- Archäologie: <a>Headline elsewhere</a>"
         if item in links or (colon and len(label.split()) <= _TEASER_LABEL_WORDS < len(rest.split()) and rest in links):
             return True
-    if len(line.split()) > max_words or line.endswith(_SENTENCE_END):
+    # (more than ``max_words`` words: a split that stops after them tells, not a list of all of
+    # a paragraph's words)
+    if len(line.split(None, max_words)) > max_words or line.endswith(_SENTENCE_END):
         return False
     return line.casefold() in links
 

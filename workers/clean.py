@@ -21,6 +21,7 @@ escapes unclassified and is reported as the bug it is (:mod:`workers.extract_poo
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -111,8 +112,9 @@ class CleanSettings:
 
 DEFAULT_SETTINGS = CleanSettings()
 
-#: the elements the step reads on the page itself, collected in one walk
-_WALKED = (*PAGE_META_TAGS, "a", "ruby")
+#: the elements the step reads on the page itself, collected in one walk (the paragraphs for the
+#: searches of their text after extraction: :func:`workers.body.continued_text`, :func:`_missing_text`)
+_WALKED = (*PAGE_META_TAGS, "a", "ruby", "p")
 
 
 def _check_input(raw: RawStory, settings: CleanSettings) -> str:
@@ -145,10 +147,10 @@ def clean_lines(text: str, links: frozenset[str], settings: CleanSettings) -> li
     return out
 
 
-def _missing_text(tree: Any, kept: int, settings: CleanSettings) -> bool:
+def _missing_text(paragraphs: Iterable[Any], kept: int, settings: CleanSettings) -> bool:
     """The page's ``<p>`` elements hold an article's worth more text than was kept: over three
     times as much, and at least ``recheck_missing_chars`` more (a story, not a sidebar)."""
-    held = sum(len(p.text_content()) for p in tree.iter("p"))
+    held = sum(len(p.text_content()) for p in paragraphs)
     return held > 3 * kept and held - kept >= settings.recheck_missing_chars
 
 
@@ -194,15 +196,18 @@ def _thin(doc: Any, settings: CleanSettings) -> bool:
     return not body.xpath("boolean(.//p//text())") or len(body.findall(".//table")) > len(body.findall(".//p"))
 
 
-def _precision_lost(tree: Any, kept: int, settings: CleanSettings) -> bool:
+def _precision_lost(paragraphs: Iterable[Any], kept: int, settings: CleanSettings) -> bool:
     """Precision mode kept only a fragment of an article the page holds: a short reading
     (under ``recheck_below_chars``) of a page whose ``<p>`` elements hold an article's worth
     more (:func:`_missing_text`). Long readings, most pages, are not suspected, nor short
-    ones from pages whose paragraphs hold little more (briefs, teasers)."""
-    return settings.favor_precision and kept < settings.recheck_below_chars and _missing_text(tree, kept, settings)
+    ones from pages whose paragraphs hold little more (briefs, teasers). ``paragraphs``: the
+    page's ``<p>`` elements."""
+    return (
+        settings.favor_precision and kept < settings.recheck_below_chars and _missing_text(paragraphs, kept, settings)
+    )
 
 
-def _read_body(tree: Any, url: str, raw: RawStory, settings: CleanSettings) -> str:
+def _read_body(tree: Any, paragraphs: Sequence[Any], url: str, raw: RawStory, settings: CleanSettings) -> str:
     """trafilatura's text of the page, in two extractions at most.
 
     The first reading is trafilatura's main extractor alone (``fast_first``) or its whole
@@ -223,7 +228,7 @@ def _read_body(tree: Any, url: str, raw: RawStory, settings: CleanSettings) -> s
     body = _text(doc)
     if settings.fast_first and not _thin(doc, settings):
         return body
-    if _precision_lost(tree, len(body), settings):
+    if _precision_lost(paragraphs, len(body), settings):
         longer = _text(_extract(tree, url, raw, settings, favor_precision=False))
         return longer if len(longer) >= max(2 * len(body), settings.min_text_chars) else body
     if not settings.fast_first:
@@ -250,8 +255,8 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     meta = read_page_meta(tree, found)
     links = link_texts(tree, settings.max_nav_words, found["a"])
     library = LibraryMeta(tree, url, DATE_PARAMS)
-    body = _read_body(tree, url, raw, settings)
-    more = continued_text(tree, body)
+    body = _read_body(tree, found["p"], url, raw, settings)
+    more = continued_text(tree, body, found["p"])
     if more:
         body = "\n".join((body, *more))
     host = site_host(url)
@@ -304,7 +309,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         language=language,
         guid=raw.guid,
         feed_url=raw.feed_url,
-        content_hash=content_hash(text),
+        content_hash=content_hash(text, normalised=True),  # (its lines are normalise_line's)
         fetched_at=raw.fetched_at,
         feed_published=raw.published,
         # Computed here, in the parallel extraction processes, not in the single decider.

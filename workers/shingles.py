@@ -39,8 +39,13 @@ _DIGIT = re.compile(r"\d")
 # so the two patterns never compete for the same text and the scan finds, in order, what
 # splitting into sentences and finding each one's words finds. Without "_" in the text, ``\w``
 # is the word pattern's ``[^\W_]``, which the regular expression engine tests in fewer steps.
-_WORDS_AND_BREAKS = re.compile(f"{_SENTENCE_SPLIT.pattern}|({_WORD.pattern})")
-_WORDS_AND_BREAKS_NO_UNDERSCORE = re.compile(_SENTENCE_SPLIT.pattern + r"|(\w+(?:['.,\-]\w+)*)")
+# The scan's break takes the sentence's closing mark in (no word ends with one: a dot in a word
+# is followed by more of it) instead of looking behind for it: each of the two then begins with
+# a set of characters, and the engine skips the characters that begin neither (spaces, commas)
+# without trying either at them.
+_BREAK = r"[.!?][\"')\]]*\s+"
+_WORDS_AND_BREAKS = re.compile(f"{_BREAK}|({_WORD.pattern})")
+_WORDS_AND_BREAKS_NO_UNDERSCORE = re.compile(_BREAK + r"|(\w+(?:['.,\-]\w+)*)")
 
 
 def normalise_paragraphs(text: str) -> list[str]:

@@ -34,6 +34,15 @@ def test_the_story_continues_in_later_containers_of_the_same_kind() -> None:
     assert continued_text(tree, "\n".join(_FIRST)) == ["What comes next", *_SECOND]
 
 
+def test_the_page_s_paragraphs_when_given_are_searched_as_the_page_would_be() -> None:
+    tree = load_html(_split_story())
+    assert tree is not None
+    paragraphs = list(tree.iter("p"))
+    assert continued_text(tree, "\n".join(_FIRST), paragraphs) == ["What comes next", *_SECOND]
+    # the search reads the paragraphs it is given: without the first part's, no container is found
+    assert continued_text(tree, "\n".join(_FIRST), paragraphs[len(_FIRST) :]) == []
+
+
 def test_no_continuation_without_a_container_of_the_same_kind() -> None:
     assert continued_text(load_html(_split_story(second_class="sidebar")), "\n".join(_FIRST)) == []
 

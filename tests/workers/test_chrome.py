@@ -50,6 +50,11 @@ def test_nav_line_is_a_short_label_that_is_a_links_whole_text() -> None:
     assert is_nav_line("- A link in a long sentence of the article body here", links, 6)
     assert is_nav_line("- Section: a link in a long sentence of the article body here", links, 6)
     assert not is_nav_line("- See it now: World", links, 6)  # the linked part is a label, not a headline
+    # a label of ``max_words`` words at most, whatever the spaces around and between them
+    labels = frozenset({"one two three four five six", "one two three four five six seven", " a  b "})
+    assert is_nav_line("One two three four five six", labels, 6)
+    assert not is_nav_line("One two three four five six seven", labels, 6)
+    assert is_nav_line(" a  b ", labels, 2) and not is_nav_line(" a  b ", labels, 1)
 
 
 def test_link_texts_are_the_links_whole_text_without_their_tails() -> None:

@@ -49,6 +49,23 @@ def test_content_hash_ignores_dateline_case_and_typography_but_not_words() -> No
     assert content_hash(body.replace("met", "phoned")) != content_hash(body)
 
 
+def test_comparable_text_of_normalised_lines_at_once_is_the_line_by_line_form() -> None:
+    """A text of ``normalise_line`` forms (a cleaned record's) is composed and case-folded at
+    once: the same comparable form and hash as line by line, with invisible characters between
+    a letter and its accent (which compose only once dropped), characters NFC maps onto folded
+    ones, decomposed letters, case folds that change length, and datelines (one a whole line)."""
+    spaces = ["\u00a0", "\t", "\u3000", "\u2028", "\x1c", "\x85", " "]
+    pieces = [*spaces, *(chr(c) for c in TYPOGRAPHY), "e\u0301", "\u0301", "\u0308", "\u1ffd", "\u212b"]
+    pieces += ["\u0130", "\u00df", "\ufb01", "\u01c4", "a", "Zz", ".", "-", "\u4e2d", "\U0001d400"]
+    rng = random.Random(5)
+    datelines = ["", "MOSCOW, January 25. /TASS/. ", "WASHINGTON (AP) - ", "QUELLPORT (Wire-X) -"]
+    for _ in range(5_000):
+        raw = [rng.choice(datelines) + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(4)]
+        text = "\n".join(n for n in map(normalise_line, raw) if n)
+        assert comparable_text(text, normalised=True) == comparable_text(text), repr(text)
+        assert content_hash(text, normalised=True) == content_hash(text)
+
+
 def _normalise_by_definition(line: str) -> str:
     """NFC, the typography fold and the space collapse applied to every line, as defined."""
     folded = unicodedata.normalize("NFC", line).translate(TYPOGRAPHY)
