@@ -218,6 +218,20 @@ def score(cases: list[Case], decisions: dict[str, Decision], seconds: float) -> 
     return Score(p, r, f1, look, look_merged, len(cov), wrong, seconds)
 
 
+def _gated(decisions: dict[str, Decision]) -> str:
+    """How much of the coverage match the first gate settled before any vector was weighed: the
+    candidate stories it ruled out, and the decisions all of whose candidate stories it ruled
+    out (``coverage_stories``/``coverage_stories_gated`` in the evidence)."""
+    matched = [d.evidence for d in decisions.values() if "coverage_stories" in d.evidence]
+    stories = sum(int(e["coverage_stories"]) for e in matched)
+    gated = sum(int(e["coverage_stories_gated"]) for e in matched)
+    whole = sum(e["coverage_stories_gated"] == e["coverage_stories"] for e in matched)
+    return (
+        f"  ruled out by the first gate before any vector: {gated} of {stories} candidate stories; "
+        f"every candidate story of {whole} of {len(matched)} coverage decisions"
+    )
+
+
 def _line(name: str, s: Score, n: int) -> str:
     return (
         f"{name:34} {n:5d} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} "
@@ -314,6 +328,7 @@ def main() -> None:
     s = score(dev, decisions, secs)
     print(_line("coverage-dev", s, len(dev)))
     print(f"  coverage articles joined: {s.coverage_articles}; joined not as coverage: {s.coverage_kind_wrong}")
+    print(_gated(decisions))
     if args.verbose:
         explain(dev, decisions)
     for name, variant in (("coverage-dev", dev), ("coverage-dev (all on one day)", on_one_day(dev))):
@@ -330,6 +345,7 @@ def main() -> None:
         cases = publisher_cases(same_day=same_day)
         decisions = run(cases)[0]
         print(_merged_pairs(name, [(cases, decisions)]))
+        print(_gated(decisions))
         mixed_stories(cases, decisions)
         if same_day and args.draws:
             runs = []
@@ -346,6 +362,7 @@ def main() -> None:
         decisions, secs = run(cases)
         name = "NewsWCL50 (all events on one day)" if same_day else "NewsWCL50 (event k on day k)"
         print(_line(name, score(cases, decisions, secs), len(cases)))
+        print(_gated(decisions))
         mixed_stories(cases, decisions)
         if args.orders:
             print(_orders(f"{name}, {args.orders} orders", cases, args.orders))
