@@ -7,6 +7,7 @@ corpus) check the same behaviour on events the thresholds never saw."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from array import array
@@ -21,6 +22,7 @@ from newswire.records import CleanedRecord
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item, coverage_rows
 from workers import coverage, features, shingles
+from workers import thread as thread_module
 from workers.events import build_event, schema
 from workers.thread import (
     ARTICLE_PREFIX,
@@ -790,3 +792,41 @@ def test_may_pass_keeps_a_story_an_input_may_read_in_another_language() -> None:
     assert not coverage.may_pass(hits, [member], c)
     assert not coverage.may_pass(hits, [member], c, english)
     assert coverage.may_pass(hits, [member], c, german)
+
+
+def test_coverage_features_kept_unpacked_between_decisions_never_change_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index keeps recent candidates' coverage features unpacked between decisions
+    (``StoryIndex._probes``): derived state, so with articles revised in other words, expired,
+    and their numbers handed out again, every decision equals that of an index that unpacks
+    afresh for each one."""
+    monkeypatch.setattr(thread_module, "_PENDING_NUMBERS", 2)  # dropped numbers recycled soon
+    monkeypatch.setattr(thread_module, "_PROBES", 16)  # and the bound reached
+    rows = _in_time_order(_rows())
+    rng = random.Random(11)
+    items: list[ThreadInput] = []
+    for i, row in enumerate(rows):
+        items.append(_item(row))
+        if i >= 8 and i % 4 == 0:  # an earlier article revised with another one's words
+            old, other = _item(rows[rng.randrange(i)]), _item(rows[rng.randrange(i)])
+            items.append(
+                dataclasses.replace(
+                    other, article_id=old.article_id, guid=old.guid, content_hash=other.content_hash + "r"
+                )
+            )
+    settings = ThreadSettings(expiry=timedelta(days=2))
+    warm, cold = StoryIndex(settings), StoryIndex(settings)
+    kinds: set[str | None] = set()
+    dropped = kept = 0
+    for item in items:
+        cold._probes.clear()
+        a, b = warm.decide(item), cold.decide(item)
+        assert a == b, item.article_id
+        kept = max(kept, len(warm._probes))
+        kinds.add(a.update_kind)
+        warm.apply(item, a)
+        cold.apply(item, b)
+        if item.published is not None:
+            dropped += len(warm.expire(item.published))
+            cold.expire(item.published)
+    assert {"coverage", "revision"} <= kinds and dropped  # the cases the cache must survive
+    assert kept == 16  # and it was used up to its bound
