@@ -88,7 +88,7 @@ import re
 import sys
 from array import array
 from collections.abc import Callable, Container, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import repeat
@@ -883,11 +883,24 @@ def _rarest_name_found(member: Stored, found: Container[int], idf: Callable[[int
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """The input in the shape of a stored article (for the gates with the roles swapped)."""
+    """An indexed article's coverage features unpacked (the decider keeps them between
+    decisions), or the input in that shape (for the gates with the roles swapped)."""
 
     article_id: str
     time: datetime
     cov: CoverageFeatures
+    _about: frozenset[int] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def about(self) -> frozenset[int]:
+        """What the article is about (``_prominent`` of it alone): its headline and heaviest
+        terms as a set, built on first use. The first gate asks membership of it for every
+        candidate story of every coverage decision; a scan of the two arrays was most of it."""
+        got = self._about
+        if got is None:
+            got = frozenset(self.cov.headline).union(self.cov.terms)
+            object.__setattr__(self, "_about", got)
+        return got
 
 
 class TextProbe:
@@ -993,8 +1006,11 @@ def _prominent(members: Sequence[Stored]) -> set[int]:
     """What a story is about: its members' headlines and heaviest terms."""
     out: set[int] = set()
     for m in members:
-        out.update(m.cov.headline)
-        out.update(m.cov.terms)
+        if isinstance(m, Probe):
+            out.update(m.about)
+        else:
+            out.update(m.cov.headline)
+            out.update(m.cov.terms)
     return out
 
 
@@ -1005,10 +1021,10 @@ class _Prominent:
     __slots__ = ("_members",)
 
     def __init__(self, members: Sequence[Stored]) -> None:
-        self._members = members
+        self._members = [m.about if isinstance(m, Probe) else frozenset(_prominent([m])) for m in members]
 
     def __contains__(self, h: object) -> bool:
-        return any(h in m.cov.headline or h in m.cov.terms for m in self._members)
+        return any(h in about for about in self._members)
 
 
 def _head_in_story(raw: RawTerms, prominent: Container[int], w: Callable[[int], float], c: CoverageSettings) -> float:

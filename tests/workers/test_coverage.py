@@ -830,3 +830,30 @@ def test_coverage_features_kept_unpacked_between_decisions_never_change_one(monk
             cold.expire(item.published)
     assert {"coverage", "revision"} <= kinds and dropped  # the cases the cache must survive
     assert kept == 16  # and it was used up to its bound
+
+
+def test_what_a_story_is_about_is_its_members_headlines_and_heaviest_terms() -> None:
+    """The first gate's membership test (``_Prominent``, over a probe's ``about`` set built
+    once) answers as the set ``_prominent`` builds, for probes and for any other stored form,
+    and the set is the headline and the kept terms, names and figures left out."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:  # a stored form that is not a probe
+        article_id: str
+        time: datetime
+        cov: coverage.CoverageFeatures
+
+    one = coverage.CoverageFeatures(
+        array("I", [5, 9]), array("B", [16, 16]), array("I", [7]), array("I", [3]), array("I")
+    )
+    two = coverage.CoverageFeatures(
+        array("I", [11]), array("B", [16]), array("I", [12]), array("I", [9, 13]), array("I")
+    )
+    probe = coverage.Probe("a", T0, one)
+    assert probe.about == {3, 5, 9} and probe.about is probe.about  # built once
+    assert probe == coverage.Probe("a", T0, one)  # the kept set is no part of its value
+    members: list[coverage.Stored] = [probe, Plain("b", T0, two)]
+    about = coverage._Prominent(members)
+    assert coverage._prominent(members) == {3, 5, 9, 11, 13}
+    for h in range(16):
+        assert (h in about) == (h in {3, 5, 9, 11, 13}), h
