@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from workers import features, shingles
+from workers import thread as thread_module
 from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 # Live-window measurements (``--live N``): decisions/s with N articles in the index, and the
@@ -288,6 +289,11 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
         stream[i] = None
     inputs = [prepare(lab.item) for lab in stream[live:] if lab is not None]
     del stream
+    # The candidates' unpacked features the index keeps between decisions are a bounded cache
+    # (``_PROBES`` entries whatever the window), cleared whole when full: emptied before both
+    # counts of tracked objects, so the steady share below follows the index's own growth (and
+    # the timed decisions start with it cold).
+    index._probes.clear()
     collections = FullCollections()
     decisions = []
     wall, cpu = time.perf_counter(), time.process_time()
@@ -298,6 +304,7 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
     kinds = Counter(d.kind if d.update_kind is None else f"{d.kind}/{d.update_kind}" for d in decisions)
     digest = _digest(decisions)
     del decisions
+    index._probes.clear()
     share, full, between, held = collections.steady_share(measure)
     steady = measure / (cpu - sum(collections.pauses) + share * measure)
     # CPU time of this process (one core) is the figure: wall time on a shared machine also
@@ -329,6 +336,9 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
         d = mem_index.decide(item)
         mem_index.apply(item, d)
         del d
+    cached = len(mem_index._probes)
+    with_cache = tracemalloc.get_traced_memory()[0]
+    mem_index._probes.clear()  # bounded, the same at any window: shown apart
     after = tracemalloc.get_traced_memory()[0]
     # Recent fingerprint postings sit in a dict until the packed table takes them in (every
     # 131k postings, ~9k articles): at a few thousand articles that is all of them.
@@ -338,7 +348,9 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
     n = mem_index.stats()["articles"]
     print(
         f"index memory (tracemalloc): {(after - before) / n:.0f} bytes per article over {n} articles; "
-        f"{(merged - before) / n:.0f} once the recent fingerprint postings are merged into the packed table"
+        f"{(merged - before) / n:.0f} once the recent fingerprint postings are merged into the packed table; "
+        f"apart, the cache of unpacked candidates: {(with_cache - after) / 2**20:.1f} MiB for {cached} entries "
+        f"(at most {thread_module._PROBES} whatever the window)"
     )
 
 
