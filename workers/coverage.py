@@ -898,7 +898,7 @@ class Probe:
         candidate story of every coverage decision; a scan of the two arrays was most of it."""
         got = self._about
         if got is None:
-            got = frozenset(self.cov.headline).union(self.cov.terms)
+            got = _about_of(self.cov)
             object.__setattr__(self, "_about", got)
         return got
 
@@ -1002,15 +1002,21 @@ def min_telling_idf(top_idf: float, c: CoverageSettings) -> float:
     return c.telling_figure_idf_share * top_idf
 
 
+def _about_of(f: CoverageFeatures) -> frozenset[int]:
+    """What one article is about: its headline and heaviest terms."""
+    return frozenset(f.headline).union(f.terms)
+
+
+def _about(m: Stored) -> frozenset[int]:
+    """``_about_of`` an article, as a probe keeps it (built once) or built here."""
+    return m.about if isinstance(m, Probe) else _about_of(m.cov)
+
+
 def _prominent(members: Sequence[Stored]) -> set[int]:
     """What a story is about: its members' headlines and heaviest terms."""
     out: set[int] = set()
     for m in members:
-        if isinstance(m, Probe):
-            out.update(m.about)
-        else:
-            out.update(m.cov.headline)
-            out.update(m.cov.terms)
+        out.update(_about(m))
     return out
 
 
@@ -1021,7 +1027,7 @@ class _Prominent:
     __slots__ = ("_members",)
 
     def __init__(self, members: Sequence[Stored]) -> None:
-        self._members = [m.about if isinstance(m, Probe) else frozenset(_prominent([m])) for m in members]
+        self._members = [_about(m) for m in members]
 
     def __contains__(self, h: object) -> bool:
         return any(h in about for about in self._members)
