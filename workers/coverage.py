@@ -773,12 +773,41 @@ class CandidateVectors:
         return v
 
 
+class FewVectors:
+    """:class:`CandidateVectors`' answers for a few candidates, as dicts: each ``weighted``, and
+    its ``cosine``. Most coverage decisions keep one or two candidates once the gates have ruled
+    out the other stories, and for ~40 terms each the fixed cost of the numpy pass's calls
+    outweighs the work (at 100k live: 0.15 against 0.46 ms for one candidate, 0.55 against 0.65
+    for four)."""
+
+    __slots__ = ("_vectors",)
+
+    def __init__(
+        self, articles: Sequence[tuple[Sequence[int], Sequence[int], Sequence[int]]], idf: Callable[[int], float]
+    ) -> None:
+        self._vectors = [weighted(terms, tf, frozenset(names), idf) for terms, tf, names in articles]
+
+    def cosines(self, mine: Vector) -> list[float]:
+        return [cosine(mine, v) for v in self._vectors]
+
+    def vector(self, i: int) -> Vector:
+        return self._vectors[i]
+
+
+# Up to this many candidates their vectors are weighed as dicts (``FewVectors``), above it in
+# one numpy pass (``CandidateVectors``): the same floats either way.
+_FEW_CANDIDATES = 4
+
+
 def candidate_vectors(
     articles: Sequence[tuple[Sequence[int], Sequence[int], Sequence[int]]],
     idf_array: Callable[[npt.NDArray[np.uint32]], npt.NDArray[np.float64]],
     idf: Callable[[int], float],
-) -> CandidateVectors:
-    """:class:`CandidateVectors` of ``articles`` (the decider's one call: benches wrap it)."""
+) -> CandidateVectors | FewVectors:
+    """The vectors and cosines of a decision's candidates ``articles``, in the cheaper of two
+    ways for their number (the decider's one call: benches wrap it)."""
+    if len(articles) <= _FEW_CANDIDATES:
+        return FewVectors(articles, idf)
     return CandidateVectors(articles, idf_array, idf)
 
 

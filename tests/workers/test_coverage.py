@@ -480,7 +480,7 @@ def test_a_story_the_input_cannot_pass_is_ruled_out_before_any_similarity(monkey
     weighed: list[int] = []
     real = coverage.candidate_vectors
 
-    def counting(*args: Any) -> coverage.CandidateVectors:
+    def counting(*args: Any) -> coverage.CandidateVectors | coverage.FewVectors:
         weighed.append(len(args[0]))
         return real(*args)
 

@@ -1,6 +1,6 @@
-"""The coverage vectors of a decision's candidates, weighted in one numpy pass, and their
-cosines with the input's vector are ``coverage.weighted``'s and ``coverage.cosine``'s, float
-for float and in key order."""
+"""The coverage vectors of a decision's candidates, weighted in one numpy pass (or as dicts,
+for a few), and their cosines with the input's vector are ``coverage.weighted``'s and
+``coverage.cosine``'s, float for float and in key order."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy.typing as npt
 import pytest
 
 from workers import coverage
-from workers.coverage import candidate_vectors, cosine, weighted
+from workers.coverage import CandidateVectors, FewVectors, candidate_vectors, cosine, weighted
 
 
 def _article(rng: random.Random, vocab: int) -> tuple[array[int], array[int], array[int]]:
@@ -45,16 +45,20 @@ def test_candidate_vectors_are_weighted_and_cosine_of_each(seed: int) -> None:
     def idf_array(terms: npt.NDArray[np.uint32]) -> npt.NDArray[np.float64]:
         return np.array([idf_of[h] for h in terms.tolist()], np.float64)
 
-    batch = candidate_vectors(articles, idf_array, idf_of.__getitem__)
     want = [weighted(t, f, frozenset(n), idf_of.__getitem__) for t, f, n in articles]
-    got = [batch.vector(i) for i in range(len(articles))]
-    assert got == want
-    assert all(list(a.items()) == list(b.items()) for a, b in zip(got, want, strict=True))
-    assert batch.cosines(mine) == [cosine(mine, v) for v in want]
-    assert batch.cosines({}) == [cosine({}, v) for v in want]
+    numpy_pass = CandidateVectors(articles, idf_array, idf_of.__getitem__)
+    chosen = candidate_vectors(articles, idf_array, idf_of.__getitem__)
+    for batch in (numpy_pass, FewVectors(articles, idf_of.__getitem__), chosen):
+        got = [batch.vector(i) for i in range(len(articles))]
+        assert got == want
+        assert all(list(a.items()) == list(b.items()) for a, b in zip(got, want, strict=True))
+        assert batch.cosines(mine) == [cosine(mine, v) for v in want]
+        assert batch.cosines({}) == [cosine({}, v) for v in want]
     # ascending articles took the numpy way (the others ``weighted``'s own)
     ascending = [len(set(t)) == len(t) and list(t) == sorted(t) for t, _, _ in articles]
-    assert batch._ok.tolist() == ascending
+    assert numpy_pass._ok.tolist() == ascending
+    # a few candidates are weighed as dicts, more in the numpy pass
+    assert isinstance(chosen, FewVectors if len(articles) <= coverage._FEW_CANDIDATES else CandidateVectors)
 
 
 def test_candidate_cosines_fall_back_where_sums_are_compensated(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,7 +67,7 @@ def test_candidate_cosines_fall_back_where_sums_are_compensated(monkeypatch: pyt
     idf_of = {h: 1.0 + h / 7 for h in range(50)}
     articles = [(array("I", [1, 5, 9]), array("B", [16, 40, 90]), array("I", [5]))]
     mine = weighted(array("I", [5, 9, 30]), array("B", [20, 20, 20]), {9}, idf_of.__getitem__)
-    batch = candidate_vectors(articles, lambda t: np.array([idf_of[h] for h in t.tolist()]), idf_of.__getitem__)
+    batch = CandidateVectors(articles, lambda t: np.array([idf_of[h] for h in t.tolist()]), idf_of.__getitem__)
     vec = weighted(*articles[0][:2], frozenset(articles[0][2]), idf_of.__getitem__)
     assert batch.vector(0) == vec
     assert batch.cosines(mine) == [cosine(mine, vec)]
