@@ -857,3 +857,32 @@ def test_what_a_story_is_about_is_its_members_headlines_and_heaviest_terms() -> 
     assert coverage._prominent(members) == {3, 5, 9, 11, 13}
     for h in range(16):
         assert (h in about) == (h in {3, 5, 9, 11, 13}), h
+
+
+@pytest.mark.parametrize("window_hours", [6, 72])
+def test_candidates_are_the_best_scored_holders_of_the_lookup_terms_within_the_window(window_hours: int) -> None:
+    """The look-up of coverage candidates answers as a plain scan of every live article would:
+    each article within the window holding a look-up term, scored by the weights of the terms it
+    holds added in look-up order, the best by (score, id), and how many there were."""
+    index = StoryIndex(ThreadSettings())
+    for row in coverage_rows():
+        decide_and_apply(index, coverage_item(row))
+    weight = {h: 1.0 + (h % 997) / 113 for a in index._articles.values() for h in a.cov_terms}
+    window = window_hours * 3600 * 10**6
+    arts = sorted(index._articles.values(), key=lambda a: a.article_id)
+    for probe in arts[::3]:
+        lookup = list(probe.cov_terms)[:16]
+        when = thread_module._micros(probe.time)
+        got, n = index._nearest(lookup, weight.__getitem__, when, window, 5)
+        scored = []
+        for a in arts:
+            held = set(a.cov_terms)
+            if not held.intersection(lookup) or abs(thread_module._micros(a.time) - when) > window:
+                continue
+            score = 0.0
+            for h in lookup:
+                if h in held:
+                    score += weight[h]
+            scored.append((-score, a.article_id))
+        assert n == len(scored)
+        assert got == [aid for _, aid in sorted(scored)[:5]]
