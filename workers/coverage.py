@@ -1061,10 +1061,20 @@ class _Prominent:
     def __contains__(self, h: object) -> bool:
         return any(h in about for about in self._members)
 
+    def among(self, names: frozenset[int]) -> set[int]:
+        """The ``names`` it holds: one set intersection a member (in C, over the few names),
+        instead of a membership test a name."""
+        out: set[int] = set()
+        for about in self._members:
+            out |= names & about
+        return out
 
-def _head_in_story(raw: RawTerms, prominent: Container[int], w: Callable[[int], float], c: CoverageSettings) -> float:
+
+def _head_in_story(
+    raw: RawTerms, prominent: _Prominent | set[int], w: Callable[[int], float], c: CoverageSettings
+) -> float:
     """idf-weighted share of the input's headline names found among what the story is about."""
-    found = {h for h in raw.headline if h in prominent}
+    found = prominent.among(raw.headline) if isinstance(prominent, _Prominent) else set(raw.headline & prominent)
     if c.given_names and raw.head_pairs:
         # "Donald Trump" where the story says "President Trump": outlets differ in giving a
         # first name, and a given name names nobody without its surname.
@@ -1219,6 +1229,48 @@ def may_pass(
     )
 
 
+def gated_headline_share(
+    raw: RawTerms,
+    me: Probe | TextProbe,
+    hits: Sequence[tuple[float, float, Stored]],
+    members: Sequence[Stored],
+    idf: Callable[[int], float],
+    c: CoverageSettings,
+    telling: Container[int] = frozenset(),
+    min_telling_idf: float = math.inf,
+) -> float | None:
+    """None when ``judge`` (same arguments) may pass the story (``may_pass_gates``); else the
+    share of the input's headline names found in it (``headline_in_story``) that rules it out.
+    The decider asks both of each candidate story: when it rules out every one, the shares
+    are the evidence of its ``new``, and they are what this test has just measured."""
+    return _headline_gate(raw, me, hits, members, idf, c, telling, min_telling_idf)
+
+
+def _headline_gate(
+    raw: RawTerms,
+    me: Probe | TextProbe,
+    hits: Sequence[tuple[float, float, Stored]],
+    members: Sequence[Stored],
+    idf: Callable[[int], float],
+    c: CoverageSettings,
+    telling: Container[int],
+    min_telling_idf: float,
+) -> float | None:
+    """``gated_headline_share`` (and ``may_pass_gates``), apart from what the decider calls."""
+    if in_other_language(raw, members, c):
+        raw, me = written_alike(raw), _alike_probe(me, raw)
+    floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
+    share = _head_in_story(raw, _Prominent(members), idf, c)
+    if share >= floor:
+        return None
+    if c.swap_roles and any(
+        m.time > me.time and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
+        for _, _, m in hits
+    ):
+        return None
+    return share
+
+
 def may_pass_gates(
     raw: RawTerms,
     me: Probe | TextProbe,
@@ -1233,18 +1285,10 @@ def may_pass_gates(
     are not found in it, not even to the share a telling figure allows (so its names disagree,
     which every way to pass but the swapped roles needs) and no member passes the gates with
     the roles swapped. Cheaper than the judgement (one gate, evaluated first, instead of all of
-    them with their measures): the decider asks it of the stories after the first, whose
-    judgements only matter when they pass. A necessary condition of ``judge(...).passed``, to
-    keep in step with it."""
-    if in_other_language(raw, members, c):
-        raw, me = written_alike(raw), _alike_probe(me, raw)
-    floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
-    if _head_in_story(raw, _Prominent(members), idf, c) >= floor:
-        return True
-    return c.swap_roles and any(
-        m.time > me.time and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
-        for _, _, m in hits
-    )
+    them with their measures): the decider asks it (``gated_headline_share``) of the stories
+    after the first, whose judgements only matter when they pass. A necessary condition of
+    ``judge(...).passed``, to keep in step with it."""
+    return _headline_gate(raw, me, hits, members, idf, c, telling, min_telling_idf) is None
 
 
 def headline_in_story(
@@ -1252,7 +1296,8 @@ def headline_in_story(
 ) -> float:
     """The idf-weighted share of the input's headline names found in the story, as the gates
     measure it (``headline_names_in_story`` of a judgement): the evidence of a ``new`` decision
-    whose candidate stories were all ruled out by ``may_pass_gates`` before any was judged."""
+    whose candidate stories were all ruled out by ``may_pass_gates`` before any was judged
+    (``gated_headline_share`` gives it the decider as it rules a story out)."""
     if in_other_language(raw, members, c):
         raw = written_alike(raw)
     return _head_in_story(raw, _Prominent(members), idf, c)

@@ -900,18 +900,22 @@ class StoryIndex:
         # (``may_pass_gates``: its headline names are not found in the story, nor does a member
         # pass with the roles swapped) cannot be the answer, so the similarities are computed
         # for the candidates of the other stories only. Many inputs that become a ``new``
-        # story have no such story, and need no vector at all.
+        # story have no such story, and need no vector at all; the shares of headline names
+        # that ruled the stories out are then its evidence (``gated_headline_share``).
         stories: dict[str, list[coverage.Probe]] = {}
         for aid, v in zip(picked, near, strict=True):
             stories.setdefault(arts[aid].story_id, []).append(v)
         every = {sid: [view(m) for m in self._story_cov_members(sid)] for sid in stories}
-        members_of = {
-            sid: members
-            for sid, members in every.items()
-            if coverage.may_pass_gates(
+        members_of: dict[str, list[coverage.Probe]] = {}
+        shares: dict[str, float] = {}  # of the stories ruled out
+        for sid, members in every.items():
+            share = coverage.gated_headline_share(
                 prep.raw, me, [(0.0, 0.0, v) for v in stories[sid]], members, w, c, telling, min_telling
             )
-        }
+            if share is None:
+                members_of[sid] = members
+            else:
+                shares[sid] = share
         counted: dict[str, float | int | str] = {
             "coverage_candidates": n_near,
             "coverage_stories": len(stories),
@@ -920,10 +924,7 @@ class StoryIndex:
         if not members_of:
             # the evidence of a ``new``: the story naming most of the headline (the nearest
             # by the look-up of those that name as much)
-            share, sid = max(
-                ((coverage.headline_in_story(prep.raw, members, w, c), sid) for sid, members in every.items()),
-                key=lambda x: x[0],
-            )
+            share, sid = max(((shares[sid], sid) for sid in every), key=lambda x: x[0])
             top = stories[sid][0]
             evidence = {
                 **counted,

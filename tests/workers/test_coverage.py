@@ -492,7 +492,7 @@ def test_a_story_the_input_cannot_pass_is_ruled_out_before_any_similarity(monkey
     ev = ruled_out.evidence
     assert (ev["coverage_stories"], ev["coverage_stories_gated"]) == (1, 1)
     assert "coverage_similarity" not in ev
-    monkeypatch.setattr(coverage, "may_pass_gates", lambda *_: True)
+    monkeypatch.setattr(coverage, "gated_headline_share", lambda *_: None)  # no story ruled out
     index = StoryIndex(settings)
     decide_and_apply(index, PORT_DEAL)
     judged, _ = decide_and_apply(index, PORT_DEAL_FIRST_NAME)
@@ -661,13 +661,38 @@ def test_the_decider_s_pre_checks_hold_whenever_a_story_passes(
     with monkeypatch.context() as patched:
         patched.setattr(coverage, "judge", spy)
         patched.setattr(coverage, "may_pass", lambda *_: True)  # judge every story here
-        patched.setattr(coverage, "may_pass_gates", lambda *_: True)
+        patched.setattr(coverage, "gated_headline_share", lambda *_: None)  # (``may_pass_gates``)
         for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
             index = StoryIndex(ThreadSettings())
             for row in rows:
                 decide_and_apply(index, _item(row))
     assert any(passed for passed, _ in judged) and any(not allowed for _, allowed in judged)
     assert all(allowed for passed, allowed in judged if passed)
+
+
+def test_a_story_ruled_out_gives_the_headline_share_of_its_evidence(monkeypatch: Any) -> None:
+    """What the decider asks of each candidate story (``gated_headline_share``) rules it out
+    exactly when ``may_pass_gates`` does, and then gives the share ``headline_in_story``
+    measures (the evidence of a ``new`` all of whose stories were ruled out): on the corpus, in
+    time order and shuffled, with stories ruled out and stories kept."""
+    seen: list[bool] = []
+    real = coverage.gated_headline_share
+
+    def spy(*args: Any) -> float | None:
+        share = real(*args)
+        raw, members, idf, c = args[0], args[3], args[4], args[5]
+        assert (share is None) == coverage.may_pass_gates(*args)
+        if share is not None:
+            assert share == coverage.headline_in_story(raw, members, idf, c)
+        seen.append(share is None)
+        return share
+
+    monkeypatch.setattr(coverage, "gated_headline_share", spy)
+    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
+        index = StoryIndex(ThreadSettings())
+        for row in rows:
+            decide_and_apply(index, _item(row))
+    assert any(seen) and not all(seen)
 
 
 def test_the_token_memo_reads_as_a_fresh_read_and_stays_bounded(monkeypatch: Any) -> None:
@@ -857,6 +882,9 @@ def test_what_a_story_is_about_is_its_members_headlines_and_heaviest_terms() -> 
     assert coverage._prominent(members) == {3, 5, 9, 11, 13}
     for h in range(16):
         assert (h in about) == (h in {3, 5, 9, 11, 13}), h
+    # the names it holds, found in one intersection a member (the first gate's headline names)
+    assert about.among(frozenset(range(16))) == {3, 5, 9, 11, 13}
+    assert about.among(frozenset({1, 9, 13, 99})) == {9, 13} and about.among(frozenset()) == set()
 
 
 @pytest.mark.parametrize("window_hours", [6, 72])
