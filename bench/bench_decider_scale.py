@@ -20,7 +20,7 @@ Kafka fetch is not included). Steps:
    real would take ~25 CPU minutes (``decide`` costs ~1.5 ms of analysis per article); the
    clones cost the index exactly what analysed articles of the same shape cost.
 3. Takeover: a fresh process restores every entry and settles the index (the postings merged,
-   the term-count table built, as the threader's take-over does; timed, wall and CPU), then reads its RSS
+   as the threader's take-over does; timed, wall and CPU), then reads its RSS
    (``/proc/self/status``) against the RSS before the restore.
 4. Decisions: the stream continues after the pool (fresh inputs, some copies, revisions and
    follow-ups of pool articles, so some join stories): each ``decide`` + ``apply`` is timed

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 import numpy.typing as npt
@@ -27,10 +27,6 @@ import numpy.typing as npt
 _LOW = np.uint64(0xFFFFFFFF)
 _SHIFT = np.uint64(32)
 _CHUNK = 1 << 20  # postings per step of a walk of the table
-# TermPostings' count table: touches held before it is rebuilt instead (a restore), and keys
-# counted outside it before they are folded in.
-_TOUCHED = 1 << 16
-_EXTRA = 1 << 12
 # Postings at least this long are searched in numpy for a number to remove.
 _SCAN = 64
 
@@ -48,23 +44,19 @@ class TermPostings:
     """Key -> article numbers, for a vocabulary: a key held by one article maps to its number,
     a shared key to an ``array("I")`` (a list would cost 8 bytes a posting and an int object).
 
-    The counts (document frequencies) are also kept in a sorted numpy table, for ``counts``:
-    the counts of a whole article's terms in one vectorised look-up (a probe of the dict per
-    term, with the int-or-array test, was most of ``coverage.select``). The table costs 12 bytes
-    a key and is brought up to date lazily from the keys touched since (appended by ``add`` and
-    ``remove``); a restore's bulk of touches marks it stale instead, and it is rebuilt from the
-    dict at the next look-up."""
+    The counts (document frequencies) are also kept in a dict of their own, key -> count, for
+    ``counts``: the counts of a whole article's terms are its keys mapped through ``dict.get``
+    in C (a probe of the postings dict per term, with the int-or-array test, was most of
+    ``coverage.select``; a sorted numpy table of the counts, brought up to date before each
+    look-up, cost a dozen numpy calls a decision). It shares the key objects of the postings
+    dict, and most counts are small ints CPython holds once: ~40 bytes a key of the vocabulary
+    (~2.6 MB at 100k live articles)."""
 
-    __slots__ = ("_added", "_cnt", "_extra", "_map", "_removed", "_stale", "_vocab")
+    __slots__ = ("_map", "_n")
 
     def __init__(self) -> None:
         self._map: dict[int, int | array[int]] = {}
-        self._vocab: npt.NDArray[np.uint32] = np.empty(0, np.uint32)  # sorted keys
-        self._cnt: npt.NDArray[np.int64] = np.empty(0, np.int64)  # their counts (0: gone since)
-        self._extra: dict[int, int] = {}  # counts of keys not in ``_vocab`` (folded in now and then)
-        self._added: list[int] = []  # keys touched since the table was last brought up to date
-        self._removed: list[int] = []
-        self._stale = False
+        self._n: dict[int, int] = {}  # key -> its number of postings (the keys of ``_map``)
 
     def __len__(self) -> int:
         return len(self._map)
@@ -78,19 +70,19 @@ class TermPostings:
     def add_many(self, keys: Sequence[int], number: int) -> None:
         """``add`` of each of ``keys`` (one article's terms: a restore adds ~40 an article)."""
         m = self._map
+        n = self._n
         get = m.get
         for key in keys:
             held = get(key)
             if held is None:
                 m[key] = number
+                n[key] = 1
             elif held.__class__ is int:
                 m[key] = array("I", (held, number))
+                n[key] = 2
             else:
                 held.append(number)  # type: ignore[union-attr]
-        if not self._stale:
-            self._added.extend(keys)
-            if len(self._added) > _TOUCHED:
-                self._drop_touched()
+                n[key] = len(held)  # type: ignore[arg-type]
 
     def remove(self, key: int, number: int) -> None:
         held = self._map.get(key)
@@ -99,7 +91,7 @@ class TermPostings:
         if held.__class__ is int:
             if held == number:
                 del self._map[key]
-                self._touch_removed(key)
+                del self._n[key]
             return
         assert isinstance(held, array)
         if len(held) < _SCAN:
@@ -109,109 +101,24 @@ class TermPostings:
             at = int(found[0]) if len(found) else -1
         if at >= 0:
             del held[at]
-            self._touch_removed(key)
         if len(held) == 1:
             self._map[key] = held[0]
+            self._n[key] = 1
         elif not held:
             del self._map[key]
-
-    def _touch_removed(self, key: int) -> None:
-        if not self._stale:
-            self._removed.append(key)
-            if len(self._removed) > _TOUCHED:
-                self._drop_touched()
-
-    def _drop_touched(self) -> None:
-        """Too many touches to replay (a restore): rebuild the table at the next look-up."""
-        self._stale = True
-        self._added = []
-        self._removed = []
+            del self._n[key]
+        else:
+            self._n[key] = len(held)
 
     def count(self, key: int) -> int:
-        held = self._map.get(key)
-        if held is None:
-            return 0
-        return 1 if held.__class__ is int else len(held)  # type: ignore[arg-type]
+        return self._n.get(key, 0)
 
     def counts(self, keys: Iterable[int]) -> npt.NDArray[np.int64]:
-        """``count`` of each of ``keys``, in order, in one vectorised look-up."""
-        self.sync()
-        q = keys.astype(np.uint32, copy=False) if isinstance(keys, np.ndarray) else np.fromiter(keys, np.uint32)
-        vocab = self._vocab
-        if len(vocab):
-            # searched in ascending order (the table is large and seldom in cache: a search
-            # then walks mostly where the one before it did), the answers put back in place
-            order = q.argsort()
-            idx = np.empty(len(q), np.intp)
-            idx[order] = vocab.searchsorted(q[order])
-            idx[idx == len(vocab)] = 0
-            found = vocab[idx] == q
-            out = np.where(found, self._cnt[idx], 0)
-        else:
-            found = np.zeros(len(q), np.bool_)
-            out = np.zeros(len(q), np.int64)
-        extra = self._extra
-        if extra:
-            missing = np.flatnonzero(~found)
-            if len(missing):
-                out[missing] = list(map(extra.get, q[missing].tolist(), itertools.repeat(0)))
-        return out
-
-    def sync(self) -> None:
-        """Bring the count table up to date (``counts`` does so first; after a restore the
-        rebuild is the bulk of it, which a caller may do ahead of the first look-up)."""
-        if self._stale:
-            m = self._map
-            keys = np.fromiter(m, np.uint32, len(m))
-            cnt = np.fromiter(
-                (1 if v.__class__ is int else len(v) for v in m.values()),  # type: ignore[arg-type]
-                np.int64,
-                len(m),
-            )
-            order = np.argsort(keys)
-            self._vocab, self._cnt = keys[order], cnt[order]
-            self._extra = {}
-            self._stale = False
-            return
-        if self._added:
-            self._apply(self._added, 1)
-            self._added = []
-        if self._removed:
-            self._apply(self._removed, -1)
-            self._removed = []
-        if len(self._extra) > _EXTRA:
-            self._fold()
-
-    def _apply(self, touched: list[int], sign: int) -> None:
-        k = np.array(touched, np.uint32)
-        vocab = self._vocab
-        rest = touched
-        if len(vocab):
-            idx = vocab.searchsorted(k)
-            idx[idx == len(vocab)] = 0
-            found = vocab[idx] == k
-            np.add.at(self._cnt, idx[found], sign)
-            rest = k[~found].tolist()
-        extra = self._extra
-        for key in rest:
-            n = extra.get(key, 0) + sign
-            if n:
-                extra[key] = n
-            else:
-                del extra[key]
-
-    def _fold(self) -> None:
-        """Move the counts of keys outside the table into it, dropping keys counted 0."""
-        extra = self._extra
-        keys = np.fromiter(extra, np.uint32, len(extra))
-        cnt = np.fromiter(extra.values(), np.int64, len(extra))
-        order = np.argsort(keys)
-        keys, cnt = keys[order], cnt[order]
-        at = self._vocab.searchsorted(keys)
-        vocab, counts = np.insert(self._vocab, at, keys), np.insert(self._cnt, at, cnt)
-        held = counts > 0
-        self._vocab, self._cnt = (vocab, counts) if held.all() else (vocab[held], counts[held])
-        self._extra = {}
+        """``count`` of each of ``keys``, in order, mapped in C."""
+        if isinstance(keys, np.ndarray):
+            keys = keys.tolist()
+        got = map(self._n.get, keys, itertools.repeat(0))
+        return np.fromiter(got, np.int64, len(keys)) if isinstance(keys, Sized) else np.fromiter(got, np.int64)
 
     def numbers(self, key: int) -> Sequence[int]:
         held = self._map.get(key)
@@ -219,9 +126,10 @@ class TermPostings:
             return ()
         return (held,) if isinstance(held, int) else held
 
-    def counter(self) -> dict[int, int | array[int]]:
-        """The raw map, for hot loops that count many keys (``count`` inlined)."""
-        return self._map
+    def counter(self) -> dict[int, int]:
+        """The counts by key (keys no article holds are missing), for hot loops that count many
+        keys (``count`` inlined: a ``get`` in C)."""
+        return self._n
 
     def postings(self) -> int:
         return sum(1 if isinstance(v, int) else len(v) for v in self._map.values())

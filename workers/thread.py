@@ -1143,14 +1143,12 @@ class StoryIndex:
         return out
 
     def settle(self) -> None:
-        """Make postings restored in bulk searchable now (the first look-up would), and bring
-        the term frequency table up to date (the first coverage step would rebuild it): a
-        standby that follows the changelog calls this off the critical path, so a take-over's
-        first decision merges only the tail it replayed, and ``stats`` walks the table in place
-        instead of merging a copy of it."""
+        """Make postings restored in bulk searchable now (the first look-up would): a standby
+        that follows the changelog calls this off the critical path, so a take-over's first
+        decision merges only the tail it replayed, and ``stats`` walks the table in place
+        instead of merging a copy of it. (The term frequencies follow every put and drop.)"""
         if self._fps.has_bulk:
             self._merge()
-        self._df.postings.sync()
 
     def stats(self) -> dict[str, int]:
         """Sizes of the index (a walk of it: callers throttle); a function of the indexed set."""
@@ -1295,8 +1293,7 @@ class _IdfMemo(dict[int, float]):
         self._n: dict[int, int] = {}  # the memoised terms' frequencies
 
     def __missing__(self, h: int) -> float:
-        p = self._held(h)
-        n = 0 if p is None else 1 if p.__class__ is int else len(p)  # type: ignore[arg-type]
+        n = self._held(h, 0)
         v = self[h] = self._by_count[n]
         self._n[h] = n
         return v
