@@ -1283,12 +1283,11 @@ class _IdfMemo(dict[int, float]):
     ``__getitem__`` is the ``idf`` callable the scoring takes: the scoring asks for the same
     few hundred terms thousands of times per decision, and a hit then stays in C."""
 
-    __slots__ = ("_by_count", "_counts", "_held", "_n")
+    __slots__ = ("_by_count", "_held", "_n")
 
     def __init__(self, df: coverage.DocFrequencies) -> None:
         super().__init__()
         self._held = df.postings.counter().get
-        self._counts = df.postings.counts
         self._by_count = _IdfByCount(df.docs + 1)
         self._n: dict[int, int] = {}  # the memoised terms' frequencies
 
@@ -1311,18 +1310,19 @@ class _IdfMemo(dict[int, float]):
         return n
 
     def fill(self, terms: Iterable[int]) -> None:
-        """Memoise the idf of ``terms`` not memoised yet, with one vectorised look-up of their
-        frequencies (and no Python loop over the terms)."""
+        """Memoise the idf of ``terms`` not memoised yet, their frequencies looked up in C
+        (and no Python loop over the terms)."""
         missing = list(itertools.filterfalse(self.__contains__, set(terms)))
         if missing:
-            self.seed(missing, self._counts(missing).tolist())
+            self.seed(missing, list(map(self._held, missing, itertools.repeat(0))))
 
     def idf_array(self, terms: npt.NDArray[np.uint32]) -> npt.NDArray[np.float64]:
-        """The idf of each of ``terms`` (the values the memo holds or would), in one vectorised
-        look-up of their frequencies, each distinct frequency mapped once, without memoising
-        them: the candidates' terms are weighed once per decision."""
-        distinct, at = np.unique(self._counts(terms), return_inverse=True)
-        return np.array(list(map(self._by_count.__getitem__, distinct.tolist())), np.float64)[at.reshape(-1)]
+        """The idf of each of ``terms`` (the values the memo holds or would), without memoising
+        them (the candidates' terms are weighed once per decision): each term's frequency and
+        its idf by frequency mapped in C, one after the other (a frequency met first here is
+        computed by ``_IdfByCount``)."""
+        counts = map(self._held, terms.tolist(), itertools.repeat(0))
+        return np.fromiter(map(self._by_count.__getitem__, counts), np.float64, len(terms))
 
     def seed(self, terms: list[int], counts: list[int]) -> None:
         """Memoise ``terms`` whose frequencies (``counts``, in order) the caller looked up

@@ -4,16 +4,20 @@ expiry, bounded lookups and text normalisation."""
 from __future__ import annotations
 
 import base64
+import math
 import random
 from datetime import UTC, datetime, timedelta
 
-from workers import shingles
+import numpy as np
+
+from workers import coverage, shingles
 from workers.thread import (
     ARTICLE_PREFIX,
     STORY_PREFIX,
     StoryIndex,
     ThreadInput,
     ThreadSettings,
+    _IdfMemo,
     decide_and_apply,
     story_id_for,
     thread_input,
@@ -390,3 +394,24 @@ def test_narrowed_shingles_are_the_low_halves_and_never_a_break() -> None:
     seq = array("I", [0, 0x10000, 0xFFFF0001, 5, 0, 0x20000, 0xFFFFFFFF, *(rng.randrange(2**32) for _ in range(500))])
     want = [((h & 0xFFFF) or 1) if h else 0 for h in seq]
     assert _narrow(seq).tolist() == want and _narrow(seq).typecode == "H"
+
+
+def test_idf_of_an_array_of_terms_is_the_memo_s_idf_of_each() -> None:
+    """``_IdfMemo.idf_array`` (the candidates' terms weighed at once) gives each term the idf
+    the memo gives it, float for float: terms held by one article, by several, by none, listed
+    twice, and frequencies met first in the array; ``fill`` memoises the same values."""
+    rng = random.Random(3)
+    df = coverage.DocFrequencies()
+    for number in range(300):
+        df.add(number, sorted(rng.sample(range(1, 120), rng.randint(1, 30))))
+    for number in range(0, 300, 7):  # some drops: frequencies that went down
+        df.remove(number, list(range(1, 120)))
+    terms = [rng.randrange(200) for _ in range(500)]
+    memo = _IdfMemo(df)
+    got = memo.idf_array(np.array(terms, np.uint32)).tolist()
+    fresh = _IdfMemo(df)
+    want = [fresh[h] for h in terms]
+    assert got == want == [math.log((df.docs + 1) / (df.count(h) + 1)) + 1.0 for h in terms]
+    filled = _IdfMemo(df)
+    filled.fill(terms)
+    assert [filled[h] for h in terms] == want and all(filled.count(h) == df.count(h) for h in terms)
