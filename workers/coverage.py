@@ -826,7 +826,7 @@ def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     products: Iterable[float] = map(operator.mul, a.values(), map(b.get, a, repeat(0.0)))
-    return sum(products)  # summed in order, in C
+    return sum(products, 0.0)  # summed in order, in C (a float for an empty vector too)
 
 
 def weighted_share(names: Iterable[int], found: Container[int], idf: Callable[[int], float]) -> float:
@@ -1109,7 +1109,7 @@ def _gates(
     # event names it. Required of at least one headline of the story.
     subject_named = any(_rarest_name_found(m, raw.counts, w) for m in members)
     shared = sorted((h for h in raw.name_hashes if h in story_names), key=lambda h: (-w(h), h))
-    shared_idf = sum(w(h) for h in shared)
+    shared_idf = sum((w(h) for h in shared), 0.0)  # a float when none is shared too (0.0 in the evidence)
     # Figures: a report of the same event repeats some of its figures (a magnitude, a
     # rate, a price); the same template on another day or company fills in others.
     # Judged only when both sides quote several: most reports share few or none.

@@ -41,7 +41,7 @@ SHINGLE_SIZE = 5
 WINNOW_WINDOW = 12
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
 # move from "Monday" to "Tuesday", and template-alike texts share them by construction.
-CALENDAR = frozenset((*WEEKDAYS, *MONTHS))
+CALENDAR: frozenset[str] = frozenset((*WEEKDAYS, *MONTHS))
 _MASK32 = 0xFFFFFFFF
 # Shingles shipped per article: twice the decider's default cap (2,000), so that the lines
 # the thread stage removes as boilerplate (short ones) leave enough for the cap; a decider
