@@ -10,8 +10,11 @@ KAFKA  := $(BIN)/python deploy/kafka/kafka_local.py
 CONFIG ?= config/newswire.yaml
 CHAOS_KILLS ?= 300
 SOAK_SECONDS ?= 3600
+# The decider's hot modules compiled with mypyc, apart from the sources (see pipeline/compiled.py)
+COMPILED := build/compiled/manifest.json
+COMPILED_FROM := workers/shingles.py workers/features.py workers/postings.py workers/coverage.py workers/thread.py pipeline/compiled.py
 
-.PHONY: help install kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench chaos soak tools clean chart-schema chart-files
+.PHONY: help install compiled kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench chaos soak tools clean chart-schema chart-files
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -24,6 +27,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install newswire (editable) with dev tools
 
+$(COMPILED): $(STAMP) $(COMPILED_FROM)
+	mkdir -p build && $(BIN)/python -m pipeline.compiled build build/compiled > build/compiled.log 2>&1 || (tail -20 build/compiled.log; exit 1)
+	@echo "compiled the decider into build/compiled (used while it matches the sources)"
+
+compiled: $(COMPILED) ## Compile the decider's hot modules with mypyc into build/compiled (needs a C compiler)
+
 kafka-jars: $(STAMP) ## Assemble Apache Kafka from Maven Central into .cache/
 	$(KAFKA) fetch
 
@@ -35,6 +44,7 @@ kafka-down: ## Stop the local broker
 	@$(KAFKA) down
 
 run: install ## Run the main job (poll feeds -> workers -> events) on the embedded backend
+	@$(MAKE) --no-print-directory compiled || echo "newswire: no compiled decider (it needs a C compiler); the sources run"
 	$(BIN)/newswire --config $(CONFIG) run
 
 demo: install ## Offline demo: serve sample wire sites on 127.0.0.1 and print the story events
@@ -58,13 +68,13 @@ lint: install ## ruff (lint + format check), import layering (lint-imports)
 typecheck: install ## mypy --strict
 	$(BIN)/mypy
 
-test: install kafka-jars tools lint typecheck ## Everything: set-up, lint, types, unit + integration tests on a real broker
+test: install kafka-jars tools compiled lint typecheck ## Everything: set-up, lint, types, unit + integration tests on a real broker
 	NEWSWIRE_REQUIRE_TOOLS=1 $(BIN)/pytest -q -p no:cacheprovider
 
 unit: install ## Tests that need no broker
 	$(BIN)/pytest -q -m "not kafka"
 
-bench: install kafka-jars ## Benchmarks: newswire vs the bare libraries, same run
+bench: install kafka-jars compiled ## Benchmarks: newswire vs the bare libraries, same run
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run_all.py
 
@@ -75,5 +85,5 @@ soak: install kafka-jars ## Steady flow for SOAK_SECONDS (default 3600) on a rea
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
 
-clean: ## Remove caches (keeps .venv and the Kafka jars)
-	rm -rf .mypy_cache .ruff_cache .pytest_cache var
+clean: ## Remove caches and the compiled decider (keeps .venv and the Kafka jars)
+	rm -rf .mypy_cache .ruff_cache .pytest_cache var build

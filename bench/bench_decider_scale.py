@@ -60,6 +60,7 @@ from typing import Any, BinaryIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import bench._build  # first: the decider's modules as the daemon runs them
 import workers.thread as thread_mod
 from bench.bench_thread import FullCollections, cleaned, synthetic_stream
 from newswire.runtime import release_free_memory
@@ -489,6 +490,7 @@ def main() -> None:
         takeover(args)
         return
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(bench._build.build_line())
     with tempfile.TemporaryDirectory(prefix="decider-scale-") as tmp:
         log = Path(tmp) / "changelog.bin"
         t = time.process_time()

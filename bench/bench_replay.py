@@ -19,12 +19,16 @@ import argparse
 import gzip
 import io
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import trafilatura
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import bench._build  # first: the decider's and the features' modules as the daemon runs them
 from newswire.records import RawStory
 from newswire.settings import Settings, WorkerSettings
 from workers.clean import DEFAULT_SETTINGS
@@ -67,6 +71,7 @@ def main() -> None:
     if not (root / "ground-truth.json").exists():
         print(f"replay bench: skipped ({root} not found; pass --shared PATH)")
         return
+    print(bench._build.build_line())
     pages = load(root)
     settings = Settings(worker=WorkerSettings(extract_processes=0))
     with tempfile.TemporaryDirectory() as tmp:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import bench._build  # first: the decider's modules as the daemon runs them
 from bench.bench_bus import broker
 from bench.bench_decider_scale import pool_changelog, read_entries, stream_items, write_fill
 from newswire.bus import TopicPartition, open_bus
@@ -147,6 +148,7 @@ def main() -> None:
         (phase_standby if args.phase == "standby" else phase_cold)(args, settings)
         return
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(bench._build.build_line())
     with tempfile.TemporaryDirectory(prefix="takeover-") as tmp, broker(args.bootstrap) as (bootstrap, _home):
         log = Path(tmp) / "changelog.bin"
         t = time.process_time()

@@ -20,12 +20,17 @@ import argparse
 import gc
 import hashlib
 import random
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import bench._build  # first: the decider's modules as the daemon runs them
 from workers import features, shingles
 from workers import thread as thread_module
 from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
@@ -363,6 +368,7 @@ def main() -> None:
     ap.add_argument("--memory-sample", type=int, default=3000, help="articles traced for bytes/article")
     ap.add_argument("--text-only", action="store_true", help="--live inputs without the clean stage's features")
     args = ap.parse_args()
+    print(bench._build.build_line())
     if args.live:
         run_live(args.live, args.measure, args.memory_sample, args.text_only)
     if not args.articles:

@@ -36,6 +36,7 @@ class Bench:
     title: str
     args: tuple[str, ...]
     what: str
+    env: tuple[tuple[str, str], ...] = ()  # set for this bench only
 
 
 BENCHES = (
@@ -87,7 +88,15 @@ BENCHES = (
         "thread-live",
         "Threading with coverage at a full window: decisions/s and index bytes per article",
         ("bench/bench_thread.py", "--articles", "0", "--brute", "0", "--live", "100000", "--measure", "1000"),
-        "100,000 synthetic articles live in one window (one core); tracemalloc over 3,000 articles.",
+        "100,000 synthetic articles live in one window (one core); tracemalloc over 3,000 articles; "
+        "the compiled decider (make compiled), as the daemon runs it.",
+    ),
+    Bench(
+        "thread-live-sources",
+        "The same, the decider's sources (no compiled modules), side by side",
+        ("bench/bench_thread.py", "--articles", "0", "--brute", "0", "--live", "100000", "--measure", "1000"),
+        "The thread-live bench with NEWSWIRE_PURE_PYTHON=1: the same decisions (the digest), the sources' speed.",
+        (("NEWSWIRE_PURE_PYTHON", "1"),),
     ),
     Bench(
         "decider-scale",
@@ -180,17 +189,21 @@ def machine_info() -> list[tuple[str, str]]:
     ]
 
 
+def _env(bench: Bench) -> str:
+    """The bench's own environment as a command line shows it (``K=V `` each)."""
+    return "".join(f"{k}={v} " for k, v in bench.env)
+
+
 def run(bench: Bench) -> Result:
     """Run one bench, echoing its stdout live; stderr (library warnings) is shown only on failure,
     so it never lands inside a table."""
     cmd = [sys.executable, *bench.args]
-    print(f"\n== {bench.name}: {' '.join(bench.args)}", flush=True)
+    print(f"\n== {bench.name}: {_env(bench)}{' '.join(bench.args)}", flush=True)
+    environ = {**os.environ, "PYTHONUNBUFFERED": "1", **dict(bench.env)}
     started = time.perf_counter()
     lines: list[str] = []
     with tempfile.TemporaryFile(mode="w+") as err:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-        )
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True, env=environ)
         assert proc.stdout is not None
         for line in proc.stdout:
             print(line, end="", flush=True)
@@ -222,7 +235,7 @@ def render(results: list[Result], started: datetime, total_s: float) -> str:
             "",
             f"## {r.bench.title}{status}",
             "",
-            f"{r.bench.what} Command: `python {' '.join(r.bench.args)}` ({r.seconds:.0f} s).",
+            f"{r.bench.what} Command: `{_env(r.bench)}python {' '.join(r.bench.args)}` ({r.seconds:.0f} s).",
             "",
             "```",
             r.output,

@@ -40,6 +40,7 @@ from newswire.topics import (
     single_partition_roles,
     topic_graph,
 )
+from pipeline import compiled
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.replay import clean_settings, dead_letter_line, replay
@@ -48,8 +49,10 @@ from workers.threader import ThreadProcessor
 log = logging.getLogger("newswire")
 
 
-def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+def dispatch(args: argparse.Namespace, settings: Settings, build: compiled.Build | None = None) -> int:
     setup_logging(settings.log_level, settings.log_format)
+    if build is not None:
+        log.info("decider build: %s", "compiled" if build.compiled else "sources", extra={"build_reason": build.reason})
     verb: str = args.verb
     if verb == "replay":
         return cmd_replay(args, settings)

@@ -135,9 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = _settings(args)
+        from pipeline import compiled
+
+        build = compiled.enable()  # before the stages import the modules it may replace
         from pipeline import app  # heavy imports only after the arguments are known good
 
-        return app.dispatch(args, settings)
+        return app.dispatch(args, settings, build)
     except ConfigError as exc:
         print(f"newswire: {exc}", file=sys.stderr)
         return 2

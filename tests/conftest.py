@@ -15,8 +15,14 @@ from pathlib import Path
 
 import pytest
 
+import workers.thread  # noqa: F401 (in this process the tests run the sources: see below)
 from newswire.settings import Settings, load_settings
 from tests.support.broker import LocalBroker, kafka_local
+
+# The decider's modules are imported here, first: a test that runs a verb in this process
+# (``pipeline.cli.main``) then leaves them as they are instead of taking up the compiled build
+# (``pipeline/compiled.py``), which tests observing the decider's internals could not see into.
+# Verbs run as subprocesses take it up, as the daemon does.
 
 
 @pytest.fixture(autouse=True)

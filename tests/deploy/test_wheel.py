@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import compiled
 from tests.support.data import REPO
 from tests.support.demo import assert_demo_story
 
@@ -86,6 +87,20 @@ def test_demo_from_the_installed_wheel_in_an_empty_folder(wheel: Path, tmp_path:
     out = _run([venv / "bin" / "newswire", "--log-level", "WARNING", "demo"], cwd=empty, env=env)
     assert_demo_story(out)
     assert list(empty.iterdir()) == []  # the demo keeps its state in a temporary folder
+
+    # As the image runs it: the compiled decider built from the repository's sources (the
+    # image's builder stage builds it from the sources the wheel holds) is taken up by the
+    # installed wheel, whose sources are the same bytes; and the story is the same.
+    manifest = compiled.default_dir() / compiled.MANIFEST
+    if not manifest.exists():
+        message = f"no compiled build in {manifest.parent}; run make compiled"
+        if os.environ.get("NEWSWIRE_REQUIRE_TOOLS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    env[compiled.DIR_ENV] = str(manifest.parent)
+    out = _run([venv / "bin" / "newswire", "--log-format", "text", "--log-level", "INFO", "demo"], cwd=empty, env=env)
+    assert "decider build: compiled" in out, out[-2000:]
+    assert_demo_story(out)
 
 
 def test_image_copies_and_admits_every_package_the_wheel_holds() -> None:
