@@ -177,7 +177,16 @@ _SHORT = reprlib.Repr()
 _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxstring, _SHORT.maxother = 2, 4, 80, 80
 #: NEWSWIRE_* variables that are not settings (read by the runtime, tests and scripts).
 _OTHER_ENV: frozenset[str] = frozenset(
-    {"CONFIG", "INSTANCE_ID", "REQUIRE_TOOLS", "SHARED_DIR", "TEST_BOOTSTRAP", "TOOLS_DIR"}
+    {
+        "COMPILED_DIR",  # the compiled decider's build (pipeline/compiled.py)
+        "CONFIG",
+        "INSTANCE_ID",
+        "PURE_PYTHON",  # run the decider's sources even where a matching compiled build exists
+        "REQUIRE_TOOLS",
+        "SHARED_DIR",
+        "TEST_BOOTSTRAP",
+        "TOOLS_DIR",
+    }
 )
 
 
