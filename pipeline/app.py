@@ -51,8 +51,6 @@ log = logging.getLogger("newswire")
 
 def dispatch(args: argparse.Namespace, settings: Settings, build: compiled.Build | None = None) -> int:
     setup_logging(settings.log_level, settings.log_format)
-    if build is not None:
-        log.info("decider build: %s", "compiled" if build.compiled else "sources", extra={"build_reason": build.reason})
     verb: str = args.verb
     if verb == "replay":
         return cmd_replay(args, settings)
@@ -60,7 +58,10 @@ def dispatch(args: argparse.Namespace, settings: Settings, build: compiled.Build
         return cmd_feeds(args, settings)
     if verb == "demo":
         return cmd_demo(args, settings)
-    log.info("starting", extra={"verb": verb, "backend": settings.backend, "config": settings.masked()})
+    # which decider build the daemon runs, and why (pipeline/compiled.py)
+    decider = {} if build is None else {"decider_build": "compiled" if build.compiled else "sources"}
+    decider |= {} if build is None else {"decider_build_reason": build.reason}
+    log.info("starting", extra={"verb": verb, "backend": settings.backend, **decider, "config": settings.masked()})
     if verb == "status":
         return cmd_status(settings)
     if verb == "dlq":
