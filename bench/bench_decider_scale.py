@@ -331,9 +331,25 @@ def takeover(args: argparse.Namespace) -> None:
         f"{' (gc.freeze() after restore)' if args.freeze else ''}"
     )
 
-    # Option (b): with records on disk, the story id and time of every article stay in RAM (the
-    # candidate look-ups read them for thousands of ids); a record's texts and terms are fetched
-    # for the articles a decision compares: scored pairs, coverage candidates, story members.
+    if bench._build.BUILD.compiled:
+        print(
+            "per decision: articles looked up and records compared not counted under the compiled build "
+            "(counted by spies on the decider's calls, which compiled callers make directly; "
+            "NEWSWIRE_PURE_PYTHON=1 counts them)"
+        )
+    else:
+        _count_touched(index, extra)
+    del index
+    gc.collect()
+    if args.trace:
+        trace(args.log, args.trace)
+
+
+def _count_touched(index: StoryIndex, extra: list[ThreadInput]) -> None:
+    """Option (b): with records on disk, the story id and time of every article stay in RAM (the
+    candidate look-ups read them for thousands of ids); a record's texts and terms are fetched
+    for the articles a decision compares: scored pairs, coverage candidates, story members.
+    Counted by spies on the decider's calls, so under the sources only."""
     touching = _Touching(index._articles)
     index._articles = touching
     numbers = _TouchingNumbers(index._by_num)
@@ -386,10 +402,6 @@ def takeover(args: argparse.Namespace) -> None:
     )
     index._articles = dict(touching)
     index._by_num = list(numbers)
-    del index, touching
-    gc.collect()
-    if args.trace:
-        trace(args.log, args.trace)
 
 
 def trace(log: Path, articles: int) -> None:
@@ -416,7 +428,10 @@ def trace(log: Path, articles: int) -> None:
     print(f"tracemalloc over {n} restored articles: {total / n:.0f} bytes per article; by line:")
     for s in stats[:8]:
         frame = s.traceback[0]
-        line = Path(frame.filename).read_text().splitlines()[frame.lineno - 1].strip()[:70]
+        try:
+            line = Path(frame.filename).read_text().splitlines()[frame.lineno - 1].strip()[:70]
+        except (OSError, IndexError):  # no source line (a compiled module's allocation)
+            line = ""
         print(f"  {s.size_diff / n:6.0f} B/article  {Path(frame.filename).name}:{frame.lineno}  {line}")
 
 
