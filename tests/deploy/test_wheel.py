@@ -26,6 +26,7 @@ import pytest
 from pipeline import compiled
 from tests.support.data import REPO
 from tests.support.demo import assert_demo_story
+from tests.support.tools import require_compiled_build
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -91,13 +92,8 @@ def test_demo_from_the_installed_wheel_in_an_empty_folder(wheel: Path, tmp_path:
     # As the image runs it: the compiled decider built from the repository's sources (the
     # image's builder stage builds it from the sources the wheel holds) is taken up by the
     # installed wheel, whose sources are the same bytes; and the story is the same.
-    manifest = compiled.default_dir() / compiled.MANIFEST
-    if not manifest.exists():
-        message = f"no compiled build in {manifest.parent}; run make compiled"
-        if os.environ.get("NEWSWIRE_REQUIRE_TOOLS"):
-            pytest.fail(message)
-        pytest.skip(message)
-    env[compiled.DIR_ENV] = str(manifest.parent)
+    build = require_compiled_build()
+    env[compiled.DIR_ENV] = str(build)
     took = _run(
         [
             python,
@@ -107,7 +103,7 @@ def test_demo_from_the_installed_wheel_in_an_empty_folder(wheel: Path, tmp_path:
         cwd=empty,
         env=env,
     )
-    assert "compiled=True" in took and took.split()[-1].startswith(str(manifest.parent)), took
+    assert "compiled=True" in took and took.split()[-1].startswith(str(build)), took
     out = _run([venv / "bin" / "newswire", "--log-level", "WARNING", "demo"], cwd=empty, env=env)
     assert_demo_story(out)
 

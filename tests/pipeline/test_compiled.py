@@ -18,6 +18,7 @@ import pytest
 
 from pipeline import compiled
 from tests.support.data import REPO
+from tests.support.tools import require_compiled_build
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -60,12 +61,7 @@ def _decide(build: str) -> tuple[str, str]:
 
 
 def test_the_compiled_decider_decides_as_the_sources_do() -> None:
-    manifest = compiled.default_dir() / compiled.MANIFEST
-    if not manifest.exists():
-        message = f"no compiled build in {manifest.parent}; run make compiled"
-        if os.environ.get("NEWSWIRE_REQUIRE_TOOLS"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_compiled_build()
     ran_compiled, with_compiled = _decide("compiled")
     ran_sources, with_sources = _decide("sources")
     assert (ran_compiled, ran_sources) == ("compiled", "sources"), "the build is stale: run make compiled"

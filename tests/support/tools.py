@@ -51,3 +51,17 @@ def run(args: list[str | Path], *, cwd: Path | None = None, timeout: float = 300
     if proc.returncode != 0:
         pytest.fail(f"{' '.join(map(str, args))} exited {proc.returncode}:\n{output}", pytrace=False)
     return output
+
+
+def require_compiled_build() -> Path:
+    """The folder of the compiled decider (``make compiled``, which ``make test`` runs); skip the
+    test if there is none, or fail if ``NEWSWIRE_REQUIRE_TOOLS`` is set, as for a tool."""
+    from pipeline import compiled
+
+    manifest = compiled.default_dir() / compiled.MANIFEST
+    if manifest.exists():
+        return manifest.parent
+    message = f"no compiled build in {manifest.parent}; run make compiled"
+    if os.environ.get("NEWSWIRE_REQUIRE_TOOLS"):
+        pytest.fail(message)
+    pytest.skip(message)
