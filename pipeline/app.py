@@ -59,8 +59,11 @@ def dispatch(args: argparse.Namespace, settings: Settings, build: compiled.Build
     if verb == "demo":
         return cmd_demo(args, settings)
     # which decider build the daemon runs, and why (pipeline/compiled.py)
-    decider = {} if build is None else {"decider_build": "compiled" if build.compiled else "sources"}
-    decider |= {} if build is None else {"decider_build_reason": build.reason}
+    decider = (
+        {}
+        if build is None
+        else {"decider_build": "compiled" if build.compiled else "sources", "decider_build_reason": build.reason}
+    )
     log.info("starting", extra={"verb": verb, "backend": settings.backend, **decider, "config": settings.masked()})
     if verb == "status":
         return cmd_status(settings)
