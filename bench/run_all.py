@@ -39,6 +39,9 @@ class Bench:
     env: tuple[tuple[str, str], ...] = ()  # set for this bench only
 
 
+# the 100k-window bench, run on the compiled decider and on the sources
+_LIVE_ARGS = ("bench/bench_thread.py", "--articles", "0", "--brute", "0", "--live", "100000", "--measure", "1000")
+
 BENCHES = (
     Bench(
         "extract",
@@ -87,14 +90,14 @@ BENCHES = (
     Bench(
         "thread-live",
         "Threading with coverage at a full window: decisions/s and index bytes per article",
-        ("bench/bench_thread.py", "--articles", "0", "--brute", "0", "--live", "100000", "--measure", "1000"),
+        _LIVE_ARGS,
         "100,000 synthetic articles live in one window (one core); tracemalloc over 3,000 articles; "
         "the compiled decider (make compiled), as the daemon runs it.",
     ),
     Bench(
         "thread-live-sources",
         "The same, the decider's sources (no compiled modules), side by side",
-        ("bench/bench_thread.py", "--articles", "0", "--brute", "0", "--live", "100000", "--measure", "1000"),
+        _LIVE_ARGS,
         "The thread-live bench with NEWSWIRE_PURE_PYTHON=1: the same decisions (the digest), the sources' speed.",
         (("NEWSWIRE_PURE_PYTHON", "1"),),
     ),
