@@ -115,6 +115,9 @@ _json_str = json.encoder.encode_basestring_ascii
 _PENDING_NUMBERS = 1 << 15
 #: articles whose coverage features are kept unpacked between decisions (``StoryIndex._probes``)
 _PROBES = 4096
+#: postings within the window from which the coverage look-up scores its articles in numpy
+#: (``StoryIndex._nearest``): below, numpy's fixed cost is more than a dict's work
+_SCORED_IN_NUMPY = 64
 
 
 def _micros(t: datetime) -> int:
@@ -987,12 +990,13 @@ class StoryIndex:
     def _nearest(self, lookup: list[int], w: _IdfCallable, when: int, window: int, limit: int) -> tuple[list[str], int]:
         """Articles holding the ``lookup`` terms, scored by the summed weights of the terms they
         hold: the ``limit`` best by (score, id) within ``window`` microseconds of ``when``, and
-        how many were within it. All in numpy but the last few: the postings (~600 for 16 terms
-        at 100k live) are filtered by time, each article's weights summed in ``lookup`` order (as
-        a loop over the terms would add them: ``bincount`` adds in array order), and only the
-        articles scoring at least the ``limit``-th best score (ties included) are ranked by
-        (score, id) in Python. Scoring and ranking the ~300 articles left one by one in Python
-        was two thirds of the look-up."""
+        how many were within it. The postings (~600 for 16 terms at 100k live) are filtered by
+        time in numpy. The articles left are scored with each article's weights added in
+        ``lookup`` order, as a loop over the terms would add them: a few (a sparse window) in a
+        dict, many (hundreds in a dense one) in numpy (``bincount`` adds in array order), where
+        only those scoring at least the ``limit``-th best score (ties included) are then ranked
+        by (score, id). Scoring and ranking ~300 articles one by one in Python was two thirds of
+        the look-up; numpy's fixed cost is more than the dict's work below ~60 postings."""
         parts = [
             np.frombuffer(held, np.uint32) if isinstance(held, array) else np.array(held, np.uint32)
             for held in map(self._df.numbers, lookup)
@@ -1001,17 +1005,25 @@ class StoryIndex:
         weights = np.repeat(np.array([w(h) for h in lookup]), [len(p) for p in parts])
         del parts
         inside = np.abs(np.frombuffer(self._times, np.int64)[held_nums] - when) <= window
-        nums, inverse = np.unique(held_nums[inside], return_inverse=True)
-        if not len(nums):
-            return [], 0
-        scores = np.bincount(inverse, weights=weights[inside])
-        scored = len(nums)
-        if scored > limit:  # the limit-th best score: every article at it or above is ranked
-            top = np.flatnonzero(scores >= np.partition(scores, scored - limit)[scored - limit])
-            nums, scores = nums[top], scores[top]
+        held_nums, weights = held_nums[inside], weights[inside]
+        scores: Iterable[tuple[int, float]]
+        if len(held_nums) < _SCORED_IN_NUMPY:
+            score: dict[int, float] = {}
+            get = score.get
+            for n, x in zip(held_nums.tolist(), weights.tolist(), strict=True):
+                score[n] = get(n, 0.0) + x
+            scored, scores = len(score), score.items()
+        else:
+            nums, inverse = np.unique(held_nums, return_inverse=True)
+            sums = np.bincount(inverse, weights=weights)
+            scored = len(nums)
+            if scored > limit:  # the limit-th best score: every article at it or above is ranked
+                top = np.flatnonzero(sums >= np.partition(sums, scored - limit)[scored - limit])
+                nums, sums = nums[top], sums[top]
+            scores = zip(nums.tolist(), sums.tolist(), strict=True)
         by_num = self._by_num
         ranked = []
-        for n, sc in zip(nums.tolist(), scores.tolist(), strict=True):
+        for n, sc in scores:
             a = by_num[n]
             assert a is not None  # postings hold live numbers only
             ranked.append((-sc, a.article_id))

@@ -887,11 +887,16 @@ def test_what_a_story_is_about_is_its_members_headlines_and_heaviest_terms() -> 
     assert about.among(frozenset({1, 9, 13, 99})) == {9, 13} and about.among(frozenset()) == set()
 
 
+@pytest.mark.parametrize("in_numpy", [0, 10**9], ids=["numpy", "dict"])
 @pytest.mark.parametrize("window_hours", [6, 72])
-def test_candidates_are_the_best_scored_holders_of_the_lookup_terms_within_the_window(window_hours: int) -> None:
+def test_candidates_are_the_best_scored_holders_of_the_lookup_terms_within_the_window(
+    window_hours: int, in_numpy: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The look-up of coverage candidates answers as a plain scan of every live article would:
     each article within the window holding a look-up term, scored by the weights of the terms it
-    holds added in look-up order, the best by (score, id), and how many there were."""
+    holds added in look-up order, the best by (score, id), and how many there were; whether it
+    scores them in numpy (many postings in the window) or in a dict (a few)."""
+    monkeypatch.setattr(thread_module, "_SCORED_IN_NUMPY", in_numpy)
     index = StoryIndex(ThreadSettings())
     for row in coverage_rows():
         decide_and_apply(index, coverage_item(row))
