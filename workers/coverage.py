@@ -434,17 +434,20 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
     for body in _body_terms(paragraphs, calendar, stop_words(), each=True):
         # (as ``raw_terms``'s comprehensions: a hash met twice keeps its first place, the last value)
         label = dict(zip(map(h, body.label), body.label.values(), strict=True))
-        names = sorted(set(map(h, body.names)))
+        # a paragraph's names are its labelled terms (``_body_terms`` labels each name it adds),
+        # so their hashes are the label's keys, not hashed again; most paragraphs have no figure
+        # and, but in German, no noun
+        names = sorted(label)
         out.append(
             ParagraphTerms(
                 dict(zip(map(h, body.counts), body.counts.values(), strict=True)),
                 names,
-                list(map(label.get, names, itertools.repeat(""))),
-                sorted(set(map(h, body.figures))),
+                list(map(label.__getitem__, names)),
+                sorted(set(map(h, body.figures))) if body.figures else [],
                 body.entities,
                 body.words[0],
-                sorted(set(map(h, body.nouns))),
-                sorted(set(map(h, body.proper))),
+                sorted(set(map(h, body.nouns))) if body.nouns else [],
+                sorted(set(map(h, body.proper))) if body.proper else [],
             )
         )
     return out
