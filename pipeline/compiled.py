@@ -19,14 +19,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import logging
 import os
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 #: The modules compiled: the decider and what it calls per decision, and the text features.
 MODULES = ("workers.shingles", "workers.features", "workers.postings", "workers.coverage", "workers.thread")

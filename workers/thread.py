@@ -996,7 +996,8 @@ class StoryIndex:
         dict, many (hundreds in a dense one) in numpy (``bincount`` adds in array order), where
         only those scoring at least the ``limit``-th best score (ties included) are then ranked
         by (score, id). Scoring and ranking ~300 articles one by one in Python was two thirds of
-        the look-up; numpy's fixed cost is more than the dict's work below ~60 postings."""
+        the look-up; below ``_SCORED_IN_NUMPY`` postings numpy's fixed cost is more than the
+        dict's work."""
         parts = [
             np.frombuffer(held, np.uint32) if isinstance(held, array) else np.array(held, np.uint32)
             for held in map(self._df.numbers, lookup)
