@@ -53,7 +53,10 @@ decision; ``METHOD`` names the stored terms it reads):
   judged with the roles swapped (the member's stored terms as the input, the input as the
   story), as the decision in publication order would have been. Swapped, the input is the
   story, and its text is in hand: a member's names are looked for among all its terms, not only
-  among the heaviest ones the index would keep of it.
+  among the heaviest ones the index would keep of it. A member stamped with the same instant as
+  the input (two dates without a time, as many feeds and pages give them) may have been
+  published after it: the two are judged both ways, since the order they were published in
+  is unknown.
 * Mutual headlines: an input whose headline names are found in the story and a member whose
   headline names are found in the input, every gate but the story's headline words holding
   both ways, pass without those words when the two headlines give at least two names between
@@ -204,7 +207,8 @@ class CoverageSettings:
     # idf-weighted share of the input's figures found in the story, when it has a few.
     min_numbers_compared: int = 6
     min_numbers_in_story: float = 0.05
-    # An input published before a member it matches is judged with the roles swapped too.
+    # An input published before a member it matches (or at the same instant: a date without a
+    # time says nothing of which came first) is judged with the roles swapped too.
     swap_roles: bool = True
     # Two reports whose headline names are found in each other pass without the story's
     # headline words (see ``judge``).
@@ -1267,7 +1271,7 @@ def _headline_gate(
     if share >= floor:
         return None
     if c.swap_roles and any(
-        m.time > me.time and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
+        m.time >= me.time and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
         for _, _, m in hits
     ):
         return None
@@ -1354,9 +1358,10 @@ def judge(
         # in another order than they publish): had they arrived in time order, that member
         # would have been judged against the input. The same gates with the roles swapped
         # (the member's stored terms as the input, the input as the story) keep the decision
-        # close to the time-ordered one.
+        # close to the time-ordered one. A member stamped with the input's own instant may be
+        # the later of the two (dates without a time): it is judged both ways.
         for _, _, m in hits:
-            if m.time > when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).passed:
+            if m.time >= when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).passed:
                 input_is_earlier = True
                 break
     mutual = False

@@ -48,7 +48,9 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    they published), the follow-up test is applied with the roles swapped - the stored article
    must restate the input and name its headline - and the input joins that story as an update
    (evidence ``input_is_earlier``): events already sent cannot be retracted, but downstream
-   still receives one story.
+   still receives one story. A tie counts as older: two articles stamped with the same instant
+   (most often a date without a time, as many feeds and pages give it) may have been published
+   in either order, so either may be the original.
 6. ``update``/``coverage``: no shared text, but the input reports the same event as a story
    within ``coverage.window`` (same names, places, figures; see ``workers/coverage.py``).
    Candidates come from an inverted index over each article's heaviest terms.
@@ -803,8 +805,9 @@ class StoryIndex:
         if not follows and prep.time is not None:
             # The input may be the *earlier* article arriving late (feeds are polled in another
             # order than they publish): then the stored candidate is the follow-up and the gates
-            # apply with the roles swapped - it restates the input and names its headline.
-            late = [(a, reversed_roles(p, prep, a)) for a, p in scored if a.time > prep.time]
+            # apply with the roles swapped - it restates the input and names its headline. A
+            # candidate stamped with the same instant (a date without a time) may be the later.
+            late = [(a, reversed_roles(p, prep, a)) for a, p in scored if a.time >= prep.time]
             follows = [(a, p) for a, p in late if is_followup(s, p)]
             if follows:
                 base["input_is_earlier"] = 1

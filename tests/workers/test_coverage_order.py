@@ -83,6 +83,58 @@ def test_coverage_dev_all_on_one_day() -> None:
     assert merged == 0
 
 
+def _dated(item: ThreadInput) -> ThreadInput:
+    """The article stamped with its day alone (midnight), as a feed or page that gives a date
+    without a time stamps it."""
+    assert item.published is not None
+    return replace(item, published=item.published.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+def test_coverage_dev_stamped_with_dates_only_in_random_arrival_orders() -> None:
+    """Every article of a day at one instant: publication times no longer say which report came
+    first, so arrival order alone would decide which is judged against which."""
+    rows = _rows()
+    items = {r["id"]: _dated(_item(r)) for r in rows}
+    truth = {r["id"]: r["thread"] for r in rows}
+    precision = recall = 0.0
+    merged = 0
+    for seed in range(ORDERS):
+        order = sorted(rows, key=lambda r: r["id"])
+        random.Random(seed).shuffle(order)
+        predicted = _decide(order, items, ThreadSettings())
+        s = pairwise_scores(predicted, truth)
+        precision += s.precision / ORDERS
+        recall += s.recall / ORDERS
+        merged += lookalike_pairs_merged(predicted, rows)
+    apart = 1 - merged / (ORDERS * _lookalike_pairs(rows))
+    print(f"coverage-dev, dates only, {ORDERS} orders: P={precision:.3f} R={recall:.3f} look-alikes apart={apart:.3f}")
+    assert precision >= floor("threading.coverage_dev.dates_only.precision")
+    assert recall >= floor("threading.coverage_dev.dates_only.recall")
+    assert apart >= floor("threading.coverage_dev.dates_only.lookalikes_apart")
+
+
+def test_coverage_stamped_with_the_same_date_is_judged_both_ways() -> None:
+    """The carmaker's results and the share report, both stamped with their day alone and the
+    share report polled first: the two may have been published in either order, so the results
+    are judged with the roles swapped too and join. Stamped a minute after the share report,
+    the results are the later report, and the swap does not apply."""
+    rows = {r["id"]: r for r in _rows()}
+    original, reaction = _dated(_item(rows["CD05-1"])), _dated(_item(rows["CD05-4"]))
+    day = original.published
+    assert day is not None and day == reaction.published
+    # mutual headlines also join these two: off, the swap is what is tested
+    settings = ThreadSettings(coverage=coverage.CoverageSettings(mutual_headlines=False))
+    index = StoryIndex(settings)
+    first, _ = decide_and_apply(index, reaction)
+    tied, _ = decide_and_apply(index, original)
+    assert (tied.kind, tied.update_kind, tied.story_id) == ("update", "coverage", first.story_id), tied.evidence
+    assert tied.evidence["coverage_input_is_earlier"] == 1
+    later = StoryIndex(settings)
+    decide_and_apply(later, reaction)
+    alone, _ = decide_and_apply(later, replace(original, published=day + timedelta(minutes=1)))
+    assert alone.kind == "new", alone.evidence
+
+
 def test_an_original_arriving_after_its_coverage_joins_with_the_roles_swapped() -> None:
     """The carmaker's results (published first) polled after a report on the share price
     reaction: judged as the share report would have been against it, it joins that story."""
