@@ -382,6 +382,12 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         f"{len(stats.dead_letters)} dead letters in {time.monotonic() - started:.1f}s",
         file=sys.stderr,
     )
+    if stats.unreadable_dates:
+        print(
+            f"newswire replay: {stats.unreadable_dates} inputs gave a published date in no readable form "
+            "(ISO 8601, RFC 2822, epoch): their pages' dates stood in",
+            file=sys.stderr,
+        )
     if stats.inputs and len(stats.dead_letters) == stats.inputs:
         print("newswire replay: every input was a dead letter", file=sys.stderr)
         return 1

@@ -20,6 +20,7 @@ Every ``choose_*`` function is a pure decision over :class:`PageMeta` and plain 
 
 from __future__ import annotations
 
+import email.utils
 import html
 import json
 import re
@@ -753,10 +754,32 @@ _DATE_KEYS = (
 )
 
 
+# A date some content systems write as an epoch timestamp (seconds, or milliseconds as
+# JavaScript counts them) in their date metas: read as one only within these years, so that a
+# ten-digit id in a date field is not taken for a day. (Digits that read as an ISO 8601 basic
+# date, "2018042010", are read so first.)
+_EPOCH = re.compile(r"\d{10}(?:\d{3})?")
+_EPOCH_YEARS = range(1995, 2100)
+
+
+def _other_date(text: str) -> datetime | None:
+    """A date written in a form other than ISO 8601 that pages, feeds and backfill files use:
+    RFC 2822 (``Fri, 20 Apr 2018 10:00:00 GMT``, as RSS and many ``pubdate`` metas write it,
+    with its own offset; ``-0000`` is an unknown zone, so naive) or an epoch timestamp in UTC."""
+    if _EPOCH.fullmatch(text):
+        when = datetime.fromtimestamp(int(text) / (1000 if len(text) == 13 else 1), UTC)
+        return when if when.year in _EPOCH_YEARS else None
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):  # parsedate's ways of saying "no date"
+        return None
+
+
 def normalise_date(value: str | None) -> str | None:
     """ISO 8601: aware datetimes with the page's own UTC offset (so the day is the day the page
     shows: "2025-01-14T01:28:54+09:00" is the 14th in Tokyo, not the 13th), UTC as ``Z``, naive
-    datetimes as given, dates as YYYY-MM-DD."""
+    datetimes as given, dates as YYYY-MM-DD. Read from ISO 8601, RFC 2822 or an epoch
+    timestamp (:func:`_other_date`); anything else is no date (None)."""
     if not value:
         return None
     text = value.strip()
@@ -766,9 +789,13 @@ def normalise_date(value: str | None) -> str | None:
         try:
             return date.fromisoformat(text[:10]).isoformat()
         except ValueError:
-            return None
-    if len(text) <= 10:
-        return dt.date().isoformat()
+            other = _other_date(text)
+            if other is None:
+                return None
+            dt = other
+    else:
+        if len(text) <= 10:
+            return dt.date().isoformat()
     if dt.tzinfo is not None and dt.utcoffset() == timedelta(0):
         return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return dt.isoformat()

@@ -31,6 +31,7 @@ from newswire.settings import Settings
 from workers.clean import CleanSettings
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
+from workers.metadata import normalise_date
 from workers.threader import ThreadProcessor
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class ReplayStats:
     events: int = 0
     unchanged: int = 0
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    # Lines whose ``published`` is in no form a date is read from (ISO 8601, RFC 2822, an epoch
+    # timestamp): threaded at the page's own date, else trafilatura's guess, and counted here.
+    unreadable_dates: int = 0
 
 
 def clean_settings(settings: Settings) -> CleanSettings:
@@ -124,6 +128,15 @@ def _read(
                     obj = _unwrap(obj)
                     line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
                 raw = _record(obj)
+                if raw.published and normalise_date(raw.published) is None:
+                    stats.unreadable_dates += 1
+                    if stats.unreadable_dates == 1:  # the first says which form; the count says how many
+                        log.warning(
+                            "line %d: published %r is not a date (ISO 8601, RFC 2822 or an epoch timestamp): "
+                            "the page's date is used, else trafilatura's guess",
+                            lineno,
+                            raw.published[:80],
+                        )
                 yield lineno, line, (raw, _value(obj, line, raw))
             except RecursionError:
                 yield lineno, line, f"line {lineno}: JSON nested too deep"

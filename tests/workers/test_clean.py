@@ -80,6 +80,41 @@ def test_feed_title_and_date_fill_gaps() -> None:
     assert art.article_id == stable_id("g-1")
 
 
+@pytest.mark.parametrize(
+    ("meta", "published"),
+    [
+        # RFC 2822, as RSS and many ``pubdate`` metas write it: the page's own offset is kept
+        ('<meta name="pubdate" content="Fri, 20 Apr 2018 10:00:00 -0400">', "2018-04-20T10:00:00-04:00"),
+        ('<meta name="pubdate" content="Fri, 20 Apr 2018 10:00:00 GMT">', "2018-04-20T10:00:00Z"),
+        # epoch milliseconds and seconds, as some content systems write their date metas
+        ('<meta name="parsely-pub-date" content="1750680000000">', "2025-06-23T12:00:00Z"),
+        ('<meta property="article:published_time" content="1712345678">', "2024-04-05T19:34:38Z"),
+    ],
+)
+def test_page_dates_in_other_forms_than_iso_are_read(meta: str, published: str) -> None:
+    html = _page(meta)
+    art = clean(RawStory(id="1", url="https://x.example/a/1", html=html, published="2020-01-01T00:00:00Z"))
+    assert art.published == published  # the page's date, not the feed's
+
+
+def test_a_feed_date_in_rfc_2822_is_kept() -> None:
+    """A backfill file may carry its records' dates as the feed wrote them."""
+    rfc_2822 = "Tue, 07 May 2024 08:00:00 GMT"
+    art = clean(RawStory(id="1", url="https://x.example/2024/05/06/a", html=_page(""), published=rfc_2822))
+    assert art.published == "2024-05-07T08:00:00Z"
+
+
+@pytest.mark.parametrize(
+    "value", ["April 20, 2018", "yesterday", "12345", "0000000000", "9999999999999", "Fri, 20 Apr"]
+)
+def test_what_no_date_form_reads_is_no_date(value: str) -> None:
+    """A date meta that none of the forms reads (nor an epoch timestamp outside 1995-2099) is
+    passed over for the next source, here the feed's date."""
+    html = _page(f'<meta name="pubdate" content="{value}">')
+    art = clean(RawStory(id="1", url="https://x.example/a/1", html=html, published="2024-05-07T08:00:00Z"))
+    assert art.published == "2024-05-07T08:00:00Z"
+
+
 def test_seed_followup_loses_nav_line_and_keeps_dateline_in_text() -> None:
     followup = seed_records()[3]
     art = clean(_raw(followup))

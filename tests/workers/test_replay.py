@@ -3,7 +3,9 @@ pages, and the extraction benchmark, all through the same worker logic as the da
 
 from __future__ import annotations
 
+import email.utils
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,30 @@ def test_canonical_january_24_25_case(tmp_path: Path) -> None:
     follow = events[3]
     assert not follow["text"].startswith("All news")  # site navigation is not article text
     assert follow["evidence"]["shared_passages"] >= 1
+
+
+def test_feed_dates_in_rfc_2822_thread_the_canonical_case_and_unreadable_ones_are_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backfill file whose dates are as RSS writes them (pages without a date of their own):
+    the dates are read, so the events carry the days the statement and its follow-up were
+    published; a date in no readable form is counted, and the page's stands in."""
+    lines = []
+    for r in sorted(seed_records(), key=lambda r: r["published"]):
+        when = datetime.fromisoformat(r["published"].replace("Z", "+00:00"))
+        line = {**_raw_line({**r, "published": None}), "published": email.utils.format_datetime(when)}
+        lines.append(line)
+    lines[2]["published"] = "the 25th of January"
+    events = _replay(tmp_path, lines)
+    assert [(e["raw_id"], e["type"], e["update_kind"]) for e in events] == [
+        ("seed-1", "story.created", None),
+        ("seed-2", "story.duplicate", None),
+        ("seed-3", "story.created", None),
+        ("seed-4", "story.updated", "followup"),
+    ]
+    assert events[0]["published"] == "2022-01-24T17:20:00Z"
+    assert events[3]["published"] == "2022-01-25T11:32:00Z"
+    assert "1 inputs gave a published date in no readable form" in capsys.readouterr().err
 
 
 def test_every_input_one_event_except_unchanged_redelivery(tmp_path: Path) -> None:
