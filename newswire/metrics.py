@@ -89,6 +89,9 @@ FEED_HEALTH: Final = ("healthy", "failing", "backing_off")
 EXTRACTION_FAILURE_REASONS: Final = ("empty", "not_html", "too_large", "timeout", "crashed", "internal", "error")
 #: What the dedupe/threading step decided about an incoming article version.
 DECISIONS_KINDS: Final = ("new", "duplicate", "update", "unchanged")
+#: How an ``update`` relates the article to its story: a new version of one of its articles,
+#: a follow-up quoting it, or an independent report of the same event (``coverage``).
+UPDATE_KINDS: Final = ("revision", "followup", "coverage")
 #: Pipeline stage that gave up on a record and sent it to the dead-letter topic.
 DEAD_LETTER_STAGES: Final = ("clean", "thread")
 #: Why it gave up. ``decode_error``: the record cannot be read (malformed, unsupported
@@ -185,6 +188,12 @@ EXTRACTION_FAILURES: Final = Counter(
 DECISIONS: Final = Counter(
     "newswire_decisions_total", "Dedupe/threading decisions on incoming article versions.", ["decision"]
 )
+STORY_UPDATES: Final = Counter(
+    "newswire_story_updates_total",
+    "Article versions that joined a story (decision update), by how they relate to it: a revision, "
+    "a follow-up quoting it, or independent coverage of its event.",
+    ["update_kind"],
+)
 DEAD_LETTERS: Final = Counter(
     "newswire_dead_letters_total", "Records sent to the dead-letter topic.", ["stage", "reason"]
 )
@@ -269,6 +278,7 @@ CATALOGUE: Final[tuple[MetricWrapperBase, ...]] = (
     EXTRACTION_DURATION,
     EXTRACTION_FAILURES,
     DECISIONS,
+    STORY_UPDATES,
     DEAD_LETTERS,
     DEAD_LETTER_BYTES,
     DEAD_LETTERS_CAP,
@@ -343,6 +353,7 @@ THROTTLE_WAIT_BY_KIND: Final = {k: THROTTLE_WAIT.labels(kind=k) for k in FETCH_K
 FEEDS_BY_HEALTH: Final = {h: FEEDS.labels(health=h) for h in FEED_HEALTH}
 EXTRACTION_FAILURES_BY_REASON: Final = {r: EXTRACTION_FAILURES.labels(reason=r) for r in EXTRACTION_FAILURE_REASONS}
 DECISIONS_BY_KIND: Final = {d: DECISIONS.labels(decision=d) for d in DECISIONS_KINDS}
+STORY_UPDATES_BY_KIND: Final = {k: STORY_UPDATES.labels(update_kind=k) for k in UPDATE_KINDS}
 DEAD_LETTERS_BY_STAGE_REASON: Final = {
     (s, r): DEAD_LETTERS.labels(stage=s, reason=r) for s in DEAD_LETTER_STAGES for r in DEAD_LETTER_REASONS
 }

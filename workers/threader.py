@@ -169,6 +169,7 @@ class ThreadProcessor:
         self.assigned: frozenset[TopicPartition] = frozenset()
         self.watermark: datetime | None = None
         self._decisions = m.DECISIONS_BY_KIND
+        self._updates = m.STORY_UPDATES_BY_KIND
         self._published = m.EVENTS_PUBLISHED_BY_TYPE
         self._latency = m.EVENT_LATENCY_SINCE
         self._standby_lag = m.STANDBY_LAG
@@ -513,6 +514,8 @@ class ThreadProcessor:
         if published is not None and (self.watermark is None or published > self.watermark):
             self.watermark = published
         self._decisions[decision.kind].inc()
+        if decision.update_kind is not None:
+            self._updates[decision.update_kind].inc()
         event = None if decision.kind == "unchanged" else build_event(article, decision)
         return Decided(decision, event), changes
 

@@ -4,11 +4,14 @@ threaded by the daemon's code path, scored on the story events it publishes."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+from prometheus_client import REGISTRY
 
+from newswire import metrics
 from pipeline.cli import main
 from pipeline.samples import load_corpus, render_page
 from tests.support.data import COVERAGE_CORPUS
@@ -32,6 +35,7 @@ def test_coverage_dev_through_replay(tmp_path: Path) -> None:
     ]
     src, out = tmp_path / "in.jsonl", tmp_path / "events.jsonl"
     src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    before = {k: _updates(k) for k in metrics.UPDATE_KINDS}
     assert main(["--log-format", "text", "replay", str(src), "--output", str(out)]) == 0
     events: dict[str, dict[str, Any]] = {}
     validator = jsonschema.Draft202012Validator(schema())
@@ -55,3 +59,13 @@ def test_coverage_dev_through_replay(tmp_path: Path) -> None:
             assert event["update_kind"] == "coverage", (rid, event["evidence"])
         if role in ("lookalike", "unrelated", "original"):
             assert event["type"] == "story.created", (rid, event["evidence"])
+    # what an operator sees of it: the updates counted by relation, as the events give them
+    joined = Counter(e["update_kind"] for e in events.values() if e["type"] == "story.updated")
+    assert joined["coverage"] > 0
+    assert {k: _updates(k) - before[k] for k in metrics.UPDATE_KINDS} == {k: joined[k] for k in metrics.UPDATE_KINDS}
+
+
+def _updates(kind: str) -> float:
+    value = REGISTRY.get_sample_value("newswire_story_updates_total", {"update_kind": kind})
+    assert value is not None  # the series exists at 0 before any update
+    return value
