@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -19,6 +19,11 @@ RAW_SCHEMA_VERSION = 1
 
 class RecordError(ValueError):
     """A record on a topic cannot be decoded: it goes to dead letters, never crashes a stage."""
+
+
+#: How far past its fetch an article's publication date may lie and still be believed: time
+#: zones and clocks differ by hours; a date a day or more after the fetch is an error or a lie.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def parse_time(value: str | None) -> datetime | None:

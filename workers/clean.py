@@ -28,7 +28,7 @@ from typing import Any, Literal
 import trafilatura
 from trafilatura.utils import load_html
 
-from newswire.records import CleanedRecord, RawStory, stable_id
+from newswire.records import CleanedRecord, RawStory, parse_time, stable_id
 from workers import features
 from workers.agencies import agencies_of
 from workers.body import continued_text, inline_ruby
@@ -285,7 +285,7 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         lambda: byline_texts(tree),
         lambda: body_bylines(tree, signed),
     )
-    published = choose_published(meta, raw.published, lambda: library.date)
+    published = choose_published(meta, raw.published, lambda: library.date, parse_time(raw.fetched_at))
     # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap
     # before the detector guesses.
     hinted = raw.extra.get("language")

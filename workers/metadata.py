@@ -35,6 +35,7 @@ from urllib.parse import urljoin, urlsplit
 import py3langid
 from lxml import etree
 
+from newswire.records import FUTURE_TOLERANCE
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
 from workers.bylines import Byline, read_byline, squash_name, strip_labels
 from workers.text import fold_chars, is_timestamp_line, normalise_line, replacement_pairs
@@ -801,14 +802,30 @@ def normalise_date(value: str | None) -> str | None:
     return dt.isoformat()
 
 
-def choose_published(meta: PageMeta, feed_published: str | None, traf_date: Callable[[], str | None]) -> str | None:
+def not_after(value: str | None, latest: datetime | None) -> str | None:
+    """``value`` (a :func:`normalise_date` result), or None when it lies after ``latest``: a page
+    fetched on 7 May 2024 was not published in 2099. Dates without an offset read as UTC, a day
+    as its start."""
+    if value is None or latest is None:
+        return value
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if (when if when.tzinfo else when.replace(tzinfo=UTC)) <= latest else None
+
+
+def choose_published(
+    meta: PageMeta, feed_published: str | None, traf_date: Callable[[], str | None], fetched: datetime | None = None
+) -> str | None:
     """Page's explicit date, else the feed's, else trafilatura/htmldate's heuristic guess (read
-    only then: htmldate searches the page)."""
+    only then: htmldate searches the page). A date more than ``FUTURE_TOLERANCE`` after the
+    page was ``fetched`` is passed over: one page dated 2099 would otherwise carry the event
+    time every story's expiry follows past the whole window (a record without a fetch time,
+    such as a backfill line, is taken at its word)."""
+    latest = fetched + FUTURE_TOLERANCE if fetched is not None else None
     for candidate in (_ld_str(meta.ld, "datePublished"), *(meta.metas.get(k, "") for k in _DATE_KEYS)):
-        found = normalise_date(candidate)
+        found = not_after(normalise_date(candidate), latest)
         if found:
             return found
-    return normalise_date(feed_published) or normalise_date(traf_date())
+    return not_after(normalise_date(feed_published), latest) or not_after(normalise_date(traf_date()), latest)
 
 
 def choose_language(meta: PageMeta, traf_language: str | None, text: str = "", hint: str | None = None) -> str | None:

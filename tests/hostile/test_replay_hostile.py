@@ -145,3 +145,33 @@ def test_cli_prints_dead_letters_and_fails_when_every_input_is_bad(
     err = capsys.readouterr().err
     assert err.count("dead letter (decode_error)") == 3
     assert "3 inputs -> 0 events, 0 unchanged, 3 dead letters" in err
+
+
+def test_a_page_dated_2099_does_not_expire_the_stories_before_it(tmp_path: Path) -> None:
+    """Expiry follows the newest event time. A page that says it was published in 2099 (fetched
+    in 2022) would carry that time past every live story, and the next expiry would tombstone
+    them all: a copy of an earlier story would then come out as a new one. Its date is passed
+    over; the window stays, and the copy is still a duplicate."""
+    fetched = "2022-01-25T12:00:00Z"
+    lines = [good(0, id="statement", fetched_at=fetched)]
+    liar = {**RECORDS[2], "published": "2099-01-01T00:00:00Z"}  # the page's own date says so
+    lines.append({**good(2, id="liar", fetched_at=fetched), "html": render_page(liar), "published": liar["published"]})
+    for i in range(210):  # distinct stories: more than one expiry pass (every 200 records)
+        filler = {
+            **RECORDS[2],
+            "title": f"Council approves budget line {i}",
+            "body_paragraphs": [
+                f"The council approved item {i} of the plan, worth {i * 17} thousand, on its {i}th vote."
+            ],
+        }
+        lines.append({**good(1000 + i, id=f"filler-{i}", fetched_at=fetched), "html": render_page(filler)})
+    lines.append({**good(0, id="copy", fetched_at=fetched), "url": "https://relay.example/copy", "guid": "copy"})
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    with out.open("w", encoding="utf-8") as fh:
+        stats = replay(src, fh, load_settings(worker={"extract_processes": 0}))
+    assert not stats.dead_letters
+    events = {e["raw_id"]: e for e in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert not (events["liar"]["published"] or "").startswith("2099")
+    assert events["copy"]["type"] == "story.duplicate", events["copy"]["evidence"]
+    assert events["copy"]["story_id"] == events["statement"]["story_id"]

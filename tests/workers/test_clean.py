@@ -115,6 +115,25 @@ def test_what_no_date_form_reads_is_no_date(value: str) -> None:
     assert art.published == "2024-05-07T08:00:00Z"
 
 
+def test_a_date_after_the_fetch_is_passed_over() -> None:
+    """A page fetched on 7 May 2024 was not published in 2099: its date is passed over for the
+    feed's; a day's tolerance covers time zones. Without a fetch time (a backfill line) the
+    page is taken at its word."""
+    html = _page('<meta property="article:published_time" content="2099-01-01T00:00:00Z">')
+    fetched = "2024-05-07T09:00:00Z"
+    art = clean(
+        RawStory(id="1", url="https://x.example/a/1", html=html, published="2024-05-07T08:00:00Z", fetched_at=fetched)
+    )
+    assert art.published == "2024-05-07T08:00:00Z"
+    both = clean(RawStory(id="1", url="https://x.example/a/1", html=html, published="2099-01-02", fetched_at=fetched))
+    assert both.published != "2099-01-02" and not (both.published or "").startswith("2099")
+    soon = _page('<meta property="article:published_time" content="2024-05-08T02:00:00+02:00">')
+    assert clean(RawStory(id="1", url="https://x.example/a/1", html=soon, fetched_at=fetched)).published == (
+        "2024-05-08T02:00:00+02:00"
+    )
+    assert clean(RawStory(id="1", url="https://x.example/a/1", html=html)).published == "2099-01-01T00:00:00Z"
+
+
 def test_seed_followup_loses_nav_line_and_keeps_dateline_in_text() -> None:
     followup = seed_records()[3]
     art = clean(_raw(followup))

@@ -95,6 +95,25 @@ def test_restored_worker_resumes_event_time_and_keeps_expiring() -> None:
     assert b"article/a1" in tombstones and b"article/a2" not in tombstones
 
 
+def test_a_record_dated_after_its_fetch_does_not_move_event_time_nor_expire_the_window() -> None:
+    """Expiry follows the newest event time: one record claiming 2099 (a page's lie, or a clock
+    gone wrong) would tombstone every live story. A time more than a day after the record's
+    fetch is no event time: the record is threaded as undated, the window stays."""
+    proc = ThreadProcessor(WorkerSettings(thread_window_days=1), "events", "index", expire_every=1)
+    fetched = "2025-01-24T12:00:00Z"
+    proc.process([_msg(0, json.dumps(_article(1, fetched_at=fetched)).encode())])
+    watermark = proc.watermark
+    liar = _article(2, published="2099-01-01T00:00:00Z", fetched_at=fetched)
+    outcomes = proc.process([_msg(1, json.dumps(liar).encode())])
+    assert proc.watermark == watermark is not None
+    assert not [o for o in outcomes[0].outputs if o.topic == "index" and o.value is None]  # no tombstone
+    assert proc.index.stats()["articles"] == 2
+    # a day's tolerance for time zones and clocks: later the same evening is believed
+    evening = _article(3, published="2025-01-25T11:00:00Z", fetched_at=fetched)
+    proc.process([_msg(2, json.dumps(evening).encode())])
+    assert proc.watermark is not None and proc.watermark.isoformat() == "2025-01-25T11:00:00+00:00"
+
+
 def test_site_boilerplate_learned_from_the_stream_leaves_event_text() -> None:
     proc = ThreadProcessor(WorkerSettings(boilerplate_min_pages=2), "events", "index")
     promo = "Licensing enquiries via our sales desk"
