@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,21 +49,29 @@ def _lookalike_pairs(rows: list[dict[str, Any]]) -> int:
     return n
 
 
-def test_coverage_dev_in_random_arrival_orders() -> None:
-    rows = _rows()
-    items = {r["id"]: _item(r) for r in rows}
+def _in_random_orders(
+    rows: list[dict[str, Any]], items: dict[str, ThreadInput], base: Callable[[dict[str, Any]], Any]
+) -> tuple[float, float, float]:
+    """Mean precision and recall over ``ORDERS`` seeded random arrival orders (shuffles of the
+    rows sorted by ``base``), and the share of look-alike pairs kept apart over all of them."""
     truth = {r["id"]: r["thread"] for r in rows}
     precision = recall = 0.0
     merged = 0
     for seed in range(ORDERS):
-        order = sorted(rows, key=lambda r: (r["published"], r["id"]))
+        order = sorted(rows, key=base)
         random.Random(seed).shuffle(order)
         predicted = _decide(order, items, ThreadSettings())
         s = pairwise_scores(predicted, truth)
         precision += s.precision / ORDERS
         recall += s.recall / ORDERS
         merged += lookalike_pairs_merged(predicted, rows)
-    apart = 1 - merged / (ORDERS * _lookalike_pairs(rows))
+    return precision, recall, 1 - merged / (ORDERS * _lookalike_pairs(rows))
+
+
+def test_coverage_dev_in_random_arrival_orders() -> None:
+    rows = _rows()
+    items = {r["id"]: _item(r) for r in rows}
+    precision, recall, apart = _in_random_orders(rows, items, lambda r: (r["published"], r["id"]))
     print(f"coverage-dev, {ORDERS} orders: P={precision:.3f} R={recall:.3f} look-alike pairs apart={apart:.3f}")
     assert precision >= floor("threading.coverage_dev.orders.precision")
     assert recall >= floor("threading.coverage_dev.orders.recall")
@@ -95,18 +104,7 @@ def test_coverage_dev_stamped_with_dates_only_in_random_arrival_orders() -> None
     first, so arrival order alone would decide which is judged against which."""
     rows = _rows()
     items = {r["id"]: _dated(_item(r)) for r in rows}
-    truth = {r["id"]: r["thread"] for r in rows}
-    precision = recall = 0.0
-    merged = 0
-    for seed in range(ORDERS):
-        order = sorted(rows, key=lambda r: r["id"])
-        random.Random(seed).shuffle(order)
-        predicted = _decide(order, items, ThreadSettings())
-        s = pairwise_scores(predicted, truth)
-        precision += s.precision / ORDERS
-        recall += s.recall / ORDERS
-        merged += lookalike_pairs_merged(predicted, rows)
-    apart = 1 - merged / (ORDERS * _lookalike_pairs(rows))
+    precision, recall, apart = _in_random_orders(rows, items, lambda r: r["id"])
     print(f"coverage-dev, dates only, {ORDERS} orders: P={precision:.3f} R={recall:.3f} look-alikes apart={apart:.3f}")
     assert precision >= floor("threading.coverage_dev.dates_only.precision")
     assert recall >= floor("threading.coverage_dev.dates_only.recall")
