@@ -35,7 +35,7 @@ from urllib.parse import urljoin, urlsplit
 import py3langid
 from lxml import etree
 
-from newswire.records import FUTURE_TOLERANCE
+from newswire.records import FUTURE_TOLERANCE, parse_time
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
 from workers.bylines import Byline, read_byline, squash_name, strip_labels
 from workers.text import fold_chars, is_timestamp_line, normalise_line, replacement_pairs
@@ -808,8 +808,8 @@ def not_after(value: str | None, latest: datetime | None) -> str | None:
     as its start."""
     if value is None or latest is None:
         return value
-    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value if (when if when.tzinfo else when.replace(tzinfo=UTC)) <= latest else None
+    when = parse_time(value)
+    return value if when is None or when <= latest else None
 
 
 def choose_published(
