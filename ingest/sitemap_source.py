@@ -85,10 +85,11 @@ def _host(url: str) -> str:
 class _SitemapPoll:
     """The state of one poll while it walks an index (one instance per poll, one thread)."""
 
-    def __init__(self, poller: Poller, feed: FeedConfig, state: FeedState) -> None:
+    def __init__(self, poller: Poller, feed: FeedConfig, state: FeedState, now: float) -> None:
         self.poller = poller
         self.feed = feed
         self.state = state
+        self.now = now  # the poll's clock: a date past it is no newer than it
         self.settings = sitemap_settings(poller)
         self.hosts = {_host(feed.url), *feed.allow_hosts}
         self.problems: list[str] = []
@@ -124,7 +125,7 @@ class _SitemapPoll:
         if len(allowed) < len(children):  # one problem per index, not one per child
             foreign = next(c.loc for c in children if _host(c.loc) not in self.hosts)
             self.problem("foreign_host", children=len(children) - len(allowed), example=foreign)
-        self.children.update(baseline_children(allowed, self.state.children, self.settings))
+        self.children.update(baseline_children(allowed, self.state.children, self.settings, now=self.now))
         chosen, waiting = select_children(allowed, self.children, self.settings)
         if waiting:
             self.owed = True
@@ -221,7 +222,7 @@ def poll_sitemap(poller: Poller, feed: FeedConfig, state: FeedState, started: fl
     ``internal`` (a bug), every bad input is a classified outcome."""
     now = poller.clock()
     sched = schedule_settings(poller.settings, feed)
-    run = _SitemapPoll(poller, feed, state)
+    run = _SitemapPoll(poller, feed, state, now)
 
     def result(new_state: FeedState, raws: list[RawStory], outcome: str) -> SitemapPollResult:
         base = poller._done(feed, new_state, raws, outcome, started)
@@ -259,7 +260,7 @@ def poll_sitemap(poller: Poller, feed: FeedConfig, state: FeedState, started: fl
     m.ENTRIES_SEEN.inc(len(run.entries))
 
     keyed = run.keyed()
-    selection = select_entries(keyed, state.seen, state.watermark, run.settings)
+    selection = select_entries(keyed, state.seen, state.watermark, run.settings, now=now)
     if selection.deferred:
         run.problem("deferred", entries=selection.deferred)
     raws: list[RawStory] = []

@@ -337,19 +337,22 @@ def select_entries(
     seen: dict[str, str],
     watermark: float | None,
     settings: SitemapSettings,
+    *,
+    now: float,
 ) -> Selection:
     """Which entries are news. An entry is emitted when its key is unseen, or seen with another
     ``change_hash`` (a revision); unseen entries dated before ``watermark - news_horizon_s`` are
     archive and skipped. On the first poll (no watermark) the horizon is measured from the
-    newest entry, and undated entries past the cap are recorded without fetching, so a site's
-    archive is not crawled. At most ``max_new_per_poll`` are emitted, newest first."""
+    newest entry, a date in the future counting as ``now`` (one entry dated 2099 would make
+    every real one archive), and undated entries past the cap are recorded without fetching,
+    so a site's archive is not crawled. At most ``max_new_per_poll`` are emitted, newest first."""
     candidates: list[tuple[str, SitemapEntry]] = []
     done: set[str] = set()
     items = list(keyed)
     first = watermark is None
     if first:
         dated = [e.when for _, e in items if e.when is not None]
-        watermark = max(dated) if dated else None
+        watermark = min(max(dated), now) if dated else None
     horizon = watermark - settings.news_horizon_s if watermark is not None else None
     old = 0
     for key, entry in items:
@@ -430,14 +433,15 @@ def select_children(
 
 
 def baseline_children(
-    children: Sequence[SitemapEntry], recorded: dict[str, str], settings: SitemapSettings
+    children: Sequence[SitemapEntry], recorded: dict[str, str], settings: SitemapSettings, *, now: float
 ) -> dict[str, str]:
     """On an index's first poll: dated children older than the newest by more than the news
-    horizon, recorded as they are so they are never fetched unless they change."""
+    horizon, recorded as they are so they are never fetched unless they change. A date in the
+    future counts as ``now``: one child dated 2099 would otherwise record every real one."""
     if recorded:
         return {}
     dated = [c.when for c in children if c.when is not None]
     if not dated:
         return {}
-    horizon = max(dated) - settings.news_horizon_s
+    horizon = min(max(dated), now) - settings.news_horizon_s
     return {c.loc: c.lastmod for c in children if c.when is not None and c.when < horizon and c.lastmod}

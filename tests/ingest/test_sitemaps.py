@@ -86,18 +86,34 @@ def _e(n: int, when: float | None, title: str = "") -> tuple[str, SitemapEntry]:
 def test_first_poll_takes_recent_news_and_skips_the_archive() -> None:
     now = 100 * DAY
     entries = [_e(1, now - 10 * DAY), _e(2, now - 1 * DAY), _e(3, now), _e(4, None)]
-    sel = select_entries(entries, {}, None, SitemapSettings(max_new_per_poll=10))
+    sel = select_entries(entries, {}, None, SitemapSettings(max_new_per_poll=10), now=now)
     assert [k for k, _ in sel.emit] == ["k3", "k2", "k4"] and sel.old == 1
-    capped = select_entries(entries, {}, None, SitemapSettings(max_new_per_poll=1))
+    capped = select_entries(entries, {}, None, SitemapSettings(max_new_per_poll=1), now=now)
     # Over the cap: the dated news waits for the next poll; undated archive is baselined.
     assert [k for k, _ in capped.emit] == ["k3"] and capped.deferred == 1 and set(capped.baseline) == {"k4"}
+
+
+def test_one_entry_dated_in_the_future_does_not_make_the_first_poll_skip_the_news() -> None:
+    """The first poll measures its news horizon from the newest entry: one dated 2099 (a bad
+    clock, or a lie) would put every real entry in the archive, and an index's real children
+    would be recorded unfetched. A date past the poll's clock counts as the clock."""
+    now = 100 * DAY
+    entries = [_e(1, now - DAY), _e(2, now - 10 * DAY), _e(9, 4_000_000_000.0)]
+    sel = select_entries(entries, {}, None, SitemapSettings(max_new_per_poll=10), now=now)
+    assert [k for k, _ in sel.emit] == ["k9", "k1"] and sel.old == 1
+    kids = [
+        SitemapEntry("https://a.example/today.xml", lastmod="T", when=now - DAY),
+        SitemapEntry("https://a.example/old.xml", lastmod="O", when=now - 10 * DAY),
+        SitemapEntry("https://a.example/liar.xml", lastmod="L", when=4_000_000_000.0),
+    ]
+    assert baseline_children(kids, {}, SitemapSettings(), now=now) == {"https://a.example/old.xml": "O"}
 
 
 def test_later_polls_emit_unseen_and_revised_entries_inside_the_horizon() -> None:
     now = 100 * DAY
     seen = {"k1": _e(1, now - DAY)[1].change_hash, "k2": _e(2, now - DAY)[1].change_hash}
     entries = [_e(1, now - DAY), _e(2, now - DAY, title="retitled"), _e(3, now), _e(5, now - 30 * DAY)]
-    sel = select_entries(entries, seen, now - DAY, SitemapSettings())
+    sel = select_entries(entries, seen, now - DAY, SitemapSettings(), now=now)
     assert [k for k, _ in sel.emit] == ["k3", "k2"] and sel.old == 1
 
 
@@ -128,6 +144,7 @@ def test_children_selection() -> None:
         ],
         {},
         SitemapSettings(),
+        now=10 * DAY,
     )
     assert old == {"https://a.example/old.xml": "2020"}
 
