@@ -26,6 +26,12 @@ class RecordError(ValueError):
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
+def after_fetch(when: datetime, fetched: datetime | None) -> bool:
+    """Whether an article's publication time lies more than ``FUTURE_TOLERANCE`` after its
+    fetch (never, without a fetch time): a date no page can truly carry."""
+    return fetched is not None and when > fetched + FUTURE_TOLERANCE
+
+
 def parse_time(value: str | None) -> datetime | None:
     """An ISO 8601 timestamp from a record as an aware datetime (naive means UTC), or None."""
     if not value:

@@ -35,7 +35,7 @@ from urllib.parse import urljoin, urlsplit
 import py3langid
 from lxml import etree
 
-from newswire.records import FUTURE_TOLERANCE, parse_time
+from newswire.records import after_fetch, parse_time
 from workers.agencies import agencies_of, agency_of, credit_line_agencies
 from workers.bylines import Byline, read_byline, squash_name, strip_labels
 from workers.text import fold_chars, is_timestamp_line, normalise_line, replacement_pairs
@@ -802,14 +802,12 @@ def normalise_date(value: str | None) -> str | None:
     return dt.isoformat()
 
 
-def not_after(value: str | None, latest: datetime | None) -> str | None:
-    """``value`` (a :func:`normalise_date` result), or None when it lies after ``latest``: a page
-    fetched on 7 May 2024 was not published in 2099. Dates without an offset read as UTC, a day
-    as its start."""
-    if value is None or latest is None:
-        return value
+def not_after(value: str | None, fetched: datetime | None) -> str | None:
+    """``value`` (a :func:`normalise_date` result), or None when it lies after the page was
+    ``fetched`` (:func:`~newswire.records.after_fetch`): a page fetched on 7 May 2024 was not
+    published in 2099. Dates without an offset read as UTC, a day as its start."""
     when = parse_time(value)
-    return value if when is None or when <= latest else None
+    return None if when is not None and after_fetch(when, fetched) else value
 
 
 def choose_published(
@@ -820,12 +818,11 @@ def choose_published(
     page was ``fetched`` is passed over: one page dated 2099 would otherwise carry the event
     time every story's expiry follows past the whole window (a record without a fetch time,
     such as a backfill line, is taken at its word)."""
-    latest = fetched + FUTURE_TOLERANCE if fetched is not None else None
     for candidate in (_ld_str(meta.ld, "datePublished"), *(meta.metas.get(k, "") for k in _DATE_KEYS)):
-        found = not_after(normalise_date(candidate), latest)
+        found = not_after(normalise_date(candidate), fetched)
         if found:
             return found
-    return not_after(normalise_date(feed_published), latest) or not_after(normalise_date(traf_date()), latest)
+    return not_after(normalise_date(feed_published), fetched) or not_after(normalise_date(traf_date()), fetched)
 
 
 def choose_language(meta: PageMeta, traf_language: str | None, text: str = "", hint: str | None = None) -> str | None:

@@ -78,7 +78,7 @@ from typing import Any
 from newswire import metrics as m
 from newswire import tracing
 from newswire.bus import BrokerUnreachable, BusError, Message, TableReader, TopicPartition
-from newswire.records import FUTURE_TOLERANCE, CleanedRecord, RecordError, parse_time
+from newswire.records import CleanedRecord, RecordError, after_fetch, parse_time
 from newswire.runtime import DeadLetter, Out, Outcome, release_free_memory
 from newswire.settings import WorkerSettings
 from workers import features
@@ -625,8 +625,7 @@ def _event_time(article: CleanedRecord) -> datetime | None:
     elsewhere may not have): expiry follows the newest event time, and one record dated 2099
     would carry it past every live story. Such a record is threaded as one without a date."""
     when = parse_time(article.published) or parse_time(article.feed_published)
-    fetched = parse_time(article.fetched_at)
-    if when is not None and fetched is not None and when > fetched + FUTURE_TOLERANCE:
+    if when is not None and after_fetch(when, parse_time(article.fetched_at)):
         log.warning(
             "event time after the fetch; threaded as undated",
             extra={"raw_id": article.raw_id, "published": article.published, "fetched_at": article.fetched_at},
