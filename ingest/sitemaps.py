@@ -351,8 +351,7 @@ def select_entries(
     items = list(keyed)
     first = watermark is None
     if first:
-        dated = [e.when for _, e in items if e.when is not None]
-        watermark = min(max(dated), now) if dated else None
+        watermark = newest_date((e for _, e in items), now)
     horizon = watermark - settings.news_horizon_s if watermark is not None else None
     old = 0
     for key, entry in items:
@@ -374,12 +373,18 @@ def select_entries(
     return Selection(emit, baseline, len(rest) - len(baseline), old)
 
 
-def next_watermark(watermark: float | None, entries: Iterable[SitemapEntry], now: float) -> float | None:
-    """The newest entry time seen so far; dates in the future (bad clocks) count as ``now``."""
+def newest_date(entries: Iterable[SitemapEntry], now: float) -> float | None:
+    """The newest entry time (None when none is dated); a date in the future (a bad clock, or
+    a lie) counts as ``now``, so one entry dated 2099 is no newer than the poll."""
     newest = max((e.when for e in entries if e.when is not None), default=None)
+    return None if newest is None else min(newest, now)
+
+
+def next_watermark(watermark: float | None, entries: Iterable[SitemapEntry], now: float) -> float | None:
+    """The newest entry time seen so far (:func:`newest_date`)."""
+    newest = newest_date(entries, now)
     if newest is None:
         return watermark
-    newest = min(newest, now)
     return newest if watermark is None else max(watermark, newest)
 
 
@@ -438,10 +443,8 @@ def baseline_children(
     """On an index's first poll: dated children older than the newest by more than the news
     horizon, recorded as they are so they are never fetched unless they change. A date in the
     future counts as ``now``: one child dated 2099 would otherwise record every real one."""
-    if recorded:
+    newest = None if recorded else newest_date(children, now)
+    if newest is None:
         return {}
-    dated = [c.when for c in children if c.when is not None]
-    if not dated:
-        return {}
-    horizon = min(max(dated), now) - settings.news_horizon_s
+    horizon = newest - settings.news_horizon_s
     return {c.loc: c.lastmod for c in children if c.when is not None and c.when < horizon and c.lastmod}
