@@ -1016,6 +1016,14 @@ def _as_input(f: CoverageFeatures) -> RawTerms:
     )
 
 
+def may_be_later(member: datetime, input_time: datetime) -> bool:
+    """Whether a stored article may have been published after the input, so that the input is
+    also judged as the earlier one (with the roles swapped): stamped later, or at the same
+    instant (two dates without a time, as many feeds and pages give them, say nothing of which
+    came first)."""
+    return member >= input_time
+
+
 def telling_form(figure: str) -> bool:
     """Whether a figure, as printed, is specific enough to tell one event from another: three
     digits or more, two of them significant ("186", "412", "1,800", "6.55"), unlike the small
@@ -1271,7 +1279,8 @@ def _headline_gate(
     if share >= floor:
         return None
     if c.swap_roles and any(
-        m.time >= me.time and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
+        may_be_later(m.time, me.time)
+        and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
         for _, _, m in hits
     ):
         return None
@@ -1358,10 +1367,12 @@ def judge(
         # in another order than they publish): had they arrived in time order, that member
         # would have been judged against the input. The same gates with the roles swapped
         # (the member's stored terms as the input, the input as the story) keep the decision
-        # close to the time-ordered one. A member stamped with the input's own instant may be
-        # the later of the two (dates without a time): it is judged both ways.
+        # close to the time-ordered one (``may_be_later``: ties included).
         for _, _, m in hits:
-            if m.time >= when and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).passed:
+            if (
+                may_be_later(m.time, when)
+                and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).passed
+            ):
                 input_is_earlier = True
                 break
     mutual = False

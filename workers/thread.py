@@ -805,9 +805,9 @@ class StoryIndex:
         if not follows and prep.time is not None:
             # The input may be the *earlier* article arriving late (feeds are polled in another
             # order than they publish): then the stored candidate is the follow-up and the gates
-            # apply with the roles swapped - it restates the input and names its headline. A
-            # candidate stamped with the same instant (a date without a time) may be the later.
-            late = [(a, reversed_roles(p, prep, a)) for a, p in scored if a.time >= prep.time]
+            # apply with the roles swapped - it restates the input and names its headline
+            # (``coverage.may_be_later``: a candidate stamped with the same instant too).
+            late = [(a, reversed_roles(p, prep, a)) for a, p in scored if coverage.may_be_later(a.time, prep.time)]
             follows = [(a, p) for a, p in late if is_followup(s, p)]
             if follows:
                 base["input_is_earlier"] = 1
