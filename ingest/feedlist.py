@@ -7,6 +7,7 @@ defusedxml: an exported file is user input and must not be able to expand entiti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,7 +113,8 @@ def _check_url(url: object, where: str) -> str:
 def _interval(value: object, key: str, where: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    # (not finite: a feed due at NaN or infinity is polled once, then never again)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
         raise FeedListError(f"{where}: {key} must be a positive number of seconds, got {value!r}")
     return float(value)
 
@@ -130,6 +132,8 @@ def _parse_yaml(raw: bytes, source: str) -> list[FeedConfig]:
         doc: Any = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         raise FeedListError(f"{source}: invalid YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise FeedListError(f"{source}: invalid YAML: nested too deeply") from None
     if isinstance(doc, dict) and "feeds" in doc:
         doc = doc["feeds"]
     if not isinstance(doc, list):
@@ -188,12 +192,17 @@ def _parse_opml(raw: bytes, source: str) -> list[FeedConfig]:
     if body is None:
         raise FeedListError(f"{source}: OPML without <body>")
     feeds: list[FeedConfig] = []
-    _walk(body, None, source, feeds)
+    _walk(body, source, feeds)
     return feeds
 
 
-def _walk(node: Element, category: str | None, source: str, out: list[FeedConfig]) -> None:
-    for outline in node.findall("outline"):
+def _walk(body: Element, source: str, out: list[FeedConfig]) -> None:
+    """The feeds of the outlines under ``body``, in document order, each in the category of
+    the nearest labelled outline above it that is no feed. A loop over a stack, not a
+    recursion: an OPML file nested thousands of outlines deep is a list, not a crash."""
+    stack: list[tuple[Element, str | None]] = [(o, None) for o in reversed(body.findall("outline"))]
+    while stack:
+        outline, category = stack.pop()
         label = outline.get("title") or outline.get("text") or None
         xml_url = outline.get("xmlUrl") or outline.get("xmlurl")
         if xml_url:
@@ -203,7 +212,8 @@ def _walk(node: Element, category: str | None, source: str, out: list[FeedConfig
                     url=_check_url(xml_url, f"{source}: outline {label!r}"), name=label, category=category, kind=kind
                 )
             )
-        _walk(outline, label if not xml_url else category, source, out)
+        inner = label if not xml_url else category
+        stack.extend((child, inner) for child in reversed(outline.findall("outline")))
 
 
 def to_yaml(feeds: Iterable[FeedConfig]) -> str:

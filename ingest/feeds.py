@@ -169,6 +169,8 @@ def _iso(struct: time.struct_time | None) -> str | None:
 
 
 def _iso_from_text(value: object) -> str | None:
+    """A JSON feed's date as RFC 3339 UTC, or None: a date is the entry's hint, and one that
+    cannot be read (or placed in UTC) leaves the entry undated, never fails the feed."""
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
         return None
     try:
@@ -181,7 +183,10 @@ def _iso_from_text(value: object) -> str | None:
         return _iso(parsed)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:  # the first or last hours of the calendar, moved to UTC: no date
+        return None
 
 
 def _str(value: object) -> str:

@@ -192,7 +192,9 @@ class FetchResult:
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Retry-After as seconds from ``now``: either delta-seconds or an HTTP date (RFC 9110).
 
-    Returns None for a missing or unparseable header; a date in the past yields 0.
+    Returns None for a missing or unparseable header (a date past the calendar's end among
+    them); a date in the past yields 0, and digits past a float's range infinity (the caller
+    caps the wait). A server's word, however absurd, is a hint, never an error of the fetch.
     """
     if value is None:
         return None
@@ -200,10 +202,13 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     if value.isdigit():
-        return float(value)
+        try:
+            return float(value)
+        except ValueError:  # digits float() does not read ("²" is a digit to isdigit)
+            return None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # (OverflowError: a day past year 9999)
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

@@ -146,8 +146,10 @@ def cache_max_age(cache_control: str | None) -> float | None:
     """``max-age`` (or ``s-maxage``) seconds from a Cache-Control header, if any."""
     if not cache_control:
         return None
-    ages = [int(m.group(2)) for m in _MAX_AGE.finditer(cache_control)]
-    return float(max(ages)) if ages else None
+    # float() of the digits, not int(): 400 digits are past a float (infinity, which the
+    # schedule clamps to ``max_interval``) and 5,000 past what int() converts
+    ages = [float(m.group(2)) for m in _MAX_AGE.finditer(cache_control)]
+    return max(ages) if ages else None
 
 
 def entry_timestamps(entries: Iterable[FeedEntry]) -> tuple[float, ...]:

@@ -16,6 +16,9 @@ CASES = [
     ("url a list", "- url: [1, 2]\n", "error"),
     ("OPML entity bomb", '<?xml version="1.0"?><!DOCTYPE o [<!ENTITY a "aaaa">]><opml><body/></opml>', "error"),
     ("YAML top-level scalar", "feeds\n", "error"),
+    ("min_interval NaN", "- url: http://ex.com/f\n  min_interval: .nan\n", "error"),
+    ("min_interval infinite", "- url: http://ex.com/f\n  min_interval: .inf\n", "error"),
+    ("max_interval NaN", "- url: http://ex.com/f\n  max_interval: .nan\n", "error"),
 ]
 
 
@@ -37,3 +40,32 @@ def test_feed_urls_are_deduplicated_by_their_normalised_form() -> None:
         "- url: http://ex.com/feed?page=2\n"
     )
     assert [f.url for f in feeds] == ["http://ex.com/feed", "http://ex.com/feed?page=2"]
+
+
+def test_a_yaml_list_nested_thousands_deep_is_one_classified_line() -> None:
+    """PyYAML composes nested collections by recursion: 3,000 levels raised RecursionError, a
+    traceback from ``newswire feeds import``. (Not under ``bounded``: tracing every frame of
+    the unwinding recursion takes half a minute.)"""
+    with pytest.raises(FeedListError, match="nested too deeply") as info:
+        parse_feed_list("[" * 3000 + "]" * 3000, source="feeds.yaml")
+    assert "\n" not in str(info.value)
+
+
+def test_an_opml_list_nested_thousands_deep_is_read_in_order() -> None:
+    """The outline walk recursed: 3,000 levels raised RecursionError (a traceback from
+    ``newswire feeds import``). Feeds keep document order and the nearest category."""
+    depth = 3000
+    opml = (
+        '<opml version="2.0"><body><outline xmlUrl="http://ex.com/first"/>'
+        + '<outline text="c">' * depth
+        + '<outline xmlUrl="http://ex.com/deep"/>'
+        + "</outline>" * depth
+        + '<outline xmlUrl="http://ex.com/last"/></body></opml>'
+    )
+    out = bounded(lambda: parse_feed_list(opml, source="deep.opml"))
+    assert out.error is None, repr(out.error)
+    assert [(f.url, f.category) for f in out.value] == [
+        ("http://ex.com/first", None),
+        ("http://ex.com/deep", "c"),
+        ("http://ex.com/last", None),
+    ]

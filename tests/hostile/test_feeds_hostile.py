@@ -131,6 +131,25 @@ CASES = [
         2,
     ),
     FeedCase(
+        # the calendar's first and last hours, with an offset that moves them out of it in UTC
+        "JSON dates at the calendar's edges",
+        jsonfeed(
+            [
+                {"id": "1", "date_published": "0001-01-01T00:00:00+01:00"},
+                {"id": "2", "date_modified": "9999-12-31T23:59:59-01:00"},
+                {"id": "3", "date_published": "2024-05-01T12:00:00Z"},
+            ]
+        ),
+        "ok",
+        3,
+    ),
+    FeedCase(
+        "RSS-in-JSON date at the calendar's start",
+        b'{"rss":{"channel":{"item":[{"link":"http://ex.com/1","pubDate":"0001-01-01T00:00:00+14:00"}]}}}',
+        "ok",
+        1,
+    ),
+    FeedCase(
         "JSON authors of every type",
         jsonfeed([{"id": "1", "authors": [1, None, {"name": 5}, {"name": "A"}]}, {"id": "2", "authors": "x"}]),
         "ok",

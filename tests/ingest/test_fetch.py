@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import time
 import zlib
 from datetime import UTC, datetime
@@ -40,6 +41,16 @@ def test_parse_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after("Wed, 01 May 2024 11:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_a_hostile_retry_after_is_no_hint_rather_than_an_error() -> None:
+    """A digit float() does not read ("²" passes isdigit) and a day past year 9999 escaped as
+    ValueError/OverflowError: the page, feed or robots.txt was filed as one of our bugs."""
+    now = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("\u00b2", now) is None
+    assert parse_retry_after("Mon, 99999999999999999999 Jan 2020 00:00:00 GMT", now) is None
+    assert parse_retry_after("\u0661\u0662\u0663", now) == 123.0  # Arabic-Indic digits are digits
+    assert parse_retry_after("9" * 400, now) == math.inf  # capped by the caller
 
 
 @pytest.mark.parametrize(

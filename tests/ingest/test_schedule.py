@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from typing import Any
 
@@ -15,6 +16,7 @@ from ingest.schedule import (
     ScheduleSettings,
     adaptive_interval,
     backoff_delay,
+    base_interval,
     cache_max_age,
     entry_timestamps,
     new_or_changed_entries,
@@ -119,6 +121,15 @@ def test_cache_max_age() -> None:
     assert cache_max_age("public, max-age=600") == 600
     assert cache_max_age("s-maxage=60, max-age=30") == 60
     assert cache_max_age("no-cache") is None and cache_max_age(None) is None
+
+
+def test_an_absurd_cache_max_age_is_a_long_hint_not_a_failed_poll() -> None:
+    """400 digits overflowed a float and 5,000 passed what int() converts: both failed every
+    poll of the feed as one of our bugs. They read as infinity, clamped like any long hint."""
+    for digits in (400, 5000):
+        assert cache_max_age("max-age=" + "9" * digits) == math.inf
+    hinted = PollOutcome(ok=True, max_age_s=cache_max_age("max-age=" + "9" * 5000))
+    assert base_interval(hinted, None, NOW, S) == S.max_interval_s
 
 
 def entry(guid: str, h: str, published: str | None = None) -> FeedEntry:
