@@ -349,17 +349,20 @@ class Fetcher:
         validators: Validators | None = None,
         accept: str = "*/*",
         max_bytes: int | None = None,
+        head_only: bool = False,
     ) -> FetchResult:
         """GET ``url`` following up to ``max_redirects`` checked hops; raise :class:`FetchError`.
 
         Validators go out only on the first hop: after a redirect they belong to another URL.
         ``max_bytes`` overrides the settings' cap for this call (feeds and pages differ).
+        ``head_only``: a body over the cap is cut to it (the rest is never read) instead of
+        failing ``too_large``: for files read only as far as a limit, such as robots.txt.
         """
         start = time.monotonic()
         deadline = start + self.settings.total_timeout_s
         try:
             with socket_deadline(deadline):
-                return self._follow(url, validators, accept, max_bytes, deadline, start)
+                return self._follow(url, validators, accept, max_bytes, head_only, deadline, start)
         except FetchError as exc:
             if not exc.url:
                 exc.url = url
@@ -371,6 +374,7 @@ class Fetcher:
         validators: Validators | None,
         accept: str,
         max_bytes: int | None,
+        head_only: bool,
         deadline: float,
         start: float,
     ) -> FetchResult:
@@ -384,6 +388,7 @@ class Fetcher:
                 validators=validators if not hops else None,
                 accept=accept,
                 max_bytes=max_bytes if max_bytes is not None else self.settings.max_bytes,
+                head_only=head_only,
                 deadline=deadline,
                 start=start,
                 hops=tuple(hops),
@@ -473,6 +478,7 @@ class Fetcher:
         validators: Validators | None,
         accept: str,
         max_bytes: int,
+        head_only: bool,
         deadline: float,
         start: float,
         hops: tuple[str, ...],
@@ -525,7 +531,7 @@ class Fetcher:
                 )
             if status >= 400 or status < 200:
                 raise HTTPStatusError(status, f"HTTP {status}")
-            body = self._read_body(response, deadline, max_bytes)
+            body = self._read_body(response, deadline, max_bytes, head_only)
         finally:
             response.close()
         digest = hashlib.sha256(body).hexdigest()
@@ -544,10 +550,10 @@ class Fetcher:
             redirects=hops,
         )
 
-    def _read_body(self, response: httpx.Response, deadline: float, cap: int) -> bytes:
+    def _read_body(self, response: httpx.Response, deadline: float, cap: int, head_only: bool = False) -> bytes:
         declared = response.headers.get("content-length", "")
         encoding = response.headers.get("content-encoding", "")
-        if declared.isdigit() and not encoding and int(declared) > cap:
+        if declared.isdigit() and not encoding and int(declared) > cap and not head_only:
             raise FetchError("too_large", f"Content-Length {declared} over cap of {cap} bytes")
         try:
             decoder = _BoundedDecoder(encoding)
@@ -561,7 +567,10 @@ class Fetcher:
                 for piece in decoder.decode(raw):
                     total += len(piece)
                     if total > cap:
-                        raise FetchError("too_large", f"body over cap of {cap} bytes (decoded)")
+                        if not head_only:
+                            raise FetchError("too_large", f"body over cap of {cap} bytes (decoded)")
+                        chunks.append(piece[: len(piece) - (total - cap)])
+                        return b"".join(chunks)
                     chunks.append(piece)
                 if time.monotonic() > deadline:
                     raise FetchError(

@@ -32,6 +32,9 @@ class RobotsSettings:
     error_ttl_s: float = 600
     allow_on_error: bool = True
     max_hosts: int = 10_000
+    # RFC 9309 2.5: a crawler may limit what it parses, to no less than 500 KiB. A file
+    # beyond it is read to the limit: 10 MiB of rules took 7-10 s and ~530 MB an origin.
+    max_bytes: int = 500 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,7 @@ class RobotsCache:
     def _load(self, key: str, previous: _Entry | None) -> _Entry:
         s = self.settings
         try:
-            result = self._fetcher.fetch(key, accept="text/plain")
+            result = self._fetcher.fetch(key, accept="text/plain", max_bytes=s.max_bytes, head_only=True)
         except FetchError as exc:
             if exc.kind == "http_error" and exc.status is not None and 400 <= exc.status < 500:
                 return _Entry(None, True, self._clock() + s.ttl_s)
@@ -115,5 +118,8 @@ class RobotsCache:
                 return _Entry(previous.rules, previous.allow_all, self._clock() + s.error_ttl_s)
             log.warning("robots.txt unavailable, %s: %s", "allowing" if s.allow_on_error else "disallowing", exc)
             return _Entry(None, s.allow_on_error, self._clock() + s.error_ttl_s)
-        text = result.body.decode("utf-8", errors="replace")
+        body = result.body
+        if len(body) >= s.max_bytes:  # cut at the cap: the rules up to its last whole line
+            body = body[: body.rfind(b"\n") + 1]
+        text = body.decode("utf-8", errors="replace")
         return _Entry(Protego.parse(text), True, self._clock() + s.ttl_s)

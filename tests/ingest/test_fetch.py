@@ -43,6 +43,21 @@ def test_parse_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after(None, now) is None
 
 
+def test_head_only_cuts_a_body_at_the_cap_instead_of_failing(http_server: TestServer, local_fetcher: Fetcher) -> None:
+    """For a file read only to a limit (robots.txt): the first ``max_bytes`` decoded bytes,
+    declared length or not, compressed or not; without ``head_only`` the same body is
+    ``too_large``."""
+    body = bytes(range(256)) * 4096  # 1 MiB
+    plain = http_server.static("/plain", body)
+    packed = http_server.static("/packed", gzip.compress(body), headers={"Content-Encoding": "gzip"})
+    for url in (plain, packed):
+        assert local_fetcher.fetch(url, max_bytes=1000, head_only=True).body == body[:1000]
+        with pytest.raises(FetchError) as info:
+            local_fetcher.fetch(url, max_bytes=1000)
+        assert info.value.kind == "too_large"
+    assert local_fetcher.fetch(plain, max_bytes=len(body), head_only=True).body == body  # not over: whole
+
+
 def test_a_hostile_retry_after_is_no_hint_rather_than_an_error() -> None:
     """A digit float() does not read ("²" passes isdigit) and a day past year 9999 escaped as
     ValueError/OverflowError: the page, feed or robots.txt was filed as one of our bugs."""

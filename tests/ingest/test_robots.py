@@ -79,3 +79,17 @@ def test_outage_keeps_the_cached_rules(http_server: TestServer, local_fetcher: F
     now[0] = 112.0  # recovered: the new rules apply
     assert robots.allowed(http_server.url("/private/x"), "newswire")
     assert not robots.allowed(http_server.url("/news/1"), "newswire")
+
+
+def test_a_huge_robots_txt_is_read_to_its_first_500_kib(http_server: TestServer, local_fetcher: Fetcher) -> None:
+    """RFC 9309 2.5 lets a crawler stop parsing at 500 KiB. Before, a 10 MiB file of rules was
+    read whole (the fetcher's 10 MiB cap) and parsed: 7-10 s and ~530 MB kept an origin, for
+    24 h. Now the rules up to the cap's last whole line apply, and those past it do not."""
+    head = b"User-agent: *\nDisallow: /private/\n"
+    filler = b"".join(b"Disallow: /p%d/*a*b*c*$\n" % i for i in range(400_000))  # ~10 MiB of rules
+    http_server.static("/robots.txt", head + filler + b"Disallow: /news/\n", headers={"Content-Type": "text/plain"})
+    robots = RobotsCache(local_fetcher)
+    assert not robots.allowed(http_server.url("/private/x.html"), "newswire")  # within the first 500 KiB
+    assert robots.allowed(http_server.url("/news/1.html"), "newswire")  # beyond it: never read
+    assert not robots.allowed(http_server.url("/p10/xaybzc"), "newswire")  # a rule near the start
+    assert robots.allowed(http_server.url("/p399999/xaybzc"), "newswire")  # one far past the cap
