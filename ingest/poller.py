@@ -66,6 +66,7 @@ from ingest.schedule import (
     cache_max_age,
     entry_timestamps,
     feed_health,
+    fit_state,
     new_or_changed_entries,
     next_poll,
 )
@@ -198,6 +199,64 @@ class PollResult:
     outcome: str = "ok"
 
 
+#: room a record leaves under the bus's record limit for its key, headers and framing
+RECORD_HEADROOM = 64 * 1024
+#: what a record keeps of the feed's own text when even that overflows it (a 3 MiB summary)
+_CUT_TITLE_CHARS = 2_000
+_CUT_SUMMARY_CHARS = 20_000
+_CUT_AUTHORS = 50
+
+
+class RecordTooLarge(Exception):
+    """An entry no cut fits into a record the bus holds (:func:`fit_record`): done with, not
+    retried; logged and counted (``newswire_records_cut_total{cut="dropped"}``)."""
+
+
+def fit_record(raw: RawStory, entry: FeedEntry, limit: int) -> tuple[RawStory | None, str]:
+    """``raw`` as the bus can hold it (at most ``limit`` bytes encoded), and what was cut.
+
+    Within the size caps a record can still outgrow the bus's: JSON writes a control character
+    of a page as six bytes and a quote as two, so an 8 MiB page of them is a record of up to 48.
+    A record the bus refuses failed the poll's whole transaction, every poll again (the
+    daemon exited on it). In steps, each only when the one before did not fit: the page gives
+    way to the feed's own text (``page_error: too_large``, as for a page over the fetch cap:
+    ``"page"``); then the feed's title, summary and authors are cut (``"fields"``). What fits
+    after neither (a guid or link of megabytes) is ``(None, "dropped")``: the caller logs
+    and counts it, and moves on."""
+    if len(raw.encode()) <= limit:
+        return raw, ""
+    page = _fallback_html(entry)
+    fitted = replace(
+        raw,
+        id=stable_id(raw.url, entry.entry_hash, page),
+        html=page,
+        final_url=raw.url,
+        status=0,
+        content_type="text/html",
+        extra={**raw.extra, "page_error": "too_large"},
+    )
+    if len(fitted.encode()) <= limit:
+        return fitted, "page"
+    cut = replace(
+        entry,
+        title=entry.title[:_CUT_TITLE_CHARS],
+        summary=entry.summary[:_CUT_SUMMARY_CHARS],
+        authors=tuple(a[:_CUT_TITLE_CHARS] for a in entry.authors[:_CUT_AUTHORS]),
+    )
+    page = _fallback_html(cut)
+    fitted = replace(
+        fitted,
+        id=stable_id(raw.url, entry.entry_hash, page),
+        html=page,
+        title=cut.title,
+        summary=cut.summary,
+        authors=cut.authors,
+    )
+    if len(fitted.encode()) <= limit:
+        return fitted, "fields"
+    return None, "dropped"
+
+
 def _iso_now() -> str:
     return utc_now(timespec="seconds")
 
@@ -228,6 +287,8 @@ class Poller:
         self.state_topic, self.raw_topic = state_topic, raw_topic
         self._partitions = partitions
         self._feeds = {f.url: f for f in feeds}
+        # every record is held to what the Kafka topics take, on either backend alike
+        self._record_limit = settings.kafka.max_message_bytes - RECORD_HEADROOM
         self._feed_partition = {f.url: partition_for(f.url.encode(), partitions) for f in feeds}
         self.fetcher = Fetcher(fetch_settings(settings))
         p = settings.poller
@@ -442,7 +503,10 @@ class Poller:
             key = article_key(feed.url, entry)[1]
             if not self.claims.claim(key, feed.url):
                 continue  # another source of this replica just emitted it (see ingest.claims)
-            raw = None if self.stop.is_set() else self._story(feed, entry)  # stopping: next owner redoes it
+            try:
+                raw = None if self.stop.is_set() else self._story(feed, entry)  # stopping: next owner redoes it
+            except RecordTooLarge:
+                continue  # seen: not retried
             if raw is None:  # transient page failure: forget the entry so the next poll retries it
                 self.claims.release(key, feed.url)
                 seen.pop(entry.guid, None)
@@ -497,7 +561,8 @@ class Poller:
         return res
 
     def _story(self, feed: FeedConfig, entry: FeedEntry) -> RawStory | None:
-        """Fetch the entry's page and build the raw record; None means "retry next poll"."""
+        """Fetch the entry's page and build the raw record; None means "retry next poll",
+        :class:`RecordTooLarge` that the entry is done with, without a record."""
         article_url, key = article_key(feed.url, entry)
         url = article_url if article_url.startswith(("http://", "https://")) else ""
         if entry.url and not url:
@@ -529,7 +594,7 @@ class Poller:
             except Exception as exc:  # a library bug on one page (bad redirect URL...) is final for it
                 log.exception("page fetch crashed", extra={"feed": feed.url, "url": url, "error": repr(exc)})
                 page_error = "internal"
-        return RawStory(
+        raw = RawStory(
             id=stable_id(article_url, entry.entry_hash, page),
             url=article_url,
             html=page,
@@ -547,6 +612,17 @@ class Poller:
             content_type=ctype,
             extra={"page_error": page_error} if page_error else {},
         )
+        limit = self._record_limit
+        fitted, cut = fit_record(raw, entry, limit)
+        if cut:
+            m.RECORDS_CUT_BY_KIND[cut].inc()
+            log.warning(
+                "entry over the record size limit",
+                extra={"feed": feed.url, "url": url, "cut": cut, "bytes": len(raw.encode()), "limit": limit},
+            )
+        if fitted is None:
+            raise RecordTooLarge(url or entry.guid[:200])
+        return fitted
 
     def _failed(
         self,
@@ -585,15 +661,20 @@ class Poller:
         if started_in is not None and started_in < self._handover.get(part, 0):
             log.info("dropping poll of a feed handed over meanwhile", extra={"feed": result.feed.url})
             return
+        state, forgotten = fit_state(result.state, self._record_limit)
+        if forgotten:
+            m.RECORDS_CUT_BY_KIND["state"].inc()
+            log.warning(
+                "feed state over the record size limit: its oldest entries forgotten",
+                extra={"feed": result.feed.url, "forgotten": forgotten, "limit": self._record_limit},
+            )
         try:
             producer.begin()
             for raw in result.raws:
                 # Each raw record starts a trace; the workers carry it on to the record's event.
                 trace = ((tracing.HEADER, tracing.new_traceparent().encode("ascii")),)
                 producer.send(self.raw_topic, raw.encode(), key=raw.article_key.encode(), headers=trace)
-            producer.send(
-                self.state_topic, result.state.to_json().encode(), key=result.feed.url.encode(), partition=part
-            )
+            producer.send(self.state_topic, state.to_json().encode(), key=result.feed.url.encode(), partition=part)
             producer.commit()
         except BrokerUnreachable as exc:
             # The transaction's outcome is unknown: the partition is opened again (a new
@@ -618,7 +699,7 @@ class Poller:
                 producer.abort()
             raise
         m.RAW_PRODUCED.inc(len(result.raws))
-        self.states[result.feed.url] = result.state
+        self.states[result.feed.url] = state
         self.polled_once.add(result.feed.url)
         if result.raws:
             log.info(

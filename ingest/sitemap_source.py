@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from ingest.feedlist import FeedConfig
 from ingest.feeds import FeedEntry
 from ingest.fetch import FetchError, FetchResult, Validators
-from ingest.poller import PollResult, article_key, schedule_settings
+from ingest.poller import PollResult, RecordTooLarge, article_key, schedule_settings
 from ingest.schedule import FeedState, PollOutcome, cache_max_age, next_poll
 from ingest.sitemaps import (
     SitemapEntry,
@@ -273,7 +273,11 @@ def poll_sitemap(poller: Poller, feed: FeedConfig, state: FeedState, started: fl
         if not poller.claims.claim(akey, feed.url):
             done.append((key, entry.change_hash))  # a feed of this replica just emitted it
             continue
-        raw = None if poller.stop.is_set() else poller._story(feed, fe)
+        try:
+            raw = None if poller.stop.is_set() else poller._story(feed, fe)
+        except RecordTooLarge:
+            done.append((key, entry.change_hash))  # done with: not retried
+            continue
         if raw is None:  # transient page failure (or stopping): retried next poll
             poller.claims.release(akey, feed.url)
             retry = True

@@ -84,6 +84,9 @@ SITEMAP_PROBLEMS: Final = (
 )
 #: Health of a configured feed, as the poller scheduler sees it (one gauge value each).
 FEED_HEALTH: Final = ("healthy", "failing", "backing_off")
+# What the poller cut of a record over the bus's record size limit (``ingest.poller.fit_record``,
+# ``ingest.schedule.fit_state``).
+RECORD_CUTS: Final = ("page", "fields", "dropped", "state")
 #: Why text extraction from a fetched page produced no article. ``internal``: our code raised
 #: an exception no rule classifies (a bug, to be fixed; the page may be fine).
 EXTRACTION_FAILURE_REASONS: Final = ("empty", "not_html", "too_large", "timeout", "crashed", "internal", "error")
@@ -172,6 +175,12 @@ THROTTLE_WAIT: Final = Counter(
     ["kind"],
 )
 FEEDS: Final = Gauge("newswire_feeds", "Configured feeds, by current health.", ["health"])
+RECORDS_CUT: Final = Counter(
+    "newswire_records_cut_total",
+    "Poller records over the bus's record size limit, by what was cut: page (the feed's text "
+    "instead), fields (the feed's text cut), dropped (no record), state (oldest entries forgotten).",
+    ["cut"],
+)
 RAW_PRODUCED: Final = Counter("newswire_raw_records_produced_total", "Records acknowledged by Kafka on the raw topic.")
 
 # --- Workers ----------------------------------------------------------------------------
@@ -273,6 +282,7 @@ CATALOGUE: Final[tuple[MetricWrapperBase, ...]] = (
     FETCHED_BYTES,
     THROTTLE_WAIT,
     FEEDS,
+    RECORDS_CUT,
     RAW_PRODUCED,
     RAW_CONSUMED,
     EXTRACTION_DURATION,
@@ -351,6 +361,7 @@ SITEMAP_PROBLEMS_BY_KIND: Final = {p: SITEMAP_REFUSALS.labels(problem=p) for p i
 FETCHED_BYTES_BY_KIND: Final = {k: FETCHED_BYTES.labels(kind=k) for k in FETCH_KINDS}
 THROTTLE_WAIT_BY_KIND: Final = {k: THROTTLE_WAIT.labels(kind=k) for k in FETCH_KINDS}
 FEEDS_BY_HEALTH: Final = {h: FEEDS.labels(health=h) for h in FEED_HEALTH}
+RECORDS_CUT_BY_KIND: Final = {c: RECORDS_CUT.labels(cut=c) for c in RECORD_CUTS}
 EXTRACTION_FAILURES_BY_REASON: Final = {r: EXTRACTION_FAILURES.labels(reason=r) for r in EXTRACTION_FAILURE_REASONS}
 DECISIONS_BY_KIND: Final = {d: DECISIONS.labels(decision=d) for d in DECISIONS_KINDS}
 STORY_UPDATES_BY_KIND: Final = {k: STORY_UPDATES.labels(update_kind=k) for k in UPDATE_KINDS}
