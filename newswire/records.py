@@ -32,15 +32,25 @@ def after_fetch(when: datetime, fetched: datetime | None) -> bool:
     return fetched is not None and when > fetched + FUTURE_TOLERANCE
 
 
+#: The years a record's timestamp may name: a time in the calendar's first or last year is
+#: no news time, and the arithmetic done with one (in UTC, a day's tolerance, the window)
+#: would leave the calendar: "0001-01-01T00:30+01:00" failed the decision in the thread stage
+#: after the story was stored, filed as one of our bugs.
+_YEARS = range(2, 9999)
+
+
 def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp from a record as an aware datetime (naive means UTC), or None."""
+    """An ISO 8601 timestamp from a record as an aware datetime (naive means UTC), or None:
+    not ISO 8601, or not in years 2-9998 once in UTC (``_YEARS``)."""
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        in_utc = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if in_utc.year in _YEARS else None
 
 
 def stable_id(*parts: str, length: int = 32) -> str:
@@ -57,6 +67,31 @@ def _fields(record: Any) -> dict[str, Any]:
     """A record's fields by name, shallow: ``dataclasses.asdict`` deep-copies every value (a page's
     ``extra``, the shipped features) only for ``json.dumps`` to read it once."""
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+#: How deep a raw record may nest. A poller's record is three levels deep at most (``extra``
+#: with a sitemap's news fields); the extraction processes receive records pickled, and
+#: pickle gives up at ~500 levels, inside the process pool's own thread, where the page's
+#: future then never resolved: one 18 KB line nested 600 deep hung ``newswire replay``.
+MAX_RECORD_DEPTH = 32
+
+
+def nested_deeper(obj: object, limit: int) -> bool:
+    """Whether JSON-like ``obj`` nests lists and objects more than ``limit`` deep (a loop, not a
+    recursion: the depth is what is hostile)."""
+    stack: list[tuple[object, int]] = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list | tuple):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _json_object(data: bytes | None, kind: str) -> dict[str, Any]:
@@ -109,6 +144,8 @@ class RawStory:
     @classmethod
     def from_dict(cls, obj: dict[str, Any]) -> Self:
         """Build from a dict (a topic record or a replay input line); unknown keys go to ``extra``."""
+        if nested_deeper(obj, MAX_RECORD_DEPTH):
+            raise RecordError(f"raw record nested more than {MAX_RECORD_DEPTH} levels deep")
         version = obj.get("schema_version", RAW_SCHEMA_VERSION)
         if version != RAW_SCHEMA_VERSION:
             raise RecordError(f"unsupported raw schema_version {version!r}")

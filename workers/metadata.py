@@ -780,7 +780,13 @@ def normalise_date(value: str | None) -> str | None:
     """ISO 8601: aware datetimes with the page's own UTC offset (so the day is the day the page
     shows: "2025-01-14T01:28:54+09:00" is the 14th in Tokyo, not the 13th), UTC as ``Z``, naive
     datetimes as given, dates as YYYY-MM-DD. Read from ISO 8601, RFC 2822 or an epoch
-    timestamp (:func:`_other_date`); anything else is no date (None)."""
+    timestamp (:func:`_other_date`); anything else is no date (None), nor is a time the
+    stages cannot place (``parse_time``: the calendar's first and last years)."""
+    found = _normalised(value)
+    return found if found is not None and parse_time(found) is not None else None
+
+
+def _normalised(value: str | None) -> str | None:
     if not value:
         return None
     text = value.strip()

@@ -39,6 +39,19 @@ def enc(obj: Any) -> bytes:
     return json.dumps(obj).encode()
 
 
+def dated(i: int, published: str) -> dict[str, Any]:
+    """A good line whose page and feed both give ``published``, without a fetch time."""
+    page = render_page({**RECORDS[i % len(RECORDS)], "published": published})
+    return good(i, id=f"dated-{i}", html=page, published=published)
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 # (name, line bytes, expected outcome: a dead-letter reason, "event", "unchanged" or "any")
 CASES: list[tuple[str, bytes, str]] = [
     ("latin-1 bytes", b'{"url": "https://x.example/1", "html": "caf\xe9"}', "decode_error"),
@@ -80,6 +93,14 @@ CASES: list[tuple[str, bytes, str]] = [
     ("id reused (2nd story)", enc(good(25, id="shared")), "conflicting_id"),
     ("same record again", enc(good(26, id="again")), "event"),
     ("same record again (2nd)", enc(good(26, id="again")), "unchanged"),
+    ("a field nested 600 deep", enc(good(27, x=_nested(600))), "decode_error"),
+    ("a field nested 33 deep", enc(good(28, x=_nested(33))), "decode_error"),
+    ("a field nested 20 deep", enc(good(29, id="nested-20", x=_nested(20))), "event"),
+    # times the stages cannot place in UTC, or one day on: no date (an event, dated by the page)
+    ("published at the calendar's end", enc(dated(30, "9999-12-31T23:30:00-01:00")), "event"),
+    ("published at its start", enc(dated(31, "0001-01-01T00:30:00+01:00")), "event"),
+    ("fetched at its start", enc(good(32, id="fetch-0001", fetched_at="0001-01-01T00:00:00+05:00")), "event"),
+    ("fetched at its end", enc(good(33, id="fetch-9999", fetched_at="9999-12-31T23:00:00Z")), "event"),
 ]
 
 
@@ -175,3 +196,38 @@ def test_a_page_dated_2099_does_not_expire_the_stories_before_it(tmp_path: Path)
     assert not (events["liar"]["published"] or "").startswith("2099")
     assert events["copy"]["type"] == "story.duplicate", events["copy"]["evidence"]
     assert events["copy"]["story_id"] == events["statement"]["story_id"]
+
+
+def test_a_record_nested_past_what_pickle_takes_is_a_dead_letter_not_a_hang(tmp_path: Path) -> None:
+    """With extraction processes: a record travels to them pickled, and pickle gives up at ~500
+    levels inside the pool's own thread, where the page's future then never resolved: replay
+    (and the clean stage) waited for ever, the good records with it. The record is refused
+    as it is read (``MAX_RECORD_DEPTH``); the run goes on."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines = [good(0, id="before"), good(1, id="deep", x=_nested(600)), good(2, id="after")]
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    letters: list[dict[str, Any]] = []
+    with out.open("w", encoding="utf-8") as fh:
+        stats = replay(src, fh, load_settings(worker={"extract_processes": 1}), on_dead=letters.append)
+    assert [d["reason"] for d in letters] == ["decode_error"]
+    assert "nested" in letters[0]["error"]
+    assert {e["raw_id"] for e in map(json.loads, out.read_text(encoding="utf-8").splitlines())} == {"before", "after"}
+    assert stats.inputs == 3
+
+
+def test_a_time_at_the_calendars_edge_is_no_date_and_leaves_the_index_whole(tmp_path: Path) -> None:
+    """A time of 0001-01-01T00:30:00+01:00 lies before the calendar in UTC: the thread stage failed
+    on it as one of our bugs, after the story had been stored, so a copy of the article from
+    another site came out as a ``story.duplicate`` of a story never announced. Such a time is
+    no date now: the article is a story, the copy its duplicate."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    first = {**dated(0, "0001-01-01T00:30:00+01:00"), "id": "edge"}
+    copy = {**first, "id": "copy", "url": "https://relay.example/copy", "guid": "copy"}
+    src.write_text(json.dumps(first) + "\n" + json.dumps(copy) + "\n", encoding="utf-8")
+    with out.open("w", encoding="utf-8") as fh:
+        stats = replay(src, fh, load_settings(worker={"extract_processes": 0}))
+    assert not stats.dead_letters
+    events = {e["raw_id"]: e for e in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert events["edge"]["type"] == "story.created"
+    assert events["copy"]["type"] == "story.duplicate" and events["copy"]["story_id"] == events["edge"]["story_id"]
+    assert not (events["edge"]["published"] or "").startswith("0001")
