@@ -100,10 +100,20 @@ _KICKER_RE = re.compile(
 # byline markup: a class naming an author or byline ("article__author", "Byline"), schema.org
 # and rel markup, and links to an author's page ("von <a href='/autoren/name/max-kolter'>");
 # searched on the attributes rather than on every element (the parents of the attributes that
-# match), which halves the cost for the class and takes a third off the whole search
+# match), which halves the cost for the class and takes a third off the whole search. Each
+# branch takes its first ``$n`` matches before the step to their parents: libxml2 merges node
+# sets with a duplicate check per node, and a page of 80,000 byline-classed elements took 10 s
+# in the parent step of its whole node set (of which 32 are used), 0.04 s now
 _BYLINE_XPATH = etree.XPath(
-    "//@class[contains(., 'uthor') or contains(., 'yline')]/.. | //@itemprop[.='author']/.. | //@rel[.='author']/.."
-    " | //a/@href[contains(., '/autor') or contains(., '/author') or contains(., '/journalist')]/.."
+    " | ".join(
+        f"({branch})[position() <= $n]/.."
+        for branch in (
+            "//@class[contains(., 'uthor') or contains(., 'yline')]",
+            "//@itemprop[.='author']",
+            "//@rel[.='author']",
+            "//a/@href[contains(., '/autor') or contains(., '/author') or contains(., '/journalist')]",
+        )
+    )
 )
 # bylines of other articles (teasers), of comments, and photo credits ("Foto: REUTERS") are not the article's
 _NOT_ARTICLE_RE = re.compile(
@@ -181,7 +191,7 @@ def byline_texts(tree: Any) -> tuple[str, ...]:
     asks for it only when the structured sources leave the byline open."""
     out: list[str] = []
     try:
-        found = _BYLINE_XPATH(tree)
+        found = _BYLINE_XPATH(tree, n=_MAX_BYLINE_ELEMENTS * 4)
     except (ValueError, TypeError, etree.XPathError):
         return ()
     for el in found[: _MAX_BYLINE_ELEMENTS * 4]:
