@@ -199,8 +199,6 @@ class PollResult:
     outcome: str = "ok"
 
 
-#: room a record leaves under the bus's record limit for its key, headers and framing
-RECORD_HEADROOM = 64 * 1024
 #: what a record keeps of the feed's own text when even that overflows it (a 3 MiB summary)
 _CUT_TITLE_CHARS = 2_000
 _CUT_SUMMARY_CHARS = 20_000
@@ -287,8 +285,7 @@ class Poller:
         self.state_topic, self.raw_topic = state_topic, raw_topic
         self._partitions = partitions
         self._feeds = {f.url: f for f in feeds}
-        # every record is held to what the Kafka topics take, on either backend alike
-        self._record_limit = settings.kafka.max_message_bytes - RECORD_HEADROOM
+        self._record_limit = settings.max_record_bytes
         self._feed_partition = {f.url: partition_for(f.url.encode(), partitions) for f in feeds}
         self.fetcher = Fetcher(fetch_settings(settings))
         p = settings.poller

@@ -155,6 +155,13 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     metrics: MetricsSettings = MetricsSettings()
 
+    @property
+    def max_record_bytes(self) -> int:
+        """The largest record a stage writes, on either backend: Kafka's record limit, less
+        room for the record's key, headers and framing (the embedded bus holds records to it
+        too, so a record that would fail on Kafka fails alike, and is handled alike)."""
+        return self.kafka.max_message_bytes - 64 * 1024
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -229,7 +229,7 @@ class Daemon:
                         settings=clean_settings(s),
                     )
                 )
-                cleaner = CleanProcessor(pool, graph.name(_role(CLEAN.output)))
+                cleaner = CleanProcessor(pool, graph.name(_role(CLEAN.output)), max_record_bytes=s.max_record_bytes)
                 self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, cleaner, CLEAN))
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "thread")):

@@ -25,11 +25,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from newswire import metrics as m
 from newswire import tracing
 from newswire.bus import Message, TopicPartition
-from newswire.records import RawStory, RecordError
+from newswire.records import CleanedRecord, RawStory, RecordError
 from newswire.runtime import DeadLetter, Out, Outcome
 from workers.clean import ExtractionError
 from workers.extract_pool import ExtractPool, InternalError
@@ -40,9 +41,10 @@ log = logging.getLogger(__name__)
 class CleanProcessor:
     name = "clean"
 
-    def __init__(self, pool: ExtractPool, cleaned_topic: str) -> None:
+    def __init__(self, pool: ExtractPool, cleaned_topic: str, *, max_record_bytes: int) -> None:
         self.pool = pool
         self.cleaned_topic = cleaned_topic
+        self.max_record_bytes = max_record_bytes
         self._consumed = m.RAW_CONSUMED
         self._duration = m.EXTRACTION_DURATION
         self._failures = m.EXTRACTION_FAILURES_BY_REASON
@@ -82,17 +84,39 @@ class CleanProcessor:
                 )
                 outcomes[i].dead = DeadLetter("internal", f"{result.error}\n{result.traceback[-1500:]}")
             else:
+                value = self._fitted(result)
+                if value is None:
+                    self._failures["too_large"].inc()
+                    outcomes[i].dead = DeadLetter(
+                        "extract_too_large", f"cleaned text over the record limit of {self.max_record_bytes} bytes"
+                    )
+                    continue
                 # Single-partition topic: keyed by article so compaction-free ordering is kept.
                 parent = tracing.from_headers(batch[i].headers)
                 outcomes[i].outputs.append(
                     Out(
                         self.cleaned_topic,
-                        result.encode(),
+                        value,
                         key=result.article_id.encode(),
                         headers=((tracing.HEADER, tracing.child_of(parent).encode("ascii")),),
                     )
                 )
         return outcomes
+
+    def _fitted(self, record: CleanedRecord) -> bytes | None:
+        """The record as the bus can hold it, or None. The text's features may outgrow the page
+        (150,000 short lines in a 5.9 MB page made 27 MB of them, a 33 MB record the broker
+        refused, failing the batch on every restart): such a record goes without them, and the
+        thread stage computes them from the text. A text that alone is over is a dead letter."""
+        value = record.encode()
+        if len(value) <= self.max_record_bytes:
+            return value
+        log.warning(
+            "cleaned record over the record limit; sent without its features",
+            extra={"raw_id": record.raw_id, "url": record.url, "bytes": len(value)},
+        )
+        value = replace(record, features=None).encode()
+        return value if len(value) <= self.max_record_bytes else None
 
     def on_assign(self, partitions: frozenset[TopicPartition]) -> None:
         """Stateless: nothing to restore; ready once it holds partitions."""

@@ -185,7 +185,7 @@ def replay(
         max_tasks_per_child=w.max_tasks_per_child,
         settings=clean_settings(settings),
     ) as pool:
-        cleaner = CleanProcessor(pool, "cleaned")
+        cleaner = CleanProcessor(pool, "cleaned", max_record_bytes=settings.max_record_bytes)
         threader = ThreadProcessor(w, "events", "index")
         threader.ready = True
         progress = tqdm(desc="replay", unit="rec", disable=not sys.stderr.isatty(), file=sys.stderr)

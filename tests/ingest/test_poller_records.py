@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 
 from ingest.feedlist import FeedConfig
 from ingest.feeds import FeedEntry
-from ingest.poller import RECORD_HEADROOM, Poller, RecordTooLarge, fit_record
+from ingest.poller import Poller, RecordTooLarge, fit_record
 from ingest.schedule import FeedState, fit_state
 from newswire.bus import open_bus
 from newswire.records import RawStory
@@ -113,11 +113,11 @@ def test_records_over_the_limit_are_cut_and_the_poll_commits(http_server: TestSe
     assert by_guid["summary"].extra.get("page_error") == "too_large"
     assert 0 < len(by_guid["summary"].summary) < 400 * 1024
     assert "An ordinary story." in by_guid["good"].html and not by_guid["good"].extra
-    assert all(len(r.encode()) <= LIMIT - RECORD_HEADROOM for r in got)
+    assert all(len(r.encode()) <= small_records.max_record_bytes < LIMIT for r in got)
     assert sum(1 for r in got if r.feed_url == crowded) == 150  # every entry emitted once
     state = states[crowded]
     assert 0 < len(state.seen) < 150  # the oldest forgotten to fit
-    assert len(state.to_json().encode()) <= LIMIT - RECORD_HEADROOM
+    assert len(state.to_json().encode()) <= small_records.max_record_bytes
     assert _cut("page") - before["page"] == 1
     assert _cut("fields") - before["fields"] == 1
     assert _cut("state") - before["state"] >= 1

@@ -124,7 +124,7 @@ def test_bad_records_are_dead_lettered_with_the_original_and_good_ones_flow(
         loop = _loop(
             bus,
             graph,
-            CleanProcessor(pool, graph.name(Role.CLEANED)),
+            CleanProcessor(pool, graph.name(Role.CLEANED), max_record_bytes=settings.max_record_bytes),
             on_batch=lambda n, dead: batches.append((n, dead)),
         )
         try:

@@ -3,6 +3,7 @@ ours is reported as a bug, never filed as a bad page."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from typing import Any
@@ -22,10 +23,11 @@ from workers.replay import clean_settings
 BODY = "<p>" + "The council approved the plan after a long debate on Tuesday evening. " * 3 + "</p>"
 
 
-def _process(values: list[bytes]) -> list[Outcome]:
+def _process(values: list[bytes], max_record_bytes: int | None = None) -> list[Outcome]:
     settings = load_settings(worker={"extract_processes": 0}, metrics={"enabled": False})
+    limit = max_record_bytes if max_record_bytes is not None else settings.max_record_bytes
     with ExtractPool(workers=0, timeout_s=10.0, max_tasks_per_child=10, settings=clean_settings(settings)) as pool:
-        return CleanProcessor(pool, "cleaned").process(
+        return CleanProcessor(pool, "cleaned", max_record_bytes=limit).process(
             [Message("raw", 0, i, b"k", value, 0) for i, value in enumerate(values)]
         )
 
@@ -80,3 +82,22 @@ def test_a_broken_canonical_link_costs_the_canonical_not_the_article() -> None:
     [out] = outcome.outputs
     record = CleanedRecord.decode(out.value)
     assert record.canonical_url == record.url == "https://x.example/0" and record.text
+
+
+def test_a_cleaned_record_over_the_record_limit_goes_without_features_or_is_a_dead_letter() -> None:
+    """Features can outgrow the page: 150,000 short lines in a 5.9 MB page made a 33 MB cleaned
+    record, 27 MB of it features; the broker refused it and the batch failed on every restart.
+    Over the limit, the record goes without its features (the thread stage computes them from
+    the text); a text over the limit alone is ``extract_too_large``."""
+    lines = "".join(f"<p>Line {i} of the council's long list of items.</p>" for i in range(300))
+    page = _page(0, body=lines)
+    whole = CleanedRecord.decode(_process([page])[0].outputs[0].value)
+    assert whole.features is not None
+    text_only = len(dataclasses.replace(whole, features=None).encode())
+    assert len(whole.encode()) > text_only + 1000
+    before = _failures("too_large")
+    fits, over = _process([page], max_record_bytes=text_only + 100), _process([page], max_record_bytes=text_only - 1)
+    sent = CleanedRecord.decode(fits[0].outputs[0].value)
+    assert sent.features is None and sent.text == whole.text
+    assert over[0].dead is not None and over[0].dead.reason == "extract_too_large" and not over[0].outputs
+    assert _failures("too_large") - before == 1
