@@ -294,3 +294,24 @@ def _publisher_cases() -> list[dict[str, Any]]:
         with gzip.open(file, "rt", encoding="utf-8") as fh:
             out.extend(json.loads(line) for line in fh)
     return out
+
+
+def test_a_page_nested_past_libxml2s_default_depth_is_read_whole() -> None:
+    """libxml2 stops at 256 nested elements and returns what it read, silently: 260 unclosed
+    ``<span>``s (old ``<font>`` markup) before an article made an event of the filler above it.
+    The page is read again with the limit at 2048; deeper than that, it is no page we read
+    (``not_html``), never a cut one."""
+    article = "".join(
+        f"<p>Paragraph {i} of the council's report on the harbour, with enough words to keep.</p>" for i in range(4)
+    )
+
+    def page(depth: int) -> RawStory:
+        story = f"<article><h1>Harbour report</h1>{article}</article>"
+        html = "<html><body>" + "<span>x " * depth + story + "</body></html>"
+        return RawStory(id=f"deep-{depth}", url=f"https://x.example/deep-{depth}", html=html)
+
+    rec = clean(page(260))
+    assert "Paragraph 0" in rec.text and "Paragraph 3" in rec.text
+    with pytest.raises(ExtractionError) as info:
+        clean(page(3000))
+    assert info.value.reason == "not_html" and "nested" in str(info.value)
