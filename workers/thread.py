@@ -28,7 +28,10 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    are compared exactly on their stored shingle sequences.
 3. ``duplicate``: the new text is (almost) all old text - ``containment_new_in_old`` >=
    ``duplicate_containment`` (a credit line or dateline may be added; a shortened copy is fully
-   contained) - and the two agree on names and numbers (``entity_overlap``).
+   contained) - and the two agree on names and numbers (``entity_overlap``). A text under
+   ``short_text_shingles`` wholly in another's is related to it (as a copy or a follow-up)
+   only under a headline sharing words with the other's (``short_copy_title_similarity``): a
+   consent wall is the same text above unrelated stories.
 4. ``update``/``followup``: the new article quotes a passage of at least ``min_passage_shingles``
    consecutive shingles (about a sentence), or restates at least ``followup_containment`` of
    the old text, *and* it is about the same things: enough of the names and numbers agree
@@ -204,6 +207,13 @@ class ThreadSettings:
     duplicate_containment: float = 0.85
     duplicate_containment_same_title: float = 0.70
     same_title_similarity: float = 0.8
+    # A text of fewer shingles than this (about 44 words), all of it in another's, is related to
+    # it (a copy, a follow-up) only under a headline sharing words with the other's: so short a
+    # text may be the page's furniture rather than its story (a consent or paywall notice,
+    # "please enable JavaScript"), the same on every page of a site, or of many sites, whose
+    # headlines then tell unrelated stories apart.
+    short_text_shingles: int = 40
+    short_copy_title_similarity: float = 0.15
     # Follow-up: a verbatim passage of >= 12 consecutive shingles (16 words, about a sentence),
     # or >= 50% of the old text restated, with names/numbers agreeing.
     min_passage_shingles: int = 12
@@ -602,6 +612,13 @@ def is_duplicate(s: ThreadSettings, p: _PairScores) -> bool:
     )
 
 
+def _furniture(s: ThreadSettings, p: _PairScores) -> bool:
+    """A short input's text lies wholly in the other's, under a headline that shares (almost)
+    no word with the other's: the text both pages show is not their story (see
+    ``short_text_shingles``)."""
+    return p.containment_new_in_old >= s.duplicate_containment and p.title_similarity < s.short_copy_title_similarity
+
+
 def is_followup(s: ThreadSettings, p: _PairScores) -> bool:
     """The new text quotes or restates a substantial part of the old one, about the same things."""
     if p.entity_overlap < s.min_entity_overlap or p.title_name_coverage < s.min_title_name_coverage:
@@ -780,6 +797,10 @@ class StoryIndex:
             "candidates_compared": len(scored),
         }
 
+        if scored and len(prep.features.seq) - prep.features.seq.count(0) < s.short_text_shingles:
+            # so short a text, all of it in another's under a headline sharing nothing with it,
+            # is furniture both pages show (a consent or paywall notice), no relation of theirs
+            scored = [(a, p) for a, p in scored if not _furniture(s, p)]
         dups = [(a, p) for a, p in scored if is_duplicate(s, p)]
         if dups:
             a, p = min(

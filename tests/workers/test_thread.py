@@ -415,3 +415,54 @@ def test_idf_of_an_array_of_terms_is_the_memo_s_idf_of_each() -> None:
     filled = _IdfMemo(df)
     filled.fill(terms)
     assert [filled[h] for h in terms] == want and all(filled.count(h) == df.count(h) for h in terms)
+
+
+WALL = (
+    "Please enable JavaScript in your browser to view this page. "
+    "This site requires JavaScript to work properly.\n\n"
+    "Already a subscriber? Log in here."
+)
+
+
+def test_a_short_notice_above_unrelated_headlines_relates_no_stories() -> None:
+    """Pages that show a consent, paywall or "enable JavaScript" notice instead of their story
+    all yield its text: five unrelated stories from five sites were one story, four copies of
+    (then follow-ups to) the first. Under headlines sharing nothing, so short a text relates
+    nothing; a short brief copied under a headline sharing its words is still a copy."""
+    index = StoryIndex(ThreadSettings())
+    titles = [
+        "Earthquake of magnitude 6.1 strikes off the northern coast",
+        "Central bank raises interest rates by half a point",
+        "Football club sacks manager after five straight defeats",
+        "Parliament passes new data protection law",
+        "Wildfire forces evacuation of three villages",
+    ]
+    decisions = [
+        decide_and_apply(
+            index,
+            thread_input(f"https://site{i}.example/n/{i}", t, WALL, T0 + timedelta(hours=i), site=f"site{i}.example"),
+        )[0]
+        for i, t in enumerate(titles)
+    ]
+    assert [d.kind for d in decisions] == ["new"] * 5
+    brief = (
+        "VELMAR, May 12 (Wire-Y) - A magnitude 6.1 earthquake struck off Osterra's northern coast "
+        "on Tuesday, the seismic service said."
+    )
+    first, _ = decide_and_apply(
+        index,
+        thread_input(
+            "https://wire.example/q", "Quake of magnitude 6.1 strikes off Osterra coast", brief, T0, site="wire.example"
+        ),
+    )
+    copy, _ = decide_and_apply(
+        index,
+        thread_input(
+            "https://relay.example/q",
+            "Magnitude 6.1 quake strikes Osterra coast",
+            brief,
+            T0 + timedelta(hours=1),
+            site="relay.example",
+        ),
+    )
+    assert copy.kind == "duplicate" and copy.story_id == first.story_id
