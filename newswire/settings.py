@@ -110,6 +110,11 @@ class WorkerSettings(_Section):
     # 0 extracts in-process (replay, tests); N>0 uses N recycled extraction processes.
     extract_processes: int = Field(default=2, ge=0, le=64)
     extract_timeout_s: float = Field(default=30.0, gt=0)
+    # Each extraction process's address space (RLIMIT_AS): a page that would take more is an
+    # ``extract_crashed`` dead letter ("out of memory"), not the pod's OOM kill. A worker uses
+    # ~330 MB on the 322 real pages of the two page sets (the largest 1.5 MB); 700,000 <br> in
+    # 3.5 MB of page took 1.5 GB.
+    extract_memory_mb: int = Field(default=1024, ge=256)
     max_tasks_per_child: int = Field(default=500, ge=1)
     max_html_bytes: int = Field(default=8 * MiB, ge=1024)
     batch_size: int = Field(default=64, ge=1, le=10_000)

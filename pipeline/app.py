@@ -226,6 +226,7 @@ class Daemon:
                         workers=w.extract_processes,
                         timeout_s=w.extract_timeout_s,
                         max_tasks_per_child=w.max_tasks_per_child,
+                        memory_mb=w.extract_memory_mb,
                         settings=clean_settings(s),
                     )
                 )

@@ -23,6 +23,7 @@ Every result is one of three things, and only the second is the page's fault:
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -74,12 +75,18 @@ def run_task(fn: ExtractFn, raw: RawStory, settings: CleanSettings) -> CleanedRe
 ExtractResult = CleanedRecord | ExtractionError | InternalError
 
 
-def warm_worker() -> None:
-    """A worker's start: the fork server's warm-up (``workers.extract_warmup``), unless the
-    worker inherited it. A process has one fork server, started with the preload of whichever
-    pool starts first: where the poller's feed parsers started it (a process running both
-    stages), the server never ran the warm-up, and without this each fresh worker would pay it
-    inside its first page's time limit. Inherited, the module is already loaded: a no-op."""
+def warm_worker(memory_bytes: int = 0) -> None:
+    """A worker's start: its address space capped at ``memory_bytes`` (``RLIMIT_AS``; 0: not
+    capped), so a page that would take more fails with MemoryError, classified as the page's
+    (``crashed``: out of memory), instead of the pod being killed for it and the page
+    redelivered into the same end; then the fork server's warm-up
+    (``workers.extract_warmup``), unless the worker inherited it. A process has one fork
+    server, started with the preload of whichever pool starts first: where the poller's feed
+    parsers started it (a process running both stages), the server never ran the warm-up, and
+    without this each fresh worker would pay it inside its first page's time limit. Inherited,
+    the module is already loaded: a no-op."""
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     import_module("workers.extract_warmup")
 
 
@@ -100,6 +107,7 @@ class ExtractPool:
         timeout_s: float = 30.0,
         max_tasks_per_child: int = 500,
         *,
+        memory_mb: int = 0,
         settings: CleanSettings = DEFAULT_SETTINGS,
         fn: ExtractFn = extract_one,
         window: int | None = None,
@@ -111,6 +119,7 @@ class ExtractPool:
         self.workers = workers
         self.timeout_s = timeout_s
         self.max_tasks_per_child = max_tasks_per_child
+        self.memory_bytes = memory_mb * 1024 * 1024
         self.settings = settings
         self.fn = fn
         # bounded in-flight tasks for map_ordered: keeps memory flat on long inputs
@@ -129,6 +138,7 @@ class ExtractPool:
                 max_workers=self.workers,
                 max_tasks=self.max_tasks_per_child,
                 initializer=warm_worker,
+                initargs=(self.memory_bytes,),
                 context=context,
             )
         return self

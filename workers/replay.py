@@ -183,6 +183,7 @@ def replay(
         workers=w.extract_processes,
         timeout_s=w.extract_timeout_s,
         max_tasks_per_child=w.max_tasks_per_child,
+        memory_mb=w.extract_memory_mb,
         settings=clean_settings(settings),
     ) as pool:
         cleaner = CleanProcessor(pool, "cleaned", max_record_bytes=settings.max_record_bytes)

@@ -106,3 +106,16 @@ def test_a_worker_starts_with_the_warmed_library_state_kept_out_of_its_collectio
     with ExtractPool(workers=1, timeout_s=30, max_tasks_per_child=1, fn=collector_state) as pool:
         states = [pool.submit(_raw(i)).result() for i in range(2)]
     assert_warm_and_frozen(states)  # type: ignore[arg-type]
+
+
+@pytest.mark.timeout(120)
+def test_a_page_past_the_memory_cap_is_out_of_memory_and_the_pool_goes_on() -> None:
+    """An extraction process's address space is capped (``worker.extract_memory_mb``): 700,000
+    ``<br>`` in 3.5 MB of page took 1.5 GB, under a pod limit of 1 GiB. Past the cap the page
+    is the page's fault (``crashed``: out of memory, or the worker dies), not the pod's OOM
+    kill; the next page is served."""
+    hungry = _raw(1, html="<html><body><div>" + "<br>" * 700_000 + "</div></body></html>")
+    with ExtractPool(workers=1, timeout_s=60, max_tasks_per_child=5, memory_mb=512) as pool:
+        out = list(pool.map_ordered([hungry, _raw(2)]))
+    assert isinstance(out[0], ExtractionError) and out[0].reason == "crashed", out[0]
+    assert isinstance(out[1], CleanedRecord)
