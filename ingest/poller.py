@@ -495,13 +495,20 @@ class Poller:
         emit, seen_state = new_or_changed_entries(state, parsed.entries, max_seen=sched.max_seen)
         raws: list[RawStory] = []
         seen = dict(seen_state.seen)
+        listed = {e.guid for e in parsed.entries}
+        attempts = {g: n for g, n in state.page_attempts.items() if g in listed}
         retry = False
         for entry in emit:
             key = article_key(feed.url, entry)[1]
             if not self.claims.claim(key, feed.url):
                 continue  # another source of this replica just emitted it (see ingest.claims)
+            tries = attempts.get(entry.guid, 0) + 1
             try:
-                raw = None if self.stop.is_set() else self._story(feed, entry)  # stopping: next owner redoes it
+                raw = (
+                    None  # stopping: the next owner redoes it
+                    if self.stop.is_set()
+                    else self._story(feed, entry, last_try=tries >= self.settings.poller.max_page_attempts)
+                )
             except RecordTooLarge:
                 continue  # seen: not retried
             if raw is None:  # transient page failure: forget the entry so the next poll retries it
@@ -509,8 +516,11 @@ class Poller:
                 seen.pop(entry.guid, None)
                 if entry.guid in state.seen:
                     seen[entry.guid] = state.seen[entry.guid]
+                if not self.stop.is_set():
+                    attempts[entry.guid] = tries
                 retry = True
                 continue
+            attempts.pop(entry.guid, None)
             raws.append(raw)
         m.ENTRIES_NEW.inc(len(raws))
         outcome = PollOutcome(
@@ -526,7 +536,7 @@ class Poller:
         if retry:  # the same bytes next time must be parsed again, or the retry never happens
             outcome = replace(outcome, etag=None, last_modified=None, body_hash=None)
             seen_state = replace(seen_state, etag=None, last_modified=None, body_hash=None)
-        new_state = next_poll(replace(seen_state, seen=seen), outcome, now, self.rng, sched)
+        new_state = next_poll(replace(seen_state, seen=seen, page_attempts=attempts), outcome, now, self.rng, sched)
         return self._done(feed, new_state, raws, "ok", started)
 
     def _fetch(self, url: str, kind: str, validators: Validators | None, *, accept: str, max_bytes: int) -> FetchResult:
@@ -557,9 +567,11 @@ class Poller:
         m.FETCHED_BYTES_BY_KIND[kind].inc(len(res.body))
         return res
 
-    def _story(self, feed: FeedConfig, entry: FeedEntry) -> RawStory | None:
-        """Fetch the entry's page and build the raw record; None means "retry next poll",
-        :class:`RecordTooLarge` that the entry is done with, without a record."""
+    def _story(self, feed: FeedConfig, entry: FeedEntry, *, last_try: bool = False) -> RawStory | None:
+        """Fetch the entry's page and build the raw record; None means "retry next poll" (a
+        transient failure, unless it is the ``last_try``: then the feed's own text makes the
+        record, the failure its ``page_error``), :class:`RecordTooLarge` that the entry is done
+        with, without a record."""
         article_url, key = article_key(feed.url, entry)
         url = article_url if article_url.startswith(("http://", "https://")) else ""
         if entry.url and not url:
@@ -585,8 +597,13 @@ class Poller:
                 log.warning(
                     "page fetch failed", extra={"feed": feed.url, "url": url, "kind": exc.kind, "transient": transient}
                 )
-                if transient:
+                if transient and not last_try:
                     return None
+                if transient:
+                    log.warning(
+                        "page failed on every try; the entry goes with the feed's text",
+                        extra={"feed": feed.url, "url": url, "kind": exc.kind},
+                    )
                 page_error = exc.kind
             except Exception as exc:  # a library bug on one page (bad redirect URL...) is final for it
                 log.exception("page fetch crashed", extra={"feed": feed.url, "url": url, "error": repr(exc)})

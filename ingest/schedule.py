@@ -83,6 +83,9 @@ class FeedState:
     # followed, and the newest entry time seen (the news horizon's reference).
     children: dict[str, str] = field(default_factory=dict)
     watermark: float | None = None
+    # Entries whose page failed transiently (timeout, throttled, connection), by guid (a
+    # sitemap's: article key): the polls that tried it in a row. Bounded by the entries listed.
+    page_attempts: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({"v": STATE_VERSION, **asdict(self)}, separators=(",", ":"), ensure_ascii=False)
@@ -104,6 +107,11 @@ class FeedState:
             isinstance(k, str) and isinstance(v, str) for k, v in children.items()
         ):
             raise ValueError("feed state 'children' must map url -> marker")
+        attempts = doc.get("page_attempts", {})
+        if not isinstance(attempts, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in attempts.items()
+        ):
+            raise ValueError("feed state 'page_attempts' must map guid -> count")
 
         def opt(key: str, typ: type | tuple[type, ...]) -> Any:
             value = doc.get(key)
@@ -123,6 +131,7 @@ class FeedState:
             interval_s=_num(opt("interval_s", (int, float))),
             children=dict(children),
             watermark=_num(opt("watermark", (int, float))),
+            page_attempts=dict(attempts),
         )
 
 

@@ -92,6 +92,10 @@ class PollerSettings(_Section):
     max_interval_s: float = Field(default=3600.0, gt=0)
     max_backoff_s: float = Field(default=6 * 3600.0, gt=0)
     fetch_pages: bool = True
+    # Polls in a row an entry's page may fail transiently (timeout, throttled, connection)
+    # before the entry is emitted with the feed's own text and the failure as its page_error;
+    # until then each poll tries the page again (and fetches the feed in full to do so).
+    max_page_attempts: int = Field(default=5, ge=1)
     # Sitemap sources (feed-list entries with type: sitemap). Bytes: the protocol's 50 MB
     # uncompressed limit, applied after decompression for .xml.gz; URLs: its 50,000.
     sitemap_max_bytes: int = Field(default=50 * MiB, ge=1024)

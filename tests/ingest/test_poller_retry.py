@@ -30,3 +30,34 @@ def test_transient_page_failure_is_retried_on_an_unchanged_feed(http_server: Tes
         poll_all(p)
         got = raws(p)
     assert len(got) == 1 and "Finally here." in got[0].html and calls["n"] == 2
+
+
+def test_a_page_that_never_answers_is_tried_max_page_attempts_times_then_given_up(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    """Retried for ever, such an entry never became a story and cost the feed its conditional
+    GET on every poll, with a warning as the only trace. After ``max_page_attempts`` polls in a
+    row it goes with the feed's own text, the failure as its ``page_error``; the count is kept
+    in the feed's state (a hand-over carries it), and the feed is conditional again."""
+    calls = {"n": 0}
+
+    def down(h: BaseHTTPRequestHandler) -> None:
+        calls["n"] += 1
+        send(h, 500, b"try later", {"Content-Type": "text/plain"})
+
+    page = http_server.route("/story", down)
+    rss = (
+        '<rss version="2.0"><channel><title>t</title><item><guid>g1</guid><title>The story</title>'
+        f"<link>{page}</link><description>What the feed says of it.</description></item></channel></rss>"
+    )
+    feed = http_server.static("/feed", rss.encode(), headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+    with open_poller(tmp_path, [FeedConfig(url=feed)], max_page_attempts=3) as p:
+        for tried in (1, 2):
+            poll_all(p)
+            assert raws(p) == [] and p.states[feed].page_attempts == {"g1": tried}
+        poll_all(p)
+        got = raws(p)
+        state = p.states[feed]
+    assert len(got) == 1 and calls["n"] == 3
+    assert got[0].extra["page_error"] == "http_error" and "What the feed says of it." in got[0].html
+    assert state.page_attempts == {} and state.etag == '"v1"'

@@ -278,3 +278,19 @@ def test_xml_attacks_are_refused_and_classified(http_server: TestServer, tmp_pat
             assert result.state.consecutive_failures == 1 and result.state.last_error_kind == "parse_error"
         junk = http_server.static("/junk.xml", b"<html><body>not a sitemap</body></html>", headers=XML)
         assert _poll(p, FeedConfig(url=junk, kind="sitemap")).problems == ["invalid"]
+
+
+def test_a_sitemap_article_whose_page_never_answers_is_given_up_after_max_page_attempts(
+    http_server: TestServer, tmp_path: Path
+) -> None:
+    """As for a feed's entry (``poller.max_page_attempts``): the sitemap's news title and date
+    make the record, the failure its ``page_error``."""
+    down = http_server.static("/news/down", b"try later", status=500, headers={"Content-Type": "text/plain"})
+    sm = http_server.static("/sm.xml", _urlset(_url(down, "Down headline", "2024-05-01T10:00:00Z")), headers=XML)
+    feed = FeedConfig(url=sm, kind="sitemap")
+    with open_poller(tmp_path, [feed], max_page_attempts=2) as p:
+        first = _poll(p, feed)
+        assert first.raws == [] and list(first.state.page_attempts.values()) == [1]
+        second = _poll(p, feed, first.state)
+    assert len(second.raws) == 1 and second.raws[0].extra["page_error"] == "http_error"
+    assert second.raws[0].title == "Down headline" and second.state.page_attempts == {}
