@@ -223,35 +223,28 @@ def fit_record(raw: RawStory, entry: FeedEntry, limit: int) -> tuple[RawStory | 
     and counts it, and moves on."""
     if len(raw.encode()) <= limit:
         return raw, ""
-    page = _fallback_html(entry)
-    fitted = replace(
-        raw,
-        id=stable_id(raw.url, entry.entry_hash, page),
-        html=page,
-        final_url=raw.url,
-        status=0,
-        content_type="text/html",
-        extra={**raw.extra, "page_error": "too_large"},
-    )
-    if len(fitted.encode()) <= limit:
-        return fitted, "page"
     cut = replace(
         entry,
         title=entry.title[:_CUT_TITLE_CHARS],
         summary=entry.summary[:_CUT_SUMMARY_CHARS],
         authors=tuple(a[:_CUT_TITLE_CHARS] for a in entry.authors[:_CUT_AUTHORS]),
     )
-    page = _fallback_html(cut)
-    fitted = replace(
-        fitted,
-        id=stable_id(raw.url, entry.entry_hash, page),
-        html=page,
-        title=cut.title,
-        summary=cut.summary,
-        authors=cut.authors,
-    )
-    if len(fitted.encode()) <= limit:
-        return fitted, "fields"
+    for told, step in ((entry, "page"), (cut, "fields")):
+        page = _fallback_html(told)
+        fitted = replace(
+            raw,
+            id=stable_id(raw.url, entry.entry_hash, page),
+            html=page,
+            final_url=raw.url,
+            status=0,
+            content_type="text/html",
+            title=told.title,
+            summary=told.summary,
+            authors=told.authors,
+            extra={**raw.extra, "page_error": "too_large"},
+        )
+        if len(fitted.encode()) <= limit:
+            return fitted, step
     return None, "dropped"
 
 

@@ -7,8 +7,6 @@ and the poll commits. Both backends hold records to the same limit."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +15,12 @@ from prometheus_client import REGISTRY
 
 from ingest.feedlist import FeedConfig
 from ingest.feeds import FeedEntry
-from ingest.poller import Poller, RecordTooLarge, fit_record
+from ingest.poller import RecordTooLarge, fit_record
 from ingest.schedule import FeedState, fit_state
-from newswire.bus import open_bus
 from newswire.records import RawStory
-from newswire.runtime import StopFlag
 from newswire.settings import Settings, load_settings
-from newswire.topics import Group, Role, topic_graph
 from tests.support.http import TestServer
-from tests.support.pollers import LOCAL_POLLER, poll_all, raws
+from tests.support.pollers import LOCAL_POLLER, poll_all, poller_on, raws
 
 MiB = 1024 * 1024
 LIMIT = MiB  # the smallest record limit the settings allow: hostile records stay small
@@ -33,29 +28,6 @@ LIMIT = MiB  # the smallest record limit the settings allow: hostile records sta
 
 def _cut(kind: str) -> float:
     return REGISTRY.get_sample_value("newswire_records_cut_total", {"cut": kind}) or 0.0
-
-
-@contextmanager
-def _poller(settings: Settings, feeds: list[FeedConfig]) -> Iterator[Poller]:
-    bus = open_bus(settings)
-    graph = topic_graph(settings)
-    bus.ensure_topics(graph.all())
-    p = Poller(
-        settings,
-        bus,
-        feeds,
-        state_topic=graph.name(Role.POLLER_STATE),
-        raw_topic=graph.name(Role.RAW),
-        partitions=settings.topics.feed_partitions,
-        txid_prefix=f"tx-{uuid.uuid4().hex[:6]}",
-        group_id=graph.group(Group.POLLERS),
-        stop=StopFlag(),
-    )
-    try:
-        yield p
-    finally:
-        p.close()
-        bus.close()
 
 
 @pytest.fixture(params=["embedded", pytest.param("kafka", marks=pytest.mark.kafka)])
@@ -103,7 +75,7 @@ def test_records_over_the_limit_are_cut_and_the_poll_commits(http_server: TestSe
         headers={"Content-Type": "application/rss+xml"},
     )
     before = {k: _cut(k) for k in ("page", "fields", "state")}
-    with _poller(small_records, [FeedConfig(url=feed), FeedConfig(url=crowded)]) as p:
+    with poller_on(small_records, [FeedConfig(url=feed), FeedConfig(url=crowded)], f"tx-{uuid.uuid4().hex[:6]}") as p:
         poll_all(p, timeout_s=60.0)
         got = raws(p)
         states = dict(p.states)

@@ -38,7 +38,13 @@ def poller_settings(tmp_path: Path, **poller: object) -> Settings:
 @contextmanager
 def open_poller(tmp_path: Path, feeds: list[FeedConfig], **poller: object) -> Iterator[Poller]:
     """A poller owning every partition of the state topic once ``restore()`` ran."""
-    settings = poller_settings(tmp_path, **poller)
+    with poller_on(poller_settings(tmp_path, **poller), feeds) as p:
+        yield p
+
+
+@contextmanager
+def poller_on(settings: Settings, feeds: list[FeedConfig], txid_prefix: str = "tx-poller") -> Iterator[Poller]:
+    """A poller with ``settings`` (either backend), on the topics they name."""
     bus = open_bus(settings)
     graph = topic_graph(settings)
     bus.ensure_topics(graph.all())
@@ -49,7 +55,7 @@ def open_poller(tmp_path: Path, feeds: list[FeedConfig], **poller: object) -> It
         state_topic=graph.name(Role.POLLER_STATE),
         raw_topic=graph.name(Role.RAW),
         partitions=settings.topics.feed_partitions,
-        txid_prefix="tx-poller",
+        txid_prefix=txid_prefix,
         group_id=graph.group(Group.POLLERS),
         stop=StopFlag(),
     )
