@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,7 +215,7 @@ def replay(
                     dead(msg.offset, outcome.dead.reason, str(outcome.dead))
                     continue
                 for out in outcome.outputs:
-                    cleaned = Message("cleaned", 0, msg.offset, out.key, out.value, 0)
+                    cleaned = Message("cleaned", 0, msg.offset, out.key, out.value, msg.timestamp_ms)
                     try:
                         t_outs = threader.process([cleaned])[0].outputs
                     except Exception as exc:
@@ -229,6 +230,9 @@ def replay(
             batch.clear()
             originals.clear()
 
+        # The run's records are written now, once for all (as a poller's when it polls): the
+        # bound of a date given without a fetch time (a date after it is no publication date).
+        written_ms = int(time.time() * 1000)
         for lineno, line, item in _read(input_path, stats, from_dead_letters):
             originals[lineno] = line
             if isinstance(item, str):
@@ -241,7 +245,7 @@ def replay(
                 dead(lineno, "conflicting_id", f"line {lineno}: id {story.id!r} already used for another story")
                 originals.pop(lineno, None)
                 continue
-            batch.append(Message("raw", 0, lineno, story.article_key.encode(), value, 0))
+            batch.append(Message("raw", 0, lineno, story.article_key.encode(), value, written_ms))
             if len(batch) >= batch_size:
                 flush()
         if batch:

@@ -637,7 +637,9 @@ def _to_b64(values: Sequence[int]) -> str:
 
 def _from_b64(text: str) -> array[int]:
     out = array("I")
-    out.frombytes(base64.b64decode(text))
+    # (validated: without it, characters outside the alphabet are dropped, and a damaged
+    # record came back with its shingles gone, silently)
+    out.frombytes(base64.b64decode(text, validate=True))
     if sys.byteorder == "big":
         out.byteswap()
     return out

@@ -120,6 +120,12 @@ class Decided:
     event: dict[str, Any] | None
 
 
+#: What reading a damaged changelog record raises: not JSON or not UTF-8 (ValueError), a field
+#: missing (KeyError), of the wrong type (TypeError, AttributeError), bad base64 (binascii.Error,
+#: a ValueError), a record version this code does not know (ValueError).
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
+
+
 class ThreadProcessor:
     name = "thread"
 
@@ -198,9 +204,11 @@ class ThreadProcessor:
         restore of the whole changelog builds: what lets a standby apply it in pieces. Keys of
         a kind this version does not know (a newer version's, after a rollback) are skipped
         with a warning: failing here would fail every restart the same way, a crash loop that
-        stops the pipeline for state this version would not use anyway."""
+        stops the pipeline for state this version would not use anyway. A record of a known kind
+        that cannot be read (``_UNREADABLE``) is read as its key's tombstone, with a warning."""
         n = 0
         unknown: dict[str, int] = {}
+        unreadable: dict[str, int] = {}
         for msg in records:
             if msg.key is None:
                 continue
@@ -221,18 +229,35 @@ class ThreadProcessor:
                 kind = key.split("/", 1)[0] if "/" in key else key[:32]
                 unknown[kind] = unknown.get(kind, 0) + 1
                 continue
-            if key.startswith(BOILERPLATE_PREFIX):
-                site = key[len(BOILERPLATE_PREFIX) :]
-                if msg.value is None:
-                    self.boilerplate.pop(site, None)
-                else:
-                    self.boilerplate[site] = SiteBoilerplate.from_dict(json.loads(msg.value))
-            else:
-                self.index.restore(key, msg.value)
+            try:
+                self._apply_record(key, msg.value)
+            except _UNREADABLE as exc:
+                # One record this version cannot read (damaged, or written by a newer version
+                # under a known key) would fail every restore, every standby and every restart
+                # alike. It is read as a tombstone: its key's state is gone, the same way on
+                # every replica, and the decisions that follow are a function of what remains.
+                self._apply_record(key, None)
+                unreadable[key.split("/", 1)[0]] = unreadable.get(key.split("/", 1)[0], 0) + 1
+                log.warning(
+                    "unreadable changelog record read as a tombstone",
+                    extra={"key": key[:200], "error": f"{type(exc).__name__}: {str(exc)[:200]}"},
+                )
             n += 1
         if unknown:
             log.warning("unknown changelog keys skipped", extra={"by_prefix": unknown})
+        if unreadable:
+            log.warning("unreadable changelog records read as tombstones", extra={"by_prefix": unreadable})
         return n
+
+    def _apply_record(self, key: str, value: bytes | None) -> None:
+        if key.startswith(BOILERPLATE_PREFIX):
+            site = key[len(BOILERPLATE_PREFIX) :]
+            if value is None:
+                self.boilerplate.pop(site, None)
+            else:
+                self.boilerplate[site] = SiteBoilerplate.from_dict(json.loads(value))
+        else:
+            self.index.restore(key, value)
 
     def _reload(self) -> None:
         """The whole state again from the changelog: on an aborted batch (the index ran ahead
@@ -476,8 +501,12 @@ class ThreadProcessor:
             bp = self.boilerplate[site] = SiteBoilerplate(site=site, min_pages=self.settings.boilerplate_min_pages)
         return bp
 
-    def decide(self, article: CleanedRecord) -> tuple[Decided, list[tuple[str, bytes | None]]]:
-        """Boilerplate-filter, decide and apply one cleaned article; returns changelog entries."""
+    def decide(
+        self, article: CleanedRecord, written: datetime | None = None
+    ) -> tuple[Decided, list[tuple[str, bytes | None]]]:
+        """Boilerplate-filter, decide and apply one cleaned article; returns changelog entries.
+        ``written``: when its record was written (the bound of its event time without a fetch
+        time, ``_event_time``)."""
         changes: list[tuple[str, bytes | None]] = []
         bp = self._site_boilerplate(article.site)
         lines = article.text.splitlines()
@@ -496,7 +525,7 @@ class ThreadProcessor:
                 same_cut = analysis.lines == len(lines) and article.text.split("\n") == lines
                 analysis = analysis.keep(keep) if same_cut else None
             article = replace(article, text=text, content_hash=content_hash(text))
-        published = _event_time(article)
+        published = _event_time(article, written)
         item = ThreadInput(
             article_id=article.article_id,
             raw_id=article.raw_id,
@@ -542,13 +571,13 @@ class ThreadProcessor:
             except RecordError as exc:
                 outcomes[i].dead = DeadLetter("decode_error", str(exc))
                 continue
-            when = _event_time(article)
+            when = _event_time(article, _written(msg))
             articles.append((when.timestamp() if when else float("inf"), i, article))
         articles.sort(key=lambda a: (a[0], a[1]))
         for rank, (_, i, article) in enumerate(articles):
             outcome = outcomes[i]
             outcome.order = rank
-            decided, changes = self.decide(article)
+            decided, changes = self.decide(article, _written(batch[i]))
             outcome.outputs.extend(Out(self.index_topic, v, k.encode()) for k, v in changes)
             if decided.event is not None:
                 event = decided.event
@@ -619,13 +648,24 @@ def _show(offsets: Mapping[TopicPartition, int]) -> dict[str, int]:
     return {f"{tp.topic}/{tp.partition}": off for tp, off in sorted(offsets.items())}
 
 
-def _event_time(article: CleanedRecord) -> datetime | None:
+def _written(msg: Message) -> datetime | None:
+    """When a record was written to its topic (its Kafka timestamp; None when it has none)."""
+    return datetime.fromtimestamp(msg.timestamp_ms / 1000, UTC) if msg.timestamp_ms > 0 else None
+
+
+def _event_time(article: CleanedRecord, written: datetime | None = None) -> datetime | None:
     """When the article was published: the page's date, else the feed's. Not a time more than
-    a day after the record's fetch (the clean stage passes such dates over; a record cleaned
-    elsewhere may not have): expiry follows the newest event time, and one record dated 2099
-    would carry it past every live story. Such a record is threaded as one without a date."""
+    a day after the record's fetch, nor after the record was ``written`` (the one bound a
+    backfill line without a fetch time has). The clean stage passes such dates over; a record
+    cleaned elsewhere may not have. Expiry follows the newest event time, and one record dated
+    2099 would carry it past every live story, tombstoning them all: such a record is threaded
+    as one without a date. The bound is the record's own, never the clock at decision time, so
+    a record decided again after a take-over is decided the same way."""
     when = parse_time(article.published) or parse_time(article.feed_published)
-    if when is not None and after_fetch(when, parse_time(article.fetched_at)):
+    fetched = parse_time(article.fetched_at)
+    # (a fetch time after the record was written is no fetch time either)
+    bound = min(fetched, written) if fetched is not None and written is not None else fetched or written
+    if when is not None and after_fetch(when, bound):
         log.warning(
             "event time after the fetch; threaded as undated",
             extra={"raw_id": article.raw_id, "published": article.published, "fetched_at": article.fetched_at},

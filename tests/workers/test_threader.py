@@ -128,3 +128,45 @@ def test_site_boilerplate_learned_from_the_stream_leaves_event_text() -> None:
     # the first page alone cannot tell a promo from content; from the second distinct page on it can
     assert promo in texts[0]
     assert all(promo not in t and t.startswith("Story") for t in texts[1:])
+
+
+def test_an_unreadable_changelog_record_is_read_as_a_tombstone_not_a_crash_loop() -> None:
+    """One damaged record under a known key (not JSON, a field missing, a newer record version,
+    bad base64) failed every restore: the decider and every warm standby crashed on it, again
+    on each restart. It is read as its key's tombstone, with a warning; the rest is restored."""
+    first = ThreadProcessor(WorkerSettings(), "events", "index")
+    log = _changelog(first, [_article(1), _article(2, text="A different story about the harbour. " * 12)])
+    by_key = {m.key: m for m in log if m.key is not None}
+    a1 = b"article/a1"
+    stored = json.loads(by_key[a1].value or b"{}")
+    damaged = [
+        _msg(100, b"{not json", a1, "index"),
+        _msg(101, json.dumps({"v": 99}).encode(), b"story/s-future", "index"),
+        _msg(102, json.dumps({**stored, "seq": "!!!!"}).encode(), a1, "index"),
+        _msg(103, b"[]", b"bp/wire.example", "index"),
+    ]
+    for bad in damaged:
+        second = ThreadProcessor(WorkerSettings(), "events", "index", restore=lambda bad=bad: [*log, bad])  # type: ignore[misc]
+        second.on_assign(frozenset({TopicPartition("cleaned", 0)}))
+        assert not second.restoring
+        if bad.key == a1:  # the article whose record is damaged is gone; the other is kept
+            assert second.index.stats()["articles"] == first.index.stats()["articles"] - 1
+    # a standby following the changelog applies the same records without raising
+    standby = ThreadProcessor(WorkerSettings(), "events", "index")
+    assert standby.apply_changelog([*log, *damaged]) == len(log) + len(damaged)
+
+
+def test_a_record_without_a_fetch_time_dated_after_it_was_written_does_not_expire_the_window() -> None:
+    """A backfill line has no fetch time: its page's 2099 was believed, and the next expiry
+    tombstoned every live story (a copy then came out as a new story). The time the record
+    was written (its Kafka timestamp) bounds its date as a fetch time does."""
+    proc = ThreadProcessor(WorkerSettings(thread_window_days=1), "events", "index", expire_every=1)
+    written = 1_737_720_000_000  # 2025-01-24T12:00:00Z
+    first = Message("cleaned", 0, 0, None, json.dumps(_article(1)).encode(), written)
+    proc.process([first])
+    watermark = proc.watermark
+    liar = Message("cleaned", 0, 1, None, json.dumps(_article(2, published="2099-01-01T00:00:00Z")).encode(), written)
+    outcomes = proc.process([liar])
+    assert proc.watermark == watermark is not None
+    assert not [o for o in outcomes[0].outputs if o.topic == "index" and o.value is None]  # no tombstone
+    assert proc.index.stats()["articles"] == 2
