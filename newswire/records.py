@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -94,6 +95,10 @@ def nested_deeper(obj: object, limit: int) -> bool:
     return False
 
 
+#: a JSON escape of a UTF-16 surrogate: the one way a UTF-8 record can hold a lone one
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _json_object(data: bytes | None, kind: str) -> dict[str, Any]:
     """The JSON object a topic record holds, or :class:`RecordError` saying why it is none."""
     if not data:
@@ -104,6 +109,13 @@ def _json_object(data: bytes | None, kind: str) -> dict[str, Any]:
         raise RecordError(f"{kind} record is not JSON: {exc}") from exc
     if not isinstance(obj, dict):
         raise RecordError(f"{kind} record is not a JSON object")
+    if SURROGATE_ESCAPE.search(data):
+        # JSON may escape half of a UTF-16 pair alone ("\ud800"): a string no stage can encode
+        # again (a key, an event, a changelog record), which failed the stage on every retry
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RecordError(f"{kind} record holds a lone surrogate: {exc.object[exc.start : exc.end]!r}") from None
     return obj
 
 

@@ -594,6 +594,11 @@ class DocFrequencies:
         return math.log((self.docs + 1) / (self.postings.count(term) + 1)) + 1.0
 
 
+#: headline terms (and headline figures) an article stores at most: real headlines have a few
+#: dozen words
+MAX_HEADLINE_TERMS = 256
+
+
 def select(
     raw: RawTerms,
     df: DocFrequencies,
@@ -624,14 +629,18 @@ def select(
     order = np.lexsort((hashes, -weights))
     top = order[:max_terms]
     top = top[np.argsort(hashes[top])]  # the kept terms ascending (distinct: dict keys)
-    head_figures = raw.headline_terms & raw.number_hashes  # always kept: the gates compare them
+    # the headline's figures are always kept (the gates compare them), as is the headline, up to
+    # ``MAX_HEADLINE_TERMS`` each: a "headline" of 70,000 words is no headline, and did not fit
+    # the stored form (a crash filed as poison)
+    head_figures = set(sorted(raw.headline_terms & raw.number_hashes)[:MAX_HEADLINE_TERMS])
     room = max(0, max_figures - len(head_figures))
     names = sorted(hashes[order[is_name[order]][:max_names]].tolist())
+    headline = sorted(raw.headline_terms)[:MAX_HEADLINE_TERMS]
     return CoverageFeatures(
         terms=array("I", hashes[top].tolist()),
         tf=array("B", log_tfs[top].astype(np.uint8).tobytes()),
         names=array("I", names),
-        headline=array("I", sorted(raw.headline_terms | {LANGUAGE_DE} if raw.german else raw.headline_terms)),
+        headline=array("I", sorted({*headline, LANGUAGE_DE}) if raw.german else headline),
         figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
     )
 

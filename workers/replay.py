@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from newswire.bus import Message
-from newswire.records import RawStory, RecordError, stable_id
+from newswire.records import SURROGATE_ESCAPE, RawStory, RecordError, stable_id
 from newswire.settings import Settings
 from workers.clean import CleanSettings
 from workers.cleaner import CleanProcessor
@@ -39,8 +38,6 @@ log = logging.getLogger(__name__)
 
 DeadLetterSink = Callable[[dict[str, Any]], None]
 _WEB = ("http://", "https://")
-#: a JSON escape of a UTF-16 surrogate: the one way a UTF-8 line can hold a lone one
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _OPTIONAL_TEXT = ("fetched_at", "published", "updated")
 
 
@@ -150,7 +147,7 @@ def _value(obj: dict[str, Any], line: bytes, raw: RawStory) -> bytes:
     reads back as ``raw`` (its id, if any, a string: :func:`_record` changes nothing else) and
     holds no escaped surrogate; else ``raw`` encoded, which also finds a lone surrogate now (no
     topic takes one). A page is the bulk of a line: encoding it again costs as much as reading it."""
-    if isinstance(obj.get("id"), str | None) and not _SURROGATE_ESCAPE.search(line):
+    if isinstance(obj.get("id"), str | None) and not SURROGATE_ESCAPE.search(line):
         return line
     return raw.encode()
 

@@ -44,9 +44,11 @@ def _failures(reason: str) -> float:
 def test_raw_record_with_wrongly_typed_fields_is_dead_lettered() -> None:
     bad = json.dumps({"url": "https://x.example/1", "html": "<p>x</p>", "authors": 5}).encode()
     broken_url = json.dumps({"url": "http://[oops/1", "html": "<p>x</p>"}).encode()
-    outcomes = _process([bad, broken_url])
-    assert [o.dead.reason if o.dead else None for o in outcomes] == ["decode_error", "decode_error"]
+    lone = json.dumps({"url": "https://x.example/2", "html": "<p>a\ud800b</p>"}).encode()  # escaped alone
+    outcomes = _process([bad, broken_url, lone])
+    assert [o.dead.reason if o.dead else None for o in outcomes] == ["decode_error"] * 3
     assert "authors" in str(outcomes[0].dead) and "invalid url" in str(outcomes[1].dead)
+    assert "surrogate" in str(outcomes[2].dead)
     assert not any(o.outputs for o in outcomes)
 
 

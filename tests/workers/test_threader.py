@@ -170,3 +170,18 @@ def test_a_record_without_a_fetch_time_dated_after_it_was_written_does_not_expir
     assert proc.watermark == watermark is not None
     assert not [o for o in outcomes[0].outputs if o.topic == "index" and o.value is None]  # no tombstone
     assert proc.index.stats()["articles"] == 2
+
+
+def test_hostile_cleaned_records_are_dead_letters_or_events_never_a_crash() -> None:
+    """A lone surrogate escaped in any string (legal JSON, no encodable text) raised
+    UnicodeEncodeError at a key, the event or the changelog: retried, quarantined as poison,
+    and four in a row crashed the stage. A headline of 70,000 distinct words did not fit the
+    stored form (the same crash). The first is a ``decode_error``; the second an event."""
+    proc = ThreadProcessor(WorkerSettings(), "events", "index")
+    lone = json.dumps(_article(1, title="Bridge \ud800 opens")).encode()
+    assert b"\\ud800" in lone
+    words = " ".join(f"w{i}x" for i in range(70_000))
+    long_title = json.dumps(_article(2, title=words)).encode()
+    surrogate, headline = proc.process([_msg(0, lone), _msg(1, long_title)])
+    assert surrogate.dead is not None and surrogate.dead.reason == "decode_error" and "surrogate" in str(surrogate.dead)
+    assert headline.dead is None and [o for o in headline.outputs if o.topic == "events"]
