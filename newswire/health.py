@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -176,18 +177,32 @@ MAX_CONNECTIONS = 32
 
 class _BoundedServer(ThreadingHTTPServer):
     """A thread per connection, but at most ``MAX_CONNECTIONS`` of them, each for at most
-    ``REQUEST_TIMEOUT_S`` (a watchdog shuts the socket, whatever the client trickles)."""
+    ``REQUEST_TIMEOUT_S`` (a watchdog shuts the socket, whatever the client trickles).
+
+    When every slot is taken, the connection that has waited longest without sending its
+    request is cut to make room: a probe sends its request at once and is answered in
+    milliseconds, while a client trickling bytes (or silent) only holds a slot until newer
+    connections need it. Refusing the newcomer instead let one client holding 32 slow
+    connections fail two probes in three, and three failed probes restart the pod."""
 
     daemon_threads = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._lock = threading.Lock()
+        self._waiting: dict[Any, None] = {}  # connections yet to send their request, oldest first
         super().__init__(*args, **kwargs)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):
-            self.shutdown_request(request)
-            return
+            with self._lock:
+                oldest = next(iter(self._waiting), None)
+            if oldest is not None:
+                _cut(oldest)
+            # the cut connection's thread ends as its read fails and gives its slot back
+            if not self._slots.acquire(timeout=_EVICTION_WAIT_S):
+                self.shutdown_request(request)
+                return
         try:
             super().process_request(request, client_address)
         except BaseException:
@@ -197,12 +212,29 @@ class _BoundedServer(ThreadingHTTPServer):
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         watchdog = threading.Timer(REQUEST_TIMEOUT_S, _cut, args=(request,))
         watchdog.daemon = True
+        with self._lock:
+            self._waiting[request] = None
         watchdog.start()
         try:
             super().process_request_thread(request, client_address)
         finally:
             watchdog.cancel()
+            self.answering(request)
             self._slots.release()
+
+    def answering(self, request: Any) -> None:
+        """``request`` has sent its request: it is being answered, no longer waiting."""
+        with self._lock:
+            self._waiting.pop(request, None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that resets or closes early (or is cut) is its own problem: one DEBUG line,
+        # not the stdlib's traceback on stderr, which broke the JSON log stream
+        log.debug("health client %s gave up: %s", client_address, sys.exc_info()[1])
+
+
+#: how long a connection arriving at full slots waits for the one cut to make room
+_EVICTION_WAIT_S = 1.0
 
 
 def _cut(sock: socket.socket) -> None:
@@ -231,6 +263,9 @@ def _make_handler(health: HealthServer) -> type[BaseHTTPRequestHandler]:
         timeout = REQUEST_TIMEOUT_S
 
         def _send(self, *, with_body: bool) -> None:
+            server = self.server
+            if isinstance(server, _BoundedServer):
+                server.answering(self.request)
             status, content_type, body = health._respond(self.path, self.headers.get("Accept"))
             self.send_response(status)
             self.send_header("Content-Type", content_type)

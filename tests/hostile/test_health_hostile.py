@@ -112,3 +112,33 @@ def test_binds_ipv6(host: str) -> None:
         assert _get("[::1]", hs.port) == 200
         if host == "::":  # dual stack: IPv4 probes reach it too
             assert _get("127.0.0.1", hs.port) == 200
+
+
+def test_probes_are_answered_while_one_client_holds_every_slot(server: HealthServer) -> None:
+    """One client reopening 40 silent connections as fast as they are cut held all 32 slots, and
+    a probe arriving at full slots was shut at once: two probes in three failed, and three
+    failed probes restart the pod. The connection waiting longest without a request now gives
+    its slot to the newcomer; every probe is answered."""
+    stop = threading.Event()
+
+    def hog() -> None:
+        while not stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", server.port), timeout=2.0) as conn:
+                    conn.sendall(b"G")
+                    conn.recv(1)  # until the server cuts it
+            except OSError:
+                pass
+
+    hogs = [threading.Thread(target=hog, daemon=True) for _ in range(MAX_CONNECTIONS + 8)]
+    for t in hogs:
+        t.start()
+    try:
+        time.sleep(1.0)  # every slot taken
+        statuses = []
+        for _ in range(10):
+            statuses.append(_get("127.0.0.1", server.port, timeout=3.0))
+            time.sleep(0.2)
+    finally:
+        stop.set()
+    assert statuses == [200] * 10
