@@ -9,8 +9,10 @@ Settings are parsed once at start; hot loops receive the already-typed values.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import reprlib
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +38,16 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# Upper bounds of the settings that are durations, counts and sizes: a value past them is a
+# typing slip, and past some of them a timer, a timedelta or setrlimit overflows only when it
+# is first used (a shutdown budget of 1e10 s crashed the drain on SIGTERM; 1e13 MB of memory
+# dead-lettered every page as one of our bugs).
+_HOUR = 3600.0
+_MONTH = 30 * 24 * _HOUR
+_PARTITIONS = 10_000
+_MAX_MEMORY_MB = 1024 * 1024
+
+
 class KafkaSettings(_Section):
     bootstrap_servers: str = "127.0.0.1:9092"
     client_id: str = "newswire"
@@ -48,10 +60,10 @@ class KafkaSettings(_Section):
     ssl_keyfile: str | None = None
     compression: Literal["zstd", "lz4", "gzip", "none"] = "zstd"
     # Pages are often larger than Kafka's 1 MB default; topics are created with the same limit.
-    max_message_bytes: int = Field(default=16 * MiB, ge=MiB)
-    request_timeout_ms: int = Field(default=30_000, ge=1000)
+    max_message_bytes: int = Field(default=16 * MiB, ge=MiB, le=1024 * MiB)
+    request_timeout_ms: int = Field(default=30_000, ge=1000, le=_HOUR * 1000)
     # How long start-up waits for the cluster before failing with "unreachable broker".
-    connect_timeout_s: float = Field(default=20.0, gt=0)
+    connect_timeout_s: float = Field(default=20.0, gt=0, le=_HOUR)
     transactional_id_prefix: str = "newswire"
     replication_factor: int = Field(default=1, ge=1)
 
@@ -59,15 +71,15 @@ class KafkaSettings(_Section):
 class EmbeddedSettings(_Section):
     path: Path = Path("var/newswire.db")
     # Consumed records older than this are deleted (compacted topics keep the latest per key).
-    retention_hours: float = Field(default=72.0, gt=0)
+    retention_hours: float = Field(default=72.0, gt=0, le=24 * 3650)
 
 
 class TopicSettings(_Section):
     prefix: str = "newswire."
-    raw_partitions: int = Field(default=6, ge=1)
-    events_partitions: int = Field(default=6, ge=1)
+    raw_partitions: int = Field(default=6, ge=1, le=_PARTITIONS)
+    events_partitions: int = Field(default=6, ge=1, le=_PARTITIONS)
     # Feeds are spread over these partitions; pollers share them through group membership.
-    feed_partitions: int = Field(default=12, ge=1)
+    feed_partitions: int = Field(default=12, ge=1, le=_PARTITIONS)
     # The dead-letter topic keeps four weeks for a re-drive, but never more than this: a
     # producer that suddenly writes unreadable pages must not fill the broker's disk. Past the
     # cap the oldest dead letters go first (alert NewswireDeadLettersNearCap warns before).
@@ -78,19 +90,19 @@ class PollerSettings(_Section):
     feeds_file: Path | None = None
     user_agent: str = "newswire/0.1 (+https://github.com/newswire/newswire)"
     concurrency: int = Field(default=8, ge=1, le=256)
-    connect_timeout_s: float = Field(default=5.0, gt=0)
-    read_timeout_s: float = Field(default=15.0, gt=0)
-    total_timeout_s: float = Field(default=30.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0, le=_HOUR)
+    read_timeout_s: float = Field(default=15.0, gt=0, le=_HOUR)
+    total_timeout_s: float = Field(default=30.0, gt=0, le=_HOUR)
     max_feed_bytes: int = Field(default=10 * MiB, ge=1024)
     max_page_bytes: int = Field(default=8 * MiB, ge=1024)
     max_redirects: int = Field(default=5, ge=0, le=30)
     allow_private_network: bool = False
     respect_robots: bool = True
     per_host_concurrency: int = Field(default=2, ge=1)
-    per_host_min_interval_s: float = Field(default=1.0, ge=0)
-    min_interval_s: float = Field(default=120.0, gt=0)
-    max_interval_s: float = Field(default=3600.0, gt=0)
-    max_backoff_s: float = Field(default=6 * 3600.0, gt=0)
+    per_host_min_interval_s: float = Field(default=1.0, ge=0, le=_HOUR)
+    min_interval_s: float = Field(default=120.0, gt=0, le=_MONTH)
+    max_interval_s: float = Field(default=3600.0, gt=0, le=_MONTH)
+    max_backoff_s: float = Field(default=6 * 3600.0, gt=0, le=_MONTH)
     fetch_pages: bool = True
     # Polls in a row an entry's page may fail transiently (timeout, throttled, connection)
     # before the entry is emitted with the feed's own text and the failure as its page_error;
@@ -106,23 +118,23 @@ class PollerSettings(_Section):
     # Feed parsing runs in child processes killed past the timeout and capped in memory:
     # a hostile feed costs one poll, never the poller. 0 parses in-process (tests only).
     parse_processes: int = Field(default=1, ge=0, le=16)
-    parse_timeout_s: float = Field(default=20.0, gt=0)
-    parse_memory_mb: int = Field(default=1024, ge=128)
+    parse_timeout_s: float = Field(default=20.0, gt=0, le=_HOUR)
+    parse_memory_mb: int = Field(default=1024, ge=128, le=_MAX_MEMORY_MB)
 
 
 class WorkerSettings(_Section):
     # 0 extracts in-process (replay, tests); N>0 uses N recycled extraction processes.
     extract_processes: int = Field(default=2, ge=0, le=64)
-    extract_timeout_s: float = Field(default=30.0, gt=0)
+    extract_timeout_s: float = Field(default=30.0, gt=0, le=_HOUR)
     # Each extraction process's address space (RLIMIT_AS): a page that would take more is an
     # ``extract_crashed`` dead letter ("out of memory"), not the pod's OOM kill. A worker uses
     # ~330 MB on the 322 real pages of the two page sets (the largest 1.5 MB); 700,000 <br> in
     # 3.5 MB of page took 1.5 GB.
-    extract_memory_mb: int = Field(default=1024, ge=256)
+    extract_memory_mb: int = Field(default=1024, ge=256, le=_MAX_MEMORY_MB)
     max_tasks_per_child: int = Field(default=500, ge=1)
     max_html_bytes: int = Field(default=8 * MiB, ge=1024)
     batch_size: int = Field(default=64, ge=1, le=10_000)
-    thread_window_days: float = Field(default=7.0, gt=0)
+    thread_window_days: float = Field(default=7.0, gt=0, le=365)
     boilerplate_min_pages: int = Field(default=3, ge=2)
     # A thread worker without the cleaned partition follows the story-index changelog (a warm
     # standby: a takeover replays only its lag), holding a full index like the deciding one.
@@ -156,7 +168,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
     # SIGTERM drain budget; the Helm chart's terminationGracePeriodSeconds is longer than this.
-    shutdown_timeout_s: float = Field(default=30.0, gt=0)
+    shutdown_timeout_s: float = Field(default=30.0, gt=0, le=_HOUR)
     kafka: KafkaSettings = KafkaSettings()
     embedded: EmbeddedSettings = EmbeddedSettings()
     topics: TopicSettings = TopicSettings()
@@ -269,7 +281,10 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     if path is not None:
         source = str(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            raw = read_bounded(path, _MAX_CONFIG_CHARS * 4)
+            if raw is None:
+                raise ConfigError(f"{source}: over {_MAX_CONFIG_CHARS * 4} bytes; a settings file is a few KB")
+            text = raw.decode("utf-8")
             if len(text) > _MAX_CONFIG_CHARS:
                 raise ConfigError(f"{source}: {len(text)} characters; a settings file is a few KB")
             # libyaml when present: fast, and it refuses absurd nesting instead of recursing.
@@ -286,10 +301,16 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""
             raise ConfigError(f"{source}: invalid YAML{where}") from None
+        except ValueError as exc:  # a value YAML's constructors cannot build (an int of 5,000 digits)
+            raise ConfigError(f"{source}: invalid YAML value: {str(exc)[:120]}") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
             raise ConfigError(f"{source}: top level must be a mapping of settings")
+        if not all(isinstance(k, str) for k in loaded):
+            raise ConfigError(
+                f"{source}: a top-level key is not a name: {next(k for k in loaded if not isinstance(k, str))!r}"
+            )
         data = loaded
     data = _deep_merge(data, overrides)
     secrets_dir = os.environ.get("NEWSWIRE_SECRETS_DIR") or None
@@ -301,6 +322,21 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     except SettingsError as exc:  # NEWSWIRE_SECRETS_DIR names no directory, or an env value is not what its field needs
         where = "NEWSWIRE_SECRETS_DIR" if secrets_dir and "secrets" in str(exc).lower() else "environment"
         raise ConfigError(f"{where}: {exc}") from None
+    except (RecursionError, UnicodeDecodeError, TypeError, ValueError) as exc:
+        # a JSON environment value nested 10,000 deep, a secrets file that is not UTF-8, a key
+        # that is no name: what pydantic-settings raises past its own checks
+        raise ConfigError(f"environment or secrets: {type(exc).__name__}: {str(exc)[:160]}") from None
+
+
+def read_bounded(path: str | Path, max_bytes: int) -> bytes | None:
+    """A regular file's bytes, or None when it holds more than ``max_bytes``; OSError when it
+    is no regular file. A FIFO given as a file would block the read for ever, and /dev/zero
+    fill the memory: only regular files are read, and only as far as the bound."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # (before opening it: opening a FIFO blocks)
+        raise OSError(errno.EINVAL, "not a regular file")
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    return data if len(data) <= max_bytes else None
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:

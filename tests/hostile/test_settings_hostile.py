@@ -59,6 +59,16 @@ CASES: list[tuple[str, str | bytes | None, dict[str, str], str]] = [
     ("unknown section", "polers: {}\n", {}, "error:unknown key"),
     ("unknown nested key", "poller:\n  concurency: 3\n", {}, "error:did you mean"),
     ("empty file", "", {}, "ok"),
+    # values that passed validation and failed at first use (a timer, a timedelta, setrlimit)
+    ("shutdown budget of 1e10 s", "shutdown_timeout_s: 1.0e+10\n", {}, "error:shutdown_timeout_s"),
+    ("1e13 MB per extraction process", "worker:\n  extract_memory_mb: 10000000000000\n", {}, "error:extract_memory_mb"),
+    ("1e13 MB per feed parser", "poller:\n  parse_memory_mb: 10000000000000\n", {}, "error:parse_memory_mb"),
+    ("a window of 1e9 days", "worker:\n  thread_window_days: 1.0e+9\n", {}, "error:thread_window_days"),
+    ("ten million partitions", "topics:\n  feed_partitions: 10000000\n", {}, "error:feed_partitions"),
+    # what escaped as a traceback
+    ("a top-level key that is a number", "1: 2\n", {}, "error:not a name"),
+    ("an int of 5,000 digits", "worker:\n  batch_size: " + "9" * 5000 + "\n", {}, "error:"),
+    ("env JSON nested 10,000 deep", None, {"NEWSWIRE_POLLER": "[" * 10_000 + "]" * 10_000}, "error:"),
 ]
 
 
@@ -108,3 +118,16 @@ def test_cli_config_errors_exit_2_with_one_line(
     assert main(["-c", str(path), "status"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("newswire: ") and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_config_that_is_no_regular_file_is_one_line(kind: str, tmp_path: Path) -> None:
+    """A FIFO as the settings file hung start-up with no output; /dev/zero took 9 GB in 8 s."""
+    path = tmp_path / "c.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    out = bounded(lambda: load_settings(path))
+    assert isinstance(out.error, ConfigError) and "not a regular file" in str(out.error), repr(out.error)
+    assert out.elapsed_s < BOUND_S
