@@ -43,6 +43,10 @@ from newswire import metrics
 log = logging.getLogger(__name__)
 
 
+class HealthServerError(RuntimeError):
+    """The metrics and health endpoint cannot listen where it was told to (settings ``metrics``)."""
+
+
 class HealthServer:
     """HTTP endpoints for probes and scraping, served on background daemon threads.
 
@@ -83,11 +87,17 @@ class HealthServer:
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> Self:
-        """Bind and start serving; idempotent. Raises ``OSError`` if the port is taken."""
+        """Bind and start serving; idempotent. Raises :class:`HealthServerError` (one line: the
+        address and why) when it cannot listen: the port is taken, the host names no address of
+        this machine, the port is privileged."""
         if self._server is not None:
             return self
         server_cls = _IPv6Server if ":" in self._host else _BoundedServer
-        server = server_cls((self._host, self._requested_port), _make_handler(self))
+        try:
+            server = server_cls((self._host, self._requested_port), _make_handler(self))
+        except OSError as exc:  # (socket.gaierror too: a host that does not resolve)
+            where = f"{self._host}:{self._requested_port}"
+            raise HealthServerError(f"cannot serve metrics on {where}: {exc.strerror or exc}") from None
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(

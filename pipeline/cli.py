@@ -152,8 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def app_errors() -> tuple[type[BaseException], ...]:
     """Errors that deserve one line, not a traceback (unreachable broker, bad feed list...)."""
     from newswire.bus import BusError
+    from newswire.health import HealthServerError
 
-    errors: list[type[BaseException]] = [BusError]
+    errors: list[type[BaseException]] = [BusError, HealthServerError]
     try:
         from ingest.feedlist import FeedListError
 

@@ -277,3 +277,22 @@ def test_refuses_a_decision_topic_with_several_partitions(
         "newswire: topic newswire.cleaned has 3 partitions; newswire needs exactly 1 "
         "(one decider keeps story decisions consistent): recreate it or change topics.prefix"
     ]
+
+
+@pytest.mark.parametrize("where", ["taken", "no-such-host"])
+def test_a_metrics_address_it_cannot_listen_on_is_one_line_and_exit_1(tmp_path: Path, where: str) -> None:
+    """A port in use, a host that does not resolve: a 30-line traceback before."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        host, port = ("127.0.0.1", held.getsockname()[1]) if where == "taken" else ("no-such-host.invalid", 9108)
+        env = _clean_env(
+            NEWSWIRE_EMBEDDED__PATH=str(tmp_path / "bus.db"),
+            NEWSWIRE_METRICS__HOST=host,
+            NEWSWIRE_METRICS__PORT=str(port),
+        )
+        proc = _run_cli("work", "--once", env=env, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"newswire: cannot serve metrics on {host}:{port}"), proc.stderr
+    assert "Traceback" not in proc.stderr
