@@ -69,6 +69,7 @@ from ingest.schedule import (
     fit_state,
     new_or_changed_entries,
     next_poll,
+    within_schedule,
 )
 from ingest.urls import article_link, normalize_url
 from newswire import metrics as m
@@ -372,12 +373,12 @@ class Poller:
             for msg in self.bus.read_table(self.state_topic, parts):
                 if msg.key is None:
                     continue
-                url = msg.key.decode()
+                url = msg.key.decode(errors="replace")  # (a key no feed has: its state is never asked for)
                 if msg.value is None:
                     states.pop(url, None)
                     continue
                 try:
-                    states[url] = FeedState.from_json(msg.value)
+                    states[url] = within_schedule(FeedState.from_json(msg.value), self.clock())
                 except ValueError:
                     log.warning("unreadable feed state ignored", extra={"feed": url})
         except BrokerUnreachable as exc:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
 import re
 import statistics
@@ -127,7 +128,7 @@ class FeedState:
             last_success=_num(opt("last_success", (int, float))),
             consecutive_failures=int(opt("consecutive_failures", int) or 0),
             last_error_kind=opt("last_error_kind", str),
-            next_poll_at=float(opt("next_poll_at", (int, float)) or 0.0),
+            next_poll_at=_num(opt("next_poll_at", (int, float))) or 0.0,
             interval_s=_num(opt("interval_s", (int, float))),
             children=dict(children),
             watermark=_num(opt("watermark", (int, float))),
@@ -136,7 +137,16 @@ class FeedState:
 
 
 def _num(value: int | float | None) -> float | None:
-    return None if value is None else float(value)
+    """A stored time or interval, or None (unset) when it is none a schedule can use: NaN or
+    infinite (JSON writes them as literals Python reads back), or an integer past a float. A
+    feed due at infinity was never polled again, and read as healthy."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 #: Consecutive failures from which a feed counts as backing off rather than just failing.
@@ -298,3 +308,19 @@ def fit_state(state: FeedState, limit: int) -> tuple[FeedState, int]:
         forgotten += drop
         size = len(state.to_json().encode())
     return state, forgotten
+
+
+#: the furthest a restored state may put its next poll: no interval, back-off or Retry-After
+#: the settings allow is longer (they are bounded by a month)
+MAX_WAIT_S = 31 * 24 * 3600.0
+
+
+def within_schedule(state: FeedState, now: float) -> FeedState:
+    """A restored state whose times a poller can act on: its next poll within ``MAX_WAIT_S``
+    and its sitemap watermark not after ``now``. A state written as 1e300 (a clock gone wrong,
+    a hand-edited record) made a feed never due again, or every sitemap entry old."""
+    due = min(state.next_poll_at, now + MAX_WAIT_S)
+    mark = state.watermark if state.watermark is None or state.watermark <= now else now
+    if due == state.next_poll_at and mark == state.watermark:
+        return state
+    return replace(state, next_poll_at=due, watermark=mark)

@@ -422,20 +422,27 @@ def feed_status_rows(settings: Settings) -> list[list[str]]:
     with ExitStack() as stack:
         bus, graph = open_topics(settings, stack)
         states: dict[str, FeedState] = {}
+        unreadable: set[str] = set()
         for msg in bus.read_table(graph.name(Role.POLLER_STATE)):
             if msg.key is None:
                 continue
+            url = msg.key.decode(errors="replace")
+            unreadable.discard(url)
             if msg.value is None:
-                states.pop(msg.key.decode(), None)
-            else:
-                states[msg.key.decode()] = FeedState.from_json(msg.value)
+                states.pop(url, None)
+                continue
+            try:
+                states[url] = FeedState.from_json(msg.value)
+            except ValueError:  # as the poller does: a state it cannot read is no state
+                states.pop(url, None)
+                unreadable.add(url)
     configured = [f.url for f in load_feeds(settings)] if settings.poller.feeds_file else []
     now = time.time()
     rows = []
-    for url in configured + sorted(set(states) - set(configured)):
+    for url in configured + sorted((set(states) | unreadable) - set(configured)):
         st = states.get(url)
         if st is None:
-            rows.append([url, "unpolled", "never", "0", "", "due"])
+            rows.append([url, "unreadable state" if url in unreadable else "unpolled", "never", "0", "", "due"])
             continue
         rows.append(
             [

@@ -16,7 +16,8 @@ import pytest
 
 from ingest.feedlist import FeedConfig
 from ingest.poller import Poller, PollResult, decode_html
-from ingest.schedule import FeedState
+from ingest.schedule import MAX_WAIT_S, FeedState
+from newswire.bus import TopicPartition
 from newswire.records import RawStory
 from tests.support.daemons import free_port
 from tests.support.http import TestServer, send
@@ -274,3 +275,26 @@ def test_a_poll_without_progress_fails_liveness(make_poller: Any, monkeypatch: p
         stop.set()
         server.join(5)  # out of accept() before the socket closes under it
         listener.close()
+
+
+def test_hostile_state_records_are_ignored_or_held_on_restore(tmp_path: Path) -> None:
+    """A state record with a key that is not UTF-8, or a 401-digit time, crashed the poller on
+    restore, every restart; one due in 1e300 was never polled again. Now the first is no feed's,
+    the second's time unset, the third's held within ``MAX_WAIT_S`` of the clock."""
+    feed = "http://127.0.0.1:9/feed"
+    with open_poller(tmp_path, [FeedConfig(url=feed)]) as p:
+        producer = p.bus.producer(transactional_id="t-hostile-state")
+        producer.begin()
+        for part in range(p._partitions):
+            producer.send(p.state_topic, b'{"v":1}', key=b"\xff\xfe-not-utf8", partition=part)
+            producer.send(
+                p.state_topic, b'{"v":1,"next_poll_at":' + b"1" * 401 + b"}", key=b"http://x/overflow", partition=part
+            )
+        producer.send(
+            p.state_topic, b'{"v":1,"next_poll_at":1e300}', key=feed.encode(), partition=p._feed_partition[feed]
+        )
+        producer.commit()
+        producer.close()
+        p._on_assign(frozenset(TopicPartition(p.state_topic, part) for part in range(p._partitions)))
+        assert p.states["http://x/overflow"].next_poll_at == 0.0
+        assert p.states[feed].next_poll_at <= p.clock() + MAX_WAIT_S

@@ -11,6 +11,7 @@ import pytest
 
 from ingest.feeds import FeedEntry
 from ingest.schedule import (
+    MAX_WAIT_S,
     FeedState,
     PollOutcome,
     ScheduleSettings,
@@ -21,6 +22,7 @@ from ingest.schedule import (
     entry_timestamps,
     new_or_changed_entries,
     next_poll,
+    within_schedule,
 )
 
 NOW = 1_700_000_000.0
@@ -198,3 +200,24 @@ def test_feed_health_classes() -> None:
     assert feed_health(FeedState()) == "healthy"
     assert feed_health(FeedState(consecutive_failures=1)) == "failing"
     assert feed_health(FeedState(consecutive_failures=BACKING_OFF_AFTER)) == "backing_off"
+
+
+def test_a_stored_state_with_unusable_times_is_read_with_them_unset() -> None:
+    """A 401-digit next poll time raised OverflowError (the poller crashed on restore, every
+    restart); NaN or infinity made a feed never due again. Such times read as unset."""
+    huge = (
+        '{"v": 1, "next_poll_at": ' + "1" * 401 + ', "last_success": NaN, "interval_s": Infinity, "seen": {"g": "h"}}'
+    )
+    state = FeedState.from_json(huge)
+    assert (state.next_poll_at, state.last_success, state.interval_s) == (0.0, None, None)
+    assert state.seen == {"g": "h"}  # what it remembers is kept
+
+
+def test_within_schedule_holds_a_restored_state_to_the_clock() -> None:
+    """A next poll in 1e300, or a sitemap watermark past now, made a feed never due again or
+    every sitemap entry old."""
+    far = FeedState(next_poll_at=1e300, watermark=1e300)
+    held = within_schedule(far, NOW)
+    assert held.next_poll_at == NOW + MAX_WAIT_S and held.watermark == NOW
+    usual = FeedState(next_poll_at=NOW + 600, watermark=NOW - 60)
+    assert within_schedule(usual, NOW) is usual
