@@ -477,9 +477,11 @@ def cmd_dlq_export(args: argparse.Namespace, settings: Settings) -> int:
             for name, value in msg.headers:
                 if name == "newswire.dlq":
                     try:
-                        envelope = json.loads(value)
+                        found = json.loads(value)
                     except ValueError:
-                        envelope = {"error": "unreadable dead-letter envelope"}
+                        found = None
+                    # (not JSON, or a list or a string: no envelope of ours)
+                    envelope = found if isinstance(found, dict) else {"error": "unreadable dead-letter envelope"}
             if args.stage and envelope.get("stage") != args.stage:
                 continue
             letter = {

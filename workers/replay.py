@@ -93,11 +93,16 @@ def dead_letter_line(letter: dict[str, Any], original: bytes) -> str:
     except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, too many digits
         out["value_text"] = original.decode("utf-8", "replace")[:1_000_000]
     try:
-        return json.dumps(out, ensure_ascii=False)
+        line = json.dumps(out, ensure_ascii=False)
     except (ValueError, RecursionError):
         out.pop("value", None)
         out["value_text"] = original.decode("utf-8", "replace")[:1_000_000]
-        return json.dumps(out, ensure_ascii=False)
+        line = json.dumps(out, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (the letter's very fault, often): kept escaped
+        line = json.dumps(out)
+    return line
 
 
 def _unwrap(obj: Any) -> Any:

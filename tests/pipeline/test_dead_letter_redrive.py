@@ -75,3 +75,32 @@ def test_dlq_export_then_replay(tmp_path: Path, capsys: pytest.CaptureFixture[st
     events = tmp_path / "ev.jsonl"
     assert main(["replay", "--from-dead-letters", str(exported), "-o", str(events)]) == 0
     assert [json.loads(x)["raw_id"] for x in events.read_text().splitlines()] == [good["id"]]
+
+
+def test_dlq_export_writes_every_letter_however_odd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A letter whose record holds a lone surrogate (the thread stage's own poison letters did)
+    aborted the export with UnicodeEncodeError, the file cut where it failed; an envelope that
+    is JSON but no object raised AttributeError. Every letter is written, the surrogate kept
+    escaped, an odd envelope named unreadable."""
+    settings = load_settings()
+    graph = topic_graph(settings)
+    bus = open_bus(settings)
+    try:
+        bus.ensure_topics(graph.all())
+        topic = graph.name(Role.DEAD_LETTERS)
+        producer = bus.producer()
+        lone = b'{"url": "https://x.example/1", "title": "a\\udfffb", "html": "<p>x</p>"}'
+        msg = Message(graph.name(Role.CLEANED), 0, 3, b"k", lone, 0)
+        out = dead_letter_record(topic, "thread", msg, DeadLetter("poison", "UnicodeEncodeError"))
+        producer.send(out.topic, out.value, key=out.key, headers=out.headers)
+        producer.send(topic, b"{}", key=b"k", headers=(("newswire.dlq", b"[1, 2]"),))
+        producer.flush()
+        producer.close()
+    finally:
+        bus.close()
+    exported = tmp_path / "dlq.jsonl"
+    assert main(["dlq", "export", "-o", str(exported)]) == 0
+    lines = [json.loads(x) for x in exported.read_text(encoding="utf-8").splitlines()]
+    assert [x["reason"] for x in lines] == ["poison", "unknown"]
+    assert lines[0]["value"]["title"] == "a\udfffb"
+    assert lines[1]["error"] == "unreadable dead-letter envelope"
