@@ -14,10 +14,10 @@ import os
 import reprlib
 import stat
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
@@ -121,6 +121,17 @@ class PollerSettings(_Section):
     parse_timeout_s: float = Field(default=20.0, gt=0, le=_HOUR)
     parse_memory_mb: int = Field(default=1024, ge=128, le=_MAX_MEMORY_MB)
 
+    @model_validator(mode="after")
+    def _pages_can_wait_their_turn(self) -> Self:
+        # A page waits for its host's interval inside its fetch's deadline: with an interval as
+        # long as the deadline, every page fetched after its feed was "throttled", never asked for
+        if self.per_host_min_interval_s >= self.total_timeout_s:
+            raise ValueError(
+                f"per_host_min_interval_s ({self.per_host_min_interval_s:g}) must be under total_timeout_s "
+                f"({self.total_timeout_s:g}): a page waits for its host within its fetch's deadline"
+            )
+        return self
+
 
 class WorkerSettings(_Section):
     # 0 extracts in-process (replay, tests); N>0 uses N recycled extraction processes.
@@ -223,9 +234,10 @@ def _check_env_names() -> None:
     environment source; refuse it like an unknown key in the file."""
     fields = {name.upper() for name in Settings.model_fields}
     for name in os.environ:
-        if not name.startswith("NEWSWIRE_"):
+        # (the environment source reads names in any case: "newswire_poler__concurrency" too)
+        if not name.upper().startswith("NEWSWIRE_"):
             continue
-        rest = name[len("NEWSWIRE_") :]
+        rest = name[len("NEWSWIRE_") :].upper()
         head = rest.split("__", 1)[0]
         if head in fields or rest in _OTHER_ENV:
             continue

@@ -69,6 +69,14 @@ CASES: list[tuple[str, str | bytes | None, dict[str, str], str]] = [
     ("a top-level key that is a number", "1: 2\n", {}, "error:not a name"),
     ("an int of 5,000 digits", "worker:\n  batch_size: " + "9" * 5000 + "\n", {}, "error:"),
     ("env JSON nested 10,000 deep", None, {"NEWSWIRE_POLLER": "[" * 10_000 + "]" * 10_000}, "error:"),
+    # what was accepted, then silently did not work
+    ("misspelled lower-case env section", None, {"newswire_poler__concurrency": "3"}, "error:NEWSWIRE_POLLER"),
+    (
+        "a host interval as long as the fetch deadline",
+        "poller:\n  per_host_min_interval_s: 60\n  total_timeout_s: 5\n",
+        {},
+        "error:per_host_min_interval_s",
+    ),
 ]
 
 
