@@ -79,6 +79,8 @@ def install_signal_handlers(stop: StopFlag) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+    # a closed terminal or ``kill -HUP``: a drain, as for SIGTERM, not a death without one
+    signal.signal(signal.SIGHUP, handler)
 
 
 def instance_id() -> str:

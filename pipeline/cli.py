@@ -144,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"newswire: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C before the stop flag's handler is installed (start-up)
+        print("newswire: interrupted", file=sys.stderr)
+        return 130
     except app_errors() as exc:
         print(f"newswire: {exc}", file=sys.stderr)
         return 1
