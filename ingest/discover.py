@@ -40,6 +40,21 @@ FEED_TYPES: Final = frozenset(
 )
 WELL_KNOWN_SITEMAPS: Final = ("/sitemap.xml", "/news-sitemap.xml")
 MAX_HOME_BYTES: Final = 4 * 1024 * 1024
+#: A site's feeds and sitemaps listed at most, and sitemaps fetched at most: a home page of
+#: 90,000 feed links went whole into the feed list, and 2,000 ``Sitemap:`` lines in
+#: robots.txt took 88 s (at 30 s a slow one, hours); the rest is one problem line
+MAX_FEEDS: Final = 50
+MAX_SITEMAPS: Final = 20
+
+
+def _join(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``, or None when either is no URL ("http://[x/")."""
+    try:
+        url = urljoin(base, href)
+        urlsplit(url).port  # noqa: B018 - validates the host and the port
+    except ValueError:
+        return None
+    return url
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +87,7 @@ def feed_links(page: bytes, base_url: str) -> list[tuple[str, str, str | None]]:
     for b in doc.iter("base"):
         href = b.get("href")
         if href:
-            base = urljoin(base_url, href.strip())
+            base = _join(base_url, href.strip()) or base_url
         break
     out: list[tuple[str, str, str | None]] = []
     for link in doc.iter("link"):
@@ -80,8 +95,8 @@ def feed_links(page: bytes, base_url: str) -> list[tuple[str, str, str | None]]:
         ctype = (link.get("type") or "").split(";")[0].strip().lower()
         href = (link.get("href") or "").strip()
         if "alternate" in rels and ctype in FEED_TYPES and href:
-            url = urljoin(base, href)
-            if urlsplit(url).scheme in ("http", "https"):
+            url = _join(base, href)
+            if url is not None and urlsplit(url).scheme in ("http", "https"):
                 out.append((url, ctype, (link.get("title") or "").strip() or None))
     return out
 
@@ -108,10 +123,13 @@ def discover(fetcher: Fetcher, site_url: str) -> tuple[list[Discovered], list[st
         home = fetcher.fetch(
             site_url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5", max_bytes=MAX_HOME_BYTES
         )
-        for url, ctype, title in feed_links(home.body, home.final_url):
-            if url not in seen:
+        links = feed_links(home.body, home.final_url)
+        for url, ctype, title in links:
+            if url not in seen and len(seen) < MAX_FEEDS:
                 seen.add(url)
                 found.append(Discovered(url, "feed", "link rel=alternate", ctype, title))
+        if len(seen) >= MAX_FEEDS and len(links) > MAX_FEEDS:
+            problems.append(f"home page {site_url}: {len(links)} feed links; the first {MAX_FEEDS} listed")
         base = home.final_url
     except FetchError as exc:
         problems.append(f"home page {site_url}: {exc}")
@@ -120,15 +138,23 @@ def discover(fetcher: Fetcher, site_url: str) -> tuple[list[Discovered], list[st
     try:
         robots = fetcher.fetch(robots_url(base), accept="text/plain")
         rules = Protego.parse(robots.body.decode("utf-8", errors="replace"))
-        candidates += [(urljoin(robots.final_url, s.strip()), "robots.txt") for s in rules.sitemaps]
+        listed = [_join(robots.final_url, s.strip()) for s in rules.sitemaps]
+        candidates += [(url, "robots.txt") for url in listed if url is not None]
+        if None in listed:
+            problems.append(f"robots.txt: {listed.count(None)} Sitemap line(s) with no URL a request can carry")
     except FetchError as exc:
         if exc.status is None or exc.status >= 500:
             problems.append(f"robots.txt: {exc}")
     candidates += [(urljoin(_origin(base), path), "well-known path") for path in WELL_KNOWN_SITEMAPS]
+    fetched = 0
     for url, via in candidates:
         if url in seen:
             continue
+        if fetched >= MAX_SITEMAPS:
+            problems.append(f"robots.txt: {len(candidates)} sitemaps listed; the first {MAX_SITEMAPS} looked at")
+            break
         seen.add(url)
+        fetched += 1
         try:
             res = fetcher.fetch(url, accept="application/xml, text/xml;q=0.9, */*;q=0.5", max_bytes=PROTOCOL_MAX_BYTES)
             what = describe_sitemap(res.body)

@@ -79,7 +79,12 @@ def sitemap_settings(poller: Poller) -> SitemapSettings:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").rstrip(".").lower()
+    """The host of ``url``, or "" (no host, so on no allowed one) when it is no URL at all
+    ("http://[::1/x.xml" in an index failed the whole poll as one of our bugs)."""
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return ""
 
 
 class _SitemapPoll:

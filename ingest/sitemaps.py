@@ -257,6 +257,8 @@ def parse_sitemap(
 
 
 _FIELDS: Final = ("loc", "lastmod", "title", "publication_date", "language", "keywords", "name")
+#: characters a sitemap's news title, publication name or keyword keeps at most
+_MAX_NEWS_CHARS: Final = 2000
 
 
 class _EntryReader:
@@ -299,14 +301,20 @@ class _EntryReader:
             return None
         lastmod_iso, lastmod_t = self._date(lastmod)
         published_iso, published_t = self._date(published)
+        # the news fields are a headline, a name, a few keywords: cut to what such fields hold
+        # (9,000,000 quotes of keywords made a raw record past the bus's limit)
         return SitemapEntry(
             loc=loc,
             lastmod=lastmod_iso,
-            title=title,
+            title=title[:_MAX_NEWS_CHARS],
             published=published_iso,
             language=language.lower()[:16],
-            keywords=tuple(k for k in (w.strip() for w in keywords.split(",")) if k)[:32] if keywords else (),
-            publication=publication,
+            keywords=tuple(
+                k[:_MAX_NEWS_CHARS] for k in (w.strip() for w in keywords[: 64 * _MAX_NEWS_CHARS].split(",")) if k
+            )[:32]
+            if keywords
+            else (),
+            publication=publication[:_MAX_NEWS_CHARS],
             when=published_t if published_t is not None else lastmod_t,
         )
 
@@ -433,7 +441,10 @@ def select_children(
     undated.sort(key=lambda c: c.loc in recorded)
     ordered = changed + undated
     limit = settings.max_children
-    waiting = max(0, len(changed) - limit)
+    # an unseen child without lastmod waits as a changed one does: many indexes date none, and
+    # past the budget such children were never fetched (the index unchanged, polls took its 304)
+    unseen_undated = sum(1 for c in undated if c.loc not in recorded)
+    waiting = max(0, len(changed) + unseen_undated - limit)
     return ordered[:limit], waiting
 
 

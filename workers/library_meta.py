@@ -63,7 +63,8 @@ def _trimmed(value: str | None) -> str | None:
         return value
     if len(value) > 10000:
         value = value[:9999] + "…"
-    return str(line_processing(unescape(value)))
+    # (trafilatura returns None for a line of blanks and invisible characters: no "None" title)
+    return line_processing(unescape(value)) or None
 
 
 class LibraryMeta:

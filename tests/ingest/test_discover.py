@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 
-from ingest.discover import discover, feed_links
+from ingest.discover import MAX_FEEDS, MAX_SITEMAPS, discover, feed_links
 from ingest.fetch import Fetcher
 from tests.support.http import TestServer
 
@@ -65,3 +65,25 @@ def test_hostile_sitemap_listed_in_robots_is_reported_not_listed(
     found, problems = discover(local_fetcher, http_server.url("/"))
     assert found == []
     assert any("xml_attack" in p for p in problems) and any("home page" in p and "404" in p for p in problems)
+
+
+def test_discover_survives_urls_that_are_none_and_lists_a_bounded_number(
+    http_server: TestServer, local_fetcher: Fetcher
+) -> None:
+    """One malformed URL (a feed link, a <base>, a Sitemap: line "http://[x/") raised
+    ValueError out of discovery, a traceback from ``feeds discover``; a home page of 90,000
+    feed links went whole into the feed list, and 2,000 Sitemap: lines took 88 s. The bad URL
+    is skipped or one problem line, and what a site lists is bounded (``MAX_FEEDS``,
+    ``MAX_SITEMAPS``)."""
+    links = "".join(f'<link rel="alternate" type="application/rss+xml" href="/f{i}.xml">' for i in range(200))
+    home = f'<html><head><base href="http://[x/"><link rel="alternate" type="application/rss+xml" href="http://[x/f">{links}'
+    http_server.static("/", home.encode(), headers={"Content-Type": "text/html"})
+    sitemaps = "".join(f"Sitemap: /s{i}.xml\n" for i in range(100))
+    robots = f"User-agent: *\nSitemap: http://[::1/s.xml\n{sitemaps}"
+    http_server.static("/robots.txt", robots.encode(), headers={"Content-Type": "text/plain"})
+    found, problems = discover(local_fetcher, http_server.url("/"))
+    feeds = [d for d in found if d.kind == "feed"]
+    assert len(feeds) == MAX_FEEDS and all(d.url.startswith(http_server.url("/f")) for d in feeds)
+    assert any("no URL a request can carry" in p for p in problems)
+    assert any(f"the first {MAX_SITEMAPS} looked at" in p for p in problems)
+    assert len(http_server.hits("/s1.xml")) == 1 and not http_server.hits("/s99.xml")

@@ -315,3 +315,16 @@ def test_a_page_nested_past_libxml2s_default_depth_is_read_whole() -> None:
     with pytest.raises(ExtractionError) as info:
         clean(page(3000))
     assert info.value.reason == "not_html" and "nested" in str(info.value)
+
+
+def test_a_title_of_invisible_characters_is_no_title_not_the_word_none() -> None:
+    """trafilatura's line processing returns None for a line of blanks and invisible
+    characters, and ``str()`` of it made the event's headline the word "None"."""
+    body = "".join(f"<p>Paragraph {i} of a report on the harbour, long enough to be kept.</p>" for i in range(4))
+    for title in ("&#8203;", "\u00a0\u200b\u00a0"):
+        raw = RawStory(
+            id="t",
+            url="https://x.example/t",
+            html=f"<html><head><title>{title}</title></head><body>{body}</body></html>",
+        )
+        assert clean(raw).title == ""
