@@ -120,7 +120,7 @@ def main() -> None:
     parsed = parse_sitemap(plain).entries
     keyed = [(url_key(e.loc), e) for e in parsed]
     t0 = time.perf_counter()
-    sel = select_entries(keyed, {}, None, SitemapSettings())
+    sel = select_entries(keyed, {}, None, SitemapSettings(), now=time.time())
     print(
         f"news selection over {len(keyed)} entries (first poll): {1000 * (time.perf_counter() - t0):.0f} ms, "
         f"{len(sel.emit)} emitted, {sel.deferred} deferred, {sel.old} archive"

@@ -79,6 +79,7 @@ are stored without postings (their text is already indexed). Everything expires 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import itertools
 import json
@@ -639,7 +640,7 @@ def _from_b64(text: str) -> array[int]:
     out = array("I")
     # (validated: without it, characters outside the alphabet are dropped, and a damaged
     # record came back with its shingles gone, silently)
-    out.frombytes(base64.b64decode(text, validate=True))
+    out.frombytes(binascii.a2b_base64(text, strict_mode=True))
     if sys.byteorder == "big":
         out.byteswap()
     return out
