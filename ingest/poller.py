@@ -496,13 +496,8 @@ class Poller:
             key = article_key(feed.url, entry)[1]
             if not self.claims.claim(key, feed.url):
                 continue  # another source of this replica just emitted it (see ingest.claims)
-            tries = attempts.get(entry.guid, 0) + 1
             try:
-                raw = (
-                    None  # stopping: the next owner redoes it
-                    if self.stop.is_set()
-                    else self._story(feed, entry, last_try=tries >= self.settings.poller.max_page_attempts)
-                )
+                raw = self._story_tried(feed, entry, attempts, entry.guid)
             except RecordTooLarge:
                 continue  # seen: not retried
             if raw is None:  # transient page failure: forget the entry so the next poll retries it
@@ -510,11 +505,8 @@ class Poller:
                 seen.pop(entry.guid, None)
                 if entry.guid in state.seen:
                     seen[entry.guid] = state.seen[entry.guid]
-                if not self.stop.is_set():
-                    attempts[entry.guid] = tries
                 retry = True
                 continue
-            attempts.pop(entry.guid, None)
             raws.append(raw)
         m.ENTRIES_NEW.inc(len(raws))
         outcome = PollOutcome(
@@ -560,6 +552,21 @@ class Poller:
             self._touch()
         m.FETCHED_BYTES_BY_KIND[kind].inc(len(res.body))
         return res
+
+    def _story_tried(self, feed: FeedConfig, entry: FeedEntry, attempts: dict[str, int], key: str) -> RawStory | None:
+        """:meth:`_story`, its tries counted in ``attempts`` under ``key`` (a feed state's
+        ``page_attempts``): a transient failure counts one, a record clears the count, and the
+        ``max_page_attempts``-th try is the last. None while stopping (the next owner redoes
+        the entry, and the try is not counted)."""
+        if self.stop.is_set():
+            return None
+        tries = attempts.get(key, 0) + 1
+        raw = self._story(feed, entry, last_try=tries >= self.settings.poller.max_page_attempts)
+        if raw is None:
+            attempts[key] = tries
+        else:
+            attempts.pop(key, None)
+        return raw
 
     def _story(self, feed: FeedConfig, entry: FeedEntry, *, last_try: bool = False) -> RawStory | None:
         """Fetch the entry's page and build the raw record; None means "retry next poll" (a

@@ -274,26 +274,21 @@ def poll_sitemap(poller: Poller, feed: FeedConfig, state: FeedState, started: fl
     retry = False
     listed = {k for k, _ in keyed}
     attempts = {k: n for k, n in state.page_attempts.items() if k in listed}
-    last_try = poller.settings.poller.max_page_attempts
     for key, entry in selection.emit:
         fe = _feed_entry(entry)
         akey = article_key(feed.url, fe)[1]
         if not poller.claims.claim(akey, feed.url):
             done.append((key, entry.change_hash))  # a feed of this replica just emitted it
             continue
-        tries = attempts.get(key, 0) + 1
         try:
-            raw = None if poller.stop.is_set() else poller._story(feed, fe, last_try=tries >= last_try)
+            raw = poller._story_tried(feed, fe, attempts, key)
         except RecordTooLarge:
             done.append((key, entry.change_hash))  # done with: not retried
             continue
         if raw is None:  # transient page failure (or stopping): retried next poll
             poller.claims.release(akey, feed.url)
-            if not poller.stop.is_set():
-                attempts[key] = tries
             retry = True
             continue
-        attempts.pop(key, None)
         raws.append(_with_news(raw, entry))
         done.append((key, entry.change_hash))
     m.ENTRIES_NEW.inc(len(raws))

@@ -237,7 +237,8 @@ class ThreadProcessor:
                 # alike. It is read as a tombstone: its key's state is gone, the same way on
                 # every replica, and the decisions that follow are a function of what remains.
                 self._apply_record(key, None)
-                unreadable[key.split("/", 1)[0]] = unreadable.get(key.split("/", 1)[0], 0) + 1
+                kind = key.split("/", 1)[0]
+                unreadable[kind] = unreadable.get(kind, 0) + 1
                 log.warning(
                     "unreadable changelog record read as a tombstone",
                     extra={"key": key[:200], "error": f"{type(exc).__name__}: {str(exc)[:200]}"},
