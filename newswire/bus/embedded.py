@@ -395,9 +395,14 @@ class EmbeddedBus(Bus):
 
     def __init__(self, path: Path, retention_hours: float = 72.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = _connect(self.path)
-        _migrate(self._conn)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = _connect(self.path)
+            _migrate(self._conn)
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            # ``embedded.path`` naming a directory, a device, a file that is no database, a
+            # path with a NUL: one line at start-up (exit 1), not sqlite's traceback
+            raise BusError(f"cannot open the embedded bus at {self.path}: {exc}") from None
         self._lock = threading.Lock()
         self._retention_ms = int(retention_hours * 3600 * 1000)
         # Size caps (``TopicSpec.retention_bytes``) as configured for this run, not stored:

@@ -296,3 +296,19 @@ def test_a_metrics_address_it_cannot_listen_on_is_one_line_and_exit_1(tmp_path: 
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(f"newswire: cannot serve metrics on {host}:{port}"), proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("where", ["a directory", "no database"])
+def test_an_embedded_bus_path_it_cannot_open_is_one_line_and_exit_1(tmp_path: Path, where: str) -> None:
+    """``embedded.path`` naming a directory or a file that is no database gave sqlite's
+    traceback at start-up."""
+    path = tmp_path / "bus"
+    if where == "a directory":
+        path.mkdir()
+    else:
+        path.write_bytes(b"not a database, " * 100)
+    env = _clean_env(NEWSWIRE_EMBEDDED__PATH=str(path), NEWSWIRE_METRICS__ENABLED="false")
+    proc = _run_cli("status", env=env, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"newswire: cannot open the embedded bus at {path}")
+    assert "Traceback" not in proc.stderr
