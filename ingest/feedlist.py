@@ -20,7 +20,7 @@ import yaml
 from defusedxml import DefusedXmlException
 
 from ingest.urls import normalize_url
-from newswire.settings import read_bounded
+from newswire.settings import MAX_POLL_INTERVAL_S, read_bounded
 
 
 class FeedListError(ValueError):
@@ -127,8 +127,13 @@ def _interval(value: object, key: str, where: str) -> float | None:
         seconds = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
     except OverflowError:  # an int of 400 digits
         seconds = math.inf
-    if not 0 < seconds < math.inf:
-        raise FeedListError(f"{where}: {key} must be a positive number of seconds, got {str(value)[:40]}")
+    # (at most the settings' bound: a feed due in a century is a typing slip, and its state is
+    # held to that bound anyway when restored, ``ingest.schedule.within_schedule``)
+    if not 0 < seconds <= MAX_POLL_INTERVAL_S:
+        raise FeedListError(
+            f"{where}: {key} must be a positive number of seconds up to {MAX_POLL_INTERVAL_S:.0f} (30 days),"
+            f" got {str(value)[:40]}"
+        )
     return seconds
 
 

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ingest.feeds import FeedEntry
+from newswire.settings import MAX_POLL_INTERVAL_S
 
 STATE_VERSION: Final = 1
 _MAX_AGE: Final = re.compile(r"(?:^|,)\s*(s-maxage|max-age)\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
@@ -310,9 +311,11 @@ def fit_state(state: FeedState, limit: int) -> tuple[FeedState, int]:
     return state, forgotten
 
 
-#: the furthest a restored state may put its next poll: no interval, back-off or Retry-After
-#: the settings allow is longer (they are bounded by a month)
-MAX_WAIT_S = 31 * 24 * 3600.0
+#: the furthest a restored state may put its next poll: the longest interval, back-off or
+#: Retry-After the settings allow, jittered up (``next_poll``)
+MAX_WAIT_S: Final = max(MAX_POLL_INTERVAL_S, ScheduleSettings().max_retry_after_s) * (
+    1 + ScheduleSettings().jitter_fraction
+)
 
 
 def within_schedule(state: FeedState, now: float) -> FeedState:

@@ -14,7 +14,7 @@ import os
 import reprlib
 import stat
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Final, Literal, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -44,6 +44,9 @@ class _Section(BaseModel):
 # dead-lettered every page as one of our bugs).
 _HOUR = 3600.0
 _MONTH = 30 * 24 * _HOUR
+#: the longest poll interval or back-off the settings accept (``ingest.schedule.MAX_WAIT_S``
+#: derives from it the furthest a restored feed state may put its next poll)
+MAX_POLL_INTERVAL_S: Final = _MONTH
 _PARTITIONS = 10_000
 _MAX_MEMORY_MB = 1024 * 1024
 

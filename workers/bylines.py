@@ -97,6 +97,8 @@ _SPLIT_RE = re.compile(
     re.I,
 )
 _EMAIL_RE = re.compile(r"\S+@\S+")
+# RSS 2.0's <author> form, "address (Name)": the name is the byline, not a parenthetical to drop
+_RSS_AUTHOR_RE = re.compile(r"^[^\s@()]+@[^\s()]+\s*\(([^()]+)\)$")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S*|\S+/\S+", re.I)
 _WHOLE_URL_RE = re.compile(r"^(?:https?:|www\.|//)", re.I)
 _CODE_RE = re.compile(r"[{}<>=]|\(\)")
@@ -252,7 +254,8 @@ def _is_uncased(word: str) -> bool:
 def strip_labels(text: str) -> str:
     """The byline without labels in front ("By", "Von", "Autor:"), emails and web addresses."""
     text = normalise_line(text.replace("\u00a0", " "))
-    text = _EMAIL_RE.sub("", text)
+    rss = _RSS_AUTHOR_RE.match(text)
+    text = rss.group(1) if rss else _EMAIL_RE.sub("", text)
     for _ in range(3):
         stripped = _LABEL_RE.sub("", text, count=1)
         stripped = _INNER_LABEL_RE.sub("", stripped, count=1) if stripped == text else stripped

@@ -65,6 +65,9 @@ def test_opml_import_to_yaml_roundtrip(tmp_path: Path) -> None:
         ("- name: no url", "missing url"),
         ("- url: ftp://x.example/f", r"not an http\(s\) URL"),
         ("- url: https://x.example/f\n  min_interval: -1", "positive number"),
+        # a feed's interval is held to the settings' bound (a month), as the settings' own are
+        ("- url: https://x.example/f\n  max_interval: 1e9", "up to 2592000"),
+        ("- url: https://x.example/f\n  min_interval: 2592001", "up to 2592000"),
         ("- url: https://x.example/f\n  min_interval: 100\n  max_interval: 10", "min_interval"),
         ("- url: https://x.example/f\n  robots: maybe", "true or false"),
         ("- url: https://x.example/f\n  colour: red", "unknown keys"),

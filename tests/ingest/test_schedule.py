@@ -24,6 +24,7 @@ from ingest.schedule import (
     next_poll,
     within_schedule,
 )
+from newswire.settings import MAX_POLL_INTERVAL_S
 
 NOW = 1_700_000_000.0
 S = ScheduleSettings(
@@ -221,3 +222,18 @@ def test_within_schedule_holds_a_restored_state_to_the_clock() -> None:
     assert held.next_poll_at == NOW + MAX_WAIT_S and held.watermark == NOW
     usual = FeedState(next_poll_at=NOW + 600, watermark=NOW - 60)
     assert within_schedule(usual, NOW) is usual
+
+
+def test_within_schedule_keeps_the_longest_wait_the_settings_allow() -> None:
+    """The furthest a restored next poll may be is derived from the settings' bound on intervals
+    (a month), jittered up: a feed polled monthly, or backing off a month, keeps its time."""
+    month = MAX_POLL_INTERVAL_S
+    settings = ScheduleSettings(min_interval_s=month, max_interval_s=month, max_backoff_s=month)
+    longest = 0.0
+    for seed in range(200):
+        for ok in (True, False):
+            outcome = PollOutcome(ok=ok, error_kind=None if ok else "http_5xx")
+            state = next_poll(FeedState(interval_s=month), outcome, NOW, random.Random(seed), settings)
+            assert within_schedule(state, NOW) is state
+            longest = max(longest, state.next_poll_at - NOW)
+    assert longest > 1.09 * month  # the jitter did reach up

@@ -24,6 +24,10 @@ from workers.bylines import Byline, read_byline
         ("Per-Erik Ofstad", ("Per-Erik Ofstad",), ()),
         ("https://www.facebook.com/stern", (), ()),
         ("Seb Dumitru, Lille", ("Seb Dumitru",), ()),
+        # RSS 2.0's <author> as a feed gives it (a replay line, RSS-in-JSON): "address (Name)"
+        ("jane.doe@example.com (Jane Doe)", ("Jane Doe",), ()),
+        ("newsdesk@example.com (Reuters)", (), ("Reuters",)),
+        ("jane.doe@example.com", (), ()),
     ],
 )
 def test_read_byline(raw: str, authors: tuple[str, ...], credits: tuple[str, ...]) -> None:
