@@ -20,8 +20,9 @@ the same decisions. New story ids are derived from the article id, so replays yi
 
 Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into ``evidence``)
 ------------------------------------------------------------------------------------------
-1. Same ``article_id`` (URL/guid) already indexed: same ``content_hash`` -> ``unchanged``;
-   otherwise ``update``/``revision`` of that article's story.
+1. Same ``article_id`` (URL/guid) already indexed: same ``content_hash`` and headline words ->
+   ``unchanged``; otherwise (a new text, or a new headline over the same text) ``update``/``revision``
+   of that article's story.
 2. Candidates: articles sharing a *winnowed* shingle fingerprint with the input (inverted index;
    fingerprints held by more than ``max_postings`` articles are boilerplate and ignored),
    within ``candidate_window`` of its time; the best ``max_candidates`` by shared fingerprints
@@ -769,7 +770,12 @@ class StoryIndex:
         existing = self._articles.get(item.article_id)
         if existing is not None:
             story = self._story_of(existing)
-            if existing.content_hash == item.content_hash:
+            # A re-delivery under the same headline words is the article as already sent; a
+            # retitle (a corrected name, a new development put in the headline) with the text
+            # unchanged is a revision: consumers show the headline. Compared on the stored title
+            # words (``title_tokens``: case, punctuation and short words aside), so a re-styled
+            # headline is no news.
+            if existing.content_hash == item.content_hash and existing.title == prep.features.title:
                 return Decision(
                     "unchanged",
                     story.story_id,

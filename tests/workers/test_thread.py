@@ -79,6 +79,23 @@ def test_redelivery_is_unchanged_and_writes_nothing() -> None:
     assert entries == []
 
 
+def test_retitle_with_the_text_unchanged_is_a_revision_restyle_is_not() -> None:
+    """A headline corrected or moved on while the text stays is news to a consumer showing the
+    headline: a revision. The same headline words re-styled (case, quotes, dashes) are not."""
+    index = StoryIndex(ThreadSettings())
+    first, _ = decide_and_apply(index, item("https://a.example/1"))
+    restyled = "SUNDARA SHUTS MARAVEL AIRPORT, AS MOUNT ORRIN ASH CLOUD DRIFTS SOUTH"
+    same, entries = decide_and_apply(index, item("https://a.example/1", title=restyled))
+    assert (same.kind, entries) == ("unchanged", [])
+    retitled = "Sundara shuts Maravel airport for a second day as Mount Orrin ash cloud drifts south"
+    d, entries = decide_and_apply(index, item("https://a.example/1", title=retitled, at=T0 + timedelta(hours=2)))
+    assert (d.kind, d.update_kind, d.story_id, d.version) == ("update", "revision", first.story_id, 2)
+    assert d.evidence["containment_new_in_old"] == 1.0 and float(d.evidence["title_similarity"]) < 1.0
+    assert entries  # the new headline is stored: the same headline again is unchanged
+    again, entries = decide_and_apply(index, item("https://a.example/1", title=retitled, at=T0 + timedelta(hours=3)))
+    assert (again.kind, again.version, entries) == ("unchanged", 2, [])
+
+
 def test_revision_with_same_guid_is_an_update_with_next_version() -> None:
     index = StoryIndex(ThreadSettings())
     first, _ = decide_and_apply(index, item("https://a.example/1?v=1", guid="wire-y-88197"))
