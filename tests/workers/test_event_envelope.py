@@ -77,3 +77,16 @@ def test_v1_accepts_additive_fields_and_still_checks_known_ones() -> None:
     validator.validate({**body, "a_field_added_later": {"any": "shape"}})
     assert not validator.is_valid({**body, "version": "one"})
     assert not validator.is_valid({k: v for k, v in body.items() if k != "story_id"})
+
+
+def test_published_as_the_page_gives_it_is_valid() -> None:
+    """``published`` keeps the page's own form (docs/events.md): with an offset, a local time
+    without one, or a date alone. A schema of ``format: date-time`` refused the last two under
+    a consumer's format checker."""
+    out, _ = _publish(())
+    body = json.loads(out.value)
+    validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
+    for given in ("2025-01-14T01:28:54+09:00", "2026-03-09T10:00:00Z", "2026-03-09T10:00:00", "2026-03-09", None):
+        validator.validate({**body, "published": given})
+    for wrong in ("yesterday", "09/03/2026", "2026-03-09 10:00"):
+        assert not validator.is_valid({**body, "published": wrong}), wrong
