@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest.discover import Discovered, discover
-from ingest.feedlist import FeedConfig, FeedListError, load_feed_list, to_yaml
+from ingest.feedlist import FeedConfig, FeedListError, load_feed_list, parse_feed_list, to_yaml
 from ingest.fetch import Fetcher
 from ingest.poller import fetch_settings
 from newswire.settings import Settings
@@ -20,9 +20,28 @@ def _table(found: list[Discovered]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 
 
+def _appended(text: str, existing: list[FeedConfig], new: list[FeedConfig]) -> str | None:
+    """``text`` (a YAML feed list) with ``new`` written after its last item, at that item's
+    indent, so the owner's comments and layout stay; None when the result would not read as
+    ``existing`` then ``new`` (a flow-style list, an item the parser could not end on), and
+    the list is then written out whole."""
+    items = [line for line in text.splitlines() if line.lstrip().startswith("- ")]
+    if not items:
+        return None
+    indent = items[-1][: len(items[-1]) - len(items[-1].lstrip())]
+    block = "".join(f"{indent}{line}\n" if line else "\n" for line in to_yaml(new).splitlines())
+    candidate = (text if text.endswith("\n") else text + "\n") + block
+    try:
+        return candidate if parse_feed_list(candidate) == existing + new else None
+    except FeedListError:
+        return None
+
+
 def add_to_feed_list(path: Path, found: list[Discovered]) -> list[FeedConfig]:
     """Append ``found`` to the YAML feed list at ``path`` (created if missing); returns what
-    was new. An OPML list is refused: rewriting it as YAML would surprise its owner."""
+    was new. Appended after the list's last item, so its comments stay, when the result reads
+    as the list plus the new sources; else the list is written out whole. An OPML list is
+    refused: rewriting it as YAML would surprise its owner."""
     existing: list[FeedConfig] = []
     if path.exists():
         if path.read_bytes().lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
@@ -31,7 +50,8 @@ def add_to_feed_list(path: Path, found: list[Discovered]) -> list[FeedConfig]:
     known = {f.url for f in existing}
     new = [FeedConfig(url=d.url, name=d.title, kind=d.kind) for d in found if d.url not in known]
     if new:
-        path.write_text(to_yaml(existing + new), encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if existing else ""
+        path.write_text(_appended(text, existing, new) or to_yaml(existing + new), encoding="utf-8")
     return new
 
 

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from ingest.discover import Discovered
 from ingest.feedlist import load_feed_list
 from pipeline.cli import main
 from pipeline.demo import SampleWeb
+from pipeline.discovery import add_to_feed_list
 from pipeline.samples import seed_records
 
 
@@ -47,3 +49,30 @@ def test_discover_prints_and_adds_feed_and_sitemap(isolated_env: Path, capsys: p
         opml.write_text('<opml version="2.0"><body/></opml>')
         assert main([*args[:-1], str(opml), tass.base]) == 1
         assert "is OPML" in capsys.readouterr().err
+
+
+def test_add_keeps_the_lists_comments_and_layout(tmp_path: Path) -> None:
+    """The list's owner wrote comments and a ``feeds:`` mapping: the new sources go after its
+    last item, and nothing of it is lost; a list the appended text would not read as (a flow
+    list) is written out whole."""
+    feeds = tmp_path / "feeds.yaml"
+    head = "# polled by the newsroom\nfeeds:\n  # the wires\n  - url: https://a.example/rss\n    name: A wire\n"
+    feeds.write_text(head)
+    found = [
+        Discovered("https://b.example/rss", "feed", "link", "rss", "B: news"),
+        Discovered("https://b.example/news.xml", "sitemap", "robots.txt", "news sitemap"),
+        Discovered("https://a.example/rss", "feed", "link", "rss"),
+    ]
+    added = add_to_feed_list(feeds, found)
+    assert [f.url for f in added] == ["https://b.example/rss", "https://b.example/news.xml"]
+    text = feeds.read_text()
+    assert text.startswith(head)
+    assert [(f.url, f.kind, f.name) for f in load_feed_list(feeds)] == [
+        ("https://a.example/rss", "feed", "A wire"),
+        ("https://b.example/rss", "feed", "B: news"),
+        ("https://b.example/news.xml", "sitemap", None),
+    ]
+    flow = tmp_path / "flow.yaml"
+    flow.write_text("feeds: [{url: 'https://a.example/rss'}]\n")
+    add_to_feed_list(flow, found[:1])
+    assert [f.url for f in load_feed_list(flow)] == ["https://a.example/rss", "https://b.example/rss"]
