@@ -70,6 +70,12 @@ MAX_FEED_LIST_BYTES = 16 * 1024 * 1024
 
 
 def load_feed_list(path: str | Path) -> list[FeedConfig]:
+    return parse_feed_list(read_feed_list(path), source=str(path))
+
+
+def read_feed_list(path: str | Path) -> bytes:
+    """A feed list file's bytes, read once and within ``MAX_FEED_LIST_BYTES`` (a regular file
+    only: a FIFO would block the read), its faults as :class:`FeedListError`."""
     p = Path(path)
     try:
         data = read_bounded(p, MAX_FEED_LIST_BYTES)
@@ -77,7 +83,7 @@ def load_feed_list(path: str | Path) -> list[FeedConfig]:
         raise FeedListError(f"{p}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     if data is None:
         raise FeedListError(f"{p}: over {MAX_FEED_LIST_BYTES} bytes; a feed list is a few MB at most")
-    return parse_feed_list(data, source=str(p))
+    return data
 
 
 def parse_feed_list(data: bytes | str, *, source: str = "<feed list>") -> list[FeedConfig]:

@@ -313,9 +313,8 @@ def fit_state(state: FeedState, limit: int) -> tuple[FeedState, int]:
 
 #: the furthest a restored state may put its next poll: the longest interval, back-off or
 #: Retry-After the settings allow, jittered up (``next_poll``)
-MAX_WAIT_S: Final = max(MAX_POLL_INTERVAL_S, ScheduleSettings().max_retry_after_s) * (
-    1 + ScheduleSettings().jitter_fraction
-)
+_DEFAULTS: Final = ScheduleSettings()
+MAX_WAIT_S: Final = max(MAX_POLL_INTERVAL_S, _DEFAULTS.max_retry_after_s) * (1 + _DEFAULTS.jitter_fraction)
 
 
 def within_schedule(state: FeedState, now: float) -> FeedState:

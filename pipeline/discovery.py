@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ingest.discover import Discovered, discover
-from ingest.feedlist import FeedConfig, FeedListError, load_feed_list, parse_feed_list, to_yaml
+from ingest.feedlist import FeedConfig, FeedListError, parse_feed_list, read_feed_list, to_yaml
 from ingest.fetch import Fetcher
 from ingest.poller import fetch_settings
 from newswire.settings import Settings
@@ -43,14 +43,16 @@ def add_to_feed_list(path: Path, found: list[Discovered]) -> list[FeedConfig]:
     as the list plus the new sources; else the list is written out whole. An OPML list is
     refused: rewriting it as YAML would surprise its owner."""
     existing: list[FeedConfig] = []
-    if path.exists():
-        if path.read_bytes().lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+    text = ""
+    if path.exists():  # (read once, within the feed list's bound)
+        data = read_feed_list(path)
+        if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             raise FeedListError(f"{path}: is OPML; convert it first with `newswire feeds import`")
-        existing = load_feed_list(path)
+        existing = parse_feed_list(data, source=str(path))
+        text = data.decode("utf-8", "replace")
     known = {f.url for f in existing}
     new = [FeedConfig(url=d.url, name=d.title, kind=d.kind) for d in found if d.url not in known]
     if new:
-        text = path.read_text(encoding="utf-8") if existing else ""
         path.write_text(_appended(text, existing, new) or to_yaml(existing + new), encoding="utf-8")
     return new
 

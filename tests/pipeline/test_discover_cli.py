@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from ingest.discover import Discovered
-from ingest.feedlist import load_feed_list
+from ingest.feedlist import FeedListError, load_feed_list
 from pipeline.cli import main
 from pipeline.demo import SampleWeb
 from pipeline.discovery import add_to_feed_list
@@ -76,3 +77,8 @@ def test_add_keeps_the_lists_comments_and_layout(tmp_path: Path) -> None:
     flow.write_text("feeds: [{url: 'https://a.example/rss'}]\n")
     add_to_feed_list(flow, found[:1])
     assert [f.url for f in load_feed_list(flow)] == ["https://a.example/rss", "https://b.example/rss"]
+    # read as a feed list is read (once, bounded, a regular file only): a FIFO blocked the read
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(FeedListError, match="cannot read"):
+        add_to_feed_list(fifo, found[:1])
