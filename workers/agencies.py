@@ -137,3 +137,20 @@ def credit_line_agencies(text: str) -> list[str]:
                     if agency_of(name) and name not in out:
                         out.append(name)
     return out
+
+
+_ALIASES_AS_PRINTED = "|".join(
+    re.escape(a) for a in sorted({a for aliases in AGENCIES.values() for a in aliases}, key=len, reverse=True)
+)
+# An agency credited in a headline: in parentheses ("Washington (AFP) -", "April 29 (UPI)"), or
+# after a dash or bar at its end ("... - Reuters", as aggregators' feeds print titles).
+_HEADLINE_CREDIT_RE = re.compile(
+    r"\(\s*(?:" + _ALIASES_AS_PRINTED + r")\s*\)|\s[-\u2013\u2014|]\s*(?:" + _ALIASES_AS_PRINTED + r")\s*$"
+)
+
+
+def without_credits(headline: str) -> str:
+    """The headline without the agency credits it carries ("(AFP)", "- Reuters"), as the
+    coverage relation reads its names: a credit says who wrote the report, not what the event
+    is, and the reports of other outlets do not name it."""
+    return _HEADLINE_CREDIT_RE.sub(" ", headline)

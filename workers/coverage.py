@@ -100,7 +100,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from workers import postings, shingles
+from workers import agencies, postings, shingles
 
 # The stored terms: v6 marks a German article among its headline's terms (``LANGUAGE_DE``).
 METHOD = "tfidf-names-v6"
@@ -111,8 +111,10 @@ METHOD = "tfidf-names-v6"
 READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
 # the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
-# of a story told in another language (``in_other_language``, from the input's own text).
-DECISION_METHOD = "tfidf-names-v6"
+# of a story told in another language (``in_other_language``, from the input's own text), v7
+# the headline's names without the agency it credits ("(AFP)", "- Reuters":
+# ``agencies.without_credits``; a headline stored by v6 may still hold one until it expires).
+DECISION_METHOD = "tfidf-names-v7"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -468,7 +470,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     head_terms: set[str] = set()
     if _PERCENT.search(title):
         head_terms.add(_PERCENT_MARK)
-    for tok in shingles.tokens(" ".join(shingles.normalise_paragraphs(title))):
+    for tok in shingles.tokens(" ".join(shingles.normalise_paragraphs(agencies.without_credits(title)))):
         low = shingles.strip_possessive(tok.lower())
         if _FIGURE.fullmatch(tok) and not _YEAR.fullmatch(tok):
             figures.add(low)  # kept whole, as the body's figures are, so the two compare

@@ -21,7 +21,7 @@ import pytest
 from newswire.records import CleanedRecord
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item, coverage_rows
-from workers import coverage, features, shingles
+from workers import agencies, coverage, features, shingles
 from workers import thread as thread_module
 from workers.events import build_event, schema
 from workers.thread import (
@@ -329,6 +329,48 @@ def test_written_coverage_joins_and_lookalikes_stay_apart() -> None:
     # Another dam on the same river five days later: a new story.
     assert second_dam.kind == "new", second_dam.evidence
     assert second_dam.story_id != original.story_id
+
+
+@pytest.mark.parametrize(
+    ("title", "agency"),
+    [
+        ("Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne (AFP)", "AFP"),
+        ("Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne - Reuters", "Reuters"),
+    ],
+)
+def test_a_headline_crediting_an_agency_joins_the_story_its_names_tell(title: str, agency: str) -> None:
+    """ "(AFP)" or "- Reuters" in a headline says who wrote the report. The agency is a name of
+    its text ("told AFP"), but the other outlets' reports do not name it: read as a headline
+    name it was a slot the story lacked (the headline's rarest name, its heaviest weight), and
+    the report stayed apart."""
+    assert agencies.without_credits(title).strip() == DAM_COVERAGE.title
+    paragraphs = DAM_COVERAGE.text.split("\n\n")
+    paragraphs[2] = paragraphs[2].replace("insisted", f"told {agency}")
+    # without the figure both quote (2,400 evacuated), which would lower the share required
+    paragraphs[1] = paragraphs[1].replace("Some 2,400 people", "Hundreds of people")
+    credited = _mk("dam-2-credited", title, paragraphs, 5, "wire-desk.example")
+    assert agency.lower() in coverage.raw_terms(title, paragraphs, features.CALENDAR).entities
+    index = StoryIndex(ThreadSettings())
+    original, _ = decide_and_apply(index, DAM_ORIGINAL)
+    covered, _ = decide_and_apply(index, credited)
+    assert (covered.kind, covered.update_kind, covered.story_id) == ("update", "coverage", original.story_id), (
+        covered.evidence
+    )
+    assert covered.evidence["headline_names_in_story"] == 1.0
+
+
+def test_without_credits_leaves_an_agency_the_headline_is_about() -> None:
+    assert agencies.without_credits("Reuters reporters freed after 500 days").strip() == (
+        "Reuters reporters freed after 500 days"
+    )
+    assert agencies.without_credits("WASHINGTON (AP) - Senate passes bill").split() == [
+        "WASHINGTON",
+        "-",
+        "Senate",
+        "passes",
+        "bill",
+    ]
+    assert agencies.without_credits("Quake hits Japan - Kyodo News").strip() == "Quake hits Japan"
 
 
 def test_coverage_outside_its_window_is_a_new_story() -> None:
