@@ -113,7 +113,8 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
 # of a story told in another language (``in_other_language``, from the input's own text), v7
 # the headline's names without the agency it credits ("(AFP)", "- Reuters":
-# ``agencies.without_credits``; a headline stored by v6 may still hold one until it expires).
+# ``agencies.without_credits``; a headline stored by v6 may still hold one until it expires) and
+# no name read in a capital that begins a clause (after a colon, at an opening quote).
 DECISION_METHOD = "tfidf-names-v7"
 
 _DIGIT = re.compile(r"\d")
@@ -127,6 +128,8 @@ _STEM = 6
 _PERCENT_MARK = "%"
 # A name with a lower-case tail ("Jong-un", "Al-ahly"), spelt "Jong Un" elsewhere; not a
 # compound of names ("Trump-Russia") nor of words ("Earth-observation").
+# What a clause break of ``shingles.clause_words`` begins with (a word never does).
+_CLAUSE_MARKS = frozenset(":\"'")
 _NAME_TAIL = re.compile(r"[A-Z][a-z]{2,}-[a-z]{1,3}")
 _PERCENT = re.compile(r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)", re.I)
 _STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
@@ -337,7 +340,7 @@ def _body_terms(
     looked at once, names bound locally). One count of them all, or (``each``) one count of
     each paragraph."""
     out: list[_BodyTerms] = []
-    scan = shingles.sentence_words
+    scan = shingles.clause_words
     # Texts repeat their language's words: each word is read once where a sentence begins and
     # once elsewhere (where a capital marks a name), for as long as the memo is not full (then
     # it starts again: a bound on memory, not a policy).
@@ -354,18 +357,35 @@ def _body_terms(
         reads: list[_Token | None] = []  # each token's reading, None at a break (for German)
         keep = reads.append
         seen = seen_first
+        clause = False  # the token begins a clause within a sentence
         for tok in toks:
             if not tok:  # a sentence begins
                 seen = seen_first
+                keep(None)
+                continue
+            if tok[0] in _CLAUSE_MARKS:  # a clause begins (``shingles.clause_words``)
+                clause = True
                 keep(None)
                 continue
             read = seen.get(tok)
             if read is None:
                 read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
             seen = seen_next
-            keep(read)
             word, entity, term, figure = read
             lowered.append(word)
+            if clause:
+                # A capital a clause begins with ("Caravan: Rallies ...", 'said: "We ...',
+                # ' "Releasing water ...') marks no name; the follow-up gates' entities read
+                # it as before, and German, which capitalises its nouns, does not weigh it.
+                clause = False
+                keep(None)
+                if entity is not None:
+                    entities.add(entity)
+                    if term is not None and not figure:
+                        counts[term] = get(term, 0) + 1
+                        continue
+            else:
+                keep(read)
             if entity is None:
                 if term is not None:
                     counts[term] = get(term, 0) + 1

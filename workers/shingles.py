@@ -46,6 +46,12 @@ _DIGIT = re.compile(r"\d")
 _BREAK = r"[.!?][\"')\]]*\s+"
 _WORDS_AND_BREAKS = re.compile(f"{_BREAK}|({_WORD.pattern})")
 _WORDS_AND_BREAKS_NO_UNDERSCORE = re.compile(_BREAK + r"|(\w+(?:['.,\-]\w+)*)")
+# ...and, as the mark itself, where style capitalises a clause inside a sentence
+# (``clause_words``): after a colon ("Migrant caravan: Rallies ...", 'he said: "We ...') and at
+# an opening quote ('told reporters "Releasing water ...').
+_CLAUSE = r":\s+[\"']*|(?<!\S)[\"']+"
+_CLAUSE_WORDS_AND_BREAKS = re.compile(f"{_BREAK}|({_CLAUSE}|{_WORD.pattern})")
+_CLAUSE_WORDS_AND_BREAKS_NO_UNDERSCORE = re.compile(_BREAK + f"|({_CLAUSE}|" + r"\w+(?:['.,\-]\w+)*)")
 
 
 def normalise_paragraphs(text: str) -> list[str]:
@@ -254,6 +260,15 @@ def sentence_words(paragraph: str) -> list[str]:
     each of its sentences (:func:`split_sentences`), with an empty string at each break between
     sentences: the token after a break (or the first one) begins its sentence."""
     scan = _WORDS_AND_BREAKS if "_" in paragraph else _WORDS_AND_BREAKS_NO_UNDERSCORE
+    return scan.findall(paragraph)
+
+
+def clause_words(paragraph: str) -> list[str]:
+    """:func:`sentence_words`, with the clause marks between them too: where a capital begins a
+    clause rather than marking a name, after a colon (": ", with the quotes that follow it) and
+    at an opening quote, the mark as a token (it begins with ":", '"' or "'", which no word
+    does). The coverage relation reads a capital that no sentence or clause begins as a name."""
+    scan = _CLAUSE_WORDS_AND_BREAKS if "_" in paragraph else _CLAUSE_WORDS_AND_BREAKS_NO_UNDERSCORE
     return scan.findall(paragraph)
 
 

@@ -755,6 +755,31 @@ def test_the_token_memo_reads_as_a_fresh_read_and_stays_bounded(monkeypatch: Any
     assert (set(first), set(following)) == ({"eight"}, set())
 
 
+def test_a_capital_that_begins_a_clause_is_no_name() -> None:
+    """After a colon or at an opening quote a capital begins a clause, as at a sentence's start:
+    "Rallies" in "Migrant caravan: Rallies, weddings ..." and "Releasing" in a quote are words,
+    so no headline reads them as names (a name the story would have to hold). A name written
+    there is still one where the text names it elsewhere; the follow-up gates' entities read
+    the text as before, and its words are the same."""
+    h = coverage._hash_term
+    paragraphs = [
+        "Migrant caravan: Rallies, weddings and prayers in Tijuana before the crossing.",
+        'Organiser Irineo Mujica told reporters "Releasing the caravan now is our right," and added: '
+        '"Mujica is not afraid."',
+        "Mujica said the group would walk to the San Ysidro gate on Sunday.",
+    ]
+    raw = coverage.raw_terms("Migrant caravan: Rallies before Tijuana crossing", paragraphs, frozenset())
+    assert h("rallie") not in raw.name_hashes and h("releas") not in raw.name_hashes
+    assert raw.counts[h("rallie")] == 2 and raw.counts[h("releas")] == 1  # still counted, as words
+    assert {h("mujica"), h("tijuan"), h("ysidro")} <= raw.name_hashes
+    assert raw.headline == {h("tijuan")}
+    assert {"rallies", "releasing", "mujica"} <= raw.entities  # the follow-up gates' reading
+    assert [w for w in shingles.clause_words(paragraphs[1]) if w[0] not in ':"'] == shingles.sentence_words(
+        paragraphs[1]
+    )
+    assert shingles.clause_words("at 10:30 in Dover") == ["at", "10", "30", "in", "Dover"]
+
+
 def test_a_german_text_reads_a_capital_after_an_article_as_a_noun() -> None:
     """German capitalises its nouns: a capital after an article (and its adjectives) is a noun,
     unless the text also writes it as a name (without one); the names and counts stay as in
