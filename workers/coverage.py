@@ -23,7 +23,9 @@ decision; ``METHOD`` names the stored terms it reads):
   within ``window``): coverage follows an event within hours or a few days. A story is chosen
   by its best-matching member; it passes the threshold when that member does or when the story
   as a whole does (the ``centroid`` of its members' vectors, damped by the best member's gap):
-  a report written far from each member can share what they tell together. Candidates come
+  a report written far from each member can share what they tell together, within one news
+  cycle of that member (``centroid_gap``: later, the centroid's vocabulary matches the topic,
+  a commentary or another event of the same setting, as well as the event). Candidates come
   from the input's rarest terms' postings.
 * Look-alike gates, the ones today's follow-up test uses, applied to the event instead of to
   a text: the names of the input's *headline* must be found among what the story is about (its
@@ -114,7 +116,8 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # of a story told in another language (``in_other_language``, from the input's own text), v7
 # the headline's names without the agency it credits ("(AFP)", "- Reuters":
 # ``agencies.without_credits``; a headline stored by v6 may still hold one until it expires) and
-# no name read in a capital that begins a clause (after a colon, at an opening quote).
+# no name read in a capital that begins a clause (after a colon, at an opening quote), and the
+# story's centroid only within ``centroid_gap`` of its best member.
 DECISION_METHOD = "tfidf-names-v7"
 
 _DIGIT = re.compile(r"\d")
@@ -193,6 +196,9 @@ class CoverageSettings:
     time_scale: timedelta = timedelta(days=2)
     # Damped cosine at or above which two articles report the same event (gates permitting).
     min_similarity: float = 0.15
+    # The story as a whole (its centroid) stands for its best member only this close to it: one
+    # news cycle (a topic's vocabulary matches the centroid as well as the event's does).
+    centroid_gap: timedelta = timedelta(hours=12)
     # idf-weighted share of the input's headline names found in the story, and of the story's
     # headline names found in the input.
     # (0.8: a four-name headline may not miss one name of average weight: that is the slot a
@@ -1431,7 +1437,7 @@ def judge(
     # merging does not draw reports from smaller ones. Computed only when it decides.
     gap = abs((top.time - when).total_seconds())
     story_damped = None
-    if gates and damped < c.min_similarity and len(members) > 1:
+    if gates and damped < c.min_similarity and len(members) > 1 and gap <= c.centroid_gap.total_seconds():
         story_cos = cosine(my_vec, centroid(vector(m) for m in (members if foreign else in_language(raw, members))))
         story_damped = story_cos * math.exp(-gap / c.time_scale.total_seconds())
     passed = gates and max(damped, story_damped or 0.0) >= c.min_similarity

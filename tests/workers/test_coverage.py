@@ -98,6 +98,34 @@ def test_a_report_far_from_each_member_joins_through_the_story_as_a_whole() -> N
     assert float(ev["coverage_similarity"]) < settings.coverage.min_similarity <= float(ev["coverage_story_similarity"])
 
 
+def test_the_story_as_a_whole_stands_for_its_best_member_only_within_a_news_cycle() -> None:
+    """The centroid is what a story's reports tell together: its vocabulary matches a report of
+    the same topic as well as one of the same event. Within hours of the reports that is one
+    event (CD02-4, the feature from the stricken town); a day later, a commentary or another
+    event of the same setting shares the topic (NewsWCL50: an opinion piece on North Korea's
+    test halt joined the story of Pompeo's visit to Kim through it, 1.5 days after it). The
+    time damping alone (a week's scale here) does not tell them apart."""
+    rows = _in_time_order(_rows())
+    late = {r["id"]: r for r in rows}["CD02-4"]["published"]
+    shifted = datetime.fromisoformat(late.replace("Z", "+00:00")) + timedelta(hours=20)
+
+    def decide_feature(c: coverage.CoverageSettings) -> Decision:
+        index = StoryIndex(ThreadSettings(coverage=c))
+        decided: dict[str, Decision] = {}
+        for row in rows:
+            item = _item(row)
+            if row["id"] == "CD02-4":
+                item = dataclasses.replace(item, published=shifted)
+            decided[row["id"]], _ = decide_and_apply(index, item)
+        return decided["CD02-4"]
+
+    slow = coverage.CoverageSettings(time_scale=timedelta(days=7))
+    assert decide_feature(slow).kind == "new"
+    joined = decide_feature(dataclasses.replace(slow, centroid_gap=timedelta(days=2)))
+    assert (joined.kind, joined.update_kind) == ("update", "coverage"), joined.evidence
+    assert "coverage_story_similarity" in joined.evidence
+
+
 def test_centroid_is_the_unit_sum_of_its_vectors() -> None:
     c = coverage.centroid([{1: 1.0}, {1: 0.6, 2: 0.8}])
     assert abs(sum(v * v for v in c.values()) - 1.0) < 1e-9
