@@ -129,10 +129,10 @@ _STEM = 6
 # A percentage in a headline ("raises rate to 4.25%", "profit slumps 31 percent"), marked
 # among the headline's terms by a term no text yields.
 _PERCENT_MARK = "%"
-# A name with a lower-case tail ("Jong-un", "Al-ahly"), spelt "Jong Un" elsewhere; not a
-# compound of names ("Trump-Russia") nor of words ("Earth-observation").
 # What a clause break of ``shingles.clause_words`` begins with (a word never does).
 _CLAUSE_MARKS = frozenset(":\"'")
+# A name with a lower-case tail ("Jong-un", "Al-ahly"), spelt "Jong Un" elsewhere; not a
+# compound of names ("Trump-Russia") nor of words ("Earth-observation").
 _NAME_TAIL = re.compile(r"[A-Z][a-z]{2,}-[a-z]{1,3}")
 _PERCENT = re.compile(r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)", re.I)
 _STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
