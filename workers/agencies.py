@@ -143,9 +143,13 @@ _ALIASES_AS_PRINTED = "|".join(
     re.escape(a) for a in sorted({a for aliases in AGENCIES.values() for a in aliases}, key=len, reverse=True)
 )
 # An agency credited in a headline: in parentheses ("Washington (AFP) -", "April 29 (UPI)"), or
-# after a dash or bar at its end ("... - Reuters", as aggregators' feeds print titles).
+# after a dash or bar at its end ("... - Reuters", as aggregators' feeds print titles). A code in
+# capitals in parentheses that ends a headline ("... kills five (KUNA)", "(BSS)") is a credit
+# too, of an agency the list does not hold: wires headline that way, and the event's own
+# initials stand within the headline's words, not after them.
 _HEADLINE_CREDIT_RE = re.compile(
     r"\(\s*(?:" + _ALIASES_AS_PRINTED + r")\s*\)|\s[-\u2013\u2014|]\s*(?:" + _ALIASES_AS_PRINTED + r")\s*$"
+    r"|\s\(\s*[A-Z]{2,6}\s*\)\s*$"
 )
 
 

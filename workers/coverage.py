@@ -65,7 +65,10 @@ decision; ``METHOD`` names the stored terms it reads):
   them. Reports in other words (a reaction, a market report, a local angle) rarely repeat each
   other's headline words but name the same who and where; a look-alike's other slot sits in its
   own headline, so it is found in one direction only; and one shared name alone (the same
-  person in two stories) is not an event.
+  person in two stories) is not an event. Passing without one gate, the two texts must also be
+  closer than the bare threshold asks (``min_mutual_cosine``): a report of the president's next
+  announcement names her and the country as the story of her last one does, and shares its
+  setting's words, not the event's.
 
 * Another language: German capitalises its nouns, so its nouns read as names; a capital after
   an article (and its adjectives) that the text never writes as a name is read as a noun
@@ -117,8 +120,10 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # the headline's names without the agency it credits ("(AFP)", "- Reuters":
 # ``agencies.without_credits``; a headline stored by v6 may still hold one until it expires) and
 # no name read in a capital that begins a clause (after a colon, at an opening quote), and the
-# story's centroid only within ``centroid_gap`` of its best member.
-DECISION_METHOD = "tfidf-names-v7"
+# story's centroid only within ``centroid_gap`` of its best member; v8 a credit of an agency off
+# the list ("(NPA)" ending a headline) read as a credit, and mutual headlines only between texts
+# as close as ``min_mutual_cosine``.
+DECISION_METHOD = "tfidf-names-v8"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -227,6 +232,13 @@ class CoverageSettings:
     # Distinct names the two headlines give between them for mutual headlines (two slots: a
     # single shared name, one person in two stories, would join every story about them).
     min_mutual_headline_names: int = 2
+    # ...and whose texts are this close (the two reports' cosine, before the time damping): the
+    # route passes without one gate, so the words must tell more of one event than the bare
+    # threshold asks. A report of another event of the same people (the president's next
+    # announcement, which names her and the country as the story's headlines do) shares their
+    # setting's vocabulary, a cosine about 0.2; a report of the event in other words, more.
+    # Not asked of a story told in another language, compared on names alone.
+    min_mutual_cosine: float = 0.22
     # A headline's given name directly before a name the story holds ("Donald Trump", where the
     # story says "President Trump") is found with it (see ``head_pairs``).
     given_names: bool = True
@@ -1421,7 +1433,9 @@ def judge(
         # headline (so found in one direction only).
         # At least two names between the two headlines (who and where, say): one shared name
         # alone (the same person in two stories) is no event.
-        for _, _, m in hits:
+        for _, m_cos, m in hits:
+            if m_cos < c.min_mutual_cosine and not foreign:
+                continue
             names = frozenset(m.cov.names)
             theirs = {h for h in m.cov.headline if h in names and h not in m.cov.figures}
             named = bool(theirs) and len(theirs | raw.headline) >= c.min_mutual_headline_names

@@ -364,6 +364,8 @@ def test_written_coverage_joins_and_lookalikes_stay_apart() -> None:
     [
         ("Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne (AFP)", "AFP"),
         ("Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne - Reuters", "Reuters"),
+        # an agency the list does not hold, by the code in capitals that ends the headline
+        ("Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne (PNX)", "PNX"),
     ],
 )
 def test_a_headline_crediting_an_agency_joins_the_story_its_names_tell(title: str, agency: str) -> None:
@@ -399,6 +401,10 @@ def test_without_credits_leaves_an_agency_the_headline_is_about() -> None:
         "bill",
     ]
     assert agencies.without_credits("Quake hits Japan - Kyodo News").strip() == "Quake hits Japan"
+    # initials in parentheses within the headline name what it is about; only at its end a credit
+    assert agencies.without_credits("Kurdistan Workers' Party (PKK) calls truce").strip() == (
+        "Kurdistan Workers' Party (PKK) calls truce"
+    )
 
 
 def test_coverage_outside_its_window_is_a_new_story() -> None:

@@ -1,0 +1,124 @@
+"""Coverage quality on a set written apart from the coverage rules
+(``tests/data/corpus/coverage-held-out.jsonl.gz``): 84 fictional articles of one small country's
+news over ten days, by a separate author who read neither the code nor coverage-dev. Fourteen
+events (a vote, a president's announcement, talks, an earthquake, a match, a rate decision,
+quarterly results, a verdict, a blast, an election, a drug approval, a strike, a launch, a
+merger), each reported first by one outlet and then by two to four others in their own words;
+twelve look-alikes (the same president's other announcement the same day, the same minister
+with another counterpart the same day, a second quake in the province a week later, the club's
+next match, the neighbour's central bank the same morning, a rival's results the same day,
+another case against the same defendant, another strike in the capital, ...), some with
+coverage of their own; and unrelated items. Its news days are crowded with the same people:
+the president appears in three events of one day, and reports mention the other events of
+their day.
+
+Written after coverage v7, it found two faults at once (fixed in v8): a headline ending in an
+agency's code off the agency list ("(NPA)") made the code the story's rarest headline name, so
+no other outlet's report could join; and mutual headlines joined reports of two announcements
+of one president on words of their shared setting (a cosine near 0.2). The figures here are
+those of v8, pinned in ``tests/quality_baseline.json``; what it still misses is listed in the
+README (its figures table)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from datetime import datetime
+from typing import Any
+
+from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
+from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
+from workers import coverage
+from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
+
+ORDERS = 8
+
+
+def _rows() -> list[dict[str, Any]]:
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return sorted(rows, key=lambda r: (r["published"], r["id"]))
+
+
+ROWS = _rows()
+
+
+def _item(row: dict[str, Any]) -> ThreadInput:
+    published = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
+    text = "\n\n".join(row["body_paragraphs"])
+    return thread_input(row["url"], row["title"], text, published, site=row["site"], guid=row["guid"])
+
+
+ITEMS = {r["id"]: _item(r) for r in ROWS}
+
+
+def _decide(rows: list[dict[str, Any]], settings: ThreadSettings | None = None) -> dict[str, Decision]:
+    index = StoryIndex(settings or ThreadSettings())
+    return {r["id"]: decide_and_apply(index, ITEMS[r["id"]])[0] for r in rows}
+
+
+def test_held_out_coverage_set_is_well_formed() -> None:
+    ids = [r["id"] for r in ROWS]
+    assert len(ids) == len(set(ids)) == 84
+    roles = {r["role"] for r in ROWS}
+    assert roles == {"original", "coverage", "lookalike", "unrelated"}
+    threads = {r["thread"] for r in ROWS}
+    for r in ROWS:
+        if r["role"] == "lookalike":
+            assert r["resembles"] in threads and r["resembles"] != r["thread"]
+        if r["role"] == "coverage":  # every coverage thread opens with a first report
+            assert any(o["thread"] == r["thread"] and o["role"] in ("original", "lookalike") for o in ROWS)
+
+
+def test_held_out_coverage_in_time_order() -> None:
+    """Time order: precision 1.000, recall 0.764 (v7: 0.675 / 0.783, the president's three
+    events of one day in one story), no look-alike merged, every report joined as coverage."""
+    decisions = _decide(ROWS)
+    predicted = {k: d.story_id for k, d in decisions.items()}
+    s = pairwise_scores(predicted, {r["id"]: r["thread"] for r in ROWS})
+    assert s.precision >= floor("threading.coverage_held_out.precision"), s
+    assert s.recall >= floor("threading.coverage_held_out.recall"), s
+    assert lookalike_pairs_merged(predicted, ROWS) == 0
+    for r in ROWS:
+        d = decisions[r["id"]]
+        if r["role"] == "coverage" and d.kind == "update":
+            assert d.update_kind == "coverage", (r["id"], d.evidence)
+
+
+def test_held_out_coverage_in_arrival_orders() -> None:
+    """Random arrival orders (publication times kept): precision falls to about 0.86. A report
+    published before a story it matches arrives after it, and the story's reports mention its
+    own event (the president's housing plan of the same morning, a rival's results): the
+    weakest figure the set gives, pinned so that it does not fall unnoticed."""
+    precision = recall = 0.0
+    for seed in range(ORDERS):
+        rows = list(ROWS)
+        random.Random(seed).shuffle(rows)
+        predicted = {k: d.story_id for k, d in _decide(rows).items()}
+        s = pairwise_scores(predicted, {r["id"]: r["thread"] for r in ROWS})
+        precision += s.precision / ORDERS
+        recall += s.recall / ORDERS
+    assert precision >= floor("threading.coverage_held_out.orders.precision"), precision
+    assert recall >= floor("threading.coverage_held_out.orders.recall"), recall
+
+
+def test_mutual_headlines_need_texts_closer_than_the_bare_threshold() -> None:
+    """The president's announcement that she will not run again (H02-1) against the story of
+    the pension vote the day before, whose explainer (H01-4, "Retirement at 65: What Veldoria's
+    new pension law changes") names the country she heads and the law awaiting her signature:
+    each headline's names are found in the other report, so mutual headlines joined them at a
+    cosine of 0.20, the words of their shared setting. With the texts required to be as close
+    as ``min_mutual_cosine`` (0.22) the announcement is its own story."""
+    upto = [r for r in ROWS if r["published"] <= next(o["published"] for o in ROWS if o["id"] == "H02-1")]
+    for required in (0.0, coverage.CoverageSettings().min_mutual_cosine):
+        settings = ThreadSettings(coverage=coverage.CoverageSettings(min_mutual_cosine=required))
+        decisions = _decide(upto, settings)
+        d, vote = decisions["H02-1"], decisions["H01-4"]
+        assert float(d.evidence["headline_names_in_story"]) == 1.0, d.evidence
+        if required == 0.0:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", vote.story_id), d.evidence
+            assert float(d.evidence["story_headline_names_in_input"]) < settings.coverage.min_story_headline_in_input
+            assert float(d.evidence["coverage_cosine"]) < coverage.CoverageSettings().min_mutual_cosine
+        else:
+            assert d.kind == "new" and d.story_id != vote.story_id, d.evidence
