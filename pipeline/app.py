@@ -377,7 +377,9 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
                 dead_out.flush()
 
         out = stack.enter_context(args.output.open("w", encoding="utf-8"))
-        stats = replay(args.input, out, settings, on_dead=report, from_dead_letters=args.from_dead_letters)
+        stats = replay(
+            args.input, out, settings, on_dead=report, from_dead_letters=args.from_dead_letters, order=args.order
+        )
     print(
         f"newswire replay: {stats.inputs} inputs -> {stats.events} events, {stats.unchanged} unchanged, "
         f"{len(stats.dead_letters)} dead letters in {time.monotonic() - started:.1f}s",

@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         "replay",
         help="run the worker logic over raw records from a JSONL file",
         description="Replay raw records (JSON lines with at least url and html) "
-        "in order on a fresh embedded state; write one event per line.",
+        "in publication order on a fresh embedded state; write one event per line.",
     )
     replay.add_argument("input", type=Path, help="input JSONL (url, html, optional id/guid/title/published...)")
     replay.add_argument("--output", "-o", type=Path, required=True, help="events JSONL to write")
@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
         "--from-dead-letters",
         action="store_true",
         help="INPUT is a dead-letter file (from --dead-letters or 'dlq export'): re-drive its records",
+    )
+    replay.add_argument(
+        "--order",
+        choices=["published", "file"],
+        default="published",
+        help="decide the records in publication order (default: each record's 'published'; "
+        "a line without one stays after the line before it) or in file order, as a stream would",
     )
 
     feeds = sub.add_parser("feeds", help="feed list tools")

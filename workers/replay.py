@@ -1,8 +1,19 @@
-"""``newswire replay``: the worker logic over raw records from a file, in order, on fresh state.
+"""``newswire replay``: the worker logic over raw records from a file, on fresh state.
 
 The same processors as the daemon (clean, then thread) run over the records without a bus:
 each input line becomes the raw record a poller would have produced. It is the backfill tool
 and the way to score extraction and threading on a labelled set.
+
+A file is decided in publication order (``order="published"``, the default): a backfill's
+stories then form as they would have, had each record come in when it was published, the
+first report of an event becoming the story and the later ones joining it. A file lists its
+records by source, by event or by id as often as by time, and threading's decisions depend on
+which report comes first: in arrival orders a report published before a story it resembles
+(the president's housing plan of that morning, after the reports of her evening announcement)
+is judged against that story. A line's time is its record's ``published``; a line without one
+(or with one in no readable form) keeps its place after the line before it, and lines of one
+instant keep their file order. ``order="file"`` decides the lines as they come, as a stream
+would; so does a file that cannot be read twice (a pipe).
 
 No single line ends a replay: whatever is wrong with a line (not UTF-8, not JSON, JSON nested
 too deep or with a 5000-digit number, a lone surrogate, a field of the wrong type, a URL that
@@ -20,13 +31,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from tqdm import tqdm
 
 from newswire.bus import Message
-from newswire.records import SURROGATE_ESCAPE, RawStory, RecordError, stable_id
+from newswire.records import SURROGATE_ESCAPE, RawStory, RecordError, parse_time, stable_id
 from newswire.settings import Settings
 from workers.clean import CleanSettings
 from workers.cleaner import CleanProcessor
@@ -37,6 +49,9 @@ from workers.threader import ThreadProcessor
 log = logging.getLogger(__name__)
 
 DeadLetterSink = Callable[[dict[str, Any]], None]
+ORDERS = ("published", "file")
+# Before any time a record gives: lines without one ahead of the first dated line keep their place.
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 _WEB = ("http://", "https://")
 _OPTIONAL_TEXT = ("fetched_at", "published", "updated")
 
@@ -114,15 +129,61 @@ def _unwrap(obj: Any) -> Any:
     return obj["value"]
 
 
+def _published(line: bytes, from_dead_letters: bool) -> datetime | None:
+    """The publication time a line's record gives (``published``, in any form the replay
+    reads), or None: none, none readable, or no record (the line's dead letter is found when
+    it is read for its turn)."""
+    if b'"published"' not in line:  # most undated lines are not parsed at all
+        return None
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if from_dead_letters and isinstance(obj, dict):
+        obj = obj.get("value")
+    value = obj.get("published") if isinstance(obj, dict) else None
+    return parse_time(normalise_date(value)) if isinstance(value, str) else None
+
+
+def _publication_order(fh: IO[bytes], from_dead_letters: bool) -> list[tuple[int, int]]:
+    """(byte offset, line number) of the file's lines that are not blank, in publication order
+    (see the module docstring): a line without a time sorts at the time of the line before it,
+    after it; lines of one instant in file order. One pass reads the times; the lines are read
+    again, one by one, in that order."""
+    keyed: list[tuple[datetime, int, int]] = []
+    last = _EARLIEST
+    offset = 0
+    for lineno, raw_line in enumerate(fh, 1):
+        start, offset = offset, offset + len(raw_line)
+        if not raw_line.strip():
+            continue
+        when = _published(raw_line.rstrip(b"\r\n"), from_dead_letters)
+        if when is not None:
+            last = when
+        keyed.append((last, lineno, start))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    return [(start, lineno) for _, lineno, start in keyed]
+
+
+def _lines(fh: IO[bytes], order: str, from_dead_letters: bool) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of the lines that are not blank, in ``order``."""
+    if order == "published" and fh.seekable():
+        for start, lineno in _publication_order(fh, from_dead_letters):
+            fh.seek(start)
+            yield lineno, fh.readline()
+        return
+    for lineno, raw_line in enumerate(fh, 1):
+        if raw_line.strip():
+            yield lineno, raw_line
+
+
 def _read(
-    path: Path, stats: ReplayStats, from_dead_letters: bool = False
+    path: Path, stats: ReplayStats, from_dead_letters: bool = False, order: str = "published"
 ) -> Iterator[tuple[int, bytes, tuple[RawStory, bytes] | str]]:
     # Bytes, decoded per line: one line of bad UTF-8 in a million-record backfill is that
     # line's dead letter, not the end of the run.
     with path.open("rb") as fh:
-        for lineno, raw_line in enumerate(fh, 1):
-            if not raw_line.strip():
-                continue
+        for lineno, raw_line in _lines(fh, order, from_dead_letters):
             stats.inputs += 1
             line = raw_line.rstrip(b"\r\n")
             try:
@@ -165,9 +226,13 @@ def replay(
     on_dead: DeadLetterSink | None = None,
     *,
     from_dead_letters: bool = False,
+    order: str = "published",
 ) -> ReplayStats:
-    """Replay ``input_path``; ``on_dead(letter)`` sees each dead letter as it happens, with
-    the original line under ``"input"`` (bytes) for :func:`dead_letter_line`."""
+    """Replay ``input_path`` in ``order`` (``"published"`` or ``"file"``: see the module
+    docstring); ``on_dead(letter)`` sees each dead letter as it happens, with the original line
+    under ``"input"`` (bytes) for :func:`dead_letter_line`."""
+    if order not in ORDERS:
+        raise ValueError(f"replay order must be one of {', '.join(ORDERS)}, not {order!r}")
     stats = ReplayStats()
     w = settings.worker
     # id -> digest of what it identified: one id for two different stories would give both
@@ -235,7 +300,7 @@ def replay(
         # The run's records are written now, once for all (as a poller's when it polls): the
         # bound of a date given without a fetch time (a date after it is no publication date).
         written_ms = int(time.time() * 1000)
-        for lineno, line, item in _read(input_path, stats, from_dead_letters):
+        for lineno, line, item in _read(input_path, stats, from_dead_letters, order):
             originals[lineno] = line
             if isinstance(item, str):
                 dead(lineno, "decode_error", item)

@@ -4,6 +4,7 @@ pages, and the extraction benchmark, all through the same worker logic as the da
 from __future__ import annotations
 
 import email.utils
+import io
 import json
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +16,10 @@ import pytest
 from bench.bench_extract import f1_score, load_benchmark
 from pipeline.cli import main
 from pipeline.samples import load_corpus, render_page, seed_records
-from tests.support.data import BENCHMARK, DEV_CORPUS
+from tests.support.data import BENCHMARK, COVERAGE_CORPUS, DEV_CORPUS
 from tests.support.quality import floor, pairwise_scores
 from workers.events import schema
+from workers.replay import _publication_order
 
 
 def _raw_line(record: dict[str, Any]) -> dict[str, Any]:
@@ -33,10 +35,10 @@ def _raw_line(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _replay(tmp_path: Path, lines: list[dict[str, Any]], name: str = "in") -> list[dict[str, Any]]:
+def _replay(tmp_path: Path, lines: list[dict[str, Any]], name: str = "in", *options: str) -> list[dict[str, Any]]:
     src, out = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.events.jsonl"
     src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    assert main(["--log-format", "text", "replay", str(src), "--output", str(out)]) == 0
+    assert main(["--log-format", "text", "replay", str(src), "--output", str(out), *options]) == 0
     events = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     validator = jsonschema.Draft202012Validator(schema())
     for ev in events:
@@ -188,3 +190,37 @@ def test_a_line_replays_alike_however_its_json_writes_the_text(tmp_path: Path) -
         events.append([json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()])
     assert len(events[0]) == 1 and "\U0001f30a" in events[0][0]["text"]
     assert events[0] == events[1]
+
+
+def _stories(events: list[dict[str, Any]]) -> set[frozenset[str]]:
+    """The stories as sets of the records' ids: the partition, whatever the story ids."""
+    by_story: dict[str, set[str]] = {}
+    for e in events:
+        by_story.setdefault(e["story_id"], set()).add(e["raw_id"])
+    return {frozenset(ids) for ids in by_story.values()}
+
+
+def test_a_file_is_decided_in_publication_order(tmp_path: Path) -> None:
+    """coverage-dev listed by id (each event's reports together, look-alikes and later events
+    in between) replays to the stories of the file listed by time: the records are decided in
+    publication order. In file order (``--order file``, as a stream) the first report listed of
+    an event becomes its story, and the stories differ."""
+    records = load_corpus(COVERAGE_CORPUS)
+    by_time = _replay(tmp_path, [_raw_line(r) for r in sorted(records, key=lambda r: (r["published"], r["id"]))], "t")
+    by_id = [_raw_line(r) for r in sorted(records, key=lambda r: r["id"], reverse=True)]
+    assert _stories(_replay(tmp_path, by_id, "id")) == _stories(by_time)
+    assert _stories(_replay(tmp_path, by_id, "file", "--order", "file")) != _stories(by_time)
+
+
+def test_a_line_without_a_time_keeps_its_place_after_the_line_before_it() -> None:
+    lines = [
+        b'{"url": "https://a.example/2", "published": "2026-03-09T12:00:00Z"}\n',
+        b'{"url": "https://a.example/2b"}\n',
+        b"\n",
+        b'{"url": "https://a.example/1", "published": "Mon, 09 Mar 2026 08:00:00 +0000"}\n',
+        b'{"url": "https://a.example/1b", "published": "not a date"}\n',
+        b"not json, published\n",
+        b'{"url": "https://a.example/0", "published": "2026-03-09"}\n',
+    ]
+    order = [lineno for _, lineno in _publication_order(io.BytesIO(b"".join(lines)), False)]
+    assert order == [7, 4, 5, 6, 1, 2]
