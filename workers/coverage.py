@@ -25,8 +25,11 @@ decision; ``METHOD`` names the stored terms it reads):
   as a whole does (the ``centroid`` of its members' vectors, damped by the best member's gap):
   a report written far from each member can share what they tell together, within one news
   cycle of that member (``centroid_gap``: later, the centroid's vocabulary matches the topic,
-  a commentary or another event of the same setting, as well as the event). Candidates come
-  from the input's rarest terms' postings.
+  a commentary or another event of the same setting, as well as the event). Passing through
+  its best member alone, an input must share some words with the story's other reports too
+  (``min_rest_cosine``): a story of several reports is one event, and a member that touched on
+  another event does not draw that event's reports in. Candidates come from the input's rarest
+  terms' postings.
 * Look-alike gates, the ones today's follow-up test uses, applied to the event instead of to
   a text: the names of the input's *headline* must be found among what the story is about (its
   headlines and heaviest terms: a second quake names another town, another central bank another
@@ -43,8 +46,8 @@ decision; ``METHOD`` names the stored terms it reads):
   60% when the two quote a *telling figure* (``telling_form``: "1,800", "186", "412"; rare in the
   window), the event's own number, which a look-alike does not repeat.
   Outlets differ in giving first names ("Donald Trump" in one headline, "President Trump" in
-  the story): a headline name directly before another headline name that its text uses at least
-  twice as often (a given name before its surname) is found when that name is.
+  the story): a headline name directly before another headline name that its text uses more
+  often (a given name before its surname) is found when that name is.
 * Protagonist: the input's most salient name (``(1 + ln tf) * idf``), when it repeats it
   throughout (``min_protagonist_mentions``), must be named somewhere in a story of at least
   ``min_protagonist_reports`` reports. Another event in the same setting (Netanyahu presenting
@@ -121,8 +124,10 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # ``agencies.without_credits``; a headline stored by v6 may still hold one until it expires) and
 # no name read in a capital that begins a clause (after a colon, at an opening quote), and the
 # story's centroid only within ``centroid_gap`` of its best member; v8 a credit of an agency off
-# the list ("(NPA)" ending a headline) read as a credit, and mutual headlines only between texts
-# as close as ``min_mutual_cosine``.
+# the list ("(NPA)" ending a headline) read as a credit, mutual headlines only between texts as
+# close as ``min_mutual_cosine``, a given name one its text uses less often than the surname
+# after it (not half as often), and no input passing through one member of a story whose other
+# reports it shares almost nothing with (``min_rest_cosine``).
 DECISION_METHOD = "tfidf-names-v8"
 
 _DIGIT = re.compile(r"\d")
@@ -201,6 +206,13 @@ class CoverageSettings:
     time_scale: timedelta = timedelta(days=2)
     # Damped cosine at or above which two articles report the same event (gates permitting).
     min_similarity: float = 0.15
+    # A story of several reports is one event: an input that passes through its best member but
+    # whose words the story's other reports (at least ``min_rest_reports``, their centroid) share
+    # almost nothing of (a cosine under this) is another event that member touched on, the chain
+    # single-link clustering is known for (a neighbour's report of a president's retirement that
+    # dwells on the border deal signed the next day drew the deal's first report in).
+    min_rest_cosine: float = 0.1
+    min_rest_reports: int = 2
     # The story as a whole (its centroid) stands for its best member only this close to it: one
     # news cycle (a topic's vocabulary matches the centroid as well as the event's does).
     centroid_gap: timedelta = timedelta(hours=12)
@@ -572,14 +584,15 @@ def head_pairs(
     pairs: Iterable[tuple[int, int]], headline: Container[int], counts: dict[int, int]
 ) -> frozenset[tuple[int, int]]:
     """Of ``title_pairs``, the given names: both words are headline names, and the text names
-    the second at least twice as often as the first. A report gives a first name once or twice
-    and the surname throughout ("Donald" once, "Trump" twenty times); the parts of a place's
-    name go together ("Corrigan Bay", where "Bay" names nothing alone), and two names side by
-    side ("Osterra, Keldora") each stand alone."""
+    the second more often than the first. A report gives a first name with the surname once
+    or twice and the surname alone after that ("Donald" once, "Trump" twenty times; a short
+    report "Mirela Ostrovan" twice, "Ms Ostrovan" once more); the parts of a place's name go
+    together ("Corrigan Bay", where "Bay" names nothing alone), and two names side by side
+    ("Osterra, Keldora") each stand alone."""
     return frozenset(
         (a, b)
         for a, b in pairs
-        if a != b and a in headline and b in headline and counts.get(b, 0) >= 2 * counts.get(a, 0)
+        if a != b and a in headline and b in headline and counts.get(b, 0) > counts.get(a, 0)
     )
 
 
@@ -1455,6 +1468,11 @@ def judge(
         story_cos = cosine(my_vec, centroid(vector(m) for m in (members if foreign else in_language(raw, members))))
         story_damped = story_cos * math.exp(-gap / c.time_scale.total_seconds())
     passed = gates and max(damped, story_damped or 0.0) >= c.min_similarity
+    if passed and c.min_rest_cosine > 0 and story_damped is None:
+        # Through its best member alone: the story's other reports must tell some of it too.
+        rest = [m for m in (members if foreign else in_language(raw, members)) if m.article_id != top.article_id]
+        if len(rest) >= c.min_rest_reports and cosine(my_vec, centroid(vector(m) for m in rest)) < c.min_rest_cosine:
+            passed = False
     return Judgement(
         passed,
         damped,

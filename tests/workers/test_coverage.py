@@ -593,6 +593,13 @@ def test_given_names_are_a_first_name_before_a_surname_used_throughout() -> None
         frozenset(),
     )
     assert bay.head_pairs == frozenset()
+    # A short report gives the whole name twice and the surname alone once more: a given name.
+    short = coverage.raw_terms(
+        "Veldoria president Mirela Ostrovan will not run again",
+        ["The president of Veldoria, Mirela Ostrovan, has announced she will not stand again. Ms Ostrovan is 66."],
+        frozenset(),
+    )
+    assert {(short.label.get(a), short.label.get(b)) for a, b in short.head_pairs} == {("mirela", "ostrovan")}
 
 
 def test_with_the_roles_swapped_a_members_names_are_looked_for_in_all_the_input() -> None:
