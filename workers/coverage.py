@@ -590,9 +590,7 @@ def head_pairs(
     together ("Corrigan Bay", where "Bay" names nothing alone), and two names side by side
     ("Osterra, Keldora") each stand alone."""
     return frozenset(
-        (a, b)
-        for a, b in pairs
-        if a != b and a in headline and b in headline and counts.get(b, 0) > counts.get(a, 0)
+        (a, b) for a, b in pairs if a != b and a in headline and b in headline and counts.get(b, 0) > counts.get(a, 0)
     )
 
 
