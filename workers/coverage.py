@@ -35,7 +35,8 @@ decision; ``METHOD`` names the stored terms it reads):
   headlines and heaviest terms: a second quake names another town, another central bank another
   country, the club's next match another opponent); the story's headline words must be found in
   the input, and the *rarest* name of a story headline (the defendant, the opponent, the town)
-  must be named in it; the shared names must carry real idf weight; and when both sides quote
+  must be named in it when it is rare in the window (a country every story names is no slot,
+  and a local report leaves its own country out); the shared names must carry real idf weight; and when both sides quote
   several figures (counts, amounts, rates, scores, not years) some must agree (the same
   template on the next day or for another company fills in other figures). When both headlines
   give a percentage (a rate, a profit's change), a headline figure of one must be found in the
@@ -126,8 +127,9 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # story's centroid only within ``centroid_gap`` of its best member; v8 a credit of an agency off
 # the list ("(NPA)" ending a headline) read as a credit, mutual headlines only between texts as
 # close as ``min_mutual_cosine``, a given name one its text uses less often than the surname
-# after it (not half as often), and no input passing through one member of a story whose other
-# reports it shares almost nothing with (``min_rest_cosine``).
+# after it (not half as often), no input passing through one member of a story whose other
+# reports it shares almost nothing with (``min_rest_cosine``), and the rarest name of a story's
+# headline required of a report only when it is rare in the window (``rare_subject_only``).
 DECISION_METHOD = "tfidf-names-v8"
 
 _DIGIT = re.compile(r"\d")
@@ -230,6 +232,11 @@ class CoverageSettings:
     # idf the window gives (a figure held by more than about the square root of the live
     # articles says nothing of one event).
     telling_figure_idf_share: float = 0.5
+    # The rarest name of a story's headline must be named in a report of its event only when it
+    # is as rare in the window as a telling figure (the defendant, the town, the opponent): a
+    # country or a president that every story of the setting names is no slot a look-alike
+    # fills differently, and a local paper's report of the blast never names its own country.
+    rare_subject_only: bool = True
     # Shared names must carry at least this much idf mass (two distinctive names, roughly).
     min_shared_name_idf: float = 5.0
     # idf-weighted share of the input's figures found in the story, when it has a few.
@@ -967,6 +974,13 @@ class Judgement:
         return out
 
 
+def _rarest_name_idf(member: Stored, idf: Callable[[int], float]) -> float:
+    """The idf of the rarest name in ``member``'s headline (0.0 when it names nothing)."""
+    names = frozenset(member.cov.names).difference(member.cov.figures)
+    head = [idf(h) for h in member.cov.headline if h in names]
+    return max(head) if head else 0.0
+
+
 def _rarest_name_found(member: Stored, found: Container[int], idf: Callable[[int], float]) -> bool:
     """Whether ``found`` holds the rarest of the names in ``member``'s headline (True when the
     headline names nothing)."""
@@ -1182,7 +1196,13 @@ def _gates(
     # The most specific name in a story headline (its rarest: the defendant, the town,
     # the opponent) is the slot a look-alike fills differently; a report of the same
     # event names it. Required of at least one headline of the story.
-    subject_named = any(_rarest_name_found(m, raw.counts, w) for m in members)
+    # Judged where that name is rare in the window (``rare_subject_only``): a country every
+    # story names is no slot, and a local paper leaves its own country out.
+    subject_named = any(_rarest_name_found(m, raw.counts, w) for m in members) or (
+        c.rare_subject_only
+        and math.isfinite(min_telling_idf)
+        and all(_rarest_name_idf(m, w) < min_telling_idf for m in members)
+    )
     shared = sorted((h for h in raw.name_hashes if h in story_names), key=lambda h: (-w(h), h))
     shared_idf = sum((w(h) for h in shared), 0.0)  # a float when none is shared too (0.0 in the evidence)
     # Figures: a report of the same event repeats some of its figures (a magnitude, a
