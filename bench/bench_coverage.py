@@ -226,8 +226,11 @@ def score(cases: list[Case], decisions: dict[str, Decision], seconds: float) -> 
         tp += same_pred and same_true
         fp += same_pred and not same_true
         fn += same_true and not same_pred
-        alike = truth[a].split("-")[0] == truth[b].split("-")[0] or truth[b] == imitates.get(truth[a], truth[b] + "?")
-        alike = alike or truth[a] == imitates.get(truth[b], truth[a] + "?")
+        alike = (
+            truth[a].split("-")[0] == truth[b].split("-")[0]
+            or imitates.get(truth[a]) == truth[b]
+            or imitates.get(truth[b]) == truth[a]
+        )
         if "lookalike" in (role[a], role[b]) and not same_true and alike:
             look += 1
             look_merged += same_pred

@@ -974,21 +974,25 @@ class Judgement:
         return out
 
 
+def _rarest_name(member: Stored, idf: Callable[[int], float]) -> int | None:
+    """The rarest of the names in ``member``'s headline (ties by hash), or None when it names
+    nothing."""
+    names = frozenset(member.cov.names).difference(member.cov.figures)
+    head = [h for h in member.cov.headline if h in names]
+    return max(head, key=lambda h: (idf(h), h)) if head else None
+
+
 def _rarest_name_idf(member: Stored, idf: Callable[[int], float]) -> float:
     """The idf of the rarest name in ``member``'s headline (0.0 when it names nothing)."""
-    names = frozenset(member.cov.names).difference(member.cov.figures)
-    head = [idf(h) for h in member.cov.headline if h in names]
-    return max(head) if head else 0.0
+    name = _rarest_name(member, idf)
+    return 0.0 if name is None else idf(name)
 
 
 def _rarest_name_found(member: Stored, found: Container[int], idf: Callable[[int], float]) -> bool:
     """Whether ``found`` holds the rarest of the names in ``member``'s headline (True when the
     headline names nothing)."""
-    names = frozenset(member.cov.names).difference(member.cov.figures)
-    head = [h for h in member.cov.headline if h in names]
-    if not head:
-        return True
-    return max(head, key=lambda h: (idf(h), h)) in found
+    name = _rarest_name(member, idf)
+    return name is None or name in found
 
 
 @dataclass(frozen=True, slots=True)

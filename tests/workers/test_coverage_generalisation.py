@@ -27,13 +27,13 @@ from __future__ import annotations
 import gzip
 import json
 import random
-from datetime import datetime
 from typing import Any
 
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
+from tests.support.workers import coverage_item
 from workers import coverage
-from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
+from workers.thread import Decision, StoryIndex, ThreadSettings, decide_and_apply
 
 ORDERS = 8
 
@@ -47,13 +47,7 @@ def _rows() -> list[dict[str, Any]]:
 ROWS = _rows()
 
 
-def _item(row: dict[str, Any]) -> ThreadInput:
-    published = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
-    text = "\n\n".join(row["body_paragraphs"])
-    return thread_input(row["url"], row["title"], text, published, site=row["site"], guid=row["guid"])
-
-
-ITEMS = {r["id"]: _item(r) for r in ROWS}
+ITEMS = {r["id"]: coverage_item(r) for r in ROWS}
 
 
 def _decide(rows: list[dict[str, Any]], settings: ThreadSettings | None = None) -> dict[str, Decision]:
