@@ -146,10 +146,11 @@ _ALIASES_AS_PRINTED = "|".join(
 # after a dash or bar at its end ("... - Reuters", as aggregators' feeds print titles). A code in
 # capitals in parentheses that ends a headline ("... kills five (KUNA)", "(BSS)") is a credit
 # too, of an agency the list does not hold: wires headline that way, and the event's own
-# initials stand within the headline's words, not after them.
+# initials stand within the headline's words, not after them. So is such a code after a dash
+# or bar at the end ("... rate to 4.75% | ABT"): the feed's or the page's credit line.
 _HEADLINE_CREDIT_RE = re.compile(
     r"\(\s*(?:" + _ALIASES_AS_PRINTED + r")\s*\)|\s[-\u2013\u2014|]\s*(?:" + _ALIASES_AS_PRINTED + r")\s*$"
-    r"|\s\(\s*[A-Z]{2,6}\s*\)\s*$"
+    r"|\s\(\s*[A-Z]{2,6}\s*\)\s*$|\s[-\u2013\u2014|]\s*[A-Z]{2,6}\s*$"
 )
 
 

@@ -129,8 +129,9 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # close as ``min_mutual_cosine``, a given name one its text uses less often than the surname
 # after it (not half as often), no input passing through one member of a story whose other
 # reports it shares almost nothing with (``min_rest_cosine``), and the rarest name of a story's
-# headline required of a report only when it is rare in the window (``rare_subject_only``).
-DECISION_METHOD = "tfidf-names-v8"
+# headline required of a report only when it is rare in the window (``rare_subject_only``); v9
+# such a code after a dash or bar ending a headline ("... rate to 4.75% | ABT") read as a credit.
+DECISION_METHOD = "tfidf-names-v9"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model

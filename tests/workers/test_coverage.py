@@ -366,6 +366,8 @@ def test_written_coverage_joins_and_lookalikes_stay_apart() -> None:
         ("Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne - Reuters", "Reuters"),
         # an agency the list does not hold, by the code in capitals that ends the headline
         ("Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne (PNX)", "PNX"),
+        # ...or after a bar or dash at its end, as a feed prints the credit line
+        ("Amsby and Treve evacuated as Veskar dam releases water into swollen Lorne | PNX", "PNX"),
     ],
 )
 def test_a_headline_crediting_an_agency_joins_the_story_its_names_tell(title: str, agency: str) -> None:
@@ -404,6 +406,11 @@ def test_without_credits_leaves_an_agency_the_headline_is_about() -> None:
     # initials in parentheses within the headline name what it is about; only at its end a credit
     assert agencies.without_credits("Kurdistan Workers' Party (PKK) calls truce").strip() == (
         "Kurdistan Workers' Party (PKK) calls truce"
+    )
+    # a code after a dash ends the headline only as a credit; within it, it is a name
+    assert agencies.without_credits("Bank raises key rate to 4.75% - ABT").strip() == "Bank raises key rate to 4.75%"
+    assert agencies.without_credits("ABT - the agency that lost its licence").strip() == (
+        "ABT - the agency that lost its licence"
     )
 
 
