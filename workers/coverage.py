@@ -130,7 +130,8 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # after it (not half as often), no input passing through one member of a story whose other
 # reports it shares almost nothing with (``min_rest_cosine``), and the rarest name of a story's
 # headline required of a report only when it is rare in the window (``rare_subject_only``); v9
-# such a code after a dash or bar ending a headline ("... rate to 4.75% | ABT") read as a credit.
+# such a code after a dash or bar ending a headline ("... rate to 4.75% | ABT") read as a credit,
+# and a word with a capital within it ("AeroValdor") a name where a sentence begins too.
 DECISION_METHOD = "tfidf-names-v9"
 
 _DIGIT = re.compile(r"\d")
@@ -147,6 +148,9 @@ _CLAUSE_MARKS = frozenset(":\"'")
 # A name with a lower-case tail ("Jong-un", "Al-ahly"), spelt "Jong Un" elsewhere; not a
 # compound of names ("Trump-Russia") nor of words ("Earth-observation").
 _NAME_TAIL = re.compile(r"[A-Z][a-z]{2,}-[a-z]{1,3}")
+# A capital within a word, after small letters ("AeroValdor", "McConnell", "DeSantis",
+# "PayPal"): no word of the language is written so, so it is a name where a sentence begins too.
+_INNER_CAPITAL = re.compile(r"[A-Z][a-z]+[A-Z][a-z]")
 _PERCENT = re.compile(r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)", re.I)
 _STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
 # German's articles (with the prepositions they contract with): a capitalised word right after
@@ -407,7 +411,8 @@ def _body_terms(
                 continue
             read = seen.get(tok)
             if read is None:
-                read = seen[tok] = _read_token(tok, seen is seen_next and tok[0].isupper(), calendar, stop)
+                cap = tok[0].isupper() and (seen is seen_next or _INNER_CAPITAL.match(tok) is not None)
+                read = seen[tok] = _read_token(tok, cap, calendar, stop)
             seen = seen_next
             word, entity, term, figure = read
             lowered.append(word)

@@ -828,6 +828,25 @@ def test_a_capital_that_begins_a_clause_is_no_name() -> None:
     assert shingles.clause_words("at 10:30 in Dover") == ["at", "10", "30", "in", "Dover"]
 
 
+def test_a_name_written_with_a_capital_within_it_is_one_where_a_sentence_begins() -> None:
+    """A wire report may begin every sentence that names the company with its name ("AeroValdor,
+    the flag carrier, ...", "AeroValdor now expects ..."): read only where a sentence does not
+    begin, the name was never one, the headline named nothing, and a rival's report that named
+    the company in passing read as closer to the story than its own first report. A capital
+    within a word after small letters is a name wherever it stands; a sentence's first word
+    otherwise is not."""
+    h = coverage._hash_term
+    paragraphs = [
+        "AeroValdor, the flag carrier, raised its forecast on Wednesday after profit rose 18%.",
+        "Revenue climbed 9% to 3.46 billion crowns. AeroValdor now expects a record year.",
+        "McConnell said nothing.",
+    ]
+    raw = coverage.raw_terms("AeroValdor lifts outlook as profit climbs 18%", paragraphs, frozenset())
+    assert {h("aerova"), h("mcconn")} <= raw.name_hashes
+    assert raw.headline == {h("aerova")}
+    assert h("revenu") not in raw.name_hashes and raw.counts[h("revenu")] == 1
+
+
 def test_a_german_text_reads_a_capital_after_an_article_as_a_noun() -> None:
     """German capitalises its nouns: a capital after an article (and its adjectives) is a noun,
     unless the text also writes it as a name (without one); the names and counts stay as in

@@ -19,8 +19,8 @@ president on words of their shared setting (a cosine near 0.2); a short report's
 Ostrovan" was no given name (the surname not twice as frequent); a story drew in another
 event through one member that touched on it; and a local paper's report, which never names its
 own country, could not join a story whose headline named only the country. The figures here are
-those of v8, pinned in ``tests/quality_baseline.json``; what it still misses is listed in the
-README (its figures table)."""
+those of v8 (v9 gives the same), pinned in ``tests/quality_baseline.json``; what it still misses
+is listed in the README (its figures table)."""
 
 from __future__ import annotations
 
