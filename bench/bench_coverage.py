@@ -9,13 +9,14 @@ order, scored by pairwise same-story precision/recall/F1:
   another language), look-alikes (same people/place/template, another event) and unrelated
   articles. Also reported: look-alike pairs merged, and coverage articles whose decision is not
   ``update``/``coverage`` (a copy or follow-up decision would be another relation).
-* coverage-held-out, -2 and -3 (in the repository, fictional, each written apart from the
+* coverage-held-out, -2, -3 and -4 (in the repository, fictional, each written apart from the
   rules by an author who read neither the code nor coverage-dev): a small country's news over
   ten days (14 events with two to four independent reports each, 12 look-alikes); another
   country's crowded news week (15 events, 14 look-alikes); German and Spanish outlets of two
-  more countries (16 events, 14 look-alikes). Look-alikes are the same day or days apart, some
-  with coverage of their own, with unrelated articles; news days crowded with the same people.
-  Their look-alikes are scored by the corpus's own ``resembles`` field.
+  more countries (16 events, 14 look-alikes); an international week (16 events, 14
+  look-alikes). Look-alikes are the same day or days apart, some with coverage of their own,
+  with unrelated articles; news days crowded with the same people. Their look-alikes are
+  scored by the corpus's own ``resembles`` field.
 * NewsWCL50 (real; read from the shared data folder given by ``--shared``, default ``../shared``
   relative to the repository root; skipped with a message when absent; never copied): 10 events
   of 2018, 5 US outlets each. The corpus has no dates, so each article gets a timestamp derived
@@ -79,12 +80,14 @@ REPO = Path(__file__).resolve().parents[1]
 COVERAGE_DEV = REPO / "tests" / "data" / "corpus" / "coverage-dev.jsonl.gz"
 COVERAGE_HELD_OUT = REPO / "tests" / "data" / "corpus" / "coverage-held-out.jsonl.gz"
 # Sets written apart from the rules, by name: the first found the faults v8 fixed; the second
-# (another country's crowded news week) and the third (German and Spanish outlets) were written
-# after v8, and the second found the fault v9 fixed.
+# (another country's crowded news week), the third (German and Spanish outlets) and the fourth
+# (an international week) were written after v8; the second and the fourth found the faults v9
+# fixes.
 HELD_OUT_SETS = (
     ("coverage-held-out", COVERAGE_HELD_OUT),
     ("coverage-held-out-2", REPO / "tests" / "data" / "corpus" / "coverage-held-out-2.jsonl.gz"),
     ("coverage-held-out-3", REPO / "tests" / "data" / "corpus" / "coverage-held-out-3.jsonl.gz"),
+    ("coverage-held-out-4", REPO / "tests" / "data" / "corpus" / "coverage-held-out-4.jsonl.gz"),
 )
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.data import COVERAGE_HELD_OUT_2_CORPUS, COVERAGE_HELD_OUT_3_CORPUS
+from tests.support.data import COVERAGE_HELD_OUT_2_CORPUS, COVERAGE_HELD_OUT_3_CORPUS, COVERAGE_HELD_OUT_4_CORPUS
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item
@@ -159,11 +159,13 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
             assert d.kind == "new" and d.evidence["coverage_nearest_article_id"] == ITEMS["H09-1"].article_id
 
 
-# Two more sets written apart from the rules, after v8, by authors who read neither the code nor
-# coverage-dev nor each other's set: another country's crowded news week (15 events, 14
+# Three more sets written apart from the rules, after v8, by authors who read neither the code
+# nor coverage-dev nor each other's set: another country's crowded news week (15 events, 14
 # look-alikes: the president's minimum-wage address on the day of the pension vote, a rival
-# telecom's results the same morning, the neighbour's central bank the next day, ...), and
-# German and Spanish outlets of two more countries (16 events, 14 look-alikes). They measure
+# telecom's results the same morning, the neighbour's central bank the next day, ...), German
+# and Spanish outlets of two more countries (16 events, 14 look-alikes), and an international
+# week of English-language outlets (16 events, 14 look-alikes, some published before the event
+# they resemble). They measure
 # what the rules do on news they were not written for: precision well under the 0.98 the
 # coverage relation is asked for, where a look-alike's report names the event it resembles
 # throughout (the rival's results quote the story's company and figures). The floors pin what
@@ -171,6 +173,7 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 MORE_SETS = {
     "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
     "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
+    "coverage_held_out_4": COVERAGE_HELD_OUT_4_CORPUS,
 }
 
 
@@ -183,7 +186,7 @@ def _set_rows(name: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("name", sorted(MORE_SETS))
 def test_more_sets_written_apart_in_time_order(name: str) -> None:
     rows = _set_rows(name)
-    assert len({r["id"] for r in rows}) == len(rows) == 90
+    assert len({r["id"] for r in rows}) == len(rows) >= 90
     index = StoryIndex(ThreadSettings())
     decisions = {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in rows}
     predicted = {k: d.story_id for k, d in decisions.items()}
