@@ -73,21 +73,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_publisher_pages import load_cases as publisher_pages
 from bench.bench_publisher_pages import raw_story
 from newswire.records import parse_time
+from tests.support.data import (
+    COVERAGE_CORPUS,
+    COVERAGE_HELD_OUT_2_CORPUS,
+    COVERAGE_HELD_OUT_3_CORPUS,
+    COVERAGE_HELD_OUT_4_CORPUS,
+    COVERAGE_HELD_OUT_CORPUS,
+)
 from workers.clean import ExtractionError, clean
 from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, thread_input
 
 REPO = Path(__file__).resolve().parents[1]
-COVERAGE_DEV = REPO / "tests" / "data" / "corpus" / "coverage-dev.jsonl.gz"
-COVERAGE_HELD_OUT = REPO / "tests" / "data" / "corpus" / "coverage-held-out.jsonl.gz"
+COVERAGE_DEV = COVERAGE_CORPUS
 # Sets written apart from the rules, by name: the first found the faults v8 fixed; the second
 # (another country's crowded news week), the third (German and Spanish outlets) and the fourth
 # (an international week) were written after v8; the second and the fourth found the faults v9
 # fixes.
 HELD_OUT_SETS = (
-    ("coverage-held-out", COVERAGE_HELD_OUT),
-    ("coverage-held-out-2", REPO / "tests" / "data" / "corpus" / "coverage-held-out-2.jsonl.gz"),
-    ("coverage-held-out-3", REPO / "tests" / "data" / "corpus" / "coverage-held-out-3.jsonl.gz"),
-    ("coverage-held-out-4", REPO / "tests" / "data" / "corpus" / "coverage-held-out-4.jsonl.gz"),
+    ("coverage-held-out", COVERAGE_HELD_OUT_CORPUS),
+    ("coverage-held-out-2", COVERAGE_HELD_OUT_2_CORPUS),
+    ("coverage-held-out-3", COVERAGE_HELD_OUT_3_CORPUS),
+    ("coverage-held-out-4", COVERAGE_HELD_OUT_4_CORPUS),
 )
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 
