@@ -131,7 +131,9 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # reports it shares almost nothing with (``min_rest_cosine``), and the rarest name of a story's
 # headline required of a report only when it is rare in the window (``rare_subject_only``); v9
 # such a code after a dash or bar ending a headline ("... rate to 4.75% | ABT") read as a credit,
-# and a word with a capital within it ("AeroValdor") a name where a sentence begins too.
+# a word with a capital within it ("AeroValdor") a name where a sentence begins too, and a
+# headline moving only another way than the story's percentage headlines (``headline_move``)
+# another event.
 DECISION_METHOD = "tfidf-names-v9"
 
 _DIGIT = re.compile(r"\d")
@@ -278,6 +280,9 @@ class CoverageSettings:
     min_protagonist_reports: int = 2
     # A story told in another language is judged on what is written alike (see ``judge``).
     foreign_reading: bool = True
+    # A headline whose words move one way (up, down, held) against a story whose headlines give
+    # a percentage moving only the other ways is another event (see ``headline_move``).
+    opposite_moves: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -1124,6 +1129,38 @@ def telling_figures(raw: RawTerms) -> frozenset[int]:
     return frozenset(h for h in raw.number_hashes if h in label and telling_form(label[h]))
 
 
+# Words that say which way a headline's change went, in the languages the stop words cover
+# most (English, German, Spanish, French), as headline terms fold them (six letters): a bank
+# raises, cuts or holds its rate; a profit rises or falls. Words of two letters are no terms.
+_RISES = (
+    "rise rises rose risen rising climb climbs climbed jump jumps jumped gain gains gained surge surges surged "
+    "soar soars soared increase increases increased raise raises raised hike hikes hiked lift lifts lifted "
+    "boost boosts boosted grow grows grew higher beats steigt stieg erhöht hebt wächst höher sube subió eleva "
+    "aumenta crece alza hausse augmente relève"
+)
+_FALLS = (
+    "fall falls fell drop drops dropped slide slides slid slip slips slipped tumble tumbles tumbled plunge "
+    "plunges plunged sink sinks sank decline declines declined cut cuts lower lowers lowered reduce reduces "
+    "reduced trim trims trimmed ease eases eased shrink shrinks loss misses sinkt senkt fällt verliert gesenkt "
+    "niedriger baja bajó cae cayó recorta pérdidas baisse recule chute abaisse"
+)
+_HOLDS = "hold holds held keep keeps kept unchanged steady pause pauses hält unverändert belässt mantiene maintient"
+_MOVES = {
+    _hash_term(w[:_STEM]): move for words, move in ((_RISES, 1), (_FALLS, -1), (_HOLDS, 0)) for w in words.split()
+}
+
+
+def headline_move(terms: Iterable[int]) -> int | None:
+    """The one way a headline's words say its change went (1 up, -1 down, 0 held), or None when
+    they say none or several ("profit rises as shares slip"). An event moves one way: a report
+    headlining a bank's cut is not of the story whose headlines give its rate rise in percent,
+    the same template filled in for the neighbour's bank, nor a rival's fall in profit of the
+    story of a company's rise (their reports name each other, so every other gate holds)."""
+    found = {_MOVES.get(t) for t in terms}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
 def min_telling_idf(top_idf: float, c: CoverageSettings) -> float:
     """The idf a telling figure has at least, given the highest idf of the window (that of a
     term no live article holds)."""
@@ -1236,6 +1273,17 @@ def _gates(
         and my_head_figures.isdisjoint(story_figures)
         and raw.number_hashes.isdisjoint(story_head_figures)
     )
+    # Moves: the story's headlines that give a percentage say which way its figure went; a
+    # headline that says only another way reports another event (``headline_move``). Asked only
+    # of percentages on the story's side: a toll, a storm, a river move both ways as an event
+    # unfolds.
+    moves_conflict = False
+    if c.opposite_moves:
+        my_move = headline_move(raw.headline_terms)
+        if my_move is not None:
+            theirs = {headline_move(m.cov.headline) for m in members if PERCENT in m.cov.headline}
+            theirs.discard(None)
+            moves_conflict = bool(theirs) and my_move not in theirs
     # A telling figure both sides quote (the event's own number, rare in the window) lowers
     # the headline-name share required: the report's headline may then add a name (the
     # company's country, the winner's hometown). A look-alike's figures are its own event's.
@@ -1253,6 +1301,7 @@ def _gates(
     # the input), when all else agrees.
     names_agree = (
         not figures_conflict
+        and not moves_conflict
         and head_in_story >= head_floor
         and shared_idf >= c.min_shared_name_idf
         and subject_named

@@ -847,6 +847,19 @@ def test_a_name_written_with_a_capital_within_it_is_one_where_a_sentence_begins(
     assert h("revenu") not in raw.name_hashes and raw.counts[h("revenu")] == 1
 
 
+def test_a_headline_move_is_the_one_way_its_words_say_a_change_went() -> None:
+    def move(title: str) -> int | None:
+        return coverage.headline_move(coverage.raw_terms(title, [], frozenset()).headline_terms)
+
+    assert move("National Bank of Aldana raises key rate to 4.75%") == 1
+    assert move("Central Bank of Morvania cuts key rate to 3.25%") == -1
+    assert move("Südmark: Zentralbank hält Leitzins stabil") == 0
+    assert move("Almenara recorta un 3% su plantilla") == -1
+    # several ways, or none: no move
+    assert move("Aldacom profit rises 12% as shares slip") is None
+    assert move("Seven killed as train derails near Korvin") is None
+
+
 def test_a_german_text_reads_a_capital_after_an_article_as_a_noun() -> None:
     """German capitalises its nouns: a capital after an article (and its adjectives) is a noun,
     unless the text also writes it as a name (without one); the names and counts stay as in

@@ -198,3 +198,34 @@ def test_more_sets_written_apart_in_time_order(name: str) -> None:
         d = decisions[r["id"]]
         if r["role"] == "coverage" and d.kind == "update":
             assert d.update_kind == "coverage", (r["id"], d.evidence)
+
+
+@pytest.mark.parametrize(
+    ("name", "lookalike", "event"),
+    [
+        # "Central Bank of Morvania cuts key rate to 3.25%" the day after "National Bank of
+        # Aldana raises key rate to 4.75%", whose reports it cites
+        ("coverage_held_out_2", "K04-L1", "K04-1"),
+        # "Telvara fourth-quarter profit falls 8%" the morning of "Aldacom fourth-quarter profit
+        # rises 12%": each names the other
+        ("coverage_held_out_2", "K05-L1", "K05-1"),
+        # "Südmark: Zentralbank hält Leitzins stabil" minutes after "Nationalbank senkt Leitzins
+        # auf 2,75 Prozent"
+        ("coverage_held_out_3", "G04-L1", "G04-1"),
+    ],
+)
+def test_a_headline_moving_the_other_way_is_another_event(name: str, lookalike: str, event: str) -> None:
+    """A look-alike of the same template the same day or the next names the story's bank or
+    company and figures throughout, and every other gate holds; its headline says its figure
+    went another way (cut, not raised; fell, not rose; held, not lowered) than the story's
+    percentage headlines. An event's figure moves one way (``opposite_moves``)."""
+    rows = _set_rows(name)
+    upto = [r for r in rows if r["published"] <= next(o["published"] for o in rows if o["id"] == lookalike)]
+    for apart in (False, True):
+        index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(opposite_moves=apart)))
+        decisions = {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in upto}
+        d, story = decisions[lookalike], decisions[event].story_id
+        if apart:
+            assert d.kind == "new" and d.story_id != story, d.evidence
+        else:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
