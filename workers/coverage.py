@@ -959,6 +959,8 @@ class Judgement:
     head_floor: float | None = None
     # Judged as a story told in another language (``in_other_language``).
     other_language: bool = False
+    # Kept apart because its headline moves its figure another way (``headline_move``).
+    moves_apart: bool = False
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -982,6 +984,8 @@ class Judgement:
             out["headline_names_required"] = self.head_floor
         if self.other_language:
             out["coverage_other_language"] = 1
+        if self.moves_apart:
+            out["headline_moves_apart"] = 1
         return out
 
 
@@ -1087,6 +1091,8 @@ class _Gates:
     names_agree: bool
     # The headline-name share required (lowered by a telling figure).
     head_floor: float
+    # The input's headline moves its figure another way than the story's (``headline_move``).
+    moves_apart: bool = False
 
 
 def _as_input(f: CoverageFeatures) -> RawTerms:
@@ -1310,7 +1316,15 @@ def _gates(
     )
     passed = names_agree and story_head_in_input >= c.min_story_headline_in_input
     return _Gates(
-        passed, head_in_story, story_head_in_input, shared, shared_idf, numbers_in_story, names_agree, head_floor
+        passed,
+        head_in_story,
+        story_head_in_input,
+        shared,
+        shared_idf,
+        numbers_in_story,
+        names_agree,
+        head_floor,
+        moves_conflict,
     )
 
 
@@ -1565,4 +1579,5 @@ def judge(
         input_is_earlier,
         g.head_floor if g.head_floor != c.min_headline_in_story else None,
         foreign,
+        g.moves_apart,
     )
