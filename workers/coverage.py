@@ -1137,7 +1137,8 @@ def telling_figures(raw: RawTerms) -> frozenset[int]:
 
 # Words that say which way a headline's change went, in the languages the stop words cover
 # most (English, German, Spanish, French), as headline terms fold them (six letters): a bank
-# raises, cuts or holds its rate; a profit rises or falls. Words of two letters are no terms.
+# raises, cuts or holds its rate; a profit rises or falls. Words of two letters are no terms,
+# nor are stop words ("fall", "held", "up": ``stop_words``), so none is listed.
 _RISES = (
     "rise rises rose risen rising climb climbs climbed jump jumps jumped gain gains gained surge surges surged "
     "soar soars soared increase increases increased raise raises raised hike hikes hiked lift lifts lifted "
@@ -1145,12 +1146,12 @@ _RISES = (
     "aumenta crece alza hausse augmente relève"
 )
 _FALLS = (
-    "fall falls fell drop drops dropped slide slides slid slip slips slipped tumble tumbles tumbled plunge "
+    "falls fell drop drops dropped slide slides slid slip slips slipped tumble tumbles tumbled plunge "
     "plunges plunged sink sinks sank decline declines declined cut cuts lower lowers lowered reduce reduces "
     "reduced trim trims trimmed ease eases eased shrink shrinks loss misses sinkt senkt fällt verliert gesenkt "
     "niedriger baja bajó cae cayó recorta pérdidas baisse recule chute abaisse"
 )
-_HOLDS = "hold holds held keep keeps kept unchanged steady pause pauses hält unverändert belässt mantiene maintient"
+_HOLDS = "hold holds keep keeps kept unchanged steady pause pauses hält unverändert belässt mantiene maintient"
 _MOVES = {
     _hash_term(w[:_STEM]): move for words, move in ((_RISES, 1), (_FALLS, -1), (_HOLDS, 0)) for w in words.split()
 }
