@@ -78,6 +78,7 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_2_CORPUS,
     COVERAGE_HELD_OUT_3_CORPUS,
     COVERAGE_HELD_OUT_4_CORPUS,
+    COVERAGE_HELD_OUT_5_CORPUS,
     COVERAGE_HELD_OUT_CORPUS,
 )
 from workers.clean import ExtractionError, clean
@@ -94,6 +95,7 @@ HELD_OUT_SETS = (
     ("coverage-held-out-2", COVERAGE_HELD_OUT_2_CORPUS),
     ("coverage-held-out-3", COVERAGE_HELD_OUT_3_CORPUS),
     ("coverage-held-out-4", COVERAGE_HELD_OUT_4_CORPUS),
+    ("coverage-held-out-5", COVERAGE_HELD_OUT_5_CORPUS),
 )
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 

@@ -888,6 +888,23 @@ def test_a_german_text_reads_a_capital_after_an_article_as_a_noun() -> None:
     assert english.nouns == frozenset() and not english.german
 
 
+def test_an_english_text_using_words_german_has_too_is_not_german() -> None:
+    """A German paragraph is told by a function word only German has: not by one English
+    writes too. A minister in a borrowed hard hat, researchers from MIT, Sind province: an
+    English report read as German had its names read as a German's nouns, and a story of
+    English reports read as told in another language."""
+    english = coverage.raw_terms(
+        "Lindahl tours quake-hit Brenhollow",
+        [
+            "Wearing a borrowed hard hat, Lindahl walked through the old town with the Governor and stopped "
+            "in front of the ruins of the bell tower.",
+            "Engineers from MIT and from the University of Sind inspected the ruins, Kestria's disaster agency said.",
+        ],
+        frozenset(),
+    )
+    assert english.nouns == frozenset() and not english.german
+
+
 def test_a_german_article_stores_its_language_among_its_headline_terms() -> None:
     """The language of a stored article is what tells a story in another language than an
     input's (``in_other_language``) and which members its centroid sums (``in_language``):

@@ -31,7 +31,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.data import COVERAGE_HELD_OUT_2_CORPUS, COVERAGE_HELD_OUT_3_CORPUS, COVERAGE_HELD_OUT_4_CORPUS
+from tests.support.data import (
+    COVERAGE_HELD_OUT_2_CORPUS,
+    COVERAGE_HELD_OUT_3_CORPUS,
+    COVERAGE_HELD_OUT_4_CORPUS,
+    COVERAGE_HELD_OUT_5_CORPUS,
+)
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item
@@ -170,11 +175,14 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # relation is asked for (0.96, 0.97, 0.92), where a look-alike's report names the event it
 # resembles throughout (the president's other address, another ruling of the same court the
 # same day). The floors pin what v9 does, so that it does not fall unnoticed; the figures are in
-# the README.
+# the README. A fifth, written after v9 the same way (a week of four countries: 15 events, 14
+# look-alikes of the kinds above, some published days before the event they resemble), measured
+# v9 before it was added here: precision 1.000, recall 0.710, no look-alike merged.
 MORE_SETS = {
     "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
     "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
     "coverage_held_out_4": COVERAGE_HELD_OUT_4_CORPUS,
+    "coverage_held_out_5": COVERAGE_HELD_OUT_5_CORPUS,
 }
 
 
