@@ -45,7 +45,11 @@ decision; ``METHOD`` names the stored terms it reads):
   who/what/where, and the headline is where a report puts that slot: the input's headline names
   must be 80% found (idf-weighted), so that one slot of a four-name headline cannot be missing;
   60% when the two quote a *telling figure* (``telling_form``: "1,800", "186", "412"; rare in the
-  window), the event's own number, which a look-alike does not repeat.
+  window), the event's own number, which a look-alike does not repeat. A common name of the
+  headline (a country or a capital, held by as many live articles as a figure too common to
+  tell) is found among all the names the story gives, not only its prominent ones: a report
+  headlines its setting ("Kestrian ex-mayor jailed") where the story names it in passing, and
+  the slot a look-alike fills differently is a rare name.
   Outlets differ in giving first names ("Donald Trump" in one headline, "President Trump" in
   the story): a headline name directly before another headline name that its text uses more
   often (a given name before its surname) is found when that name is.
@@ -133,8 +137,9 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # such a code after a dash or bar ending a headline ("... rate to 4.75% | ABT") read as a credit,
 # a word with a capital within it ("AeroValdor") a name where a sentence begins too, and a
 # headline moving only another way than the story's percentage headlines (``headline_move``)
-# another event; v10 no word English writes too ("hat", "mit") read as the mark of a German
-# paragraph.
+# another event; v10 a common name of a headline (a country, a capital) found among all the
+# story's names (``common_headline_names``), and no word English writes too ("hat", "mit") read
+# as the mark of a German paragraph.
 DECISION_METHOD = "tfidf-names-v10"
 
 _DIGIT = re.compile(r"\d")
@@ -283,6 +288,13 @@ class CoverageSettings:
     min_protagonist_reports: int = 2
     # A story told in another language is judged on what is written alike (see ``judge``).
     foreign_reading: bool = True
+    # A common name of the input's headline (a country, a capital: its idf under that of a
+    # telling figure, so held by more than about the square root of the live articles) is
+    # found among all the story's names, not only what its headlines and heaviest terms are
+    # about: a report headlines the setting ("Kestrian ex-mayor jailed", "Marrowland sends water
+    # bombers to Norvassa") that the story names in passing. The slot a look-alike fills
+    # differently (a town, a defendant, an opponent) is a rare name.
+    common_headline_names: bool = True
     # A headline whose words move one way (up, down, held) against a story whose headlines give
     # a percentage moving only the other ways is another event (see ``headline_move``).
     opposite_moves: bool = True
@@ -1217,14 +1229,24 @@ class _Prominent:
 
 
 def _head_in_story(
-    raw: RawTerms, prominent: _Prominent | set[int], w: Callable[[int], float], c: CoverageSettings
+    raw: RawTerms,
+    prominent: _Prominent | set[int],
+    w: Callable[[int], float],
+    c: CoverageSettings,
+    members: Sequence[Stored] = (),
+    common_idf: float = math.inf,
 ) -> float:
-    """idf-weighted share of the input's headline names found among what the story is about."""
+    """idf-weighted share of the input's headline names found among what the story is about;
+    a common name (``common_idf``, see ``common_headline_names``) among all its names too."""
     found = prominent.among(raw.headline) if isinstance(prominent, _Prominent) else set(raw.headline & prominent)
     if c.given_names and raw.head_pairs:
         # "Donald Trump" where the story says "President Trump": outlets differ in giving a
         # first name, and a given name names nobody without its surname.
         found.update(a for a, b in raw.head_pairs if b in prominent)
+    if c.common_headline_names and math.isfinite(common_idf) and len(found) < len(raw.headline):
+        common = [h for h in raw.headline if h not in found and w(h) < common_idf]
+        if common:
+            found.update(h for h in common if any(h in m.cov.names for m in members))
     return weighted_share(raw.headline, found, w)
 
 
@@ -1245,7 +1267,7 @@ def _gates(
         story_names.update(m.cov.names)
     story_prominent = _prominent(members)
     story_names |= story_prominent
-    head_in_story = _head_in_story(raw, story_prominent, w, c)
+    head_in_story = _head_in_story(raw, story_prominent, w, c, members, min_telling_idf)
     story_head_in_input = max(
         weighted_share((h for h in m.cov.headline if h not in m.cov.figures and h not in _MARKS), raw.counts, w)
         for m in members
@@ -1432,7 +1454,7 @@ def _headline_gate(
     if in_other_language(raw, members, c):
         raw, me = written_alike(raw), _alike_probe(me, raw)
     floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
-    share = _head_in_story(raw, _Prominent(members), idf, c)
+    share = _head_in_story(raw, _Prominent(members), idf, c, members, min_telling_idf)
     if share >= floor:
         return None
     if c.swap_roles and any(
@@ -1465,7 +1487,11 @@ def may_pass_gates(
 
 
 def headline_in_story(
-    raw: RawTerms, members: Sequence[Stored], idf: Callable[[int], float], c: CoverageSettings
+    raw: RawTerms,
+    members: Sequence[Stored],
+    idf: Callable[[int], float],
+    c: CoverageSettings,
+    min_telling_idf: float = math.inf,
 ) -> float:
     """The idf-weighted share of the input's headline names found in the story, as the gates
     measure it (``headline_names_in_story`` of a judgement): the evidence of a ``new`` decision
@@ -1473,7 +1499,7 @@ def headline_in_story(
     (``gated_headline_share`` gives it the decider as it rules a story out)."""
     if in_other_language(raw, members, c):
         raw = written_alike(raw)
-    return _head_in_story(raw, _Prominent(members), idf, c)
+    return _head_in_story(raw, _Prominent(members), idf, c, members, min_telling_idf)
 
 
 def judge(
