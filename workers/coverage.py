@@ -1166,7 +1166,8 @@ _FALLS = (
     "reduced trim trims trimmed ease eases eased shrink shrinks loss misses sinkt senkt fällt verliert gesenkt "
     "niedriger baja bajó cae cayó recorta pérdidas baisse recule chute abaisse"
 )
-_HOLDS = "hold holds keep keeps kept unchanged steady pause pauses hält unverändert belässt mantiene maintient"
+# ("pat": a bank that "stands pat" holds, beside "the mark eases" in the same headline)
+_HOLDS = "hold holds keep keeps kept unchanged steady pause pauses pat hält unverändert belässt mantiene maintient"
 _MOVES = {
     _hash_term(w[:_STEM]): move for words, move in ((_RISES, 1), (_FALLS, -1), (_HOLDS, 0)) for w in words.split()
 }
