@@ -317,7 +317,7 @@ def takeover(args: argparse.Namespace) -> None:
             kinds[d.kind if d.update_kind is None else f"{d.kind}/{d.update_kind}"] += 1
     t_wall, t_cpu = time.perf_counter() - t_wall, time.process_time() - t_cpu
     if profile is not None:
-        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profile).sort_stats(os.environ.get("NEWSWIRE_PROFILE_SORT", "tottime")).print_stats(40)
     print(
         f"decisions: {len(inputs)} (decide + apply) with {n} live: p50 {_pct(lat_wall, 0.5):.2f} ms, "
         f"p99 {_pct(lat_wall, 0.99):.2f} ms wall; p50 {_pct(lat_cpu, 0.5):.2f} ms, p99 {_pct(lat_cpu, 0.99):.2f} ms "
@@ -498,7 +498,11 @@ def main() -> None:
     ap.add_argument("--gets", type=int, default=20000, help="random record gets in the store probe (0: none)")
     ap.add_argument("--freeze", action="store_true", help="gc.freeze() after the restore")
     ap.add_argument("--text-only", action="store_true", help="inputs without the clean stage's features")
-    ap.add_argument("--profile", action="store_true", help="profile the timed decisions (cProfile, top 25)")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the timed decisions (cProfile, top 40; NEWSWIRE_PROFILE_SORT=cumulative to sort so)",
+    )
     ap.add_argument("--log", type=Path, help=argparse.SUPPRESS)  # set for the takeover process
     args = ap.parse_args()
     if args.log is not None:
