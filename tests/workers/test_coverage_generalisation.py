@@ -198,6 +198,15 @@ def _set_rows(name: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["published"], r["id"]))
 
 
+def _decided_until(name: str, last: str, settings: coverage.CoverageSettings) -> dict[str, Decision]:
+    """The set's decisions in time order up to the publication of ``last``, under ``settings``:
+    a rule's effect on one report, with the story as it stood when the report came."""
+    rows = _set_rows(name)
+    until = next(r["published"] for r in rows if r["id"] == last)
+    index = StoryIndex(ThreadSettings(coverage=settings))
+    return {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in rows if r["published"] <= until}
+
+
 @pytest.mark.parametrize("name", sorted(MORE_SETS))
 def test_more_sets_written_apart_in_time_order(name: str) -> None:
     rows = _set_rows(name)
@@ -236,11 +245,8 @@ def test_a_headline_moving_the_other_way_is_another_event(name: str, lookalike: 
     went another way (cut, not raised; fell, not rose; held, not lowered) than the story's
     percentage headlines. An event's figure moves one way (``opposite_moves``); the evidence of
     the ``new`` says so when that story is the nearest (``headline_moves_apart``)."""
-    rows = _set_rows(name)
-    upto = [r for r in rows if r["published"] <= next(o["published"] for o in rows if o["id"] == lookalike)]
     for apart in (False, True):
-        index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(opposite_moves=apart)))
-        decisions = {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in upto}
+        decisions = _decided_until(name, lookalike, coverage.CoverageSettings(opposite_moves=apart))
         d, story = decisions[lookalike], decisions[event].story_id
         if apart:
             assert d.kind == "new" and d.story_id != story, d.evidence
@@ -267,11 +273,10 @@ def test_a_headline_naming_the_setting_joins_a_story_naming_it_in_passing(report
     live articles) that the story's headlines and heaviest terms leave out; the story names it
     somewhere, so it is found (``common_headline_names``), and the share of the headline found
     is whole. Without the rule, the slot it seemed to fill kept the report apart."""
-    rows = _set_rows("coverage_held_out_5")
-    upto = [r for r in rows if r["published"] <= next(o["published"] for o in rows if o["id"] == report)]
     for common in (False, True):
-        index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(common_headline_names=common)))
-        decisions = {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in upto}
+        decisions = _decided_until(
+            "coverage_held_out_5", report, coverage.CoverageSettings(common_headline_names=common)
+        )
         d, story = decisions[report], decisions[event].story_id
         if common:
             assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
