@@ -1229,12 +1229,25 @@ class _Prominent:
         return out
 
 
+class _Names:
+    """Membership among the names a story's members give, without building their union: asked
+    only of the input's common headline names the prominent terms left out."""
+
+    __slots__ = ("_members",)
+
+    def __init__(self, members: Sequence[Stored]) -> None:
+        self._members = members
+
+    def __contains__(self, h: object) -> bool:
+        return any(h in m.cov.names for m in self._members)
+
+
 def _head_in_story(
     raw: RawTerms,
     prominent: _Prominent | set[int],
     w: Callable[[int], float],
     c: CoverageSettings,
-    members: Sequence[Stored] = (),
+    names: Container[int] = frozenset(),
     common_idf: float = math.inf,
 ) -> float:
     """idf-weighted share of the input's headline names found among what the story is about;
@@ -1247,7 +1260,7 @@ def _head_in_story(
     if c.common_headline_names and math.isfinite(common_idf) and len(found) < len(raw.headline):
         common = [h for h in raw.headline if h not in found and w(h) < common_idf]
         if common:
-            found.update(h for h in common if any(h in m.cov.names for m in members))
+            found.update(h for h in common if h in names)
     return weighted_share(raw.headline, found, w)
 
 
@@ -1268,7 +1281,7 @@ def _gates(
         story_names.update(m.cov.names)
     story_prominent = _prominent(members)
     story_names |= story_prominent
-    head_in_story = _head_in_story(raw, story_prominent, w, c, members, min_telling_idf)
+    head_in_story = _head_in_story(raw, story_prominent, w, c, story_names, min_telling_idf)
     story_head_in_input = max(
         weighted_share((h for h in m.cov.headline if h not in m.cov.figures and h not in _MARKS), raw.counts, w)
         for m in members
@@ -1455,7 +1468,7 @@ def _headline_gate(
     if in_other_language(raw, members, c):
         raw, me = written_alike(raw), _alike_probe(me, raw)
     floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
-    share = _head_in_story(raw, _Prominent(members), idf, c, members, min_telling_idf)
+    share = _head_in_story(raw, _Prominent(members), idf, c, _Names(members), min_telling_idf)
     if share >= floor:
         return None
     if c.swap_roles and any(
@@ -1500,7 +1513,7 @@ def headline_in_story(
     (``gated_headline_share`` gives it the decider as it rules a story out)."""
     if in_other_language(raw, members, c):
         raw = written_alike(raw)
-    return _head_in_story(raw, _Prominent(members), idf, c, members, min_telling_idf)
+    return _head_in_story(raw, _Prominent(members), idf, c, _Names(members), min_telling_idf)
 
 
 def judge(
