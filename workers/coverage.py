@@ -115,13 +115,15 @@ import numpy.typing as npt
 
 from workers import agencies, postings, shingles
 
-# The stored terms: v6 marks a German article among its headline's terms (``LANGUAGE_DE``).
-METHOD = "tfidf-names-v6"
+# The stored terms: v6 marks a German article among its headline's terms (``LANGUAGE_DE``); v7
+# stores the terms it uses only where it sets another matter apart (``CoverageFeatures.apart``).
+METHOD = "tfidf-names-v7"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
 # instead of an upgrade losing a whole window's coverage terms.
-READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
+# A v6 record is a v7 record that sets nothing apart.
+READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", METHOD))
 # The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
 # the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
 # of a story told in another language (``in_other_language``, from the input's own text), v7
@@ -139,8 +141,9 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", METHOD))
 # headline moving only another way than the story's percentage headlines (``headline_move``)
 # another event; v10 a common name of a headline (a country, a capital) found among all the
 # story's names (``common_headline_names``), and no word English writes too ("hat", "mit") read
-# as the mark of a German paragraph.
-DECISION_METHOD = "tfidf-names-v10"
+# as the mark of a German paragraph; v11 a story the input tells of only as a separate matter
+# (``set_apart``) another event.
+DECISION_METHOD = "tfidf-names-v11"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -176,6 +179,20 @@ _INFLECTIONS = ("e", "en", "er", "es", "em")
 _GERMAN_FUNCTION_WORDS = (
     "und oder nicht sich auf für ist wird wurde wurden haben dass auch nach bei "
     "ein eine einen einem einer eines zum zur vom beim"
+)
+
+
+# Words with which a report sets another matter apart from its own ("in a separate case",
+# "separately", "unrelated to"; German "gesondert", "getrennt", Spanish "por separado", French
+# "séparément"): what a paragraph holding one tells of is not the report's event.
+SET_APART_WORDS = frozenset(
+    {
+        *("separate", "separately", "unrelated"),
+        *("separat", "separaten", "separater", "separates", "gesondert", "gesonderte", "gesonderten"),
+        *("gesonderter", "gesondertes", "getrennt", "getrennte", "getrennten", "getrennter", "getrenntes"),
+        *("separado", "separada", "separados", "separadas"),
+        *("séparé", "séparée", "séparés", "séparées", "séparément", "distincte", "distinctes"),
+    }
 )
 
 
@@ -298,6 +315,23 @@ class CoverageSettings:
     # A headline whose words move one way (up, down, held) against a story whose headlines give
     # a percentage moving only the other ways is another event (see ``headline_move``).
     opposite_moves: bool = True
+    # ...the way the clause giving a headline's percentage says, when it says one ("holds rate
+    # at 5.75%, signals cuts later in year": held; see ``percent_clause_move``).
+    percent_clause_moves: bool = True
+    # A report that uses the words of its best match's headline (beyond its own headline's) only
+    # where it sets another matter apart ("hours after the same court struck down the data law
+    # in a separate case") tells of that event as another one: the court's other ruling, the
+    # defendant's other case, the rival's results "separately on Wednesday".
+    set_apart_mentions: bool = True
+    # ...of at least this many of those words, in the input's text (whole in hand: "retention"
+    # of "data retention law", the rest stop words), and in a member's (``CoverageFeatures.apart``:
+    # the index keeps its heaviest terms and names, so a word found only where it sets another
+    # matter apart may be one it uses elsewhere under terms the index let go; and one word is a
+    # coincidence as often as a mention: the "separate regional election" of a report of the
+    # regional vote the input headlines "election"; its "separate trial on tax evasion charges"
+    # a mention of the trial).
+    min_set_apart_words: int = 1
+    min_stored_set_apart_words: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +344,9 @@ class CoverageFeatures:
     names: array[int]
     headline: array[int]
     figures: array[int]  # counts, amounts, rates, scores (not years, codes or model names)
+    # The heaviest of the terms it uses only where it sets another matter apart
+    # (``RawTerms.set_apart``; ascending, most articles none).
+    apart: Sequence[int] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +373,10 @@ class RawTerms:
     # Whether a paragraph of the text is German and names or nouns something (``_german_terms``):
     # stored as ``LANGUAGE_DE`` among the headline's terms.
     german: bool = False
+    # Terms the text uses only in paragraphs that set another matter apart (``SET_APART_WORDS``:
+    # "hours after the same court struck down the data law in a separate case"): what the report
+    # says of another event, not of its own (see ``judge``).
+    set_apart: frozenset[int] = frozenset()
 
 
 # How one body token counts: (its lower-case form for the shingles, the entity it names or None,
@@ -512,6 +553,7 @@ class ParagraphTerms(NamedTuple):
     words: list[str]  # lower-cased, for the shingles
     nouns: list[int]  # read as nouns, ascending (``_german_terms``)
     proper: list[int]  # read as names where German reads nouns apart, ascending
+    apart: bool  # the paragraph sets another matter apart (``SET_APART_WORDS``)
 
 
 def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> list[ParagraphTerms]:
@@ -537,9 +579,20 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
                 body.words[0],
                 sorted(set(map(h, body.nouns))) if body.nouns else [],
                 sorted(set(map(h, body.proper))) if body.proper else [],
+                not SET_APART_WORDS.isdisjoint(body.words[0]),
             )
         )
     return out
+
+
+def set_apart(paragraphs: Iterable[tuple[Iterable[int], bool]]) -> frozenset[int]:
+    """Of each paragraph's terms and whether it sets another matter apart, the terms used only
+    in paragraphs that do."""
+    apart: set[int] = set()
+    plain: set[int] = set()
+    for terms, flagged in paragraphs:
+        (apart if flagged else plain).update(terms)
+    return frozenset(apart.difference(plain))
 
 
 def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
@@ -548,11 +601,21 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     of a decision: names are bound locally and each token is looked at once."""
     stop = stop_words()
     counts, names, figures, label, entities, para_words, nouns, proper = _body_terms(paragraphs, calendar, stop)[0]
+    apart = frozenset[int]()
+    if any(not SET_APART_WORDS.isdisjoint(words) for words in para_words):
+        # (rare: each paragraph read again on its own, as the clean stage's features read it)
+        apart = set_apart(
+            (map(_hash_term, body.counts), not SET_APART_WORDS.isdisjoint(body.words[0]))
+            for body in _body_terms(paragraphs, calendar, stop, each=True)
+        )
     get = counts.get
     head: set[str] = set()
     head_terms: set[str] = set()
     if _PERCENT.search(title):
         head_terms.add(_PERCENT_MARK)
+        move = percent_clause_move(title)
+        if move is not None:
+            head_terms.add(_MOVE_MARKS[move])
     for tok in shingles.tokens(" ".join(shingles.normalise_paragraphs(agencies.without_credits(title)))):
         low = shingles.strip_possessive(tok.lower())
         if _FIGURE.fullmatch(tok) and not _YEAR.fullmatch(tok):
@@ -584,6 +647,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         head_pairs(title_pairs(title), hhead, hcounts),
         frozenset(h(t) for t in nouns.difference(proper)),
         bool(nouns or proper),
+        apart,
     )
 
 
@@ -634,7 +698,12 @@ PERCENT = _hash_term(_PERCENT_MARK)
 # A German text, marked among its headline's stored terms by a term no text yields (see
 # ``in_other_language``).
 LANGUAGE_DE = _hash_term("@de")
-_MARKS = frozenset((PERCENT, LANGUAGE_DE))  # terms of a stored headline that are no words of it
+# The way the clause of a headline giving its percentage says the figure went
+# (``percent_clause_move``), marked among its terms by a term no text yields.
+_MOVE_MARKS = {1: "@up", -1: "@down", 0: "@held"}
+MOVE_MARKS = {move: _hash_term(mark) for move, mark in _MOVE_MARKS.items()}
+# terms of a stored headline that are no words of it
+_MARKS = frozenset((PERCENT, LANGUAGE_DE, *MOVE_MARKS.values()))
 
 
 # A term's stored tf byte: ``16 * (1 + ln tf)``, bounded to a byte.
@@ -681,6 +750,8 @@ class DocFrequencies:
 #: headline terms (and headline figures) an article stores at most: real headlines have a few
 #: dozen words
 MAX_HEADLINE_TERMS = 256
+#: terms set apart an article stores at most (``CoverageFeatures.apart``): a paragraph's worth
+MAX_APART_TERMS = 32
 
 
 def select(
@@ -720,12 +791,17 @@ def select(
     room = max(0, max_figures - len(head_figures))
     names = sorted(hashes[order[is_name[order]][:max_names]].tolist())
     headline = sorted(raw.headline_terms)[:MAX_HEADLINE_TERMS]
+    set_apart = raw.set_apart
+    apart: Sequence[int] = ()
+    if set_apart:
+        apart = array("I", sorted([h for h in hashes[order].tolist() if h in set_apart][:MAX_APART_TERMS]))
     return CoverageFeatures(
         terms=array("I", hashes[top].tolist()),
         tf=array("B", log_tfs[top].astype(np.uint8).tobytes()),
         names=array("I", names),
         headline=array("I", sorted({*headline, LANGUAGE_DE}) if raw.german else headline),
         figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
+        apart=apart,
     )
 
 
@@ -976,6 +1052,8 @@ class Judgement:
     other_language: bool = False
     # Kept apart because its headline moves its figure another way (``headline_move``).
     moves_apart: bool = False
+    # Kept apart because it tells of its best match's event only as a separate matter.
+    set_apart: bool = False
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -1001,6 +1079,8 @@ class Judgement:
             out["coverage_other_language"] = 1
         if self.moves_apart:
             out["headline_moves_apart"] = 1
+        if self.set_apart:
+            out["told_apart"] = 1
         return out
 
 
@@ -1064,7 +1144,7 @@ class TextProbe:
         if self._full is None:
             s, raw = self.stored, self._raw
             self._full = CoverageFeatures(
-                array("I", raw.counts), array("B"), array("I", raw.name_hashes), s.headline, s.figures
+                array("I", raw.counts), array("B"), array("I", raw.name_hashes), s.headline, s.figures, s.apart
             )
         return self._full
 
@@ -1173,12 +1253,36 @@ _MOVES = {
 }
 
 
-def headline_move(terms: Iterable[int]) -> int | None:
+# Where a headline's clauses part: punctuation before a space (not the comma of "2,75
+# Prozent"), and the conjunctions that join a second clause ("... to 4.25% as inflation lingers").
+_CLAUSES = re.compile(r"[,;:|](?=\s)|\s(?:as|after|while|but|amid|despite)\s", re.I)
+
+
+def percent_clause_move(title: str) -> int | None:
+    """The one way the words of the headline's clause giving its percentage say the figure
+    went, or None. A headline's second clause tells what comes next or beside: "holds rate at
+    5.75%, signals cuts later in year" is a hold, not a cut."""
+    for clause in _CLAUSES.split(title):
+        if _PERCENT.search(clause):
+            found = {_MOVES.get(_fold(tok)) for tok in shingles.tokens(clause)}
+            found.discard(None)
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def headline_move(terms: Iterable[int], clause: bool = True) -> int | None:
     """The one way a headline's words say its change went (1 up, -1 down, 0 held), or None when
-    they say none or several ("profit rises as shares slip"). An event moves one way: a report
-    headlining a bank's cut is not of the story whose headlines give its rate rise in percent,
-    the same template filled in for the neighbour's bank, nor a rival's fall in profit of the
-    story of a company's rise (their reports name each other, so every other gate holds)."""
+    they say none or several ("profit rises as shares slip"); first the way its percentage's
+    clause says (``percent_clause_move``, marked among the terms; ``clause``: read the mark).
+    An event moves one way: a report headlining a bank's cut is not of the story whose
+    headlines give its rate rise in percent, the same template filled in for the neighbour's
+    bank, nor a rival's fall in profit of the story of a company's rise (their reports name
+    each other, so every other gate holds)."""
+    terms = terms if isinstance(terms, (frozenset, set)) else frozenset(terms)
+    if clause:
+        for move, mark in MOVE_MARKS.items():
+            if mark in terms:
+                return move
     found = {_MOVES.get(t) for t in terms}
     found.discard(None)
     return found.pop() if len(found) == 1 else None
@@ -1325,9 +1429,10 @@ def _gates(
     # unfolds.
     moves_conflict = False
     if c.opposite_moves:
-        my_move = headline_move(raw.headline_terms)
+        clause = c.percent_clause_moves
+        my_move = headline_move(raw.headline_terms, clause)
         if my_move is not None:
-            theirs = {headline_move(m.cov.headline) for m in members if PERCENT in m.cov.headline}
+            theirs = {headline_move(m.cov.headline, clause) for m in members if PERCENT in m.cov.headline}
             theirs.discard(None)
             moves_conflict = bool(theirs) and my_move not in theirs
     # A telling figure both sides quote (the event's own number, rare in the window) lowers
@@ -1414,7 +1519,9 @@ def _alike_probe(me: Probe | TextProbe, raw: RawTerms) -> Probe:
     return Probe(
         me.article_id,
         me.time,
-        CoverageFeatures(f.terms, f.tf, array("I", [h for h in f.names if h not in raw.nouns]), f.headline, f.figures),
+        CoverageFeatures(
+            f.terms, f.tf, array("I", [h for h in f.names if h not in raw.nouns]), f.headline, f.figures, f.apart
+        ),
     )
 
 
@@ -1608,8 +1715,9 @@ def judge(
         rest = [m for m in (members if foreign else in_language(raw, members)) if m.article_id != top.article_id]
         if len(rest) >= c.min_rest_reports and cosine(my_vec, centroid(vector(m) for m in rest)) < c.min_rest_cosine:
             passed = False
+    apart = passed and c.set_apart_mentions and sets_apart(raw, top, members, c)
     return Judgement(
-        passed,
+        passed and not apart,
         damped,
         cos,
         top,
@@ -1624,4 +1732,39 @@ def judge(
         g.head_floor if g.head_floor != c.min_headline_in_story else None,
         foreign,
         g.moves_apart,
+        apart,
     )
+
+
+def told_apart(
+    words: Iterable[int], own: Container[int], uses: Container[int], apart: Container[int], least: int
+) -> bool:
+    """Whether of another report's headline ``words`` a text uses (``uses``) beyond its own
+    headline (``own``), it uses each only where it sets another matter apart (``apart``), and
+    uses ``least`` at least. A report of the event in other words uses them where it tells the event
+    ("the court annulled the data law"); a look-alike of the same setting names the event
+    beside its own as another matter ("hours after the same court struck down the data law in
+    a separate case"), and nowhere else."""
+    said = 0
+    for t in words:
+        if t in uses and t not in own and t not in _MARKS:
+            if t not in apart:
+                return False
+            said += 1
+    return said >= least
+
+
+def sets_apart(raw: RawTerms, top: Stored, members: Sequence[Stored], c: CoverageSettings) -> bool:
+    """Whether the input tells of its best match's event only as a separate matter, or a
+    member of the story tells so of the input's (:func:`told_apart`; what the index keeps of a
+    member's text stands for all of it)."""
+    own = raw.headline_terms
+    if raw.set_apart and told_apart(top.cov.headline, own, raw.counts, raw.set_apart, c.min_set_apart_words):
+        return True
+    for m in members:
+        f = m.cov
+        if f.apart:
+            uses = {*f.terms, *f.names, *f.figures, *f.apart}
+            if told_apart(own, frozenset(f.headline), uses, frozenset(f.apart), c.min_stored_set_apart_words):
+                return True
+    return False

@@ -36,7 +36,7 @@ from workers import coverage, shingles
 from workers.text import MONTHS, WEEKDAYS
 
 #: Version of the shipped form; a change of what is computed or how bumps it.
-FEATURES_VERSION = 7  # 7: coverage v10's (German marks that English writes too left out)
+FEATURES_VERSION = 8  # 8: the paragraphs that set another matter apart (coverage v11)
 SHINGLE_SIZE = 5
 WINNOW_WINDOW = 12
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
@@ -73,6 +73,7 @@ _ARRAYS = (
     "noun_off",
     "proper",
     "proper_off",
+    "apart",
 )
 # Per-paragraph arrays and the offsets that cut them.
 _CUT = (
@@ -139,6 +140,7 @@ class TextAnalysis:
     noun_off: array[int]
     proper: array[int]
     proper_off: array[int]
+    apart: array[int]  # paragraphs that set another matter apart (``coverage.SET_APART_WORDS``), ascending
 
     @property
     def paragraphs(self) -> int:
@@ -169,6 +171,8 @@ class TextAnalysis:
             counts.extend(self.counts[self.term_off[p] : self.term_off[p + 1]])
             labels.extend(self.labels[self.name_off[p] : self.name_off[p + 1]])
         out["counts"], out["labels"] = counts, tuple(labels)
+        flagged = set(self.apart)
+        out["apart"] = array("I", (i for i, p in enumerate(paras) if p in flagged))
         for name in ("title_words", "title_terms", "title_counts", "headline_terms", "title_figures", "title_pairs"):
             out[name] = getattr(self, name)
         return TextAnalysis(**out)
@@ -235,6 +239,8 @@ def _check(a: TextAnalysis) -> None:
         raise ValueError("features: title counts do not match the title terms")
     if len(a.title_pairs) % 2:
         raise ValueError("features: title pairs are not pairs")
+    if any(p >= n for p in a.apart) or any(a.apart[i] >= a.apart[i + 1] for i in range(len(a.apart) - 1)):
+        raise ValueError("features: paragraphs set apart out of range or order")
 
 
 def analyse(
@@ -255,6 +261,8 @@ def analyse(
     h = _h32_memo
     paragraphs = [(i, para) for i, line in enumerate(lines) for para in shingles.normalise_paragraphs(line)]
     for (i, _), read in zip(paragraphs, coverage.paragraphs_terms([p for _, p in paragraphs], CALENDAR), strict=True):
+        if read.apart:
+            arrays["apart"].append(len(para_line))
         para_line.append(i)
         paragraph_words.append(read.words)
         terms.extend(read.counts)
@@ -355,6 +363,13 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
     # the headline's names: its words the body uses as names (its figures are kept apart)
     headline = frozenset(h for h in headline_terms if h in names and h not in title_figures)
     pairs = a.title_pairs
+    off = a.term_off
+    flagged = set(a.apart)
+    apart = (
+        coverage.set_apart((a.terms[off[p] : off[p + 1]], p in flagged) for p in range(a.paragraphs))
+        if flagged
+        else frozenset[int]()
+    )
     raw = coverage.RawTerms(
         counts,
         names,
@@ -367,6 +382,7 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         coverage.head_pairs(zip(pairs[::2], pairs[1::2], strict=True), headline, counts),
         frozenset(a.nouns).difference(a.proper),
         bool(a.nouns) or bool(a.proper),
+        apart,
     )
     return Assembled(seq, frozenset(fps), frozenset(a.ents), a.title_words, raw)
 

@@ -1089,3 +1089,93 @@ def test_candidates_are_the_best_scored_holders_of_the_lookup_terms_within_the_w
             scored.append((-score, a.article_id))
         assert n == len(scored)
         assert got == [aid for _, aid in sorted(scored)[:5]]
+
+
+_SEPARATE_CASE = [
+    "Calvera's Constitutional Court ruled on Thursday that a contested pension reform raising the "
+    "retirement age to 66 was constitutional, rejecting a challenge by the trade unions.",
+    "The decision came hours after the same court struck down the telecommunications retention "
+    "regime in a separate case.",
+    "The unions called a day of protest. The retirement age will rise by three months a year from 2030.",
+]
+
+
+def test_terms_set_apart_are_those_a_text_uses_only_where_it_sets_another_matter_apart() -> None:
+    """What a paragraph setting another matter apart ("in a separate case") tells of is not
+    the report's event: its terms the rest of the text does not use are set apart, the same
+    whichever path read the text (the clean stage's shipped features, paragraph by paragraph,
+    or the decider's own reading of the whole)."""
+    title = "Calvera court upholds pension reform raising retirement age to 66"
+    raw = coverage.raw_terms(title, _SEPARATE_CASE, features.CALENDAR)
+    h = coverage._hash_term
+    assert {h("retent"), h("teleco"), h("struck")} <= raw.set_apart
+    # used in the text's own telling too, or only in its headline: not set apart
+    assert h("court") not in raw.set_apart and h("retire") not in raw.set_apart
+    assert h("pensio") not in raw.set_apart
+    shipped = features.assemble(features.analyse(title, "\n".join(_SEPARATE_CASE)), 2000, 1000, 12)
+    assert shipped is not None and shipped.raw.set_apart == raw.set_apart
+    plain = [p.replace(" in a separate case", "") for p in _SEPARATE_CASE]
+    assert coverage.raw_terms(title, plain, features.CALENDAR).set_apart == frozenset()
+    analysis = features.analyse(title, "\n".join(["Subscribe to our newsletter", *_SEPARATE_CASE]))
+    assert list(analysis.apart) == [2]
+    assert list(analysis.keep([1, 2, 3]).apart) == [1] and list(analysis.keep([1, 3]).apart) == []
+
+
+def test_told_apart_asks_every_word_said_to_be_set_apart_and_enough_of_them() -> None:
+    """Of the other report's headline words, those the text uses beyond its own headline must
+    all be set apart, and at least ``least`` of them: a word used in the text's own telling too
+    says it tells that event."""
+    words = [1, 2, 3, 4]
+    own = {1}
+    assert coverage.told_apart(words, own, {1, 2, 3}, {2, 3}, 2)
+    assert not coverage.told_apart(words, own, {1, 2, 3}, {2, 3}, 3)  # two words said, three asked
+    assert not coverage.told_apart(words, own, {1, 2, 3, 4}, {2, 3}, 1)  # "4" used in its own telling
+    assert coverage.told_apart(words, own, {1, 2}, {1, 2}, 1)  # its own headline's word does not count
+    assert not coverage.told_apart(words, own, {1}, {1}, 1)  # nothing of the other headline said
+    assert not coverage.told_apart([coverage.PERCENT, 2], set(), {coverage.PERCENT, 2}, {2}, 2)  # no mark is a word
+
+
+def test_terms_set_apart_are_stored_and_restored_with_the_article() -> None:
+    """A member's words set apart are what the stored side of the rule reads (``sets_apart``):
+    kept heaviest first up to ``MAX_APART_TERMS``, carried by the changelog record (only when
+    there are any), and restored as written; a record of the v6 method restores with none."""
+    title = "Calvera court upholds pension reform raising retirement age to 66"
+    item = thread_input("https://example.com/a", title, "\n\n".join(_SEPARATE_CASE), None, site="example.com")
+    index = StoryIndex(ThreadSettings())
+    _, entries = decide_and_apply(index, item)
+    stored = index._articles[item.article_id].cov
+    assert stored.apart and set(stored.apart) <= coverage.raw_terms(title, _SEPARATE_CASE, features.CALENDAR).set_apart
+    assert list(stored.apart) == sorted(stored.apart) and len(stored.apart) <= coverage.MAX_APART_TERMS
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    assert list(_decode_article(value).cov.apart) == list(stored.apart)
+    old = json.loads(value)
+    old["cov_method"] = "tfidf-names-v6"
+    del old["cov_apart"]
+    restored = _decode_article(json.dumps(old).encode()).cov
+    assert restored.terms == stored.terms and not restored.apart
+    plain = thread_input("https://example.com/b", title, _SEPARATE_CASE[0], None, site="example.com")
+    _, entries = decide_and_apply(StoryIndex(ThreadSettings()), plain)
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None and b"cov_apart" not in value
+
+
+@pytest.mark.parametrize(
+    ("title", "move"),
+    [
+        ("National Bank of Vellmora holds rate at 5.75%, signals cuts later in year", 0),
+        ("Castemar National Bank raises key rate to 4.25% as inflation lingers", 1),
+        ("Maridane central bank cuts rate by 50 basis points to 6.00%", -1),
+        ("Nationalbank senkt Leitzins auf 2,75 Prozent", -1),  # the comma of a figure parts no clause
+        ("Profit rises 8% as shares slip", 1),
+        ("Mark eases as Kestrian National Bank stands pat", None),  # no percentage
+        ("Profit rises and sales slip 3%", None),  # its clause says two ways
+    ],
+)
+def test_the_move_of_a_headline_is_that_of_the_clause_giving_its_percentage(title: str, move: int | None) -> None:
+    assert coverage.percent_clause_move(title) == move
+    terms = coverage.raw_terms(title, [], features.CALENDAR).headline_terms
+    marks = {m for m, mark in coverage.MOVE_MARKS.items() if mark in terms}
+    assert marks == (set() if move is None else {move})
+    if move is not None:
+        assert coverage.headline_move(terms) == move

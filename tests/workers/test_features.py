@@ -46,6 +46,7 @@ def _seen(p: _Prepared, index: StoryIndex) -> tuple[Any, ...]:
         r.headline_terms,
         r.head_pairs,
         r.label,
+        r.set_apart,
         index._cov(p),
         list(p.seq16),
     )
@@ -126,6 +127,7 @@ def test_wire_form_round_trips_and_malformed_features_are_refused() -> None:
         {**wire, "labels": ["x"]},
         {**wire, "lines": 0},
         {k: v for k, v in wire.items() if k != "terms"},
+        {**wire, "apart": "5wMAAA=="},  # paragraph 999 set apart, of a few
     ]
     for obj in broken:
         with pytest.raises(ValueError, match="features"):
