@@ -116,13 +116,16 @@ import numpy.typing as npt
 from workers import agencies, postings, shingles
 
 # The stored terms: v6 marks a German article among its headline's terms (``LANGUAGE_DE``); v7
-# stores the terms it uses only where it sets another matter apart (``CoverageFeatures.apart``).
+# stores the terms it uses only where it sets another matter apart (``CoverageFeatures.apart``)
+# and marks among its headline's terms the way the clause giving its percentage says the figure
+# went (``MOVE_MARKS``).
 METHOD = "tfidf-names-v7"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
 # instead of an upgrade losing a whole window's coverage terms.
-# A v6 record is a v7 record that sets nothing apart.
+# A v6 record is a v7 record that sets nothing apart, whose headline's way is read from all its
+# words.
 READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", METHOD))
 # The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
 # the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
@@ -141,8 +144,9 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", METHOD))
 # headline moving only another way than the story's percentage headlines (``headline_move``)
 # another event; v10 a common name of a headline (a country, a capital) found among all the
 # story's names (``common_headline_names``), and no word English writes too ("hat", "mit") read
-# as the mark of a German paragraph; v11 a story the input tells of only as a separate matter
-# (``set_apart``) another event.
+# as the mark of a German paragraph; v11 a story the input tells of only as a separate matter,
+# or that tells so of the input, another event (``sets_apart``), and the way a headline's
+# percentage went read from the clause giving it (``percent_clause_move``).
 DECISION_METHOD = "tfidf-names-v11"
 
 _DIGIT = re.compile(r"\d")

@@ -94,7 +94,7 @@ def test_held_out_coverage_in_time_order() -> None:
 
 
 def test_held_out_coverage_in_arrival_orders() -> None:
-    """Random arrival orders (publication times kept): precision falls to 0.89. A report
+    """Random arrival orders (publication times kept): precision falls to 0.92. A report
     published before a story it matches arrives after it, and the story's reports mention its
     own event (the president's housing plan of the same morning, a rival's results): the
     weakest figure the set gives, pinned so that it does not fall unnoticed."""
