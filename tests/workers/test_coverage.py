@@ -859,8 +859,10 @@ def test_a_headline_move_is_the_one_way_its_words_say_a_change_went() -> None:
     assert move("Südmark: Zentralbank hält Leitzins stabil") == 0
     assert move("Almenara recorta un 3% su plantilla") == -1
     assert move("Fed stands pat on rates") == 0
+    # the clause giving the percentage says one way (``percent_clause_move``): the profit rose
+    assert move("Aldacom profit rises 12% as shares slip") == 1
     # several ways, or none: no move
-    assert move("Aldacom profit rises 12% as shares slip") is None
+    assert move("Aldacom profit rises as shares slip") is None
     # the currency moved, the bank held: no one way
     assert move("Mark eases as Kestrian National Bank stands pat") is None
     assert move("Seven killed as train derails near Korvin") is None
