@@ -4,6 +4,8 @@ expiry, bounded lookups and text normalisation."""
 from __future__ import annotations
 
 import base64
+import dataclasses
+import itertools
 import math
 import random
 from datetime import UTC, datetime, timedelta
@@ -343,11 +345,15 @@ def test_changelog_records_are_what_json_dumps_writes() -> None:
     from workers import coverage
     from workers.thread import RECORD_VERSION, _Article, _encode_article, _encode_story, _iso, _Story
 
-    cov = coverage.CoverageFeatures(
+    plain = coverage.CoverageFeatures(
         array("I", [3, 9]), array("B", [16, 38]), array("I", [9]), array("I", [9]), array("I")
     )
+    # terms set apart are written only when there are any
+    apart = dataclasses.replace(plain, apart=array("I", [7, 11]))
     when = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
-    for odd in ("plain", 'quote"back\\slash', "é 日本 \u2028", "\x00\x1f", "\ud800"):
+    for odd, cov in itertools.product(
+        ("plain", 'quote"back\\slash', "é 日本 \u2028", "\x00\x1f", "\ud800"), (plain, apart)
+    ):
         a = _Article(
             "a" + odd,
             "s" + odd,
@@ -381,6 +387,8 @@ def test_changelog_records_are_what_json_dumps_writes() -> None:
                 "cov_headline": _b64([9]),
                 "cov_figures": _b64([]),
             }
+            if cov.apart:
+                obj["cov_apart"] = _b64([7, 11])
             if fps is not None and key:
                 obj["fps"], obj["fps_key"] = _b64(sorted(fps)), key
             assert _encode_article(a, fps, key) == json.dumps(obj, separators=(",", ":")).encode()
