@@ -103,7 +103,7 @@ import operator
 import re
 import sys
 from array import array
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -1274,7 +1274,7 @@ def percent_clause_move(title: str) -> int | None:
     return None
 
 
-def headline_move(terms: Iterable[int], clause: bool = True) -> int | None:
+def headline_move(terms: Collection[int], clause: bool = True) -> int | None:
     """The one way a headline's words say its change went (1 up, -1 down, 0 held), or None when
     they say none or several ("profit rises as shares slip"); first the way its percentage's
     clause says (``percent_clause_move``, marked among the terms; ``clause``: read the mark).
@@ -1282,7 +1282,6 @@ def headline_move(terms: Iterable[int], clause: bool = True) -> int | None:
     headlines give its rate rise in percent, the same template filled in for the neighbour's
     bank, nor a rival's fall in profit of the story of a company's rise (their reports name
     each other, so every other gate holds)."""
-    terms = terms if isinstance(terms, (frozenset, set)) else frozenset(terms)
     if clause:
         for move, mark in MOVE_MARKS.items():
             if mark in terms:

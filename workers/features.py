@@ -363,8 +363,7 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
     # the headline's names: its words the body uses as names (its figures are kept apart)
     headline = frozenset(h for h in headline_terms if h in names and h not in title_figures)
     pairs = a.title_pairs
-    off = a.term_off
-    flagged = set(a.apart)
+    off, flagged = a.term_off, a.apart
     apart = (
         coverage.set_apart((a.terms[off[p] : off[p + 1]], p in flagged) for p in range(a.paragraphs))
         if flagged
