@@ -81,6 +81,7 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_5_CORPUS,
     COVERAGE_HELD_OUT_6_CORPUS,
     COVERAGE_HELD_OUT_7_CORPUS,
+    COVERAGE_HELD_OUT_8_CORPUS,
     COVERAGE_HELD_OUT_CORPUS,
 )
 from workers.clean import ExtractionError, clean
@@ -100,6 +101,7 @@ HELD_OUT_SETS = (
     ("coverage-held-out-5", COVERAGE_HELD_OUT_5_CORPUS),
     ("coverage-held-out-6", COVERAGE_HELD_OUT_6_CORPUS),
     ("coverage-held-out-7", COVERAGE_HELD_OUT_7_CORPUS),
+    ("coverage-held-out-8", COVERAGE_HELD_OUT_8_CORPUS),
 )
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 
