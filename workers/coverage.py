@@ -77,12 +77,6 @@ decision; ``METHOD`` names the stored terms it reads):
   closer than the bare threshold asks (``min_mutual_cosine``): a report of the president's next
   announcement names her and the country as the story of her last one does, and shares its
   setting's words, not the event's.
-* Close reports: a report whose text is close to its best match (``min_close_cosine``, well above
-  the threshold) and whose headline names are found in the story, every other gate holding,
-  passes with a quarter of the story's headline words found in it instead of the gate's 0.4: a
-  brief or a tabloid words the event otherwise ("Karvonia lawmakers narrowly back higher
-  retirement age" for "Assembly passes pension reform by four votes", where "votes" and "voted"
-  are two terms).
 
 * Another language: German capitalises its nouns, so its nouns read as names; a capital after
   an article (and its adjectives) that the text never writes as a name is read as a noun
@@ -152,9 +146,8 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", METHOD))
 # story's names (``common_headline_names``), and no word English writes too ("hat", "mit") read
 # as the mark of a German paragraph; v11 a story the input tells of only as a separate matter,
 # or that tells so of the input, another event (``sets_apart``), and the way a headline's
-# percentage went read from the clause giving it (``percent_clause_move``); v12 a report close
-# to its best match in words passing with fewer of the story's headline words (``close_reports``).
-DECISION_METHOD = "tfidf-names-v12"
+# percentage went read from the clause giving it (``percent_clause_move``).
+DECISION_METHOD = "tfidf-names-v11"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -343,14 +336,6 @@ class CoverageSettings:
     # a mention of the trial).
     min_set_apart_words: int = 1
     min_stored_set_apart_words: int = 2
-    # A report this close to its best match (cosine before the time damping) whose headline
-    # names are found in the story, every other gate holding, passes with at least this share
-    # of the story's headline words instead of ``min_story_headline_in_input`` (see ``judge``):
-    # a brief or a tabloid words the event otherwise. A report of another event in the same
-    # setting (the next announcement of the same minister) comes to about 0.2.
-    close_reports: bool = True
-    min_close_cosine: float = 0.25
-    min_close_story_headline: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -1073,8 +1058,6 @@ class Judgement:
     moves_apart: bool = False
     # Kept apart because it tells of its best match's event only as a separate matter.
     set_apart: bool = False
-    # Passed as a close report (see ``judge``), with fewer of the story's headline words.
-    close: bool = False
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -1102,8 +1085,6 @@ class Judgement:
             out["headline_moves_apart"] = 1
         if self.set_apart:
             out["told_apart"] = 1
-        if self.close and self.passed:
-            out["coverage_close_report"] = 1
         return out
 
 
@@ -1719,36 +1700,7 @@ def judge(
             if named and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).names_agree:
                 mutual = True
                 break
-    # Close reports: a report whose text is close to its best match (a cosine well above the
-    # threshold) and whose headline names are found in the story (every other gate holding)
-    # may use fewer of the story's headline words than the gate asks: a brief or a tabloid
-    # words the event otherwise ("Karvonia lawmakers narrowly back higher retirement age" for
-    # "Assembly passes pension reform by four votes"; "votes" and "voted" are two terms). A
-    # report of another event of the same people shares their setting's words, not this close.
-    # Not asked of a story told in another language, compared on names alone.
-    close = (
-        not g.passed
-        and not input_is_earlier
-        and not mutual
-        and c.close_reports
-        and not foreign
-        and g.names_agree
-        and cos >= c.min_close_cosine
-        and g.story_head_in_input >= c.min_close_story_headline
-        and any(tells_what(m.cov, raw.counts) for m in members)
-    )
-    if close and may_be_later(top.time, when):
-        # Published before the member it matches: in time order that member would have been
-        # the input, so the route must hold with the roles swapped too (the defendant's
-        # appeal, polled first, drew the report of his other trial that it tells of at length).
-        swapped = _as_input(top.cov)
-        back = _gates(swapped, top.cov.figures, [me], w, c, telling, min_telling_idf)
-        close = (
-            back.names_agree
-            and back.story_head_in_input >= c.min_close_story_headline
-            and tells_what(me.cov, swapped.counts)
-        )
-    gates = g.passed or input_is_earlier or mutual or close
+    gates = g.passed or input_is_earlier or mutual
     # The story as a whole: its members' vectors summed (their centroid), damped by the
     # gap to the best-matching member. Each report tells part of the event; a report
     # written far from any one of them (a feature, a reaction piece) can still share
@@ -1784,16 +1736,7 @@ def judge(
         foreign,
         g.moves_apart,
         apart,
-        close,
     )
-
-
-def tells_what(f: CoverageFeatures, uses: Container[int]) -> bool:
-    """Whether a text (``uses``: its terms) uses a word of the headline of ``f`` that is not a name
-    nor a figure: what happened, not only who. A report of the same minister's next
-    announcement uses her name, and none of the words of the story's headline."""
-    names, figures = f.names, f.figures
-    return any(h in uses and h not in names and h not in figures and h not in _MARKS for h in f.headline)
 
 
 def told_apart(

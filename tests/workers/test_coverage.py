@@ -622,12 +622,9 @@ def test_with_the_roles_swapped_a_members_names_are_looked_for_in_all_the_input(
     full = decide_all(ThreadSettings())
     explainer, first = full["CD02-6"], full["CD02-1"]
     assert (explainer.kind, explainer.update_kind, explainer.story_id) == ("update", "coverage", first.story_id)
-    # (a common name of its headline found among the story's names would join it either way, and
-    # so would its closeness in words to the story's report)
+    # (a common name of its headline found among the story's names would join it either way)
     stored_only = decide_all(
-        ThreadSettings(
-            coverage=coverage.CoverageSettings(probe_full_text=False, common_headline_names=False, close_reports=False)
-        )
+        ThreadSettings(coverage=coverage.CoverageSettings(probe_full_text=False, common_headline_names=False))
     )
     assert stored_only["CD02-6"].kind == "new", stored_only["CD02-6"].evidence
 
@@ -1184,18 +1181,3 @@ def test_the_move_of_a_headline_is_that_of_the_clause_giving_its_percentage(titl
     assert marks == (set() if move is None else {move})
     if move is not None:
         assert coverage.headline_move(terms) == move
-
-
-def test_tells_what_asks_for_a_headline_word_that_is_not_a_name_nor_a_figure() -> None:
-    """A close report must tell what happened, not only who: a word of the story's headline
-    besides its names and figures (``tells_what``)."""
-    pct = coverage.PERCENT
-    # headline: name 1, figure 2, the percentage's mark, words 3 and 4
-    f = coverage.CoverageFeatures(
-        array("I", [1, 3, 4]), array("B", [16, 16, 16]), array("I", [1]), array("I", [1, 2, pct, 3, 4]), array("I", [2])
-    )
-    assert coverage.tells_what(f, {3})
-    assert coverage.tells_what(f, {1, 4})
-    assert not coverage.tells_what(f, {1})  # the name alone: who, not what
-    assert not coverage.tells_what(f, {1, 2, pct})  # a figure and the mark are no words
-    assert not coverage.tells_what(f, set())

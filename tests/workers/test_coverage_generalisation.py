@@ -95,7 +95,7 @@ def test_held_out_coverage_in_time_order() -> None:
 
 
 def test_held_out_coverage_in_arrival_orders() -> None:
-    """Random arrival orders (publication times kept): precision falls to 0.91. A report
+    """Random arrival orders (publication times kept): precision falls to 0.92. A report
     published before a story it matches arrives after it, and the story's reports mention its
     own event (the president's housing plan of the same morning, a rival's results): the
     weakest figure the set gives, pinned so that it does not fall unnoticed."""
@@ -191,9 +191,8 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # its neighbours: 18 events, 16 look-alikes, reports of 60 to 570 words, eleven in German,
 # Spanish, French or Italian, look-alikes told apart in varied words and seldom "separate"),
 # measured v11 before it was added: precision 0.875, recall 0.583, 5 of 60 look-alike pairs
-# merged. v12's close reports were read after it had been seen. The floors pin what v12 does
-# (recall 0.825, 0.714, 0.794, 0.785, 0.820, 0.789, 0.657), so that it does not fall unnoticed;
-# the figures are in the README.
+# merged. The floors pin what v11 does (recall 0.816, 0.714, 0.786, 0.785, 0.721, 0.789, 0.583),
+# so that it does not fall unnoticed; the figures are in the README.
 MORE_SETS = {
     "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
     "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
@@ -366,36 +365,3 @@ def test_the_clause_giving_a_headline_percentage_says_which_way_it_went() -> Non
             assert d.evidence.get("headline_moves_apart") == 1, d.evidence
         else:
             assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
-
-
-@pytest.mark.parametrize(
-    ("name", "report", "event"),
-    [
-        # "Karvonia lawmakers narrowly back higher retirement age", a wire brief, against
-        # "Assembly passes pension reform by four votes as thousands protest outside": "voted
-        # 151-147", not "votes"; "retirement age", not "pension reform"
-        ("coverage_held_out_8", "P02-2", "P02-1"),
-        # "Telvara profit slides, operator to shed 900 jobs" against "Telvara fourth-quarter
-        # profit falls 8%, plans 900 job cuts"
-        ("coverage_held_out_2", "K05-L1-2", "K05-L1"),
-        # "Sky-high profits: AeroValdor rakes in 212m as holiday fares jump 7%", a tabloid's,
-        # against "AeroValdor lifts outlook as first-quarter profit climbs 18%"
-        ("coverage_held_out_4", "M06-4", "M06-1"),
-    ],
-)
-def test_a_report_close_in_words_may_use_fewer_of_the_story_headline_words(name: str, report: str, event: str) -> None:
-    """A brief or a tabloid words the event otherwise than the story's headline (under the 0.4
-    of its words the gate asks), while its text is close to the story's report (a cosine of
-    0.25 at least) and its own headline names are found in the story: it joins as a close
-    report (``close_reports``), and says so."""
-    for rule in (False, True):
-        decisions = _decided_until(name, report, coverage.CoverageSettings(close_reports=rule))
-        d, story = decisions[report], decisions[event].story_id
-        if rule:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
-            assert d.evidence.get("coverage_close_report") == 1, d.evidence
-            assert 0.25 <= float(d.evidence["story_headline_names_in_input"]) < 0.4, d.evidence
-            assert float(d.evidence["coverage_cosine"]) >= 0.25, d.evidence
-        else:
-            assert d.kind == "new" and d.story_id != story, d.evidence
-            assert "coverage_close_report" not in d.evidence
