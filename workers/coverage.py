@@ -118,15 +118,17 @@ from workers import agencies, postings, shingles
 # The stored terms: v6 marks a German article among its headline's terms (``LANGUAGE_DE``); v7
 # stores the terms it uses only where it sets another matter apart (``CoverageFeatures.apart``)
 # and marks among its headline's terms the way the clause giving its percentage says the figure
-# went (``MOVE_MARKS``).
-METHOD = "tfidf-names-v7"
+# went (``MOVE_MARKS``); v8 stores an amount with its multiplier or unit written on ("£4.3m",
+# "20km") as its figure ("4.3", "20": ``_FIGURE_UNIT``).
+METHOD = "tfidf-names-v8"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
 # instead of an upgrade losing a whole window's coverage terms.
 # A v6 record is a v7 record that sets nothing apart, whose headline's way is read from all its
-# words.
-READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", METHOD))
+# words. A v7 record is a v8 record whose amounts with a multiplier were stored as written (they
+# compare with no figure of a v8 text until they expire, as before).
+READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v7", METHOD))
 # The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
 # the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
 # of a story told in another language (``in_other_language``, from the input's own text), v7
@@ -146,14 +148,23 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", METHOD))
 # story's names (``common_headline_names``), and no word English writes too ("hat", "mit") read
 # as the mark of a German paragraph; v11 a story the input tells of only as a separate matter,
 # or that tells so of the input, another event (``sets_apart``), and the way a headline's
-# percentage went read from the clause giving it (``percent_clause_move``).
-DECISION_METHOD = "tfidf-names-v11"
+# percentage went read from the clause giving it (``percent_clause_move``); v12 an amount with its
+# multiplier or unit written on ("£412m") the figure "412 million" gives (stored terms v8).
+DECISION_METHOD = "tfidf-names-v12"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
 # name ("HX-50", "Ardent-2"), and not a year, which look-alikes share as readily as reports.
 _FIGURE = re.compile(r"\d[\d.,\-]*")
 _YEAR = re.compile(r"(19|20)\d\d")
+# A figure with its multiplier or unit written on ("4.3m", "1.2bn", "20km", "15pc", "4.3-million"):
+# read as the figure alone, as "4.3 million", "20 km" and "15 per cent" give it, so that outlets'
+# house styles ("£4.3m" beside "$4.3 million") compare. Only these suffixes: "5G", "3rd" and
+# "1990s" are not amounts.
+_FIGURE_UNIT = re.compile(
+    r"(\d[\d.,]*?)-?(?:k|m|mn|bn|b|tn|trn|million|billion|trillion|crore|lakh|pc|percent"
+    r"|km|kms|kg|kgs|mw|gw|kw|kwh|mwh|gwh|mph|kph|kmh|ft|cm|mm)"
+)
 _STEM = 6
 # A percentage in a headline ("raises rate to 4.25%", "profit slumps 31 percent"), marked
 # among the headline's terms by a term no text yields.
@@ -413,6 +424,9 @@ def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[s
     if low in stop:
         return word, entity, None, False
     if number:
+        amount = _FIGURE_UNIT.fullmatch(low)
+        if amount is not None:  # the figure alone; the entity as written, as the follow-up gates read it
+            return word, entity, amount.group(1), _YEAR.fullmatch(amount.group(1)) is None
         return word, entity, low, bool(_FIGURE.fullmatch(tok)) and not _YEAR.fullmatch(tok)
     if alpha and len(low) < 3:
         return word, entity, None, False
@@ -622,7 +636,10 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
             head_terms.add(_MOVE_MARKS[move])
     for tok in shingles.tokens(" ".join(shingles.normalise_paragraphs(agencies.without_credits(title)))):
         low = shingles.strip_possessive(tok.lower())
-        if _FIGURE.fullmatch(tok) and not _YEAR.fullmatch(tok):
+        amount = _FIGURE_UNIT.fullmatch(low)
+        if amount is not None:  # "4.3m": the figure alone, as the body reads it
+            low = amount.group(1)
+        if (amount is not None or _FIGURE.fullmatch(tok)) and not _YEAR.fullmatch(low):
             figures.add(low)  # kept whole, as the body's figures are, so the two compare
             head_terms.add(low)
             continue

@@ -501,6 +501,50 @@ def test_a_telling_figure_lets_a_report_headline_a_name_the_story_does_not() -> 
     assert "headline_names_required" not in alone.evidence
 
 
+def test_a_figure_with_its_multiplier_or_unit_written_on_is_the_figure() -> None:
+    """House styles write one amount as "£412m", "412 million" or "412-million": each is the
+    figure 412, in the body and in the headline; "5G", "3rd" and "1990s" are not amounts."""
+
+    def figures(title: str, body: str) -> set[str]:
+        raw = coverage.raw_terms(title, shingles.normalise_paragraphs(body), thread_module._CALENDAR)
+        spelled = {"412", "4.3", "20", "15", "5g", "3rd", "1990s", "412m", "4.3bn"}
+        by_hash = {coverage._hash_term(t): t for t in spelled}
+        return {by_hash[h] for h in raw.number_hashes if h in by_hash}
+
+    assert figures("", "It paid £412m. A 4.3bn deal, 20km away, up 15pc.") == {"412", "4.3", "20", "15"}
+    written_out = "It paid 412 million. A 4.3-billion deal, 20 km away, up 15 percent."
+    assert figures("", written_out) == {"412", "4.3", "20", "15"}
+    assert figures("Haldane writes off £412m", "") == {"412"}
+    assert figures("", "On 5G masts since the 1990s, for the 3rd time.") == set()
+    # A report that headlines a name the story never uses joins it on the amount both quote.
+    story = _mk(
+        "mill-412-1",
+        MILL_CLOSURE.title,
+        [*MILL_CLOSURE.text.split("\n\n"), "The group will book a write-down of 412 million crowns on the mill."],
+        0,
+        "northwire.example",
+    )
+    report = _mk(
+        "mill-412-2",
+        MILL_COVERAGE.title,
+        [
+            *[p.replace("2,350 people", "thousands of people") for p in MILL_COVERAGE.text.split("\n\n")],
+            "Haldane said it would take a 412m crown write-down on the plant.",
+        ],
+        4,
+        "coast-herald.example",
+    )
+    index = StoryIndex(ThreadSettings())
+    for other in (SUMMIT_A, SUMMIT_B, DAM_ORIGINAL):
+        decide_and_apply(index, other)
+    original, _ = decide_and_apply(index, story)
+    covered, _ = decide_and_apply(index, report)
+    assert (covered.kind, covered.update_kind, covered.story_id) == ("update", "coverage", original.story_id), (
+        covered.evidence
+    )
+    assert covered.evidence["headline_names_required"] == ThreadSettings().coverage.min_headline_with_figure
+
+
 PORT_DEAL = _mk(
     "port-1",
     "President Varga signs Tellin port deal with Ostmark shipping group",
