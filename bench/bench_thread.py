@@ -278,7 +278,9 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
     inputs carry the clean stage's features unless ``text_only`` (records without them)."""
     import tracemalloc
 
-    stream: list[Labelled | None] = list(synthetic_stream(live + measure, seed=3))
+    # Copies are not indexed (a duplicate joins its story as a decision only), so the stream is
+    # longer than the window: the fill stops when exactly ``live`` articles are live.
+    stream: list[Labelled | None] = list(synthetic_stream(live + live // 4 + measure, seed=3))
     prepare = (lambda item: item) if text_only else cleaned
     # Everything inside one candidate window, so all ``live`` articles are candidates by time.
     settings = ThreadSettings(candidate_window=timedelta(days=365), expiry=timedelta(days=400))
@@ -287,12 +289,15 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
     # whole run (~30 objects each with their features) would be the bulk of what Python's
     # collector walks, and a full collection landing among the timed decisions cost them a
     # third of their time at 60k live, for objects the threader never holds.
-    for i in range(live):
-        lab = stream[i]
+    filled = 0
+    while len(index._articles) < live:
+        lab = stream[filled]
         assert lab is not None
         decide_and_apply(index, prepare(lab.item))
-        stream[i] = None
-    inputs = [prepare(lab.item) for lab in stream[live:] if lab is not None]
+        stream[filled] = None
+        filled += 1
+    inputs = [prepare(lab.item) for lab in stream[filled : filled + measure] if lab is not None]
+    assert len(inputs) == measure, "the stream ran out before the timed decisions"
     del stream
     # The candidates' unpacked features the index keeps between decisions are a bounded cache
     # (``_PROBES`` entries whatever the window), cleared whole when full: emptied before both
@@ -315,7 +320,7 @@ def run_live(live: int, measure: int, memory_sample: int, text_only: bool = Fals
     # CPU time of this process (one core) is the figure: wall time on a shared machine also
     # counts other processes' turns.
     print(
-        f"live window: {index.stats()['articles']} articles; {measure} decisions: "
+        f"live window: {live} articles ({index.stats()['articles']} after); {measure} decisions: "
         f"{measure / cpu:.0f}/s of one core's CPU time ({measure / wall:.0f}/s wall); "
         f"{'text analysed by the decider' if text_only else 'features from the clean stage'}"
     )
