@@ -227,7 +227,25 @@ class StageLoop:
     def open(self) -> None:
         self.open_consumer()
         if self.partition_txid_prefix is None:
-            self.producer = self.bus.producer(transactional_id=self.transactional_id)
+            self.producer = self._open_producer(self.transactional_id)
+
+    def _open_producer(self, transactional_id: str) -> Producer:
+        """A transactional producer, settled in the group's offsets partition before any use.
+
+        Opening it settles what an earlier holder of the id left open, except offsets a broker
+        restart left pending with their transaction complete (see ``Producer.settle``): the
+        committed-offset fetch of every partition they name stays unstable until a marker of this
+        id lands there, and until then no member can take those partitions. Settling at every
+        open (a start, a reconnect, the decider's assignment) is what the crashed holder of the
+        id does first, so the group moves on."""
+        producer = self.bus.producer(transactional_id=transactional_id)
+        try:
+            producer.settle(self.group_id)
+        except BaseException:
+            with contextlib.suppress(Exception):  # not opened after all; the caller retries
+                producer.close()
+            raise
+        return producer
 
     def open_consumer(self) -> None:
         self._committed = {}
@@ -267,7 +285,7 @@ class StageLoop:
             except Exception as exc:  # a fenced or disconnected producer: nothing to save
                 log.warning("closing the previous producer", extra={"stage": self.processor.name, "error": repr(exc)})
         names = "+".join(f"{tp.topic}-{tp.partition}" for tp in sorted(partitions))
-        self.producer = self.bus.producer(transactional_id=f"{self.partition_txid_prefix}-{names}")
+        self.producer = self._open_producer(f"{self.partition_txid_prefix}-{names}")
         self.consumer.resume_at_committed(partitions)
 
     def _commit(self, offsets: dict[TopicPartition, int]) -> None:
@@ -391,7 +409,7 @@ class StageLoop:
         while not self.stop.is_set():
             try:
                 if self.partition_txid_prefix is None:  # else opened when partitions are assigned
-                    self.producer = self.bus.producer(transactional_id=self.transactional_id)
+                    self.producer = self._open_producer(self.transactional_id)
                 self.open_consumer()
                 log.info("reconnected", extra={"stage": self.processor.name})
                 return

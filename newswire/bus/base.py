@@ -104,6 +104,13 @@ class Producer(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def settle(self, group_id: str) -> None:
+        """Commit an empty transaction carrying (no) offsets of ``group_id``, right after the
+        producer is opened. Its commit marker in the group's offsets partition completes any
+        offsets an earlier transaction of the same transactional id left pending there without
+        one (a broker restart can; see the Kafka bus)."""
+
     def committed_offsets(self) -> dict[TopicPartition, int]:
         """Per partition the last committed transaction wrote to, the offset just past its last
         record (so a reader of that partition may start there, having seen the rest); empty

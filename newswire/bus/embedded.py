@@ -217,6 +217,10 @@ class EmbeddedProducer(Producer):
         self._pending.clear()
         self._in_txn = False
 
+    def settle(self, group_id: str) -> None:
+        """Nothing to settle: a commit writes its records and offsets in one SQLite transaction,
+        so no offsets are ever left pending."""
+
     def committed_offsets(self) -> dict[TopicPartition, int]:
         return dict(self._committed)
 

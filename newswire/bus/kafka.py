@@ -246,6 +246,29 @@ class KafkaBusProducer(Producer):
             log.warning("abort_transaction failed: %s", exc)
         self._futures.clear()
 
+    def settle(self, group_id: str) -> None:
+        """Commit an empty transaction holding ``group_id``'s offsets partition, so its commit
+        marker lands there under this producer's id.
+
+        A broker killed between a transaction's prepare-commit and its markers completes that
+        transaction when it restarts, but the chaos suite found the markers missing from the
+        partitions (the transaction log says CompleteCommit, the offsets partition holds the
+        transactional offset commit with no marker after it). The group coordinator then keeps
+        those offsets pending for good, and every committed-offset fetch a ``read_committed``
+        consumer makes for the partition answers UNSTABLE_OFFSET_COMMIT; opening a producer under
+        the same transactional id does not help (no transaction is open to abort). Only a marker
+        of the same producer id in that partition completes them: this transaction's. The one
+        found had been committed (so said the transaction log), and this id's next commit in
+        its output partitions completes its records there as committed too, so committing is
+        the consistent outcome; with nothing of this id pending (the usual case) the commit
+        changes no offset."""
+        try:
+            self._p.begin_transaction()
+            self._await(lambda tm: tm.send_offsets_to_transaction({}, group_id), "settling offsets")
+            self._await(lambda tm: tm.begin_commit(), "settling commit")
+        except KafkaError as exc:
+            raise self._error(exc, f"settling {group_id}'s offsets failed: {exc}") from exc
+
     def close(self) -> None:
         try:
             self._p.close(timeout=10)
@@ -315,6 +338,7 @@ class KafkaBusConsumer(Consumer):
         self._positions: dict[TopicPartition, int] = {}
         self._pending_assign: frozenset[TopicPartition] | None = None
         self._resumed: dict[TopicPartition, int] = {}
+        self._fetch_timeout_ms = s.request_timeout_ms
         try:
             self.raw = KafkaConsumer(**cfg)
         except KafkaError as exc:
@@ -329,9 +353,28 @@ class KafkaBusConsumer(Consumer):
         return {tp: off for tp, off in self._resumed.items() if tp in partitions}
 
     def _seek_committed(self, tps: frozenset[TopicPartition]) -> None:
-        for tp in tps:
+        """Seek each partition to the group's committed offset, fetched stable (see
+        :meth:`_take_assignment`) within the request timeout for them all.
+
+        kafka-python waits for a stable offset without any bound, retrying UNSTABLE_OFFSET_COMMIT
+        for as long as the broker answers it, and it answered it for good after a broker restart
+        left a transaction's offsets pending (see :meth:`KafkaBusProducer.settle`): the stage sat
+        in this fetch inside ``poll``, its partitions never handed over, and since it never polled
+        again it never rejoined the group either, so the group's next rebalance waited for it and
+        the other members got no partitions: every cleaner not ready (the chaos suite). On expiry
+        the caller gives the partitions up (a KafkaTimeoutError: the stage loop reconnects, which
+        leaves the group and settles its own transactional id's offsets as it reopens)."""
+        deadline = time.monotonic() + self._fetch_timeout_ms / 1000
+        for tp in sorted(tps):
             ktp = KafkaTP(tp.topic, tp.partition)
-            committed = self.raw.committed(ktp)
+            left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+            try:
+                committed = self.raw.committed(ktp, timeout_ms=left_ms)
+            except KafkaTimeoutError as exc:
+                raise KafkaTimeoutError(
+                    f"committed offset of {tp.topic}-{tp.partition} unavailable or unstable (a transaction "
+                    f"holds it) within {self._fetch_timeout_ms} ms"
+                ) from exc
             if committed is None:
                 self.raw.seek_to_beginning(ktp)
                 self._resumed.pop(tp, None)

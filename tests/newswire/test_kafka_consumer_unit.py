@@ -48,7 +48,8 @@ class _RebalancingRaw(_FakeRaw):
         self.listener[0].on_partitions_assigned({KafkaTP("t", 0)})
         return {KafkaTP("t", 0): [_Rec(3), _Rec(4)]}  # fetched from the stale position 3
 
-    def committed(self, tp: KafkaTP) -> int | None:
+    def committed(self, tp: KafkaTP, timeout_ms: int | None = None) -> int | None:
+        assert timeout_ms is not None  # never waited on without a bound (an unstable offset can stay so)
         self.calls.append(f"committed {tp.partition}")
         return 9  # another owner got this far meanwhile
 
@@ -66,6 +67,7 @@ def _consumer() -> tuple[KafkaBusConsumer, _FakeRaw]:
     c._positions = {TopicPartition("t", 0): 5, TopicPartition("t", 1): 7}
     c._pending_assign = None
     c._resumed = {}
+    c._fetch_timeout_ms = 30_000
     return c, raw
 
 

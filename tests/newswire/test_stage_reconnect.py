@@ -58,6 +58,9 @@ class LostCommit(Producer):
     def abort(self) -> None:
         self.inner.abort()
 
+    def settle(self, group_id: str) -> None:
+        self.inner.settle(group_id)
+
     def close(self) -> None:
         self.inner.close()
 
