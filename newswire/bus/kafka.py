@@ -41,6 +41,10 @@ from newswire.topics import TopicSpec
 
 log = logging.getLogger(__name__)
 
+# How long the lag metric waits for one partition's position (as ``position`` does): it runs in
+# the stage loop, between batches.
+_LAG_POSITION_MS = 1000
+
 # Before any consumer exists: kafka-python 3.0 can lose a group join between two polls.
 mend_group_join()
 
@@ -467,9 +471,18 @@ class KafkaBusConsumer(Consumer):
         assigned = list(self.raw.assignment())
         if not assigned:
             return {}
-        try:  # a metric: a slow or briefly unreachable broker must surface as BusError, not a crash
-            ends = self.raw.end_offsets(assigned)
-            return {TopicPartition(tp.topic, tp.partition): max(0, ends[tp] - self.raw.position(tp)) for tp in assigned}
+        # A metric: a slow or briefly unreachable broker must surface as BusError, not a crash, and
+        # within a bound: a position not known yet is a committed-offset fetch, which waits for
+        # as long as a transaction holds that offset unstable (see ``_seek_committed``).
+        try:
+            ends = self.raw.end_offsets(assigned, timeout_ms=self._fetch_timeout_ms)
+            out: dict[TopicPartition, int] = {}
+            for tp in assigned:
+                at = self.raw.position(tp, timeout_ms=_LAG_POSITION_MS)
+                if at is None:
+                    raise BusError(f"lag unavailable: no position of {tp.topic}-{tp.partition} yet")
+                out[TopicPartition(tp.topic, tp.partition)] = max(0, ends[tp] - at)
+            return out
         except KafkaError as exc:
             raise BusError(f"lag unavailable: {exc}") from exc
 

@@ -23,11 +23,27 @@ class _FakeRaw:
     def assignment(self) -> set[KafkaTP]:
         return self.assigned
 
-    def end_offsets(self, tps: list[KafkaTP]) -> dict[KafkaTP, int]:
+    def end_offsets(self, tps: list[KafkaTP], timeout_ms: int | None = None) -> dict[KafkaTP, int]:
         raise KafkaTimeoutError("Failed to get offsets by timestamps in 30000 ms")
 
-    def position(self, tp: KafkaTP) -> int:
+    def position(self, tp: KafkaTP, timeout_ms: int | None = None) -> int:
         return 0
+
+
+class _NoPositionRaw(_FakeRaw):
+    """The broker answers end offsets, but a partition's position (a committed-offset fetch a
+    transaction holds unstable) is not known within the bound."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.position_timeouts: list[int | None] = []
+
+    def end_offsets(self, tps: list[KafkaTP], timeout_ms: int | None = None) -> dict[KafkaTP, int]:
+        return {tp: 10 for tp in tps}
+
+    def position(self, tp: KafkaTP, timeout_ms: int | None = None) -> int | None:  # type: ignore[override]
+        self.position_timeouts.append(timeout_ms)
+        return None if tp.partition == 1 else 4
 
 
 class _Rec:
@@ -85,6 +101,14 @@ def test_lag_failure_is_a_bus_error() -> None:
     c, _ = _consumer()
     with pytest.raises(BusError):
         c.lag()
+
+
+def test_lag_waits_for_a_position_within_a_bound_and_says_which_is_unknown() -> None:
+    c, _ = _consumer()
+    raw = c.raw = _NoPositionRaw()
+    with pytest.raises(BusError, match="t-1"):
+        c.lag()
+    assert raw.position_timeouts and all(t is not None and t <= 1000 for t in raw.position_timeouts)
 
 
 def test_an_assigned_partition_resumes_from_the_committed_offset_before_the_owner_is_told() -> None:
