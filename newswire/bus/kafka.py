@@ -41,9 +41,9 @@ from newswire.topics import TopicSpec
 
 log = logging.getLogger(__name__)
 
-# How long the lag metric waits for one partition's position (as ``position`` does): it runs in
+# How long a partition's position is waited for, by ``position`` and the lag metric: both run in
 # the stage loop, between batches.
-_LAG_POSITION_MS = 1000
+_POSITION_MS = 1000
 
 # Before any consumer exists: kafka-python 3.0 can lose a group join between two polls.
 mend_group_join()
@@ -462,7 +462,7 @@ class KafkaBusConsumer(Consumer):
 
     def position(self, tp: TopicPartition) -> int | None:
         try:
-            found = self.raw.position(KafkaTP(tp.topic, tp.partition), timeout_ms=1000)
+            found = self.raw.position(KafkaTP(tp.topic, tp.partition), timeout_ms=_POSITION_MS)
         except KafkaError:  # revoked meanwhile, or the broker is away: unknown, ask again later
             return None
         return int(found) if found is not None else None
@@ -478,7 +478,7 @@ class KafkaBusConsumer(Consumer):
             ends = self.raw.end_offsets(assigned, timeout_ms=self._fetch_timeout_ms)
             out: dict[TopicPartition, int] = {}
             for tp in assigned:
-                at = self.raw.position(tp, timeout_ms=_LAG_POSITION_MS)
+                at = self.raw.position(tp, timeout_ms=_POSITION_MS)
                 if at is None:
                     raise BusError(f"lag unavailable: no position of {tp.topic}-{tp.partition} yet")
                 out[TopicPartition(tp.topic, tp.partition)] = max(0, ends[tp] - at)

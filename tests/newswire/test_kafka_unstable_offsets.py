@@ -24,11 +24,11 @@ from kafka import KafkaProducer
 from kafka import TopicPartition as KafkaTP
 from kafka.structs import OffsetAndMetadata
 
-from newswire.bus import Bus, TopicPartition, open_bus
+from newswire.bus import Bus, TopicPartition
 from newswire.runtime import StageLoop, StopFlag
 from newswire.settings import Settings
-from newswire.topics import Role, TopicGraph, topic_graph
-from tests.support.stages import Echo
+from newswire.topics import Role, TopicGraph
+from tests.support.stages import Echo, wired_bus
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(180)]
 
@@ -43,13 +43,8 @@ def quick(kafka_settings: Settings) -> Settings:
 
 @pytest.fixture
 def wired(quick: Settings) -> Iterator[tuple[Bus, TopicGraph]]:
-    bus = open_bus(quick)
-    graph = topic_graph(quick)
-    bus.ensure_topics(graph.all())
-    try:
-        yield bus, graph
-    finally:
-        bus.close()
+    with wired_bus(quick) as wired:
+        yield wired
 
 
 def _transactional(settings: Settings, txid: str) -> KafkaProducer:

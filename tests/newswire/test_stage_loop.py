@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from newswire import tracing
-from newswire.bus import Bus, BusError, Message, TopicPartition, open_bus
+from newswire.bus import Bus, BusError, Message, TopicPartition
 from newswire.records import RawStory
 from newswire.runtime import Out, Outcome, RetryLater, StageLoop, StopFlag
 from newswire.settings import Settings, load_settings
-from newswire.topics import Role, TopicGraph, topic_graph
+from newswire.topics import Role, TopicGraph
 from pipeline.samples import load_corpus, render_page
 from tests.support.data import DEV_CORPUS
-from tests.support.stages import Echo
+from tests.support.stages import Echo, wired_bus
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.replay import clean_settings
@@ -45,13 +45,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def wired(settings: Settings) -> Iterator[tuple[Bus, TopicGraph]]:
-    bus = open_bus(settings)
-    graph = topic_graph(settings)
-    bus.ensure_topics(graph.all())
-    try:
-        yield bus, graph
-    finally:
-        bus.close()
+    with wired_bus(settings) as wired:
+        yield wired
 
 
 def _raw(record: dict[str, Any], html: str | None = None) -> bytes:

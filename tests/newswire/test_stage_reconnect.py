@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from kafka.errors import CommitFailedError, IllegalStateError, KafkaTimeoutError, ProducerFencedError
 
-from newswire.bus import BrokerUnreachable, Bus, BusError, Consumer, Fenced, Producer, TopicPartition, open_bus
+from newswire.bus import BrokerUnreachable, Bus, BusError, Consumer, Fenced, Producer, TopicPartition
 from newswire.bus.kafka import _error
 from newswire.runtime import StageLoop, StopFlag
 from newswire.settings import load_settings
-from newswire.topics import Role, TopicGraph, topic_graph
-from tests.support.stages import Echo
+from newswire.topics import Role, TopicGraph
+from tests.support.stages import Echo, wired_bus
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -91,13 +91,8 @@ def wired(tmp_path: Path) -> Iterator[tuple[Bus, TopicGraph]]:
         topics={"prefix": "t.", "raw_partitions": 1, "events_partitions": 1, "feed_partitions": 1},
         metrics={"enabled": False},
     )
-    bus = open_bus(settings)
-    graph = topic_graph(settings)
-    bus.ensure_topics(graph.all())
-    try:
-        yield bus, graph
-    finally:
-        bus.close()
+    with wired_bus(settings) as wired:
+        yield wired
 
 
 def _seed_raw(bus: Bus, graph: TopicGraph) -> list[bytes]:

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from newswire.bus import Message, TopicPartition
+from newswire.bus import Bus, Message, TopicPartition, open_bus
 from newswire.runtime import Out, Outcome
+from newswire.settings import Settings
+from newswire.topics import TopicGraph, topic_graph
+
+
+@contextmanager
+def wired_bus(settings: Settings) -> Iterator[tuple[Bus, TopicGraph]]:
+    """The bus of ``settings`` with every topic of its graph created; closed on leaving."""
+    bus = open_bus(settings)
+    graph = topic_graph(settings)
+    bus.ensure_topics(graph.all())
+    try:
+        yield bus, graph
+    finally:
+        bus.close()
 
 
 class Echo:
