@@ -349,7 +349,7 @@ class CoverageSettings:
     min_stored_set_apart_words: int = 2
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class CoverageFeatures:
     """What the index stores of an article for coverage: its heaviest terms (hashes, ascending)
     with log-tf bytes, its heaviest names (and numbers), and its headline's names."""
@@ -363,8 +363,25 @@ class CoverageFeatures:
     # (``RawTerms.set_apart``; ascending, most articles none).
     apart: Sequence[int] = ()
 
+    def __init__(
+        self,
+        terms: array[int],
+        tf: array[int],
+        names: array[int],
+        headline: array[int],
+        figures: array[int],
+        apart: Sequence[int] = (),
+    ) -> None:
+        # Written out, not generated: see ``thread._PairScores``.
+        object.__setattr__(self, "terms", terms)
+        object.__setattr__(self, "tf", tf)
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "headline", headline)
+        object.__setattr__(self, "figures", figures)
+        object.__setattr__(self, "apart", apart)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class RawTerms:
     """Terms of one input before weighting (kept for the decision's evidence)."""
 
@@ -392,6 +409,35 @@ class RawTerms:
     # "hours after the same court struck down the data law in a separate case"): what the report
     # says of another event, not of its own (see ``judge``).
     set_apart: frozenset[int] = frozenset()
+
+    def __init__(
+        self,
+        counts: dict[int, int],
+        name_hashes: frozenset[int],
+        number_hashes: frozenset[int],
+        headline: frozenset[int],
+        headline_terms: frozenset[int],
+        label: dict[int, str],
+        entities: frozenset[str],
+        words: list[list[str]],
+        head_pairs: frozenset[tuple[int, int]] = frozenset(),
+        nouns: frozenset[int] = frozenset(),
+        german: bool = False,
+        set_apart: frozenset[int] = frozenset(),
+    ) -> None:
+        # Written out, not generated: see ``thread._PairScores``.
+        object.__setattr__(self, "counts", counts)
+        object.__setattr__(self, "name_hashes", name_hashes)
+        object.__setattr__(self, "number_hashes", number_hashes)
+        object.__setattr__(self, "headline", headline)
+        object.__setattr__(self, "headline_terms", headline_terms)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "entities", entities)
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "head_pairs", head_pairs)
+        object.__setattr__(self, "nouns", nouns)
+        object.__setattr__(self, "german", german)
+        object.__setattr__(self, "set_apart", set_apart)
 
 
 # How one body token counts: (its lower-case form for the shingles, the entity it names or None,
@@ -1051,7 +1097,7 @@ class Stored(Protocol):
 Vector = dict[int, float]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Judgement:
     """The input against one story: the similarity, the gates' measures, and whether it passed."""
 
@@ -1075,6 +1121,43 @@ class Judgement:
     moves_apart: bool = False
     # Kept apart because it tells of its best match's event only as a separate matter.
     set_apart: bool = False
+
+    def __init__(
+        self,
+        passed: bool,
+        damped: float,
+        cosine: float,
+        top: Stored,
+        gap_hours: float,
+        head_in_story: float,
+        story_head_in_input: float,
+        shared: list[int],
+        shared_idf: float,
+        numbers_in_story: float,
+        story_damped: float | None,
+        input_is_earlier: bool,
+        head_floor: float | None = None,
+        other_language: bool = False,
+        moves_apart: bool = False,
+        set_apart: bool = False,
+    ) -> None:
+        # Written out, not generated: see ``thread._PairScores``.
+        object.__setattr__(self, "passed", passed)
+        object.__setattr__(self, "damped", damped)
+        object.__setattr__(self, "cosine", cosine)
+        object.__setattr__(self, "top", top)
+        object.__setattr__(self, "gap_hours", gap_hours)
+        object.__setattr__(self, "head_in_story", head_in_story)
+        object.__setattr__(self, "story_head_in_input", story_head_in_input)
+        object.__setattr__(self, "shared", shared)
+        object.__setattr__(self, "shared_idf", shared_idf)
+        object.__setattr__(self, "numbers_in_story", numbers_in_story)
+        object.__setattr__(self, "story_damped", story_damped)
+        object.__setattr__(self, "input_is_earlier", input_is_earlier)
+        object.__setattr__(self, "head_floor", head_floor)
+        object.__setattr__(self, "other_language", other_language)
+        object.__setattr__(self, "moves_apart", moves_apart)
+        object.__setattr__(self, "set_apart", set_apart)
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -1126,7 +1209,7 @@ def _rarest_name_found(member: Stored, found: Container[int], idf: Callable[[int
     return name is None or name in found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Probe:
     """An indexed article's coverage features unpacked (the decider keeps them between
     decisions), or the input in that shape (for the gates with the roles swapped)."""
@@ -1135,6 +1218,19 @@ class Probe:
     time: datetime
     cov: CoverageFeatures
     _about: frozenset[int] | None = field(default=None, compare=False, repr=False)
+
+    def __init__(
+        self,
+        article_id: str,
+        time: datetime,
+        cov: CoverageFeatures,
+        _about: frozenset[int] | None = None,
+    ) -> None:
+        # Written out, not generated: see ``thread._PairScores``.
+        object.__setattr__(self, "article_id", article_id)
+        object.__setattr__(self, "time", time)
+        object.__setattr__(self, "cov", cov)
+        object.__setattr__(self, "_about", _about)
 
     @property
     def about(self) -> frozenset[int]:
@@ -1195,7 +1291,7 @@ def _protagonist_named(
     return top is None or top in story_names or raw.counts.get(top, 1) < c.min_protagonist_mentions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class _Gates:
     passed: bool
     head_in_story: float
@@ -1209,6 +1305,29 @@ class _Gates:
     head_floor: float
     # The input's headline moves its figure another way than the story's (``headline_move``).
     moves_apart: bool = False
+
+    def __init__(
+        self,
+        passed: bool,
+        head_in_story: float,
+        story_head_in_input: float,
+        shared: list[int],
+        shared_idf: float,
+        numbers_in_story: float,
+        names_agree: bool,
+        head_floor: float,
+        moves_apart: bool = False,
+    ) -> None:
+        # Written out, not generated: see ``thread._PairScores``.
+        object.__setattr__(self, "passed", passed)
+        object.__setattr__(self, "head_in_story", head_in_story)
+        object.__setattr__(self, "story_head_in_input", story_head_in_input)
+        object.__setattr__(self, "shared", shared)
+        object.__setattr__(self, "shared_idf", shared_idf)
+        object.__setattr__(self, "numbers_in_story", numbers_in_story)
+        object.__setattr__(self, "names_agree", names_agree)
+        object.__setattr__(self, "head_floor", head_floor)
+        object.__setattr__(self, "moves_apart", moves_apart)
 
 
 def _as_input(f: CoverageFeatures) -> RawTerms:
