@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import inspect
 import itertools
 import math
 import random
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from workers import coverage, shingles
+from workers import thread as thread_module
 from workers.thread import (
     ARTICLE_PREFIX,
     STORY_PREFIX,
+    Decision,
     StoryIndex,
     ThreadInput,
     ThreadSettings,
@@ -491,3 +495,49 @@ def test_a_short_notice_above_unrelated_headlines_relates_no_stories() -> None:
         ),
     )
     assert copy.kind == "duplicate" and copy.story_id == first.story_id
+
+
+# The decision step's classes whose ``__init__`` is written out for mypyc (``_PairScores``).
+_WRITTEN_OUT = [
+    thread_module.Decision,
+    thread_module._Story,
+    thread_module._Prepared,
+    thread_module._PairScores,
+    thread_module.TextFeatures,
+    coverage.CoverageFeatures,
+    coverage.RawTerms,
+    coverage.Probe,
+    coverage._Gates,
+    coverage.Judgement,
+]
+
+
+@pytest.mark.parametrize("cls", _WRITTEN_OUT, ids=lambda c: c.__name__)
+def test_a_written_out_init_takes_the_dataclass_fields_in_order_with_their_defaults(cls: type) -> None:
+    """A field added to the class and not to its ``__init__`` (or a default changed in one of
+    the two) would build values ``replace`` and equality read otherwise."""
+    params = list(inspect.signature(cls).parameters.values())
+    fields = dataclasses.fields(cls)
+    assert [p.name for p in params] == [f.name for f in fields]
+    for p, f in zip(params, fields, strict=True):
+        if f.default is not dataclasses.MISSING:
+            assert p.default == f.default, f.name
+        elif f.default_factory is not dataclasses.MISSING:
+            assert p.default is None, f.name  # the factory's value is made by ``__init__``
+        else:
+            assert p.default is inspect.Parameter.empty, f.name
+
+
+def test_written_out_inits_keep_the_values_frozen_equal_and_replaceable() -> None:
+    a = thread_module._PairScores(0.5, 0.25, 0.1, 2, 30, 0.4, 0.3, 1.0, 7)
+    assert a == thread_module._PairScores(0.5, 0.25, 0.1, 2, 30, 0.4, 0.3, 1.0, 7, 0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.jaccard = 0.9  # type: ignore[misc]
+    b = dataclasses.replace(a, jaccard=0.9)
+    assert (b.jaccard, b.longest_passage) == (0.9, 30) and b != a
+    d = Decision("new", "s-1", 1, None, None, None)
+    assert d.evidence == {} and d.evidence is not Decision("new", "s-1", 1, None, None, None).evidence
+    assert repr(d) == (
+        "Decision(kind='new', story_id='s-1', version=1, update_kind=None, duplicate_of=None, "
+        "matched_article_id=None, evidence={})"
+    )
