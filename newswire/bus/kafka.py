@@ -41,8 +41,8 @@ from newswire.topics import TopicSpec
 
 log = logging.getLogger(__name__)
 
-# How long a partition's position is waited for, by ``position`` and the lag metric: both run in
-# the stage loop, between batches.
+# How long a partition's position is waited for, by ``position`` and the lag metric (both run in
+# the stage loop, between batches) and by each check of a table read's progress.
 _POSITION_MS = 1000
 
 # Before any consumer exists: kafka-python 3.0 can lose a group join between two polls.
@@ -698,7 +698,14 @@ class KafkaBus(Bus):
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         ends = consumer.end_offsets(tps)
-        remaining = {tp for tp in tps if ends[tp] > consumer.position(tp)}
+
+        def unread(tp: KafkaTP) -> bool:
+            # Bounded: with the broker away a position is a look-up kafka-python retries without
+            # end; one not known yet counts as unread, and the stall check below decides.
+            at = consumer.position(tp, timeout_ms=_POSITION_MS)
+            return at is None or at < ends[tp]
+
+        remaining = {tp for tp in tps if unread(tp)}
         # A restore that stops making progress (broker gone) fails instead of hanging the
         # rebalance callback forever: the caller retries (or crashes and its successor does).
         stall_s = max(30.0, 2 * self.settings.request_timeout_ms / 1000)
@@ -716,7 +723,7 @@ class KafkaBus(Bus):
                     if r.offset < ends[ktp]:
                         yield _message(topic, ktp.partition, r)
             # Transaction markers occupy offsets too: compare positions, not record counts.
-            remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
+            remaining = {tp for tp in remaining if unread(tp)}
 
     def table_reader(self, topic: str, partitions: Sequence[int] | None = None) -> TableReader:
         try:

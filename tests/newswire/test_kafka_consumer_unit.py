@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from kafka import TopicPartition as KafkaTP
 from kafka.errors import KafkaTimeoutError
 
-from newswire.bus import BusError, TopicPartition
-from newswire.bus.kafka import KafkaBusConsumer, _Listener
+from newswire.bus import BrokerUnreachable, BusError, TopicPartition
+from newswire.bus.kafka import KafkaBus, KafkaBusConsumer, _Listener
+from newswire.settings import KafkaSettings
 
 
 class _FakeRaw:
@@ -137,3 +139,45 @@ def test_an_assigned_partition_resumes_from_the_committed_offset_before_the_owne
     assert TopicPartition("t", 0) not in c._positions  # a commit never writes the stale position
     _Listener(c).on_partitions_revoked({KafkaTP("t", 0)})
     assert c.assigned_offsets() == {}
+
+
+class _GoneBrokerConsumer:
+    """A group-less consumer whose broker went away after the end offsets: no position is known
+    within any bound, and polls return nothing."""
+
+    def __init__(self) -> None:
+        self.position_timeouts: list[int | None] = []
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return {0, 1}
+
+    def assign(self, tps: list[KafkaTP]) -> None:
+        pass
+
+    def seek_to_beginning(self, *tps: KafkaTP) -> None:
+        pass
+
+    def end_offsets(self, tps: list[KafkaTP]) -> dict[KafkaTP, int]:
+        return {tp: 5 for tp in tps}
+
+    def position(self, tp: KafkaTP, timeout_ms: int | None = None) -> int | None:
+        if timeout_ms is None:  # kafka-python would retry the look-up for good
+            raise AssertionError("a position waited for without a bound")
+        self.position_timeouts.append(timeout_ms)
+        return None
+
+    def poll(self, timeout_ms: int, max_records: int) -> dict[KafkaTP, list[_Rec]]:
+        return {}
+
+
+def test_a_table_read_whose_broker_went_away_fails_as_unreachable_instead_of_waiting_in_a_position(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = iter(range(0, 10_000, 7))  # seconds: each look at the clock a few seconds on
+    monkeypatch.setattr(time, "monotonic", lambda: float(next(clock)))
+    bus = KafkaBus.__new__(KafkaBus)
+    bus.settings = KafkaSettings(bootstrap_servers="127.0.0.1:9")
+    consumer = _GoneBrokerConsumer()
+    with pytest.raises(BrokerUnreachable, match="stalled"):
+        list(bus._read_table(consumer, "state", None))
+    assert consumer.position_timeouts and all(t <= 1000 for t in consumer.position_timeouts if t is not None)
