@@ -196,7 +196,7 @@ class Decision:
         evidence: dict[str, float | int | str] | None = None,
         prepared: _Prepared | None = None,
     ) -> None:
-        # Written out, not generated: see ``_PairScores``.
+        # Written out, not generated: see ``coverage.CoverageFeatures``.
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "story_id", story_id)
         object.__setattr__(self, "version", version)
@@ -495,10 +495,7 @@ class _PairScores:
         shared_fingerprints: int,
         boilerplate_passages: int = 0,
     ) -> None:
-        # One per candidate compared. Written out: mypyc compiles a class's own ``__init__``
-        # but leaves a dataclass's generated one to the ``dataclasses`` module, interpreted
-        # (~1 us for a frozen one against ~0.1 us), so the classes the decision step makes
-        # many of write theirs: the same fields, still frozen, equal and printed alike.
+        # One per candidate compared. Written out, not generated: see ``coverage.CoverageFeatures``.
         object.__setattr__(self, "containment_old_in_new", containment_old_in_new)
         object.__setattr__(self, "containment_new_in_old", containment_new_in_old)
         object.__setattr__(self, "jaccard", jaccard)

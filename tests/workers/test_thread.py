@@ -497,7 +497,7 @@ def test_a_short_notice_above_unrelated_headlines_relates_no_stories() -> None:
     assert copy.kind == "duplicate" and copy.story_id == first.story_id
 
 
-# The decision step's classes whose ``__init__`` is written out for mypyc (``_PairScores``).
+# The decision step's classes whose ``__init__`` is written out for mypyc (``coverage.CoverageFeatures``).
 _WRITTEN_OUT = [
     thread_module.Decision,
     thread_module._Story,
