@@ -12,7 +12,8 @@ decision; ``METHOD`` names the stored terms it reads):
   name ("Osterran" / "Osterra", "Keldoran" / "Keldora", "Osterras"); numbers are kept whole.
   Outlets spell some names differently: an abbreviation loses its dots ("C.I.A." is "CIA") and
   a name with a short lower-case tail is its head ("Jong-un" is "Jong Un"). The headline's
-  figures are kept whole among its terms, with a mark when it gives a percentage.
+  figures are kept whole among its terms, with a mark when it gives a percentage; a currency's
+  code before an amount ("VFL 4.3m") is the amount's unit, not one of its names.
 * Weights: ``(1 + ln tf) * idf * kind`` with names and numbers counted double, as in streaming
   news clustering (Miranda et al. 2018) and Event Registry. ``idf = ln((N + 1) / (df + 1)) + 1``
   over the articles live in the index: a name every story carries (a country, a president)
@@ -119,16 +120,18 @@ from workers import agencies, postings, shingles
 # stores the terms it uses only where it sets another matter apart (``CoverageFeatures.apart``)
 # and marks among its headline's terms the way the clause giving its percentage says the figure
 # went (``MOVE_MARKS``); v8 stores an amount with its multiplier or unit written on ("£4.3m",
-# "20km") as its figure ("4.3", "20": ``_FIGURE_UNIT``).
-METHOD = "tfidf-names-v8"
+# "20km") as its figure ("4.3", "20": ``_FIGURE_UNIT``); v9 leaves out of its headline's terms a
+# currency's code before an amount ("VFL 4.3m": ``_CODE``).
+METHOD = "tfidf-names-v9"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
 # instead of an upgrade losing a whole window's coverage terms.
 # A v6 record is a v7 record that sets nothing apart, whose headline's way is read from all its
 # words. A v7 record is a v8 record whose amounts with a multiplier were stored as written (they
-# compare with no figure of a v8 text until they expire, as before).
-READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v7", METHOD))
+# compare with no figure of a v8 text until they expire, as before). A v8 record is a v9 record
+# whose headline may hold a currency's code as a name (a report must then name it, as before).
+READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v7", "tfidf-names-v8", METHOD))
 # The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
 # the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
 # of a story told in another language (``in_other_language``, from the input's own text), v7
@@ -149,8 +152,9 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v
 # as the mark of a German paragraph; v11 a story the input tells of only as a separate matter,
 # or that tells so of the input, another event (``sets_apart``), and the way a headline's
 # percentage went read from the clause giving it (``percent_clause_move``); v12 an amount with its
-# multiplier or unit written on ("£412m") the figure "412 million" gives (stored terms v8).
-DECISION_METHOD = "tfidf-names-v12"
+# multiplier or unit written on ("£412m") the figure "412 million" gives (stored terms v8); v13 a
+# currency's code before an amount in a headline ("VFL 4.3m") no name of it (stored terms v9).
+DECISION_METHOD = "tfidf-names-v13"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -165,6 +169,9 @@ _FIGURE_UNIT = re.compile(
     r"(\d[\d.,]*?)-?(?:k|m|mn|bn|b|tn|trn|million|billion|trillion|crore|lakh|pc|percent"
     r"|km|kms|kg|kgs|mw|gw|kw|kwh|mwh|gwh|mph|kph|kmh|ft|cm|mm)"
 )
+# A currency's code, as a headline writes it before an amount ("VFL 4.3m", "USD 20bn"): the
+# amount's unit, which reports giving "4.3 million florins" never name.
+_CODE = re.compile(r"[A-Z]{3}")
 _STEM = 6
 # A percentage in a headline ("raises rate to 4.25%", "profit slumps 31 percent"), marked
 # among the headline's terms by a term no text yields.
@@ -686,7 +693,10 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         move = percent_clause_move(title)
         if move is not None:
             head_terms.add(_MOVE_MARKS[move])
-    for tok in shingles.tokens(" ".join(shingles.normalise_paragraphs(agencies.without_credits(title)))):
+    toks = shingles.tokens(" ".join(shingles.normalise_paragraphs(agencies.without_credits(title))))
+    for i, tok in enumerate(toks):
+        if _CODE.fullmatch(tok) and i + 1 < len(toks) and _DIGIT.match(toks[i + 1]):
+            continue  # a currency's code before its amount ("VFL 4.3m"): the amount's unit, no name
         low = shingles.strip_possessive(tok.lower())
         amount = _FIGURE_UNIT.fullmatch(low)
         if amount is not None:  # "4.3m": the figure alone, as the body reads it

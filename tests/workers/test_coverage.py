@@ -501,6 +501,22 @@ def test_a_telling_figure_lets_a_report_headline_a_name_the_story_does_not() -> 
     assert "headline_names_required" not in alone.evidence
 
 
+def test_a_currency_code_before_an_amount_is_no_headline_name() -> None:
+    """A headline writes an amount with its currency's code ("VFL 4.3m"); reports write "4.3
+    million florins" and never name the code, so as a headline name it would be the rarest one,
+    the slot a report must name. Before an amount it is the amount's unit; elsewhere a name."""
+
+    def headline(title: str, body: str) -> set[str]:
+        raw = coverage.raw_terms(title, shingles.normalise_paragraphs(body), thread_module._CALENDAR)
+        by_hash = {coverage._hash_term(t): t for t in ("vfl", "destry", "4.3")}
+        return {by_hash[h] for h in raw.headline_terms if h in by_hash}
+
+    body = "Lucan Destry took VFL 4.3m, prosecutors said. The VFL fell against the euro."
+    assert headline("Destry charged with taking VFL 4.3m in bribes", body) == {"destry", "4.3"}
+    assert headline("Destry charged with taking VFL4.3m in bribes", body) == {"destry"}
+    assert headline("VFL slides as Destry is charged", body) == {"vfl", "destry"}
+
+
 def test_a_figure_with_its_multiplier_or_unit_written_on_is_the_figure() -> None:
     """House styles write one amount as "£412m", "412 million" or "412-million": each is the
     figure 412, in the body and in the headline; "5G", "3rd" and "1990s" are not amounts."""
