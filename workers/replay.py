@@ -25,8 +25,10 @@ moment it happens (``on_dead``), and the run goes on.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -54,6 +56,9 @@ ORDERS = ("published", "file")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _WEB = ("http://", "https://")
 _OPTIONAL_TEXT = ("fetched_at", "published", "updated")
+# The fields of a line that carries its article as text (see ``as_page``).
+_TEXT_FIELDS = ("body_paragraphs", "text")
+_BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 @dataclass
@@ -69,6 +74,46 @@ class ReplayStats:
 
 def clean_settings(settings: Settings) -> CleanSettings:
     return CleanSettings(max_html_bytes=settings.worker.max_html_bytes)
+
+
+def as_page(obj: dict[str, Any]) -> dict[str, Any]:
+    """A line that carries its article as text instead of the fetched page, as labelled corpora
+    and news APIs give articles already extracted (``title`` with ``body_paragraphs``, a list of
+    strings, or ``text``, paragraphs between blank lines), as the page a site would serve of it:
+    the same cleaning and threading then run on it as on a fetched page. The text is escaped (it
+    is text: it cannot forge the page's markup, date or author), and ``published`` becomes the
+    page's date. Without a ``url`` the line's ``id`` names it (``urn:newswire:ID``). A line with
+    ``html`` is returned as it is."""
+    if "html" in obj or not any(key in obj for key in _TEXT_FIELDS):
+        return obj
+    given = obj.get("body_paragraphs")
+    if given is not None:
+        if not isinstance(given, list) or not all(isinstance(p, str) for p in given):
+            raise RecordError("body_paragraphs must be a list of strings")
+        paragraphs = [p.strip() for p in given]
+    else:
+        text = obj.get("text")
+        if not isinstance(text, str):
+            raise RecordError(f"text must be a string, not {type(text).__name__}")
+        paragraphs = [p.strip() for p in _BLANK_LINE.split(text)]
+    paragraphs = [p for p in paragraphs if p]
+    if not paragraphs:
+        raise RecordError("the line's text is empty")
+    title = obj.get("title", "")
+    if not isinstance(title, str):
+        raise RecordError(f"title must be a string, not {type(title).__name__}")
+    e = html.escape
+    head = [f"<title>{e(title)}</title>"]
+    published = obj.get("published")
+    if isinstance(published, str) and published:
+        head.append(f'<meta property="article:published_time" content="{e(published)}">')
+    body = "".join(f"<p>{e(p)}</p>" for p in paragraphs)
+    page = f"<html><head>{''.join(head)}</head><body><article><h1>{e(title)}</h1>{body}</article></body></html>"
+    out = {k: v for k, v in obj.items() if k not in _TEXT_FIELDS}
+    out["html"] = page
+    if not out.get("url") and isinstance(obj.get("id"), str | int) and not isinstance(obj.get("id"), bool):
+        out["url"] = f"urn:newswire:{obj['id']}"
+    return out
 
 
 def _record(obj: Any) -> RawStory:
@@ -191,6 +236,9 @@ def _read(
                 if from_dead_letters:
                     obj = _unwrap(obj)
                     line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
+                given = obj
+                if isinstance(obj, dict):
+                    obj = as_page(obj)
                 raw = _record(obj)
                 if raw.published and normalise_date(raw.published) is None:
                     stats.unreadable_dates += 1
@@ -201,7 +249,8 @@ def _read(
                             lineno,
                             raw.published[:80],
                         )
-                yield lineno, line, (raw, _value(obj, line, raw))
+                # a line given as text is written as a poller would have: with its page
+                yield lineno, line, (raw, _value(obj, line, raw) if obj is given else raw.encode())
             except RecursionError:
                 yield lineno, line, f"line {lineno}: JSON nested too deep"
             except (ValueError, TypeError) as exc:  # JSON, UTF-8, int digits, RecordError, fields
@@ -216,6 +265,16 @@ def _value(obj: dict[str, Any], line: bytes, raw: RawStory) -> bytes:
     if isinstance(obj.get("id"), str | None) and not SURROGATE_ESCAPE.search(line):
         return line
     return raw.encode()
+
+
+def _written_ms(raw: RawStory, now_ms: int) -> int:
+    """When a line's record is taken to be written: ``now_ms``, or when the line says it was
+    published, if that is later. A record is written after its publication, as a poller writes
+    it; a corpus dated after the run (fictional news, or a backfill shifted in time) replays at
+    its own dates, where the threading stage would pass over every date after now and thread the
+    whole file as undated, all at one instant."""
+    when = parse_time(normalise_date(raw.published)) if raw.published else None
+    return max(now_ms, int(when.timestamp() * 1000)) if when is not None else now_ms
 
 
 def replay(
@@ -299,6 +358,7 @@ def replay(
 
         # The run's records are written now, once for all (as a poller's when it polls): the
         # bound of a date given without a fetch time (a date after it is no publication date).
+        # A line published after now is written when it was published (``_written_ms``).
         written_ms = int(time.time() * 1000)
         for lineno, line, item in _read(input_path, stats, from_dead_letters, order):
             originals[lineno] = line
@@ -312,7 +372,7 @@ def replay(
                 dead(lineno, "conflicting_id", f"line {lineno}: id {story.id!r} already used for another story")
                 originals.pop(lineno, None)
                 continue
-            batch.append(Message("raw", 0, lineno, story.article_key.encode(), value, written_ms))
+            batch.append(Message("raw", 0, lineno, story.article_key.encode(), value, _written_ms(story, written_ms)))
             if len(batch) >= batch_size:
                 flush()
         if batch:
