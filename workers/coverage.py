@@ -64,7 +64,9 @@ decision; ``METHOD`` names the stored terms it reads):
   judged with the roles swapped (the member's stored terms as the input, the input as the
   story), as the decision in publication order would have been. Swapped, the input is the
   story, and its text is in hand: a member's names are looked for among all its terms, not only
-  among the heaviest ones the index would keep of it. A member stamped with the same instant as
+  among the heaviest ones the index would keep of it. The input's protagonist is still asked of
+  a story of several reports: its reports leaving out the one the input repeats throughout tell
+  another event, whichever was published first. A member stamped with the same instant as
   the input (two dates without a time, as many feeds and pages give them) may have been
   published after it: the two are judged both ways, since the order they were published in
   is unknown.
@@ -153,8 +155,10 @@ READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v
 # or that tells so of the input, another event (``sets_apart``), and the way a headline's
 # percentage went read from the clause giving it (``percent_clause_move``); v12 an amount with its
 # multiplier or unit written on ("£412m") the figure "412 million" gives (stored terms v8); v13 a
-# currency's code before an amount in a headline ("VFL 4.3m") no name of it (stored terms v9).
-DECISION_METHOD = "tfidf-names-v13"
+# currency's code before an amount in a headline ("VFL 4.3m") no name of it (stored terms v9); v14
+# the input's protagonist asked of a story of several reports when the input is judged with the
+# roles swapped too (``earlier_protagonist``).
+DECISION_METHOD = "tfidf-names-v14"
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -325,6 +329,8 @@ class CoverageSettings:
     # story's event is another one.
     min_protagonist_mentions: int = 8
     min_protagonist_reports: int = 2
+    # ...asked of an input judged with the roles swapped too (see ``_protagonist_story``).
+    earlier_protagonist: bool = True
     # A story told in another language is judged on what is written alike (see ``judge``).
     foreign_reading: bool = True
     # A common name of the input's headline (a country, a capital: its idf under that of a
@@ -1307,6 +1313,22 @@ def _protagonist_named(
     return top is None or top in story_names or raw.counts.get(top, 1) < c.min_protagonist_mentions
 
 
+def _protagonist_story(
+    raw: RawTerms, members: Sequence[Stored], w: Callable[[int], float], c: CoverageSettings
+) -> bool:
+    """Whether the story may be the input's by its protagonist, as the gates ask it of a story
+    of several reports (``_gates``), for the input judged with the roles swapped
+    (``earlier_protagonist``): an earlier report of the story's event names who it turns on as
+    its later reports do, and the story's reports leaving out the one the input repeats
+    throughout tell another event, whichever of the two was published first."""
+    if not c.earlier_protagonist or len(members) < c.min_protagonist_reports:
+        return True
+    names: set[int] = set()
+    for m in members:
+        names.update(m.cov.names)
+    return _protagonist_named(raw, names | _prominent(members), w, c)
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class _Gates:
     passed: bool
@@ -1832,7 +1854,8 @@ def judge(
                 may_be_later(m.time, when)
                 and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).passed
             ):
-                input_is_earlier = True
+                # (the story's side of the protagonist gate, asked only now: it ranks the names)
+                input_is_earlier = _protagonist_story(raw, members, w, c)
                 break
     mutual = False
     if not g.passed and not input_is_earlier and c.mutual_headlines and g.names_agree and raw.headline:

@@ -782,6 +782,29 @@ def test_one_report_leaving_out_the_protagonist_is_not_judged() -> None:
     assert judged.kind == "update"
 
 
+@pytest.mark.parametrize("hours_before", [0, 1, 5])
+def test_a_report_published_before_the_story_still_needs_its_protagonist_named(hours_before: int) -> None:
+    """The minister's presentation published before the visit's two reports (or at the same
+    instant: a date without a time), arriving after them, is judged with the roles swapped too,
+    as if it had been the story. Swapped, the story is the presentation alone, whose protagonist
+    gate is not judged (one report); but the visit's reports leave out the one it repeats
+    throughout, whichever was published first: another event (``earlier_protagonist``)."""
+    assert VISIT.published is not None
+    early = dataclasses.replace(FILES, published=VISIT.published - timedelta(hours=hours_before))
+
+    def decide(settings: coverage.CoverageSettings) -> tuple[Decision, Decision]:
+        index = StoryIndex(ThreadSettings(coverage=settings))
+        visit, _ = decide_and_apply(index, VISIT)
+        decide_and_apply(index, VISIT_COVERAGE)
+        return visit, decide_and_apply(index, early)[0]
+
+    visit, files = decide(coverage.CoverageSettings())
+    assert files.kind == "new" and files.story_id != visit.story_id, files.evidence
+    visit, swapped = decide(coverage.CoverageSettings(earlier_protagonist=False))
+    assert (swapped.kind, swapped.update_kind, swapped.story_id) == ("update", "coverage", visit.story_id)
+    assert swapped.evidence["coverage_input_is_earlier"] == 1
+
+
 # the pre-checks themselves, bound before the test below replaces them in the decider's path
 _MAY_PASS, _MAY_PASS_GATES = coverage.may_pass, coverage.may_pass_gates
 
