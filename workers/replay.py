@@ -111,8 +111,9 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     page = f"<html><head>{''.join(head)}</head><body><article><h1>{e(title)}</h1>{body}</article></body></html>"
     out = {k: v for k, v in obj.items() if k not in _TEXT_FIELDS}
     out["html"] = page
-    if not out.get("url") and isinstance(obj.get("id"), str | int) and not isinstance(obj.get("id"), bool):
-        out["url"] = f"urn:newswire:{obj['id']}"
+    raw_id = obj.get("id")
+    if not out.get("url") and isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
+        out["url"] = f"urn:newswire:{raw_id}"
     return out
 
 
