@@ -1323,10 +1323,16 @@ def _protagonist_story(
     throughout tell another event, whichever of the two was published first."""
     if not c.earlier_protagonist or len(members) < c.min_protagonist_reports:
         return True
-    names: set[int] = set()
+    return _protagonist_named(raw, _story_names(members, _prominent(members)), w, c)
+
+
+def _story_names(members: Sequence[Stored], prominent: set[int]) -> set[int]:
+    """Every name a story's members give, and what the story is about (``prominent``): where
+    the gates look for a name the input repeats or shares."""
+    names = set(prominent)
     for m in members:
         names.update(m.cov.names)
-    return _protagonist_named(raw, names | _prominent(members), w, c)
+    return names
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -1557,11 +1563,8 @@ def _gates(
     """The look-alike gates of an input (its terms ``raw``) against a story's members;
     ``telling``: the decision's figures of a telling form, telling in this window when their
     idf is at least ``min_telling_idf``."""
-    story_names: set[int] = set()
-    for m in members:
-        story_names.update(m.cov.names)
     story_prominent = _prominent(members)
-    story_names |= story_prominent
+    story_names = _story_names(members, story_prominent)
     head_in_story = _head_in_story(raw, story_prominent, w, c, story_names, min_telling_idf)
     story_head_in_input = max(
         weighted_share((h for h in m.cov.headline if h not in m.cov.figures and h not in _MARKS), raw.counts, w)

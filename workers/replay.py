@@ -225,7 +225,9 @@ def _lines(fh: IO[bytes], order: str, from_dead_letters: bool) -> Iterator[tuple
 
 def _read(
     path: Path, stats: ReplayStats, from_dead_letters: bool = False, order: str = "published"
-) -> Iterator[tuple[int, bytes, tuple[RawStory, bytes] | str]]:
+) -> Iterator[tuple[int, bytes, tuple[RawStory, bytes, datetime | None] | str]]:
+    """(line number, line, and the line's record, its value for the raw topic and its
+    publication time, or what is wrong with it), in ``order``."""
     # Bytes, decoded per line: one line of bad UTF-8 in a million-record backfill is that
     # line's dead letter, not the end of the run.
     with path.open("rb") as fh:
@@ -241,7 +243,8 @@ def _read(
                 if isinstance(obj, dict):
                     obj = as_page(obj)
                 raw = _record(obj)
-                if raw.published and normalise_date(raw.published) is None:
+                published = normalise_date(raw.published) if raw.published else None
+                if raw.published and published is None:
                     stats.unreadable_dates += 1
                     if stats.unreadable_dates == 1:  # the first says which form; the count says how many
                         log.warning(
@@ -251,7 +254,8 @@ def _read(
                             raw.published[:80],
                         )
                 # a line given as text is written as a poller would have: with its page
-                yield lineno, line, (raw, _value(obj, line, raw) if obj is given else raw.encode())
+                value = _value(obj, line, raw) if obj is given else raw.encode()
+                yield lineno, line, (raw, value, parse_time(published))
             except RecursionError:
                 yield lineno, line, f"line {lineno}: JSON nested too deep"
             except (ValueError, TypeError) as exc:  # JSON, UTF-8, int digits, RecordError, fields
@@ -268,14 +272,13 @@ def _value(obj: dict[str, Any], line: bytes, raw: RawStory) -> bytes:
     return raw.encode()
 
 
-def _written_ms(raw: RawStory, now_ms: int) -> int:
+def _written_ms(published: datetime | None, now_ms: int) -> int:
     """When a line's record is taken to be written: ``now_ms``, or when the line says it was
     published, if that is later. A record is written after its publication, as a poller writes
     it; a corpus dated after the run (fictional news, or a backfill shifted in time) replays at
     its own dates, where the threading stage would pass over every date after now and thread the
     whole file as undated, all at one instant."""
-    when = parse_time(normalise_date(raw.published)) if raw.published else None
-    return max(now_ms, int(when.timestamp() * 1000)) if when is not None else now_ms
+    return max(now_ms, int(published.timestamp() * 1000)) if published is not None else now_ms
 
 
 def replay(
@@ -367,13 +370,14 @@ def replay(
                 dead(lineno, "decode_error", item)
                 originals.pop(lineno, None)
                 continue
-            story, value = item
+            story, value, published = item
             digest = hashlib.sha256(stable_id(story.url, story.html, story.guid).encode()).digest()[:12]
             if seen_ids.setdefault(story.id, digest) != digest:
                 dead(lineno, "conflicting_id", f"line {lineno}: id {story.id!r} already used for another story")
                 originals.pop(lineno, None)
                 continue
-            batch.append(Message("raw", 0, lineno, story.article_key.encode(), value, _written_ms(story, written_ms)))
+            written = _written_ms(published, written_ms)
+            batch.append(Message("raw", 0, lineno, story.article_key.encode(), value, written))
             if len(batch) >= batch_size:
                 flush()
         if batch:
