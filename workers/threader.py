@@ -509,13 +509,18 @@ class ThreadProcessor:
         ``written``: when its record was written (the bound of its event time without a fetch
         time, ``_event_time``)."""
         changes: list[tuple[str, bytes | None]] = []
-        bp = self._site_boilerplate(article.site)
         lines = article.text.splitlines()
-        before = len(bp.lines), bp.pages_seen
-        bp.observe(article.article_id, lines)
-        if (len(bp.lines), bp.pages_seen) != before:
-            changes.append((BOILERPLATE_PREFIX + article.site, json.dumps(bp.to_dict()).encode()))
-        keep = [i for i, line in enumerate(lines) if not bp.is_boilerplate(line)]
+        keep = list(range(len(lines)))
+        if article.site:
+            # A site's furniture repeats on its pages. Records of no site (a feed entry without a
+            # link, a replay line given as text) are of many outlets: the lines they share are
+            # what outlets print alike (a wire story, a quote), not furniture to strip.
+            bp = self._site_boilerplate(article.site)
+            before = len(bp.lines), bp.pages_seen
+            bp.observe(article.article_id, lines)
+            if (len(bp.lines), bp.pages_seen) != before:
+                changes.append((BOILERPLATE_PREFIX + article.site, json.dumps(bp.to_dict()).encode()))
+            keep = [i for i, line in enumerate(lines) if not bp.is_boilerplate(line)]
         analysis = _analysis(article)
         if len(keep) != len(lines) and keep:
             kept = [lines[i] for i in keep]

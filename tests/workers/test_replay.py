@@ -269,3 +269,22 @@ def test_a_corpus_dated_after_the_run_replays_at_its_own_dates(tmp_path: Path) -
     now = _stories(_replay(tmp_path, [_raw_line(r) for r in records], "now"))
     ahead = [_raw_line(r | {"published": _shifted(r["published"], 10)}) for r in records]
     assert _stories(_replay(tmp_path, ahead, "ahead")) == now
+
+
+def test_lines_of_no_site_share_no_furniture(tmp_path: Path) -> None:
+    """Four outlets' reports given as text without a url (so of no site) print the same wire
+    paragraph. A line on three pages of one site is that site's furniture and is stripped; lines
+    of no site are of many outlets, and what they print alike stays in every report's text."""
+    wire = "The ministry said 412 people had been moved to shelters in Harlow by Monday evening."
+    lines = [
+        {
+            "id": f"flood-{n}",
+            "title": f"Report {n} on the Lorne floods",
+            "published": f"2026-03-0{n}T08:00:00Z",
+            "body_paragraphs": [f"Outlet {n} opens its own report of the floods with its own words, {n} times.", wire],
+        }
+        for n in range(1, 5)
+    ]
+    events = _replay(tmp_path, lines)
+    assert [e["raw_id"] for e in events] == [f"flood-{n}" for n in range(1, 5)]
+    assert all(wire in e["text"] for e in events), [e["text"] for e in events]
