@@ -736,6 +736,9 @@ class StoryIndex:
 
     def __init__(self, settings: ThreadSettings) -> None:
         self.settings = settings
+        # The coverage rules with the headline-name share waived, for the rescue model (built
+        # once: ``coverage.headline_waived``).
+        self._waived = coverage.headline_waived(settings.coverage)
         self._articles: dict[str, _Article] = {}
         self._stories: dict[str, _Story] = {}
         # Story id -> its articles' ids (a list: most stories hold one or two, and a set costs
@@ -1037,9 +1040,11 @@ class StoryIndex:
             "coverage_stories": len(stories),
             "coverage_stories_gated": len(stories) - len(members_of),
         }
-        if not members_of:
-            # the evidence of a ``new``: the story naming most of the headline (the nearest
-            # by the look-up of those that name as much)
+
+        def gated_new() -> tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]]:
+            """The evidence of a ``new`` when the first gate rules out every candidate story: the
+            story naming most of the headline (the nearest by the look-up of those that name as
+            much)."""
             share, sid = max(((shares[sid], sid) for sid in every), key=lambda x: x[0])
             top = stories[sid][0]
             evidence = {
@@ -1048,41 +1053,57 @@ class StoryIndex:
                 "coverage_method": coverage.DECISION_METHOD,
             }
             return (1, 0.0, sid), self._story_of(arts[top.article_id]), top.article_id, evidence
+
+        if not members_of and c.rescue is None:
+            return gated_new()
         kept = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in members_of]
         my_names = prep.raw.name_hashes
         my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
         # the candidates' vectors and cosines in one go (their dict vectors, and a story
-        # member's, for a centroid, when asked)
-        batch = coverage.candidate_vectors([(v.cov.terms, v.cov.tf, v.cov.names) for _, v in kept], memo.idf_array, w)
-        cosines = batch.cosines(my_vec)
-        in_batch = {aid: i for i, (aid, _) in enumerate(kept)}
+        # member's, for a centroid, when asked); the ruled-out stories' candidates in a second
+        # batch, when the rescue model asks for them
+        batches: list[tuple[coverage.CandidateVectors | coverage.FewVectors, dict[str, int]]] = []
         vectors: dict[str, dict[int, float]] = {}
 
         def vector(a: coverage.Stored) -> dict[int, float]:
             v = vectors.get(a.article_id)
             if v is None:
-                i = in_batch.get(a.article_id)
-                if i is not None:
-                    v = vectors[a.article_id] = batch.vector(i)
+                for batch, in_batch in batches:
+                    i = in_batch.get(a.article_id)
+                    if i is not None:
+                        v = vectors[a.article_id] = batch.vector(i)
+                        break
                 else:
                     memo.fill(a.cov.terms)
                     v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
             return v
 
-        by_story: dict[str, list[tuple[float, float, coverage.Probe]]] = {}
-        for (aid, v), cos in zip(kept, cosines, strict=True):
-            a = arts[aid]
-            gap = abs((a.time - when).total_seconds())
-            damped = cos * math.exp(-gap / c.time_scale.total_seconds())
-            by_story.setdefault(a.story_id, []).append((damped, cos, v))
-        # Stories nearest first (by their best member, ties by id: the order of the keys below),
-        # so the first that passes is the answer, and a story that cannot pass need not be
-        # judged once a nearer one's judgement stands as the evidence of a ``new``.
-        ranked = []
-        for sid, hits in by_story.items():
-            hits.sort(key=lambda x: (-x[0], x[2].article_id))
-            ranked.append((-hits[0][0], sid, hits))
-        ranked.sort(key=lambda r: (r[0], r[1]))
+        def stories_by_hits(
+            cands: list[tuple[str, coverage.Probe]],
+        ) -> list[tuple[float, str, list[tuple[float, float, coverage.Probe]]]]:
+            """The stories of ``cands``, nearest first (by their best member, ties by id), each
+            with its candidates' (damped similarity, cosine, probe), best first."""
+            if not cands:
+                return []
+            terms = [(v.cov.terms, v.cov.tf, v.cov.names) for _, v in cands]
+            batch = coverage.candidate_vectors(terms, memo.idf_array, w)
+            batches.append((batch, {aid: i for i, (aid, _) in enumerate(cands)}))
+            by_story: dict[str, list[tuple[float, float, coverage.Probe]]] = {}
+            for (aid, v), cos in zip(cands, batch.cosines(my_vec), strict=True):
+                a = arts[aid]
+                gap = abs((a.time - when).total_seconds())
+                damped = cos * math.exp(-gap / c.time_scale.total_seconds())
+                by_story.setdefault(a.story_id, []).append((damped, cos, v))
+            ranked = []
+            for sid, hits in by_story.items():
+                hits.sort(key=lambda x: (-x[0], x[2].article_id))
+                ranked.append((-hits[0][0], sid, hits))
+            ranked.sort(key=lambda r: (r[0], r[1]))
+            return ranked
+
+        # Stories nearest first, so the first that passes is the answer, and a story that cannot
+        # pass need not be judged once a nearer one's judgement stands as the evidence of a ``new``.
+        ranked = stories_by_hits(kept)
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for _, sid, hits in ranked:
             members = members_of[sid]
@@ -1098,7 +1119,24 @@ class StoryIndex:
             best = (key, self._story_of(arts[j.top.article_id]), j.top.article_id, evidence)
             if j.passed:
                 break
-        return best
+        if c.rescue is not None and (best is None or best[0][0] == 1):
+            # The rules turned down every candidate story: those that pass every gate but the
+            # share of headline names found go to the rescue model, nearest first.
+            gated = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in shares]
+            every_ranked = sorted([*ranked, *stories_by_hits(gated)], key=lambda r: (r[0], r[1]))
+            waived = self._waived
+            for _, sid, hits in every_ranked:
+                members = every[sid]
+                j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, waived, telling, min_telling)
+                p = coverage.rescue(prep.raw, me, members, j, w, c.rescue, c, telling, min_telling)
+                if p is not None:
+                    evidence = j.evidence(prep.raw)
+                    evidence.pop("headline_names_required", None)  # (the waived share, 0.0)
+                    evidence.update(counted)
+                    evidence["coverage_rescue_probability"] = round(p, 4)
+                    evidence["coverage_rescue_model"] = c.rescue.name
+                    return (0, -j.damped, sid), self._story_of(arts[j.top.article_id]), j.top.article_id, evidence
+        return best if best is not None else gated_new()
 
     def _nearest(self, lookup: list[int], w: _IdfCallable, when: int, window: int, limit: int) -> tuple[list[str], int]:
         """Articles holding the ``lookup`` terms, scored by the summed weights of the terms they

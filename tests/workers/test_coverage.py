@@ -606,7 +606,7 @@ def test_a_first_name_the_story_never_gives_is_found_with_the_surname() -> None:
     # Without given names the first name counts as a headline name the story lacks (and the
     # figures both quote, 410 million and 1,200 jobs, may not stand in for it).
     plain = StoryIndex(
-        ThreadSettings(coverage=coverage.CoverageSettings(given_names=False, min_headline_with_figure=0.8))
+        ThreadSettings(coverage=coverage.CoverageSettings(given_names=False, min_headline_with_figure=0.8, rescue=None))
     )
     decide_and_apply(plain, PORT_DEAL)
     alone, _ = decide_and_apply(plain, PORT_DEAL_FIRST_NAME)
@@ -619,7 +619,9 @@ def test_a_story_the_input_cannot_pass_is_ruled_out_before_any_similarity(monkey
     the story) is ruled out before the vectors are weighed: with no other story, the decision is
     ``new`` without a similarity, and its evidence gives the headline-name share the judgement
     would have given. Judging the story anyway gives the same decision."""
-    settings = ThreadSettings(coverage=coverage.CoverageSettings(given_names=False, min_headline_with_figure=0.8))
+    settings = ThreadSettings(
+        coverage=coverage.CoverageSettings(given_names=False, min_headline_with_figure=0.8, rescue=None)
+    )
     weighed: list[int] = []
     real = coverage.candidate_vectors
 
@@ -644,6 +646,75 @@ def test_a_story_the_input_cannot_pass_is_ruled_out_before_any_similarity(monkey
     assert nearest == ev["coverage_nearest_article_id"] == PORT_DEAL.article_id
     assert judged.evidence["headline_names_in_story"] == ev["headline_names_in_story"]
     assert float(ev["headline_names_in_story"]) < settings.coverage.min_headline_in_story
+
+
+def test_the_rescue_model_joins_a_report_the_rules_turn_down_on_its_headline_names_alone() -> None:
+    """Without given names, "Miklos" is a headline name the story never gives: the rules turn
+    the report down on that gate alone (every other holds), and the story is ruled out before
+    any vector. The rescue model weighs the measures of that story (its headline words in the
+    report, its rarest name named, the names and figures shared, the similarity) and joins the
+    report, saying so in the evidence; the rules alone keep it apart."""
+    plain = coverage.CoverageSettings(given_names=False, min_headline_with_figure=0.8)
+    decisions = {}
+    for model in (None, coverage.RESCUE_MODEL):
+        index = StoryIndex(ThreadSettings(coverage=dataclasses.replace(plain, rescue=model)))
+        original, _ = decide_and_apply(index, PORT_DEAL)
+        decisions[model is not None] = (original, decide_and_apply(index, PORT_DEAL_FIRST_NAME)[0])
+    original, alone = decisions[False]
+    assert alone.kind == "new" and "coverage_rescue_probability" not in alone.evidence, alone.evidence
+    original, rescued = decisions[True]
+    assert (rescued.kind, rescued.update_kind, rescued.story_id) == ("update", "coverage", original.story_id)
+    ev = rescued.evidence
+    assert coverage.RESCUE_MODEL is not None
+    assert ev["coverage_rescue_model"] == coverage.RESCUE_MODEL.name
+    assert float(ev["coverage_rescue_probability"]) >= coverage.RESCUE_MODEL.min_probability
+    assert float(ev["headline_names_in_story"]) < plain.min_headline_in_story  # the gate it waived
+    assert "headline_names_required" not in ev
+    assert ev["coverage_method"] == coverage.DECISION_METHOD
+    # Under a threshold it does not reach, the rules' decision stands.
+    strict = dataclasses.replace(coverage.RESCUE_MODEL, min_probability=1.0)
+    index = StoryIndex(ThreadSettings(coverage=dataclasses.replace(plain, rescue=strict)))
+    decide_and_apply(index, PORT_DEAL)
+    assert decide_and_apply(index, PORT_DEAL_FIRST_NAME)[0].kind == "new"
+
+
+def test_the_rescue_model_never_waives_a_gate_but_the_headline_names() -> None:
+    """The rescue model is asked only of a story that passes every gate but the share of the
+    input's headline names found (``coverage.headline_waived``): unrelated stories under one
+    notice text that pages print instead of theirs share every word and no name, and stay
+    apart even under a model that would take anything (``test_coverage_order`` holds the same
+    minister's two engagements of a day apart under the shipped one)."""
+    at = datetime(2026, 4, 2, 8, tzinfo=UTC)
+    always = dataclasses.replace(coverage.RESCUE_MODEL or _ANY_MODEL, bias=50.0)  # every probability ~1
+    index = StoryIndex(ThreadSettings(coverage=dataclasses.replace(coverage.CoverageSettings(), rescue=always)))
+    notice = "Please enable JavaScript in your browser to view this page. Already a subscriber? Log in here."
+    decide_and_apply(index, thread_input("https://a.example/1", "Budget passes", notice, at, site="a.example"))
+    d, _ = decide_and_apply(
+        index,
+        thread_input("https://b.example/1", "Flood hits farms", notice, at + timedelta(hours=1), site="b.example"),
+    )
+    assert d.kind == "new" and "coverage_rescue_probability" not in d.evidence, d.evidence
+    waived = coverage.headline_waived(coverage.CoverageSettings())
+    assert (waived.min_headline_in_story, waived.min_headline_with_figure, waived.rescue) == (0.0, 0.0, None)
+    assert dataclasses.replace(waived, min_headline_in_story=0.8, min_headline_with_figure=0.6) == dataclasses.replace(
+        coverage.CoverageSettings(), rescue=None
+    )
+
+
+_ANY_MODEL = coverage.RescueModel("test", (0.0,) * 14, (1.0,) * 14, (0.0,) * 14, 0.0)
+
+
+def test_a_rescue_model_is_checked_when_built() -> None:
+    n = len(coverage.RESCUE_MEASURES)
+    with pytest.raises(ValueError, match="measures"):
+        coverage.RescueModel("short", (0.0,) * (n - 1), (1.0,) * n, (0.0,) * n, 0.0)
+    with pytest.raises(ValueError, match="positive"):
+        coverage.RescueModel("flat", (0.0,) * n, (0.0,) * n, (0.0,) * n, 0.0)
+    with pytest.raises(ValueError, match="probability"):
+        coverage.RescueModel("never", (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, min_probability=0.0)
+    even = coverage.RescueModel("even", (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0)
+    assert even.probability([3.0] * n) == 0.5
+    assert coverage.RescueModel("far", (0.0,) * n, (1.0,) * n, (0.0,) * n, -1000.0).probability([0.0] * n) == 0.0
 
 
 def test_given_names_are_a_first_name_before_a_surname_used_throughout() -> None:
