@@ -2090,6 +2090,27 @@ def headline_waived(c: CoverageSettings) -> CoverageSettings:
     return replace(c, min_headline_in_story=0.0, min_headline_with_figure=0.0, rescue=None)
 
 
+def may_pass_waived(
+    raw: RawTerms,
+    me: Probe | TextProbe,
+    members: Sequence[Stored],
+    idf: Callable[[int], float],
+    waived: CoverageSettings,
+    telling: Container[int] = frozenset(),
+    min_telling_idf: float = math.inf,
+) -> bool:
+    """False when ``judge`` under ``waived`` (:func:`headline_waived`) cannot pass the story,
+    known before any vector: the gates fail (the names do not agree, so no mutual headlines
+    either) and no member may have been published after the input (no swapped roles). A
+    necessary condition, as ``may_pass_gates`` is of the rules: the decider looks for a rescue
+    in every ``new``, and computes the vectors of the stories it leaves only."""
+    if in_other_language(raw, members, waived):
+        raw = written_alike(raw)
+    my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
+    g = _gates(raw, my_figures, members, idf, waived, telling, min_telling_idf)
+    return g.passed or g.names_agree or (waived.swap_roles and any(may_be_later(m.time, me.time) for m in members))
+
+
 def rescue(
     raw: RawTerms,
     me: Probe | TextProbe,
@@ -2110,8 +2131,11 @@ def rescue(
     fills differently or another angle on the event; every other gate, the similarity and the
     words setting another matter apart hold as the rules have them (a notice pages print
     instead of their story, the same minister's next engagement). Asked only when the rules
-    turn down every candidate story: the rules decide first, the model only where they say no."""
-    if not waived.passed:
+    turn down every candidate story: the rules decide first, the model only where they say no.
+    The input must be as similar to the story's nearest member as the rules ask of a member
+    (``min_similarity``; not through the story's centroid): the model weighs that similarity,
+    and the decider asks it of few stories so (a rescue is looked for in every ``new``)."""
+    if not waived.passed or waived.damped < c.min_similarity:
         return None
     p = model.probability(rescue_measures(raw, me, members, waived, idf, c, telling, min_telling_idf))
     return p if p >= model.min_probability else None

@@ -1054,7 +1054,23 @@ class StoryIndex:
             }
             return (1, 0.0, sid), self._story_of(arts[top.article_id]), top.article_id, evidence
 
-        if not members_of and c.rescue is None:
+        # The stories the rescue model may take should the rules turn down every story: those
+        # passing every gate but the headline-name share, as far as that is known before any
+        # vector (``coverage.may_pass_waived``); asked once, when first needed.
+        waived = self._waived
+        hopeful: list[str] | None = None
+
+        def rescuable() -> list[str]:
+            nonlocal hopeful
+            if hopeful is None:
+                hopeful = [
+                    sid
+                    for sid, members in every.items()
+                    if coverage.may_pass_waived(prep.raw, me, members, w, waived, telling, min_telling)
+                ]
+            return hopeful
+
+        if not members_of and (c.rescue is None or not rescuable()):
             return gated_new()
         kept = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in members_of]
         my_names = prep.raw.name_hashes
@@ -1122,11 +1138,16 @@ class StoryIndex:
         if c.rescue is not None and (best is None or best[0][0] == 1):
             # The rules turned down every candidate story: those that pass every gate but the
             # share of headline names found go to the rescue model, nearest first.
-            gated = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in shares]
-            every_ranked = sorted([*ranked, *stories_by_hits(gated)], key=lambda r: (r[0], r[1]))
-            waived = self._waived
+            maybe = set(rescuable())
+            ruled_out = maybe.difference(members_of)
+            gated = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in ruled_out]
+            every_ranked = sorted(
+                [*(r for r in ranked if r[1] in maybe), *stories_by_hits(gated)], key=lambda r: (r[0], r[1])
+            )
             for _, sid, hits in every_ranked:
                 members = every[sid]
+                if hits[0][0] < c.min_similarity:
+                    continue  # (``coverage.rescue``: its nearest member as similar as the rules ask)
                 j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, waived, telling, min_telling)
                 p = coverage.rescue(prep.raw, me, members, j, w, c.rescue, c, telling, min_telling)
                 if p is not None:
