@@ -1633,6 +1633,33 @@ def _head_in_story(
     return weighted_share(raw.headline, found, w)
 
 
+def _subject_named(
+    members: Sequence[Stored],
+    counts: Container[int],
+    w: Callable[[int], float],
+    c: CoverageSettings,
+    min_telling_idf: float,
+) -> bool:
+    """Whether the rarest name of a story headline is named in the input (``counts``), or need
+    not be (``rare_subject_only``: no headline's rarest name is as rare as a telling figure)."""
+    return any(_rarest_name_found(m, counts, w) for m in members) or (
+        c.rare_subject_only
+        and math.isfinite(min_telling_idf)
+        and all(_rarest_name_idf(m, w) < min_telling_idf for m in members)
+    )
+
+
+def _telling_shared(
+    my_figures: Sequence[int],
+    story_figures: Container[int],
+    telling: Container[int],
+    w: Callable[[int], float],
+    min_telling_idf: float,
+) -> bool:
+    """Whether the input and the story quote a figure of a telling form, telling in this window."""
+    return any(h in telling and h in story_figures and w(h) >= min_telling_idf for h in my_figures)
+
+
 def _gates(
     raw: RawTerms,
     my_figures: Sequence[int],
@@ -1657,11 +1684,7 @@ def _gates(
     # event names it. Required of at least one headline of the story.
     # Judged where that name is rare in the window (``rare_subject_only``): a country every
     # story names is no slot, and a local paper leaves its own country out.
-    subject_named = any(_rarest_name_found(m, raw.counts, w) for m in members) or (
-        c.rare_subject_only
-        and math.isfinite(min_telling_idf)
-        and all(_rarest_name_idf(m, w) < min_telling_idf for m in members)
-    )
+    subject_named = _subject_named(members, raw.counts, w, c, min_telling_idf)
     shared = sorted((h for h in raw.name_hashes if h in story_names), key=lambda h: (-w(h), h))
     shared_idf = sum((w(h) for h in shared), 0.0)  # a float when none is shared too (0.0 in the evidence)
     # Figures: a report of the same event repeats some of its figures (a magnitude, a
@@ -1701,9 +1724,7 @@ def _gates(
     # the headline-name share required: the report's headline may then add a name (the
     # company's country, the winner's hometown). A look-alike's figures are its own event's.
     head_floor = c.min_headline_in_story
-    if head_in_story < head_floor and any(
-        h in telling and h in story_figures and w(h) >= min_telling_idf for h in my_figures
-    ):
+    if head_in_story < head_floor and _telling_shared(my_figures, story_figures, telling, w, min_telling_idf):
         head_floor = c.min_headline_with_figure
     # The input's protagonist (its most salient name, when it repeats it throughout) is named
     # somewhere in a story of several reports. A report of another event in the same setting
@@ -2057,13 +2078,9 @@ def rescue_measures(
     my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
     r = written_alike(raw) if j.other_language else raw
     story_names = _story_names(members, _prominent(members))
-    subject_named = any(_rarest_name_found(m, r.counts, w) for m in members) or (
-        c.rare_subject_only
-        and math.isfinite(min_telling_idf)
-        and all(_rarest_name_idf(m, w) < min_telling_idf for m in members)
-    )
+    subject_named = _subject_named(members, r.counts, w, c, min_telling_idf)
     story_figures = {h for m in members for h in m.cov.figures}
-    telling_shared = any(h in telling and h in story_figures and w(h) >= min_telling_idf for h in my_figures)
+    telling_shared = _telling_shared(my_figures, story_figures, telling, w, min_telling_idf)
     unfound = max((w(h) for h in r.headline if h not in story_names), default=0.0)
     unfound_rarity = unfound / min_telling_idf if math.isfinite(min_telling_idf) and min_telling_idf > 0 else 0.0
     return [

@@ -968,8 +968,9 @@ class StoryIndex:
         """The nearest story by coverage: the best by time-damped similarity among those whose
         gates the input passes (``key[0] == 0``), else the nearest of those that failed them
         (kept as evidence of a ``new`` decision, for retuning), or, when the first gate rules
-        out every candidate story, the one naming most of the input's headline. Rules in
-        ``workers/coverage.py``."""
+        out every candidate story, the one naming most of the input's headline. When the rules
+        pass none, the rescue model may take the nearest story passing every gate but the
+        headline-name share (``coverage.rescue``). Rules in ``workers/coverage.py``."""
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()
