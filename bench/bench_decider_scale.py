@@ -64,7 +64,7 @@ import bench._build  # first: the decider's modules as the daemon runs them
 import workers.thread as thread_mod
 from bench.bench_thread import FullCollections, cleaned, synthetic_stream
 from newswire.runtime import release_free_memory
-from workers import coverage
+from workers import coverage_vectors
 from workers.thread import (
     ARTICLE_PREFIX,
     STORY_PREFIX,
@@ -163,7 +163,7 @@ def clone_article(a: _Article, copy: int, id_of: dict[str, str]) -> _Article:
         return nm(h) if h in names else h
 
     pairs = sorted(zip((term(h) for h in a.cov.terms), a.cov.tf, strict=True))
-    cov = coverage.CoverageFeatures(
+    cov = coverage_vectors.CoverageFeatures(
         array("I", (h for h, _ in pairs)),
         array("B", (t for _, t in pairs)),
         array("I", sorted(nm(h) for h in a.cov.names)),
@@ -358,8 +358,8 @@ def _count_touched(index: StoryIndex, extra: list[ThreadInput]) -> None:
     needed: set[str] = set()
     # coverage vectors are built from an unpacked copy of an article's terms: known by content
     by_terms = {a.cov.terms.tobytes(): a.article_id for a in touching.values() if a.has_cov}
-    real_score, real_weighted, real_members = thread_mod.score_pair, coverage.weighted, index._story_cov_members
-    real_many = coverage.candidate_vectors
+    real_score, real_weighted, real_members = thread_mod.score_pair, coverage_vectors.weighted, index._story_cov_members
+    real_many = coverage_vectors.candidate_vectors
 
     def score_pair(old: _Article, *rest: Any) -> Any:
         needed.add(old.article_id)
@@ -382,8 +382,8 @@ def _count_touched(index: StoryIndex, extra: list[ThreadInput]) -> None:
         return out
 
     thread_mod.score_pair = score_pair
-    coverage.weighted = weighted
-    coverage.candidate_vectors = candidate_vectors
+    coverage_vectors.weighted = weighted
+    coverage_vectors.candidate_vectors = candidate_vectors
     index._story_cov_members = story_members  # type: ignore[method-assign]
     touched: list[float] = []
     fetched: list[float] = []
@@ -393,7 +393,11 @@ def _count_touched(index: StoryIndex, extra: list[ThreadInput]) -> None:
         decide_and_apply(index, item)
         touched.append(float(len(touching.touched)))
         fetched.append(float(len(needed)))
-    thread_mod.score_pair, coverage.weighted, coverage.candidate_vectors = real_score, real_weighted, real_many
+    thread_mod.score_pair, coverage_vectors.weighted, coverage_vectors.candidate_vectors = (
+        real_score,
+        real_weighted,
+        real_many,
+    )
     del index._story_cov_members
     print(
         f"per decision ({len(extra)} more inputs): articles looked up (story id, time) p50 {_pct(touched, 0.5):.0f}, "

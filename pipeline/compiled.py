@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: The modules compiled: the decider and what it calls per decision, and the text features.
-MODULES = ("workers.shingles", "workers.features", "workers.postings", "workers.coverage", "workers.thread")
+MODULES = (
+    "workers.shingles",
+    "workers.features",
+    "workers.postings",
+    "workers.coverage_terms",
+    "workers.coverage_vectors",
+    "workers.coverage",
+    "workers.thread",
+)
 MANIFEST = "manifest.json"
 #: Set to 1 to run the sources even where a matching compiled build exists.
 PURE_ENV = "NEWSWIRE_PURE_PYTHON"

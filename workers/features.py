@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from workers import coverage, shingles
+from workers import coverage_terms, shingles
 from workers.text import MONTHS, WEEKDAYS
 
 #: Version of the shipped form; a change of what is computed or how bumps it.
@@ -89,7 +89,7 @@ _CUT = (
 
 def key(shingle_size: int, winnow_window: int) -> str:
     """What the features depend on besides the text: they are used only under the same key."""
-    return f"{FEATURES_VERSION}/{shingle_size}/{winnow_window}/{coverage.METHOD}"
+    return f"{FEATURES_VERSION}/{shingle_size}/{winnow_window}/{coverage_terms.METHOD}"
 
 
 def text_digest(text: str) -> str:
@@ -135,12 +135,12 @@ class TextAnalysis:
     title_counts: array[int]
     headline_terms: array[int]
     title_figures: array[int]  # the headline's figures, kept whole (compared with the body's)
-    title_pairs: array[int]  # capitalised headline words side by side, flat (``coverage.title_pairs``)
-    nouns: array[int]  # names a German paragraph reads as nouns, and as names (``coverage._german_terms``)
+    title_pairs: array[int]  # capitalised headline words side by side, flat (``coverage_terms.title_pairs``)
+    nouns: array[int]  # names a German paragraph reads as nouns, and as names (``coverage_terms._german_terms``)
     noun_off: array[int]
     proper: array[int]
     proper_off: array[int]
-    apart: array[int]  # paragraphs that set another matter apart (``coverage.SET_APART_WORDS``), ascending
+    apart: array[int]  # paragraphs that set another matter apart (``coverage_terms.SET_APART_WORDS``), ascending
 
     @property
     def paragraphs(self) -> int:
@@ -260,7 +260,9 @@ def analyse(
     paragraph_words: list[list[str]] = []
     h = _h32_memo
     paragraphs = [(i, para) for i, line in enumerate(lines) for para in shingles.normalise_paragraphs(line)]
-    for (i, _), read in zip(paragraphs, coverage.paragraphs_terms([p for _, p in paragraphs], CALENDAR), strict=True):
+    for (i, _), read in zip(
+        paragraphs, coverage_terms.paragraphs_terms([p for _, p in paragraphs], CALENDAR), strict=True
+    ):
         if read.apart:
             arrays["apart"].append(len(para_line))
         para_line.append(i)
@@ -293,12 +295,12 @@ def analyse(
     arrays["seq_off"] = array("I", itertools.accumulate(taken, initial=0))
     arrays["fps"], arrays["fps_off"] = shingles.winnow_each(arrays["seq"], arrays["seq_off"], winnow_window)
     arrays["title_words"].extend(sorted({h32(t) for t in shingles.title_tokens(title)}))
-    head = coverage.raw_terms(title, [], CALENDAR)
+    head = coverage_terms.raw_terms(title, [], CALENDAR)
     arrays["title_terms"].extend(head.counts)
     arrays["title_counts"].extend(head.counts.values())
     arrays["headline_terms"].extend(sorted(head.headline_terms))
     arrays["title_figures"].extend(sorted(head.number_hashes))
-    for first, second in coverage.title_pairs(title):
+    for first, second in coverage_terms.title_pairs(title):
         arrays["title_pairs"].extend((first, second))
     return TextAnalysis(
         key=key(shingle_size, winnow_window),
@@ -317,7 +319,7 @@ class Assembled(NamedTuple):
     fingerprints: frozenset[int]
     entities: frozenset[int]
     title_words: array[int]
-    raw: coverage.RawTerms
+    raw: coverage_terms.RawTerms
 
 
 def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_window: int) -> Assembled | None:
@@ -365,11 +367,11 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
     pairs = a.title_pairs
     off, flagged = a.term_off, a.apart
     apart = (
-        coverage.set_apart((a.terms[off[p] : off[p + 1]], p in flagged) for p in range(a.paragraphs))
+        coverage_terms.set_apart((a.terms[off[p] : off[p + 1]], p in flagged) for p in range(a.paragraphs))
         if flagged
         else frozenset[int]()
     )
-    raw = coverage.RawTerms(
+    raw = coverage_terms.RawTerms(
         counts,
         names,
         frozenset(a.figures) | title_figures,
@@ -378,7 +380,7 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         label,
         frozenset(),  # entity strings and words: the hashes above stand for them
         [],
-        coverage.head_pairs(zip(pairs[::2], pairs[1::2], strict=True), headline, counts),
+        coverage_terms.head_pairs(zip(pairs[::2], pairs[1::2], strict=True), headline, counts),
         frozenset(a.nouns).difference(a.proper),
         bool(a.nouns) or bool(a.proper),
         apart,

@@ -47,7 +47,7 @@ class TermPostings:
     The counts (document frequencies) are also kept in a dict of their own, key -> count, for
     ``counts``: the counts of a whole article's terms are its keys mapped through ``dict.get``
     in C (a probe of the postings dict per term, with the int-or-array test, was most of
-    ``coverage.select``; a sorted numpy table of the counts, brought up to date before each
+    ``coverage_vectors.select``; a sorted numpy table of the counts, brought up to date before each
     look-up, cost a dozen numpy calls a decision). It shares the key objects of the postings
     dict, and most counts are small ints CPython holds once: ~40 bytes a key of the vocabulary
     (~2.6 MB at 100k live articles)."""

@@ -96,7 +96,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from workers import coverage, features, postings, shingles
+from workers import coverage, coverage_terms, coverage_vectors, features, postings, shingles
 
 DecisionKind = Literal["new", "duplicate", "update", "unchanged"]
 UpdateKind = Literal["revision", "followup", "coverage"]
@@ -110,7 +110,7 @@ RECORD_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 _MASK32 = 0xFFFFFFFF
 _CALENDAR = features.CALENDAR
-_NO_COVERAGE = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
+_NO_COVERAGE = coverage_vectors.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)  # the epoch of a naive time, should one be stored
 _MICROSECOND = timedelta(microseconds=1)
@@ -196,7 +196,7 @@ class Decision:
         evidence: dict[str, float | int | str] | None = None,
         prepared: _Prepared | None = None,
     ) -> None:
-        # Written out, not generated: see ``coverage.CoverageFeatures``.
+        # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "story_id", story_id)
         object.__setattr__(self, "version", version)
@@ -287,7 +287,7 @@ class _Article:
         title_names: Sequence[int],  # title words the body uses as names
         posted: bool,
         site: str,
-        cov: coverage.CoverageFeatures = _NO_COVERAGE,
+        cov: coverage_vectors.CoverageFeatures = _NO_COVERAGE,
         num: int = -1,  # the article's number in the postings (assigned when indexed)
     ) -> None:
         self.article_id = article_id
@@ -364,7 +364,7 @@ class _Article:
         return self._part(3)
 
     @property
-    def cov(self) -> coverage.CoverageFeatures:
+    def cov(self) -> coverage_vectors.CoverageFeatures:
         n = self._lengths()
         if not (n[3] or n[4] or n[5] or n[6]):
             return _NO_COVERAGE
@@ -381,7 +381,7 @@ class _Article:
         apart = p[o : o + n[7]] if n[7] else ()
         o += n[7]
         tf = array("B", p[o:].tobytes()[: n[3]])
-        return coverage.CoverageFeatures(terms, tf, names, headline, figures, apart)
+        return coverage_vectors.CoverageFeatures(terms, tf, names, headline, figures, apart)
 
     def packed_size(self) -> int:
         return len(self._packed)
@@ -428,9 +428,9 @@ class _Prepared:
     time: datetime | None
     article_id: str
     content_hash: str
-    raw: coverage.RawTerms
+    raw: coverage_terms.RawTerms
     seq16: array[int]  # ``seq`` as the index stores it, to test against stored texts
-    cov: coverage.CoverageFeatures | None = None
+    cov: coverage_vectors.CoverageFeatures | None = None
     # The frequencies of ``raw.counts``' terms ``cov`` was selected under (set with it): the
     # coverage step of the same decision reads them again.
     freq: npt.NDArray[np.int64] | None = None
@@ -445,9 +445,9 @@ class _Prepared:
         time: datetime | None,
         article_id: str,
         content_hash: str,
-        raw: coverage.RawTerms,
+        raw: coverage_terms.RawTerms,
         seq16: array[int],
-        cov: coverage.CoverageFeatures | None = None,
+        cov: coverage_vectors.CoverageFeatures | None = None,
         freq: npt.NDArray[np.int64] | None = None,
         shingle_set: frozenset[int] | None = None,
     ) -> None:
@@ -495,7 +495,7 @@ class _PairScores:
         shared_fingerprints: int,
         boilerplate_passages: int = 0,
     ) -> None:
-        # One per candidate compared. Written out, not generated: see ``coverage.CoverageFeatures``.
+        # One per candidate compared. Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "containment_old_in_new", containment_old_in_new)
         object.__setattr__(self, "containment_new_in_old", containment_new_in_old)
         object.__setattr__(self, "jaccard", jaccard)
@@ -758,7 +758,7 @@ class StoryIndex:
         # number is dead (``_alive``) until a merge has purged its fingerprint postings, and is
         # then recycled (``_free``).
         self._fps = postings.PackedPostings()
-        self._df = coverage.DocFrequencies()
+        self._df = coverage_vectors.DocFrequencies()
         self._by_num: list[_Article | None] = []
         self._alive = bytearray()
         self._times = array("q")  # per number: the article's time in microseconds (vectorised windows)
@@ -814,7 +814,7 @@ class StoryIndex:
             fps = got.fingerprints
         else:
             paras = shingles.normalise_paragraphs(item.text)
-            raw = coverage.raw_terms(item.title, paras, _CALENDAR)
+            raw = coverage_terms.raw_terms(item.title, paras, _CALENDAR)
             f = text_features(s, item.title, item.text, paras, raw.entities, raw.words)
             fps = fingerprints(s, f.seq)
         return _Prepared(
@@ -827,13 +827,13 @@ class StoryIndex:
             _narrow(f.seq),
         )
 
-    def _cov(self, prep: _Prepared) -> coverage.CoverageFeatures:
+    def _cov(self, prep: _Prepared) -> coverage_vectors.CoverageFeatures:
         """The input's coverage terms under the frequencies as of its decision (``decide``
         fills them before returning whenever ``apply`` will store them)."""
         if prep.cov is None:
             c = self.settings.coverage
             freq = prep.freq = self._df.postings.counts(prep.raw.counts)
-            prep.cov = coverage.select(prep.raw, self._df, c.max_terms, c.max_names, c.max_figures, freq)
+            prep.cov = coverage_vectors.select(prep.raw, self._df, c.max_terms, c.max_names, c.max_figures, freq)
         return prep.cov
 
     def decide(self, item: ThreadInput) -> Decision:
@@ -1009,7 +1009,7 @@ class StoryIndex:
         if not picked:
             return None
         near = [view(arts[aid]) for aid in picked]
-        telling = coverage.telling_figures(prep.raw)
+        telling = coverage_terms.telling_figures(prep.raw)
         min_telling = coverage.min_telling_idf(memo.top(), c)
         me: coverage.Probe | coverage.TextProbe = (
             coverage.TextProbe(prep.article_id, when, mine, prep.raw)
@@ -1075,11 +1075,11 @@ class StoryIndex:
             return gated_new()
         kept = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in members_of]
         my_names = prep.raw.name_hashes
-        my_vec = coverage.weighted(mine.terms, mine.tf, my_names, w)
+        my_vec = coverage_vectors.weighted(mine.terms, mine.tf, my_names, w)
         # the candidates' vectors and cosines in one go (their dict vectors, and a story
         # member's, for a centroid, when asked); the ruled-out stories' candidates in a second
         # batch, when the rescue model asks for them
-        batches: list[tuple[coverage.CandidateVectors | coverage.FewVectors, dict[str, int]]] = []
+        batches: list[tuple[coverage_vectors.CandidateVectors | coverage_vectors.FewVectors, dict[str, int]]] = []
         vectors: dict[str, dict[int, float]] = {}
 
         def vector(a: coverage.Stored) -> dict[int, float]:
@@ -1092,7 +1092,9 @@ class StoryIndex:
                         break
                 else:
                     memo.fill(a.cov.terms)
-                    v = vectors[a.article_id] = coverage.weighted(a.cov.terms, a.cov.tf, frozenset(a.cov.names), w)
+                    v = vectors[a.article_id] = coverage_vectors.weighted(
+                        a.cov.terms, a.cov.tf, frozenset(a.cov.names), w
+                    )
             return v
 
         def stories_by_hits(
@@ -1103,7 +1105,7 @@ class StoryIndex:
             if not cands:
                 return []
             terms = [(v.cov.terms, v.cov.tf, v.cov.names) for _, v in cands]
-            batch = coverage.candidate_vectors(terms, memo.idf_array, w)
+            batch = coverage_vectors.candidate_vectors(terms, memo.idf_array, w)
             batches.append((batch, {aid: i for i, (aid, _) in enumerate(cands)}))
             by_story: dict[str, list[tuple[float, float, coverage.Probe]]] = {}
             for (aid, v), cos in zip(cands, batch.cosines(my_vec), strict=True):
@@ -1478,7 +1480,7 @@ class _IdfMemo(dict[int, float]):
 
     __slots__ = ("_by_count", "_held", "_n")
 
-    def __init__(self, df: coverage.DocFrequencies) -> None:
+    def __init__(self, df: coverage_vectors.DocFrequencies) -> None:
         super().__init__()
         self._held = df.postings.counter().get
         self._by_count = _IdfByCount(df.docs + 1)
@@ -1568,7 +1570,7 @@ def _encode_article(a: _Article, fps: Iterable[int] | None = None, fps_key: str 
         f',"title_names":"{_to_b64(a.title_names)}","posted":{"true" if a.posted else "false"},"site":',
         _json_str(a.site),
         ',"cov_method":',
-        _json_str(coverage.METHOD),
+        _json_str(coverage_terms.METHOD),
         f',"cov_terms":"{_to_b64(cov.terms)}","cov_tf":"{base64.b64encode(cov.tf.tobytes()).decode("ascii")}"',
         f',"cov_names":"{_to_b64(cov.names)}","cov_headline":"{_to_b64(cov.headline)}"',
         f',"cov_figures":"{_to_b64(cov.figures)}"',
@@ -1594,10 +1596,10 @@ def _decode_record(data: bytes, fps_key: str) -> tuple[_Article, array[int] | No
     cov = _NO_COVERAGE
     # Terms are only comparable with terms of the same method version: a record written by
     # another one restores without them (its article still matches copies and follow-ups).
-    if "cov_terms" in o and o.get("cov_method") in coverage.READABLE_METHODS:
+    if "cov_terms" in o and o.get("cov_method") in coverage_terms.READABLE_METHODS:
         tf = array("B")
         tf.frombytes(base64.b64decode(o["cov_tf"]))
-        cov = coverage.CoverageFeatures(
+        cov = coverage_vectors.CoverageFeatures(
             _from_b64(o["cov_terms"]),
             tf,
             _from_b64(o["cov_names"]),

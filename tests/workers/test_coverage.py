@@ -21,7 +21,7 @@ import pytest
 from newswire.records import CleanedRecord
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item, coverage_rows
-from workers import agencies, coverage, features, shingles
+from workers import agencies, coverage, coverage_terms, coverage_vectors, features, shingles
 from workers import thread as thread_module
 from workers.events import build_event, schema
 from workers.thread import (
@@ -127,10 +127,10 @@ def test_the_story_as_a_whole_stands_for_its_best_member_only_within_a_news_cycl
 
 
 def test_centroid_is_the_unit_sum_of_its_vectors() -> None:
-    c = coverage.centroid([{1: 1.0}, {1: 0.6, 2: 0.8}])
+    c = coverage_vectors.centroid([{1: 1.0}, {1: 0.6, 2: 0.8}])
     assert abs(sum(v * v for v in c.values()) - 1.0) < 1e-9
     assert c[1] > c[2] > 0
-    assert coverage.centroid([]) == {}
+    assert coverage_vectors.centroid([]) == {}
 
 
 def test_restore_in_shuffled_order_decides_identically() -> None:
@@ -203,7 +203,7 @@ def test_records_of_the_v3_method_restore_with_their_terms_as_not_german() -> No
     old["cov_method"] = "tfidf-names-v3"
     restored = _decode_article(json.dumps(old).encode()).cov
     assert restored.terms == _decode_article(value).cov.terms
-    assert coverage.LANGUAGE_DE not in restored.headline
+    assert coverage_terms.LANGUAGE_DE not in restored.headline
 
 
 def test_coverage_event_validates_against_the_schema() -> None:
@@ -381,7 +381,7 @@ def test_a_headline_crediting_an_agency_joins_the_story_its_names_tell(title: st
     # without the figure both quote (2,400 evacuated), which would lower the share required
     paragraphs[1] = paragraphs[1].replace("Some 2,400 people", "Hundreds of people")
     credited = _mk("dam-2-credited", title, paragraphs, 5, "wire-desk.example")
-    assert agency.lower() in coverage.raw_terms(title, paragraphs, features.CALENDAR).entities
+    assert agency.lower() in coverage_terms.raw_terms(title, paragraphs, features.CALENDAR).entities
     index = StoryIndex(ThreadSettings())
     original, _ = decide_and_apply(index, DAM_ORIGINAL)
     covered, _ = decide_and_apply(index, credited)
@@ -471,8 +471,8 @@ def test_a_telling_figure_lets_a_report_headline_a_name_the_story_does_not() -> 
     """A report that headlines the company's country, which no report of the story names, joins
     the story when both quote the event's own figure (2,350 jobs); without a telling figure in
     common (only a small count) it stays a story of its own."""
-    assert [coverage.telling_form(f) for f in ("186", "412", "1,800", "6.55", "2,350")] == [True] * 5
-    assert [coverage.telling_form(f) for f in ("10", "200", "3-1", "1.7", "72", "5,000")] == [False] * 6
+    assert [coverage_terms.telling_form(f) for f in ("186", "412", "1,800", "6.55", "2,350")] == [True] * 5
+    assert [coverage_terms.telling_form(f) for f in ("10", "200", "3-1", "1.7", "72", "5,000")] == [False] * 6
     index = StoryIndex(ThreadSettings())
     for other in (SUMMIT_A, SUMMIT_B, DAM_ORIGINAL):
         decide_and_apply(index, other)
@@ -507,8 +507,8 @@ def test_a_currency_code_before_an_amount_is_no_headline_name() -> None:
     the slot a report must name. Before an amount it is the amount's unit; elsewhere a name."""
 
     def headline(title: str, body: str) -> set[str]:
-        raw = coverage.raw_terms(title, shingles.normalise_paragraphs(body), thread_module._CALENDAR)
-        by_hash = {coverage._hash_term(t): t for t in ("vfl", "destry", "4.3")}
+        raw = coverage_terms.raw_terms(title, shingles.normalise_paragraphs(body), thread_module._CALENDAR)
+        by_hash = {coverage_terms._hash_term(t): t for t in ("vfl", "destry", "4.3")}
         return {by_hash[h] for h in raw.headline_terms if h in by_hash}
 
     body = "Lucan Destry took VFL 4.3m, prosecutors said. The VFL fell against the euro."
@@ -522,9 +522,9 @@ def test_a_figure_with_its_multiplier_or_unit_written_on_is_the_figure() -> None
     figure 412, in the body and in the headline; "5G", "3rd" and "1990s" are not amounts."""
 
     def figures(title: str, body: str) -> set[str]:
-        raw = coverage.raw_terms(title, shingles.normalise_paragraphs(body), thread_module._CALENDAR)
+        raw = coverage_terms.raw_terms(title, shingles.normalise_paragraphs(body), thread_module._CALENDAR)
         spelled = {"412", "4.3", "20", "15", "5g", "3rd", "1990s", "412m", "4.3bn"}
-        by_hash = {coverage._hash_term(t): t for t in spelled}
+        by_hash = {coverage_terms._hash_term(t): t for t in spelled}
         return {by_hash[h] for h in raw.number_hashes if h in by_hash}
 
     assert figures("", "It paid £412m. A 4.3bn deal, 20km away, up 15pc.") == {"412", "4.3", "20", "15"}
@@ -595,8 +595,8 @@ PORT_DEAL_FIRST_NAME = _mk(
 def test_a_first_name_the_story_never_gives_is_found_with_the_surname() -> None:
     """ "Miklos Varga" in one headline, "President Varga" in the story: the same person. The
     given name is no slot a look-alike fills differently, so the report joins the story."""
-    pairs = coverage.title_pairs(PORT_DEAL_FIRST_NAME.title)
-    assert (coverage._fold("Miklos"), coverage._fold("Varga")) in pairs
+    pairs = coverage_terms.title_pairs(PORT_DEAL_FIRST_NAME.title)
+    assert (coverage_terms._fold("Miklos"), coverage_terms._fold("Varga")) in pairs
     index = StoryIndex(ThreadSettings())
     original, _ = decide_and_apply(index, PORT_DEAL)
     covered, _ = decide_and_apply(index, PORT_DEAL_FIRST_NAME)
@@ -623,13 +623,13 @@ def test_a_story_the_input_cannot_pass_is_ruled_out_before_any_similarity(monkey
         coverage=coverage.CoverageSettings(given_names=False, min_headline_with_figure=0.8, rescue=None)
     )
     weighed: list[int] = []
-    real = coverage.candidate_vectors
+    real = coverage_vectors.candidate_vectors
 
-    def counting(*args: Any) -> coverage.CandidateVectors | coverage.FewVectors:
+    def counting(*args: Any) -> coverage_vectors.CandidateVectors | coverage_vectors.FewVectors:
         weighed.append(len(args[0]))
         return real(*args)
 
-    monkeypatch.setattr(coverage, "candidate_vectors", counting)
+    monkeypatch.setattr(coverage_vectors, "candidate_vectors", counting)
     index = StoryIndex(settings)
     decide_and_apply(index, PORT_DEAL)
     ruled_out, _ = decide_and_apply(index, PORT_DEAL_FIRST_NAME)
@@ -718,21 +718,21 @@ def test_a_rescue_model_is_checked_when_built() -> None:
 
 
 def test_given_names_are_a_first_name_before_a_surname_used_throughout() -> None:
-    raw = coverage.raw_terms(PORT_DEAL_FIRST_NAME.title, PORT_DEAL_FIRST_NAME.text.split("\n\n"), frozenset())
+    raw = coverage_terms.raw_terms(PORT_DEAL_FIRST_NAME.title, PORT_DEAL_FIRST_NAME.text.split("\n\n"), frozenset())
     labels = {(raw.label.get(a), raw.label.get(b)) for a, b in raw.head_pairs}
     assert labels == {("miklos", "varga")}
     # Two places side by side stand alone, a possessive ends a name, and the parts of a place
     # name used together as often as each other ("Corrigan Bay") are no given name.
-    assert coverage.title_pairs("Osterra, Keldora agree rail link") == []
-    assert coverage.title_pairs("Trump's UK visit") == []
-    bay = coverage.raw_terms(
+    assert coverage_terms.title_pairs("Osterra, Keldora agree rail link") == []
+    assert coverage_terms.title_pairs("Trump's UK visit") == []
+    bay = coverage_terms.raw_terms(
         "Rocket lifts satellite from Corrigan Bay",
         ["The launch at Corrigan Bay went well, officials at Corrigan Bay said."],
         frozenset(),
     )
     assert bay.head_pairs == frozenset()
     # A short report gives the whole name twice and the surname alone once more: a given name.
-    short = coverage.raw_terms(
+    short = coverage_terms.raw_terms(
         "Veldoria president Mirela Ostrovan will not run again",
         ["The president of Veldoria, Mirela Ostrovan, has announced she will not stand again. Ms Ostrovan is 66."],
         frozenset(),
@@ -815,8 +815,8 @@ def test_a_report_whose_protagonist_no_report_of_the_story_names_is_another_even
     accord, Vollen) and its headline names are all in the story, but the one it repeats
     throughout (Brannic) is named by neither report of the visit: another event. Without the
     protagonist gate it would join the visit as coverage."""
-    raw = coverage.raw_terms(FILES.title, FILES.text.split("\n\n"), frozenset())
-    assert coverage.protagonist(raw, lambda h: 1.0) == coverage._hash_term("branni")
+    raw = coverage_terms.raw_terms(FILES.title, FILES.text.split("\n\n"), frozenset())
+    assert coverage.protagonist(raw, lambda h: 1.0) == coverage_terms._hash_term("branni")
 
     def decide(settings: coverage.CoverageSettings) -> tuple[Decision, Decision, Decision]:
         index = StoryIndex(ThreadSettings(coverage=settings))
@@ -948,15 +948,15 @@ def test_the_token_memo_reads_as_a_fresh_read_and_stays_bounded(monkeypatch: Any
     and a full memo starts again (a bound on memory)."""
     title, paras = "Talks in Vienna", ["Leaders met in Vienna.", "Vienna hosted the talks."]
     calendar = frozenset({"monday"})
-    coverage._token_memos.clear()
-    cold = coverage.raw_terms(title, paras, calendar)
-    assert coverage.raw_terms(title, paras, calendar) == cold
+    coverage_terms._token_memos.clear()
+    cold = coverage_terms.raw_terms(title, paras, calendar)
+    assert coverage_terms.raw_terms(title, paras, calendar) == cold
     assert "vienna" in cold.entities and "talks" not in cold.entities
-    assert "vienna" not in coverage.raw_terms("", ["Vienna hosted the talks."], calendar).entities
-    monkeypatch.setattr(coverage, "_TOKEN_MEMO_SIZE", 3)
-    coverage.raw_terms("", ["one two three four five six seven"], calendar)
-    coverage.raw_terms("", ["eight"], calendar)
-    first, following = coverage._token_memos[calendar]  # words that begin a sentence, the others
+    assert "vienna" not in coverage_terms.raw_terms("", ["Vienna hosted the talks."], calendar).entities
+    monkeypatch.setattr(coverage_terms, "_TOKEN_MEMO_SIZE", 3)
+    coverage_terms.raw_terms("", ["one two three four five six seven"], calendar)
+    coverage_terms.raw_terms("", ["eight"], calendar)
+    first, following = coverage_terms._token_memos[calendar]  # words that begin a sentence, the others
     assert (set(first), set(following)) == ({"eight"}, set())
 
 
@@ -966,14 +966,14 @@ def test_a_capital_that_begins_a_clause_is_no_name() -> None:
     so no headline reads them as names (a name the story would have to hold). A name written
     there is still one where the text names it elsewhere; the follow-up gates' entities read
     the text as before, and its words are the same."""
-    h = coverage._hash_term
+    h = coverage_terms._hash_term
     paragraphs = [
         "Migrant caravan: Rallies, weddings and prayers in Tijuana before the crossing.",
         'Organiser Irineo Mujica told reporters "Releasing the caravan now is our right," and added: '
         '"Mujica is not afraid."',
         "Mujica said the group would walk to the San Ysidro gate on Sunday.",
     ]
-    raw = coverage.raw_terms("Migrant caravan: Rallies before Tijuana crossing", paragraphs, frozenset())
+    raw = coverage_terms.raw_terms("Migrant caravan: Rallies before Tijuana crossing", paragraphs, frozenset())
     assert h("rallie") not in raw.name_hashes and h("releas") not in raw.name_hashes
     assert raw.counts[h("rallie")] == 2 and raw.counts[h("releas")] == 1  # still counted, as words
     assert {h("mujica"), h("tijuan"), h("ysidro")} <= raw.name_hashes
@@ -992,13 +992,13 @@ def test_a_name_written_with_a_capital_within_it_is_one_where_a_sentence_begins(
     the company in passing read as closer to the story than its own first report. A capital
     within a word after small letters is a name wherever it stands; a sentence's first word
     otherwise is not."""
-    h = coverage._hash_term
+    h = coverage_terms._hash_term
     paragraphs = [
         "AeroValdor, the flag carrier, raised its forecast on Wednesday after profit rose 18%.",
         "Revenue climbed 9% to 3.46 billion crowns. AeroValdor now expects a record year.",
         "McConnell said nothing.",
     ]
-    raw = coverage.raw_terms("AeroValdor lifts outlook as profit climbs 18%", paragraphs, frozenset())
+    raw = coverage_terms.raw_terms("AeroValdor lifts outlook as profit climbs 18%", paragraphs, frozenset())
     assert {h("aerova"), h("mcconn")} <= raw.name_hashes
     assert raw.headline == {h("aerova")}
     assert h("revenu") not in raw.name_hashes and raw.counts[h("revenu")] == 1
@@ -1006,7 +1006,7 @@ def test_a_name_written_with_a_capital_within_it_is_one_where_a_sentence_begins(
 
 def test_a_headline_move_is_the_one_way_its_words_say_a_change_went() -> None:
     def move(title: str) -> int | None:
-        return coverage.headline_move(coverage.raw_terms(title, [], frozenset()).headline_terms)
+        return coverage_terms.headline_move(coverage_terms.raw_terms(title, [], frozenset()).headline_terms)
 
     assert move("National Bank of Aldana raises key rate to 4.75%") == 1
     assert move("Central Bank of Morvania cuts key rate to 3.25%") == -1
@@ -1026,8 +1026,8 @@ def test_a_german_text_reads_a_capital_after_an_article_as_a_noun() -> None:
     """German capitalises its nouns: a capital after an article (and its adjectives) is a noun,
     unless the text also writes it as a name (without one); the names and counts stay as in
     any other text. An English text, and a German word in it, read no nouns."""
-    h = coverage._hash_term
-    german = coverage.raw_terms(
+    h = coverage_terms._hash_term
+    german = coverage_terms.raw_terms(
         "Erdbeben in Osterra: Tote in der Kleinstadt Ruthwen",
         [
             "Ein schweres Erdbeben hat die Kleinstadt Ruthwen im Norden Osterras erschüttert. Der nationale "
@@ -1042,7 +1042,7 @@ def test_a_german_text_reads_a_capital_after_an_article_as_a_noun() -> None:
     assert german.nouns <= german.name_hashes  # nouns stay names: only the gates read them apart
     assert german.headline & german.nouns == {h("erdbeb"), h("kleins")}
     assert german.german
-    english = coverage.raw_terms(
+    english = coverage_terms.raw_terms(
         "Quake hits Ardmoor",
         ["The Erdbeben, as the Osterran press calls it, hit the Province of Ardmoor on Monday."],
         frozenset(),
@@ -1055,7 +1055,7 @@ def test_an_english_text_using_words_german_has_too_is_not_german() -> None:
     writes too. A minister in a borrowed hard hat, researchers from MIT, Sind province: an
     English report read as German had its names read as a German's nouns, and a story of
     English reports read as told in another language."""
-    english = coverage.raw_terms(
+    english = coverage_terms.raw_terms(
         "Lindahl tours quake-hit Brenhollow",
         [
             "Wearing a borrowed hard hat, Lindahl walked through the old town with the Governor and stopped "
@@ -1078,14 +1078,16 @@ def test_a_german_article_stores_its_language_among_its_headline_terms() -> None
         item = _item(rows[rid])
         decide_and_apply(index, item)
         stored = index._articles[item.article_id].cov
-        assert (coverage.LANGUAGE_DE in stored.headline) == (rid == "CD02-3")
+        assert (coverage_terms.LANGUAGE_DE in stored.headline) == (rid == "CD02-3")
         text = "\n".join(rows[rid]["body_paragraphs"])
         shipped = features.assemble(features.analyse(rows[rid]["title"], text), 2000, 1000, 12)
         assert shipped is not None
         assert shipped.raw.german == (rid == "CD02-3")
         assert (
             shipped.raw.nouns
-            == coverage.raw_terms(rows[rid]["title"], shingles.normalise_paragraphs(text), features.CALENDAR).nouns
+            == coverage_terms.raw_terms(
+                rows[rid]["title"], shingles.normalise_paragraphs(text), features.CALENDAR
+            ).nouns
         )
 
 
@@ -1133,13 +1135,15 @@ def test_may_pass_keeps_a_story_an_input_may_read_in_another_language() -> None:
     nouns may be judged on its names (another similarity than the hits'), so it is not ruled
     out by the hits' similarity."""
     c = coverage.CoverageSettings()
-    empty = coverage.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
+    empty = coverage_vectors.CoverageFeatures(array("I"), array("B"), array("I"), array("I"), array("I"))
     member = coverage.Probe("a", T0, empty)
     hits = [(0.01, 0.01, member)]
-    german = coverage.raw_terms(
+    german = coverage_terms.raw_terms(
         "Erdbeben in Ardmoor", ["Ein Erdbeben hat Ardmoor und die Stadt Velmar erschüttert."], frozenset()
     )
-    english = coverage.raw_terms("Quake in Ardmoor", ["A quake shook Ardmoor and the town of Velmar."], frozenset())
+    english = coverage_terms.raw_terms(
+        "Quake in Ardmoor", ["A quake shook Ardmoor and the town of Velmar."], frozenset()
+    )
     assert not coverage.may_pass(hits, [member], c)
     assert not coverage.may_pass(hits, [member], c, english)
     assert coverage.may_pass(hits, [member], c, german)
@@ -1192,12 +1196,12 @@ def test_what_a_story_is_about_is_its_members_headlines_and_heaviest_terms() -> 
     class Plain:  # a stored form that is not a probe
         article_id: str
         time: datetime
-        cov: coverage.CoverageFeatures
+        cov: coverage_vectors.CoverageFeatures
 
-    one = coverage.CoverageFeatures(
+    one = coverage_vectors.CoverageFeatures(
         array("I", [5, 9]), array("B", [16, 16]), array("I", [7]), array("I", [3]), array("I")
     )
-    two = coverage.CoverageFeatures(
+    two = coverage_vectors.CoverageFeatures(
         array("I", [11]), array("B", [16]), array("I", [12]), array("I", [9, 13]), array("I")
     )
     probe = coverage.Probe("a", T0, one)
@@ -1262,8 +1266,8 @@ def test_terms_set_apart_are_those_a_text_uses_only_where_it_sets_another_matter
     whichever path read the text (the clean stage's shipped features, paragraph by paragraph,
     or the decider's own reading of the whole)."""
     title = "Calvera court upholds pension reform raising retirement age to 66"
-    raw = coverage.raw_terms(title, _SEPARATE_CASE, features.CALENDAR)
-    h = coverage._hash_term
+    raw = coverage_terms.raw_terms(title, _SEPARATE_CASE, features.CALENDAR)
+    h = coverage_terms._hash_term
     assert {h("retent"), h("teleco"), h("struck")} <= raw.set_apart
     # used in the text's own telling too, or only in its headline: not set apart
     assert h("court") not in raw.set_apart and h("retire") not in raw.set_apart
@@ -1271,7 +1275,7 @@ def test_terms_set_apart_are_those_a_text_uses_only_where_it_sets_another_matter
     shipped = features.assemble(features.analyse(title, "\n".join(_SEPARATE_CASE)), 2000, 1000, 12)
     assert shipped is not None and shipped.raw.set_apart == raw.set_apart
     plain = [p.replace(" in a separate case", "") for p in _SEPARATE_CASE]
-    assert coverage.raw_terms(title, plain, features.CALENDAR).set_apart == frozenset()
+    assert coverage_terms.raw_terms(title, plain, features.CALENDAR).set_apart == frozenset()
     analysis = features.analyse(title, "\n".join(["Subscribe to our newsletter", *_SEPARATE_CASE]))
     assert list(analysis.apart) == [2]
     assert list(analysis.keep([1, 2, 3]).apart) == [1] and list(analysis.keep([1, 3]).apart) == []
@@ -1288,7 +1292,9 @@ def test_told_apart_asks_every_word_said_to_be_set_apart_and_enough_of_them() ->
     assert not coverage.told_apart(words, own, {1, 2, 3, 4}, {2, 3}, 1)  # "4" used in its own telling
     assert coverage.told_apart(words, own, {1, 2}, {1, 2}, 1)  # its own headline's word does not count
     assert not coverage.told_apart(words, own, {1}, {1}, 1)  # nothing of the other headline said
-    assert not coverage.told_apart([coverage.PERCENT, 2], set(), {coverage.PERCENT, 2}, {2}, 2)  # no mark is a word
+    assert not coverage.told_apart(
+        [coverage_terms.PERCENT, 2], set(), {coverage_terms.PERCENT, 2}, {2}, 2
+    )  # no mark is a word
 
 
 def test_terms_set_apart_are_stored_and_restored_with_the_article() -> None:
@@ -1300,8 +1306,11 @@ def test_terms_set_apart_are_stored_and_restored_with_the_article() -> None:
     index = StoryIndex(ThreadSettings())
     _, entries = decide_and_apply(index, item)
     stored = index._articles[item.article_id].cov
-    assert stored.apart and set(stored.apart) <= coverage.raw_terms(title, _SEPARATE_CASE, features.CALENDAR).set_apart
-    assert list(stored.apart) == sorted(stored.apart) and len(stored.apart) <= coverage.MAX_APART_TERMS
+    assert (
+        stored.apart
+        and set(stored.apart) <= coverage_terms.raw_terms(title, _SEPARATE_CASE, features.CALENDAR).set_apart
+    )
+    assert list(stored.apart) == sorted(stored.apart) and len(stored.apart) <= coverage_vectors.MAX_APART_TERMS
     value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
     assert value is not None
     assert list(_decode_article(value).cov.apart) == list(stored.apart)
@@ -1329,9 +1338,9 @@ def test_terms_set_apart_are_stored_and_restored_with_the_article() -> None:
     ],
 )
 def test_the_move_of_a_headline_is_that_of_the_clause_giving_its_percentage(title: str, move: int | None) -> None:
-    assert coverage.percent_clause_move(title) == move
-    terms = coverage.raw_terms(title, [], features.CALENDAR).headline_terms
-    marks = {m for m, mark in coverage.MOVE_MARKS.items() if mark in terms}
+    assert coverage_terms.percent_clause_move(title) == move
+    terms = coverage_terms.raw_terms(title, [], features.CALENDAR).headline_terms
+    marks = {m for m, mark in coverage_terms.MOVE_MARKS.items() if mark in terms}
     assert marks == (set() if move is None else {move})
     if move is not None:
-        assert coverage.headline_move(terms) == move
+        assert coverage_terms.headline_move(terms) == move

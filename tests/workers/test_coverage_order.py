@@ -17,7 +17,7 @@ from typing import Any
 
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item, coverage_rows
-from workers import coverage
+from workers import coverage, coverage_terms
 from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 ORDERS = 8
@@ -229,7 +229,7 @@ def test_another_central_bank_the_same_morning_stays_apart_by_its_headline_rate(
 
 def test_abbreviations_and_name_tails_fold_onto_one_term() -> None:
     def names(text: str) -> frozenset[int]:
-        return coverage.raw_terms("Headline", [text], frozenset()).name_hashes
+        return coverage_terms.raw_terms("Headline", [text], frozenset()).name_hashes
 
     assert names("The director of the C.I.A. met him.") == names("The director of the CIA met him.")
     assert names("Leader Kim Jong-un met him.") == names("Leader Kim Jong Un met him.")

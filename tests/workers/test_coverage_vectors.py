@@ -1,6 +1,6 @@
 """The coverage vectors of a decision's candidates, weighted in one numpy pass (or as dicts,
-for a few), and their cosines with the input's vector are ``coverage.weighted``'s and
-``coverage.cosine``'s, float for float and in key order."""
+for a few), and their cosines with the input's vector are ``coverage_vectors.weighted``'s and
+``coverage_vectors.cosine``'s, float for float and in key order."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from workers import coverage
-from workers.coverage import CandidateVectors, FewVectors, candidate_vectors, cosine, weighted
+from workers import coverage_vectors
+from workers.coverage_vectors import CandidateVectors, FewVectors, candidate_vectors, cosine, weighted
 
 
 def _article(rng: random.Random, vocab: int) -> tuple[array[int], array[int], array[int]]:
@@ -58,12 +58,12 @@ def test_candidate_vectors_are_weighted_and_cosine_of_each(seed: int) -> None:
     ascending = [len(set(t)) == len(t) and list(t) == sorted(t) for t, _, _ in articles]
     assert numpy_pass._ok.tolist() == ascending
     # a few candidates are weighed as dicts, more in the numpy pass
-    assert isinstance(chosen, FewVectors if len(articles) <= coverage._FEW_CANDIDATES else CandidateVectors)
+    assert isinstance(chosen, FewVectors if len(articles) <= coverage_vectors._FEW_CANDIDATES else CandidateVectors)
 
 
 def test_candidate_cosines_fall_back_where_sums_are_compensated(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where ``sum`` compensates (3.12 on), the cosines are ``cosine``'s of ``weighted``'s."""
-    monkeypatch.setattr(coverage, "_SEQUENTIAL_SUM", False)
+    monkeypatch.setattr(coverage_vectors, "_SEQUENTIAL_SUM", False)
     idf_of = {h: 1.0 + h / 7 for h in range(50)}
     articles = [(array("I", [1, 5, 9]), array("B", [16, 40, 90]), array("I", [5]))]
     mine = weighted(array("I", [5, 9, 30]), array("B", [20, 20, 20]), {9}, idf_of.__getitem__)

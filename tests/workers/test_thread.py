@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from workers import coverage, shingles
+from workers import coverage, coverage_terms, coverage_vectors, shingles
 from workers import thread as thread_module
 from workers.thread import (
     ARTICLE_PREFIX,
@@ -346,10 +346,9 @@ def test_changelog_records_are_what_json_dumps_writes() -> None:
     import json
     from array import array
 
-    from workers import coverage
     from workers.thread import RECORD_VERSION, _Article, _encode_article, _encode_story, _iso, _Story
 
-    plain = coverage.CoverageFeatures(
+    plain = coverage_vectors.CoverageFeatures(
         array("I", [3, 9]), array("B", [16, 38]), array("I", [9]), array("I", [9]), array("I")
     )
     # terms set apart are written only when there are any
@@ -384,7 +383,7 @@ def test_changelog_records_are_what_json_dumps_writes() -> None:
                 "title_names": _b64([]),
                 "posted": True,
                 "site": odd,
-                "cov_method": coverage.METHOD,
+                "cov_method": coverage_terms.METHOD,
                 "cov_terms": _b64([3, 9]),
                 "cov_tf": base64.b64encode(bytes([16, 38])).decode(),
                 "cov_names": _b64([9]),
@@ -430,7 +429,7 @@ def test_idf_of_an_array_of_terms_is_the_memo_s_idf_of_each() -> None:
     the memo gives it, float for float: terms held by one article, by several, by none, listed
     twice, and frequencies met first in the array; ``fill`` memoises the same values."""
     rng = random.Random(3)
-    df = coverage.DocFrequencies()
+    df = coverage_vectors.DocFrequencies()
     for number in range(300):
         df.add(number, sorted(rng.sample(range(1, 120), rng.randint(1, 30))))
     for number in range(0, 300, 7):  # some drops: frequencies that went down
@@ -497,15 +496,15 @@ def test_a_short_notice_above_unrelated_headlines_relates_no_stories() -> None:
     assert copy.kind == "duplicate" and copy.story_id == first.story_id
 
 
-# The decision step's classes whose ``__init__`` is written out for mypyc (``coverage.CoverageFeatures``).
+# The decision step's classes whose ``__init__`` is written out for mypyc (``coverage_vectors.CoverageFeatures``).
 _WRITTEN_OUT = [
     thread_module.Decision,
     thread_module._Story,
     thread_module._Prepared,
     thread_module._PairScores,
     thread_module.TextFeatures,
-    coverage.CoverageFeatures,
-    coverage.RawTerms,
+    coverage_vectors.CoverageFeatures,
+    coverage_terms.RawTerms,
     coverage.Probe,
     coverage._Gates,
     coverage.Judgement,

@@ -1,0 +1,595 @@
+"""Coverage's reading of a text: the terms, names, figures and headline words of an article's
+event, before any weighting (``RawTerms``, :func:`raw_terms`; each paragraph's, for the clean
+stage, :func:`paragraphs_terms`).
+
+Terms are names (capitalised words that do not start a sentence), figures and content words
+(stop words of the main European languages dropped), folded to their first six letters: a
+language-agnostic stemmer that also folds demonyms and inflections onto their name. What a
+German text capitalises as a noun, what a headline's percentage did (``headline_move``), which
+figures are telling (``telling_figures``) and which paragraphs set another matter apart are read
+here too; ``METHOD`` names this reading, as stored with every article's terms. The weights and
+vectors over these terms are in ``workers/coverage_vectors.py``, the decision in
+``workers/coverage.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from workers import agencies, shingles
+
+# The stored terms: v6 marks a German article among its headline's terms (``LANGUAGE_DE``); v7
+# stores the terms it uses only where it sets another matter apart (``CoverageFeatures.apart``)
+# and marks among its headline's terms the way the clause giving its percentage says the figure
+# went (``MOVE_MARKS``); v8 stores an amount with its multiplier or unit written on ("£4.3m",
+# "20km") as its figure ("4.3", "20": ``_FIGURE_UNIT``); v9 leaves out of its headline's terms a
+# currency's code before an amount ("VFL 4.3m": ``_CODE``).
+METHOD = "tfidf-names-v9"
+# Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
+# language mark, so it restores with its terms, as a text not marked German (a German article
+# stored by v3 is then read as told in another language by German inputs until it expires),
+# instead of an upgrade losing a whole window's coverage terms.
+# A v6 record is a v7 record that sets nothing apart, whose headline's way is read from all its
+# words. A v7 record is a v8 record whose amounts with a multiplier were stored as written (they
+# compare with no figure of a v8 text until they expire, as before). A v8 record is a v9 record
+# whose headline may hold a currency's code as a name (a report must then name it, as before).
+READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v7", "tfidf-names-v8", METHOD))
+
+_DIGIT = re.compile(r"\d")
+# A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
+# name ("HX-50", "Ardent-2"), and not a year, which look-alikes share as readily as reports.
+_FIGURE = re.compile(r"\d[\d.,\-]*")
+_YEAR = re.compile(r"(19|20)\d\d")
+# A figure with its multiplier or unit written on ("4.3m", "1.2bn", "20km", "15pc", "4.3-million"):
+# read as the figure alone, as "4.3 million", "20 km" and "15 per cent" give it, so that outlets'
+# house styles ("£4.3m" beside "$4.3 million") compare. Only these suffixes: "5G", "3rd" and
+# "1990s" are not amounts.
+_FIGURE_UNIT = re.compile(
+    r"(\d[\d.,]*?)-?(?:k|m|mn|bn|b|tn|trn|million|billion|trillion|crore|lakh|pc|percent"
+    r"|km|kms|kg|kgs|mw|gw|kw|kwh|mwh|gwh|mph|kph|kmh|ft|cm|mm)"
+)
+# A currency's code, as a headline writes it before an amount ("VFL 4.3m", "USD 20bn"): the
+# amount's unit, which reports giving "4.3 million florins" never name.
+_CODE = re.compile(r"[A-Z]{3}")
+_STEM = 6
+# A percentage in a headline ("raises rate to 4.25%", "profit slumps 31 percent"), marked
+# among the headline's terms by a term no text yields.
+_PERCENT_MARK = "%"
+# What a clause break of ``shingles.clause_words`` begins with (a word never does).
+_CLAUSE_MARKS = frozenset(":\"'")
+# A name with a lower-case tail ("Jong-un", "Al-ahly"), spelt "Jong Un" elsewhere; not a
+# compound of names ("Trump-Russia") nor of words ("Earth-observation").
+_NAME_TAIL = re.compile(r"[A-Z][a-z]{2,}-[a-z]{1,3}")
+# A capital within a word, after small letters ("AeroValdor", "McConnell", "DeSantis",
+# "PayPal"): no word of the language is written so, so it is a name where a sentence begins too.
+_INNER_CAPITAL = re.compile(r"[A-Z][a-z]+[A-Z][a-z]")
+_PERCENT = re.compile(r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)", re.I)
+_STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
+# German's articles (with the prepositions they contract with): a capitalised word right after
+# one is a noun, which German capitalises, and seldom a name (names rarely take an article).
+_GERMAN_ARTICLES = frozenset(
+    ("der die das den dem des ein eine einen einem einer eines " + "im am ans ins ums zum zur vom beim").split()
+)
+# Adjectives read between an article and its noun, by their endings ("der nationale Dienst").
+_ADJECTIVES = 2
+_INFLECTIONS = ("e", "en", "er", "es", "em")
+# Function words of German that none of the other languages' stop lists holds: a sentence
+# using one is German (a "die" or "des" alone could be Dutch, English or French).
+# Not those English writes too ("hat", "mit" for MIT, "sind" for the province, "aus"): a report
+# of a minister "in a borrowed hard hat" read as German, and its names as a German's nouns.
+_GERMAN_FUNCTION_WORDS = (
+    "und oder nicht sich auf für ist wird wurde wurden haben dass auch nach bei "
+    "ein eine einen einem einer eines zum zur vom beim"
+)
+
+
+# Words with which a report sets another matter apart from its own ("in a separate case",
+# "separately", "unrelated to"; German "gesondert", "getrennt", Spanish "por separado", French
+# "séparément"): what a paragraph holding one tells of is not the report's event.
+SET_APART_WORDS = frozenset(
+    {
+        *("separate", "separately", "unrelated"),
+        *("separat", "separaten", "separater", "separates", "gesondert", "gesonderte", "gesonderten"),
+        *("gesonderter", "gesondertes", "getrennt", "getrennte", "getrennten", "getrennter", "getrenntes"),
+        *("separado", "separada", "separados", "separadas"),
+        *("séparé", "séparée", "séparés", "séparées", "séparément", "distincte", "distinctes"),
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Function words of the main European languages (jusText's lists, shipped with the
+    extraction library): they say nothing about which event a text reports."""
+    import justext  # type: ignore[import-untyped]
+
+    out: set[str] = set()
+    for lang in _STOP_LANGUAGES:
+        out.update(w.lower() for w in justext.get_stoplist(lang))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def german_marks() -> frozenset[str]:
+    """German function words that are no other stop-list language's (``_STOP_LANGUAGES``): the
+    mark of a German sentence, in which a capital after an article is a noun."""
+    import justext
+
+    others: set[str] = set()
+    for lang in _STOP_LANGUAGES:
+        if lang != "German":
+            others.update(w.lower() for w in justext.get_stoplist(lang))
+    return frozenset(_GERMAN_FUNCTION_WORDS.split()).difference(others)
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class RawTerms:
+    """Terms of one input before weighting (kept for the decision's evidence)."""
+
+    counts: dict[int, int]
+    name_hashes: frozenset[int]
+    number_hashes: frozenset[int]
+    headline: frozenset[int]  # the headline's names
+    headline_terms: frozenset[int]  # all its content words
+    label: dict[int, str]
+    # Names and numbers as the follow-up gates compare them (``shingles.entities``: lower case,
+    # possessive dropped, calendar words left out), collected in the same pass.
+    entities: frozenset[str]
+    # Each paragraph's words, lower-cased (``shingles.words``): the shingles are made of them.
+    words: list[list[str]]
+    # Headline names directly followed in the headline by another headline name the text uses
+    # at least as often (``head_pairs``): (given name, surname), "Donald" before "Trump".
+    head_pairs: frozenset[tuple[int, int]] = frozenset()
+    # Names a German text reads as nouns (a capital after an article) and nowhere as a name
+    # (``_german_terms``).
+    nouns: frozenset[int] = frozenset()
+    # Whether a paragraph of the text is German and names or nouns something (``_german_terms``):
+    # stored as ``LANGUAGE_DE`` among the headline's terms.
+    german: bool = False
+    # Terms the text uses only in paragraphs that set another matter apart (``SET_APART_WORDS``:
+    # "hours after the same court struck down the data law in a separate case"): what the report
+    # says of another event, not of its own (see ``judge``).
+    set_apart: frozenset[int] = frozenset()
+
+    def __init__(
+        self,
+        counts: dict[int, int],
+        name_hashes: frozenset[int],
+        number_hashes: frozenset[int],
+        headline: frozenset[int],
+        headline_terms: frozenset[int],
+        label: dict[int, str],
+        entities: frozenset[str],
+        words: list[list[str]],
+        head_pairs: frozenset[tuple[int, int]] = frozenset(),
+        nouns: frozenset[int] = frozenset(),
+        german: bool = False,
+        set_apart: frozenset[int] = frozenset(),
+    ) -> None:
+        # Written out, not generated: see above ``CoverageFeatures``.
+        object.__setattr__(self, "counts", counts)
+        object.__setattr__(self, "name_hashes", name_hashes)
+        object.__setattr__(self, "number_hashes", number_hashes)
+        object.__setattr__(self, "headline", headline)
+        object.__setattr__(self, "headline_terms", headline_terms)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "entities", entities)
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "head_pairs", head_pairs)
+        object.__setattr__(self, "nouns", nouns)
+        object.__setattr__(self, "german", german)
+        object.__setattr__(self, "set_apart", set_apart)
+
+
+# How one body token counts: (its lower-case form for the shingles, the entity it names or None,
+# its term or None, whether it is a figure). A name or figure is a token with an entity and a term.
+_Token = tuple[str, str | None, str | None, bool]
+
+_TOKEN_MEMO_SIZE = 50_000  # about 15 MB at most
+_token_memos: dict[frozenset[str], tuple[dict[str, _Token], dict[str, _Token]]] = {}
+
+
+def _token_memo(calendar: frozenset[str]) -> tuple[dict[str, _Token], dict[str, _Token]]:
+    """The memo of :func:`_read_token` for this calendar: (words that begin a sentence, the
+    others), emptied when full."""
+    memo = _token_memos.get(calendar)
+    if memo is None or len(memo[0]) + len(memo[1]) > _TOKEN_MEMO_SIZE:
+        memo = _token_memos[calendar] = ({}, {})
+    return memo
+
+
+def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[str]) -> _Token:
+    """One token of the body as :func:`raw_terms` counts it; ``cap``: capitalised where a
+    sentence does not begin (the mark of a name)."""
+    word = tok.lower()
+    low = word[:-2] if word.endswith("'s") else word
+    if low in calendar:
+        return word, None, None, False
+    alpha = tok.isalpha()
+    number = not alpha and _DIGIT.search(tok) is not None
+    entity = low if cap or number else None
+    if low in stop:
+        return word, entity, None, False
+    if number:
+        amount = _FIGURE_UNIT.fullmatch(low)
+        if amount is not None:  # the figure alone; the entity as written, as the follow-up gates read it
+            return word, entity, amount.group(1), _YEAR.fullmatch(amount.group(1)) is None
+        return word, entity, low, bool(_FIGURE.fullmatch(tok)) and not _YEAR.fullmatch(tok)
+    if alpha and len(low) < 3:
+        return word, entity, None, False
+    if "." in low:  # an abbreviation: "C.I.A." is "CIA", "E.U." is "EU"
+        term = low.replace(".", "")[:_STEM]
+        if len(term) < 2:
+            return word, entity, None, False
+    elif cap and _NAME_TAIL.fullmatch(tok):
+        term = low.split("-", 1)[0][:_STEM]  # "Jong-un" as "Jong Un": outlets differ
+    else:
+        term = low[:_STEM]
+    return word, entity, term, False
+
+
+class _BodyTerms(NamedTuple):
+    """The body's terms as strings, before hashing (see :func:`raw_terms`)."""
+
+    counts: dict[str, int]
+    names: set[str]
+    figures: set[str]
+    label: dict[str, str]
+    entities: set[str]
+    words: list[list[str]]
+    nouns: set[str]  # read as nouns somewhere (``_german_terms``)
+    proper: set[str]  # read as names where German reads nouns apart (``_german_terms``)
+
+
+def _body_terms(
+    paragraphs: Iterable[str], calendar: frozenset[str], stop: frozenset[str], *, each: bool = False
+) -> list[_BodyTerms]:
+    """The terms of the body's paragraphs, counted: the loop of :func:`raw_terms` (each token
+    looked at once, names bound locally). One count of them all, or (``each``) one count of
+    each paragraph."""
+    out: list[_BodyTerms] = []
+    scan = shingles.clause_words
+    # Texts repeat their language's words: each word is read once where a sentence begins and
+    # once elsewhere (where a capital marks a name), for as long as the memo is not full (then
+    # it starts again: a bound on memory, not a policy).
+    seen_first, seen_next = _token_memo(calendar)
+    german = german_marks()
+    for para in paragraphs:
+        if each or not out:
+            out.append(_BodyTerms({}, set(), set(), {}, set(), [], set(), set()))
+            counts, names, figures, label, entities, para_words, _, _ = out[-1]
+            get = counts.get
+        lowered: list[str] = []
+        para_words.append(lowered)
+        toks = scan(para)  # (a sentence's words, one sentence after the other)
+        reads: list[_Token | None] = []  # each token's reading, None at a break (for German)
+        keep = reads.append
+        seen = seen_first
+        clause = False  # the token begins a clause within a sentence
+        for tok in toks:
+            if not tok:  # a sentence begins
+                seen = seen_first
+                keep(None)
+                continue
+            if tok[0] in _CLAUSE_MARKS:  # a clause begins (``shingles.clause_words``)
+                clause = True
+                keep(None)
+                continue
+            read = seen.get(tok)
+            if read is None:
+                cap = tok[0].isupper() and (seen is seen_next or _INNER_CAPITAL.match(tok) is not None)
+                read = seen[tok] = _read_token(tok, cap, calendar, stop)
+            seen = seen_next
+            word, entity, term, figure = read
+            lowered.append(word)
+            if clause:
+                # A capital a clause begins with ("Caravan: Rallies ...", 'said: "We ...',
+                # ' "Releasing water ...') marks no name; the follow-up gates' entities read
+                # it as before, and German, which capitalises its nouns, does not weigh it.
+                clause = False
+                keep(None)
+                if entity is not None:
+                    entities.add(entity)
+                    if term is not None and not figure:
+                        counts[term] = get(term, 0) + 1
+                        continue
+            else:
+                keep(read)
+            if entity is None:
+                if term is not None:
+                    counts[term] = get(term, 0) + 1
+                continue
+            entities.add(entity)
+            if term is None:
+                continue
+            if figure:
+                figures.add(term)
+            names.add(term)
+            if term not in label:
+                label[term] = entity
+            counts[term] = get(term, 0) + 1
+        if not german.isdisjoint(lowered):
+            _german_terms(toks, reads, out[-1])
+    return out or [_BodyTerms({}, set(), set(), {}, set(), [], set(), set())]
+
+
+def _german_terms(toks: list[str], reads: list[_Token | None], into: _BodyTerms) -> None:
+    """The nouns and names of a German paragraph (one using a function word only German has,
+    ``german_marks``), read after :func:`_body_terms` counted it as any other. German
+    capitalises its nouns, so they read as names; a capital after an article and the
+    adjectives that follow it ("ein Erdbeben", "der nationale Dienst") is a noun (names seldom
+    take an article), and any other capital where a sentence does not begin a name. The nouns
+    stay names, as in any other text: the gates set apart those the text never writes as a
+    name only where a story in another language cannot share them (``in_other_language``).
+    ``toks``: the paragraph's words as :func:`_body_terms` found them (``shingles.sentence_words``),
+    ``reads`` how it read each of them (None at a sentence break)."""
+    nouns, proper = into.nouns, into.proper
+    articles = _GERMAN_ARTICLES
+    after = 0  # words since an article, while they may be its adjectives (0: none)
+    for tok, read in zip(toks, reads, strict=True):
+        if read is None:  # a sentence begins
+            after = 0
+            continue
+        word, entity, term, figure = read
+        noun = after > 0 and tok[0].isupper()
+        if word in articles:
+            after = 1
+        elif after and not noun and after <= _ADJECTIVES and word.endswith(_INFLECTIONS):
+            after += 1
+        else:
+            after = 0
+        if entity is None or term is None or figure:
+            continue
+        if noun:
+            nouns.add(term)
+        else:
+            proper.add(term)
+
+
+class ParagraphTerms(NamedTuple):
+    """One paragraph's terms as :func:`raw_terms` gives them for that paragraph alone (no
+    headline), in the forms the clean stage's features ship them."""
+
+    counts: dict[int, int]  # term hashes, in order of first use, with their counts
+    names: list[int]  # names and numbers, ascending
+    labels: list[str]  # each name's label (its first spelling)
+    figures: list[int]  # ascending
+    entities: set[str]
+    words: list[str]  # lower-cased, for the shingles
+    nouns: list[int]  # read as nouns, ascending (``_german_terms``)
+    proper: list[int]  # read as names where German reads nouns apart, ascending
+    apart: bool  # the paragraph sets another matter apart (``SET_APART_WORDS``)
+
+
+def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> list[ParagraphTerms]:
+    """Of each paragraph, ``raw_terms("", [paragraph], calendar)``'s counts, names with their
+    labels, figures, entities and words, without the headline's reading nor the sets the
+    decider reads: the clean stage reads every paragraph of every article this way."""
+    h = _hash_term
+    out: list[ParagraphTerms] = []
+    for body in _body_terms(paragraphs, calendar, stop_words(), each=True):
+        # (as ``raw_terms``'s comprehensions: a hash met twice keeps its first place, the last value)
+        label = dict(zip(map(h, body.label), body.label.values(), strict=True))
+        # a paragraph's names are its labelled terms (``_body_terms`` labels each name it adds),
+        # so their hashes are the label's keys, not hashed again; most paragraphs have no figure
+        # and, but in German, no noun
+        names = sorted(label)
+        out.append(
+            ParagraphTerms(
+                dict(zip(map(h, body.counts), body.counts.values(), strict=True)),
+                names,
+                list(map(label.__getitem__, names)),
+                sorted(set(map(h, body.figures))) if body.figures else [],
+                body.entities,
+                body.words[0],
+                sorted(set(map(h, body.nouns))) if body.nouns else [],
+                sorted(set(map(h, body.proper))) if body.proper else [],
+                not SET_APART_WORDS.isdisjoint(body.words[0]),
+            )
+        )
+    return out
+
+
+def set_apart(paragraphs: Iterable[tuple[Iterable[int], bool]]) -> frozenset[int]:
+    """Of each paragraph's terms and whether it sets another matter apart, the terms used only
+    in paragraphs that do."""
+    apart: set[int] = set()
+    plain: set[int] = set()
+    for terms, flagged in paragraphs:
+        (apart if flagged else plain).update(terms)
+    return frozenset(apart.difference(plain))
+
+
+def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
+    """Count the folded terms of headline and body, and mark names, figures and headline names.
+    Strings are counted first and each distinct one hashed once. This loop is the hottest part
+    of a decision: names are bound locally and each token is looked at once."""
+    stop = stop_words()
+    counts, names, figures, label, entities, para_words, nouns, proper = _body_terms(paragraphs, calendar, stop)[0]
+    apart = frozenset[int]()
+    if any(not SET_APART_WORDS.isdisjoint(words) for words in para_words):
+        # (rare: each paragraph read again on its own, as the clean stage's features read it)
+        apart = set_apart(
+            (map(_hash_term, body.counts), not SET_APART_WORDS.isdisjoint(body.words[0]))
+            for body in _body_terms(paragraphs, calendar, stop, each=True)
+        )
+    get = counts.get
+    head: set[str] = set()
+    head_terms: set[str] = set()
+    if _PERCENT.search(title):
+        head_terms.add(_PERCENT_MARK)
+        move = percent_clause_move(title)
+        if move is not None:
+            head_terms.add(_MOVE_MARKS[move])
+    toks = shingles.tokens(" ".join(shingles.normalise_paragraphs(agencies.without_credits(title))))
+    for i, tok in enumerate(toks):
+        if _CODE.fullmatch(tok) and i + 1 < len(toks) and _DIGIT.match(toks[i + 1]):
+            continue  # a currency's code before its amount ("VFL 4.3m"): the amount's unit, no name
+        low = shingles.strip_possessive(tok.lower())
+        amount = _FIGURE_UNIT.fullmatch(low)
+        if amount is not None:  # "4.3m": the figure alone, as the body reads it
+            low = amount.group(1)
+        if (amount is not None or _FIGURE.fullmatch(tok)) and not _YEAR.fullmatch(low):
+            figures.add(low)  # kept whole, as the body's figures are, so the two compare
+            head_terms.add(low)
+            continue
+        low = low.replace(".", "")
+        if _NAME_TAIL.fullmatch(tok):
+            low = low.split("-", 1)[0]
+        if low in calendar or len(low) < 3 or low in stop or _DIGIT.search(low):
+            continue
+        term = low[:_STEM]
+        if term in names:  # a headline word the body uses as a name
+            head.add(term)
+        head_terms.add(term)
+        counts[term] = get(term, 0) + 1
+    h = _hash_term
+    hcounts = {h(t): n for t, n in counts.items()}
+    hhead = frozenset(h(t) for t in head)
+    return RawTerms(
+        hcounts,
+        frozenset(h(t) for t in names),
+        frozenset(h(t) for t in figures),
+        hhead,
+        frozenset(h(t) for t in head_terms),
+        {h(t): v for t, v in label.items()},
+        frozenset(entities),
+        para_words,
+        head_pairs(title_pairs(title), hhead, hcounts),
+        frozenset(h(t) for t in nouns.difference(proper)),
+        bool(nouns or proper),
+        apart,
+    )
+
+
+# Capitalised words of a headline next to each other ("Donald Trump", "Corrigan Bay"); a
+# possessive may end the last of them ("Trump's").
+_RUN = re.compile(r"[A-Z][\w.\-]*(?:['\u2019]s\b)?(?: [A-Z][\w.\-]*(?:['\u2019]s\b)?)+")
+
+
+def _fold(tok: str) -> int:
+    """A headline word's term hash, folded as ``raw_terms`` folds the headline's words."""
+    low = shingles.strip_possessive(tok.lower()).replace(".", "")
+    if _NAME_TAIL.fullmatch(tok):
+        low = low.split("-", 1)[0]
+    return _hash_term(low[:_STEM])
+
+
+def title_pairs(title: str) -> list[tuple[int, int]]:
+    """Each capitalised headline word directly followed by another (term hashes, in order), a
+    possessive ending the pair ("Trump's UK" is no name). From the headline alone: what the
+    body says of the two words is looked at by ``head_pairs``."""
+    out: list[tuple[int, int]] = []
+    for m in _RUN.finditer(title):
+        words = m.group(0).split(" ")
+        for a, b in itertools.pairwise(words):
+            if not a.endswith(("'s", "\u2019s")):
+                out.append((_fold(a), _fold(b)))
+    return out
+
+
+def head_pairs(
+    pairs: Iterable[tuple[int, int]], headline: Container[int], counts: dict[int, int]
+) -> frozenset[tuple[int, int]]:
+    """Of ``title_pairs``, the given names: both words are headline names, and the text names
+    the second more often than the first. A report gives a first name with the surname once
+    or twice and the surname alone after that ("Donald" once, "Trump" twenty times; a short
+    report "Mirela Ostrovan" twice, "Ms Ostrovan" once more); the parts of a place's name go
+    together ("Corrigan Bay", where "Bay" names nothing alone), and two names side by side
+    ("Osterra, Keldora") each stand alone."""
+    return frozenset(
+        (a, b) for a, b in pairs if a != b and a in headline and b in headline and counts.get(b, 0) > counts.get(a, 0)
+    )
+
+
+#: 32-bit stable hash of a folded term, memoised (news vocabulary repeats)
+_hash_term: Callable[[str], int] = shingles.Hashes32().__getitem__
+
+PERCENT = _hash_term(_PERCENT_MARK)
+# A German text, marked among its headline's stored terms by a term no text yields (see
+# ``in_other_language``).
+LANGUAGE_DE = _hash_term("@de")
+# The way the clause of a headline giving its percentage says the figure went
+# (``percent_clause_move``), marked among its terms by a term no text yields.
+_MOVE_MARKS = {1: "@up", -1: "@down", 0: "@held"}
+MOVE_MARKS = {move: _hash_term(mark) for move, mark in _MOVE_MARKS.items()}
+# terms of a stored headline that are no words of it
+MARKS = frozenset((PERCENT, LANGUAGE_DE, *MOVE_MARKS.values()))
+
+
+def telling_form(figure: str) -> bool:
+    """Whether a figure, as printed, is specific enough to tell one event from another: three
+    digits or more, two of them significant ("186", "412", "1,800", "6.55"), unlike the small
+    and round counts any report gives ("10", "200", "3-1"). Years are no figures at all."""
+    digits = figure.replace(",", "").replace(".", "").replace("-", "")
+    return len(digits) >= 3 and len(digits.rstrip("0")) >= 2
+
+
+def telling_figures(raw: RawTerms) -> frozenset[int]:
+    """The input's figures of a telling form (:func:`telling_form`), by the text its body
+    prints them in; computed once per decision and used on both sides of the gates, since a
+    figure two reports share is the input's too."""
+    label = raw.label
+    return frozenset(h for h in raw.number_hashes if h in label and telling_form(label[h]))
+
+
+# Words that say which way a headline's change went, in the languages the stop words cover
+# most (English, German, Spanish, French), as headline terms fold them (six letters): a bank
+# raises, cuts or holds its rate; a profit rises or falls. Words of two letters are no terms,
+# nor are stop words ("fall", "held", "up": ``stop_words``), so none is listed.
+_RISES = (
+    "rise rises rose risen rising climb climbs climbed jump jumps jumped gain gains gained surge surges surged "
+    "soar soars soared increase increases increased raise raises raised hike hikes hiked lift lifts lifted "
+    "boost boosts boosted grow grows grew higher beats steigt stieg erhöht hebt wächst höher sube subió eleva "
+    "aumenta crece alza hausse augmente relève"
+)
+_FALLS = (
+    "falls fell drop drops dropped slide slides slid slip slips slipped tumble tumbles tumbled plunge "
+    "plunges plunged sink sinks sank decline declines declined cut cuts lower lowers lowered reduce reduces "
+    "reduced trim trims trimmed ease eases eased shrink shrinks loss misses sinkt senkt fällt verliert gesenkt "
+    "niedriger baja bajó cae cayó recorta pérdidas baisse recule chute abaisse"
+)
+# ("pat": a bank that "stands pat" holds, beside "the mark eases" in the same headline)
+_HOLDS = "hold holds keep keeps kept unchanged steady pause pauses pat hält unverändert belässt mantiene maintient"
+_MOVES = {
+    _hash_term(w[:_STEM]): move for words, move in ((_RISES, 1), (_FALLS, -1), (_HOLDS, 0)) for w in words.split()
+}
+
+
+# Where a headline's clauses part: punctuation before a space (not the comma of "2,75
+# Prozent"), and the conjunctions that join a second clause ("... to 4.25% as inflation lingers").
+_CLAUSES = re.compile(r"[,;:|](?=\s)|\s(?:as|after|while|but|amid|despite)\s", re.I)
+
+
+def percent_clause_move(title: str) -> int | None:
+    """The one way the words of the headline's clause giving its percentage say the figure
+    went, or None. A headline's second clause tells what comes next or beside: "holds rate at
+    5.75%, signals cuts later in year" is a hold, not a cut."""
+    for clause in _CLAUSES.split(title):
+        if _PERCENT.search(clause):
+            found = {_MOVES.get(_fold(tok)) for tok in shingles.tokens(clause)}
+            found.discard(None)
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def headline_move(terms: Collection[int], clause: bool = True) -> int | None:
+    """The one way a headline's words say its change went (1 up, -1 down, 0 held), or None when
+    they say none or several ("profit rises as shares slip"); first the way its percentage's
+    clause says (``percent_clause_move``, marked among the terms; ``clause``: read the mark).
+    An event moves one way: a report headlining a bank's cut is not of the story whose
+    headlines give its rate rise in percent, the same template filled in for the neighbour's
+    bank, nor a rival's fall in profit of the story of a company's rise (their reports name
+    each other, so every other gate holds)."""
+    if clause:
+        for move, mark in MOVE_MARKS.items():
+            if mark in terms:
+                return move
+    found = {_MOVES.get(t) for t in terms}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
