@@ -96,8 +96,8 @@ similarity compares in ``workers/coverage_vectors.py``:
 Consistency: document frequencies are the lengths of the term postings, a pure function of the
 set of indexed articles (each article's stored term hashes count once), maintained on every put
 and drop of an article, so an index restored from the compacted changelog in any order holds
-the same frequencies and decides as its predecessor did. ``coverage_terms.METHOD`` is stored with each
-article's terms: terms of another method version are not compared.
+the same frequencies and decides as its predecessor did. ``coverage_terms.METHOD`` is stored with
+each article's terms: terms of another method version are not compared.
 """
 
 from __future__ import annotations
@@ -112,32 +112,32 @@ from typing import Protocol
 from workers.coverage_terms import LANGUAGE_DE, MARKS, PERCENT, RawTerms, headline_move
 from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid, cosine, weighted_share
 
-# The decision rules over those terms (recorded in every coverage decision's evidence): v4 added
-# the protagonist gate to the v3 rules, v5 the telling figures (``telling_form``), v6 the reading
-# of a story told in another language (``in_other_language``, from the input's own text), v7
-# the headline's names without the agency it credits ("(AFP)", "- Reuters":
-# ``agencies.without_credits``; a headline stored by v6 may still hold one until it expires) and
-# no name read in a capital that begins a clause (after a colon, at an opening quote), and the
-# story's centroid only within ``centroid_gap`` of its best member; v8 a credit of an agency off
-# the list ("(NPA)" ending a headline) read as a credit, mutual headlines only between texts as
-# close as ``min_mutual_cosine``, a given name one its text uses less often than the surname
-# after it (not half as often), no input passing through one member of a story whose other
-# reports it shares almost nothing with (``min_rest_cosine``), and the rarest name of a story's
-# headline required of a report only when it is rare in the window (``rare_subject_only``); v9
-# such a code after a dash or bar ending a headline ("... rate to 4.75% | ABT") read as a credit,
-# a word with a capital within it ("AeroValdor") a name where a sentence begins too, and a
-# headline moving only another way than the story's percentage headlines (``headline_move``)
-# another event; v10 a common name of a headline (a country, a capital) found among all the
-# story's names (``common_headline_names``), and no word English writes too ("hat", "mit") read
-# as the mark of a German paragraph; v11 a story the input tells of only as a separate matter,
-# or that tells so of the input, another event (``sets_apart``), and the way a headline's
-# percentage went read from the clause giving it (``percent_clause_move``); v12 an amount with its
-# multiplier or unit written on ("£412m") the figure "412 million" gives (stored terms v8); v13 a
-# currency's code before an amount in a headline ("VFL 4.3m") no name of it (stored terms v9); v14
-# the input's protagonist asked of a story of several reports when the input is judged with the
-# roles swapped too (``earlier_protagonist``); v15 an input telling of the headline of any of the
-# story's members only as a separate matter another event (``sets_apart``: not only of its best
-# match's), and the rescue model (``RESCUE_MODEL``) where the rules turn down every story.
+# The decision rules over the stored terms (``coverage_terms.METHOD``; recorded in every coverage
+# decision's evidence): v4 added the protagonist gate to the v3 rules, v5 the telling figures
+# (``telling_form``), v6 the reading of a story told in another language (``in_other_language``,
+# from the input's own text), v7 the headline's names without the agency it credits ("(AFP)", "-
+# Reuters": ``agencies.without_credits``; a headline stored by v6 may still hold one until it
+# expires) and no name read in a capital that begins a clause (after a colon, at an opening quote),
+# and the story's centroid only within ``centroid_gap`` of its best member; v8 a credit of an agency
+# off the list ("(NPA)" ending a headline) read as a credit, mutual headlines only between texts as
+# close as ``min_mutual_cosine``, a given name one its text uses less often than the surname after
+# it (not half as often), no input passing through one member of a story whose other reports it
+# shares almost nothing with (``min_rest_cosine``), and the rarest name of a story's headline
+# required of a report only when it is rare in the window (``rare_subject_only``); v9 such a code
+# after a dash or bar ending a headline ("... rate to 4.75% | ABT") read as a credit, a word with a
+# capital within it ("AeroValdor") a name where a sentence begins too, and a headline moving only
+# another way than the story's percentage headlines (``headline_move``) another event; v10 a common
+# name of a headline (a country, a capital) found among all the story's names
+# (``common_headline_names``), and no word English writes too ("hat", "mit") read as the mark of a
+# German paragraph; v11 a story the input tells of only as a separate matter, or that tells so of
+# the input, another event (``sets_apart``), and the way a headline's percentage went read from the
+# clause giving it (``percent_clause_move``); v12 an amount with its multiplier or unit written on
+# ("£412m") the figure "412 million" gives (stored terms v8); v13 a currency's code before an amount
+# in a headline ("VFL 4.3m") no name of it (stored terms v9); v14 the input's protagonist asked of a
+# story of several reports when the input is judged with the roles swapped too
+# (``earlier_protagonist``); v15 an input telling of the headline of any of the story's members only
+# as a separate matter another event (``sets_apart``: not only of its best match's), and the rescue
+# model (``RESCUE_MODEL``) where the rules turn down every story.
 DECISION_METHOD = "tfidf-names-v15"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
