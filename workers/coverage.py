@@ -137,8 +137,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # story of several reports when the input is judged with the roles swapped too
 # (``earlier_protagonist``); v15 an input telling of the headline of any of the story's members only
 # as a separate matter another event (``sets_apart``: not only of its best match's), and the rescue
-# model (``RESCUE_MODEL``) where the rules turn down every story.
-DECISION_METHOD = "tfidf-names-v15"
+# model (``RESCUE_MODEL``) where the rules turn down every story; v16 a word of the window as
+# common as a figure too common to tell (the country) passed over in asking whether a report tells
+# of another only as a separate matter, two rare words then asked (``set_apart_rare_words``).
+DECISION_METHOD = "tfidf-names-v16"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
 RESCUE_MEASURES = (
@@ -330,6 +332,14 @@ class CoverageSettings:
     # a mention of the trial).
     min_set_apart_words: int = 1
     min_stored_set_apart_words: int = 2
+    # A word of the window as common as a figure too common to tell (the country, the capital
+    # every report of the setting names: ``min_telling_idf``) says nothing of which matter a
+    # paragraph tells, and a look-alike names its setting where it tells its own event too (a
+    # court's other ruling "in Castemar"): such words are passed over, and then at least this
+    # many rare words must be told apart (one is as often a coincidence: a report of the mayor's
+    # sentence telling of "a new and separate case" against him, the story headline's "case").
+    # 0: every word counts, as in v15.
+    set_apart_rare_words: int = 2
     # Where the rules turn down every candidate story, the story the rescue model gives the
     # input to (``rescue``), nearest first; None: the rules alone.
     rescue: RescueModel | None = RESCUE_MODEL
@@ -1077,7 +1087,7 @@ def judge(
         rest = [m for m in (members if foreign else in_language(raw, members)) if m.article_id != top.article_id]
         if len(rest) >= c.min_rest_reports and cosine(my_vec, centroid(vector(m) for m in rest)) < c.min_rest_cosine:
             passed = False
-    apart = passed and c.set_apart_mentions and sets_apart(raw, top, members, c)
+    apart = passed and c.set_apart_mentions and sets_apart(raw, top, members, c, w, min_telling_idf)
     return Judgement(
         passed and not apart,
         damped,
@@ -1099,40 +1109,72 @@ def judge(
 
 
 def told_apart(
-    words: Iterable[int], own: Container[int], uses: Container[int], apart: Container[int], least: int
+    words: Iterable[int],
+    own: Container[int],
+    uses: Container[int],
+    apart: Container[int],
+    least: int,
+    common: Callable[[int], bool] | None = None,
+    least_rare: int = 0,
 ) -> bool:
     """Whether of another report's headline ``words`` a text uses (``uses``) beyond its own
     headline (``own``), it uses each only where it sets another matter apart (``apart``), and
     uses ``least`` at least. A report of the event in other words uses them where it tells the event
     ("the court annulled the data law"); a look-alike of the same setting names the event
     beside its own as another matter ("hours after the same court struck down the data law in
-    a separate case"), and nowhere else."""
+    a separate case"), and nowhere else. A word ``common`` says of (the country every report of
+    the setting names) is passed over, wherever the text uses it; having passed over one, at
+    least ``least_rare`` words must be told apart: one rare word is as often a coincidence."""
     said = 0
+    passed_over = False
     for t in words:
         if t in uses and t not in own and t not in MARKS:
+            if common is not None and common(t):
+                passed_over = True
+                continue
             if t not in apart:
                 return False
             said += 1
-    return said >= least
+    return said >= (max(least, least_rare) if passed_over else least)
 
 
-def sets_apart(raw: RawTerms, top: Stored, members: Sequence[Stored], c: CoverageSettings) -> bool:
+def sets_apart(
+    raw: RawTerms,
+    top: Stored,
+    members: Sequence[Stored],
+    c: CoverageSettings,
+    idf: Callable[[int], float] | None = None,
+    min_telling_idf: float = math.inf,
+) -> bool:
     """Whether the input tells of the event of its best match, or of another member of the
     story, only as a separate matter, or a member of the story tells so of the input's
     (:func:`told_apart`; what the index keeps of a member's text stands for all of it). Every
     member's headline is asked: a look-alike sets apart the event as its first report headlined
     it ("the same court struck down the data law"), and its best match may be a later report
-    headlining another side of it."""
+    headlining another side of it. A word of the window as common as a figure too common to tell
+    (``min_telling_idf``: the country, its capital) is passed over (``set_apart_rare_words``):
+    a look-alike names its setting where it tells its own event too."""
     own = raw.headline_terms
+    common: Callable[[int], bool] | None = None
+    if c.set_apart_rare_words and idf is not None and math.isfinite(min_telling_idf):
+        w = idf
+
+        def common(t: int) -> bool:
+            return w(t) < min_telling_idf
+
+    rare = c.set_apart_rare_words
     if raw.set_apart and any(
-        told_apart(m.cov.headline, own, raw.counts, raw.set_apart, c.min_set_apart_words) for m in (top, *members)
+        told_apart(m.cov.headline, own, raw.counts, raw.set_apart, c.min_set_apart_words, common, rare)
+        for m in (top, *members)
     ):
         return True
     for m in members:
         f = m.cov
         if f.apart:
             uses = {*f.terms, *f.names, *f.figures, *f.apart}
-            if told_apart(own, frozenset(f.headline), uses, frozenset(f.apart), c.min_stored_set_apart_words):
+            if told_apart(
+                own, frozenset(f.headline), uses, frozenset(f.apart), c.min_stored_set_apart_words, common, rare
+            ):
                 return True
     return False
 

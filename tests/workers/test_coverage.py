@@ -1131,6 +1131,12 @@ def test_told_apart_asks_every_word_said_to_be_set_apart_and_enough_of_them() ->
     assert not coverage.told_apart(
         [coverage_terms.PERCENT, 2], set(), {coverage_terms.PERCENT, 2}, {2}, 2
     )  # no mark is a word
+    # a common word (the country) is passed over wherever it stands; then two rare words are asked
+    common = {4}.__contains__
+    assert coverage.told_apart(words, own, {1, 2, 3, 4}, {2, 3}, 1, common, 2)  # "4" passed over
+    assert not coverage.told_apart(words, own, {1, 2, 4}, {2}, 1, common, 2)  # one rare word, "4" passed over
+    assert coverage.told_apart(words, own, {1, 2}, {2}, 1, common, 2)  # nothing passed over: one is enough
+    assert not coverage.told_apart(words, own, {1, 4}, set(), 1, common, 2)  # the common word alone says nothing
 
 
 def test_terms_set_apart_are_stored_and_restored_with_the_article() -> None:

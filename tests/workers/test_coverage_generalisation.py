@@ -24,6 +24,7 @@ is listed in the README (its figures table)."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import random
@@ -341,6 +342,25 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
         else:
             assert "told_apart" not in d.evidence
             assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+
+
+def test_a_report_naming_its_setting_where_it_tells_another_event_apart_is_still_coverage() -> None:
+    """A French report of the second quake on Mireo (P05-L3) tells of the first, days before, as
+    a separate matter, and names the island throughout: of the second quake's headline it uses,
+    beyond its own headline, the island (a name every report of the week gives, as common as a
+    figure too common to tell) and one rare word set apart. The island says nothing of which
+    event a paragraph tells, and one rare word is as often a coincidence
+    (``set_apart_rare_words``): the report joins its event. v15 (every word counted) set it
+    apart."""
+    for rare in (0, 2):
+        settings = dataclasses.replace(coverage.CoverageSettings(), set_apart_rare_words=rare)
+        decisions = _decided_until("coverage_held_out_8", "P05-L3", settings)
+        d, story = decisions["P05-L3"], decisions["P05-L2"].story_id
+        assert decisions["P05-L2"].story_id != decisions["P05-1"].story_id
+        if rare:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+        else:
+            assert d.kind == "new" and d.evidence.get("told_apart") == 1, d.evidence
 
 
 def test_a_story_telling_of_a_report_only_as_a_separate_matter_keeps_it_apart() -> None:
