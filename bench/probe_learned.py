@@ -32,7 +32,8 @@ wrong join in 93. Asked of every story the rules turn down (not only those faili
 headline names alone), it recalled more and joined what the other gates are for (identical
 notice texts under unrelated headlines, one minister's two engagements of a day); fitted only to
 the judgements that fail on the headline names alone (177 of them), it made 10 wrong joins in
-119. The README tells the figures.
+119. The README tells the figures. Under v16 (common names passed over in the set-apart rule),
+the same run: 70 joins at 0.95, every one with a report of the input's event.
 """
 
 from __future__ import annotations
