@@ -345,12 +345,6 @@ class CoverageSettings:
     rescue: RescueModel | None = RESCUE_MODEL
 
 
-# The classes the decision step makes many of write their ``__init__`` out (``init=False``):
-# mypyc compiles a class's own ``__init__`` but leaves a dataclass's generated one to the
-# ``dataclasses`` module, interpreted (~1 us for a frozen one against ~0.1 us). The same fields,
-# still frozen, equal and printed alike; ``tests/workers/test_thread.py`` holds each to its fields.
-
-
 class Stored(Protocol):
     """What the gates read of an indexed article."""
 
@@ -406,7 +400,7 @@ class Judgement:
         moves_apart: bool = False,
         set_apart: bool = False,
     ) -> None:
-        # Written out, not generated: see above ``CoverageFeatures``.
+        # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
         object.__setattr__(self, "damped", damped)
         object.__setattr__(self, "cosine", cosine)
@@ -491,7 +485,7 @@ class Probe:
         cov: CoverageFeatures,
         _about: frozenset[int] | None = None,
     ) -> None:
-        # Written out, not generated: see above ``CoverageFeatures``.
+        # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "article_id", article_id)
         object.__setattr__(self, "time", time)
         object.__setattr__(self, "cov", cov)
@@ -605,7 +599,7 @@ class _Gates:
         head_floor: float,
         moves_apart: bool = False,
     ) -> None:
-        # Written out, not generated: see above ``CoverageFeatures``.
+        # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
         object.__setattr__(self, "head_in_story", head_in_story)
         object.__setattr__(self, "story_head_in_input", story_head_in_input)

@@ -171,7 +171,7 @@ class RawTerms:
         german: bool = False,
         set_apart: frozenset[int] = frozenset(),
     ) -> None:
-        # Written out, not generated: see above ``CoverageFeatures``.
+        # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "counts", counts)
         object.__setattr__(self, "name_hashes", name_hashes)
         object.__setattr__(self, "number_hashes", number_hashes)

@@ -60,7 +60,7 @@ class CoverageFeatures:
         figures: array[int],
         apart: Sequence[int] = (),
     ) -> None:
-        # Written out, not generated: see above ``CoverageFeatures``.
+        # Written out, not generated: see above.
         object.__setattr__(self, "terms", terms)
         object.__setattr__(self, "tf", tf)
         object.__setattr__(self, "names", names)
