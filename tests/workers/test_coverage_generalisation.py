@@ -40,6 +40,7 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_6_CORPUS,
     COVERAGE_HELD_OUT_7_CORPUS,
     COVERAGE_HELD_OUT_8_CORPUS,
+    COVERAGE_HELD_OUT_9_CORPUS,
 )
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
@@ -192,9 +193,14 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # its neighbours: 18 events, 16 look-alikes, reports of 60 to 570 words, eleven in German,
 # Spanish, French or Italian, look-alikes told apart in varied words and seldom "separate"),
 # measured v11 before it was added: precision 0.875, recall 0.583, 5 of 60 look-alike pairs
-# merged. The floors pin what the rules do now (recall 0.816, 0.714, 0.786, 0.785, 0.721, 0.789,
-# and 0.611 on the eighth since v13 read its currency code), so that it does not fall unnoticed;
-# the figures are in the README.
+# merged. A ninth, written after v16 (a fortnight of a federal country's national news by twelve
+# outlets, its agenda crowded with the same people: 17 events, 16 look-alikes, two of each kind
+# and the same union's other strike, six with reports of their own), measured v16 before it was
+# added: precision 0.865, recall 0.697, 6 of 72 look-alike pairs merged (8 pairs with a
+# look-alike in another story's event, the count pinned here). The floors pin what the rules do
+# now (recall 0.816, 0.714, 0.786, 0.785, 0.721, 0.789, 0.611 on the eighth since v13 read its
+# currency code, 0.697 on the ninth), so that it does not fall unnoticed; the figures are in the
+# README.
 MORE_SETS = {
     "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
     "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
@@ -203,6 +209,7 @@ MORE_SETS = {
     "coverage_held_out_6": COVERAGE_HELD_OUT_6_CORPUS,
     "coverage_held_out_7": COVERAGE_HELD_OUT_7_CORPUS,
     "coverage_held_out_8": COVERAGE_HELD_OUT_8_CORPUS,
+    "coverage_held_out_9": COVERAGE_HELD_OUT_9_CORPUS,
 }
 
 
