@@ -86,10 +86,13 @@ similarity compares in ``workers/coverage_vectors.py``:
 * Another language: German capitalises its nouns, so its nouns read as names; a capital after
   an article (and its adjectives) that the text never writes as a name is read as a noun
   (``RawTerms.nouns``), and an article with a German paragraph is stored as German
-  (``LANGUAGE_DE`` among its headline terms). A story none of whose members is in the input's
-  language is told in another language (``in_other_language``): the gates read the input's
-  names without its nouns, and the similarity is that of its names and figures
-  (``names_vector``), what is written alike in two languages. The story's side is read as
+  (``LANGUAGE_DE`` among its headline terms); a French, Spanish, Italian, Portuguese or Dutch
+  one by its own mark (``LANGUAGE_MARKS``), told by the stop words only its language has
+  (``text_language``; since v17: before, a Spanish report of an English story was read as if it
+  were English, its words compared with words it cannot share). A story none of whose members
+  is in the input's language is told in another language (``in_other_language``): the gates
+  read the input's names without its nouns, and the similarity is that of its names and
+  figures (``names_vector``), what is written alike in two languages. The story's side is read as
   stored: a look-alike's other town is a name in any language, and a German story of another
   event holds its own nouns. A story's centroid sums the members in the input's language only.
 
@@ -109,7 +112,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from workers.coverage_terms import LANGUAGE_DE, MARKS, PERCENT, RawTerms, headline_move
+from workers.coverage_terms import LANGUAGE_DE, LANGUAGE_MARKS, MARKS, PERCENT, RawTerms, headline_move
 from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid, cosine, weighted_share
 
 # The decision rules over the stored terms (``coverage_terms.METHOD``; recorded in every coverage
@@ -139,8 +142,11 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # as a separate matter another event (``sets_apart``: not only of its best match's), and the rescue
 # model (``RESCUE_MODEL``) where the rules turn down every story; v16 a word of the window as
 # common as a figure too common to tell (the country) passed over in asking whether a report tells
-# of another only as a separate matter, two rare words then asked (``set_apart_rare_words``).
-DECISION_METHOD = "tfidf-names-v16"
+# of another only as a separate matter, two rare words then asked (``set_apart_rare_words``); v17
+# a story told in French, Spanish, Italian, Portuguese or Dutch read as another language by an
+# input in English or German, and the other way round, as German alone was (the stored terms'
+# language marks of ``coverage_terms`` v10).
+DECISION_METHOD = "tfidf-names-v17"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
 RESCUE_MEASURES = (
@@ -840,21 +846,41 @@ def _gates(
 
 def in_other_language(raw: RawTerms, members: Sequence[Stored], c: CoverageSettings) -> bool:
     """Whether the story is told in another language than the input: none of its members is
-    in the input's (German, ``LANGUAGE_DE``, or not). The words of two languages are not
+    in the input's (as their headlines mark it: ``LANGUAGE_DE``, ``LANGUAGE_MARKS``, English
+    unmarked). The words of two languages are not
     shared, so the story is judged on what is written alike in both: names and figures
     (``written_alike``, ``names_vector``). At least one of the input's headline names must be
     left to compare once its nouns are set apart."""
     if not c.foreign_reading or not members:
         return False
-    if any((LANGUAGE_DE in m.cov.headline) == raw.german for m in members):
+    mine = _input_language(raw)
+    if any(_language(m.cov.headline) == mine for m in members):
         return False
     return not raw.headline <= raw.nouns
 
 
 def in_language(raw: RawTerms, members: Sequence[Stored]) -> list[Stored]:
-    """The members told in the input's language (German or not, ``LANGUAGE_DE``): a story's
+    """The members told in the input's language (``in_other_language``'s marks): a story's
     centroid is what its reports tell together in words the input can share."""
-    return [m for m in members if (LANGUAGE_DE in m.cov.headline) == raw.german]
+    mine = _input_language(raw)
+    return [m for m in members if _language(m.cov.headline) == mine]
+
+
+_LANGUAGE_TERMS = (LANGUAGE_DE, *LANGUAGE_MARKS.values())
+
+
+def _input_language(raw: RawTerms) -> int | None:
+    """The input's language as a stored headline marks it (None: English, or not told)."""
+    return LANGUAGE_DE if raw.german else LANGUAGE_MARKS.get(raw.language)
+
+
+def _language(headline: Sequence[int]) -> int | None:
+    """A stored article's language: the mark among its headline's terms (None: English, or a
+    record of an earlier method that marked German alone)."""
+    for mark in _LANGUAGE_TERMS:
+        if mark in headline:
+            return mark
+    return None
 
 
 def written_alike(raw: RawTerms) -> RawTerms:

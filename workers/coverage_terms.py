@@ -28,8 +28,10 @@ from workers import agencies, shingles
 # and marks among its headline's terms the way the clause giving its percentage says the figure
 # went (``MOVE_MARKS``); v8 stores an amount with its multiplier or unit written on ("£4.3m",
 # "20km") as its figure ("4.3", "20": ``_FIGURE_UNIT``); v9 leaves out of its headline's terms a
-# currency's code before an amount ("VFL 4.3m": ``_CODE``).
-METHOD = "tfidf-names-v9"
+# currency's code before an amount ("VFL 4.3m": ``_CODE``); v10 marks a French, Spanish,
+# Italian, Portuguese or Dutch article among its headline's terms as v6 marks a German one
+# (``LANGUAGE_MARKS``, by ``text_language``).
+METHOD = "tfidf-names-v10"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -38,7 +40,11 @@ METHOD = "tfidf-names-v9"
 # words. A v7 record is a v8 record whose amounts with a multiplier were stored as written (they
 # compare with no figure of a v8 text until they expire, as before). A v8 record is a v9 record
 # whose headline may hold a currency's code as a name (a report must then name it, as before).
-READABLE_METHODS = frozenset(("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v7", "tfidf-names-v8", METHOD))
+# A v9 record is a v10 record of an English or German text (a French or Spanish one stored by v9
+# reads as English until it expires, as before).
+READABLE_METHODS = frozenset(
+    ("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v7", "tfidf-names-v8", "tfidf-names-v9", METHOD)
+)
 
 _DIGIT = re.compile(r"\d")
 # A figure: a count, amount, rate or score ("52", "4.25", "1,800", "3-1"); not a code or model
@@ -127,6 +133,67 @@ def german_marks() -> frozenset[str]:
     return frozenset(_GERMAN_FUNCTION_WORDS.split()).difference(others)
 
 
+# The stop-list languages by their ISO 639-1 codes (``text_language``).
+_LANGUAGE_CODES = {
+    "English": "en",
+    "German": "de",
+    "French": "fr",
+    "Spanish": "es",
+    "Italian": "it",
+    "Portuguese": "pt",
+    "Dutch": "nl",
+}
+# Words of a language's own a text must use for its language to be told: a name or a quoted
+# phrase of another language ("coup de grâce", "Banco Central") is no text in it.
+_MIN_LANGUAGE_WORDS = 3
+#: the stop-list languages' codes, in the order ``language_counts`` counts them
+LANGUAGES = tuple(_LANGUAGE_CODES[lang] for lang in _STOP_LANGUAGES)
+
+
+@lru_cache(maxsize=1)
+def language_words() -> dict[str, int]:
+    """The stop words only one list holds, each with its language's place in ``LANGUAGES``:
+    "the", "which" (English), "und", "wurde" (German), "los", "según" (Spanish), "aux",
+    "selon" (French). A text uses its own language's many times over and another's seldom."""
+    import justext
+
+    lists = [frozenset(w.lower() for w in justext.get_stoplist(lang)) for lang in _STOP_LANGUAGES]
+    return {
+        w: i for i, words in enumerate(lists) for w in words.difference(*(o for k, o in enumerate(lists) if k != i))
+    }
+
+
+def language_counts(words: Iterable[str]) -> list[int]:
+    """How many of the (lower-cased) words are each language's own (``LANGUAGES`` order): a
+    paragraph's, which add up over a text (the clean stage ships them a paragraph each)."""
+    own = language_words()
+    counts = [0] * len(LANGUAGES)
+    for w in words:
+        i = own.get(w)
+        if i is not None:
+            counts[i] += 1
+    return counts
+
+
+def language_of(counts: Sequence[int]) -> str:
+    """The language a text's ``language_counts`` tell: the one it uses most words of its own
+    of (at least ``_MIN_LANGUAGE_WORDS``; a tie goes to the first in ``LANGUAGES``), "" when
+    none is told."""
+    best, most = "", _MIN_LANGUAGE_WORDS - 1
+    for code, n in zip(LANGUAGES, counts, strict=True):
+        if n > most:
+            best, most = code, n
+    return best
+
+
+def text_language(para_words: Iterable[Iterable[str]]) -> str:
+    """The language of a text's words (each paragraph's, lower-cased): ``language_of`` their
+    ``language_counts``. A pure function of the text, as every stored term must be: the
+    cleaning step's language (page metadata, a model) is not what a replayed text or a
+    restored record carries."""
+    return language_of(language_counts(itertools.chain.from_iterable(para_words)))
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class RawTerms:
     """Terms of one input before weighting (kept for the decision's evidence)."""
@@ -155,6 +222,9 @@ class RawTerms:
     # "hours after the same court struck down the data law in a separate case"): what the report
     # says of another event, not of its own (see ``judge``).
     set_apart: frozenset[int] = frozenset()
+    # The text's language (``text_language``: "en", "fr", ...; "" when not told): stored as
+    # ``LANGUAGE_MARKS`` among the headline's terms when it is one beside English and German.
+    language: str = ""
 
     def __init__(
         self,
@@ -170,6 +240,7 @@ class RawTerms:
         nouns: frozenset[int] = frozenset(),
         german: bool = False,
         set_apart: frozenset[int] = frozenset(),
+        language: str = "",
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "counts", counts)
@@ -184,6 +255,7 @@ class RawTerms:
         object.__setattr__(self, "nouns", nouns)
         object.__setattr__(self, "german", german)
         object.__setattr__(self, "set_apart", set_apart)
+        object.__setattr__(self, "language", language)
 
 
 # How one body token counts: (its lower-case form for the shingles, the entity it names or None,
@@ -464,6 +536,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         frozenset(h(t) for t in nouns.difference(proper)),
         bool(nouns or proper),
         apart,
+        text_language(para_words),
     )
 
 
@@ -514,12 +587,15 @@ PERCENT = _hash_term(_PERCENT_MARK)
 # A German text, marked among its headline's stored terms by a term no text yields (see
 # ``in_other_language``).
 LANGUAGE_DE = _hash_term("@de")
+# The other languages of the stop lists, marked so: English is left unmarked (a text of no
+# language told is read as it), German keeps its mark of v6.
+LANGUAGE_MARKS = {lang: _hash_term("@" + lang) for lang in ("fr", "es", "it", "pt", "nl")}
 # The way the clause of a headline giving its percentage says the figure went
 # (``percent_clause_move``), marked among its terms by a term no text yields.
 _MOVE_MARKS = {1: "@up", -1: "@down", 0: "@held"}
 MOVE_MARKS = {move: _hash_term(mark) for move, mark in _MOVE_MARKS.items()}
 # terms of a stored headline that are no words of it
-MARKS = frozenset((PERCENT, LANGUAGE_DE, *MOVE_MARKS.values()))
+MARKS = frozenset((PERCENT, LANGUAGE_DE, *LANGUAGE_MARKS.values(), *MOVE_MARKS.values()))
 
 
 def telling_form(figure: str) -> bool:

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workers import postings
-from workers.coverage_terms import LANGUAGE_DE, RawTerms
+from workers.coverage_terms import LANGUAGE_DE, LANGUAGE_MARKS, RawTerms
 
 Vector = dict[int, float]
 
@@ -117,6 +117,13 @@ MAX_HEADLINE_TERMS = 256
 MAX_APART_TERMS = 32
 
 
+def _marked(headline: list[int], raw: RawTerms) -> list[int]:
+    """The stored headline with the text's language marked among its terms (a German text by
+    ``LANGUAGE_DE``, as v6 marked it; French, Spanish, ... by ``LANGUAGE_MARKS``; English not)."""
+    mark = LANGUAGE_DE if raw.german else LANGUAGE_MARKS.get(raw.language)
+    return sorted({*headline, mark}) if mark is not None else headline
+
+
 def select(
     raw: RawTerms,
     df: DocFrequencies,
@@ -162,7 +169,7 @@ def select(
         terms=array("I", hashes[top].tolist()),
         tf=array("B", log_tfs[top].astype(np.uint8).tobytes()),
         names=array("I", names),
-        headline=array("I", sorted({*headline, LANGUAGE_DE}) if raw.german else headline),
+        headline=array("I", _marked(headline, raw)),
         figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
         apart=apart,
     )

@@ -36,7 +36,7 @@ from workers import coverage_terms, shingles
 from workers.text import MONTHS, WEEKDAYS
 
 #: Version of the shipped form; a change of what is computed or how bumps it.
-FEATURES_VERSION = 10  # 10: a headline's currency code before an amount no name (coverage v13)
+FEATURES_VERSION = 11  # 11: each paragraph's language words (``coverage_terms.language_counts``)
 SHINGLE_SIZE = 5
 WINNOW_WINDOW = 12
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
@@ -74,6 +74,7 @@ _ARRAYS = (
     "proper",
     "proper_off",
     "apart",
+    "languages",
 )
 # Per-paragraph arrays and the offsets that cut them.
 _CUT = (
@@ -141,6 +142,9 @@ class TextAnalysis:
     proper: array[int]
     proper_off: array[int]
     apart: array[int]  # paragraphs that set another matter apart (``coverage_terms.SET_APART_WORDS``), ascending
+    # each paragraph's words of each language's own (``coverage_terms.language_counts``), a
+    # row of ``len(coverage_terms.LANGUAGES)`` a paragraph
+    languages: array[int]
 
     @property
     def paragraphs(self) -> int:
@@ -173,6 +177,8 @@ class TextAnalysis:
         out["counts"], out["labels"] = counts, tuple(labels)
         flagged = set(self.apart)
         out["apart"] = array("I", (i for i, p in enumerate(paras) if p in flagged))
+        n = len(coverage_terms.LANGUAGES)
+        out["languages"] = array("I", (c for p in paras for c in self.languages[p * n : (p + 1) * n]))
         for name in ("title_words", "title_terms", "title_counts", "headline_terms", "title_figures", "title_pairs"):
             out[name] = getattr(self, name)
         return TextAnalysis(**out)
@@ -241,6 +247,8 @@ def _check(a: TextAnalysis) -> None:
         raise ValueError("features: title pairs are not pairs")
     if any(p >= n for p in a.apart) or any(a.apart[i] >= a.apart[i + 1] for i in range(len(a.apart) - 1)):
         raise ValueError("features: paragraphs set apart out of range or order")
+    if len(a.languages) != n * len(coverage_terms.LANGUAGES):
+        raise ValueError("features: language counts are not one row a paragraph")
 
 
 def analyse(
@@ -267,6 +275,7 @@ def analyse(
             arrays["apart"].append(len(para_line))
         para_line.append(i)
         paragraph_words.append(read.words)
+        arrays["languages"].extend(coverage_terms.language_counts(read.words))
         terms.extend(read.counts)
         counts.extend(read.counts.values())
         names_out.extend(read.names)
@@ -384,8 +393,14 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         frozenset(a.nouns).difference(a.proper),
         bool(a.nouns) or bool(a.proper),
         apart,
+        coverage_terms.language_of(_column_sums(a.languages, len(coverage_terms.LANGUAGES))),
     )
     return Assembled(seq, frozenset(fps), frozenset(a.ents), a.title_words, raw)
+
+
+def _column_sums(rows: array[int], width: int) -> list[int]:
+    """The sums of a flat array's columns (``width`` values a row)."""
+    return [sum(rows[i::width]) for i in range(width)]
 
 
 def _to_b64(values: array[int]) -> str:

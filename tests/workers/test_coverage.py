@@ -206,6 +206,21 @@ def test_records_of_the_v3_method_restore_with_their_terms_as_not_german() -> No
     assert coverage_terms.LANGUAGE_DE not in restored.headline
 
 
+def test_records_of_the_v9_method_restore_with_their_terms() -> None:
+    """v10 only added the marks of French, Spanish, Italian, Portuguese and Dutch to the stored
+    headline: a v9 changelog keeps its coverage terms across the upgrade (a text of one of those
+    languages it stored reads as English until it expires)."""
+    index = StoryIndex(ThreadSettings())
+    _, entries = decide_and_apply(index, _item(_rows()[0]))
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    old = json.loads(value)
+    assert old["cov_method"] == coverage_terms.METHOD != "tfidf-names-v9"
+    old["cov_method"] = "tfidf-names-v9"
+    restored = _decode_article(json.dumps(old).encode()).cov
+    assert len(restored.terms) > 0 and restored.terms == _decode_article(value).cov.terms
+
+
 def test_coverage_event_validates_against_the_schema() -> None:
     rows = {r["id"]: r for r in _rows()}
     index = StoryIndex(ThreadSettings())

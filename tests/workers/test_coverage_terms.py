@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workers import coverage_terms, features, shingles
+from workers import coverage_terms, coverage_vectors, features, shingles
 from workers import thread as thread_module
 
 
@@ -171,3 +171,49 @@ def test_the_move_of_a_headline_is_that_of_the_clause_giving_its_percentage(titl
     assert marks == (set() if move is None else {move})
     if move is not None:
         assert coverage_terms.headline_move(terms) == move
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "El Banco Central de Amaru recortó el jueves su tasa de referencia en medio punto, "
+            "según un comunicado, y dejó abierta la puerta a más bajas durante los próximos meses.",
+            "es",
+        ),
+        (
+            "La Cour suprême a annulé mardi les droits de douane sur l'acier, selon un arrêt "
+            "publié aux premières heures, ainsi que deux décrets du gouvernement.",
+            "fr",
+        ),
+        (
+            "La Banca Centrale ha tagliato i tassi di un quarto di punto, anche se il governatore "
+            "ha detto che altri tagli non sono ancora decisi per quest'anno.",
+            "it",
+        ),
+        (
+            "The central bank cut its key rate by half a point on Thursday, which according to "
+            "analysts opens the door to further cuts, although the governor said nothing more.",
+            "en",
+        ),
+        # an English report quoting a Spanish name and phrase is English
+        (
+            "The Banco Central de Amaru cut its rate, which the governor called 'un paso "
+            "necesario', according to a statement issued after the meeting.",
+            "en",
+        ),
+        # too few words of any language's own to tell
+        ("Amaru: 7.25%.", ""),
+    ],
+)
+def test_a_text_is_in_the_language_whose_own_stop_words_it_uses_most(text: str, language: str) -> None:
+    """The language of a text is told by the stop words only one language has (``text_language``):
+    stored as a mark among the headline's terms for French, Spanish, Italian, Portuguese and
+    Dutch (German keeps its own, English none), so that a story told in one of them is read as
+    another language by an English input, on what is written alike."""
+    raw = coverage_terms.raw_terms("", shingles.normalise_paragraphs(text), thread_module._CALENDAR)
+    assert raw.language == language
+    marked = coverage_terms.MARKS.intersection(
+        coverage_vectors.select(raw, coverage_vectors.DocFrequencies(), 40, 64, 24).headline
+    )
+    assert marked == ({coverage_terms.LANGUAGE_MARKS[language]} if language in coverage_terms.LANGUAGE_MARKS else set())

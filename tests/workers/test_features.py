@@ -47,6 +47,8 @@ def _seen(p: _Prepared, index: StoryIndex) -> tuple[Any, ...]:
         r.head_pairs,
         r.label,
         r.set_apart,
+        r.german,
+        r.language,
         index._cov(p),
         list(p.seq16),
     )
