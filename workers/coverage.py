@@ -847,10 +847,9 @@ def _gates(
 def in_other_language(raw: RawTerms, members: Sequence[Stored], c: CoverageSettings) -> bool:
     """Whether the story is told in another language than the input: none of its members is
     in the input's (as their headlines mark it: ``LANGUAGE_DE``, ``LANGUAGE_MARKS``, English
-    unmarked). The words of two languages are not
-    shared, so the story is judged on what is written alike in both: names and figures
-    (``written_alike``, ``names_vector``). At least one of the input's headline names must be
-    left to compare once its nouns are set apart."""
+    unmarked). The words of two languages are not shared, so the story is judged on what is
+    written alike in both: names and figures (``written_alike``, ``names_vector``). At least
+    one of the input's headline names must be left to compare once its nouns are set apart."""
     if not c.foreign_reading or not members:
         return False
     mine = _input_language(raw)

@@ -199,8 +199,8 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # added: precision 0.865, recall 0.697, 6 of 72 look-alike pairs merged (8 pairs with a
 # look-alike in another story's event, the count pinned here). The floors pin what the rules do
 # now (recall 0.816, 0.714, 0.786, 0.785, 0.721, 0.789, 0.648 on the eighth since v17 read its
-# Spanish report of the rate cut as another language, 0.697 on the ninth), so that it does not fall unnoticed; the figures are in the
-# README.
+# Spanish report of the rate cut as another language, 0.697 on the ninth), so that it does not
+# fall unnoticed; the figures are in the README.
 MORE_SETS = {
     "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
     "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
