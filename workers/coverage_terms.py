@@ -109,28 +109,28 @@ SET_APART_WORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    """Function words of the main European languages (jusText's lists, shipped with the
-    extraction library): they say nothing about which event a text reports."""
+def _stop_lists() -> tuple[frozenset[str], ...]:
+    """jusText's stop lists (shipped with the extraction library), lower-cased, one a language
+    of ``_STOP_LANGUAGES`` in its order: the one reading of them the stop words, the German
+    marks and the languages' own words are drawn from."""
     import justext  # type: ignore[import-untyped]
 
-    out: set[str] = set()
-    for lang in _STOP_LANGUAGES:
-        out.update(w.lower() for w in justext.get_stoplist(lang))
-    return frozenset(out)
+    return tuple(frozenset(w.lower() for w in justext.get_stoplist(lang)) for lang in _STOP_LANGUAGES)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Function words of the main European languages: they say nothing about which event a
+    text reports."""
+    return frozenset().union(*_stop_lists())
 
 
 @lru_cache(maxsize=1)
 def german_marks() -> frozenset[str]:
     """German function words that are no other stop-list language's (``_STOP_LANGUAGES``): the
     mark of a German sentence, in which a capital after an article is a noun."""
-    import justext
-
-    others: set[str] = set()
-    for lang in _STOP_LANGUAGES:
-        if lang != "German":
-            others.update(w.lower() for w in justext.get_stoplist(lang))
-    return frozenset(_GERMAN_FUNCTION_WORDS.split()).difference(others)
+    others = [words for lang, words in zip(_STOP_LANGUAGES, _stop_lists(), strict=True) if lang != "German"]
+    return frozenset(_GERMAN_FUNCTION_WORDS.split()).difference(*others)
 
 
 # The stop-list languages by their ISO 639-1 codes (``text_language``).
@@ -155,9 +155,7 @@ def language_words() -> dict[str, int]:
     """The stop words only one list holds, each with its language's place in ``LANGUAGES``:
     "the", "which" (English), "und", "wurde" (German), "los", "según" (Spanish), "aux",
     "selon" (French). A text uses its own language's many times over and another's seldom."""
-    import justext
-
-    lists = [frozenset(w.lower() for w in justext.get_stoplist(lang)) for lang in _STOP_LANGUAGES]
+    lists = _stop_lists()
     return {
         w: i for i, words in enumerate(lists) for w in words.difference(*(o for k, o in enumerate(lists) if k != i))
     }
