@@ -112,7 +112,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from workers.coverage_terms import LANGUAGE_DE, LANGUAGE_MARKS, MARKS, PERCENT, RawTerms, headline_move
+from workers.coverage_terms import LANGUAGE_DE, LANGUAGE_MARKS, MARKS, PERCENT, RawTerms, headline_move, language_mark
 from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid, cosine, weighted_share
 
 # The decision rules over the stored terms (``coverage_terms.METHOD``; recorded in every coverage
@@ -852,7 +852,7 @@ def in_other_language(raw: RawTerms, members: Sequence[Stored], c: CoverageSetti
     one of the input's headline names must be left to compare once its nouns are set apart."""
     if not c.foreign_reading or not members:
         return False
-    mine = _input_language(raw)
+    mine = language_mark(raw)
     if any(_language(m.cov.headline) == mine for m in members):
         return False
     return not raw.headline <= raw.nouns
@@ -861,16 +861,11 @@ def in_other_language(raw: RawTerms, members: Sequence[Stored], c: CoverageSetti
 def in_language(raw: RawTerms, members: Sequence[Stored]) -> list[Stored]:
     """The members told in the input's language (``in_other_language``'s marks): a story's
     centroid is what its reports tell together in words the input can share."""
-    mine = _input_language(raw)
+    mine = language_mark(raw)
     return [m for m in members if _language(m.cov.headline) == mine]
 
 
 _LANGUAGE_TERMS = (LANGUAGE_DE, *LANGUAGE_MARKS.values())
-
-
-def _input_language(raw: RawTerms) -> int | None:
-    """The input's language as a stored headline marks it (None: English, or not told)."""
-    return LANGUAGE_DE if raw.german else LANGUAGE_MARKS.get(raw.language)
 
 
 def _language(headline: Sequence[int]) -> int | None:

@@ -588,6 +588,15 @@ LANGUAGE_DE = _hash_term("@de")
 # The other languages of the stop lists, marked so: English is left unmarked (a text of no
 # language told is read as it), German keeps its mark of v6.
 LANGUAGE_MARKS = {lang: _hash_term("@" + lang) for lang in ("fr", "es", "it", "pt", "nl")}
+
+
+def language_mark(raw: RawTerms) -> int | None:
+    """The mark of a text's language among its stored headline terms: ``LANGUAGE_DE`` for a
+    German text (as v6 marked it), ``LANGUAGE_MARKS`` for French, Spanish, ...; None for English
+    or a language not told."""
+    return LANGUAGE_DE if raw.german else LANGUAGE_MARKS.get(raw.language)
+
+
 # The way the clause of a headline giving its percentage says the figure went
 # (``percent_clause_move``), marked among its terms by a term no text yields.
 _MOVE_MARKS = {1: "@up", -1: "@down", 0: "@held"}

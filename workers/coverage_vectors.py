@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workers import postings
-from workers.coverage_terms import LANGUAGE_DE, LANGUAGE_MARKS, RawTerms
+from workers.coverage_terms import RawTerms, language_mark
 
 Vector = dict[int, float]
 
@@ -118,9 +118,8 @@ MAX_APART_TERMS = 32
 
 
 def _marked(headline: list[int], raw: RawTerms) -> list[int]:
-    """The stored headline with the text's language marked among its terms (a German text by
-    ``LANGUAGE_DE``, as v6 marked it; French, Spanish, ... by ``LANGUAGE_MARKS``; English not)."""
-    mark = LANGUAGE_DE if raw.german else LANGUAGE_MARKS.get(raw.language)
+    """The stored headline with the text's language marked among its terms (``language_mark``)."""
+    mark = language_mark(raw)
     return sorted({*headline, mark}) if mark is not None else headline
 
 
