@@ -145,8 +145,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # of another only as a separate matter, two rare words then asked (``set_apart_rare_words``); v17
 # a story told in French, Spanish, Italian, Portuguese or Dutch read as another language by an
 # input in English or German, and the other way round, as German alone was (the stored terms'
-# language marks of ``coverage_terms`` v10).
-DECISION_METHOD = "tfidf-names-v17"
+# language marks of ``coverage_terms`` v10); v18 an input and its best match each mentioning the
+# other's headline names only in passing (``mentioned_in_passing``: the terms ``coverage_terms``
+# v11 stores as such) two events.
+DECISION_METHOD = "tfidf-names-v18"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
 RESCUE_MEASURES = (
@@ -346,6 +348,16 @@ class CoverageSettings:
     # sentence telling of "a new and separate case" against him, the story headline's "case").
     # 0: every word counts, as in v15.
     set_apart_rare_words: int = 2
+    # Two reports each of which mentions the other's headline names only in passing (in one
+    # paragraph after its lead: ``RawTerms.passing``) are two events telling each other as
+    # background: the president's second visitor of the afternoon ("Earlier on Tuesday she
+    # hosted Estrania's Jorge Ibarra") and the report of the first visit ("The president was
+    # to receive Valmont's Claire Duvall later in the day"), each naming the other's every
+    # headline name. Kept apart when, both ways, under this idf-weighted share of the other's
+    # headline names is told (named in the headline, the lead, or two paragraphs). A report of
+    # the event in other words tells the story's names where it tells its event, or the story
+    # tells its names so (see ``mentioned_in_passing``). 0: not judged, as in v17.
+    max_told_in_passing: float = 0.35
     # Where the rules turn down every candidate story, the story the rescue model gives the
     # input to (``rescue``), nearest first; None: the rules alone.
     rescue: RescueModel | None = RESCUE_MODEL
@@ -386,6 +398,8 @@ class Judgement:
     moves_apart: bool = False
     # Kept apart because it tells of its best match's event only as a separate matter.
     set_apart: bool = False
+    # Kept apart because it and its best match mention each other's headline names only in passing.
+    in_passing: bool = False
 
     def __init__(
         self,
@@ -405,6 +419,7 @@ class Judgement:
         other_language: bool = False,
         moves_apart: bool = False,
         set_apart: bool = False,
+        in_passing: bool = False,
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
@@ -423,6 +438,7 @@ class Judgement:
         object.__setattr__(self, "other_language", other_language)
         object.__setattr__(self, "moves_apart", moves_apart)
         object.__setattr__(self, "set_apart", set_apart)
+        object.__setattr__(self, "in_passing", in_passing)
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -450,6 +466,8 @@ class Judgement:
             out["headline_moves_apart"] = 1
         if self.set_apart:
             out["told_apart"] = 1
+        if self.in_passing:
+            out["mentioned_in_passing"] = 1
         return out
 
 
@@ -526,7 +544,13 @@ class TextProbe:
         if self._full is None:
             s, raw = self.stored, self._raw
             self._full = CoverageFeatures(
-                array("I", raw.counts), array("B"), array("I", raw.name_hashes), s.headline, s.figures, s.apart
+                array("I", raw.counts),
+                array("B"),
+                array("I", raw.name_hashes),
+                s.headline,
+                s.figures,
+                s.apart,
+                array("I", sorted(raw.passing)),
             )
         return self._full
 
@@ -905,7 +929,13 @@ def _alike_probe(me: Probe | TextProbe, raw: RawTerms) -> Probe:
         me.article_id,
         me.time,
         CoverageFeatures(
-            f.terms, f.tf, array("I", [h for h in f.names if h not in raw.nouns]), f.headline, f.figures, f.apart
+            f.terms,
+            f.tf,
+            array("I", [h for h in f.names if h not in raw.nouns]),
+            f.headline,
+            f.figures,
+            f.apart,
+            f.passing,
         ),
     )
 
@@ -1102,8 +1132,9 @@ def judge(
         if len(rest) >= c.min_rest_reports and cosine(my_vec, centroid(vector(m) for m in rest)) < c.min_rest_cosine:
             passed = False
     apart = passed and c.set_apart_mentions and sets_apart(raw, top, members, c, w, min_telling_idf)
+    passing = passed and not apart and c.max_told_in_passing > 0 and mentioned_in_passing(raw, top, w, c)
     return Judgement(
-        passed and not apart,
+        passed and not apart and not passing,
         damped,
         cos,
         top,
@@ -1119,7 +1150,42 @@ def judge(
         foreign,
         g.moves_apart,
         apart,
+        passing,
     )
+
+
+def told_share(
+    names: Iterable[int], head: Container[int], uses: Container[int], passing: Container[int], w: Callable[[int], float]
+) -> float:
+    """The idf-weighted share of ``names`` a text tells: in its headline (``head``), or used
+    (``uses``) and not only in passing (``passing``); 1.0 of no names."""
+    total = told = 0.0
+    for h in names:
+        x = w(h)
+        total += x
+        if h in head or (h in uses and h not in passing):
+            told += x
+    return told / total if total else 1.0
+
+
+def mentioned_in_passing(raw: RawTerms, top: Stored, idf: Callable[[int], float], c: CoverageSettings) -> bool:
+    """Whether the input and its best match each mention the other's headline names only in
+    passing (``max_told_in_passing``; what the index keeps of the member's text stands for all
+    of it: a name it does not keep is not told). Both ways: a reaction piece or a feature may
+    name the story's subject once, after its own lead (the storm's name in a report headlining
+    the governor's emergency), but the story then tells the names of its headline where it
+    tells its event; a look-alike of the same afternoon is background on both sides."""
+    f = top.cov
+    names = frozenset(f.names)
+    figures = frozenset(f.figures)
+    theirs = [h for h in f.headline if h in names and h not in figures and h not in MARKS]
+    if not theirs or not raw.headline:
+        return False
+    most = c.max_told_in_passing
+    if told_share(theirs, raw.headline_terms, raw.counts, raw.passing, idf) >= most:
+        return False
+    uses = {*f.terms, *names}
+    return told_share(raw.headline, frozenset(f.headline), uses, frozenset(f.passing), idf) < most
 
 
 def told_apart(

@@ -30,8 +30,9 @@ from workers import agencies, shingles
 # "20km") as its figure ("4.3", "20": ``_FIGURE_UNIT``); v9 leaves out of its headline's terms a
 # currency's code before an amount ("VFL 4.3m": ``_CODE``); v10 marks a French, Spanish,
 # Italian, Portuguese or Dutch article among its headline's terms as v6 marks a German one
-# (``LANGUAGE_MARKS``, by ``text_language``).
-METHOD = "tfidf-names-v10"
+# (``LANGUAGE_MARKS``, by ``text_language``); v11 stores the terms an article mentions only in
+# passing (``RawTerms.passing``: in one paragraph after its lead), among those it stores.
+METHOD = "tfidf-names-v11"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -41,9 +42,19 @@ METHOD = "tfidf-names-v10"
 # compare with no figure of a v8 text until they expire, as before). A v8 record is a v9 record
 # whose headline may hold a currency's code as a name (a report must then name it, as before).
 # A v9 record is a v10 record of an English or German text (a French or Spanish one stored by v9
-# reads as English until it expires, as before).
+# reads as English until it expires, as before). A v10 record is a v11 record that mentions
+# nothing in passing (every term it stores counts as told, so it is never kept apart as one that
+# mentions the input's event only in passing, as before).
 READABLE_METHODS = frozenset(
-    ("tfidf-names-v3", "tfidf-names-v6", "tfidf-names-v7", "tfidf-names-v8", "tfidf-names-v9", METHOD)
+    (
+        "tfidf-names-v3",
+        "tfidf-names-v6",
+        "tfidf-names-v7",
+        "tfidf-names-v8",
+        "tfidf-names-v9",
+        "tfidf-names-v10",
+        METHOD,
+    )
 )
 
 _DIGIT = re.compile(r"\d")
@@ -92,6 +103,11 @@ _GERMAN_FUNCTION_WORDS = (
     "und oder nicht sich auf für ist wird wurde wurden haben dass auch nach bei "
     "ein eine einen einem einer eines zum zur vom beim"
 )
+
+
+# A report tells its event in its lead, its first paragraphs (the inverted pyramid); a term it
+# uses in one paragraph after them and nowhere else it mentions in passing (``RawTerms.passing``).
+LEAD_PARAGRAPHS = 3
 
 
 # Words with which a report sets another matter apart from its own ("in a separate case",
@@ -223,6 +239,10 @@ class RawTerms:
     # The text's language (``text_language``: "en", "fr", ...; "" when not told): stored as
     # ``LANGUAGE_MARKS`` among the headline's terms when it is one beside English and German.
     language: str = ""
+    # Terms the text mentions only in passing: in one paragraph after its lead (the first
+    # ``LEAD_PARAGRAPHS``), nowhere else and not in its headline ("Earlier on Tuesday she hosted
+    # Estrania's Jorge Ibarra": the event of the day before, told as background).
+    passing: frozenset[int] = frozenset()
 
     def __init__(
         self,
@@ -239,6 +259,7 @@ class RawTerms:
         german: bool = False,
         set_apart: frozenset[int] = frozenset(),
         language: str = "",
+        passing: frozenset[int] = frozenset(),
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "counts", counts)
@@ -254,6 +275,7 @@ class RawTerms:
         object.__setattr__(self, "german", german)
         object.__setattr__(self, "set_apart", set_apart)
         object.__setattr__(self, "language", language)
+        object.__setattr__(self, "passing", passing)
 
 
 # How one body token counts: (its lower-case form for the shingles, the entity it names or None,
@@ -314,6 +336,9 @@ class _BodyTerms(NamedTuple):
     words: list[list[str]]
     nouns: set[str]  # read as nouns somewhere (``_german_terms``)
     proper: set[str]  # read as names where German reads nouns apart (``_german_terms``)
+    # used in one paragraph after the lead and in no other (``RawTerms.passing``; one count of
+    # them all only, filled in at the end)
+    passing: set[str]
 
 
 def _body_terms(
@@ -329,11 +354,16 @@ def _body_terms(
     # it starts again: a bound on memory, not a policy).
     seen_first, seen_next = _token_memo(calendar)
     german = german_marks()
-    for para in paragraphs:
+    # Of a term first used after the lead (one count only), its count at the end of that
+    # paragraph: mentioned in passing when no later paragraph uses it. A dict keeps its keys in
+    # insertion order, so the terms a paragraph adds are the keys after those it found.
+    first_count: dict[str, int] = {}
+    for p, para in enumerate(paragraphs):
         if each or not out:
-            out.append(_BodyTerms({}, set(), set(), {}, set(), [], set(), set()))
-            counts, names, figures, label, entities, para_words, _, _ = out[-1]
+            out.append(_BodyTerms({}, set(), set(), {}, set(), [], set(), set(), set()))
+            counts, names, figures, label, entities, para_words, _, _, _ = out[-1]
             get = counts.get
+        known = len(counts)
         lowered: list[str] = []
         para_words.append(lowered)
         toks = scan(para)  # (a sentence's words, one sentence after the other)
@@ -385,7 +415,13 @@ def _body_terms(
             counts[term] = get(term, 0) + 1
         if not german.isdisjoint(lowered):
             _german_terms(toks, reads, out[-1])
-    return out or [_BodyTerms({}, set(), set(), {}, set(), [], set(), set())]
+        if not each and p >= LEAD_PARAGRAPHS and len(counts) > known:
+            for term in itertools.islice(counts, known, None):
+                first_count[term] = counts[term]
+    if first_count:
+        counts = out[0].counts
+        out[0].passing.update(t for t, n in first_count.items() if counts[t] == n)
+    return out or [_BodyTerms({}, set(), set(), {}, set(), [], set(), set(), set())]
 
 
 def _german_terms(toks: list[str], reads: list[_Token | None], into: _BodyTerms) -> None:
@@ -480,7 +516,9 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     Strings are counted first and each distinct one hashed once. This loop is the hottest part
     of a decision: names are bound locally and each token is looked at once."""
     stop = stop_words()
-    counts, names, figures, label, entities, para_words, nouns, proper = _body_terms(paragraphs, calendar, stop)[0]
+    counts, names, figures, label, entities, para_words, nouns, proper, passing = _body_terms(
+        paragraphs, calendar, stop
+    )[0]
     apart = frozenset[int]()
     if any(not SET_APART_WORDS.isdisjoint(words) for words in para_words):
         # (rare: each paragraph read again on its own, as the clean stage's features read it)
@@ -535,6 +573,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         bool(nouns or proper),
         apart,
         text_language(para_words),
+        frozenset(h(t) for t in passing if t not in head_terms) if passing else frozenset(),
     )
 
 

@@ -50,6 +50,9 @@ class CoverageFeatures:
     # The heaviest of the terms it uses only where it sets another matter apart
     # (``RawTerms.set_apart``; ascending, most articles none).
     apart: Sequence[int] = ()
+    # Of the terms and names it stores, those it mentions only in passing (``RawTerms.passing``;
+    # ascending): what it tells only as background.
+    passing: Sequence[int] = ()
 
     def __init__(
         self,
@@ -59,6 +62,7 @@ class CoverageFeatures:
         headline: array[int],
         figures: array[int],
         apart: Sequence[int] = (),
+        passing: Sequence[int] = (),
     ) -> None:
         # Written out, not generated: see above.
         object.__setattr__(self, "terms", terms)
@@ -67,6 +71,7 @@ class CoverageFeatures:
         object.__setattr__(self, "headline", headline)
         object.__setattr__(self, "figures", figures)
         object.__setattr__(self, "apart", apart)
+        object.__setattr__(self, "passing", passing)
 
 
 # A term's stored tf byte: ``16 * (1 + ln tf)``, bounded to a byte.
@@ -115,6 +120,9 @@ class DocFrequencies:
 MAX_HEADLINE_TERMS = 256
 #: terms set apart an article stores at most (``CoverageFeatures.apart``): a paragraph's worth
 MAX_APART_TERMS = 32
+#: terms mentioned in passing an article stores at most (``CoverageFeatures.passing``), the
+#: heaviest of those among its stored terms and names
+MAX_PASSING_TERMS = 32
 
 
 def _marked(headline: list[int], raw: RawTerms) -> list[int]:
@@ -164,13 +172,21 @@ def select(
     apart: Sequence[int] = ()
     if set_apart:
         apart = array("I", sorted([h for h in hashes[order].tolist() if h in set_apart][:MAX_APART_TERMS]))
+    kept_terms = hashes[top].tolist()
+    passing: Sequence[int] = ()
+    if raw.passing:
+        mentioned = raw.passing.intersection({*kept_terms, *names})
+        if len(mentioned) > MAX_PASSING_TERMS:  # the heaviest of them
+            mentioned = frozenset([h for h in hashes[order].tolist() if h in mentioned][:MAX_PASSING_TERMS])
+        passing = array("I", sorted(mentioned))
     return CoverageFeatures(
-        terms=array("I", hashes[top].tolist()),
+        terms=array("I", kept_terms),
         tf=array("B", log_tfs[top].astype(np.uint8).tobytes()),
         names=array("I", names),
         headline=array("I", _marked(headline, raw)),
         figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
         apart=apart,
+        passing=passing,
     )
 
 

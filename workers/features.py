@@ -394,8 +394,27 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         bool(a.nouns) or bool(a.proper),
         apart,
         coverage_terms.language_of(_column_sums(a.languages, len(coverage_terms.LANGUAGES))),
+        _passing(a.terms, off, a.paragraphs, headline_terms),
     )
     return Assembled(seq, frozenset(fps), frozenset(a.ents), a.title_words, raw)
+
+
+def _passing(terms: array[int], off: array[int], paragraphs: int, headline: frozenset[int]) -> frozenset[int]:
+    """The terms used in one paragraph after the lead and in no other, nor in the headline
+    (``coverage_terms.RawTerms.passing``), from each paragraph's distinct terms."""
+    lead = coverage_terms.LEAD_PARAGRAPHS
+    if paragraphs <= lead:
+        return frozenset()
+    told = set(terms[: off[lead]])
+    told.update(headline)
+    once: set[int] = set()
+    for p in range(lead, paragraphs):
+        here = set(terms[off[p] : off[p + 1]])
+        here.difference_update(told)
+        again = here & once
+        once ^= here  # (a term met once before is dropped, a new one added)
+        told |= again
+    return frozenset(once)
 
 
 def _column_sums(rows: array[int], width: int) -> list[int]:

@@ -299,7 +299,8 @@ class _Article:
         self.site = site
         self.num = num
         self._packed = _pack(
-            (entities, title, title_names, cov.terms, cov.names, cov.headline, cov.figures, cov.apart), cov.tf
+            (entities, title, title_names, cov.terms, cov.names, cov.headline, cov.figures, cov.apart, cov.passing),
+            cov.tf,
         )
 
     @property
@@ -332,10 +333,10 @@ class _Article:
             raw = None
         self._hash: bytes | str = raw if raw is not None and raw.hex() == value else value
 
-    def _lengths(self) -> tuple[int, int, int, int, int, int, int, int]:
+    def _lengths(self) -> tuple[int, int, int, int, int, int, int, int, int]:
         p = self._packed
-        a, b, c, d = p[0], p[1], p[2], p[3]
-        return a & 0xFFFF, a >> 16, b & 0xFFFF, b >> 16, c & 0xFFFF, c >> 16, d & 0xFFFF, d >> 16
+        a, b, c, d, e = p[0], p[1], p[2], p[3], p[4]
+        return a & 0xFFFF, a >> 16, b & 0xFFFF, b >> 16, c & 0xFFFF, c >> 16, d & 0xFFFF, d >> 16, e
 
     def _part(self, i: int) -> array[int]:
         n = self._lengths()
@@ -380,21 +381,23 @@ class _Article:
         o += n[6]
         apart = p[o : o + n[7]] if n[7] else ()
         o += n[7]
+        passing = p[o : o + n[8]] if n[8] else ()
+        o += n[8]
         tf = array("B", p[o:].tobytes()[: n[3]])
-        return coverage_vectors.CoverageFeatures(terms, tf, names, headline, figures, apart)
+        return coverage_vectors.CoverageFeatures(terms, tf, names, headline, figures, apart, passing)
 
     def packed_size(self) -> int:
         return len(self._packed)
 
 
-_HEADER = 4  # words of ``_Article._packed`` holding the eight lengths (16 bits each)
+_HEADER = 5  # words of ``_Article._packed`` holding the nine lengths (16 bits each, the last 32)
 
 
 def _pack(parts: Sequence[Sequence[int]], tf: Sequence[int]) -> array[int]:
     n = [len(x) for x in parts]
     if max(n) > 0xFFFF:
         raise ValueError(f"feature arrays too long to pack: {n}")
-    out = array("I", (n[0] | n[1] << 16, n[2] | n[3] << 16, n[4] | n[5] << 16, n[6] | n[7] << 16))
+    out = array("I", (n[0] | n[1] << 16, n[2] | n[3] << 16, n[4] | n[5] << 16, n[6] | n[7] << 16, n[8]))
     for x in parts:
         out.extend(x if isinstance(x, array) and x.typecode == "I" else array("I", x))
     raw = bytes(tf)
@@ -1577,6 +1580,8 @@ def _encode_article(a: _Article, fps: Iterable[int] | None = None, fps_key: str 
     ]
     if cov.apart:
         out.append(f',"cov_apart":"{_to_b64(cov.apart)}"')
+    if cov.passing:
+        out.append(f',"cov_passing":"{_to_b64(cov.passing)}"')
     if fps is not None and fps_key and a.posted:
         out.append(f',"fps":"{_to_b64(array("I", sorted(fps)))}","fps_key":')
         out.append(_json_str(fps_key))
@@ -1606,6 +1611,7 @@ def _decode_record(data: bytes, fps_key: str) -> tuple[_Article, array[int] | No
             _from_b64(o["cov_headline"]),
             _from_b64(o["cov_figures"]),
             _from_b64(o["cov_apart"]) if "cov_apart" in o else (),
+            _from_b64(o["cov_passing"]) if "cov_passing" in o else (),
         )
     fps = _from_b64(o["fps"]) if fps_key and o.get("fps_key") == fps_key and "fps" in o else None
     article = _Article(

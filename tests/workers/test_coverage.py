@@ -1182,6 +1182,73 @@ def test_terms_set_apart_are_stored_and_restored_with_the_article() -> None:
     assert value is not None and b"cov_apart" not in value
 
 
+_SECOND_VISIT = [
+    "President Miriam Okafor-Lund and Valmont's Prime Minister Claire Duvall signed a ten-year "
+    "gas supply agreement on Tuesday afternoon.",
+    "The deal will see Valmont deliver up to four million tonnes of gas a year to the Port Hadley terminal.",
+    "Speaking at Halvern House, Duvall said the frigate programme would anchor the two countries together.",
+    "Earlier on Tuesday the president hosted Estrania's Jorge Ibarra and signed a water accord.",
+    "Defence Minister Rafael Oduya said the first frigates could be laid down by 2035, Oduya added.",
+]
+
+
+def test_terms_mentioned_in_passing_are_those_of_one_paragraph_after_the_lead() -> None:
+    """A report tells its event in its lead (``coverage_terms.LEAD_PARAGRAPHS``); a term it uses
+    in one paragraph after that and nowhere else, nor in its headline, it mentions in passing.
+    The same whichever path read the text (the clean stage's features, or the decider's reading)."""
+    title = "President and Valmont's Duvall sign gas supply deal"
+    raw = coverage_terms.raw_terms(title, _SECOND_VISIT, features.CALENDAR)
+    h = coverage_terms._hash_term
+    assert {h("ibarra"), h("estran"), h("accord"), h("hosted")} <= raw.passing
+    # in the lead, the headline, or after the lead but in one paragraph twice: told
+    assert h("valmon") not in raw.passing and h("hadley") not in raw.passing
+    assert h("duvall") not in raw.passing and h("gas") not in raw.passing
+    assert h("halver") not in raw.passing  # (once, in the lead's third paragraph)
+    assert h("oduya") in raw.passing  # twice, but in one paragraph after the lead
+    shipped = features.assemble(features.analyse(title, "\n".join(_SECOND_VISIT)), 2000, 1000, 12)
+    assert shipped is not None and shipped.raw.passing == raw.passing
+    # the lead is the first paragraphs: three of them mention nothing in passing
+    assert coverage_terms.raw_terms(title, _SECOND_VISIT[:3], features.CALENDAR).passing == frozenset()
+    # a later paragraph naming the visitor again tells him
+    again = [*_SECOND_VISIT, "Ibarra left for Estrania in the evening."]
+    told = coverage_terms.raw_terms(title, again, features.CALENDAR).passing
+    assert h("ibarra") not in told and h("estran") not in told and h("accord") in told
+
+
+def test_terms_mentioned_in_passing_are_stored_and_restored_with_the_article() -> None:
+    """A member's terms mentioned in passing are what the stored side of ``mentioned_in_passing``
+    reads: those among its stored terms and names, up to ``MAX_PASSING_TERMS``, carried by the
+    changelog record and restored as written; a record of the v10 method restores with none
+    (every term it stores told)."""
+    title = "President and Valmont's Duvall sign gas supply deal"
+    item = thread_input("https://example.com/a", title, "\n\n".join(_SECOND_VISIT), None, site="example.com")
+    index = StoryIndex(ThreadSettings())
+    _, entries = decide_and_apply(index, item)
+    stored = index._articles[item.article_id].cov
+    raw = coverage_terms.raw_terms(title, _SECOND_VISIT, features.CALENDAR)
+    assert stored.passing and set(stored.passing) <= raw.passing & {*stored.terms, *stored.names}
+    assert coverage_terms._hash_term("ibarra") in stored.passing
+    assert list(stored.passing) == sorted(stored.passing) and len(stored.passing) <= coverage_vectors.MAX_PASSING_TERMS
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    assert list(_decode_article(value).cov.passing) == list(stored.passing)
+    old = json.loads(value)
+    old["cov_method"] = "tfidf-names-v10"
+    del old["cov_passing"]
+    restored = _decode_article(json.dumps(old).encode()).cov
+    assert restored.terms == stored.terms and not restored.passing
+
+
+def test_told_share_weighs_the_names_a_text_tells() -> None:
+    """In the headline, or used and not only in passing: told; not used, or only in passing:
+    not. Weighed by idf; no names: all told."""
+    w = {1: 1.0, 2: 3.0, 3: 4.0}.__getitem__
+    assert coverage.told_share([1, 2, 3], {1}, {2, 3}, {3}, w) == pytest.approx(0.5)
+    assert coverage.told_share([1, 2, 3], set(), {1, 2, 3}, {1, 2, 3}, w) == 0.0
+    assert coverage.told_share([3], {3}, set(), {3}, w) == 1.0  # its headline's
+    assert coverage.told_share([], set(), set(), set(), w) == 1.0
+
+
 def test_given_names_are_a_first_name_before_a_surname_used_throughout() -> None:
     raw = coverage_terms.raw_terms(PORT_DEAL_FIRST_NAME.title, PORT_DEAL_FIRST_NAME.text.split("\n\n"), frozenset())
     labels = {(raw.label.get(a), raw.label.get(b)) for a, b in raw.head_pairs}

@@ -424,3 +424,47 @@ def test_a_report_in_spanish_reads_a_story_told_in_english_as_another_language()
             assert d.evidence["coverage_other_language"] == 1
         else:
             assert d.kind == "new" and "coverage_other_language" not in d.evidence, d.evidence
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event", "own"),
+    [
+        # the president's second visitor of the afternoon: "Earlier on Tuesday she hosted
+        # Estrania's Jorge Ibarra", against "The president was scheduled to receive Valmont's
+        # Prime Minister Claire Duvall later in the day"
+        ("coverage_held_out_9", "Q01-L-1", "Q01-1", None),
+        # a company's data breach, the day after the act its reports cite once, whose report
+        # names the company once among the firms it covers
+        ("coverage_held_out_9", "Q16-1", "Q12-L-1", None),
+        # a report of a retailer's quarter, naming once its rival's of the same morning, which
+        # names the retailer once: it joins the story of its own results instead
+        ("coverage_held_out_3", "S05-3", "S05-L2", "S05-1"),
+    ],
+)
+def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
+    name: str, report: str, event: str, own: str | None
+) -> None:
+    """A look-alike of the same day names the story's event beside its own, and the story's
+    report names the look-alike's: every gate holds (each headline's names are found in the
+    other), yet each names the other's headline names only in passing, in one paragraph after
+    its lead (``max_told_in_passing``). v17 joined them."""
+    for most in (0.0, coverage.CoverageSettings().max_told_in_passing):
+        decisions = _decided_until(name, report, coverage.CoverageSettings(max_told_in_passing=most))
+        d, story = decisions[report], decisions[event].story_id
+        if most and own is not None:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", decisions[own].story_id), d.evidence
+        elif most:
+            assert d.kind == "new" and d.story_id != story, d.evidence
+            assert d.evidence.get("mentioned_in_passing") == 1, d.evidence
+        else:
+            assert "mentioned_in_passing" not in d.evidence
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+
+
+def test_a_report_naming_the_storys_subject_in_passing_joins_a_story_telling_its_own() -> None:
+    """ "Deadly storm slams Tessaly coast; governor calls out Guard" names the storm (Imogen) the
+    story headlines only in its fourth paragraph, but the story's report tells the state and the
+    Guard of the report's headline where it tells the storm: one way is not both, and it joins."""
+    decisions = _decided_until("coverage_held_out_9", "Q03-2", coverage.CoverageSettings())
+    d = decisions["Q03-2"]
+    assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", decisions["Q03-1"].story_id), d.evidence
