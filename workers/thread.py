@@ -267,10 +267,11 @@ class _Article:
     passage is out of reach) for half the memory.
 
     The other hashed features (entities, title, title names, coverage terms with their tf
-    bytes, names, headline, figures) are held in *one* packed ``array("I")`` and cut out on
-    access: eight arrays and a features object cost ~700 bytes of headers an article, more
-    than their contents. The decision reads each at most a few times per article (coverage
-    reads go through one unpacked view per article and decision: ``StoryIndex._coverage_match``).
+    bytes, names, headline, figures, terms set apart, terms mentioned in passing) are held in
+    *one* packed ``array("I")`` and cut out on access: eight arrays and a features object cost
+    ~700 bytes of headers an article (measured before the ninth), more than their contents.
+    The decision reads each at most a few times per article (coverage reads go through one
+    unpacked view per article and decision: ``StoryIndex._coverage_match``).
     """
 
     __slots__ = ("_hash", "_packed", "_seq", "article_id", "num", "posted", "site", "story_id", "time")
