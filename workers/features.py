@@ -28,6 +28,7 @@ import hashlib
 import itertools
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -405,15 +406,10 @@ def _passing(terms: array[int], off: array[int], paragraphs: int, headline: froz
     lead = coverage_terms.LEAD_PARAGRAPHS
     if paragraphs <= lead:
         return frozenset()
-    told = set(terms[: off[lead]])
-    told.update(headline)
-    once: set[int] = set()
-    for p in range(lead, paragraphs):
-        here = set(terms[off[p] : off[p + 1]])
-        here.difference_update(told)
-        again = here & once
-        once ^= here  # (a term met once before is dropped, a new one added)
-        told |= again
+    # (a paragraph's terms are distinct: a term's count after the lead is its paragraphs')
+    once = {t for t, n in Counter(terms[off[lead] :]).items() if n == 1}
+    once.difference_update(terms[: off[lead]])
+    once.difference_update(headline)
     return frozenset(once)
 
 
