@@ -107,7 +107,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -1155,17 +1155,15 @@ def judge(
 
 
 def told_share(
-    names: Iterable[int], head: Container[int], uses: Container[int], passing: Container[int], w: Callable[[int], float]
+    names: Collection[int],
+    head: Container[int],
+    uses: Container[int],
+    passing: Container[int],
+    w: Callable[[int], float],
 ) -> float:
     """The idf-weighted share of ``names`` a text tells: in its headline (``head``), or used
     (``uses``) and not only in passing (``passing``); 1.0 of no names."""
-    total = told = 0.0
-    for h in names:
-        x = w(h)
-        total += x
-        if h in head or (h in uses and h not in passing):
-            told += x
-    return told / total if total else 1.0
+    return weighted_share(names, {h for h in names if h in head or (h in uses and h not in passing)}, w)
 
 
 def mentioned_in_passing(raw: RawTerms, top: Stored, idf: Callable[[int], float], c: CoverageSettings) -> bool:

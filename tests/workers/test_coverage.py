@@ -1154,27 +1154,38 @@ def test_told_apart_asks_every_word_said_to_be_set_apart_and_enough_of_them() ->
     assert not coverage.told_apart(words, own, {1, 4}, set(), 1, common, 2)  # the common word alone says nothing
 
 
+def _stored_and_restored(
+    title: str, paragraphs: list[str], old_method: str, field: str
+) -> tuple[coverage_vectors.CoverageFeatures, coverage_vectors.CoverageFeatures, coverage_vectors.CoverageFeatures]:
+    """An article's stored coverage terms, as its changelog record restores them, and as a record
+    of ``old_method`` (without ``field``) restores them."""
+    item = thread_input("https://example.com/a", title, "\n\n".join(paragraphs), None, site="example.com")
+    index = StoryIndex(ThreadSettings())
+    _, entries = decide_and_apply(index, item)
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    old = json.loads(value)
+    old["cov_method"] = old_method
+    del old[field]
+    return (
+        index._articles[item.article_id].cov,
+        _decode_article(value).cov,
+        _decode_article(json.dumps(old).encode()).cov,
+    )
+
+
 def test_terms_set_apart_are_stored_and_restored_with_the_article() -> None:
     """A member's words set apart are what the stored side of the rule reads (``sets_apart``):
     kept heaviest first up to ``MAX_APART_TERMS``, carried by the changelog record (only when
     there are any), and restored as written; a record of the v6 method restores with none."""
     title = "Calvera court upholds pension reform raising retirement age to 66"
-    item = thread_input("https://example.com/a", title, "\n\n".join(_SEPARATE_CASE), None, site="example.com")
-    index = StoryIndex(ThreadSettings())
-    _, entries = decide_and_apply(index, item)
-    stored = index._articles[item.article_id].cov
+    stored, decoded, restored = _stored_and_restored(title, _SEPARATE_CASE, "tfidf-names-v6", "cov_apart")
     assert (
         stored.apart
         and set(stored.apart) <= coverage_terms.raw_terms(title, _SEPARATE_CASE, features.CALENDAR).set_apart
     )
     assert list(stored.apart) == sorted(stored.apart) and len(stored.apart) <= coverage_vectors.MAX_APART_TERMS
-    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
-    assert value is not None
-    assert list(_decode_article(value).cov.apart) == list(stored.apart)
-    old = json.loads(value)
-    old["cov_method"] = "tfidf-names-v6"
-    del old["cov_apart"]
-    restored = _decode_article(json.dumps(old).encode()).cov
+    assert list(decoded.apart) == list(stored.apart)
     assert restored.terms == stored.terms and not restored.apart
     plain = thread_input("https://example.com/b", title, _SEPARATE_CASE[0], None, site="example.com")
     _, entries = decide_and_apply(StoryIndex(ThreadSettings()), plain)
@@ -1221,21 +1232,12 @@ def test_terms_mentioned_in_passing_are_stored_and_restored_with_the_article() -
     changelog record and restored as written; a record of the v10 method restores with none
     (every term it stores told)."""
     title = "President and Valmont's Duvall sign gas supply deal"
-    item = thread_input("https://example.com/a", title, "\n\n".join(_SECOND_VISIT), None, site="example.com")
-    index = StoryIndex(ThreadSettings())
-    _, entries = decide_and_apply(index, item)
-    stored = index._articles[item.article_id].cov
+    stored, decoded, restored = _stored_and_restored(title, _SECOND_VISIT, "tfidf-names-v10", "cov_passing")
     raw = coverage_terms.raw_terms(title, _SECOND_VISIT, features.CALENDAR)
     assert stored.passing and set(stored.passing) <= raw.passing & {*stored.terms, *stored.names}
     assert coverage_terms._hash_term("ibarra") in stored.passing
     assert list(stored.passing) == sorted(stored.passing) and len(stored.passing) <= coverage_vectors.MAX_PASSING_TERMS
-    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
-    assert value is not None
-    assert list(_decode_article(value).cov.passing) == list(stored.passing)
-    old = json.loads(value)
-    old["cov_method"] = "tfidf-names-v10"
-    del old["cov_passing"]
-    restored = _decode_article(json.dumps(old).encode()).cov
+    assert list(decoded.passing) == list(stored.passing)
     assert restored.terms == stored.terms and not restored.passing
 
 

@@ -127,7 +127,7 @@ def test_mutual_headlines_need_texts_closer_than_the_bare_threshold() -> None:
         d, vote = decisions["H02-1"], decisions["H01-4"]
         assert float(d.evidence["headline_names_in_story"]) == 1.0, d.evidence
         if required == 0.0:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", vote.story_id), d.evidence
+            _assert_joined(d, vote.story_id)
             assert float(d.evidence["story_headline_names_in_input"]) < settings.coverage.min_story_headline_in_input
             assert float(d.evidence["coverage_cosine"]) < coverage.CoverageSettings().min_mutual_cosine
         else:
@@ -164,7 +164,7 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
         decisions = _decide(upto, ThreadSettings(coverage=coverage.CoverageSettings(rare_subject_only=rare_only)))
         d, wire = decisions["H09-2"], decisions["H09-1"]
         if rare_only:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", wire.story_id), d.evidence
+            _assert_joined(d, wire.story_id)
         else:
             assert d.kind == "new" and d.evidence["coverage_nearest_article_id"] == ITEMS["H09-1"].article_id
 
@@ -228,6 +228,11 @@ def _decided_until(name: str, last: str, settings: coverage.CoverageSettings) ->
     return {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in rows if r["published"] <= until}
 
 
+def _assert_joined(d: Decision, story: str) -> None:
+    """``d`` joined ``story`` as coverage."""
+    assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+
+
 @pytest.mark.parametrize("name", sorted(MORE_SETS))
 def test_more_sets_written_apart_in_time_order(name: str) -> None:
     rows = _set_rows(name)
@@ -275,7 +280,7 @@ def test_a_headline_moving_the_other_way_is_another_event(name: str, lookalike: 
             assert d.evidence.get("headline_moves_apart", 0) == int(nearest), d.evidence
         else:
             assert "headline_moves_apart" not in d.evidence
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+            _assert_joined(d, story)
 
 
 def test_a_story_headlining_an_amount_with_its_currency_code_joins_reports_without_it() -> None:
@@ -285,7 +290,7 @@ def test_a_story_headlining_an_amount_with_its_currency_code_joins_reports_witho
     slot a report must name). As the amount's unit it is no name, and the report joins."""
     decisions = _decided_until("coverage_held_out_8", "P08-2", coverage.CoverageSettings())
     d, story = decisions["P08-2"], decisions["P08-1"].story_id
-    assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+    _assert_joined(d, story)
     assert d.evidence["coverage_method"] == coverage.DECISION_METHOD
 
 
@@ -312,7 +317,7 @@ def test_a_headline_naming_the_setting_joins_a_story_naming_it_in_passing(report
         )
         d, story = decisions[report], decisions[event].story_id
         if common:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+            _assert_joined(d, story)
             assert d.evidence["headline_names_in_story"] == 1.0
         else:
             assert d.kind == "new" and float(d.evidence["headline_names_in_story"]) < 0.8, d.evidence
@@ -348,7 +353,7 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
             assert d.evidence.get("told_apart") == 1, d.evidence
         else:
             assert "told_apart" not in d.evidence
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+            _assert_joined(d, story)
 
 
 def test_a_report_naming_its_setting_where_it_tells_another_event_apart_is_still_coverage() -> None:
@@ -365,7 +370,7 @@ def test_a_report_naming_its_setting_where_it_tells_another_event_apart_is_still
         d, story = decisions["P05-L3"], decisions["P05-L2"].story_id
         assert decisions["P05-L2"].story_id != decisions["P05-1"].story_id
         if rare:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+            _assert_joined(d, story)
         else:
             assert d.kind == "new" and d.evidence.get("told_apart") == 1, d.evidence
 
@@ -386,7 +391,7 @@ def test_a_story_telling_of_a_report_only_as_a_separate_matter_keeps_it_apart() 
         if rule:
             assert d.kind == "new" and d.story_id != story, d.evidence
         else:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+            _assert_joined(d, story)
 
 
 def test_the_clause_giving_a_headline_percentage_says_which_way_it_went() -> None:
@@ -404,7 +409,7 @@ def test_the_clause_giving_a_headline_percentage_says_which_way_it_went() -> Non
             assert d.kind == "new" and d.story_id != story, d.evidence
             assert d.evidence.get("headline_moves_apart") == 1, d.evidence
         else:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+            _assert_joined(d, story)
 
 
 def test_a_report_in_spanish_reads_a_story_told_in_english_as_another_language() -> None:
@@ -420,7 +425,7 @@ def test_a_report_in_spanish_reads_a_story_told_in_english_as_another_language()
         decisions = _decided_until("coverage_held_out_8", "P16-3", settings)
         d, story = decisions["P16-3"], decisions["P16-1"].story_id
         if reading:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+            _assert_joined(d, story)
             assert d.evidence["coverage_other_language"] == 1
         else:
             assert d.kind == "new" and "coverage_other_language" not in d.evidence, d.evidence
@@ -452,13 +457,13 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
         decisions = _decided_until(name, report, coverage.CoverageSettings(max_told_in_passing=most))
         d, story = decisions[report], decisions[event].story_id
         if most and own is not None:
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", decisions[own].story_id), d.evidence
+            _assert_joined(d, decisions[own].story_id)
         elif most:
             assert d.kind == "new" and d.story_id != story, d.evidence
             assert d.evidence.get("mentioned_in_passing") == 1, d.evidence
         else:
             assert "mentioned_in_passing" not in d.evidence
-            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+            _assert_joined(d, story)
 
 
 def test_a_report_naming_the_storys_subject_in_passing_joins_a_story_telling_its_own() -> None:
@@ -467,4 +472,4 @@ def test_a_report_naming_the_storys_subject_in_passing_joins_a_story_telling_its
     Guard of the report's headline where it tells the storm: one way is not both, and it joins."""
     decisions = _decided_until("coverage_held_out_9", "Q03-2", coverage.CoverageSettings())
     d = decisions["Q03-2"]
-    assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", decisions["Q03-1"].story_id), d.evidence
+    _assert_joined(d, decisions["Q03-1"].story_id)
