@@ -233,6 +233,14 @@ def _assert_joined(d: Decision, story: str) -> None:
     assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
 
 
+def _assert_apart(d: Decision, story: str, rule: str | None = None) -> None:
+    """``d`` began a story of its own, not ``story``; with ``rule``, its evidence names the rule
+    that kept it apart."""
+    assert d.kind == "new" and d.story_id != story, d.evidence
+    if rule is not None:
+        assert d.evidence.get(rule) == 1, d.evidence
+
+
 @pytest.mark.parametrize("name", sorted(MORE_SETS))
 def test_more_sets_written_apart_in_time_order(name: str) -> None:
     rows = _set_rows(name)
@@ -276,7 +284,7 @@ def test_a_headline_moving_the_other_way_is_another_event(name: str, lookalike: 
         decisions = _decided_until(name, lookalike, coverage.CoverageSettings(opposite_moves=apart))
         d, story = decisions[lookalike], decisions[event].story_id
         if apart:
-            assert d.kind == "new" and d.story_id != story, d.evidence
+            _assert_apart(d, story)
             assert d.evidence.get("headline_moves_apart", 0) == int(nearest), d.evidence
         else:
             assert "headline_moves_apart" not in d.evidence
@@ -349,8 +357,7 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
         decisions = _decided_until(name, report, coverage.CoverageSettings(set_apart_mentions=rule))
         d, story = decisions[report], decisions[event].story_id
         if rule:
-            assert d.kind == "new" and d.story_id != story, d.evidence
-            assert d.evidence.get("told_apart") == 1, d.evidence
+            _assert_apart(d, story, "told_apart")
         else:
             assert "told_apart" not in d.evidence
             _assert_joined(d, story)
@@ -389,7 +396,7 @@ def test_a_story_telling_of_a_report_only_as_a_separate_matter_keeps_it_apart() 
         assert {d.story_id for d in decided.values()} == {story}
         d, _ = decide_and_apply(index, coverage_item(rows["N14-L1"]))
         if rule:
-            assert d.kind == "new" and d.story_id != story, d.evidence
+            _assert_apart(d, story)
         else:
             _assert_joined(d, story)
 
@@ -406,8 +413,7 @@ def test_the_clause_giving_a_headline_percentage_says_which_way_it_went() -> Non
         )
         d, story = decisions["P02-1"], decisions["P02-L1"].story_id
         if clause:
-            assert d.kind == "new" and d.story_id != story, d.evidence
-            assert d.evidence.get("headline_moves_apart") == 1, d.evidence
+            _assert_apart(d, story, "headline_moves_apart")
         else:
             _assert_joined(d, story)
 
@@ -459,8 +465,7 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
         if most and own is not None:
             _assert_joined(d, decisions[own].story_id)
         elif most:
-            assert d.kind == "new" and d.story_id != story, d.evidence
-            assert d.evidence.get("mentioned_in_passing") == 1, d.evidence
+            _assert_apart(d, story, "mentioned_in_passing")
         else:
             assert "mentioned_in_passing" not in d.evidence
             _assert_joined(d, story)
