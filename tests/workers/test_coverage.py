@@ -918,6 +918,36 @@ def test_a_story_ruled_out_gives_the_headline_share_of_its_evidence(monkeypatch:
     assert any(seen) and not all(seen)
 
 
+def test_the_rescue_pre_check_is_the_gates_it_stands_for(monkeypatch: Any) -> None:
+    """The stories the rescue model may take (``may_pass_waived``, asked of every candidate
+    story of a ``new``) are those whose gates under the waived rules pass or whose names agree,
+    or a member of which may have been published after the input: the test asks the story's
+    rarest headline name first and the whole gates only of the stories it leaves, and rules out
+    exactly what the whole gates rule out. On the corpus, in time order and shuffled, with
+    stories kept and ruled out."""
+    seen: list[bool] = []
+    real = coverage.may_pass_waived
+
+    def spy(*args: Any) -> bool:
+        got = real(*args)
+        raw, me, members, idf, waived, telling, min_telling = args
+        if coverage.in_other_language(raw, members, waived):
+            raw = coverage.written_alike(raw)
+        figures = me.stored.figures if isinstance(me, coverage.TextProbe) else me.cov.figures
+        g = coverage._gates(raw, figures, members, idf, waived, telling, min_telling)
+        later = any(coverage.may_be_later(m.time, me.time) for m in members)
+        assert got == (g.passed or g.names_agree or later)
+        seen.append(got)
+        return got
+
+    monkeypatch.setattr(coverage, "may_pass_waived", spy)
+    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
+        index = StoryIndex(ThreadSettings())
+        for row in rows:
+            decide_and_apply(index, _item(row))
+    assert any(seen) and not all(seen)
+
+
 def test_a_german_article_stores_its_language_among_its_headline_terms() -> None:
     """The language of a stored article is what tells a story in another language than an
     input's (``in_other_language``) and which members its centroid sums (``in_language``):
