@@ -852,6 +852,15 @@ def test_a_report_published_before_the_story_still_needs_its_protagonist_named(h
     assert swapped.evidence["coverage_input_is_earlier"] == 1
 
 
+def _decide_in_two_orders() -> None:
+    """The corpus decided on a fresh index in time order, then on another shuffled: what the
+    tests spying on the decider's pre-checks watch it do."""
+    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
+        index = StoryIndex(ThreadSettings())
+        for row in rows:
+            decide_and_apply(index, _item(row))
+
+
 # the pre-checks themselves, bound before the test below replaces them in the decider's path
 _MAY_PASS, _MAY_PASS_GATES = coverage.may_pass, coverage.may_pass_gates
 
@@ -885,10 +894,7 @@ def test_the_decider_s_pre_checks_hold_whenever_a_story_passes(
         patched.setattr(coverage, "judge", spy)
         patched.setattr(coverage, "may_pass", lambda *_: True)  # judge every story here
         patched.setattr(coverage, "gated_headline_share", lambda *_: None)  # (``may_pass_gates``)
-        for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
-            index = StoryIndex(ThreadSettings())
-            for row in rows:
-                decide_and_apply(index, _item(row))
+        _decide_in_two_orders()
     assert any(passed for passed, _ in judged) and any(not allowed for _, allowed in judged)
     assert all(allowed for passed, allowed in judged if passed)
 
@@ -911,10 +917,7 @@ def test_a_story_ruled_out_gives_the_headline_share_of_its_evidence(monkeypatch:
         return share
 
     monkeypatch.setattr(coverage, "gated_headline_share", spy)
-    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
-        index = StoryIndex(ThreadSettings())
-        for row in rows:
-            decide_and_apply(index, _item(row))
+    _decide_in_two_orders()
     assert any(seen) and not all(seen)
 
 
@@ -941,10 +944,7 @@ def test_the_rescue_pre_check_is_the_gates_it_stands_for(monkeypatch: Any) -> No
         return got
 
     monkeypatch.setattr(coverage, "may_pass_waived", spy)
-    for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
-        index = StoryIndex(ThreadSettings())
-        for row in rows:
-            decide_and_apply(index, _item(row))
+    _decide_in_two_orders()
     assert any(seen) and not all(seen)
 
 
