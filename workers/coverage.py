@@ -1332,7 +1332,7 @@ def may_pass_waived(
     if in_other_language(raw, members, waived):
         raw = written_alike(raw)
     # The names agree only where a story headline's rarest name is named in the input (or need
-    # not be): the one gate nearly every candidate story of a ``new`` fails, and a fifth of the
+    # not be): the one gate nearly every candidate story of a ``new`` fails, and a quarter of the
     # cost of them all, so asked alone first.
     if not _subject_named(members, raw.counts, idf, waived, min_telling_idf):
         return False
