@@ -147,8 +147,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # input in English or German, and the other way round, as German alone was (the stored terms'
 # language marks of ``coverage_terms`` v10); v18 an input and its best match each mentioning the
 # other's headline names only in passing (``mentioned_in_passing``: the terms ``coverage_terms``
-# v11 stores as such) two events.
-DECISION_METHOD = "tfidf-names-v18"
+# v11 stores as such) two events; v19 the headline names both give left out of that test when the
+# input also writes each in lower case (an institution's word: the same court's second ruling).
+DECISION_METHOD = "tfidf-names-v19"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
 RESCUE_MEASURES = (
@@ -358,6 +359,9 @@ class CoverageSettings:
     # the event in other words tells the story's names where it tells its event, or the story
     # tells its names so (see ``mentioned_in_passing``). 0: not judged, as in v17.
     max_told_in_passing: float = 0.35
+    # The headline names both give, when the input writes each in lower case too (an
+    # institution: "the court"), left out of the in-passing test (``mentioned_in_passing``).
+    ordinary_shared_names: bool = True
     # Where the rules turn down every candidate story, the story the rescue model gives the
     # input to (``rescue``), nearest first; None: the rules alone.
     rescue: RescueModel | None = RESCUE_MODEL
@@ -1180,18 +1184,29 @@ def mentioned_in_passing(raw: RawTerms, top: Stored, idf: Callable[[int], float]
     of it: a name it does not keep is not told). Both ways: a reaction piece or a feature may
     name the story's subject once, after its own lead (the storm's name in a report headlining
     the governor's emergency), but the story then tells the names of its headline where it
-    tells its event; a look-alike of the same afternoon is background on both sides."""
+    tells its event; a look-alike of the same afternoon is background on both sides. Names both
+    headlines give that are each a word the input also writes in lower case ("the court", "the
+    bank": ``RawTerms.ordinary``) say which institution, not which event, and are left out of
+    both sides (``ordinary_shared_names``): the same court's second ruling of the morning, told
+    as "the Court of Justice", names "court" in its headline as the first ruling's did."""
     f = top.cov
     names = frozenset(f.names)
     figures = frozenset(f.figures)
+    head = frozenset(f.headline)
     theirs = [h for h in f.headline if h in names and h not in figures and h not in MARKS]
-    if not theirs or not raw.headline:
+    mine: Collection[int] = raw.headline
+    if c.ordinary_shared_names and raw.ordinary:
+        shared = [h for h in f.headline if h in raw.headline]
+        if shared and raw.ordinary.issuperset(shared):
+            theirs = [h for h in theirs if h not in raw.headline]
+            mine = [h for h in raw.headline if h not in head]
+    if not theirs or not mine:
         return False
     most = c.max_told_in_passing
     if told_share(theirs, raw.headline_terms, raw.counts, raw.passing, idf) >= most:
         return False
     uses = {*f.terms, *names}
-    return told_share(raw.headline, frozenset(f.headline), uses, frozenset(f.passing), idf) < most
+    return told_share(mine, head, uses, frozenset(f.passing), idf) < most
 
 
 def told_apart(

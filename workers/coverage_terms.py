@@ -243,6 +243,10 @@ class RawTerms:
     # ``LEAD_PARAGRAPHS``), nowhere else and not in its headline ("Earlier on Tuesday she hosted
     # Estrania's Jorge Ibarra": the event of the day before, told as background).
     passing: frozenset[int] = frozenset()
+    # Names the text also writes in lower case ("the Court" and "the court", "the Bank" and "the
+    # bank"): an institution's word, which the events of one institution share, not a proper
+    # name of one event (see ``coverage.mentioned_in_passing``).
+    ordinary: frozenset[int] = frozenset()
 
     def __init__(
         self,
@@ -260,6 +264,7 @@ class RawTerms:
         set_apart: frozenset[int] = frozenset(),
         language: str = "",
         passing: frozenset[int] = frozenset(),
+        ordinary: frozenset[int] = frozenset(),
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "counts", counts)
@@ -276,6 +281,7 @@ class RawTerms:
         object.__setattr__(self, "set_apart", set_apart)
         object.__setattr__(self, "language", language)
         object.__setattr__(self, "passing", passing)
+        object.__setattr__(self, "ordinary", ordinary)
 
 
 # How one body token counts: (its lower-case form for the shingles, the entity it names or None,
@@ -339,6 +345,7 @@ class _BodyTerms(NamedTuple):
     # used in one paragraph after the lead and in no other (``RawTerms.passing``; one count of
     # them all only, filled in at the end)
     passing: set[str]
+    lower: set[str]  # written in lower case somewhere (``RawTerms.ordinary``, with the names)
 
 
 def _body_terms(
@@ -360,8 +367,8 @@ def _body_terms(
     first_count: dict[str, int] = {}
     for p, para in enumerate(paragraphs):
         if each or not out:
-            out.append(_BodyTerms({}, set(), set(), {}, set(), [], set(), set(), set()))
-            counts, names, figures, label, entities, para_words, _, _, _ = out[-1]
+            out.append(_BodyTerms({}, set(), set(), {}, set(), [], set(), set(), set(), set()))
+            counts, names, figures, label, entities, para_words, _, _, _, lower = out[-1]
             get = counts.get
         known = len(counts)
         lowered: list[str] = []
@@ -403,6 +410,8 @@ def _body_terms(
             if entity is None:
                 if term is not None:
                     counts[term] = get(term, 0) + 1
+                    if tok[0].islower():
+                        lower.add(term)
                 continue
             entities.add(entity)
             if term is None:
@@ -421,7 +430,7 @@ def _body_terms(
     if first_count:
         counts = out[0].counts
         out[0].passing.update(t for t, n in first_count.items() if counts[t] == n)
-    return out or [_BodyTerms({}, set(), set(), {}, set(), [], set(), set(), set())]
+    return out or [_BodyTerms({}, set(), set(), {}, set(), [], set(), set(), set(), set())]
 
 
 def _german_terms(toks: list[str], reads: list[_Token | None], into: _BodyTerms) -> None:
@@ -470,6 +479,7 @@ class ParagraphTerms(NamedTuple):
     nouns: list[int]  # read as nouns, ascending (``_german_terms``)
     proper: list[int]  # read as names where German reads nouns apart, ascending
     apart: bool  # the paragraph sets another matter apart (``SET_APART_WORDS``)
+    lower: set[int]  # terms written in lower case (``RawTerms.ordinary``, with the text's names)
 
 
 def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> list[ParagraphTerms]:
@@ -496,6 +506,7 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
                 sorted(set(map(h, body.nouns))) if body.nouns else [],
                 sorted(set(map(h, body.proper))) if body.proper else [],
                 not SET_APART_WORDS.isdisjoint(body.words[0]),
+                set(map(h, body.lower)),
             )
         )
     return out
@@ -516,7 +527,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     Strings are counted first and each distinct one hashed once. This loop is the hottest part
     of a decision: names are bound locally and each token is looked at once."""
     stop = stop_words()
-    counts, names, figures, label, entities, para_words, nouns, proper, passing = _body_terms(
+    counts, names, figures, label, entities, para_words, nouns, proper, passing, lower = _body_terms(
         paragraphs, calendar, stop
     )[0]
     apart = frozenset[int]()
@@ -574,6 +585,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         apart,
         text_language(para_words),
         frozenset(h(t) for t in passing if t not in head_terms) if passing else frozenset(),
+        frozenset(h(t) for t in names.intersection(lower)),
     )
 
 

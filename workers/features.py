@@ -37,7 +37,9 @@ from workers import coverage_terms, shingles
 from workers.text import MONTHS, WEEKDAYS
 
 #: Version of the shipped form; a change of what is computed or how bumps it.
-FEATURES_VERSION = 11  # 11: each paragraph's language words (``coverage_terms.language_counts``)
+# 11: each paragraph's language words (``coverage_terms.language_counts``); 12: each paragraph's
+# names written in lower case too (``coverage_terms.RawTerms.ordinary``)
+FEATURES_VERSION = 12
 SHINGLE_SIZE = 5
 WINNOW_WINDOW = 12
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
@@ -76,6 +78,8 @@ _ARRAYS = (
     "proper_off",
     "apart",
     "languages",
+    "lower",
+    "lower_off",
 )
 # Per-paragraph arrays and the offsets that cut them.
 _CUT = (
@@ -86,6 +90,7 @@ _CUT = (
     ("ents", "ent_off"),
     ("nouns", "noun_off"),
     ("proper", "proper_off"),
+    ("lower", "lower_off"),
 )
 
 
@@ -146,6 +151,10 @@ class TextAnalysis:
     # each paragraph's words of each language's own (``coverage_terms.language_counts``), a
     # row of ``len(coverage_terms.LANGUAGES)`` a paragraph
     languages: array[int]
+    # each paragraph's terms written in lower case that the text uses as names too, ascending
+    # (``coverage_terms.RawTerms.ordinary``: of the text kept, those it names)
+    lower: array[int]
+    lower_off: array[int]
 
     @property
     def paragraphs(self) -> int:
@@ -260,7 +269,7 @@ def analyse(
     batch, and winnowed as one (``shingles.shingle_hashes32``, ``shingles.winnow_each``)."""
     lines = text.split("\n")
     arrays: dict[str, array[int]] = {name: array("I") for name in _ARRAYS}
-    for off_name in ("term_off", "name_off", "fig_off", "ent_off", "noun_off", "proper_off"):
+    for off_name in ("term_off", "name_off", "fig_off", "ent_off", "noun_off", "proper_off", "lower_off"):
         arrays[off_name].append(0)
     para_line, terms, counts = arrays["para_line"], arrays["terms"], arrays["counts"]
     names_out, figures, ents = arrays["names"], arrays["figures"], arrays["ents"]
@@ -269,6 +278,7 @@ def analyse(
     paragraph_words: list[list[str]] = []
     h = _h32_memo
     paragraphs = [(i, para) for i, line in enumerate(lines) for para in shingles.normalise_paragraphs(line)]
+    lowered: list[set[int]] = []
     for (i, _), read in zip(
         paragraphs, coverage_terms.paragraphs_terms([p for _, p in paragraphs], CALENDAR), strict=True
     ):
@@ -291,6 +301,13 @@ def analyse(
         arrays["noun_off"].append(len(arrays["nouns"]))
         arrays["proper"].extend(read.proper)
         arrays["proper_off"].append(len(arrays["proper"]))
+        lowered.append(read.lower)
+    # Of the terms each paragraph writes in lower case, those the text names (few): a text kept
+    # without some paragraphs names fewer, and ``assemble`` keeps those it still names.
+    named = set(names_out)
+    for lower in lowered:
+        arrays["lower"].extend(sorted(named.intersection(lower)))
+        arrays["lower_off"].append(len(arrays["lower"]))
     # Shingles up to the budget: the paragraph that reaches it is cut short (``cut``), and
     # those after it ship none.
     taken: list[int] = []
@@ -396,6 +413,7 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         apart,
         coverage_terms.language_of(_column_sums(a.languages, len(coverage_terms.LANGUAGES))),
         _passing(a.terms, off, a.paragraphs, headline_terms),
+        names.intersection(a.lower),
     )
     return Assembled(seq, frozenset(fps), frozenset(a.ents), a.title_words, raw)
 

@@ -1256,6 +1256,31 @@ def test_terms_mentioned_in_passing_are_those_of_one_paragraph_after_the_lead() 
     assert h("ibarra") not in told and h("estran") not in told and h("accord") in told
 
 
+def test_ordinary_names_are_the_names_a_text_also_writes_in_lower_case() -> None:
+    """``RawTerms.ordinary``: "Court" written "the court" too is an ordinary word; "Vellmora"
+    and "Court" where the text never lowers it are names only. The clean stage's features
+    give the same set as the text read whole, and keep it for the paragraphs the thread stage
+    keeps (a paragraph dropped as boilerplate takes its lower-case use with it)."""
+    title = "Community court rules Vellmora's toll unlawful"
+    paragraphs = [
+        "The Court of Justice ruled on Thursday that Vellmora's toll breaks the Treaty.",
+        "The court said the charge was refunded to Vellmoran lorries through a credit.",
+        "Vellmora's Transport Ministry said it would study the ruling of the Court.",
+    ]
+    h = coverage_terms._hash_term
+    raw = coverage_terms.raw_terms(title, paragraphs, features.CALENDAR)
+    assert h("court") in raw.ordinary
+    assert h("vellmo") in raw.name_hashes and h("vellmo") not in raw.ordinary
+    assert h("ruling") not in raw.ordinary  # a word, never a name: not asked of
+    analysis = features.analyse(title, "\n".join(paragraphs))
+    assembled = features.assemble(analysis, 2000, 200, features.WINNOW_WINDOW)
+    assert assembled is not None and assembled.raw.ordinary == raw.ordinary
+    kept = features.assemble(analysis.keep([0, 2]), 2000, 200, features.WINNOW_WINDOW)
+    assert kept is not None and h("court") not in kept.raw.ordinary
+    alone = coverage_terms.raw_terms(title, [paragraphs[0], paragraphs[2]], features.CALENDAR)
+    assert kept.raw.ordinary == alone.ordinary
+
+
 def test_terms_mentioned_in_passing_are_stored_and_restored_with_the_article() -> None:
     """A member's terms mentioned in passing are what the stored side of ``mentioned_in_passing``
     reads: those among its stored terms and names, up to ``MAX_PASSING_TERMS``, carried by the

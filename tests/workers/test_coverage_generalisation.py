@@ -406,11 +406,12 @@ def test_the_clause_giving_a_headline_percentage_says_which_way_it_went() -> Non
     in year") the day before "Castemar National Bank raises key rate to 4.25% as inflation
     lingers", whose reports cite it. Its headline says two ways (a hold and a cut) and so none,
     until the clause giving its percentage is read on its own (``percent_clause_moves``): a
-    hold, against a rise."""
+    hold, against a rise. (The two also name each other only in passing, and both headlines'
+    "bank", which the rise's report writes in lower case too: off here, ``ordinary_shared_names``
+    keeps them apart as well.)"""
     for clause in (False, True):
-        decisions = _decided_until(
-            "coverage_held_out_7", "P02-1", coverage.CoverageSettings(percent_clause_moves=clause)
-        )
+        settings = coverage.CoverageSettings(percent_clause_moves=clause, ordinary_shared_names=False)
+        decisions = _decided_until("coverage_held_out_7", "P02-1", settings)
         d, story = decisions["P02-1"], decisions["P02-L1"].story_id
         if clause:
             _assert_apart(d, story, "headline_moves_apart")
@@ -468,6 +469,25 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
             _assert_apart(d, story, "mentioned_in_passing")
         else:
             assert "mentioned_in_passing" not in d.evidence
+            _assert_joined(d, story)
+
+
+def test_the_same_courts_second_ruling_of_the_morning_is_another_event() -> None:
+    """The Community court's second ruling of the morning ("AirAurenne must compensate
+    passengers for strike cancellations, court rules", P08-L1) against the story of its first
+    ("Community court rules Vellmora's truck toll discriminates against foreign hauliers"): each
+    names the other's ruling once, after its lead, but both headlines give "court", which the
+    first report tells throughout, and so the in-passing test found half the story's headline
+    told. The ruling's report writes "the court" in lower case too (``RawTerms.ordinary``): the
+    institution's word, which its rulings share, is left out of both sides
+    (``ordinary_shared_names``), and the two are two events. v18 joined them."""
+    for ordinary in (False, True):
+        settings = coverage.CoverageSettings(ordinary_shared_names=ordinary)
+        decisions = _decided_until("coverage_held_out_7", "P08-L1", settings)
+        d, story = decisions["P08-L1"], decisions["P08-1"].story_id
+        if ordinary:
+            _assert_apart(d, story, "mentioned_in_passing")
+        else:
             _assert_joined(d, story)
 
 
