@@ -148,7 +148,8 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # language marks of ``coverage_terms`` v10); v18 an input and its best match each mentioning the
 # other's headline names only in passing (``mentioned_in_passing``: the terms ``coverage_terms``
 # v11 stores as such) two events; v19 the headline names both give left out of that test when the
-# input also writes each in lower case (an institution's word: the same court's second ruling).
+# input also writes each in lower case (an institution's word: the same court's second ruling),
+# and the window's common names (the setting) passed over in it.
 DECISION_METHOD = "tfidf-names-v19"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
@@ -362,6 +363,9 @@ class CoverageSettings:
     # The headline names both give, when the input writes each in lower case too (an
     # institution: "the court"), left out of the in-passing test (``mentioned_in_passing``).
     ordinary_shared_names: bool = True
+    # The window's common names (the setting: under a telling figure's idf) passed over on both
+    # sides of that test, unless a side would be left with none (``mentioned_in_passing``).
+    in_passing_rare_names: bool = True
     # Where the rules turn down every candidate story, the story the rescue model gives the
     # input to (``rescue``), nearest first; None: the rules alone.
     rescue: RescueModel | None = RESCUE_MODEL
@@ -1144,7 +1148,9 @@ def judge(
         if len(rest) >= c.min_rest_reports and cosine(my_vec, centroid(vector(m) for m in rest)) < c.min_rest_cosine:
             passed = False
     apart = passed and c.set_apart_mentions and sets_apart(raw, top, members, c, w, min_telling_idf)
-    passing = passed and not apart and c.max_told_in_passing > 0 and mentioned_in_passing(raw, top, w, c)
+    passing = (
+        passed and not apart and c.max_told_in_passing > 0 and mentioned_in_passing(raw, top, w, c, min_telling_idf)
+    )
     return Judgement(
         passed and not apart and not passing,
         damped,
@@ -1178,7 +1184,13 @@ def told_share(
     return weighted_share(names, {h for h in names if h in head or (h in uses and h not in passing)}, w)
 
 
-def mentioned_in_passing(raw: RawTerms, top: Stored, idf: Callable[[int], float], c: CoverageSettings) -> bool:
+def mentioned_in_passing(
+    raw: RawTerms,
+    top: Stored,
+    idf: Callable[[int], float],
+    c: CoverageSettings,
+    min_telling_idf: float = math.inf,
+) -> bool:
     """Whether the input and its best match each mention the other's headline names only in
     passing (``max_told_in_passing``; what the index keeps of the member's text stands for all
     of it: a name it does not keep is not told). Both ways: a reaction piece or a feature may
@@ -1188,7 +1200,12 @@ def mentioned_in_passing(raw: RawTerms, top: Stored, idf: Callable[[int], float]
     headlines give that are each a word the input also writes in lower case ("the court", "the
     bank": ``RawTerms.ordinary``) say which institution, not which event, and are left out of
     both sides (``ordinary_shared_names``): the same court's second ruling of the morning, told
-    as "the Court of Justice", names "court" in its headline as the first ruling's did."""
+    as "the Court of Justice", names "court" in its headline as the first ruling's did. And a
+    name as common in the window as a figure too common to tell (``min_telling_idf``: the
+    country, the club's city) says where, not which event: passed over on both sides
+    (``in_passing_rare_names``), as ``told_apart`` passes it over, unless a side would be left
+    with no name: the club's record signing names the club and its city as its sale of a
+    midfielder that morning did, and each names the other's players once."""
     f = top.cov
     names = frozenset(f.names)
     figures = frozenset(f.figures)
@@ -1200,6 +1217,11 @@ def mentioned_in_passing(raw: RawTerms, top: Stored, idf: Callable[[int], float]
         if shared and raw.ordinary.issuperset(shared):
             theirs = [h for h in theirs if h not in raw.headline]
             mine = [h for h in raw.headline if h not in head]
+    if c.in_passing_rare_names and math.isfinite(min_telling_idf):
+        rare_theirs = [h for h in theirs if idf(h) >= min_telling_idf]
+        rare_mine = [h for h in mine if idf(h) >= min_telling_idf]
+        if rare_theirs and rare_mine:
+            theirs, mine = rare_theirs, rare_mine
     if not theirs or not mine:
         return False
     most = c.max_told_in_passing

@@ -491,6 +491,24 @@ def test_the_same_courts_second_ruling_of_the_morning_is_another_event() -> None
             _assert_joined(d, story)
 
 
+def test_the_clubs_record_signing_is_another_event_than_its_sale_that_morning() -> None:
+    """Serenne Athletic's sale of Jonas Arvik to Almsgate United (M12-L1) in the afternoon, its
+    record signing of Dario Kessel (M12-1) that night: each names the other's players once,
+    after its lead, and both headlines name the club, which both tell throughout, with its
+    city ("Serenne", as common in the window as the setting is). Weighed with them, the in-passing
+    test found 0.44 of the signing's headline told by the sale's report; with the setting's
+    names passed over (``in_passing_rare_names``) the club's name is a third, and the two are
+    two events. v18 joined the signing to the sale."""
+    for rare in (False, True):
+        settings = coverage.CoverageSettings(in_passing_rare_names=rare)
+        decisions = _decided_until("coverage_held_out_4", "M12-1", settings)
+        d, story = decisions["M12-1"], decisions["M12-L1"].story_id
+        if rare:
+            _assert_apart(d, story, "mentioned_in_passing")
+        else:
+            _assert_joined(d, story)
+
+
 def test_a_report_naming_the_storys_subject_in_passing_joins_a_story_telling_its_own() -> None:
     """ "Deadly storm slams Tessaly coast; governor calls out Guard" names the storm (Imogen) the
     story headlines only in its fourth paragraph, but the story's report tells the state and the
