@@ -472,38 +472,35 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
             _assert_joined(d, story)
 
 
-def test_the_same_courts_second_ruling_of_the_morning_is_another_event() -> None:
-    """The Community court's second ruling of the morning ("AirAurenne must compensate
-    passengers for strike cancellations, court rules", P08-L1) against the story of its first
-    ("Community court rules Vellmora's truck toll discriminates against foreign hauliers"): each
-    names the other's ruling once, after its lead, but both headlines give "court", which the
-    first report tells throughout, and so the in-passing test found half the story's headline
-    told. The ruling's report writes "the court" in lower case too (``RawTerms.ordinary``): the
-    institution's word, which its rulings share, is left out of both sides
-    (``ordinary_shared_names``), and the two are two events. v18 joined them."""
-    for ordinary in (False, True):
-        settings = coverage.CoverageSettings(ordinary_shared_names=ordinary)
-        decisions = _decided_until("coverage_held_out_7", "P08-L1", settings)
-        d, story = decisions["P08-L1"], decisions["P08-1"].story_id
-        if ordinary:
-            _assert_apart(d, story, "mentioned_in_passing")
-        else:
-            _assert_joined(d, story)
-
-
-def test_the_clubs_record_signing_is_another_event_than_its_sale_that_morning() -> None:
-    """Serenne Athletic's sale of Jonas Arvik to Almsgate United (M12-L1) in the afternoon, its
-    record signing of Dario Kessel (M12-1) that night: each names the other's players once,
-    after its lead, and both headlines name the club, which both tell throughout, with its
-    city ("Serenne", as common in the window as the setting is). Weighed with them, the in-passing
-    test found 0.44 of the signing's headline told by the sale's report; with the setting's
-    names passed over (``in_passing_rare_names``) the club's name is a third, and the two are
-    two events. v18 joined the signing to the sale."""
-    for rare in (False, True):
-        settings = coverage.CoverageSettings(in_passing_rare_names=rare)
-        decisions = _decided_until("coverage_held_out_4", "M12-1", settings)
-        d, story = decisions["M12-1"], decisions["M12-L1"].story_id
-        if rare:
+@pytest.mark.parametrize(
+    ("name", "report", "event", "rule"),
+    [
+        # The Community court's second ruling of the morning ("AirAurenne must compensate
+        # passengers for strike cancellations, court rules") against the story of its first
+        # ("Community court rules Vellmora's truck toll discriminates against foreign
+        # hauliers"): "court", in both headlines and told throughout by the first, made half the
+        # story's headline told; the ruling's report writes "the court" in lower case too
+        # (``RawTerms.ordinary``), the institution's word, which its rulings share.
+        ("coverage_held_out_7", "P08-L1", "P08-1", "ordinary_shared_names"),
+        # Serenne Athletic's record signing of Dario Kessel that night against its sale of Jonas
+        # Arvik that afternoon: the club and its city ("Serenne", as common in the window as the
+        # setting is) made 0.44 of the signing's headline told by the sale's report; with the
+        # setting's names passed over, the club's name is a third.
+        ("coverage_held_out_4", "M12-1", "M12-L1", "in_passing_rare_names"),
+    ],
+)
+def test_names_both_headlines_share_as_background_do_not_tell_one_event(
+    name: str, report: str, event: str, rule: str
+) -> None:
+    """Two acts of one institution the same day, each report naming the other's only once,
+    after its lead: the names both headlines give (the institution's word, the setting) are left
+    out of the in-passing test (v19), and the two are two events. v18 joined them."""
+    for on in (False, True):
+        flag: dict[str, Any] = {rule: on}
+        settings = dataclasses.replace(coverage.CoverageSettings(), **flag)
+        decisions = _decided_until(name, report, settings)
+        d, story = decisions[report], decisions[event].story_id
+        if on:
             _assert_apart(d, story, "mentioned_in_passing")
         else:
             _assert_joined(d, story)
