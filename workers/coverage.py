@@ -1207,7 +1207,7 @@ def mentioned_in_passing(
     country, the club's city) says where, not which event: passed over on both sides
     (``in_passing_rare_names``), as ``told_apart`` passes it over, unless a side would be left
     with no name: the club's record signing names the club and its city as its sale of a
-    midfielder that morning did, and each names the other's players once."""
+    midfielder that afternoon did, and each names the other's players once."""
     f = top.cov
     names = frozenset(f.names)
     figures = frozenset(f.figures)
