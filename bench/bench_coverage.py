@@ -86,6 +86,7 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_7_CORPUS,
     COVERAGE_HELD_OUT_8_CORPUS,
     COVERAGE_HELD_OUT_9_CORPUS,
+    COVERAGE_HELD_OUT_10_CORPUS,
     COVERAGE_HELD_OUT_CORPUS,
 )
 from workers.clean import ExtractionError, clean
@@ -108,6 +109,7 @@ HELD_OUT_SETS = (
     ("coverage-held-out-7", COVERAGE_HELD_OUT_7_CORPUS),
     ("coverage-held-out-8", COVERAGE_HELD_OUT_8_CORPUS),
     ("coverage-held-out-9", COVERAGE_HELD_OUT_9_CORPUS),
+    ("coverage-held-out-10", COVERAGE_HELD_OUT_10_CORPUS),
 )
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 # How late an article may arrive after its publication in the "polled" rows: feeds are polled
