@@ -87,6 +87,7 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_8_CORPUS,
     COVERAGE_HELD_OUT_9_CORPUS,
     COVERAGE_HELD_OUT_10_CORPUS,
+    COVERAGE_HELD_OUT_11_CORPUS,
     COVERAGE_HELD_OUT_CORPUS,
 )
 from workers.clean import ExtractionError, clean
@@ -110,6 +111,7 @@ HELD_OUT_SETS = (
     ("coverage-held-out-8", COVERAGE_HELD_OUT_8_CORPUS),
     ("coverage-held-out-9", COVERAGE_HELD_OUT_9_CORPUS),
     ("coverage-held-out-10", COVERAGE_HELD_OUT_10_CORPUS),
+    ("coverage-held-out-11", COVERAGE_HELD_OUT_11_CORPUS),
 )
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 # How late an article may arrive after its publication in the "polled" rows: feeds are polled
