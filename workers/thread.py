@@ -740,7 +740,7 @@ class StoryIndex:
 
     def __init__(self, settings: ThreadSettings) -> None:
         self.settings = settings
-        # The coverage rules with the headline-name share waived, for the rescue model (built
+        # The coverage rules with the headline shares waived, for the rescue model (built
         # once: ``coverage.headline_waived``).
         self._waived = coverage.headline_waived(settings.coverage)
         self._articles: dict[str, _Article] = {}
@@ -974,7 +974,7 @@ class StoryIndex:
         (kept as evidence of a ``new`` decision, for retuning), or, when the first gate rules
         out every candidate story, the one naming most of the input's headline. When the rules
         pass none, the rescue model may take the nearest story passing every gate but the
-        headline-name share (``coverage.rescue``). Rules in ``workers/coverage.py``."""
+        headline shares (``coverage.rescue``). Rules in ``workers/coverage.py``."""
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()
@@ -1060,7 +1060,7 @@ class StoryIndex:
             return (1, 0.0, sid), self._story_of(arts[top.article_id]), top.article_id, evidence
 
         # The stories the rescue model may take should the rules turn down every story: those
-        # passing every gate but the headline-name share, as far as that is known before any
+        # passing every gate but the headline shares, as far as that is known before any
         # vector (``coverage.may_pass_waived``); asked once, when first needed.
         waived = self._waived
         hopeful: list[str] | None = None
@@ -1144,7 +1144,7 @@ class StoryIndex:
                 break
         if c.rescue is not None and (best is None or best[0][0] == 1):
             # The rules turned down every candidate story: those that pass every gate but the
-            # share of headline names found go to the rescue model, nearest first.
+            # headline shares go to the rescue model, nearest first.
             maybe = set(rescuable())
             ruled_out = maybe.difference(members_of)
             gated = [(aid, v) for aid, v in zip(picked, near, strict=True) if arts[aid].story_id in ruled_out]

@@ -677,9 +677,10 @@ def test_the_rescue_model_joins_a_report_the_rules_turn_down_on_its_headline_nam
     assert decide_and_apply(index, PORT_DEAL_FIRST_NAME)[0].kind == "new"
 
 
-def test_the_rescue_model_never_waives_a_gate_but_the_headline_names() -> None:
+def test_the_rescue_model_never_waives_a_gate_but_the_headline_shares() -> None:
     """The rescue model is asked only of a story that passes every gate but the share of the
-    input's headline names found (``coverage.headline_waived``): unrelated stories under one
+    input's headline names found in it and of its headline words found in the input
+    (``coverage.headline_waived``): unrelated stories under one
     notice text that pages print instead of theirs share every word and no name, and stay
     apart even under a model that would take anything (``test_coverage_order`` holds the same
     minister's two engagements of a day apart under the shipped one)."""
@@ -693,11 +694,21 @@ def test_the_rescue_model_never_waives_a_gate_but_the_headline_names() -> None:
         thread_input("https://b.example/1", "Flood hits farms", notice, at + timedelta(hours=1), site="b.example"),
     )
     assert d.kind == "new" and "coverage_rescue_probability" not in d.evidence, d.evidence
-    waived = coverage.headline_waived(coverage.CoverageSettings())
-    assert (waived.min_headline_in_story, waived.min_headline_with_figure, waived.rescue) == (0.0, 0.0, None)
-    assert dataclasses.replace(waived, min_headline_in_story=0.8, min_headline_with_figure=0.6) == dataclasses.replace(
-        coverage.CoverageSettings(), rescue=None
-    )
+    rules = coverage.CoverageSettings()
+    waived = coverage.headline_waived(rules)
+    shares = (waived.min_headline_in_story, waived.min_headline_with_figure, waived.min_story_headline_in_input)
+    assert (*shares, waived.rescue) == (0.0, 0.0, 0.0, None)
+    # (a word of what happened, from some story headline, is asked instead of the words' share)
+    assert waived.min_story_headline_words == 1
+    assert dataclasses.replace(
+        waived,
+        min_headline_in_story=rules.min_headline_in_story,
+        min_headline_with_figure=rules.min_headline_with_figure,
+        min_story_headline_in_input=rules.min_story_headline_in_input,
+        min_story_headline_words=rules.min_story_headline_words,
+    ) == dataclasses.replace(rules, rescue=None)
+    names_only = coverage.headline_waived(dataclasses.replace(rules, rescue_story_headline=False))
+    assert names_only.min_story_headline_in_input == rules.min_story_headline_in_input
 
 
 _ANY_MODEL = coverage.RescueModel("test", (0.0,) * 14, (1.0,) * 14, (0.0,) * 14, 0.0)
