@@ -809,10 +809,10 @@ def _story_words_found(members: Sequence[Stored], counts: Container[int], least:
     headline that are no name nor figure of it: what happened, not who."""
     for m in members:
         f = m.cov
-        names = f.names
+        names, figures = f.names, f.figures
         found = 0
         for h in f.headline:
-            if h in counts and h not in names and h not in MARKS:
+            if h in counts and h not in names and h not in figures and h not in MARKS:
                 found += 1
                 if found >= least:
                     return True
