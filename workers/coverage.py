@@ -271,7 +271,8 @@ class CoverageSettings:
     min_story_headline_in_input: float = 0.4
     # Words of a story headline, beside its names, the input must use, for one headline at least:
     # what the story's event was ("signs", "budget", "law"), where its names say only who. Asked
-    # where the share above is waived (``headline_waived``); 0: not asked.
+    # where the share above is waived (``headline_waived``: ``rescue_story_headline_words``); 0:
+    # not asked.
     min_story_headline_words: int = 0
     # ...lowered to this when the two reports share a telling figure (``telling_figures``): the
     # event's own number ("1,800 jobs", "186 km", "412 million") says which event it is, and a
@@ -385,6 +386,10 @@ class CoverageSettings:
     # finds 0.32 of "Kestravan central bank raises key rate to 4.25%"), and the model weighs
     # both shares. False: the names' share alone, as in v19.
     rescue_story_headline: bool = True
+    # ...asking instead this many words of some story headline that are no name nor figure of
+    # it (``min_story_headline_words``): what happened, where the names say who (one minister's
+    # budget signing and her flood visit that afternoon share every name and no such word).
+    rescue_story_headline_words: int = 1
 
 
 class Stored(Protocol):
@@ -1390,7 +1395,7 @@ def headline_waived(c: CoverageSettings) -> CoverageSettings:
         min_headline_in_story=0.0,
         min_headline_with_figure=0.0,
         min_story_headline_in_input=0.0,
-        min_story_headline_words=max(1, c.min_story_headline_words),
+        min_story_headline_words=max(c.rescue_story_headline_words, c.min_story_headline_words),
         rescue=None,
     )
 

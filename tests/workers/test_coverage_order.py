@@ -18,7 +18,7 @@ from typing import Any
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item, coverage_rows
 from workers import coverage, coverage_terms
-from workers.thread import StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
+from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 ORDERS = 8
 DAY = datetime(2026, 3, 9, tzinfo=UTC)
@@ -173,40 +173,67 @@ def test_two_reports_naming_each_others_headline_join_by_mutual_headlines() -> N
             assert d.kind == "new", d.evidence
 
 
+_BUDGET = (
+    "Marlowe signs the harbour budget into law",
+    "The finance minister, Edda Marlowe, signed the harbour budget on Thursday in Tessby. Marlowe said "
+    "the budget for the Grenholt harbour would fund new cranes and dredging. The opposition leader Piet "
+    "Vandross called the plan late. Marlowe has led the ministry since 2023.\n\nThe budget passed the "
+    "Tessby assembly last week after a long debate over the Grenholt quays.",
+)
+_FARMS = (
+    "Marlowe visits flooded farms and promises relief",
+    "Edda Marlowe toured flooded farms near Grenholt on Thursday afternoon. Marlowe said relief payments "
+    "would reach farmers within a month. Piet Vandross, the opposition leader, said the relief came too "
+    "slowly. Farmers in Tessby province asked for dikes.\n\nThe river burst its banks near Grenholt after "
+    "days of rain, flooding fields and barns.",
+)
+
+
+def _the_ministers_visit(settings: coverage.CoverageSettings) -> Decision:
+    """The minister's flood visit decided after her budget signing three hours before, in a
+    window of a few other articles (so that names weigh more than common words)."""
+    at = datetime(2026, 4, 2, 8, tzinfo=UTC)
+    index = StoryIndex(ThreadSettings(coverage=settings))
+    for i in range(6):
+        text = f"Rain fell across the country on day {i}. Forecasters expect more showers and wind in the north."
+        weather = thread_input(
+            f"https://x.example/{i}", f"Weather report {i}", text, at - timedelta(hours=10 - i), site="x.example"
+        )
+        decide_and_apply(index, weather)
+    decide_and_apply(index, thread_input("https://a.example/1", *_BUDGET, at, site="a.example"))
+    d, _ = decide_and_apply(
+        index, thread_input("https://b.example/1", *_FARMS, at + timedelta(hours=3), site="b.example")
+    )
+    return d
+
+
 def test_one_shared_headline_name_is_not_a_mutual_headline() -> None:
     """The same minister in two stories on one day (she signs a budget, she visits flooded
     farms): each headline's one name is found in the other report and both name the same
     places, but one name between the two headlines is a person, not an event."""
-    at = datetime(2026, 4, 2, 8, tzinfo=UTC)
-    budget = (
-        "Marlowe signs the harbour budget into law",
-        "The finance minister, Edda Marlowe, signed the harbour budget on Thursday in Tessby. Marlowe said "
-        "the budget for the Grenholt harbour would fund new cranes and dredging. The opposition leader Piet "
-        "Vandross called the plan late. Marlowe has led the ministry since 2023.\n\nThe budget passed the "
-        "Tessby assembly last week after a long debate over the Grenholt quays.",
-    )
-    farms = (
-        "Marlowe visits flooded farms and promises relief",
-        "Edda Marlowe toured flooded farms near Grenholt on Thursday afternoon. Marlowe said relief payments "
-        "would reach farmers within a month. Piet Vandross, the opposition leader, said the relief came too "
-        "slowly. Farmers in Tessby province asked for dikes.\n\nThe river burst its banks near Grenholt after "
-        "days of rain, flooding fields and barns.",
-    )
     for required in (1, 2):
-        index = StoryIndex(ThreadSettings(coverage=coverage.CoverageSettings(min_mutual_headline_names=required)))
-        for i in range(6):  # a few other articles, so that names weigh more than common words
-            text = f"Rain fell across the country on day {i}. Forecasters expect more showers and wind in the north."
-            weather = thread_input(
-                f"https://x.example/{i}", f"Weather report {i}", text, at - timedelta(hours=10 - i), site="x.example"
-            )
-            decide_and_apply(index, weather)
-        decide_and_apply(index, thread_input("https://a.example/1", *budget, at, site="a.example"))
-        d, _ = decide_and_apply(
-            index, thread_input("https://b.example/1", *farms, at + timedelta(hours=3), site="b.example")
-        )
+        d = _the_ministers_visit(coverage.CoverageSettings(min_mutual_headline_names=required))
         assert float(d.evidence["headline_names_in_story"]) == 1.0, d.evidence
         # One name between the headlines joins them (what the floor of two names is for).
         assert (d.kind, d.update_kind) == (("update", "coverage") if required == 1 else ("new", None)), d.evidence
+
+
+def test_the_rescue_asks_a_word_of_what_happened_from_a_story_headline() -> None:
+    """The visit's report finds the budget story's headline name (Marlowe) and none of its words
+    ("signs", "budget", "law"): a quarter of the headline, under the rules' 0.4. Where the rescue
+    model weighs that share instead (v20), every name shared and the texts alike give a
+    probability of 0.99; one word of what happened, asked of some story headline, keeps the two
+    engagements apart."""
+    for words in (0, 1):
+        d = _the_ministers_visit(coverage.CoverageSettings(rescue_story_headline_words=words))
+        assert (
+            float(d.evidence["story_headline_names_in_input"]) < coverage.CoverageSettings().min_story_headline_in_input
+        )
+        if words:
+            assert d.kind == "new" and "coverage_rescue_probability" not in d.evidence, d.evidence
+        else:
+            assert (d.kind, d.update_kind) == ("update", "coverage"), d.evidence
+            assert "coverage_rescue_probability" in d.evidence, d.evidence
 
 
 def test_another_central_bank_the_same_morning_stays_apart_by_its_headline_rate() -> None:
