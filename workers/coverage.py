@@ -1388,16 +1388,11 @@ def headline_waived(c: CoverageSettings) -> CoverageSettings:
     """The rules with the headline gates waived, the share of the input's headline names found
     in the story and (``rescue_story_headline``) the share of the story's headline words found
     in the input (the gates the rescue model weighs instead: ``rescue``), every other as it is."""
+    waived = replace(c, min_headline_in_story=0.0, min_headline_with_figure=0.0, rescue=None)
     if not c.rescue_story_headline:
-        return replace(c, min_headline_in_story=0.0, min_headline_with_figure=0.0, rescue=None)
-    return replace(
-        c,
-        min_headline_in_story=0.0,
-        min_headline_with_figure=0.0,
-        min_story_headline_in_input=0.0,
-        min_story_headline_words=max(c.rescue_story_headline_words, c.min_story_headline_words),
-        rescue=None,
-    )
+        return waived
+    words = max(c.rescue_story_headline_words, c.min_story_headline_words)
+    return replace(waived, min_story_headline_in_input=0.0, min_story_headline_words=words)
 
 
 def may_pass_waived(
