@@ -145,6 +145,8 @@ class ThreadInput:
     title: str
     text: str
     published: datetime | None
+    # Of the text as delivered (the clean stage's ``content_hash``, before the site's learned
+    # furniture is filtered out): a re-delivery is told by it (rule 1).
     content_hash: str
     # The text's features as the clean stage computed them (``workers/features.py``), for the
     # text as it is here; None: the decider analyses the text itself.

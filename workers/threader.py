@@ -84,7 +84,6 @@ from newswire.settings import WorkerSettings
 from workers import features
 from workers.boilerplate import SiteBoilerplate
 from workers.events import build_event, encode_event, event_headers
-from workers.text import content_hash
 from workers.thread import ARTICLE_PREFIX, STORY_PREFIX, Decision, StoryIndex, ThreadInput, ThreadSettings
 
 log = logging.getLogger(__name__)
@@ -530,7 +529,10 @@ class ThreadProcessor:
                 # the filtered text's, when its lines are the ones the features were cut by.
                 same_cut = analysis.lines == len(lines) and article.text.split("\n") == lines
                 analysis = analysis.keep(keep) if same_cut else None
-            article = replace(article, text=text, content_hash=content_hash(text))
+            # ``content_hash`` stays the cleaned record's: the re-delivery test (same page, same
+            # headline: ``unchanged``) compares pages as delivered, and the furniture learned
+            # between two deliveries of one page must not make the second a revision.
+            article = replace(article, text=text)
         published = _event_time(article, written)
         item = ThreadInput(
             article_id=article.article_id,

@@ -295,6 +295,7 @@ class Audit:
     doubled_refs: list[str]
     unknown_refs: list[str]
     version_gaps: dict[str, list[int]]
+    carriers: dict[str, list[str]] = field(default_factory=dict)  # doubled ref -> its events, told
 
     @property
     def problems(self) -> list[str]:
@@ -305,6 +306,8 @@ class Audit:
             found = getattr(self, name)
             if found:
                 out.append(f"{name}: {len(found)}: {found[:10]}")
+        for ref, told in list(self.carriers.items())[:5]:
+            out.append(f"{ref} in: {told}")
         if self.version_gaps:
             out.append(f"stories with version gaps/repeats: {dict(list(self.version_gaps.items())[:5])}")
         if self.dead_letters:
@@ -333,6 +336,29 @@ def audit(
         if e["type"] in ("story.created", "story.updated"):
             versions[str(e["story_id"])].append(int(e["version"]))
     gaps = {sid: sorted(v) for sid, v in versions.items() if sorted(v) != list(range(1, len(v) + 1))}
+    doubled = {k for k, n in refs.items() if n > 1}
+    carriers: dict[str, list[str]] = defaultdict(list)
+    for e in events:  # what a doubled reference's events were, so a failure tells its story
+        for ref in doubled & {f"ref-{n}" for n in REF.findall(str(e.get("text") or ""))}:
+            carriers[ref].append(
+                " ".join(
+                    f"{k}={e.get(k)!s:.40}"
+                    for k in (
+                        "type",
+                        "update_kind",
+                        "story_id",
+                        "version",
+                        "raw_id",
+                        "article_id",
+                        "url",
+                        "title",
+                        "published",
+                        "duplicate_of",
+                        "feed_url",
+                        "fetched_at",
+                    )
+                )
+            )
     return Audit(
         entries=len(entries),
         superseded_without_event=len(superseded - set(refs)),
@@ -346,6 +372,7 @@ def audit(
         doubled_refs=sorted(k for k, n in refs.items() if n > 1),
         unknown_refs=sorted(set(refs) - wanted),
         version_gaps=gaps,
+        carriers=dict(carriers),
     )
 
 

@@ -185,3 +185,33 @@ def test_hostile_cleaned_records_are_dead_letters_or_events_never_a_crash() -> N
     surrogate, headline = proc.process([_msg(0, lone), _msg(1, long_title)])
     assert surrogate.dead is not None and surrogate.dead.reason == "decode_error" and "surrogate" in str(surrogate.dead)
     assert headline.dead is None and [o for o in headline.outputs if o.topic == "events"]
+
+
+def test_a_page_delivered_again_after_its_sites_furniture_was_learned_is_unchanged() -> None:
+    # Two sightings of one page (a feed and a sitemap of different replicas, a feed entry
+    # polled again with its state lost, or an entry whose page was revised before it was
+    # fetched and the revision's entry after it) may be decided with site furniture learned in
+    # between: the page as delivered decides, not as filtered, or the second is a revision
+    # whose text is the first's.
+    chrome = "Follow Wire Example on social media for more."
+
+    def page(i: int, raw_id: str) -> dict[str, Any]:
+        text = "\n".join(
+            [f"Story {i}: the bridge over river {i} opens {i} days late, its cost up {i} million.", chrome, TEXT]
+        )
+        return _article(i, raw_id=raw_id, text=text, content_hash=content_hash(text))
+
+    proc = ThreadProcessor(WorkerSettings(boilerplate_min_pages=3), "events", "index")
+
+    def events(offset: int, article: dict[str, Any]) -> list[dict[str, Any]]:
+        [outcome] = proc.process([_msg(offset, json.dumps(article).encode())])
+        return [json.loads(o.value or b"") for o in outcome.outputs if o.topic == "events"]
+
+    assert [e["type"] for e in events(0, page(1, "first"))] == ["story.created"]
+    created = [events(i, page(i, f"r{i}")) for i in (2, 3, 4)]
+    assert chrome not in created[-1][0]["text"]  # furniture by now: filtered out
+    assert events(5, page(1, "second")) == []  # the same page: unchanged, no second event
+    revised = page(1, "third")
+    revised["text"] = revised["text"].replace("opens 1 days late", "opened on Monday")
+    revised["content_hash"] = content_hash(revised["text"])
+    assert [(e["type"], e["update_kind"]) for e in events(6, revised)] == [("story.updated", "revision")]
