@@ -219,6 +219,10 @@ class ThreadSettings:
     winnow_window: int = features.WINNOW_WINDOW
     candidate_window: timedelta = timedelta(days=7)
     expiry: timedelta = timedelta(days=8)
+    # An article decided when the index's clock was already more than this past its time (a
+    # back-catalogue page, a sitemap's old URL, a feed's old entry) is held in the index as if
+    # its time were the clock's (``StoryIndex.expire``).
+    late_after: timedelta = timedelta(days=1)
     max_shingles_per_article: int = 2000
     max_fingerprints_per_article: int = 128
     max_entities_per_article: int = 128
@@ -276,7 +280,7 @@ class _Article:
     unpacked view per article and decision: ``StoryIndex._coverage_match``).
     """
 
-    __slots__ = ("_hash", "_packed", "_seq", "article_id", "num", "posted", "site", "story_id", "time")
+    __slots__ = ("_hash", "_packed", "_seq", "article_id", "held", "num", "posted", "site", "story_id", "time")
 
     def __init__(
         self,
@@ -292,8 +296,10 @@ class _Article:
         site: str,
         cov: coverage_vectors.CoverageFeatures = _NO_COVERAGE,
         num: int = -1,  # the article's number in the postings (assigned when indexed)
+        held: datetime | None = None,  # a late article's decision time (``ThreadIndex.expire``)
     ) -> None:
         self.article_id = article_id
+        self.held = held
         self.story_id = story_id
         self.time = time
         self.content_hash = content_hash
@@ -1268,7 +1274,12 @@ class StoryIndex:
             return []
         f = prep.features
         ents = _bottom(f.entities, self.settings.max_entities_per_article)
-        when = item.published or self._clock() or datetime.fromtimestamp(0, UTC)
+        clock = self._clock()
+        when = item.published or clock or datetime.fromtimestamp(0, UTC)
+        # A late article would be expired by the next sweep and its next sighting (a feed and a
+        # sitemap of other replicas, an entry polled again) made a second story.created: held
+        # from the clock, it stays as long as a fresh one (``expire``).
+        late = clock is not None and clock - when > self.settings.late_after
         posted = decision.kind != "duplicate" and len(f.seq) > 0
         previous = self._articles.get(item.article_id)
         if previous is not None and decision.kind == "duplicate":
@@ -1293,6 +1304,7 @@ class StoryIndex:
             posted,
             item.site,
             self._cov(prep) if posted else _NO_COVERAGE,
+            held=clock if late else None,
         )
         out: list[ChangelogEntry] = []
         story = self._stories.get(decision.story_id)
@@ -1331,10 +1343,15 @@ class StoryIndex:
             raise ValueError(f"unknown changelog key {key!r}")
 
     def expire(self, now: datetime) -> list[ChangelogEntry]:
-        """Drop articles older than ``expiry`` and stories left without articles; tombstones."""
+        """Drop articles older than ``expiry`` and stories left without articles; tombstones.
+        A late article (``ThreadSettings.late_after``) is as old as the clock it was decided at:
+        the window then answers its re-deliveries for as long as a fresh article's."""
         cutoff = now - self.settings.expiry
         out: list[ChangelogEntry] = []
-        for aid in sorted(a.article_id for a in self._articles.values() if a.time < cutoff):
+        gone = (
+            a.article_id for a in self._articles.values() if a.time < cutoff and (a.held is None or a.held < cutoff)
+        )
+        for aid in sorted(gone):
             sid = self._articles[aid].story_id
             self._drop_article(aid)
             out.append((ARTICLE_PREFIX + aid, None))
@@ -1585,6 +1602,8 @@ def _encode_article(a: _Article, fps: Iterable[int] | None = None, fps_key: str 
         out.append(f',"cov_apart":"{_to_b64(cov.apart)}"')
     if cov.passing:
         out.append(f',"cov_passing":"{_to_b64(cov.passing)}"')
+    if a.held is not None:
+        out.append(f',"held":"{_iso(a.held)}"')
     if fps is not None and fps_key and a.posted:
         out.append(f',"fps":"{_to_b64(array("I", sorted(fps)))}","fps_key":')
         out.append(_json_str(fps_key))
@@ -1629,6 +1648,7 @@ def _decode_record(data: bytes, fps_key: str) -> tuple[_Article, array[int] | No
         posted=bool(o["posted"]),
         site=str(o["site"]),
         cov=cov,
+        held=datetime.fromisoformat(o["held"]) if "held" in o else None,
     )
     return article, fps
 

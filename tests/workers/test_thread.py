@@ -266,6 +266,36 @@ def test_expiry_removes_old_items_and_tombstones_them() -> None:
     assert restored.stats() == stats
 
 
+def test_a_late_article_is_held_as_long_as_a_fresh_one_and_a_restore_holds_it_too() -> None:
+    # A page decided long after its time (a sitemap's old URL, a slow feed's old entry) would
+    # be expired by the next sweep, and its next sighting (a feed and a sitemap of other
+    # replicas; an entry polled again) would start a second story: held from the clock, it is
+    # answered as unchanged for as long as a fresh article would be.
+    settings = ThreadSettings(expiry=timedelta(days=8), late_after=timedelta(days=1))
+    index = StoryIndex(settings)
+    fresh_text = "A report about a harbour festival in Port Hesketh drawing crowds of about 40,000 people."
+    _, log = decide_and_apply(index, item("https://b.example/fresh", fresh_text, "Harbour festival", site="b.example"))
+    late = item("https://a.example/archive/1", at=T0 - timedelta(days=30))
+    decision, entries = decide_and_apply(index, late)
+    log += entries
+    assert decision.kind == "new"
+    assert index.expire(T0 + timedelta(days=7)) == []  # 37 days past its time, held from T0
+    assert index.decide(late).kind == "unchanged"  # its next sighting: no second story
+    restored = _replay(log)
+    assert restored.stats() == index.stats()
+    assert restored.decide(late) == index.decide(late)
+    # a day late is no hold: it expires with its time, as it always did
+    slightly = item("https://c.example/1", STORY.replace("Mount Orrin", "Mount Kessel"), at=T0 - timedelta(hours=20))
+    log += decide_and_apply(index, slightly)[1]
+    assert b'"held"' not in (dict(log)[ARTICLE_PREFIX + slightly.article_id] or b"")
+    expired = [key for key, _ in index.expire(T0 + timedelta(days=7, hours=6)) if key.startswith(ARTICLE_PREFIX)]
+    assert expired == [ARTICLE_PREFIX + slightly.article_id]
+    gone = index.expire(T0 + timedelta(days=9))  # the hold ends as a fresh article's time would
+    assert (ARTICLE_PREFIX + late.article_id, None) in gone
+    assert sorted(gone) == sorted(restored.expire(T0 + timedelta(days=9)))
+    assert index.decide(late).kind == "new"
+
+
 def _synthetic(rng: random.Random, vocab: list[str], n_words: int) -> str:
     paras = []
     for _ in range(4):
@@ -370,7 +400,8 @@ def test_changelog_records_are_what_json_dumps_writes() -> None:
             odd,
             cov,
         )
-        for fps, key in ((None, ""), ({4, 2}, "12/128"), ({4}, "")):
+        for (fps, key), held in itertools.product(((None, ""), ({4, 2}, "12/128"), ({4}, "")), (None, when)):
+            a.held = held
             obj: dict[str, object] = {
                 "v": RECORD_VERSION,
                 "article_id": a.article_id,
@@ -392,6 +423,8 @@ def test_changelog_records_are_what_json_dumps_writes() -> None:
             }
             if cov.apart:
                 obj["cov_apart"] = _b64([7, 11])
+            if held is not None:
+                obj["held"] = _iso(held)
             if fps is not None and key:
                 obj["fps"], obj["fps_key"] = _b64(sorted(fps)), key
             assert _encode_article(a, fps, key) == json.dumps(obj, separators=(",", ":")).encode()

@@ -215,3 +215,19 @@ def test_a_page_delivered_again_after_its_sites_furniture_was_learned_is_unchang
     revised["text"] = revised["text"].replace("opens 1 days late", "opened on Monday")
     revised["content_hash"] = content_hash(revised["text"])
     assert [(e["type"], e["update_kind"]) for e in events(6, revised)] == [("story.updated", "revision")]
+
+
+def test_an_old_page_seen_again_after_an_expiry_sweep_starts_no_second_story() -> None:
+    # A back-catalogue page (a month older than the stream) is decided, the sweep runs, and the
+    # page comes again (its feed and a sitemap of another replica): one story.created only.
+    proc = ThreadProcessor(WorkerSettings(), "events", "index", expire_every=1)
+
+    def events(offset: int, article: dict[str, Any]) -> list[str]:
+        [outcome] = proc.process([_msg(offset, json.dumps(article).encode())])
+        return [json.loads(o.value or b"")["type"] for o in outcome.outputs if o.topic == "events"]
+
+    old = {"published": "2024-12-20T10:00:00+00:00"}
+    assert events(0, _article(1, published="2025-01-24T10:00:00+00:00")) == ["story.created"]
+    assert events(1, _article(2, raw_id="feed", **old)) == ["story.created"]
+    assert events(2, _article(3, published="2025-01-24T11:00:00+00:00")) == ["story.created"]
+    assert events(3, _article(2, raw_id="sitemap", **old)) == []
