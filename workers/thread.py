@@ -296,7 +296,7 @@ class _Article:
         site: str,
         cov: coverage_vectors.CoverageFeatures = _NO_COVERAGE,
         num: int = -1,  # the article's number in the postings (assigned when indexed)
-        held: datetime | None = None,  # a late article's decision time (``ThreadIndex.expire``)
+        held: datetime | None = None,  # a late article's decision time (``StoryIndex.expire``)
     ) -> None:
         self.article_id = article_id
         self.held = held
