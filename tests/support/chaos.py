@@ -7,8 +7,9 @@ Three parts, used by ``tests/pipeline/test_chaos.py`` (a short run in ``make tes
 - :class:`Flow` - loopback wire sites (``pipeline.demo.SampleWeb``) that publish new entries
   over time. Every entry is a corpus article with its own URL, guid and a sentence carrying a
   unique reference (``ref-000042``), so an event can be traced back to its entry by content as
-  well as by id. Copies of the corpus are shifted in time beyond the threading window, so the
-  index expires old copies as a long run goes on (as it would on a real wire). The corpus's
+  well as by id. Copies of the corpus are shifted in time beyond the threading window, and all
+  dated in the past, so the index expires old copies as a long run goes on (as it would on a
+  real wire). The corpus's
   revisions replace their original under the same URL and guid, as a wire's corrections do: an
   original replaced before any poll saw it can have no event (it was never in a fetched feed),
   so the audit requires at most one event for it, and exactly one for every other entry.
@@ -84,6 +85,10 @@ class Flow:
         times = [_parse(str(r["published"])) for r in self.base]
         # Copies never meet in the threading window (7 days): each copy tells the corpus's stories anew.
         self.shift = (max(times) - min(times)) + timedelta(days=30)
+        # ... and every copy lies in the past: a page dated after its fetch is read as undated
+        # (its event time the fetch's), so copies dated ahead of the clock would all meet in one
+        # window and thread as duplicates of each other. The first copy is that many shifts back.
+        self.copies_back = 400
         sites = sorted({str(r["site"]) for r in self.base})
         self.web = SampleWeb([(s, FEED_KINDS[i % len(FEED_KINDS)]) for i, s in enumerate(sites)])
         self.window = window
@@ -100,7 +105,7 @@ class Flow:
         copy = number // len(self.base)
         ref = f"ref-{number:06d}"
         parts = urlsplit(str(base["url"]))
-        published = _parse(str(base["published"])) + copy * self.shift
+        published = _parse(str(base["published"])) + (copy - self.copies_back) * self.shift
         return {
             **base,
             "id": f"{base['id']}#{copy}",
