@@ -9,10 +9,10 @@ Three parts, used by ``tests/pipeline/test_chaos.py`` (a short run in ``make tes
   unique reference (``ref-000042``), so an event can be traced back to its entry by content as
   well as by id. Copies of the corpus are shifted in time beyond the threading window, and all
   dated in the past, so the index expires old copies as a long run goes on (as it would on a
-  real wire). The corpus's
-  revisions replace their original under the same URL and guid, as a wire's corrections do: an
-  original replaced before any poll saw it can have no event (it was never in a fetched feed),
-  so the audit requires at most one event for it, and exactly one for every other entry.
+  real wire). The corpus's revisions replace their original under the same URL and guid, as a
+  wire's corrections do: an original replaced before any poll saw it can have no event (it was
+  never in a fetched feed), so the audit requires at most one event for it, and exactly one for
+  every other entry.
 - :class:`Cluster` - ``newswire poll`` / ``newswire work --stage clean|thread`` as separate
   processes, each with its own health port, killed with SIGKILL (whole process group) and
   started again under the same instance id, as a StatefulSet pod would be.
@@ -330,9 +330,10 @@ def audit(
     ``superseded`` entries (replaced in their feed by a revision) may have no event."""
     ids = Counter(str(e["event_id"]) for e in events)
     raws = Counter(str(e["raw_id"]) for e in events)
+    told = [{f"ref-{n}" for n in REF.findall(str(e.get("text") or ""))} for e in events]  # refs per event
     refs: Counter[str] = Counter()
-    for e in events:
-        refs.update(f"ref-{n}" for n in set(REF.findall(str(e.get("text") or ""))))
+    for event_refs in told:
+        refs.update(event_refs)
     wanted = {e.ref for e in entries}
     # Versions: created/updated events number a story 1..n, once each; duplicates carry the
     # story's current version and add none.
@@ -343,8 +344,8 @@ def audit(
     gaps = {sid: sorted(v) for sid, v in versions.items() if sorted(v) != list(range(1, len(v) + 1))}
     doubled = {k for k, n in refs.items() if n > 1}
     carriers: dict[str, list[str]] = defaultdict(list)
-    for e in events:  # what a doubled reference's events were, so a failure tells its story
-        for ref in doubled & {f"ref-{n}" for n in REF.findall(str(e.get("text") or ""))}:
+    for e, event_refs in zip(events, told, strict=True):  # a doubled reference's events, so a failure tells its story
+        for ref in doubled & event_refs:
             carriers[ref].append(
                 " ".join(
                     f"{k}={e.get(k)!s:.40}"
@@ -374,7 +375,7 @@ def audit(
         missing=sorted(wanted - set(refs) - superseded),
         doubled_event_ids=sorted(k for k, n in ids.items() if n > 1),
         doubled_raw_ids=sorted(k for k, n in raws.items() if n > 1),
-        doubled_refs=sorted(k for k, n in refs.items() if n > 1),
+        doubled_refs=sorted(doubled),
         unknown_refs=sorted(set(refs) - wanted),
         version_gaps=gaps,
         carriers=dict(carriers),
