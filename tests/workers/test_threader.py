@@ -187,6 +187,12 @@ def test_hostile_cleaned_records_are_dead_letters_or_events_never_a_crash() -> N
     assert headline.dead is None and [o for o in headline.outputs if o.topic == "events"]
 
 
+def _events(proc: ThreadProcessor, offset: int, article: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events one cleaned record makes, decided alone at ``offset``."""
+    [outcome] = proc.process([_msg(offset, json.dumps(article).encode())])
+    return [json.loads(o.value or b"") for o in outcome.outputs if o.topic == "events"]
+
+
 def test_a_page_delivered_again_after_its_sites_furniture_was_learned_is_unchanged() -> None:
     # Two sightings of one page (a feed and a sitemap of different replicas, a feed entry
     # polled again with its state lost, or an entry whose page was revised before it was
@@ -202,19 +208,14 @@ def test_a_page_delivered_again_after_its_sites_furniture_was_learned_is_unchang
         return _article(i, raw_id=raw_id, text=text, content_hash=content_hash(text))
 
     proc = ThreadProcessor(WorkerSettings(boilerplate_min_pages=3), "events", "index")
-
-    def events(offset: int, article: dict[str, Any]) -> list[dict[str, Any]]:
-        [outcome] = proc.process([_msg(offset, json.dumps(article).encode())])
-        return [json.loads(o.value or b"") for o in outcome.outputs if o.topic == "events"]
-
-    assert [e["type"] for e in events(0, page(1, "first"))] == ["story.created"]
-    created = [events(i, page(i, f"r{i}")) for i in (2, 3, 4)]
+    assert [e["type"] for e in _events(proc, 0, page(1, "first"))] == ["story.created"]
+    created = [_events(proc, i, page(i, f"r{i}")) for i in (2, 3, 4)]
     assert chrome not in created[-1][0]["text"]  # furniture by now: filtered out
-    assert events(5, page(1, "second")) == []  # the same page: unchanged, no second event
+    assert _events(proc, 5, page(1, "second")) == []  # the same page: unchanged, no second event
     revised = page(1, "third")
     revised["text"] = revised["text"].replace("opens 1 days late", "opened on Monday")
     revised["content_hash"] = content_hash(revised["text"])
-    assert [(e["type"], e["update_kind"]) for e in events(6, revised)] == [("story.updated", "revision")]
+    assert [(e["type"], e["update_kind"]) for e in _events(proc, 6, revised)] == [("story.updated", "revision")]
 
 
 def test_an_old_page_seen_again_after_an_expiry_sweep_starts_no_second_story() -> None:
@@ -222,12 +223,11 @@ def test_an_old_page_seen_again_after_an_expiry_sweep_starts_no_second_story() -
     # page comes again (its feed and a sitemap of another replica): one story.created only.
     proc = ThreadProcessor(WorkerSettings(), "events", "index", expire_every=1)
 
-    def events(offset: int, article: dict[str, Any]) -> list[str]:
-        [outcome] = proc.process([_msg(offset, json.dumps(article).encode())])
-        return [json.loads(o.value or b"")["type"] for o in outcome.outputs if o.topic == "events"]
+    def types(offset: int, article: dict[str, Any]) -> list[str]:
+        return [e["type"] for e in _events(proc, offset, article)]
 
     old = {"published": "2024-12-20T10:00:00+00:00"}
-    assert events(0, _article(1, published="2025-01-24T10:00:00+00:00")) == ["story.created"]
-    assert events(1, _article(2, raw_id="feed", **old)) == ["story.created"]
-    assert events(2, _article(3, published="2025-01-24T11:00:00+00:00")) == ["story.created"]
-    assert events(3, _article(2, raw_id="sitemap", **old)) == []
+    assert types(0, _article(1, published="2025-01-24T10:00:00+00:00")) == ["story.created"]
+    assert types(1, _article(2, raw_id="feed", **old)) == ["story.created"]
+    assert types(2, _article(3, published="2025-01-24T11:00:00+00:00")) == ["story.created"]
+    assert types(3, _article(2, raw_id="sitemap", **old)) == []
