@@ -152,8 +152,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # and the window's common names (the setting) passed over in it; the rescue model read at 0.9;
 # v20 the rescue model asked of a story failing the share of its headline words found in the
 # input too, not only the share of the input's headline names found in it
-# (``rescue_story_headline``).
-DECISION_METHOD = "tfidf-names-v20"
+# (``rescue_story_headline``); v21 the stored terms of v12, which set apart what a report tells
+# where it places its own event in time against another ("The ruling came hours after the same
+# court struck down the data law": ``coverage_terms.sets_apart_words``).
+DECISION_METHOD = "tfidf-names-v21"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
 RESCUE_MEASURES = (

@@ -31,8 +31,10 @@ from workers import agencies, shingles
 # currency's code before an amount ("VFL 4.3m": ``_CODE``); v10 marks a French, Spanish,
 # Italian, Portuguese or Dutch article among its headline's terms as v6 marks a German one
 # (``LANGUAGE_MARKS``, by ``text_language``); v11 stores the terms an article mentions only in
-# passing (``RawTerms.passing``: in one paragraph after its lead), among those it stores.
-METHOD = "tfidf-names-v11"
+# passing (``RawTerms.passing``: in one paragraph after its lead), among those it stores; v12 sets
+# apart what a paragraph tells where it places its event in time against another
+# (``_PLACED_IN_TIME``: "The ruling came hours after the same court struck down ...").
+METHOD = "tfidf-names-v12"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -44,7 +46,9 @@ METHOD = "tfidf-names-v11"
 # A v9 record is a v10 record of an English or German text (a French or Spanish one stored by v9
 # reads as English until it expires, as before). A v10 record is a v11 record that mentions
 # nothing in passing (every term it stores counts as told, so it is never kept apart as one that
-# mentions the input's event only in passing, as before).
+# mentions the input's event only in passing, as before). A v11 record is a v12 record whose
+# paragraphs placing its event in time against another's were read as telling its own (it tells of
+# that other event as before until it expires).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -53,6 +57,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v8",
         "tfidf-names-v9",
         "tfidf-names-v10",
+        "tfidf-names-v11",
         METHOD,
     )
 )
@@ -122,6 +127,37 @@ SET_APART_WORDS = frozenset(
         *("séparé", "séparée", "séparés", "séparées", "séparément", "distincte", "distinctes"),
     }
 )
+
+
+# A report placing its own event in time against another one in the wire's way ("The ruling
+# came hours after the same court struck down the data law", "The vote came on the same day
+# ...", "The warning comes a day after ...", "The contract follows talks on Wednesday ..."): a
+# sentence whose subject is a word or three pointing back at its own event, then "came" or "comes"
+# and within a few words of time a relation in time, or "follows". It tells of that other event as
+# another one. A subject naming its event ("The bank's quarter-point rise, to 4.25 per cent, came
+# two days after the election was called") does not: the paragraph tells its own event too; nor
+# does a verb of other sense ("He came to power after ...").
+_TIME_VERBS = frozenset({"came", "comes", "follows"})
+_PLACED_IN_TIME = re.compile(
+    r"(?:^|[.!?]['\u2019\u201d\")]?\s+)(?:[\w'\u2019-]+\s+){1,3}(?:follows\s|(?:came|comes)\s+"
+    r"(?:(?:a|an|the|on|just|only|barely|less|than|one|two|three|few|several|some|same|hours?|days?|weeks?"
+    r"|minutes?|moments|shortly|soon|\d+)\s+){0,4}?(?:after|before|day)\b)",
+    re.IGNORECASE,
+)
+# The words of such a sentence that place in time: they set nothing apart themselves (a headline's
+# "after hours" is no other event). Folded as terms are (``_time_words``).
+_TIME_WORDS = (
+    *("came", "comes", "minutes", "hours", "hour", "day", "days", "week", "weeks", "shortly", "moments", "same"),
+)
+
+
+def sets_apart_words(text: str, words: Collection[str]) -> bool:
+    """Whether a paragraph (its text and its lower-cased words) sets another matter apart:
+    ``SET_APART_WORDS``, or a sentence placing its event in time against another's
+    (``_PLACED_IN_TIME``)."""
+    if not SET_APART_WORDS.isdisjoint(words):
+        return True
+    return not _TIME_VERBS.isdisjoint(words) and _PLACED_IN_TIME.search(text) is not None
 
 
 @lru_cache(maxsize=1)
@@ -232,9 +268,9 @@ class RawTerms:
     # Whether a paragraph of the text is German and names or nouns something (``_german_terms``):
     # stored as ``LANGUAGE_DE`` among the headline's terms.
     german: bool = False
-    # Terms the text uses only in paragraphs that set another matter apart (``SET_APART_WORDS``:
-    # "hours after the same court struck down the data law in a separate case"): what the report
-    # says of another event, not of its own (see ``judge``).
+    # Terms the text uses only in paragraphs that set another matter apart (``sets_apart_words``:
+    # "hours after the same court struck down the data law in a separate case", "The ruling came
+    # hours after ..."): what the report says of another event, not of its own (see ``judge``).
     set_apart: frozenset[int] = frozenset()
     # The text's language (``text_language``: "en", "fr", ...; "" when not told): stored as
     # ``LANGUAGE_MARKS`` among the headline's terms when it is one beside English and German.
@@ -478,7 +514,7 @@ class ParagraphTerms(NamedTuple):
     words: list[str]  # lower-cased, for the shingles
     nouns: list[int]  # read as nouns, ascending (``_german_terms``)
     proper: list[int]  # read as names where German reads nouns apart, ascending
-    apart: bool  # the paragraph sets another matter apart (``SET_APART_WORDS``)
+    apart: bool  # the paragraph sets another matter apart (``sets_apart_words``)
     lower: set[int]  # terms written in lower case (``RawTerms.ordinary``, with the text's names)
 
 
@@ -488,7 +524,8 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
     decider reads: the clean stage reads every paragraph of every article this way."""
     h = _hash_term
     out: list[ParagraphTerms] = []
-    for body in _body_terms(paragraphs, calendar, stop_words(), each=True):
+    paragraphs = list(paragraphs)
+    for text, body in zip(paragraphs, _body_terms(paragraphs, calendar, stop_words(), each=True), strict=True):
         # (as ``raw_terms``'s comprehensions: a hash met twice keeps its first place, the last value)
         label = dict(zip(map(h, body.label), body.label.values(), strict=True))
         # a paragraph's names are its labelled terms (``_body_terms`` labels each name it adds),
@@ -505,7 +542,7 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
                 body.words[0],
                 sorted(set(map(h, body.nouns))) if body.nouns else [],
                 sorted(set(map(h, body.proper))) if body.proper else [],
-                not SET_APART_WORDS.isdisjoint(body.words[0]),
+                sets_apart_words(text, body.words[0]),
                 set(map(h, body.lower)),
             )
         )
@@ -514,12 +551,19 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
 
 def set_apart(paragraphs: Iterable[tuple[Iterable[int], bool]]) -> frozenset[int]:
     """Of each paragraph's terms and whether it sets another matter apart, the terms used only
-    in paragraphs that do."""
+    in paragraphs that do, but for the words that place an event in time (``_TIME_WORDS``)."""
     apart: set[int] = set()
     plain: set[int] = set()
     for terms, flagged in paragraphs:
         (apart if flagged else plain).update(terms)
+    apart.difference_update(_time_words())
     return frozenset(apart.difference(plain))
+
+
+@lru_cache(maxsize=1)
+def _time_words() -> frozenset[int]:
+    """The terms of ``_TIME_WORDS``."""
+    return frozenset(_hash_term(w[:_STEM]) for w in _TIME_WORDS)
 
 
 def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -> RawTerms:
@@ -531,11 +575,11 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         paragraphs, calendar, stop
     )[0]
     apart = frozenset[int]()
-    if any(not SET_APART_WORDS.isdisjoint(words) for words in para_words):
+    if any(sets_apart_words(text, words) for text, words in zip(paragraphs, para_words, strict=True)):
         # (rare: each paragraph read again on its own, as the clean stage's features read it)
         apart = set_apart(
-            (map(_hash_term, body.counts), not SET_APART_WORDS.isdisjoint(body.words[0]))
-            for body in _body_terms(paragraphs, calendar, stop, each=True)
+            (map(_hash_term, body.counts), sets_apart_words(text, body.words[0]))
+            for text, body in zip(paragraphs, _body_terms(paragraphs, calendar, stop, each=True), strict=True)
         )
     get = counts.get
     head: set[str] = set()

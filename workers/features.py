@@ -147,7 +147,7 @@ class TextAnalysis:
     noun_off: array[int]
     proper: array[int]
     proper_off: array[int]
-    apart: array[int]  # paragraphs that set another matter apart (``coverage_terms.SET_APART_WORDS``), ascending
+    apart: array[int]  # paragraphs that set another matter apart (``coverage_terms.sets_apart_words``), ascending
     # each paragraph's words of each language's own (``coverage_terms.language_counts``), a
     # row of ``len(coverage_terms.LANGUAGES)`` a paragraph
     languages: array[int]

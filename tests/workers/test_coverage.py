@@ -1167,10 +1167,60 @@ def test_terms_set_apart_are_those_a_text_uses_only_where_it_sets_another_matter
     shipped = features.assemble(features.analyse(title, "\n".join(_SEPARATE_CASE)), 2000, 1000, 12)
     assert shipped is not None and shipped.raw.set_apart == raw.set_apart
     plain = [p.replace(" in a separate case", "") for p in _SEPARATE_CASE]
+    # (the sentence still places the ruling in time against the other: v12 sets that apart too)
+    assert {h("retent"), h("teleco"), h("struck")} <= coverage_terms.raw_terms(
+        title, plain, features.CALENDAR
+    ).set_apart
+    plain = [p.replace("The decision came hours after", "Earlier,") for p in plain]
     assert coverage_terms.raw_terms(title, plain, features.CALENDAR).set_apart == frozenset()
     analysis = features.analyse(title, "\n".join(["Subscribe to our newsletter", *_SEPARATE_CASE]))
     assert list(analysis.apart) == [2]
     assert list(analysis.keep([1, 2, 3]).apart) == [1] and list(analysis.keep([1, 3]).apart) == []
+
+
+_PLACED_IN_TIME = [
+    "Calvera's Constitutional Court ruled on Thursday that a contested pension reform raising the "
+    "retirement age to 66 was constitutional, rejecting a challenge by the trade unions.",
+    "The unions said they would appeal. The ruling came hours after the same court struck down the "
+    "telecommunications retention regime.",
+    "The retirement age will rise by three months a year from 2030, the court said.",
+]
+
+
+def test_a_paragraph_placing_its_event_in_time_against_another_sets_that_event_apart() -> None:
+    """The wire places its event in time against another one with a short subject pointing back
+    at its own ("The ruling came hours after ...", "The vote came on the same day ...", "The
+    contract follows talks ..."): what that paragraph alone tells of is the other event, as with
+    "in a separate case"; the words placing it in time are no term of either. A subject naming
+    its event, or "came" in another sense, place nothing."""
+    placing = [
+        "The ruling came hours after the same court struck down the data law.",
+        "Shares fell. The vote came shortly after the chamber approved a rise in the minimum wage.",
+        "The announcement came on the same day the Assembly approved the pension reform.",
+        "The warning comes a day after rival Orison disclosed a breach.",
+        "It came less than a week after the election.",
+        "The contract follows talks in Brennick on Wednesday.",
+    ]
+    not_placing = [
+        "The bank's quarter-point rise, to 4.25 per cent, came two days after the election was called.",
+        "He came to power after the coup.",
+        "Rescuers reached the miners about 30 hours after the collapse.",
+        "The storm came ashore overnight.",
+    ]
+    for text in placing:
+        assert coverage_terms.sets_apart_words(text, text.lower().split()), text
+    for text in not_placing:
+        assert not coverage_terms.sets_apart_words(text, text.lower().split()), text
+    title = "Calvera court upholds pension reform raising retirement age to 66"
+    raw = coverage_terms.raw_terms(title, _PLACED_IN_TIME, features.CALENDAR)
+    h = coverage_terms._hash_term
+    assert {h("retent"), h("teleco"), h("struck")} <= raw.set_apart
+    assert not {h("came"), h("hours"), h("same")} & raw.set_apart
+    assert h("court") not in raw.set_apart and h("unions") not in raw.set_apart
+    shipped = features.assemble(features.analyse(title, "\n".join(_PLACED_IN_TIME)), 2000, 1000, 12)
+    assert shipped is not None and shipped.raw.set_apart == raw.set_apart
+    plain = [p.replace("The ruling came hours after", "Earlier,") for p in _PLACED_IN_TIME]
+    assert coverage_terms.raw_terms(title, plain, features.CALENDAR).set_apart == frozenset()
 
 
 def test_told_apart_asks_every_word_said_to_be_set_apart_and_enough_of_them() -> None:

@@ -49,7 +49,7 @@ from tests.support.data import (
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item
-from workers import coverage
+from workers import coverage, coverage_terms
 from workers.thread import Decision, StoryIndex, ThreadSettings, decide_and_apply
 
 ORDERS = 8
@@ -375,6 +375,40 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
             _assert_joined(d, story)
 
 
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
+        # "Kestrava Supreme Court upholds pension age rise": "The ruling came hours after the
+        # same court struck down a data retention law."
+        ("coverage_held_out_10", "R06-L1", "R06-1"),
+        # "Altavo quarterly profit falls to 310 million dacats": "The results came a day after
+        # the company's former chief executive, Leopold Strand, was jailed for bribery over the
+        # pipeline contract." (the company's other report of its results, T11-1, joined the
+        # verdict's story before it)
+        ("coverage_held_out_11", "T11-2", "T06-1"),
+    ],
+)
+def test_a_report_placing_its_event_in_time_after_the_storys_is_another_event(
+    name: str, report: str, event: str
+) -> None:
+    """The same court's other ruling the same day, the company's results the day after its
+    former chief's verdict, name the story's event in the sentence that places their own in time
+    against it, in the wire's way ("The ruling came hours after ..."), with no word of a separate
+    matter; the story's headline words they use, they use only there. v21 reads that sentence as
+    setting the story's event apart (``sets_apart_words``): without it, each joined the story."""
+    rows = {r["id"]: r for r in _set_rows(name)}
+    paragraphs = rows[report]["body_paragraphs"]
+    assert not any(coverage_terms.SET_APART_WORDS.intersection(p.lower().split()) for p in paragraphs)
+    assert any(coverage_terms.sets_apart_words(p, p.lower().split()) for p in paragraphs)
+    for rule in (False, True):
+        decisions = _decided_until(name, report, coverage.CoverageSettings(set_apart_mentions=rule))
+        d, story = decisions[report], decisions[event].story_id
+        if rule:
+            _assert_apart(d, story, "told_apart")
+        else:
+            _assert_joined(d, story)
+
+
 def test_a_report_naming_its_setting_where_it_tells_another_event_apart_is_still_coverage() -> None:
     """A French report of the second quake on Mireo (P05-L3) tells of the first, days before, as
     a separate matter, and names the island throughout: of the second quake's headline it uses,
@@ -420,9 +454,13 @@ def test_the_clause_giving_a_headline_percentage_says_which_way_it_went() -> Non
     until the clause giving its percentage is read on its own (``percent_clause_moves``): a
     hold, against a rise. (The two also name each other only in passing, and both headlines'
     "bank", which the rise's report writes in lower case too: off here, ``ordinary_shared_names``
-    keeps them apart as well.)"""
+    keeps them apart as well; and since v21 the rise's "The decision came a day after the
+    National Bank of Vellmora kept its own benchmark rate unchanged" sets the hold apart: off
+    here too, ``set_apart_mentions``.)"""
     for clause in (False, True):
-        settings = coverage.CoverageSettings(percent_clause_moves=clause, ordinary_shared_names=False)
+        settings = coverage.CoverageSettings(
+            percent_clause_moves=clause, ordinary_shared_names=False, set_apart_mentions=False
+        )
         decisions = _decided_until("coverage_held_out_7", "P02-1", settings)
         d, story = decisions["P02-1"], decisions["P02-L1"].story_id
         if clause:
