@@ -50,7 +50,7 @@ from tests.support.data import (
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item
-from workers import coverage, coverage_terms
+from workers import coverage
 from workers.thread import Decision, StoryIndex, ThreadSettings, decide_and_apply
 
 ORDERS = 8
@@ -360,14 +360,24 @@ def test_a_headline_naming_the_setting_joins_a_story_naming_it_in_passing(report
         # "Lusandria's Supreme Court upholds wealth tax in 4-3 ruling" hours after the same court
         # struck down the data retention law, "in a separate case"
         ("coverage_held_out_4", "M03-L1", "M03-1"),
+        # v21, no word of a separate matter: "Kestrava Supreme Court upholds pension age rise":
+        # "The ruling came hours after the same court struck down a data retention law."
+        ("coverage_held_out_10", "R06-L1", "R06-1"),
+        # v21: "Altavo quarterly profit falls to 310 million dacats": "The results came a day
+        # after the company's former chief executive, Leopold Strand, was jailed for bribery over
+        # the pipeline contract." (the company's other report of its results, T11-1, joined the
+        # verdict's story before it)
+        ("coverage_held_out_11", "T11-2", "T06-1"),
     ],
 )
 def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_event(
     name: str, report: str, event: str
 ) -> None:
     """A look-alike of the same setting the same day names the story's event beside its own,
-    as another matter ("in a separate case"), and every other gate holds: the words of the
-    story's headline it uses, it uses only there (``set_apart_mentions``)."""
+    as another matter ("in a separate case"), or (v21) in the sentence placing its own event in
+    time against it, in the wire's way ("The ruling came hours after ...":
+    ``coverage_terms.sets_apart_words``), and every other gate holds: the words of the story's
+    headline it uses, it uses only there (``set_apart_mentions``)."""
     for rule in (False, True):
         decisions = _decided_until(name, report, coverage.CoverageSettings(set_apart_mentions=rule))
         d, story = decisions[report], decisions[event].story_id
@@ -375,40 +385,6 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
             _assert_apart(d, story, "told_apart")
         else:
             assert "told_apart" not in d.evidence
-            _assert_joined(d, story)
-
-
-@pytest.mark.parametrize(
-    ("name", "report", "event"),
-    [
-        # "Kestrava Supreme Court upholds pension age rise": "The ruling came hours after the
-        # same court struck down a data retention law."
-        ("coverage_held_out_10", "R06-L1", "R06-1"),
-        # "Altavo quarterly profit falls to 310 million dacats": "The results came a day after
-        # the company's former chief executive, Leopold Strand, was jailed for bribery over the
-        # pipeline contract." (the company's other report of its results, T11-1, joined the
-        # verdict's story before it)
-        ("coverage_held_out_11", "T11-2", "T06-1"),
-    ],
-)
-def test_a_report_placing_its_event_in_time_after_the_storys_is_another_event(
-    name: str, report: str, event: str
-) -> None:
-    """The same court's other ruling the same day, the company's results the day after its
-    former chief's verdict, name the story's event in the sentence that places their own in time
-    against it, in the wire's way ("The ruling came hours after ..."), with no word of a separate
-    matter; the story's headline words they use, they use only there. v21 reads that sentence as
-    setting the story's event apart (``sets_apart_words``): without it, each joined the story."""
-    rows = {r["id"]: r for r in _set_rows(name)}
-    paragraphs = rows[report]["body_paragraphs"]
-    assert not any(coverage_terms.SET_APART_WORDS.intersection(p.lower().split()) for p in paragraphs)
-    assert any(coverage_terms.sets_apart_words(p, p.lower().split()) for p in paragraphs)
-    for rule in (False, True):
-        decisions = _decided_until(name, report, coverage.CoverageSettings(set_apart_mentions=rule))
-        d, story = decisions[report], decisions[event].story_id
-        if rule:
-            _assert_apart(d, story, "told_apart")
-        else:
             _assert_joined(d, story)
 
 
