@@ -1357,6 +1357,30 @@ def test_terms_mentioned_in_passing_are_stored_and_restored_with_the_article() -
     assert restored.terms == stored.terms and not restored.passing
 
 
+def test_a_record_of_the_v11_method_restores_with_its_terms_after_the_upgrade() -> None:
+    """v12 reads the text differently (a paragraph placing its event in time against another's
+    sets that event apart) and stores nothing new: a changelog written before the upgrade
+    restores with its terms, as written, instead of a whole window losing its coverage terms;
+    a record of a method not read restores with none."""
+    title = "Calvera court upholds pension reform raising retirement age to 66"
+    item = thread_input("https://example.com/a", title, "\n\n".join(_PLACED_IN_TIME), None, site="example.com")
+    index = StoryIndex(ThreadSettings())
+    _, entries = decide_and_apply(index, item)
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None
+    stored = index._articles[item.article_id].cov
+    assert stored.apart  # the v12 reading set the struck-down law apart
+    record = json.loads(value)
+    assert record["cov_method"] == coverage_terms.METHOD == "tfidf-names-v12"
+    for method, readable in (("tfidf-names-v11", True), ("tfidf-names-v2", False)):
+        record["cov_method"] = method
+        restored = _decode_article(json.dumps(record).encode()).cov
+        if readable:
+            assert (restored.terms, restored.apart) == (stored.terms, stored.apart)
+        else:
+            assert not restored.terms and not restored.apart
+
+
 def test_told_share_weighs_the_names_a_text_tells() -> None:
     """In the headline, or used and not only in passing: told; not used, or only in passing:
     not. Weighed by idf; no names: all told."""
