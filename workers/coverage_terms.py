@@ -131,18 +131,27 @@ SET_APART_WORDS = frozenset(
 
 # A report placing its own event in time against another one in the wire's way ("The ruling
 # came hours after the same court struck down the data law", "The vote came on the same day
-# ...", "The warning comes a day after ...", "The contract follows talks on Wednesday ..."): a
+# ...", "The results came a day after ...", "The contract follows talks on Wednesday ..."): a
 # sentence whose subject is a word or three pointing back at its own event, then "came" or "comes"
 # and within a few words of time a relation in time, or "follows". It tells of that other event as
 # another one. A subject naming its event ("The bank's quarter-point rise, to 4.25 per cent, came
 # two days after the election was called") does not: the paragraph tells its own event too; nor
-# does a verb of other sense ("He came to power after ...").
+# does a verb of other sense ("He came to power after ..."). Nor does a subject that is words said
+# (``_RESPONSES``: "His warning came a day after the tribunal struck down the data law"): a
+# reaction answers the other event, and a report of it is coverage of that event's story.
 _TIME_VERBS = frozenset({"came", "comes", "follows"})
 _PLACED_IN_TIME = re.compile(
-    r"(?:^|[.!?]['\u2019\u201d\")]?\s+)(?:[\w'\u2019-]+\s+){1,3}(?:follows\s|(?:came|comes)\s+"
+    r"(?:^|[.!?]['\u2019\u201d\")]?\s+)(?:[\w'\u2019-]+\s+){0,2}([\w'\u2019-]+)\s+(?:follows\s|(?:came|comes)\s+"
     r"(?:(?:a|an|the|on|just|only|barely|less|than|one|two|three|few|several|some|same|hours?|days?|weeks?"
     r"|minutes?|moments|shortly|soon|\d+)\s+){0,4}?(?:after|before|day)\b)",
     re.IGNORECASE,
+)
+_RESPONSES = frozenset(
+    {
+        *("comment", "comments", "remark", "remarks", "statement", "statements", "words", "message"),
+        *("reaction", "reactions", "response", "responses", "criticism", "condemnation", "warning"),
+        *("warnings", "appeal", "appeals", "plea", "pleas", "call", "calls", "tribute", "tributes"),
+    }
 )
 # The words of such a sentence that place in time: they set nothing apart themselves (a headline's
 # "after hours" is no other event). Folded as terms are (``_time_words``).
@@ -157,7 +166,9 @@ def sets_apart_words(text: str, words: Collection[str]) -> bool:
     (``_PLACED_IN_TIME``)."""
     if not SET_APART_WORDS.isdisjoint(words):
         return True
-    return not _TIME_VERBS.isdisjoint(words) and _PLACED_IN_TIME.search(text) is not None
+    if _TIME_VERBS.isdisjoint(words):
+        return False
+    return any(m.group(1).lower() not in _RESPONSES for m in _PLACED_IN_TIME.finditer(text))
 
 
 @lru_cache(maxsize=1)

@@ -1192,12 +1192,13 @@ def test_a_paragraph_placing_its_event_in_time_against_another_sets_that_event_a
     at its own ("The ruling came hours after ...", "The vote came on the same day ...", "The
     contract follows talks ..."): what that paragraph alone tells of is the other event, as with
     "in a separate case"; the words placing it in time are no term of either. A subject naming
-    its event, or "came" in another sense, place nothing."""
+    its event, or "came" in another sense, place nothing; nor do words said ("His warning came a
+    day after ..."): a reaction answers the other event."""
     placing = [
         "The ruling came hours after the same court struck down the data law.",
         "Shares fell. The vote came shortly after the chamber approved a rise in the minimum wage.",
         "The announcement came on the same day the Assembly approved the pension reform.",
-        "The warning comes a day after rival Orison disclosed a breach.",
+        "The launch comes a day after rival Orison disclosed a breach.",
         "It came less than a week after the election.",
         "The contract follows talks in Brennick on Wednesday.",
     ]
@@ -1206,6 +1207,8 @@ def test_a_paragraph_placing_its_event_in_time_against_another_sets_that_event_a
         "He came to power after the coup.",
         "Rescuers reached the miners about 30 hours after the collapse.",
         "The storm came ashore overnight.",
+        "His warning came a day after the tribunal struck down the law.",
+        "The minister's comments came hours after the vote.",
     ]
     for text in placing:
         assert coverage_terms.sets_apart_words(text, text.lower().split()), text
@@ -1355,6 +1358,45 @@ def test_terms_mentioned_in_passing_are_stored_and_restored_with_the_article() -
     assert list(stored.passing) == sorted(stored.passing) and len(stored.passing) <= coverage_vectors.MAX_PASSING_TERMS
     assert list(decoded.passing) == list(stored.passing)
     assert restored.terms == stored.terms and not restored.passing
+
+
+def test_a_reaction_placed_in_time_after_the_storys_event_is_coverage_of_it() -> None:
+    """A brief reaction tells the story's event only in the sentence placing the reaction in
+    time ("His warning came a day after the Constitutional Tribunal struck down the data
+    retention law"): the words said answer that event, so the sentence sets nothing apart and the
+    brief joins the ruling's story, as without the rule; the same sentence with the ruling's
+    look-alike subject ("The ruling came ...") keeps it apart."""
+    t0 = datetime(2027, 3, 1, 10, tzinfo=UTC)
+    ruling = thread_input(
+        "https://wire.test/a",
+        "Constitutional Tribunal strikes down data retention law",
+        "KORVEN, March 1 - Korvenia's Constitutional Tribunal on Monday struck down the data retention "
+        "law, ruling that the blanket storage of phone and internet records for two years breached the "
+        "right to privacy.\n\nChief Justice Alma Terev said the law, passed in 2024, was "
+        "'disproportionate'. The government has six months to write new rules.\n\nDigital Rights "
+        "Korvenia, which brought the case, called the ruling a landmark. Interior Minister Pavel Oder "
+        "said he would study the judgment.",
+        t0,
+        site="wire.test",
+    )
+    paragraphs = [
+        "National police chief Ivo Marek warned on Tuesday that investigators faced a 'blind spot' in "
+        "cases of fraud and organised crime, saying officers relied on stored phone records in most "
+        "serious investigations.",
+        "His warning came a day after the Constitutional Tribunal struck down the data retention law.",
+        "Marek said he would ask Interior Minister Pavel Oder for interim powers.",
+    ]
+    title = "Police chief warns of 'blind spot' as phone records go dark"
+    for subject, joins in (("His warning", True), ("The ruling", False)):
+        text = "\n\n".join(p.replace("His warning", subject) for p in paragraphs)
+        reaction = thread_input("https://paper.test/b", title, text, t0 + timedelta(hours=20), site="paper.test")
+        index = StoryIndex(ThreadSettings())
+        story = decide_and_apply(index, ruling)[0].story_id
+        d, _ = decide_and_apply(index, reaction)
+        if joins:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+        else:
+            assert d.kind == "new" and d.evidence.get("told_apart") == 1, d.evidence
 
 
 def test_a_record_of_the_v11_method_restores_with_its_terms_after_the_upgrade() -> None:
