@@ -156,7 +156,8 @@ _RESPONSES = frozenset(
 # The words of such a sentence that place in time: they set nothing apart themselves (a headline's
 # "after hours" is no other event). Folded as terms are (``_time_words``).
 _TIME_WORDS = (
-    *("came", "comes", "minutes", "hours", "hour", "day", "days", "week", "weeks", "shortly", "moments", "same"),
+    *("came", "comes", "follows", "minutes", "hours", "hour", "day", "days", "week", "weeks", "shortly"),
+    *("moments", "same"),
 )
 
 
