@@ -587,11 +587,13 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         paragraphs, calendar, stop
     )[0]
     apart = frozenset[int]()
-    if any(sets_apart_words(text, words) for text, words in zip(paragraphs, para_words, strict=True)):
-        # (rare: each paragraph read again on its own, as the clean stage's features read it)
+    flagged = [sets_apart_words(text, words) for text, words in zip(paragraphs, para_words, strict=True)]
+    if any(flagged):
+        # (rare: each paragraph read again on its own, as the clean stage's features read it;
+        # its words are those it was flagged by)
         apart = set_apart(
-            (map(_hash_term, body.counts), sets_apart_words(text, body.words[0]))
-            for text, body in zip(paragraphs, _body_terms(paragraphs, calendar, stop, each=True), strict=True)
+            (map(_hash_term, body.counts), flag)
+            for flag, body in zip(flagged, _body_terms(paragraphs, calendar, stop, each=True), strict=True)
         )
     get = counts.get
     head: set[str] = set()
