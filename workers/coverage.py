@@ -95,6 +95,8 @@ similarity compares in ``workers/coverage_vectors.py``:
   figures (``names_vector``), what is written alike in two languages. The story's side is read as
   stored: a look-alike's other town is a name in any language, and a German story of another
   event holds its own nouns. A story's centroid sums the members in the input's language only.
+  A story headline's rarest name may be a word the other language translates ("Ysbane Valley",
+  "the National Assembly"): any rare name of that headline named stands for it (v22).
 
 Consistency: document frequencies are the lengths of the term postings, a pure function of the
 set of indexed articles (each article's stored term hashes count once), maintained on every put
@@ -154,8 +156,11 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # input too, not only the share of the input's headline names found in it
 # (``rescue_story_headline``); v21 the stored terms of v12, which set apart what a report tells
 # where it places its own event in time against another ("The ruling came hours after the same
-# court struck down the data law": ``coverage_terms.sets_apart_words``).
-DECISION_METHOD = "tfidf-names-v21"
+# court struck down the data law": ``coverage_terms.sets_apart_words``); v22 a story told in another
+# language whose headline's rarest name is a word that language translates ("Valley", "Assembly")
+# named when another rare name of that headline is (``foreign_subject_any_name``), and the rescue
+# model asked of stories as similar as ``rescue_min_similarity`` (0.10), not only as the rules ask.
+DECISION_METHOD = "tfidf-names-v22"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
 RESCUE_MEASURES = (
@@ -327,6 +332,10 @@ class CoverageSettings:
     earlier_protagonist: bool = True
     # A story told in another language is judged on what is written alike (see ``judge``).
     foreign_reading: bool = True
+    # ...where the rarest name of a story headline is a word its language writes as a name
+    # ("Valley", "Assembly", "Court": the Dutch report writes "vallei", the French "Assemblée"),
+    # the slot is named when any rare name of that headline is (see ``_subject_named``).
+    foreign_subject_any_name: bool = True
     # A common name of the input's headline (a country, a capital: its idf under that of a
     # telling figure, so held by more than about the square root of the live articles) is
     # found among all the story's names, not only what its headlines and heaviest terms are
@@ -392,6 +401,12 @@ class CoverageSettings:
     # it (``min_story_headline_words``): what happened, where the names say who (one minister's
     # budget signing and her flood visit that afternoon share every name and no such word).
     rescue_story_headline_words: int = 1
+    # The similarity the rescue model asks of a story's nearest member at least (the rules ask
+    # ``min_similarity``): the model weighs the similarity itself (``damped`` among its
+    # measures, fitted on judgements of every similarity), and a tabloid's or an explainer's
+    # report of the event shares fewer of its words than the rules ask (0.12-0.15 with the
+    # wire's); the floor bounds what the rescue costs, asked of few stories so.
+    rescue_min_similarity: float = 0.10
 
 
 class Stored(Protocol):
@@ -790,14 +805,30 @@ def _subject_named(
     w: Callable[[int], float],
     c: CoverageSettings,
     min_telling_idf: float,
+    foreign: bool = False,
 ) -> bool:
     """Whether the rarest name of a story headline is named in the input (``counts``), or need
-    not be (``rare_subject_only``: no headline's rarest name is as rare as a telling figure)."""
-    return any(_rarest_name_found(m, counts, w) for m in members) or (
+    not be (``rare_subject_only``: no headline's rarest name is as rare as a telling figure).
+    A story told in another language (``foreign``: ``in_other_language``) writes some of its
+    words as names ("Ysbane Valley", "the National Assembly") that the input's language
+    translates ("Ysbane-vallei", "l'Assemblée"): the rarest may be such a word, so any name of
+    that headline rare in the window (at least ``min_telling_idf``) named in the input names the
+    slot (``foreign_subject_any_name``). A look-alike in another language still names its own
+    town or defendant in its headline, which the story does not hold (the headline-name share)."""
+    if any(_rarest_name_found(m, counts, w) for m in members) or (
         c.rare_subject_only
         and math.isfinite(min_telling_idf)
         and all(_rarest_name_idf(m, w) < min_telling_idf for m in members)
-    )
+    ):
+        return True
+    if not (foreign and c.foreign_subject_any_name):
+        return False
+    for m in members:
+        names, figures = m.cov.names, m.cov.figures
+        for h in m.cov.headline:
+            if h in names and h not in figures and h in counts and w(h) >= min_telling_idf:
+                return True
+    return False
 
 
 def _telling_shared(
@@ -834,6 +865,7 @@ def _gates(
     c: CoverageSettings,
     telling: Container[int] = frozenset(),
     min_telling_idf: float = math.inf,
+    foreign: bool = False,
 ) -> _Gates:
     """The look-alike gates of an input (its terms ``raw``) against a story's members;
     ``telling``: the decision's figures of a telling form, telling in this window when their
@@ -850,7 +882,7 @@ def _gates(
     # event names it. Required of at least one headline of the story.
     # Judged where that name is rare in the window (``rare_subject_only``): a country every
     # story names is no slot, and a local paper leaves its own country out.
-    subject_named = _subject_named(members, raw.counts, w, c, min_telling_idf)
+    subject_named = _subject_named(members, raw.counts, w, c, min_telling_idf, foreign)
     shared = sorted((h for h in raw.name_hashes if h in story_names), key=lambda h: (-w(h), h))
     shared_idf = sum((w(h) for h in shared), 0.0)  # a float when none is shared too (0.0 in the evidence)
     # Figures: a report of the same event repeats some of its figures (a magnitude, a
@@ -1045,7 +1077,8 @@ def _headline_gate(
     min_telling_idf: float,
 ) -> float | None:
     """``gated_headline_share`` (and ``may_pass_gates``), apart from what the decider calls."""
-    if in_other_language(raw, members, c):
+    foreign = in_other_language(raw, members, c)
+    if foreign:
         raw, me = written_alike(raw), _alike_probe(me, raw)
     floor = min(c.min_headline_in_story, c.min_headline_with_figure) if telling else c.min_headline_in_story
     share = _head_in_story(raw, _Prominent(members), idf, c, _Names(members), min_telling_idf)
@@ -1053,7 +1086,7 @@ def _headline_gate(
         return None
     if c.swap_roles and any(
         may_be_later(m.time, me.time)
-        and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf).passed
+        and _gates(_as_input(m.cov), m.cov.figures, [me], idf, c, telling, min_telling_idf, foreign).passed
         for _, _, m in hits
     ):
         return None
@@ -1137,7 +1170,7 @@ def judge(
                 best = (damped, cos, m)
         assert best is not None  # hits holds the best member at least
         damped, cos, top = best
-    g = _gates(raw, my_figures, members, w, c, telling, min_telling_idf)
+    g = _gates(raw, my_figures, members, w, c, telling, min_telling_idf, foreign)
     input_is_earlier = False
     if not g.passed and c.swap_roles:
         # A report published *before* a member it matches arrived after it (feeds are polled
@@ -1148,7 +1181,7 @@ def judge(
         for _, _, m in hits:
             if (
                 may_be_later(m.time, when)
-                and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).passed
+                and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf, foreign).passed
             ):
                 # (the story's side of the protagonist gate, asked only now: it ranks the names)
                 input_is_earlier = _protagonist_story(raw, members, w, c)
@@ -1168,7 +1201,10 @@ def judge(
             names = frozenset(m.cov.names)
             theirs = {h for h in m.cov.headline if h in names and h not in m.cov.figures}
             named = bool(theirs) and len(theirs | raw.headline) >= c.min_mutual_headline_names
-            if named and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf).names_agree:
+            if (
+                named
+                and _gates(_as_input(m.cov), m.cov.figures, [me], w, c, telling, min_telling_idf, foreign).names_agree
+            ):
                 mutual = True
                 break
     gates = g.passed or input_is_earlier or mutual
@@ -1363,7 +1399,7 @@ def rescue_measures(
     my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
     r = written_alike(raw) if j.other_language else raw
     story_names = _story_names(members, _prominent(members))
-    subject_named = _subject_named(members, r.counts, w, c, min_telling_idf)
+    subject_named = _subject_named(members, r.counts, w, c, min_telling_idf, j.other_language)
     story_figures = {h for m in members for h in m.cov.figures}
     telling_shared = _telling_shared(my_figures, story_figures, telling, w, min_telling_idf)
     unfound = max((w(h) for h in r.headline if h not in story_names), default=0.0)
@@ -1389,8 +1425,12 @@ def rescue_measures(
 def headline_waived(c: CoverageSettings) -> CoverageSettings:
     """The rules with the headline gates waived, the share of the input's headline names found
     in the story and (``rescue_story_headline``) the share of the story's headline words found
-    in the input (the gates the rescue model weighs instead: ``rescue``), every other as it is."""
-    waived = replace(c, min_headline_in_story=0.0, min_headline_with_figure=0.0, rescue=None)
+    in the input (the gates the rescue model weighs instead: ``rescue``), and the similarity
+    asked of the story down to ``rescue_min_similarity`` (the model weighs it); every other as it
+    is."""
+    waived = replace(
+        c, min_headline_in_story=0.0, min_headline_with_figure=0.0, rescue=None, min_similarity=c.rescue_min_similarity
+    )
     if not c.rescue_story_headline:
         return waived
     words = max(c.rescue_story_headline_words, c.min_story_headline_words)
@@ -1413,15 +1453,16 @@ def may_pass_waived(
     in every ``new``, and computes the vectors of the stories it leaves only."""
     if waived.swap_roles and any(may_be_later(m.time, me.time) for m in members):
         return True
-    if in_other_language(raw, members, waived):
+    foreign = in_other_language(raw, members, waived)
+    if foreign:
         raw = written_alike(raw)
     # The names agree only where a story headline's rarest name is named in the input (or need
     # not be): the one gate nearly every candidate story of a ``new`` fails, and a quarter of the
     # cost of them all, so asked alone first.
-    if not _subject_named(members, raw.counts, idf, waived, min_telling_idf):
+    if not _subject_named(members, raw.counts, idf, waived, min_telling_idf, foreign):
         return False
     my_figures = me.stored.figures if isinstance(me, TextProbe) else me.cov.figures
-    g = _gates(raw, my_figures, members, idf, waived, telling, min_telling_idf)
+    g = _gates(raw, my_figures, members, idf, waived, telling, min_telling_idf, foreign)
     return g.passed or g.names_agree
 
 
@@ -1447,10 +1488,12 @@ def rescue(
     words setting another matter apart hold as the rules have them (a notice pages print
     instead of their story, the same minister's next engagement). Asked only when the rules
     turn down every candidate story: the rules decide first, the model only where they say no.
-    The input must be as similar to the story's nearest member as the rules ask of a member
-    (``min_similarity``; not through the story's centroid): the model weighs that similarity,
-    and the decider asks it of few stories so (a rescue is looked for in every ``new``)."""
-    if not waived.passed or waived.damped < c.min_similarity:
+    The input must be as similar to the story's nearest member as ``rescue_min_similarity``
+    (not through the story's centroid; v21 asked what the rules ask, ``min_similarity``): the
+    model weighs that similarity itself, and a tabloid's or an explainer's report shares fewer
+    of the wire's words than the rules ask; the floor keeps the model to few stories (a rescue
+    is looked for in every ``new``)."""
+    if not waived.passed or waived.damped < c.rescue_min_similarity:
         return None
     p = model.probability(rescue_measures(raw, me, members, waived, idf, c, telling, min_telling_idf))
     return p if p >= model.min_probability else None

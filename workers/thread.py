@@ -1161,8 +1161,8 @@ class StoryIndex:
             )
             for _, sid, hits in every_ranked:
                 members = every[sid]
-                if hits[0][0] < c.min_similarity:
-                    continue  # (``coverage.rescue``: its nearest member as similar as the rules ask)
+                if hits[0][0] < c.rescue_min_similarity:
+                    continue  # (``coverage.rescue``: its nearest member as similar as the model is asked)
                 j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, waived, telling, min_telling)
                 p = coverage.rescue(prep.raw, me, members, j, w, c.rescue, c, telling, min_telling)
                 if p is not None:

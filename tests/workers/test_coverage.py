@@ -680,10 +680,10 @@ def test_the_rescue_model_joins_a_report_the_rules_turn_down_on_its_headline_nam
 def test_the_rescue_model_never_waives_a_gate_but_the_headline_shares() -> None:
     """The rescue model is asked only of a story that passes every gate but the share of the
     input's headline names found in it and of its headline words found in the input
-    (``coverage.headline_waived``): unrelated stories under one notice text that pages print
-    instead of theirs share every word and no name, and stay apart even under a model that would
-    take anything (``test_coverage_order`` holds the same minister's two engagements of a day
-    apart under the shipped one)."""
+    (``coverage.headline_waived``; the similarity it weighs itself, down to a floor): unrelated
+    stories under one notice text that pages print instead of theirs share every word and no
+    name, and stay apart even under a model that would take anything (``test_coverage_order``
+    holds the same minister's two engagements of a day apart under the shipped one)."""
     at = datetime(2026, 4, 2, 8, tzinfo=UTC)
     always = dataclasses.replace(coverage.RESCUE_MODEL or _ANY_MODEL, bias=50.0)  # every probability ~1
     index = StoryIndex(ThreadSettings(coverage=dataclasses.replace(coverage.CoverageSettings(), rescue=always)))
@@ -700,12 +700,15 @@ def test_the_rescue_model_never_waives_a_gate_but_the_headline_shares() -> None:
     assert (*shares, waived.rescue) == (0.0, 0.0, 0.0, None)
     # (a word of what happened, from some story headline, is asked instead of the words' share)
     assert waived.min_story_headline_words == 1
+    # (and the similarity down to the model's floor: it weighs the similarity itself)
+    assert waived.min_similarity == rules.rescue_min_similarity < rules.min_similarity
     assert dataclasses.replace(
         waived,
         min_headline_in_story=rules.min_headline_in_story,
         min_headline_with_figure=rules.min_headline_with_figure,
         min_story_headline_in_input=rules.min_story_headline_in_input,
         min_story_headline_words=rules.min_story_headline_words,
+        min_similarity=rules.min_similarity,
     ) == dataclasses.replace(rules, rescue=None)
     names_only = coverage.headline_waived(dataclasses.replace(rules, rescue_story_headline=False))
     assert names_only.min_story_headline_in_input == rules.min_story_headline_in_input
