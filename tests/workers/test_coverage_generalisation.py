@@ -48,6 +48,7 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_14_CORPUS,
     COVERAGE_HELD_OUT_15_CORPUS,
     COVERAGE_HELD_OUT_16_CORPUS,
+    COVERAGE_HELD_OUT_17_CORPUS,
 )
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
@@ -215,8 +216,9 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # sixteenth, written after v21, at precision 1.000; 0.879, 0.731, 0.688, 0.804, 0.923 and 0.821 on
 # the fifth, eighth, tenth, eleventh, thirteenth and fifteenth since v22 asks the rescue model of
 # stories less similar than the rules ask and reads a story in another language's headline
-# names as that language translates them), so that it does not fall unnoticed; the figures are
-# in the README.
+# names as that language translates them; 0.897 on the seventeenth, written while v22 was made
+# and measured first, where precision is 0.873: the wire's two look-alikes of its verdict join
+# through the quote relation), so that it does not fall unnoticed; the figures are in the README.
 MORE_SETS = {
     "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
     "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
@@ -233,6 +235,7 @@ MORE_SETS = {
     "coverage_held_out_14": COVERAGE_HELD_OUT_14_CORPUS,
     "coverage_held_out_15": COVERAGE_HELD_OUT_15_CORPUS,
     "coverage_held_out_16": COVERAGE_HELD_OUT_16_CORPUS,
+    "coverage_held_out_17": COVERAGE_HELD_OUT_17_CORPUS,
 }
 
 
