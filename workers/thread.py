@@ -45,7 +45,10 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    while most of the statement is contained in it (~0.65).
    A passage all of whose fingerprints the index already holds in more than
    ``max_passage_story_df`` distinct stories is a template sentence of its source, not a quote:
-   it is counted in ``boilerplate_passages`` and not as a passage. The title names a follow-up
+   it is counted in ``boilerplate_passages`` and not as a passage; so is a passage two texts of
+   one site hold in the same paragraph (``template_slots``): the wire's template, whose
+   paragraph on the defendant or the union reads the same in its report of his next case or
+   their next strike, and the input is judged as coverage instead. The title names a follow-up
    must mention are those of *every* headline version of the old article: a revision that adds
    a name to the headline ("... as Holm visits Rendal") does not raise the bar.
 5. Late originals: if the input is *older* than a candidate (feeds polled in another order than
@@ -252,6 +255,9 @@ class ThreadSettings:
     # signed by President ..."), not a quote: it does not count as quote evidence. Counted in
     # stories, not articles, so a statement quoted by many follow-ups of one story stays a quote.
     max_passage_story_df: int = 2
+    # A passage one site's two texts hold in the same paragraph is its template's, not a quote
+    # (see ``score_pair``): the input is judged as coverage instead.
+    template_slots: bool = True
     # Share of the smaller text's names/numbers found in the other. A follow-up repeats who and
     # what but adds new speakers and figures and drops honorifics, so full agreement is not
     # expected; template-alike texts keep only the fixed names of the template (the agency, the
@@ -624,13 +630,21 @@ def score_pair(
     min_passage: int,
     shared_fingerprints: int,
     boilerplate: frozenset[int] = frozenset(),
+    same_site: bool = False,
 ) -> _PairScores:
     """Compare a stored article with the input on their full shingle sequences.
 
     ``boilerplate`` holds the input's fingerprints that the index has seen in too many distinct
     stories; a run whose fingerprints are all in it is a template sentence and is counted in
     ``boilerplate_passages`` instead of as a passage. A run with no fingerprint of the input (a
-    long text whose fingerprint sample was capped) is given the benefit of the doubt."""
+    long text whose fingerprint sample was capped) is given the benefit of the doubt.
+
+    ``same_site``: the two are of one site, and a passage in the same paragraph of both (its
+    ``template_slots``) is counted so too: a wire writes its reports of one subject in one
+    template, and the paragraph it repeats in the same place of each (the defendant's denial and
+    his lawyer's appeal, the ministry's news-conference frame, the union's strike) is the
+    template's, as true of its next case, meeting or strike as of this one, not a quote of this
+    story. The input is then judged as coverage, which tells one event from another."""
     old_set = set(old.seq)
     old_set.discard(0)
     new_set = new.shingle_set
@@ -647,8 +661,9 @@ def score_pair(
     fps_in_run = 0
     template_fps_in_run = 0
     fingerprints = new.fingerprints
+    seq16 = new.seq16
     # a closing (0, 0), a paragraph break, ends the run the text ends with in the same way
-    for h, h16 in itertools.chain(zip(new.seq, new.seq16, strict=True), ((0, 0),)):
+    for end, (h, h16) in enumerate(itertools.chain(zip(new.seq, seq16, strict=True), ((0, 0),))):
         if h16 and h16 in old_set:
             run += 1
             if h in fingerprints:
@@ -657,7 +672,9 @@ def score_pair(
             continue
         if not run and min_passage:
             continue
-        if run >= min_passage and fps_in_run and template_fps_in_run == fps_in_run:
+        if run >= min_passage and (
+            (fps_in_run and template_fps_in_run == fps_in_run) or (same_site and _same_slot(old.seq, seq16, end - run))
+        ):
             boiler += 1
         else:
             if run >= min_passage:
@@ -676,6 +693,22 @@ def score_pair(
         shared_fingerprints=shared_fingerprints,
         boilerplate_passages=boiler,
     )
+
+
+def _same_slot(old_seq: Sequence[int], new_seq: Sequence[int], start: int) -> bool:
+    """Whether the passage of ``new_seq`` beginning at ``start`` (two shingles at least) is in
+    the paragraph of the old text that has its number in the new one (0: a paragraph break).
+    Asked only of a passage of one site's two texts (``score_pair``), so seldom: a scan."""
+    first, second = new_seq[start], new_seq[start + 1]
+    paragraph = 0
+    found = -1
+    for i, h in enumerate(old_seq):
+        if h == 0:
+            paragraph += 1
+        elif h == first and i + 1 < len(old_seq) and old_seq[i + 1] == second:
+            found = paragraph
+            break
+    return found == sum(1 for h in new_seq[:start] if h == 0)
 
 
 def _jaccard_ints(a: Sequence[int], b: Sequence[int]) -> float:
@@ -893,7 +926,17 @@ class StoryIndex:
 
         ranked, considered, boilerplate = self._candidates(prep)
         scored = [
-            (self._articles[aid], score_pair(self._articles[aid], prep, s.min_passage_shingles, n, boilerplate))
+            (
+                self._articles[aid],
+                score_pair(
+                    self._articles[aid],
+                    prep,
+                    s.min_passage_shingles,
+                    n,
+                    boilerplate,
+                    s.template_slots and self._articles[aid].site == item.site,
+                ),
+            )
             for aid, n in ranked
         ]
         base: dict[str, float | int | str] = {

@@ -217,8 +217,11 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # the fifth, eighth, tenth, eleventh, thirteenth and fifteenth since v22 asks the rescue model of
 # stories less similar than the rules ask and reads a story in another language's headline
 # names as that language translates them; 0.897 on the seventeenth, written while v22 was made
-# and measured first, where precision is 0.873: the wire's two look-alikes of its verdict join
-# through the quote relation), so that it does not fall unnoticed; the figures are in the README.
+# and measured first, where precision was 0.873: the wire's two look-alikes of its verdict joined
+# through the quote relation, as three of the thirteenth's did, until a paragraph one site's two
+# texts hold in the same place was read as its template; 1.000 on the seventeenth and 0.769 /
+# 0.962 on the thirteenth since), so that it does not fall unnoticed; the figures are in the
+# README.
 MORE_SETS = {
     "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
     "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
@@ -461,6 +464,44 @@ def test_the_rescue_model_weighs_a_report_less_similar_than_the_rules_ask(name: 
         else:
             _assert_apart(d, story)
             assert "coverage_rescue_probability" not in d.evidence
+
+
+@pytest.mark.parametrize(
+    ("name", "lookalike", "event"),
+    [
+        # "Former Dorrigan mayor goes on trial again, accused of money laundering", the wire's
+        # report after its "Former Dorrigan mayor jailed for six years for taking bribes": both
+        # say in their fourth paragraph "Ebbesen, who was expelled from the Labour Alliance in
+        # 2032, denied wrongdoing. His lawyer, Cecilia Morland, said ..."
+        ("coverage_held_out_17", "J14-L1", "J14-1"),
+        # his third sentence, the same paragraph
+        ("coverage_held_out_17", "J14-L2", "J14-1"),
+        # the foreign minister's second agreement of the day: "Hartwell said at a joint news
+        # conference at Halvard Palace, the foreign ministry's headquarters in Kostrel", the third
+        # paragraph of both
+        ("coverage_held_out_13", "W09-L1", "W09-1"),
+        # the same union's airport strike: "The strike, called by the Transport Workers'
+        # Federation (TWF) in a dispute over pay, began at ...", the lead of both
+        ("coverage_held_out_13", "W07-L1", "W07-1"),
+    ],
+)
+def test_a_wires_template_paragraph_is_no_quote_of_its_story(name: str, lookalike: str, event: str) -> None:
+    """A wire repeats a paragraph of its template, in the same place, in its report of the
+    subject's next case, agreement or strike: the quote relation took it for a follow-up's
+    quote of the story (12 to 16 shingles, names agreeing). A passage one site's two texts hold in
+    the same paragraph is the template's (``ThreadSettings.template_slots``), and the report is
+    judged as coverage, which keeps the other event apart."""
+    for slots in (False, True):
+        rows = _set_rows(name)
+        until = next(r["published"] for r in rows if r["id"] == lookalike)
+        index = StoryIndex(dataclasses.replace(ThreadSettings(), template_slots=slots))
+        decisions = {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in rows if r["published"] <= until}
+        d, story = decisions[lookalike], decisions[event].story_id
+        if slots:
+            _assert_apart(d, story)
+            assert int(d.evidence["boilerplate_passages"]) >= 1, d.evidence
+        else:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "followup", story), d.evidence
 
 
 def test_a_report_naming_its_setting_where_it_tells_another_event_apart_is_still_coverage() -> None:

@@ -24,6 +24,7 @@ from workers.thread import (
     ThreadInput,
     ThreadSettings,
     _IdfMemo,
+    _same_slot,
     decide_and_apply,
     story_id_for,
     thread_input,
@@ -573,3 +574,14 @@ def test_written_out_inits_keep_the_values_frozen_equal_and_replaceable() -> Non
         "Decision(kind='new', story_id='s-1', version=1, update_kind=None, duplicate_of=None, "
         "matched_article_id=None, evidence={})"
     )
+
+
+def test_a_passage_is_in_the_same_slot_when_it_sits_in_the_paragraph_of_that_number() -> None:
+    """``_same_slot`` (``ThreadSettings.template_slots``): the paragraph of the old text where the
+    passage's first two shingles follow each other, against the paragraph of the new one where
+    it begins (0: a paragraph break)."""
+    old = [7, 3, 0, 7, 8, 9, 0, 10]
+    assert _same_slot(old, [1, 0, 7, 8, 9], 2)  # the second paragraph of both
+    assert not _same_slot(old, [7, 8, 9, 0, 1], 0)  # the first of the new, the second of the old
+    assert not _same_slot(old, [0, 0, 7, 8], 2)  # the third of the new
+    assert not _same_slot(old, [4, 0, 11, 12], 2)  # nowhere in the old

@@ -272,7 +272,13 @@ def test_science_followup_quoting_a_sentence_joins_the_story() -> None:
     )
     d1, _ = decide_and_apply(
         index,
-        make_item("https://sci.example/comet", "Kessel Observatory finds bright comet C/2026 K4", original, T0),
+        make_item(
+            "https://sci.example/comet",
+            "Kessel Observatory finds bright comet C/2026 K4",
+            original,
+            T0,
+            site="sci.example",
+        ),
     )
     d2, _ = decide_and_apply(
         index,
@@ -281,6 +287,7 @@ def test_science_followup_quoting_a_sentence_joins_the_story() -> None:
             "Comet fever grips amateur astronomers",
             followup,
             T0 + timedelta(days=2),
+            site="news.example",
         ),
     )
     assert d2.kind == "update", d2.evidence
