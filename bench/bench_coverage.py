@@ -94,6 +94,7 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_15_CORPUS,
     COVERAGE_HELD_OUT_16_CORPUS,
     COVERAGE_HELD_OUT_17_CORPUS,
+    COVERAGE_HELD_OUT_18_CORPUS,
     COVERAGE_HELD_OUT_CORPUS,
 )
 from workers.clean import ExtractionError, clean
@@ -124,6 +125,7 @@ HELD_OUT_SETS = (
     ("coverage-held-out-15", COVERAGE_HELD_OUT_15_CORPUS),
     ("coverage-held-out-16", COVERAGE_HELD_OUT_16_CORPUS),
     ("coverage-held-out-17", COVERAGE_HELD_OUT_17_CORPUS),
+    ("coverage-held-out-18", COVERAGE_HELD_OUT_18_CORPUS),
 )
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 # How late an article may arrive after its publication in the "polled" rows: feeds are polled
