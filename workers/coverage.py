@@ -159,8 +159,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # court struck down the data law": ``coverage_terms.sets_apart_words``); v22 a story told in another
 # language whose headline's rarest name is a word that language translates ("Valley", "Assembly")
 # named when another rare name of that headline is (``foreign_subject_any_name``), and the rescue
-# model asked of stories as similar as ``rescue_min_similarity`` (0.10), not only as the rules ask.
-DECISION_METHOD = "tfidf-names-v22"
+# model asked of stories as similar as ``rescue_min_similarity`` (0.10), not only as the rules ask;
+# v23 that floor for a story in the input's language only (``rescue_min_similarity_other_language``:
+# in another, the similarity of names and figures is asked what the rules ask).
+DECISION_METHOD = "tfidf-names-v23"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
 RESCUE_MEASURES = (
@@ -407,6 +409,11 @@ class CoverageSettings:
     # report of the event shares fewer of its words than the rules ask (0.12-0.15 with the
     # wire's); the floor bounds what the rescue costs, asked of few stories so.
     rescue_min_similarity: float = 0.10
+    # ...and of a story told in another language (``in_other_language``), whose similarity is
+    # that of names and figures alone (``names_vector``), what the rules ask: the words a
+    # tabloid leaves out are not in that similarity, and on real pages the lower floor joined
+    # two languages' reports of one country's news of other days (v23).
+    rescue_min_similarity_other_language: float = 0.15
 
 
 class Stored(Protocol):
@@ -1492,8 +1499,11 @@ def rescue(
     (not through the story's centroid; v21 asked what the rules ask, ``min_similarity``): the
     model weighs that similarity itself, and a tabloid's or an explainer's report shares fewer
     of the wire's words than the rules ask; the floor keeps the model to few stories (a rescue
-    is looked for in every ``new``)."""
-    if not waived.passed or waived.damped < c.rescue_min_similarity:
+    is looked for in every ``new``). A story told in another language is compared on names and
+    figures alone, where no word is left out: asked what the rules ask
+    (``rescue_min_similarity_other_language``)."""
+    floor = c.rescue_min_similarity_other_language if waived.other_language else c.rescue_min_similarity
+    if not waived.passed or waived.damped < floor:
         return None
     p = model.probability(rescue_measures(raw, me, members, waived, idf, c, telling, min_telling_idf))
     return p if p >= model.min_probability else None

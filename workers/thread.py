@@ -1202,9 +1202,10 @@ class StoryIndex:
             every_ranked = sorted(
                 [*(r for r in ranked if r[1] in maybe), *stories_by_hits(gated)], key=lambda r: (r[0], r[1])
             )
+            floor = min(c.rescue_min_similarity, c.rescue_min_similarity_other_language)
             for _, sid, hits in every_ranked:
                 members = every[sid]
-                if hits[0][0] < c.rescue_min_similarity:
+                if hits[0][0] < floor:
                     continue  # (``coverage.rescue``: its nearest member as similar as the model is asked)
                 j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, waived, telling, min_telling)
                 p = coverage.rescue(prep.raw, me, members, j, w, c.rescue, c, telling, min_telling)
