@@ -469,7 +469,11 @@ def main() -> None:
                     print(_polled(f"{name}, polled within an hour", variant, args.orders))
         if args.draws:
             name = f"{set_name} (all on one day), {args.draws} time draws"
-            print(_draws(name, lambda draw, held=held: on_one_day(held, draw=draw), args.draws))
+
+            def held_redrawn(draw: int, held: list[Case] = held) -> list[Case]:
+                return on_one_day(held, draw=draw)
+
+            print(_draws(name, held_redrawn, args.draws))
     for same_day in (False, True):
         name = "publisher pages (" + ("all on one day)" if same_day else "own dates)")
         cases = publisher_cases(same_day=same_day)
@@ -498,8 +502,11 @@ def main() -> None:
             print(_orders(f"{name}, {args.orders} orders", cases, args.orders))
             print(_polled(f"{name}, polled within an hour", cases, args.orders))
         if args.draws:
-            redrawn = functools.partial(wcl_cases, wcl, same_day=same_day)
-            print(_draws(f"{name}, {args.draws} time draws", lambda d, f=redrawn: f(draw=d), args.draws))
+
+            def wcl_redrawn(draw: int, same_day: bool = same_day) -> list[Case]:
+                return wcl_cases(wcl, same_day=same_day, draw=draw)
+
+            print(_draws(f"{name}, {args.draws} time draws", wcl_redrawn, args.draws))
         if args.verbose:
             explain(cases, decisions)
     for name, cases in (
