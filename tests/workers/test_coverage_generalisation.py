@@ -251,13 +251,21 @@ def _set_rows(name: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["published"], r["id"]))
 
 
-def _decided_until(name: str, last: str, settings: coverage.CoverageSettings) -> dict[str, Decision]:
+def _decided_until(name: str, last: str, settings: coverage.CoverageSettings | ThreadSettings) -> dict[str, Decision]:
     """The set's decisions in time order up to the publication of ``last``, under ``settings``:
     a rule's effect on one report, with the story as it stood when the report came."""
     rows = _set_rows(name)
     until = next(r["published"] for r in rows if r["id"] == last)
-    index = StoryIndex(ThreadSettings(coverage=settings))
+    index = StoryIndex(settings if isinstance(settings, ThreadSettings) else ThreadSettings(coverage=settings))
     return {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in rows if r["published"] <= until}
+
+
+def _judged(
+    name: str, report: str, event: str, settings: coverage.CoverageSettings | ThreadSettings
+) -> tuple[Decision, str]:
+    """``report``'s decision (``_decided_until``) and the story of ``event`` when it came."""
+    decisions = _decided_until(name, report, settings)
+    return decisions[report], decisions[event].story_id
 
 
 def _assert_joined(d: Decision, story: str) -> None:
@@ -429,9 +437,7 @@ def test_a_report_of_a_story_in_another_language_names_its_slot_by_any_rare_head
     through the rescue model, which weighs the slot named among its measures); without the
     rule it stays apart."""
     for rule in (False, True):
-        settings = dataclasses.replace(coverage.CoverageSettings(), foreign_subject_any_name=rule)
-        decisions = _decided_until(name, report, settings)
-        d, story = decisions[report], decisions[event].story_id
+        d, story = _judged(name, report, event, coverage.CoverageSettings(foreign_subject_any_name=rule))
         if rule:
             _assert_joined(d, story)
             assert d.evidence["coverage_other_language"] == 1, d.evidence
@@ -458,8 +464,7 @@ def test_the_rescue_model_weighs_a_report_less_similar_than_the_rules_ask(name: 
     rules = coverage.CoverageSettings()
     assert rules.rescue_min_similarity < rules.min_similarity
     for floor_ in (rules.min_similarity, rules.rescue_min_similarity):
-        decisions = _decided_until(name, report, dataclasses.replace(rules, rescue_min_similarity=floor_))
-        d, story = decisions[report], decisions[event].story_id
+        d, story = _judged(name, report, event, dataclasses.replace(rules, rescue_min_similarity=floor_))
         if floor_ < rules.min_similarity:
             _assert_joined(d, story)
             assert rules.rescue_min_similarity <= float(d.evidence["coverage_similarity"]) < rules.min_similarity
@@ -495,11 +500,7 @@ def test_a_wires_template_paragraph_is_no_quote_of_its_story(name: str, lookalik
     the same paragraph is the template's (``ThreadSettings.template_slots``), and the report is
     judged as coverage, which keeps the other event apart."""
     for slots in (False, True):
-        rows = _set_rows(name)
-        until = next(r["published"] for r in rows if r["id"] == lookalike)
-        index = StoryIndex(dataclasses.replace(ThreadSettings(), template_slots=slots))
-        decisions = {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in rows if r["published"] <= until}
-        d, story = decisions[lookalike], decisions[event].story_id
+        d, story = _judged(name, lookalike, event, ThreadSettings(template_slots=slots))
         if slots:
             _assert_apart(d, story)
             assert int(d.evidence["boilerplate_passages"]) >= 1, d.evidence
@@ -675,8 +676,7 @@ def test_the_rescue_model_weighs_a_story_whose_headline_words_a_report_tells_oth
     names (v19), it stayed apart."""
     for on in (False, True):
         settings = coverage.CoverageSettings(rescue_story_headline=on)
-        decisions = _decided_until(name, report, settings)
-        d, story = decisions[report], decisions[event].story_id
+        d, story = _judged(name, report, event, settings)
         if on:
             _assert_joined(d, story)
             assert "coverage_rescue_probability" in d.evidence, d.evidence
