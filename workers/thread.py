@@ -994,7 +994,7 @@ class StoryIndex:
 
         covered = None
         if s.coverage.enabled:
-            covered = self._coverage_match(prep)
+            covered = self._coverage_match(prep, item.site)
             if covered is not None and covered[0][0] == 0:
                 _, story, matched, cov_evidence = covered
                 return Decision(
@@ -1018,14 +1018,16 @@ class StoryIndex:
         return Decision("new", story_id_for(item.article_id), 1, None, None, None, evidence)
 
     def _coverage_match(
-        self, prep: _Prepared
+        self, prep: _Prepared, site: str
     ) -> tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None:
         """The nearest story by coverage: the best by time-damped similarity among those whose
         gates the input passes (``key[0] == 0``), else the nearest of those that failed them
         (kept as evidence of a ``new`` decision, for retuning), or, when the first gate rules
         out every candidate story, the one naming most of the input's headline. When the rules
         pass none, the rescue model may take the nearest story passing every gate but the
-        headline shares (``coverage.rescue``). Rules in ``workers/coverage.py``."""
+        headline shares (``coverage.rescue``); a story holding a report of the input's ``site``
+        must be more probable (``rescue_same_site_probability``). Rules in
+        ``workers/coverage.py``."""
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()
@@ -1209,6 +1211,13 @@ class StoryIndex:
                     continue  # (``coverage.rescue``: its nearest member as similar as the model is asked)
                 j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, waived, telling, min_telling)
                 p = coverage.rescue(prep.raw, me, members, j, w, c.rescue, c, telling, min_telling)
+                if (
+                    p is not None
+                    and p < c.rescue_same_site_probability
+                    and site
+                    and any(arts[m.article_id].site == site for m in members)
+                ):
+                    p = None  # (``rescue_same_site_probability``)
                 if p is not None:
                     evidence = j.evidence(prep.raw)
                     evidence.pop("headline_names_required", None)  # (the waived share, 0.0)

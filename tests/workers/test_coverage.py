@@ -501,7 +501,8 @@ def test_a_telling_figure_lets_a_report_headline_a_name_the_story_does_not() -> 
     assert float(ev["headline_names_in_story"]) < ThreadSettings().coverage.min_headline_in_story
     assert ev["headline_names_required"] == ThreadSettings().coverage.min_headline_with_figure
     assert "2,350" in str(ev["shared_numbers"]).split(", ")
-    # The same report with another figure for the jobs: the headline's extra name decides.
+    # The same report with another figure for the jobs: to the rules, the headline's extra name
+    # decides; the rescue model, which weighs the similarity (0.52: the same text), takes it.
     vague = _mk(
         "mill-3",
         MILL_COVERAGE.title,
@@ -509,12 +510,18 @@ def test_a_telling_figure_lets_a_report_headline_a_name_the_story_does_not() -> 
         4,
         "coast-herald.example",
     )
-    index = StoryIndex(ThreadSettings())
-    for other in (SUMMIT_A, SUMMIT_B, DAM_ORIGINAL, MILL_CLOSURE):
-        decide_and_apply(index, other)
-    alone, _ = decide_and_apply(index, vague)
-    assert alone.kind == "new", alone.evidence
-    assert "headline_names_required" not in alone.evidence
+    rules = ThreadSettings(coverage=dataclasses.replace(coverage.CoverageSettings(), rescue=None))
+    for settings in (rules, ThreadSettings()):
+        index = StoryIndex(settings)
+        for other in (SUMMIT_A, SUMMIT_B, DAM_ORIGINAL, MILL_CLOSURE):
+            decide_and_apply(index, other)
+        alone, _ = decide_and_apply(index, vague)
+        if settings is rules:
+            assert alone.kind == "new", alone.evidence
+            assert "headline_names_required" not in alone.evidence
+        else:
+            assert (alone.kind, alone.story_id) == ("update", original.story_id), alone.evidence
+            assert "coverage_rescue_probability" in alone.evidence
 
 
 def test_a_figure_with_its_multiplier_or_unit_written_on_is_the_figure() -> None:
@@ -722,10 +729,13 @@ def test_the_rescue_model_asks_a_story_in_another_language_what_the_rules_ask() 
     Trump, Maduro, Delcy Rodríguez and Venezuela at a similarity of 0.143: under the rules'
     0.15, over the rescue model's 0.10, and the model joined them (v22). A story in another
     language is asked the rules' similarity (v23): no word a tabloid leaves out is in that
-    similarity."""
+    similarity. (logit-v2 gives them 0.64, under the 0.7 it is read at: read at 0.6 here, the
+    floor alone keeps them apart.)"""
     cases = bench_coverage.publisher_cases(same_day=False)
     oil, caracas = "uk/EuronewsEN_2026_01_06.html.gz", "de/KlasseGegenKlasse_2026_01_07.html.gz"
-    rules = coverage.CoverageSettings()
+    shipped = coverage.CoverageSettings()
+    assert shipped.rescue is not None
+    rules = dataclasses.replace(shipped, rescue=dataclasses.replace(shipped.rescue, min_probability=0.6))
     assert rules.rescue_min_similarity_other_language == rules.min_similarity
     for other in (rules.rescue_min_similarity, rules.rescue_min_similarity_other_language):
         settings = dataclasses.replace(rules, rescue_min_similarity_other_language=other)

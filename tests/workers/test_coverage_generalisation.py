@@ -50,6 +50,8 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_16_CORPUS,
     COVERAGE_HELD_OUT_17_CORPUS,
     COVERAGE_HELD_OUT_18_CORPUS,
+    COVERAGE_HELD_OUT_19_CORPUS,
+    COVERAGE_HELD_OUT_20_CORPUS,
 )
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
@@ -223,7 +225,11 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # through the quote relation, as three of the thirteenth's did, until a paragraph one site's two
 # texts hold in the same place was read as its template; 1.000 on the seventeenth and 0.769 /
 # 0.962 on the thirteenth since; 0.919 on the eighteenth, written after that, at precision
-# 1.000), so that it does not fall unnoticed; the figures are in the README.
+# 1.000; 0.604 on the nineteenth and 0.739 on the twentieth (every event with two reports of one
+# outlet), written after v23, at precision 1.000 and 0.959; since v24's rescue model, 0.896,
+# 0.888, 0.865, 0.892, 0.759, 0.748, 0.688, 0.833, 0.765 and 0.640 on the first, third, fourth,
+# sixth, eighth, ninth, tenth, eleventh, sixteenth and nineteenth), so that it does not fall
+# unnoticed; the figures are in the README.
 MORE_SETS = {
     "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
     "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
@@ -242,6 +248,8 @@ MORE_SETS = {
     "coverage_held_out_16": COVERAGE_HELD_OUT_16_CORPUS,
     "coverage_held_out_17": COVERAGE_HELD_OUT_17_CORPUS,
     "coverage_held_out_18": COVERAGE_HELD_OUT_18_CORPUS,
+    "coverage_held_out_19": COVERAGE_HELD_OUT_19_CORPUS,
+    "coverage_held_out_20": COVERAGE_HELD_OUT_20_CORPUS,
 }
 
 
@@ -468,7 +476,8 @@ def test_the_rescue_model_weighs_a_report_less_similar_than_the_rules_ask(name: 
         if floor_ < rules.min_similarity:
             _assert_joined(d, story)
             assert rules.rescue_min_similarity <= float(d.evidence["coverage_similarity"]) < rules.min_similarity
-            assert float(d.evidence["coverage_rescue_probability"]) >= 0.9, d.evidence
+            assert rules.rescue is not None
+            assert float(d.evidence["coverage_rescue_probability"]) >= rules.rescue.min_probability, d.evidence
         else:
             _assert_apart(d, story)
             assert "coverage_rescue_probability" not in d.evidence
@@ -692,3 +701,33 @@ def test_a_report_naming_the_storys_subject_in_passing_joins_a_story_telling_its
     decisions = _decided_until("coverage_held_out_9", "Q03-2", coverage.CoverageSettings())
     d = decisions["Q03-2"]
     _assert_joined(d, decisions["Q03-1"].story_id)
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
+        # "Velmora and Uruguay sign pact to protect investments, ease customs checks": the wire's
+        # report of the trade minister's other pact that afternoon, against the story of its
+        # report of the Brazil pact (the model's probability 0.82)
+        ("coverage_held_out_19", "K13-L1", "K13"),
+    ],
+)
+def test_the_rescue_model_asks_more_of_a_story_holding_a_report_of_the_inputs_site(
+    name: str, report: str, event: str
+) -> None:
+    """A site's report of another event in the formula of its first report shares the names and
+    the words of the story that report began, and the rescue model, which waives the headline
+    shares, takes it; a site's second report of one event names what its first did, and the
+    rules join it, or the model at a probability near certainty (the wire's next report of the
+    election, 0.998). A story holding a report of the input's site is asked a probability of
+    ``rescue_same_site_probability`` (v24)."""
+    rules = coverage.CoverageSettings()
+    assert rules.rescue is not None and rules.rescue.min_probability < rules.rescue_same_site_probability
+    for asked in (0.0, rules.rescue_same_site_probability):
+        d, story = _judged(name, report, event, dataclasses.replace(rules, rescue_same_site_probability=asked))
+        if asked:
+            _assert_apart(d, story)
+        else:
+            _assert_joined(d, story)
+            p = float(d.evidence["coverage_rescue_probability"])
+            assert rules.rescue.min_probability <= p < rules.rescue_same_site_probability, d.evidence
