@@ -224,8 +224,8 @@ class RescueModel:
 # story of many reports (``log_members``). Read at 0.7 (logit-v1, fitted to nine sets under
 # v19's rules, was read at 0.9 and weighed the story's size twice as much): in the
 # leave-one-corpus-out runs of the probe under v24, its joins with and without an earlier report
-# of the input's event were 79 and 2 in time order (54 and 1 at 0.9), 286 and 10 in three
-# arrival orders (195 and 2), 87 and 7 on one day (67 and 2).
+# of the input's event were 79 and 2 in time order (58 and 1 at 0.9), 309 and 12 in three
+# arrival orders (204 and 3), 91 and 10 on one day (71 and 4).
 RESCUE_MODEL: RescueModel | None = RescueModel(
     name="logit-v2",
     mean=(
@@ -418,10 +418,10 @@ class CoverageSettings:
     rescue_min_similarity_other_language: float = 0.15
     # The probability the rescue model must give a story holding a report of the input's site
     # (among the members the gates read). A site's second report of an event in other words (its
-    # explainer, the wire's next report of the election quoting the winner: 0.999) is most often
+    # explainer, the wire's next report of the election quoting the winner: 0.998) is most often
     # joined by the rules; what the model takes of such a story below this is as often a report
     # of another event in the formula of the site's first (the wire's pact with another country
-    # the same afternoon, 0.83; the same parliament's other vote, 0.71). v24.
+    # the same afternoon: 0.82). v24.
     rescue_same_site_probability: float = 0.95
 
 
