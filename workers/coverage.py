@@ -217,8 +217,9 @@ class RescueModel:
 
 
 # The rescue model the decider ships: fitted to the failed judgements of the repository's
-# labelled corpora (coverage-dev and the twenty held-out sets, in time order and on one day,
-# under v23's rules, which v24 keeps) by ``bench/probe_learned.py --fit logit-v2``. Positive
+# labelled corpora (coverage-dev and the held-out sets 1 to 20, in time order and on one day,
+# under v23's rules, which v24 keeps) by ``bench/probe_learned.py --fit logit-v2`` before set 21
+# (written after v24, to measure it) was added: with it, ``--fit`` gives another model. Positive
 # weights: what says one event (the similarity most, then the figures shared, the story's
 # headline words and rarest name found in the input); negative: a headline of many names, a
 # story of many reports (``log_members``). Read at 0.7 (logit-v1, fitted to nine sets under
