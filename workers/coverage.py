@@ -1493,9 +1493,11 @@ def rescue(
     c: CoverageSettings,
     telling: Container[int] = frozenset(),
     min_telling_idf: float = math.inf,
+    same_site: bool = False,
 ) -> float | None:
     """The rescue model's probability that a story the rules turned down is the input's event,
-    when it is at least the model's threshold; else None. ``waived``: the input judged against
+    when it is at least the model's threshold (of a story holding a report of the input's site,
+    ``same_site``: at least ``rescue_same_site_probability`` too); else None. ``waived``: the input judged against
     the story under :func:`headline_waived`, which must pass: the model weighs only the gates
     most reports of an event in other words fail (their headline names a place, a side or a
     person the story never names: the country a local paper leaves out, the pilots of an
@@ -1516,4 +1518,5 @@ def rescue(
     if not waived.passed or waived.damped < floor:
         return None
     p = model.probability(rescue_measures(raw, me, members, waived, idf, c, telling, min_telling_idf))
-    return p if p >= model.min_probability else None
+    asked = max(model.min_probability, c.rescue_same_site_probability) if same_site else model.min_probability
+    return p if p >= asked else None

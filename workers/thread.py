@@ -1210,14 +1210,8 @@ class StoryIndex:
                 if hits[0][0] < floor:
                     continue  # (``coverage.rescue``: its nearest member as similar as the model is asked)
                 j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, waived, telling, min_telling)
-                p = coverage.rescue(prep.raw, me, members, j, w, c.rescue, c, telling, min_telling)
-                if (
-                    p is not None
-                    and p < c.rescue_same_site_probability
-                    and site
-                    and any(arts[m.article_id].site == site for m in members)
-                ):
-                    p = None  # (``rescue_same_site_probability``)
+                same_site = bool(site) and any(arts[m.article_id].site == site for m in members)
+                p = coverage.rescue(prep.raw, me, members, j, w, c.rescue, c, telling, min_telling, same_site)
                 if p is not None:
                     evidence = j.evidence(prep.raw)
                     evidence.pop("headline_names_required", None)  # (the waived share, 0.0)
