@@ -82,6 +82,15 @@ similarity compares in ``workers/coverage_vectors.py``:
   closer than the bare threshold asks (``min_mutual_cosine``): a report of the president's next
   announcement names her and the country as the story of her last one does, and shares its
   setting's words, not the event's.
+* A site's own reports: a story holding a report of the input's site published before it must
+  give every name of the input's headline in its own headlines (``own_site_headline_names``,
+  v25). A site reports an event a second time in other words under the names its story
+  headlines already (the explainer of the deal names the two countries) or under none (the
+  analysis); its report of another event in the formula of its first shares the first's names
+  and words and every other gate, and headlines the slot it fills (the trade minister's other
+  counterpart that afternoon, the company's results the morning after its former chief's
+  verdict). Other outlets are not asked it: each headlines its own angle. The rules ask it; the
+  rescue model asks such a story a higher probability instead (``rescue_same_site_probability``).
 
 * Another language: German capitalises its nouns, so its nouns read as names; a capital after
   an article (and its adjectives) that the text never writes as a name is read as a noun
@@ -163,8 +172,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # v23 that floor for a story in the input's language only (``rescue_min_similarity_other_language``:
 # in another, the similarity of names and figures is asked what the rules ask); v24 the rescue
 # model logit-v2, read at 0.7, and at 0.95 of a story holding a report of the input's site
-# (``rescue_same_site_probability``).
-DECISION_METHOD = "tfidf-names-v24"
+# (``rescue_same_site_probability``); v25 a story holding a report of the input's site asked
+# every name of the input's headline among its headlines' names (``own_site_headline_names``).
+DECISION_METHOD = "tfidf-names-v25"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
 RESCUE_MEASURES = (
@@ -424,6 +434,22 @@ class CoverageSettings:
     # of another event in the formula of the site's first (the wire's pact with another country
     # the same afternoon: 0.82). v24.
     rescue_same_site_probability: float = 0.95
+    # A story holding a report of the input's site published before it (among the members the
+    # gates read) must give every name of the input's headline in its own headlines
+    # (``new_headline_name``). A site tells its second report of an event under the names its
+    # story headlines already (its explainer of the deal names the two countries), or under
+    # none (the analysis); a name none of them gives is the slot its report of another event in
+    # its own formula fills: the wire's pact with the other neighbour the afternoon of its trade
+    # deal, the central bank's other country, the company's results the morning after its
+    # former chief's verdict. Asked of the site's later report only: its first, arriving after
+    # its next day's report ("Firefighters hold the line at Kelby"), headlines what came first
+    # (the evacuation), not what the later one does. A report of the site stamped with the same
+    # instant (a date alone) counts as before. Other outlets' reports are not asked it: each
+    # headlines its own angle (the town, the union). Asked by the rules: the rescue model weighs
+    # the headline shares itself, and asks such a story ``rescue_same_site_probability`` (the
+    # wire's next report of the election, headlining the winner and the party he courts, 0.998).
+    # False: not asked, as in v24.
+    own_site_headline_names: bool = True
 
 
 class Stored(Protocol):
@@ -463,6 +489,9 @@ class Judgement:
     set_apart: bool = False
     # Kept apart because it and its best match mention each other's headline names only in passing.
     in_passing: bool = False
+    # Kept apart because its headline names what no headline of a story holding a report of
+    # its own site does (``new_headline_name``).
+    own_site_name: bool = False
 
     def __init__(
         self,
@@ -483,6 +512,7 @@ class Judgement:
         moves_apart: bool = False,
         set_apart: bool = False,
         in_passing: bool = False,
+        own_site_name: bool = False,
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
@@ -502,6 +532,7 @@ class Judgement:
         object.__setattr__(self, "moves_apart", moves_apart)
         object.__setattr__(self, "set_apart", set_apart)
         object.__setattr__(self, "in_passing", in_passing)
+        object.__setattr__(self, "own_site_name", own_site_name)
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -531,6 +562,8 @@ class Judgement:
             out["told_apart"] = 1
         if self.in_passing:
             out["mentioned_in_passing"] = 1
+        if self.own_site_name:
+            out["own_site_new_headline_name"] = 1
         return out
 
 
@@ -1157,14 +1190,16 @@ def judge(
     c: CoverageSettings,
     telling: Container[int] = frozenset(),
     min_telling_idf: float = math.inf,
+    own_site: bool = False,
 ) -> Judgement:
     """The input (its terms ``raw``; ``me``: its stored form, or with ``probe_full_text`` a
     ``TextProbe`` for the gates with the roles swapped) against one story, given its
     candidate members (``hits``: damped similarity, cosine, article; best first) and the
     story's members carrying coverage terms (oldest first); ``telling``: the input's figures of
     a telling form (:func:`telling_figures`, once per decision), which tell in this window when
-    their idf is at least ``min_telling_idf`` (:func:`min_telling_idf`). Pure: a function of the
-    stored features and the frequencies behind ``idf``.
+    their idf is at least ``min_telling_idf`` (:func:`min_telling_idf`); ``own_site``: one of
+    those members is of the input's site, published before it (``own_site_headline_names``).
+    Pure: a function of the stored features and the frequencies behind ``idf``.
 
     A story told in another language (``in_other_language``) is judged on what is written alike
     in both: the input's names without the nouns its language capitalises, in the gates, and
@@ -1246,8 +1281,16 @@ def judge(
     passing = (
         passed and not apart and c.max_told_in_passing > 0 and mentioned_in_passing(raw, top, w, c, min_telling_idf)
     )
+    own_name = (
+        passed
+        and not apart
+        and not passing
+        and own_site
+        and c.own_site_headline_names
+        and new_headline_name(raw, members, c)
+    )
     return Judgement(
-        passed and not apart and not passing,
+        passed and not apart and not passing and not own_name,
         damped,
         cos,
         top,
@@ -1264,7 +1307,27 @@ def judge(
         g.moves_apart,
         apart,
         passing,
+        own_name,
     )
+
+
+def new_headline_name(raw: RawTerms, members: Sequence[Stored], c: CoverageSettings) -> bool:
+    """Whether the input's headline gives a name (not a figure) that none of the story's
+    headlines gives (``own_site_headline_names``): a given name directly before a name they give
+    is found with it (``given_names``: "Annika Strand" where they say "Strand"). The names of
+    the input's text in the judgement's reading (a story in another language: without the
+    nouns its language capitalises)."""
+    heads: set[int] = set()
+    for m in members:
+        heads.update(m.cov.headline)
+    figures = raw.number_hashes
+    for h in raw.headline:
+        if h in heads or h in figures or h in MARKS:
+            continue
+        if c.given_names and any(a == h and b in heads for a, b in raw.head_pairs):
+            continue
+        return True
+    return False
 
 
 def told_share(

@@ -1025,9 +1025,11 @@ class StoryIndex:
         (kept as evidence of a ``new`` decision, for retuning), or, when the first gate rules
         out every candidate story, the one naming most of the input's headline. When the rules
         pass none, the rescue model may take the nearest story passing every gate but the
-        headline shares (``coverage.rescue``); a story holding a report of the input's ``site``
-        must be more probable (``rescue_same_site_probability``). Rules in
-        ``workers/coverage.py``."""
+        headline shares (``coverage.rescue``). A story holding a report of the input's ``site``
+        published before it (or at the same instant) must give every name of the input's
+        headline in its headlines to the rules (``own_site_headline_names``); to the model, which
+        weighs the headline shares itself, one holding a report of the site must be more
+        probable (``rescue_same_site_probability``). Rules in ``workers/coverage.py``."""
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()
@@ -1180,13 +1182,15 @@ class StoryIndex:
         # Stories nearest first, so the first that passes is the answer, and a story that cannot
         # pass need not be judged once a nearer one's judgement stands as the evidence of a ``new``.
         ranked = stories_by_hits(kept)
+        own_site = c.own_site_headline_names and bool(site)
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for _, sid, hits in ranked:
             members = members_of[sid]
             # after the first judgement, only a story that passes can change the answer
             if best is not None and not coverage.may_pass(hits, members, c, prep.raw):
                 continue
-            j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c, telling, min_telling)
+            own = own_site and any(arts[m.article_id].site == site and m.time <= when for m in members)
+            j = coverage.judge(prep.raw, me, my_vec, hits, members, w, vector, c, telling, min_telling, own)
             key = (0 if j.passed else 1, -j.damped, sid)
             if best is not None and key >= best[0]:
                 continue

@@ -20,7 +20,9 @@ import pytest
 
 from bench import bench_coverage
 from newswire.records import CleanedRecord
-from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
+from pipeline.samples import load_corpus
+from tests.support.data import DEV_CORPUS
+from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores, record_item
 from tests.support.workers import coverage_item, coverage_rows
 from workers import agencies, coverage, coverage_terms, coverage_vectors, features, shingles
 from workers import thread as thread_module
@@ -916,7 +918,7 @@ def _may_pass_of(args: tuple[Any, ...]) -> bool:
 
 def _may_pass_gates_of(args: tuple[Any, ...]) -> bool:
     raw, me, hits, members, idf, c = args[0], args[1], args[3], args[4], args[5], args[7]
-    return _MAY_PASS_GATES(raw, me, hits, members, idf, c, *args[8:])
+    return _MAY_PASS_GATES(raw, me, hits, members, idf, c, *args[8:10])  # (telling, min_telling_idf)
 
 
 @pytest.mark.parametrize("check", [_may_pass_of, _may_pass_gates_of], ids=["may_pass", "may_pass_gates"])
@@ -1487,3 +1489,55 @@ def test_given_names_are_a_first_name_before_a_surname_used_throughout() -> None
         frozenset(),
     )
     assert {(short.label.get(a), short.label.get(b)) for a, b in short.head_pairs} == {("mirela", "ostrovan")}
+
+
+def test_a_new_headline_name_is_one_no_headline_of_the_story_gives() -> None:
+    """The input's headline names, not its figures, against the names of the story's headlines;
+    a given name before a surname they give is found with it (``given_names``)."""
+    index = StoryIndex(ThreadSettings())
+    first = thread_input(
+        "https://wire.example/deal",
+        "Strand signs trade deal with Nimbria",
+        "Trade Minister Annika Strand signed a free trade deal with Nimbria on Wednesday.\n\n"
+        "Strand said the deal would cut tariffs on 94% of goods. Nimbria's minister agreed.",
+        datetime(2039, 10, 12, 11, tzinfo=UTC),
+        site="wire.example",
+    )
+    decide_and_apply(index, first)
+    a = index._articles[first.article_id]
+    members = [coverage.Probe(a.article_id, a.time, a.cov)]
+
+    def new(title: str, body: str, c: coverage.CoverageSettings | None = None) -> bool:
+        raw = coverage_terms.raw_terms(title, body.split("\n\n"), frozenset())
+        return coverage.new_headline_name(raw, members, c or coverage.CoverageSettings())
+
+    assert not new("Nimbria deal: what it means for farmers", "Farmers in the north welcome the Nimbria deal.")
+    assert not new("Nimbria deal cuts tariffs on 94% of goods", "The Nimbria deal cuts tariffs on 94% of goods.")
+    assert new("Strand meets Drossland economy minister", "Strand met Drossland's economy minister in the evening.")
+    hails = (
+        "Nimbria deal a triumph, says Annika Strand",
+        "The deal with Nimbria was historic, Annika Strand said. Strand thanked her team. Strand smiled.",
+    )
+    assert not new(*hails)
+    assert new(*hails, dataclasses.replace(coverage.CoverageSettings(), given_names=False))
+
+
+def test_only_a_sites_later_report_is_asked_the_storys_headline_names() -> None:
+    """The wire's report of the wildfire's evacuation ("Wildfire forces evacuation of 2,000
+    people in Arveth's Thornvale") arriving after its report of the next day ("Firefighters
+    hold the line at Kelby as Thornvale wildfire slows"), which began the story: it is the
+    site's first report, and joins (its "Arveth" is no headline name of the story). Stamped after
+    that report, the same text is the site's later report, headlining a name no headline of
+    the story gives, and is kept apart (``own_site_headline_names``)."""
+    rows = {r["id"]: r for r in load_corpus(DEV_CORPUS)}
+    first, next_day = record_item(rows["D06-1"]), record_item(rows["D06-4"])
+    assert first.site == next_day.site and first.published is not None and next_day.published is not None
+    assert first.published < next_day.published
+    for stamped in (first.published, next_day.published + timedelta(hours=1)):
+        index = StoryIndex(ThreadSettings())
+        story = decide_and_apply(index, next_day)[0].story_id
+        d = decide_and_apply(index, dataclasses.replace(first, published=stamped))[0]
+        if stamped < next_day.published:
+            assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
+        else:
+            assert d.kind == "new" and d.evidence.get("own_site_new_headline_name") == 1, d.evidence
