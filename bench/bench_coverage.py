@@ -100,6 +100,7 @@ from tests.support.data import (
     COVERAGE_HELD_OUT_21_CORPUS,
     COVERAGE_HELD_OUT_22_CORPUS,
     COVERAGE_HELD_OUT_23_CORPUS,
+    COVERAGE_HELD_OUT_24_CORPUS,
     COVERAGE_HELD_OUT_CORPUS,
 )
 from workers.clean import ExtractionError, clean
@@ -136,6 +137,7 @@ HELD_OUT_SETS = (
     ("coverage-held-out-21", COVERAGE_HELD_OUT_21_CORPUS),
     ("coverage-held-out-22", COVERAGE_HELD_OUT_22_CORPUS),
     ("coverage-held-out-23", COVERAGE_HELD_OUT_23_CORPUS),
+    ("coverage-held-out-24", COVERAGE_HELD_OUT_24_CORPUS),
 )
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 # How late an article may arrive after its publication in the "polled" rows: feeds are polled

@@ -172,8 +172,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # v23 that floor for a story in the input's language only (``rescue_min_similarity_other_language``:
 # in another, the similarity of names and figures is asked what the rules ask); v24 the rescue
 # model logit-v2, read at 0.7, and at 0.95 of a story holding a report of the input's site
-# (``rescue_same_site_probability``); v25 a story holding a report of the input's site asked
-# every name of the input's headline among its headlines' names (``own_site_headline_names``).
+# (``rescue_same_site_probability``); v25 a story holding a report of the input's site published
+# before it asked by the rules for every name of the input's headline among its headlines' names
+# (``own_site_headline_names``).
 DECISION_METHOD = "tfidf-names-v25"
 
 # The measures of a judgement the rescue model weighs (``rescue_measures``), in its order.
