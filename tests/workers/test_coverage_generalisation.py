@@ -309,6 +309,20 @@ def _assert_apart(d: Decision, story: str, rule: str | None = None) -> None:
         assert d.evidence.get(rule) == 1, d.evidence
 
 
+def _kept_apart_by(name: str, report: str, event: str, rule: str, evidence: str, **off: bool) -> None:
+    """``report`` joins the story of ``event`` with the rule ``rule`` off (and the rules ``off``
+    names, which would keep it apart too, off with it), and with every rule on is kept apart,
+    its evidence naming ``evidence``: a rule's effect on one report, with the story as it stood
+    when the report came."""
+    for on in (False, True):
+        flags: dict[str, Any] = {} if on else {rule: False, **off}
+        d, story = _judged(name, report, event, dataclasses.replace(coverage.CoverageSettings(), **flags))
+        if on:
+            _assert_apart(d, story, evidence)
+        else:
+            _assert_joined(d, story)
+
+
 @pytest.mark.parametrize("name", sorted(MORE_SETS))
 def test_more_sets_written_apart_in_time_order(name: str) -> None:
     rows = _set_rows(name)
@@ -682,15 +696,7 @@ def test_names_both_headlines_share_as_background_do_not_tell_one_event(
     """Two acts of one institution the same day, each report naming the other's only once,
     after its lead: the names both headlines give (the institution's word, the setting) are left
     out of the in-passing test (v19), and the two are two events. v18 joined them."""
-    for on in (False, True):
-        flag: dict[str, Any] = {rule: on, "own_site_headline_names": on}
-        settings = dataclasses.replace(coverage.CoverageSettings(), **flag)
-        decisions = _decided_until(name, report, settings)
-        d, story = decisions[report], decisions[event].story_id
-        if on:
-            _assert_apart(d, story, "mentioned_in_passing")
-        else:
-            _assert_joined(d, story)
+    _kept_apart_by(name, report, event, rule, "mentioned_in_passing", own_site_headline_names=False)
 
 
 @pytest.mark.parametrize(
@@ -784,14 +790,7 @@ def test_a_story_holding_a_report_of_the_inputs_site_gives_its_headline_names(
     headline, the slot the first does not (the other country, the results): a story holding a
     report of the input's site must give every name of the input's headline in its headlines
     (``own_site_headline_names``, v25)."""
-    rules = coverage.CoverageSettings()
-    for asked in (False, True):
-        d, story = _judged(name, report, event, dataclasses.replace(rules, own_site_headline_names=asked))
-        if asked:
-            _assert_apart(d, story)
-            assert d.evidence.get("own_site_new_headline_name") == 1, d.evidence
-        else:
-            _assert_joined(d, story)
+    _kept_apart_by(name, report, event, "own_site_headline_names", "own_site_new_headline_name")
 
 
 @pytest.mark.parametrize(
