@@ -76,33 +76,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_publisher_pages import load_cases as publisher_pages
 from bench.bench_publisher_pages import raw_story
 from newswire.records import parse_time
-from tests.support.data import (
-    COVERAGE_CORPUS,
-    COVERAGE_HELD_OUT_2_CORPUS,
-    COVERAGE_HELD_OUT_3_CORPUS,
-    COVERAGE_HELD_OUT_4_CORPUS,
-    COVERAGE_HELD_OUT_5_CORPUS,
-    COVERAGE_HELD_OUT_6_CORPUS,
-    COVERAGE_HELD_OUT_7_CORPUS,
-    COVERAGE_HELD_OUT_8_CORPUS,
-    COVERAGE_HELD_OUT_9_CORPUS,
-    COVERAGE_HELD_OUT_10_CORPUS,
-    COVERAGE_HELD_OUT_11_CORPUS,
-    COVERAGE_HELD_OUT_12_CORPUS,
-    COVERAGE_HELD_OUT_13_CORPUS,
-    COVERAGE_HELD_OUT_14_CORPUS,
-    COVERAGE_HELD_OUT_15_CORPUS,
-    COVERAGE_HELD_OUT_16_CORPUS,
-    COVERAGE_HELD_OUT_17_CORPUS,
-    COVERAGE_HELD_OUT_18_CORPUS,
-    COVERAGE_HELD_OUT_19_CORPUS,
-    COVERAGE_HELD_OUT_20_CORPUS,
-    COVERAGE_HELD_OUT_21_CORPUS,
-    COVERAGE_HELD_OUT_22_CORPUS,
-    COVERAGE_HELD_OUT_23_CORPUS,
-    COVERAGE_HELD_OUT_24_CORPUS,
-    COVERAGE_HELD_OUT_CORPUS,
-)
+from tests.support.data import COVERAGE_CORPUS, COVERAGE_HELD_OUT_SETS
 from workers.clean import ExtractionError, clean
 from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, thread_input
 
@@ -112,33 +86,9 @@ COVERAGE_DEV = COVERAGE_CORPUS
 # (another country's crowded news week), the third (German and Spanish outlets) and the fourth
 # (an international week) were written after v8; the second and the fourth found the faults v9
 # fixes. The fifth to the ninth were each written after the rules of their day (v9, v10, v11's
-# first rule, v11, v16) and measured by them before they were added.
-HELD_OUT_SETS = (
-    ("coverage-held-out", COVERAGE_HELD_OUT_CORPUS),
-    ("coverage-held-out-2", COVERAGE_HELD_OUT_2_CORPUS),
-    ("coverage-held-out-3", COVERAGE_HELD_OUT_3_CORPUS),
-    ("coverage-held-out-4", COVERAGE_HELD_OUT_4_CORPUS),
-    ("coverage-held-out-5", COVERAGE_HELD_OUT_5_CORPUS),
-    ("coverage-held-out-6", COVERAGE_HELD_OUT_6_CORPUS),
-    ("coverage-held-out-7", COVERAGE_HELD_OUT_7_CORPUS),
-    ("coverage-held-out-8", COVERAGE_HELD_OUT_8_CORPUS),
-    ("coverage-held-out-9", COVERAGE_HELD_OUT_9_CORPUS),
-    ("coverage-held-out-10", COVERAGE_HELD_OUT_10_CORPUS),
-    ("coverage-held-out-11", COVERAGE_HELD_OUT_11_CORPUS),
-    ("coverage-held-out-12", COVERAGE_HELD_OUT_12_CORPUS),
-    ("coverage-held-out-13", COVERAGE_HELD_OUT_13_CORPUS),
-    ("coverage-held-out-14", COVERAGE_HELD_OUT_14_CORPUS),
-    ("coverage-held-out-15", COVERAGE_HELD_OUT_15_CORPUS),
-    ("coverage-held-out-16", COVERAGE_HELD_OUT_16_CORPUS),
-    ("coverage-held-out-17", COVERAGE_HELD_OUT_17_CORPUS),
-    ("coverage-held-out-18", COVERAGE_HELD_OUT_18_CORPUS),
-    ("coverage-held-out-19", COVERAGE_HELD_OUT_19_CORPUS),
-    ("coverage-held-out-20", COVERAGE_HELD_OUT_20_CORPUS),
-    ("coverage-held-out-21", COVERAGE_HELD_OUT_21_CORPUS),
-    ("coverage-held-out-22", COVERAGE_HELD_OUT_22_CORPUS),
-    ("coverage-held-out-23", COVERAGE_HELD_OUT_23_CORPUS),
-    ("coverage-held-out-24", COVERAGE_HELD_OUT_24_CORPUS),
-)
+# first rule, v11, v16) and measured by them before they were added, as every set after them
+# (``tests.support.data.COVERAGE_HELD_OUT_SETS`` lists them all).
+HELD_OUT_SETS = tuple(COVERAGE_HELD_OUT_SETS.items())
 D0 = datetime(2018, 4, 1, tzinfo=UTC)
 # How late an article may arrive after its publication in the "polled" rows: feeds are polled
 # every few minutes to an hour, and a report waits at most that long to be handed over.

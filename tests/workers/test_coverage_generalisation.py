@@ -32,32 +32,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.data import (
-    COVERAGE_HELD_OUT_2_CORPUS,
-    COVERAGE_HELD_OUT_3_CORPUS,
-    COVERAGE_HELD_OUT_4_CORPUS,
-    COVERAGE_HELD_OUT_5_CORPUS,
-    COVERAGE_HELD_OUT_6_CORPUS,
-    COVERAGE_HELD_OUT_7_CORPUS,
-    COVERAGE_HELD_OUT_8_CORPUS,
-    COVERAGE_HELD_OUT_9_CORPUS,
-    COVERAGE_HELD_OUT_10_CORPUS,
-    COVERAGE_HELD_OUT_11_CORPUS,
-    COVERAGE_HELD_OUT_12_CORPUS,
-    COVERAGE_HELD_OUT_13_CORPUS,
-    COVERAGE_HELD_OUT_14_CORPUS,
-    COVERAGE_HELD_OUT_15_CORPUS,
-    COVERAGE_HELD_OUT_16_CORPUS,
-    COVERAGE_HELD_OUT_17_CORPUS,
-    COVERAGE_HELD_OUT_18_CORPUS,
-    COVERAGE_HELD_OUT_19_CORPUS,
-    COVERAGE_HELD_OUT_20_CORPUS,
-    COVERAGE_HELD_OUT_21_CORPUS,
-    COVERAGE_HELD_OUT_22_CORPUS,
-    COVERAGE_HELD_OUT_23_CORPUS,
-    COVERAGE_HELD_OUT_24_CORPUS,
-)
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
+from tests.support.data import COVERAGE_HELD_OUT_SETS
 from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
 from tests.support.workers import coverage_item
 from workers import coverage
@@ -246,31 +222,7 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # first, and 0.887 on the twenty-fourth, written after v25 and measured first, both at precision
 # 1.000), so that it does not fall unnoticed;
 # the figures are in the README.
-MORE_SETS = {
-    "coverage_held_out_2": COVERAGE_HELD_OUT_2_CORPUS,
-    "coverage_held_out_3": COVERAGE_HELD_OUT_3_CORPUS,
-    "coverage_held_out_4": COVERAGE_HELD_OUT_4_CORPUS,
-    "coverage_held_out_5": COVERAGE_HELD_OUT_5_CORPUS,
-    "coverage_held_out_6": COVERAGE_HELD_OUT_6_CORPUS,
-    "coverage_held_out_7": COVERAGE_HELD_OUT_7_CORPUS,
-    "coverage_held_out_8": COVERAGE_HELD_OUT_8_CORPUS,
-    "coverage_held_out_9": COVERAGE_HELD_OUT_9_CORPUS,
-    "coverage_held_out_10": COVERAGE_HELD_OUT_10_CORPUS,
-    "coverage_held_out_11": COVERAGE_HELD_OUT_11_CORPUS,
-    "coverage_held_out_12": COVERAGE_HELD_OUT_12_CORPUS,
-    "coverage_held_out_13": COVERAGE_HELD_OUT_13_CORPUS,
-    "coverage_held_out_14": COVERAGE_HELD_OUT_14_CORPUS,
-    "coverage_held_out_15": COVERAGE_HELD_OUT_15_CORPUS,
-    "coverage_held_out_16": COVERAGE_HELD_OUT_16_CORPUS,
-    "coverage_held_out_17": COVERAGE_HELD_OUT_17_CORPUS,
-    "coverage_held_out_18": COVERAGE_HELD_OUT_18_CORPUS,
-    "coverage_held_out_19": COVERAGE_HELD_OUT_19_CORPUS,
-    "coverage_held_out_20": COVERAGE_HELD_OUT_20_CORPUS,
-    "coverage_held_out_21": COVERAGE_HELD_OUT_21_CORPUS,
-    "coverage_held_out_22": COVERAGE_HELD_OUT_22_CORPUS,
-    "coverage_held_out_23": COVERAGE_HELD_OUT_23_CORPUS,
-    "coverage_held_out_24": COVERAGE_HELD_OUT_24_CORPUS,
-}
+MORE_SETS = {name.replace("-", "_"): path for name, path in COVERAGE_HELD_OUT_SETS.items() if path != CORPUS}
 
 
 def _set_rows(name: str) -> list[dict[str, Any]]:
