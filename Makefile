@@ -12,7 +12,7 @@ CHAOS_KILLS ?= 300
 SOAK_SECONDS ?= 3600
 # The decider's hot modules compiled with mypyc, apart from the sources (see pipeline/compiled.py)
 COMPILED := build/compiled/manifest.json
-COMPILED_FROM := workers/shingles.py workers/features.py workers/postings.py workers/coverage_terms.py workers/coverage_vectors.py workers/coverage.py workers/thread.py pipeline/compiled.py
+COMPILED_FROM := workers/shingles.py workers/features.py workers/postings.py workers/coverage_terms.py workers/coverage_vectors.py workers/coverage_model.py workers/coverage.py workers/thread.py pipeline/compiled.py
 
 .PHONY: help install compiled kafka-jars kafka-up kafka-down run demo test lint typecheck unit bench chaos soak tools clean chart-schema chart-files
 

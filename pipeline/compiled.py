@@ -32,6 +32,7 @@ MODULES = (
     "workers.postings",
     "workers.coverage_terms",
     "workers.coverage_vectors",
+    "workers.coverage_model",
     "workers.coverage",
     "workers.thread",
 )

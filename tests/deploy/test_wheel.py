@@ -65,6 +65,7 @@ def test_wheel_carries_every_package_and_the_demo_data(wheel: Path) -> None:
     assert "pipeline/data/seed/2022-01-24-kremlin-statement.txt" in names
     assert "pipeline/data/seed/2022-01-25-tass-followup.txt" in names
     assert "workers/schema/story-event.v1.json" in names
+    assert "workers/models/trees-v1.json" in names  # the rescue model the decider reads at import
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
 
 

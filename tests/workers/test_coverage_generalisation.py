@@ -695,7 +695,7 @@ def test_a_report_naming_the_storys_subject_in_passing_joins_a_story_telling_its
     [
         # "Velmora and Uruguay sign pact to protect investments, ease customs checks": the wire's
         # report of the trade minister's other pact that afternoon, against the story of its
-        # report of the Brazil pact (the model's probability 0.82)
+        # report of the Brazil pact (logit-v2's probability 0.82; trees-v1's 0.40)
         ("coverage_held_out_19", "K13-L1", "K13"),
     ],
 )
@@ -704,22 +704,27 @@ def test_the_rescue_model_asks_more_of_a_story_holding_a_report_of_the_inputs_si
 ) -> None:
     """A site's report of another event in the formula of its first report shares the names and
     the words of the story that report began, and the rescue model, which waives the headline
-    shares, takes it; a site's second report of one event names what its first did, and the
+    shares, may take it; a site's second report of one event names what its first did, and the
     rules join it, or the model at a probability near certainty (the wire's next report of the
-    election, 0.998). A story holding a report of the input's site is asked a probability of
-    ``rescue_same_site_probability`` (v24). (Since v25 the report's headline names, its other
-    pact partner among them, are asked of such a story's headlines too: left out here, to show
-    the threshold alone.)"""
+    election). A story holding a report of the input's site is asked a probability of
+    ``rescue_same_site_probability`` (v24). logit-v2 took this report at 0.82, which the
+    threshold alone turned down; trees-v1 gives it 0.40, under the 0.7 it is read at: the
+    threshold is shown here under a model read at 0.3. (Since v25 the report's headline names,
+    its other pact partner among them, are asked of such a story's headlines too: left out here,
+    to show the threshold alone.)"""
     rules = coverage.CoverageSettings(own_site_headline_names=False)
     assert rules.rescue is not None and rules.rescue.min_probability < rules.rescue_same_site_probability
+    d, story = _judged(name, report, event, dataclasses.replace(rules, rescue_same_site_probability=0.0))
+    _assert_apart(d, story)  # the shipped model's own reading
+    keen = dataclasses.replace(rules, rescue=dataclasses.replace(rules.rescue, min_probability=0.3))
     for asked in (0.0, rules.rescue_same_site_probability):
-        d, story = _judged(name, report, event, dataclasses.replace(rules, rescue_same_site_probability=asked))
+        d, story = _judged(name, report, event, dataclasses.replace(keen, rescue_same_site_probability=asked))
         if asked:
             _assert_apart(d, story)
         else:
             _assert_joined(d, story)
             p = float(d.evidence["coverage_rescue_probability"])
-            assert rules.rescue.min_probability <= p < rules.rescue_same_site_probability, d.evidence
+            assert 0.3 <= p < rules.rescue_same_site_probability, d.evidence
 
 
 @pytest.mark.parametrize(
