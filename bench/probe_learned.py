@@ -67,7 +67,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -182,7 +181,7 @@ def fit(rows: Sequence[Row], name: str, threshold: float) -> coverage_model.Resc
         base += (float(clf.decision_function(x0)[0]) - leaves) / FITS
     model = coverage_model.RescueModel(name, base, tuple(trees), threshold)
     theirs = np.mean([clf.decision_function(x) for clf in fits], axis=0)
-    ours = np.array([math.log(p / (1 - p)) if 0 < p < 1 else float("nan") for p in map(model.probability, x.tolist())])
+    ours = np.array([model.log_odds(row) for row in x.tolist()])
     differ = int(np.sum(~np.isclose(ours, theirs, atol=1e-6)))
     if differ:
         print(f"{name}: {differ} of {len(x)} rows given other log-odds than scikit-learn's (float32 ties)")

@@ -101,12 +101,18 @@ class RescueModel:
         if not self.trees or not math.isfinite(self.base) or not 0 < self.min_probability <= 1:
             raise ValueError("a rescue model has trees, a finite base, and its threshold is a probability")
 
-    def probability(self, measures: Sequence[float]) -> float:
+    def log_odds(self, measures: Sequence[float]) -> float:
+        """``base`` plus each tree's leaf value: what scikit-learn's ``decision_function`` gives
+        (the fit checks the export against it)."""
         if len(measures) != len(RESCUE_MEASURES):
             raise ValueError(f"a rescue model weighs {len(RESCUE_MEASURES)} measures")
         z = self.base
         for tree in self.trees:
             z += tree.leaf(measures)
+        return z
+
+    def probability(self, measures: Sequence[float]) -> float:
+        z = self.log_odds(measures)
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
     def as_json(self) -> dict[str, Any]:

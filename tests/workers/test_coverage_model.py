@@ -38,6 +38,7 @@ def test_the_probability_is_the_logistic_of_the_base_and_the_leaves() -> None:
     assert model.probability(x) == pytest.approx(1 / (1 + 2.718281828459045**0.5))  # 0.5 - 1.0
     x[8], x[0] = 0.9, 1.0
     assert model.probability(x) == pytest.approx(1 / (1 + 2.718281828459045**-3.0))  # 0.5 + 1 + 1.5
+    assert model.log_odds(x) == 3.0
     assert RescueModel("far", -1000.0, (_stump(0, 0.5, 0.0, 0.0),)).probability(x) == 0.0
     with pytest.raises(ValueError, match="measures"):
         model.probability(x[:-1])
