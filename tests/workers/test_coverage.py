@@ -696,10 +696,11 @@ def test_the_rescue_model_joins_a_report_the_rules_turn_down_on_its_headline_nam
     assert decide_and_apply(index, PORT_DEAL_FIRST_NAME)[0].kind == "new"
 
 
-def test_the_rescue_model_never_waives_a_gate_but_the_headline_shares() -> None:
+def test_the_rescue_model_never_waives_a_gate_but_the_headlines() -> None:
     """The rescue model is asked only of a story that passes every gate but the share of the
-    input's headline names found in it and of its headline words found in the input
-    (``coverage.headline_waived``; the similarity it weighs itself, down to a floor): unrelated
+    input's headline names found in it, of its headline words found in the input and its
+    headline's rarest name named in the input (``coverage.headline_waived``; the similarity it
+    weighs itself, down to a floor): unrelated
     stories under one notice text that pages print instead of theirs share every word and no
     name, and stay apart even under a model that would take anything (``test_coverage_order``
     holds the same minister's two engagements of a day apart under the shipped one)."""
@@ -721,6 +722,8 @@ def test_the_rescue_model_never_waives_a_gate_but_the_headline_shares() -> None:
     assert waived.min_story_headline_words == 1
     # (and the similarity down to the model's floor: it weighs the similarity itself)
     assert waived.min_similarity == rules.rescue_min_similarity < rules.min_similarity
+    # (and the rarest name of a story headline: it weighs whether the input names it, v27)
+    assert rules.subject_required and not waived.subject_required
     assert dataclasses.replace(
         waived,
         min_headline_in_story=rules.min_headline_in_story,
@@ -728,9 +731,11 @@ def test_the_rescue_model_never_waives_a_gate_but_the_headline_shares() -> None:
         min_story_headline_in_input=rules.min_story_headline_in_input,
         min_story_headline_words=rules.min_story_headline_words,
         min_similarity=rules.min_similarity,
+        subject_required=rules.subject_required,
     ) == dataclasses.replace(rules, rescue=None)
     names_only = coverage.headline_waived(dataclasses.replace(rules, rescue_story_headline=False))
     assert names_only.min_story_headline_in_input == rules.min_story_headline_in_input
+    assert coverage.headline_waived(dataclasses.replace(rules, rescue_unnamed_subject=False)).subject_required
 
 
 def test_the_rescue_model_asks_a_story_in_another_language_what_the_rules_ask() -> None:
@@ -895,11 +900,11 @@ def test_a_report_published_before_the_story_still_needs_its_protagonist_named(h
     assert swapped.evidence["coverage_input_is_earlier"] == 1
 
 
-def _decide_in_two_orders() -> None:
+def _decide_in_two_orders(settings: ThreadSettings | None = None) -> None:
     """The corpus decided on a fresh index in time order, then on another shuffled: what the
     tests spying on the decider's pre-checks watch it do."""
     for rows in (_in_time_order(_rows()), random.Random(5).sample(_rows(), len(_rows()))):
-        index = StoryIndex(ThreadSettings())
+        index = StoryIndex(settings or ThreadSettings())
         for row in rows:
             decide_and_apply(index, _item(row))
 
@@ -964,13 +969,14 @@ def test_a_story_ruled_out_gives_the_headline_share_of_its_evidence(monkeypatch:
     assert any(seen) and not all(seen)
 
 
-def test_the_rescue_pre_check_is_the_gates_it_stands_for(monkeypatch: Any) -> None:
+@pytest.mark.parametrize("unnamed_subject", [True, False])
+def test_the_rescue_pre_check_is_the_gates_it_stands_for(monkeypatch: Any, unnamed_subject: bool) -> None:
     """The stories the rescue model may take (``may_pass_waived``, asked of every candidate
     story of a ``new``) are those whose gates under the waived rules pass or whose names agree,
     or a member of which may have been published after the input: the test asks the story's
-    rarest headline name first and the whole gates only of the stories it leaves, and rules out
-    exactly what the whole gates rule out. On the corpus, in time order and shuffled, with
-    stories kept and ruled out."""
+    rarest headline name first (when the waived rules ask it) and the whole gates only of the
+    stories it leaves, and rules out exactly what the whole gates rule out. On the corpus, in
+    time order and shuffled, with stories kept and ruled out."""
     seen: list[bool] = []
     real = coverage.may_pass_waived
 
@@ -987,7 +993,8 @@ def test_the_rescue_pre_check_is_the_gates_it_stands_for(monkeypatch: Any) -> No
         return got
 
     monkeypatch.setattr(coverage, "may_pass_waived", spy)
-    _decide_in_two_orders()
+    rules = dataclasses.replace(coverage.CoverageSettings(), rescue_unnamed_subject=unnamed_subject)
+    _decide_in_two_orders(ThreadSettings(coverage=rules))
     assert any(seen) and not all(seen)
 
 

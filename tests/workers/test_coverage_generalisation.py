@@ -155,11 +155,13 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
     ("Blast at Veldorian fertiliser plant kills five"); the port town's own paper (H09-2,
     "Port district wakes to explosion") never names its country. The story headline's rarest
     name is asked of a report only when it is rare in the window: a country every story of the
-    setting names is no slot a look-alike fills differently."""
+    setting names is no slot a look-alike fills differently. (The rule alone: the rescue model,
+    which weighs an unnamed slot itself since v27, is not asked of such a story here.)"""
     upto = [r for r in ROWS if r["published"] <= next(o["published"] for o in ROWS if o["id"] == "H09-2")]
     assert "veldori" not in " ".join(ITEMS["H09-2"].text.lower().split()[:2000])
     for rare_only in (False, True):
-        decisions = _decide(upto, ThreadSettings(coverage=coverage.CoverageSettings(rare_subject_only=rare_only)))
+        rules = coverage.CoverageSettings(rare_subject_only=rare_only, rescue_unnamed_subject=False)
+        decisions = _decide(upto, ThreadSettings(coverage=rules))
         d, wire = decisions["H09-2"], decisions["H09-1"]
         if rare_only:
             _assert_joined(d, wire.story_id)
@@ -226,8 +228,14 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # twentieth, twenty-second and twenty-fourth; 0.647 and 0.723 on the twenty-fifth and
 # twenty-sixth, written after v25 and measured first by it, at precision 1.000 and 0.989, and
 # 0.629 and 0.777 under v26; 1.000 and 0.745 on the twenty-seventh and twenty-eighth, written
-# after v26 and measured first by it, at precision 1.000 and 0.952), so that it does not fall
-# unnoticed;
+# after v26 and measured first by it, at precision 1.000 and 0.952; since v27 asks the rescue
+# model of stories whose headlines' rarest name a report leaves unnamed, 0.971 (its fifth look-alike
+# pair a report joining the story a look-alike had joined before, at precision 0.952), 0.937,
+# 0.875, 0.878, 0.916, 0.946, 0.835, 0.945, 0.638 and 0.785 on the second, fourth, fifteenth,
+# sixteenth, seventeenth, eighteenth, twenty-second, twenty-third, twenty-fifth and twenty-sixth;
+# 0.790, 0.829, 0.847 and 0.627 on the twenty-ninth to thirty-second, written after v26 and
+# measured first by it, at precision 1.000, 1.000, 0.971 and 1.000, and 0.823 on the
+# twenty-ninth under v27), so that it does not fall unnoticed;
 # the figures are in the README.
 MORE_SETS = {name.replace("-", "_"): path for name, path in COVERAGE_HELD_OUT_SETS.items() if path != CORPUS}
 
@@ -443,9 +451,11 @@ def test_a_report_of_a_story_in_another_language_names_its_slot_by_any_rare_head
     language, that name may be a word the report translates. Any rare name of the headline the
     report names stands for it (``foreign_subject_any_name``, v22), and the report joins (here
     through the rescue model, which weighs the slot named among its measures); without the
-    rule it stays apart."""
+    rule it stays apart. (The rule alone: the rescue model, which weighs an unnamed slot itself
+    since v27, is not asked of such a story here.)"""
     for rule in (False, True):
-        d, story = _judged(name, report, event, coverage.CoverageSettings(foreign_subject_any_name=rule))
+        rules = coverage.CoverageSettings(foreign_subject_any_name=rule, rescue_unnamed_subject=False)
+        d, story = _judged(name, report, event, rules)
         if rule:
             _assert_joined(d, story)
             assert d.evidence["coverage_other_language"] == 1, d.evidence
@@ -695,6 +705,54 @@ def test_a_report_naming_the_storys_subject_in_passing_joins_a_story_telling_its
     decisions = _decided_until("coverage_held_out_9", "Q03-2", coverage.CoverageSettings())
     d = decisions["Q03-2"]
     _assert_joined(d, decisions["Q03-1"].story_id)
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
+        # "RENT-ASTIC! Tenants cheer as greedy hikes capped", a tabloid's report of "Rent cap law
+        # passed by National Assembly": its text never names the Assembly
+        ("coverage_held_out_16", "G15-2", "G15-1"),
+        # "Labour Alliance takes Lethmoor", the broadcaster's report of "Opposition wins Lethmoor
+        # provincial election, ending 16 years of NRP rule", naming the party, not its initials
+        ("coverage_held_out_16", "G01-2", "G01-1"),
+    ],
+)
+def test_the_rescue_model_weighs_a_story_whose_headlines_rarest_name_a_report_leaves_out(
+    name: str, report: str, event: str
+) -> None:
+    """A report in other words names the event's setting, not always the slot the story's
+    headline fills with its rarest name (the body that passed the law, the party's initials):
+    the rules ask that name of every report, the rescue model weighs whether it is named
+    (``rescue_unnamed_subject``, v27) and joins these. Asked it (v26), the model was never
+    asked of the story."""
+    rules = coverage.CoverageSettings()
+    assert rules.rescue is not None and rules.rescue_unnamed_subject
+    d, story = _judged(name, report, event, rules)
+    _assert_joined(d, story)
+    assert float(d.evidence["coverage_rescue_probability"]) >= rules.rescue.min_probability, d.evidence
+    assert float(d.evidence["coverage_rescue_probability"]) >= rules.rescue_unnamed_subject_probability
+    d, story = _judged(name, report, event, dataclasses.replace(rules, rescue_unnamed_subject=False))
+    _assert_apart(d, story)
+    assert "coverage_rescue_probability" not in d.evidence
+
+
+def test_the_rescue_model_asks_more_of_a_story_whose_slot_a_report_leaves_unnamed() -> None:
+    """A story whose headlines' rarest name the input leaves unnamed is more often another event
+    in the same setting than one whose slot it names: the rescue model is asked
+    ``rescue_unnamed_subject_probability`` of it (0.9; leaving each corpus out, the look-alikes
+    merged then stayed as many as in v26, where at the model's own 0.7 they rose). It costs some
+    reports of the event: "Exporters brace for stoppage as metal industry wage talks fail", the
+    business paper's report of the talks' collapse, given 0.86, joins at 0.7 only."""
+    rules = coverage.CoverageSettings()
+    assert rules.rescue is not None and rules.rescue.min_probability < rules.rescue_unnamed_subject_probability
+    lower = dataclasses.replace(rules, rescue_unnamed_subject_probability=rules.rescue.min_probability)
+    d, story = _judged("coverage_held_out_26", "S14-2", "S14-1", lower)
+    _assert_joined(d, story)
+    p = float(d.evidence["coverage_rescue_probability"])
+    assert rules.rescue.min_probability <= p < rules.rescue_unnamed_subject_probability, d.evidence
+    d, story = _judged("coverage_held_out_26", "S14-2", "S14-1", rules)
+    _assert_apart(d, story)
 
 
 @pytest.mark.parametrize(
