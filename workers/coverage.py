@@ -362,8 +362,8 @@ class CoverageSettings:
     # (``subject_required`` lifted in ``headline_waived``; ``subject_named`` among its measures,
     # fitted on judgements of both kinds): a report in other words names the event's setting,
     # not always its rarest slot (the tabloid's "RENT-ASTIC! Tenants cheer as greedy hikes
-    # capped" names neither the minister nor the bill; the broadcaster's quake report the
-    # province, not the village the wire headlines). Leaving each corpus out, recall rose more
+    # capped" never names the National Assembly that passed the law; a local paper's quake story
+    # its town, never the highlands the story headlines). Leaving each corpus out, recall rose more
     # than the look-alikes merged (the README's v27 paragraph). False: asked, as in v26.
     rescue_unnamed_subject: bool = True
     # ...at this probability at least: a story whose slot the input leaves unnamed is more often

@@ -716,7 +716,7 @@ def test_a_report_naming_the_storys_subject_in_passing_joins_a_story_telling_its
         # passed by National Assembly": its text never names the Assembly
         ("coverage_held_out_16", "G15-2", "G15-1"),
         # "Labour Alliance takes Lethmoor", the broadcaster's report of "Opposition wins Lethmoor
-        # provincial election, ending 16 years of NRP rule", naming the party, not its initials
+        # provincial election, ending 16 years of NRP rule": it never names the defeated NRP
         ("coverage_held_out_16", "G01-2", "G01-1"),
     ],
 )
@@ -724,7 +724,7 @@ def test_the_rescue_model_weighs_a_story_whose_headlines_rarest_name_a_report_le
     name: str, report: str, event: str
 ) -> None:
     """A report in other words names the event's setting, not always the slot the story's
-    headline fills with its rarest name (the body that passed the law, the party's initials):
+    headline fills with its rarest name (the body that passed the law, the defeated party):
     the rules ask that name of every report, the rescue model weighs whether it is named
     (``rescue_unnamed_subject``, v27) and joins these. Asked it (v26), the model was never
     asked of the story."""
