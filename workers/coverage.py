@@ -179,8 +179,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # (``own_site_headline_names``); v26 the rescue model trees-v1, boosted trees in place of the
 # logistic regression (``workers/coverage_model.py``), read at 0.7 as logit-v2 was; v27 the rescue
 # model asked of a story whose headlines' rarest name the input does not name too
-# (``rescue_unnamed_subject``).
-DECISION_METHOD = "tfidf-names-v27"
+# (``rescue_unnamed_subject``); v28 a story sharing few names with the input asked by the rules
+# for a word of its headlines in the input too (``weak_shared_name_idf``).
+DECISION_METHOD = "tfidf-names-v28"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to
@@ -253,6 +254,15 @@ class CoverageSettings:
     subject_required: bool = True
     # Shared names must carry at least this much idf mass (two distinctive names, roughly).
     min_shared_name_idf: float = 5.0
+    # ...and a story sharing less than this (about three distinctive names) is joined only when
+    # the input tells what happened too: a word of some headline of the story that is no name
+    # nor figure of it (``_story_words_found``). Few names say where, not which event: "Passenger
+    # train collides with freight train near Brennick" shares the town and the country with a
+    # story of the town's football club beaten at home, and none of its headlines' words. 0: not
+    # asked (v27). Leaving it unasked above would cost reports telling the event in other words
+    # than a story's headlines (the tabloid's "VAL'S AXE FALLS" of a reshuffle) that share ten
+    # names with it.
+    weak_shared_name_idf: float = 15.0
     # idf-weighted share of the input's figures found in the story, when it has a few.
     min_numbers_compared: int = 6
     min_numbers_in_story: float = 0.05
@@ -960,6 +970,7 @@ def _gates(
         names_agree
         and story_head_in_input >= c.min_story_headline_in_input
         and (c.min_story_headline_words == 0 or _story_words_found(members, raw.counts, c.min_story_headline_words))
+        and (shared_idf >= c.weak_shared_name_idf or _story_words_found(members, raw.counts, 1))
     )
     return _Gates(
         passed,

@@ -236,8 +236,10 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # 0.790, 0.829, 0.847 and 0.627 on the twenty-ninth to thirty-second, written after v26 and
 # measured first by it, at precision 1.000, 1.000, 0.971 and 1.000, and 0.823 on the
 # twenty-ninth under v27; 0.640 and 0.789 on the thirty-third and thirty-fourth, written after
-# v27 and measured first by it, at precision 0.986 and 0.972), so that it does not fall
-# unnoticed;
+# v27 and measured first by it, at precision 0.986 and 0.972; 0.774 and 0.842 on the
+# thirty-fifth and thirty-sixth, written after v27 and measured first by it, at precision 1.000;
+# 0.882 on the fourteenth, at precision 1.000, since v28 asks what happened of a story sharing
+# few names), so that it does not fall unnoticed;
 # the figures are in the README.
 MORE_SETS = {name.replace("-", "_"): path for name, path in COVERAGE_HELD_OUT_SETS.items() if path != CORPUS}
 
@@ -306,7 +308,11 @@ def test_more_sets_written_apart_in_time_order(name: str) -> None:
     for r in rows:
         d = decisions[r["id"]]
         if r["role"] == "coverage" and d.kind == "update":
-            assert d.update_kind == "coverage", (r["id"], d.evidence)
+            # A report quoting what a report of the story quotes (the customs director's words
+            # at the news conference both attended: set 36) is a follow-up, by the quote
+            # relation asked before coverage; any other update of a report is coverage.
+            quoted = d.update_kind == "followup" and int(d.evidence["shared_passages"]) >= 1
+            assert d.update_kind == "coverage" or quoted, (r["id"], d.evidence)
 
 
 @pytest.mark.parametrize(
@@ -837,3 +843,24 @@ def test_a_sites_second_report_under_the_storys_headline_names_joins_it(name: st
     own = [i for i, d in decisions.items() if d.story_id == story and rows[i]["site"] == rows[report]["site"]]
     assert len(own) >= 2, own  # the story held a report of the site when it came
     _assert_joined(decisions[report], story)
+
+
+def test_a_story_sharing_few_names_with_a_report_asks_what_happened_too() -> None:
+    """ "Passenger train collides with freight train near Brennick" shares the town, the country
+    and the club's name with the story of the club's home defeat at Brennick, and nothing its
+    headlines say happened: on few shared names the rules ask a word of the story's headlines
+    too (``weak_shared_name_idf``, v28), and the collision begins its own story. "Police hunt
+    gang after armed cash van robbery on the A4" shares as few names with the wire's report of
+    the robbery, and its words: it joins."""
+    rules = coverage.CoverageSettings()
+    assert rules.weak_shared_name_idf > rules.min_shared_name_idf
+    unasked = dataclasses.replace(rules, weak_shared_name_idf=0.0)
+    d, story = _judged("coverage_held_out_14", "E05-1", "E08-1", unasked)
+    _assert_joined(d, story)
+    assert float(d.evidence["shared_names_idf"]) < rules.weak_shared_name_idf
+    d, story = _judged("coverage_held_out_14", "E05-1", "E08-1", rules)
+    _assert_apart(d, story)
+    d, story = _judged("coverage_held_out_34", "Z15-2", "Z15", rules)
+    _assert_joined(d, story)
+    assert float(d.evidence["shared_names_idf"]) < rules.weak_shared_name_idf
+    assert "coverage_rescue_probability" not in d.evidence
