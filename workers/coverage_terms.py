@@ -33,8 +33,10 @@ from workers import agencies, shingles
 # (``LANGUAGE_MARKS``, by ``text_language``); v11 stores the terms an article mentions only in
 # passing (``RawTerms.passing``: in one paragraph after its lead), among those it stores; v12 sets
 # apart what a paragraph tells where it places its event in time against another
-# (``_PLACED_IN_TIME``: "The ruling came hours after the same court struck down ...").
-METHOD = "tfidf-names-v12"
+# (``_PLACED_IN_TIME``: "The ruling came hours after the same court struck down ..."); v13 stores
+# a figure printed the continental way as English prints it ("5,8" as "5.8", "1.200" as "1,200":
+# ``english_figure``).
+METHOD = "tfidf-names-v13"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -48,7 +50,9 @@ METHOD = "tfidf-names-v12"
 # nothing in passing (every term it stores counts as told, so it is never kept apart as one that
 # mentions the input's event only in passing, as before). A v11 record is a v12 record whose
 # paragraphs placing its event in time against another's were read as telling its own (it tells of
-# that other event as before until it expires).
+# that other event as before until it expires). A v12 record is a v13 record whose figures printed
+# the continental way were stored as printed (they compare with no figure of a v13 text in English
+# until they expire, as before).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -58,6 +62,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v9",
         "tfidf-names-v10",
         "tfidf-names-v11",
+        "tfidf-names-v12",
         METHOD,
     )
 )
@@ -67,6 +72,18 @@ _DIGIT = re.compile(r"\d")
 # name ("HX-50", "Ardent-2"), and not a year, which look-alikes share as readily as reports.
 _FIGURE = re.compile(r"\d[\d.,\-]*")
 _YEAR = re.compile(r"(19|20)\d\d")
+# A figure printed the continental way, as German, French, Spanish, Italian, Portuguese and
+# Dutch texts print it: a decimal comma ("5,8", "3,50", "1.200,5") or points between thousands
+# ("1.200", "12.500.000"). Read as English prints it ("5.8", "3.50", "1,200.5", "1,200"), so that
+# a report in one of those languages shares its event's figures with the story's reports in
+# English (the magnitude, the rate, the count of the evacuated): v12 read them as printed, and the
+# similarity of a report in another language is of its names and figures alone. Read so in any
+# text, whatever its language (an English text prints no such figure but for a rate to three
+# decimals, "4.125", read as thousands in each text alike): the features the clean stage ships of
+# each paragraph read a figure before the text's language is known. A comma before three digits
+# ("1,200") is read as English thousands in every text.
+_CONTINENTAL = re.compile(r"(?:\d{1,3}(?:\.\d{3})+|\d+),(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+")
+_AS_ENGLISH = str.maketrans(".,", ",.")
 # A figure with its multiplier or unit written on ("4.3m", "1.2bn", "20km", "15pc", "4.3-million"):
 # read as the figure alone, as "4.3 million", "20 km" and "15 per cent" give it, so that outlets'
 # house styles ("£4.3m" beside "$4.3 million") compare. Only these suffixes: "5G", "3rd" and
@@ -349,6 +366,12 @@ def _token_memo(calendar: frozenset[str]) -> tuple[dict[str, _Token], dict[str, 
     return memo
 
 
+def english_figure(figure: str) -> str:
+    """A figure as English prints it: one printed the continental way (``_CONTINENTAL``) with
+    its points and commas swapped ("5,8" -> "5.8", "1.200" -> "1,200"), any other as it is."""
+    return figure.translate(_AS_ENGLISH) if _CONTINENTAL.fullmatch(figure) else figure
+
+
 def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[str]) -> _Token:
     """One token of the body as :func:`raw_terms` counts it; ``cap``: capitalised where a
     sentence does not begin (the mark of a name)."""
@@ -364,8 +387,10 @@ def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[s
     if number:
         amount = _FIGURE_UNIT.fullmatch(low)
         if amount is not None:  # the figure alone; the entity as written, as the follow-up gates read it
-            return word, entity, amount.group(1), _YEAR.fullmatch(amount.group(1)) is None
-        return word, entity, low, bool(_FIGURE.fullmatch(tok)) and not _YEAR.fullmatch(tok)
+            return word, entity, english_figure(amount.group(1)), _YEAR.fullmatch(amount.group(1)) is None
+        if _FIGURE.fullmatch(tok) and not _YEAR.fullmatch(tok):
+            return word, entity, english_figure(low), True
+        return word, entity, low, False
     if alpha and len(low) < 3:
         return word, entity, None, False
     if "." in low:  # an abbreviation: "C.I.A." is "CIA", "E.U." is "EU"
@@ -612,6 +637,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         if amount is not None:  # "4.3m": the figure alone, as the body reads it
             low = amount.group(1)
         if (amount is not None or _FIGURE.fullmatch(tok)) and not _YEAR.fullmatch(low):
+            low = english_figure(low)
             figures.add(low)  # kept whole, as the body's figures are, so the two compare
             head_terms.add(low)
             continue

@@ -1452,8 +1452,8 @@ def test_a_record_of_the_v11_method_restores_with_its_terms_after_the_upgrade() 
     stored = index._articles[item.article_id].cov
     assert stored.apart  # the v12 reading set the struck-down law apart
     record = json.loads(value)
-    assert record["cov_method"] == coverage_terms.METHOD == "tfidf-names-v12"
-    for method, readable in (("tfidf-names-v11", True), ("tfidf-names-v2", False)):
+    assert record["cov_method"] == coverage_terms.METHOD
+    for method, readable in (("tfidf-names-v11", True), ("tfidf-names-v12", True), ("tfidf-names-v2", False)):
         record["cov_method"] = method
         restored = _decode_article(json.dumps(record).encode()).cov
         if readable:
@@ -1545,3 +1545,44 @@ def test_only_a_sites_later_report_is_asked_the_storys_headline_names() -> None:
             assert (d.kind, d.update_kind, d.story_id) == ("update", "coverage", story), d.evidence
         else:
             assert d.kind == "new" and d.evidence.get("own_site_new_headline_name") == 1, d.evidence
+
+
+@pytest.mark.parametrize(
+    ("printed", "english"),
+    [
+        ("5,8", "5.8"),  # a magnitude
+        ("3,50", "3.50"),  # a rate
+        ("1.200", "1,200"),  # a count, points between thousands
+        ("12.500.000", "12,500,000"),
+        ("1.200,5", "1,200.5"),
+        ("1234,5", "1234.5"),
+        ("1,200", "1,200"),  # English thousands, in any text
+        ("4.25", "4.25"),
+        ("3-1", "3-1"),
+    ],
+)
+def test_a_figure_printed_the_continental_way_reads_as_english_prints_it(printed: str, english: str) -> None:
+    assert coverage_terms.english_figure(printed) == english
+
+
+def test_a_report_in_another_language_shares_its_figures_with_a_story_told_in_english() -> None:
+    """An Italian report of the quake prints its magnitude "5,8" and its displaced "1.200"; the
+    wire in English "5.8" and "1,200". v13 reads both as English prints them: the figures (in
+    the body, the headline, an amount with its unit) are the same terms, and the similarity of a
+    report in another language is of its names and figures alone."""
+    calendar = frozenset[str]()
+    italian = coverage_terms.raw_terms(
+        "Terremoto di magnitudo 5,8 a Velsk: 1.200 sfollati",
+        ["Una scossa di magnitudo 5,8 ha colpito Velsk nella notte: 1.200 sfollati, danni per 4,3m di corone."],
+        calendar,
+    )
+    english = coverage_terms.raw_terms(
+        "Magnitude 5.8 quake strikes Velsk, 1,200 displaced",
+        ["A magnitude 5.8 quake struck Velsk overnight, displacing 1,200 people and causing 4.3m crowns of damage."],
+        calendar,
+    )
+    assert italian.language == "it" and english.language in ("en", "")
+    assert len(italian.number_hashes) == 3 and italian.number_hashes == english.number_hashes
+    assert italian.number_hashes <= italian.headline_terms | set(italian.counts)
+    # as printed: the labels the evidence shows
+    assert {italian.label[h] for h in italian.number_hashes if h in italian.label} >= {"5,8", "1.200"}
