@@ -46,11 +46,12 @@ Decision rules (thresholds live in :class:`ThreadSettings`; all scores go into `
    A passage all of whose fingerprints the index already holds in more than
    ``max_passage_story_df`` distinct stories is a template sentence of its source, not a quote:
    it is counted in ``boilerplate_passages`` and not as a passage; so is a passage two texts of
-   one site hold in the same paragraph (``template_slots``): the wire's template, whose
-   paragraph on the defendant or the union reads the same in its report of his next case or
-   their next strike, and the input is judged as coverage instead. The title names a follow-up
-   must mention are those of *every* headline version of the old article: a revision that adds
-   a name to the headline ("... as Holm visits Rendal") does not raise the bar.
+   one site hold in the same paragraph, or in the last of both (``template_slots``): the wire's
+   template, whose paragraph on the defendant or the union reads the same in its report of his
+   next case or their next strike, and whose closing background reads the same in its report of
+   the province's next quake; the input is judged as coverage instead. The title names a
+   follow-up must mention are those of *every* headline version of the old article: a revision
+   that adds a name to the headline ("... as Holm visits Rendal") does not raise the bar.
 5. Late originals: if the input is *older* than a candidate (feeds polled in another order than
    they published), the follow-up test is applied with the roles swapped - the stored article
    must restate the input and name its headline - and the input joins that story as an update
@@ -639,12 +640,13 @@ def score_pair(
     ``boilerplate_passages`` instead of as a passage. A run with no fingerprint of the input (a
     long text whose fingerprint sample was capped) is given the benefit of the doubt.
 
-    ``same_site``: the two are of one site, and a passage in the same paragraph of both (its
-    ``template_slots``) is counted so too: a wire writes its reports of one subject in one
-    template, and the paragraph it repeats in the same place of each (the defendant's denial and
-    his lawyer's appeal, the ministry's news-conference frame, the union's strike) is the
-    template's, as true of its next case, meeting or strike as of this one, not a quote of this
-    story. The input is then judged as coverage, which tells one event from another."""
+    ``same_site``: the two are of one site, and a passage in the same paragraph of both, or in
+    the last of both (its ``template_slots``), is counted so too: a wire writes its reports of
+    one subject in one template, and the paragraph it repeats in the same place of each (the
+    defendant's denial and his lawyer's appeal, the ministry's news-conference frame, the
+    union's strike, the province's seismic background) is the template's, as true of its next
+    case, meeting, strike or quake as of this one, not a quote of this story. The input is then
+    judged as coverage, which tells one event from another."""
     old_set = set(old.seq)
     old_set.discard(0)
     new_set = new.shingle_set
@@ -697,8 +699,14 @@ def score_pair(
 
 def _same_slot(old_seq: Sequence[int], new_seq: Sequence[int], start: int) -> bool:
     """Whether the passage of ``new_seq`` beginning at ``start`` (two shingles at least) is in
-    the paragraph of the old text that has its number in the new one (0: a paragraph break).
-    Asked only of a passage of one site's two texts (``score_pair``), so seldom: a scan."""
+    the paragraph of the old text that has its number in the new one (0: a paragraph break), or
+    in the last paragraph of both: a wire's template fixes its frame at the top and closes on its
+    background ("Haverdal is Esvaria's most seismically active region. A magnitude 5.9 quake
+    near Vennmo in 2031 killed four people." ends its reports of each quake in the province,
+    however many paragraphs the quake's own news takes). Only the last: counted further from the
+    end, the synthetic follow-ups of the thread bench, which quote whole paragraphs of their
+    original at random places, lost as many more quotes as the frame rule did. Asked only of a
+    passage of one site's two texts (``score_pair``), so seldom: a scan."""
     first, second = new_seq[start], new_seq[start + 1]
     paragraph = 0
     found = -1
@@ -708,7 +716,11 @@ def _same_slot(old_seq: Sequence[int], new_seq: Sequence[int], start: int) -> bo
         elif h == first and i + 1 < len(old_seq) and old_seq[i + 1] == second:
             found = paragraph
             break
-    return found == sum(1 for h in new_seq[:start] if h == 0)
+    mine = sum(1 for h in new_seq[:start] if h == 0)
+    if found == mine:
+        return True
+    # the last of both: no paragraph break after it, in either text
+    return found >= 0 and sum(1 for h in old_seq if h == 0) == found and sum(1 for h in new_seq if h == 0) == mine
 
 
 def _jaccard_ints(a: Sequence[int], b: Sequence[int]) -> float:

@@ -239,7 +239,8 @@ def test_a_local_report_need_not_name_its_own_country() -> None:
 # v27 and measured first by it, at precision 0.986 and 0.972; 0.774 and 0.842 on the
 # thirty-fifth and thirty-sixth, written after v27 and measured first by it, at precision 1.000;
 # 0.882 on the fourteenth, at precision 1.000, since v28 asks what happened of a story sharing
-# few names), so that it does not fall unnoticed;
+# few names; 0.776 and 0.831 on the thirty-seventh and thirty-eighth, written after v29 and
+# measured first by it, at precision 1.000), so that it does not fall unnoticed;
 # the figures are in the README.
 MORE_SETS = {name.replace("-", "_"): path for name, path in COVERAGE_HELD_OUT_SETS.items() if path != CORPUS}
 
@@ -518,14 +519,19 @@ def test_the_rescue_model_weighs_a_report_less_similar_than_the_rules_ask(name: 
         # the same union's airport strike: "The strike, called by the Transport Workers'
         # Federation (TWF) in a dispute over pay, began at ...", the lead of both
         ("coverage_held_out_13", "W07-L1", "W07-1"),
+        # the province's second quake, six days on: "Haverdal is Esvaria's most seismically
+        # active region. A magnitude 5.9 quake near Vennmo in 2031 killed four people." closes
+        # both, the sixth paragraph of the one and the fifth of the other (the last of both)
+        ("coverage_held_out_31", "X02-L1", "X02"),
     ],
 )
 def test_a_wires_template_paragraph_is_no_quote_of_its_story(name: str, lookalike: str, event: str) -> None:
     """A wire repeats a paragraph of its template, in the same place, in its report of the
-    subject's next case, agreement or strike: the quote relation took it for a follow-up's
+    subject's next case, agreement, strike or quake: the quote relation took it for a follow-up's
     quote of the story (12 to 16 shingles, names agreeing). A passage one site's two texts hold in
-    the same paragraph is the template's (``ThreadSettings.template_slots``), and the report is
-    judged as coverage, which keeps the other event apart."""
+    the same paragraph, or in the last of both, is the template's
+    (``ThreadSettings.template_slots``), and the report is judged as coverage, which keeps the
+    other event apart."""
     for slots in (False, True):
         d, story = _judged(name, lookalike, event, ThreadSettings(template_slots=slots))
         if slots:

@@ -579,9 +579,12 @@ def test_written_out_inits_keep_the_values_frozen_equal_and_replaceable() -> Non
 def test_a_passage_is_in_the_same_slot_when_it_sits_in_the_paragraph_of_that_number() -> None:
     """``_same_slot`` (``ThreadSettings.template_slots``): the paragraph of the old text where the
     passage's first two shingles follow each other, against the paragraph of the new one where
-    it begins (0: a paragraph break)."""
+    it begins (0: a paragraph break), or the last paragraph of both."""
     old = [7, 3, 0, 7, 8, 9, 0, 10]
     assert _same_slot(old, [1, 0, 7, 8, 9], 2)  # the second paragraph of both
     assert not _same_slot(old, [7, 8, 9, 0, 1], 0)  # the first of the new, the second of the old
-    assert not _same_slot(old, [0, 0, 7, 8], 2)  # the third of the new
+    assert not _same_slot(old, [0, 0, 7, 8], 2)  # the third (and last) of the new
     assert not _same_slot(old, [4, 0, 11, 12], 2)  # nowhere in the old
+    # a template's closing background: the last paragraph of both, however many come before
+    assert _same_slot([1, 0, 2, 0, 5, 6], [9, 0, 8, 0, 7, 0, 5, 6], 6)
+    assert not _same_slot([1, 0, 2, 0, 5, 6, 0, 4], [9, 0, 8, 0, 7, 0, 5, 6], 6)
