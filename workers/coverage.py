@@ -967,11 +967,13 @@ def _gates(
         and (figures_compared < c.min_numbers_compared or numbers_in_story >= c.min_numbers_in_story)
         and (len(members) < c.min_protagonist_reports or _protagonist_named(raw, story_names, w, c))
     )
+    # Words of what happened: asked where set (``min_story_headline_words``), and at least one
+    # where the names shared are few (``weak_shared_name_idf``).
+    words = c.min_story_headline_words if shared_idf >= c.weak_shared_name_idf else max(c.min_story_headline_words, 1)
     passed = (
         names_agree
         and story_head_in_input >= c.min_story_headline_in_input
-        and (c.min_story_headline_words == 0 or _story_words_found(members, raw.counts, c.min_story_headline_words))
-        and (shared_idf >= c.weak_shared_name_idf or _story_words_found(members, raw.counts, 1))
+        and (words == 0 or _story_words_found(members, raw.counts, words))
     )
     return _Gates(
         passed,

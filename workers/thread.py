@@ -705,8 +705,9 @@ def _same_slot(old_seq: Sequence[int], new_seq: Sequence[int], start: int) -> bo
     near Vennmo in 2031 killed four people." ends its reports of each quake in the province,
     however many paragraphs the quake's own news takes). Only the last: counted further from the
     end, the synthetic follow-ups of the thread bench, which quote whole paragraphs of their
-    original at random places, lost as many more quotes as the frame rule did. Asked only of a
-    passage of one site's two texts (``score_pair``), so seldom: a scan."""
+    original at random places, lost more quotes than the frame rule had (its pair F1 0.991 ->
+    0.982; with the last alone 0.987). Asked only of a passage of one site's two texts
+    (``score_pair``), so seldom: a scan."""
     first, second = new_seq[start], new_seq[start + 1]
     paragraph = 0
     found = -1
