@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,8 +36,9 @@ from workers import agencies, shingles
 # apart what a paragraph tells where it places its event in time against another
 # (``_PLACED_IN_TIME``: "The ruling came hours after the same court struck down ..."); v13 stores
 # a figure printed the continental way as English prints it ("5,8" as "5.8", "1.200" as "1,200":
-# ``english_figure``).
-METHOD = "tfidf-names-v13"
+# ``english_figure``); v14 stores every term without its accents ("Zürich" as "Zurich", "Crédit"
+# as "Credit": ``unaccented``).
+METHOD = "tfidf-names-v14"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -52,7 +54,8 @@ METHOD = "tfidf-names-v13"
 # paragraphs placing its event in time against another's were read as telling its own (it tells of
 # that other event as before until it expires). A v12 record is a v13 record whose figures printed
 # the continental way were stored as printed (they compare with no figure of a v13 text in English
-# until they expire, as before).
+# until they expire, as before). A v13 record is a v14 record whose accented terms were stored with
+# their accents (they compare with no term of a v14 text until they expire, as before).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -63,6 +66,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v10",
         "tfidf-names-v11",
         "tfidf-names-v12",
+        "tfidf-names-v13",
         METHOD,
     )
 )
@@ -372,6 +376,30 @@ def english_figure(figure: str) -> str:
     return figure.translate(_AS_ENGLISH) if _CONTINENTAL.fullmatch(figure) else figure
 
 
+# Letters no Unicode decomposition takes apart, as English writes them ("Øresund" as "Oresund",
+# "Łódź" as "Lodz", "Straße" as "Strasse", Turkish's dotless i, U+0131, as "i").
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ß": "ss", "\u0131": "i"}
+)
+
+
+def unaccented(word: str) -> str:
+    """``word`` (lower case) without its accents: "zürich" as "zurich", "são" as "sao",
+    "erdoğan" as "erdogan". Outlets writing in English drop the accents a country's own press
+    prints, and not all of them ("Zurich", "Sao Paulo", "Erdogan"; the wire's "Crédit Marvello",
+    the broadcaster's "Credit Marvello"): a name read with them and one read without are two
+    terms, and the report shares no name with its story. Every term is read without (not only
+    names: a word beginning a sentence is read as a word, and must be the same term as the name
+    it spells), and stop words are looked up as written, before."""
+    return word if word.isascii() else _unaccented(word)
+
+
+@lru_cache(maxsize=65536)
+def _unaccented(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)) or word
+
+
 def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[str]) -> _Token:
     """One token of the body as :func:`raw_terms` counts it; ``cap``: capitalised where a
     sentence does not begin (the mark of a name)."""
@@ -398,9 +426,9 @@ def _read_token(tok: str, cap: bool, calendar: frozenset[str], stop: frozenset[s
         if len(term) < 2:
             return word, entity, None, False
     elif cap and _NAME_TAIL.fullmatch(tok):
-        term = low.split("-", 1)[0][:_STEM]  # "Jong-un" as "Jong Un": outlets differ
+        term = unaccented(low.split("-", 1)[0])[:_STEM]  # "Jong-un" as "Jong Un": outlets differ
     else:
-        term = low[:_STEM]
+        term = unaccented(low)[:_STEM]
     return word, entity, term, False
 
 
@@ -646,7 +674,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
             low = low.split("-", 1)[0]
         if low in calendar or len(low) < 3 or low in stop or _DIGIT.search(low):
             continue
-        term = low[:_STEM]
+        term = unaccented(low)[:_STEM]
         if term in names:  # a headline word the body uses as a name
             head.add(term)
         head_terms.add(term)
@@ -683,7 +711,7 @@ def _fold(tok: str) -> int:
     low = shingles.strip_possessive(tok.lower()).replace(".", "")
     if _NAME_TAIL.fullmatch(tok):
         low = low.split("-", 1)[0]
-    return _hash_term(low[:_STEM])
+    return _hash_term(unaccented(low)[:_STEM])
 
 
 def title_pairs(title: str) -> list[tuple[int, int]]:
@@ -775,7 +803,9 @@ _FALLS = (
 # ("pat": a bank that "stands pat" holds, beside "the mark eases" in the same headline)
 _HOLDS = "hold holds keep keeps kept unchanged steady pause pauses pat hält unverändert belässt mantiene maintient"
 _MOVES = {
-    _hash_term(w[:_STEM]): move for words, move in ((_RISES, 1), (_FALLS, -1), (_HOLDS, 0)) for w in words.split()
+    _hash_term(unaccented(w)[:_STEM]): move
+    for words, move in ((_RISES, 1), (_FALLS, -1), (_HOLDS, 0))
+    for w in words.split()
 }
 
 

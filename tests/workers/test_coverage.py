@@ -1453,7 +1453,12 @@ def test_a_record_of_the_v11_method_restores_with_its_terms_after_the_upgrade() 
     assert stored.apart  # the v12 reading set the struck-down law apart
     record = json.loads(value)
     assert record["cov_method"] == coverage_terms.METHOD
-    for method, readable in (("tfidf-names-v11", True), ("tfidf-names-v12", True), ("tfidf-names-v2", False)):
+    for method, readable in (
+        ("tfidf-names-v11", True),
+        ("tfidf-names-v12", True),
+        ("tfidf-names-v13", True),
+        ("tfidf-names-v2", False),
+    ):
         record["cov_method"] = method
         restored = _decode_article(json.dumps(record).encode()).cov
         if readable:
@@ -1586,3 +1591,44 @@ def test_a_report_in_another_language_shares_its_figures_with_a_story_told_in_en
     assert italian.number_hashes <= italian.headline_terms | set(italian.counts)
     # as printed: the labels the evidence shows
     assert {italian.label[h] for h in italian.number_hashes if h in italian.label} >= {"5,8", "1.200"}
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("zürich", "zurich"),
+        ("são", "sao"),
+        ("erdoğan", "erdogan"),
+        ("crédit", "credit"),
+        ("cocaïne", "cocaine"),
+        ("øresund", "oresund"),
+        ("łódź", "lodz"),
+        ("straße", "strasse"),
+        ("k\u0131l\u0131\u00e7daro\u011flu", "kilicdaroglu"),
+        ("reykjavík", "reykjavik"),
+        ("plain", "plain"),
+    ],
+)
+def test_a_term_is_read_without_its_accents(written: str, read: str) -> None:
+    assert coverage_terms.unaccented(written) == read
+
+
+def test_a_name_written_with_and_without_its_accents_is_one_term() -> None:
+    """The wire writes "Crédit Marvello" and "Zürich", the broadcaster "Credit Marvello" and
+    "Zurich": one name each, in the headline and the body, as a name and where a sentence
+    begins; the label (the evidence's) keeps the text's spelling."""
+    calendar = frozenset[str]()
+    wire = coverage_terms.raw_terms(
+        "Crédit Marvello agrees Zürich takeover",
+        ["Lender Crédit Marvello has agreed to buy a Zürich bank. Zürich regulators approved it."],
+        calendar,
+    )
+    broadcaster = coverage_terms.raw_terms(
+        "Credit Marvello agrees Zurich takeover",
+        ["Lender Credit Marvello has agreed to buy a Zurich bank. Zurich regulators approved it."],
+        calendar,
+    )
+    assert wire.name_hashes == broadcaster.name_hashes and len(wire.name_hashes) >= 3
+    assert wire.headline == broadcaster.headline and wire.headline_terms == broadcaster.headline_terms
+    assert wire.counts == broadcaster.counts
+    assert "zürich" in wire.label.values() and "zurich" in broadcaster.label.values()

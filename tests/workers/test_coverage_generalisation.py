@@ -875,3 +875,12 @@ def test_a_story_sharing_few_names_with_a_report_asks_what_happened_too() -> Non
     _assert_joined(d, story)
     assert float(d.evidence["shared_names_idf"]) < rules.weak_shared_name_idf
     assert "coverage_rescue_probability" not in d.evidence
+
+
+def test_a_report_spelling_its_event_without_accents_joins_the_story_spelt_with_them() -> None:
+    """Set 38's Dutch report of the record cocaine haul at Lenmouth ("Recordvangst van cocaïne in
+    haven van Lenmouth") shares its figures, the port and the drug with the wire's English
+    reports; read with its diaeresis, "cocaïne" was no term of theirs, and the rules turned the
+    story down. Stored terms v14 read every term without its accents: it joins."""
+    d, story = _judged("coverage_held_out_38", "QD13-3", "QD13", ThreadSettings())
+    _assert_joined(d, story)
