@@ -182,8 +182,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # (``rescue_unnamed_subject``); v28 a story sharing few names with the input asked by the rules
 # for a word of its headlines in the input too (``weak_shared_name_idf``); v29 the stored terms of
 # v13, which read a figure printed the continental way as English prints it ("5,8" as "5.8"); v30
-# the stored terms of v14, which read every term without its accents ("Zürich" as "Zurich").
-DECISION_METHOD = "tfidf-names-v30"
+# the stored terms of v14, which read every term without its accents ("Zürich" as "Zurich"); v31
+# the stored terms of v15, which read a headline's slowing, cooling or dip as a fall and its
+# acceleration or rebound as a rise (``coverage_terms.headline_move``).
+DECISION_METHOD = "tfidf-names-v31"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to

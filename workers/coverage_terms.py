@@ -37,8 +37,9 @@ from workers import agencies, shingles
 # (``_PLACED_IN_TIME``: "The ruling came hours after the same court struck down ..."); v13 stores
 # a figure printed the continental way as English prints it ("5,8" as "5.8", "1.200" as "1,200":
 # ``english_figure``); v14 stores every term without its accents ("Zürich" as "Zurich", "Crédit"
-# as "Credit": ``unaccented``).
-METHOD = "tfidf-names-v14"
+# as "Credit": ``unaccented``); v15 marks the way a headline's percentage went by more words
+# (slowing, cooling, a dip as a fall; an acceleration, a rebound as a rise: ``_MOVES``).
+METHOD = "tfidf-names-v15"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -55,7 +56,10 @@ METHOD = "tfidf-names-v14"
 # that other event as before until it expires). A v12 record is a v13 record whose figures printed
 # the continental way were stored as printed (they compare with no figure of a v13 text in English
 # until they expire, as before). A v13 record is a v14 record whose accented terms were stored with
-# their accents (they compare with no term of a v14 text until they expire, as before).
+# their accents (they compare with no term of a v14 text until they expire, as before). A v14
+# record is a v15 record whose headline's percentage was read as going no way where its clause
+# says it slowed, cooled, dipped, accelerated or rebounded (its headline words are read again
+# at each decision, so only that mark is as before until it expires).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -67,6 +71,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v11",
         "tfidf-names-v12",
         "tfidf-names-v13",
+        "tfidf-names-v14",
         METHOD,
     )
 )
@@ -786,19 +791,24 @@ def telling_figures(raw: RawTerms) -> frozenset[int]:
 
 # Words that say which way a headline's change went, in the languages the stop words cover
 # most (English, German, Spanish, French), as headline terms fold them (six letters): a bank
-# raises, cuts or holds its rate; a profit rises or falls. Words of two letters are no terms,
-# nor are stop words ("fall", "held", "up": ``stop_words``), so none is listed.
+# raises, cuts or holds its rate; a profit rises or falls; inflation slows, cools or dips, or
+# accelerates (so "Price rises slow", a headline saying both ways, says none). Italian and
+# Portuguese give their slowing and acceleration. Words of two letters are no terms, nor are
+# stop words ("fall", "held", "up": ``stop_words``), so none is listed.
 _RISES = (
     "rise rises rose risen rising climb climbs climbed jump jumps jumped gain gains gained surge surges surged "
     "soar soars soared increase increases increased raise raises raised hike hikes hiked lift lifts lifted "
     "boost boosts boosted grow grows grew higher beats steigt stieg erhöht hebt wächst höher sube subió eleva "
-    "aumenta crece alza hausse augmente relève"
+    "aumenta crece alza hausse augmente relève accelerate accelerates accelerated quicken quickens "
+    "quickened rebound rebounds rebounded beschleunigt accélère accelera acelera"
 )
 _FALLS = (
     "falls fell drop drops dropped slide slides slid slip slips slipped tumble tumbles tumbled plunge "
     "plunges plunged sink sinks sank decline declines declined cut cuts lower lowers lowered reduce reduces "
     "reduced trim trims trimmed ease eases eased shrink shrinks loss misses sinkt senkt fällt verliert gesenkt "
-    "niedriger baja bajó cae cayó recorta pérdidas baisse recule chute abaisse"
+    "niedriger baja bajó cae cayó recorta pérdidas baisse recule chute abaisse "
+    "slow slows slowed slowing cool cools cooled cooling dip dips dipped verlangsamt ralentit rallenta "
+    "desacelera abranda"
 )
 # ("pat": a bank that "stands pat" holds, beside "the mark eases" in the same headline)
 _HOLDS = "hold holds keep keeps kept unchanged steady pause pauses pat hält unverändert belässt mantiene maintient"

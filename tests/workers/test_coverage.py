@@ -1457,6 +1457,7 @@ def test_a_record_of_the_v11_method_restores_with_its_terms_after_the_upgrade() 
         ("tfidf-names-v11", True),
         ("tfidf-names-v12", True),
         ("tfidf-names-v13", True),
+        ("tfidf-names-v14", True),
         ("tfidf-names-v2", False),
     ):
         record["cov_method"] = method

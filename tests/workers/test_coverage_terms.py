@@ -105,6 +105,14 @@ def test_a_headline_move_is_the_one_way_its_words_say_a_change_went() -> None:
     # the currency moved, the bank held: no one way
     assert move("Mark eases as Kestrian National Bank stands pat") is None
     assert move("Seven killed as train derails near Korvin") is None
+    # inflation slows, cools or dips as a rate eases, and accelerates as one rises
+    assert move("Orlanian inflation slows to 3.6% in August") == -1
+    assert move("October CPI dip unlikely to sway National Bank; mark steady") is None  # a dip, and a hold
+    assert move("Inflation accelerates to 5.4% in September") == 1
+    assert move("Inflação abranda para 3,9% em fevereiro") == -1
+    # "price rises" is a noun, and they slowed: two ways, so none (not a rise against a story of
+    # inflation easing)
+    assert move("Price rises slow down, but the weekly shop is still getting dearer") is None
 
 
 def test_a_german_text_reads_a_capital_after_an_article_as_a_noun() -> None:
