@@ -91,6 +91,9 @@ similarity compares in ``workers/coverage_vectors.py``:
   counterpart that afternoon, the company's results the morning after its former chief's
   verdict). Other outlets are not asked it: each headlines its own angle. The rules ask it; the
   rescue model asks such a story a higher probability instead (``rescue_same_site_probability``).
+  Such a story asks besides for a word of what its headlines say happened in the input
+  (``own_site_story_words``, v32): the site's report of another event in the setting of its
+  first shares the setting's names, in its headline too, and none of the event's words.
 
 * Another language: German capitalises its nouns, so its nouns read as names; a capital after
   an article (and its adjectives) that the text never writes as a name is read as a noun
@@ -184,8 +187,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # v13, which read a figure printed the continental way as English prints it ("5,8" as "5.8"); v30
 # the stored terms of v14, which read every term without its accents ("Zürich" as "Zurich"); v31
 # the stored terms of v15, which read a headline's slowing, cooling or dip as a fall and its
-# acceleration or rebound as a rise (``coverage_terms.headline_move``).
-DECISION_METHOD = "tfidf-names-v31"
+# acceleration or rebound as a rise (``coverage_terms.headline_move``); v32 a story holding a
+# report of the input's site published before it asked for a word of what its headlines say
+# happened in the input (``own_site_story_words``).
+DECISION_METHOD = "tfidf-names-v32"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to
@@ -419,6 +424,14 @@ class CoverageSettings:
     # wire's next report of the election, headlining the winner and the party he courts, 0.998).
     # False: not asked, as in v24.
     own_site_headline_names: bool = True
+    # ...and the input must use a word of what happened that a headline of that story gives (no
+    # name nor figure of it, and no name of the input: ``story_words_unsaid``). A site's second
+    # report of an event, in other words, still says what its first headlined (the rail line, the
+    # rate, the vote) or what another outlet's did; its report of another event in its setting
+    # (the foreign paper's report of the quake felt in the border towns its report of the rail
+    # deal named the day before, the visiting minister's condolences in its fourth paragraph)
+    # shares the setting's names and none of the event's words. False: not asked, as in v31.
+    own_site_story_words: bool = True
 
 
 class Stored(Protocol):
@@ -461,6 +474,9 @@ class Judgement:
     # Kept apart because its headline names what no headline of a story holding a report of
     # its own site does (``new_headline_name``).
     own_site_name: bool = False
+    # Kept apart because it uses no word of what the headlines of a story holding a report of
+    # its own site say happened (``story_words_unsaid``).
+    own_site_words: bool = False
 
     def __init__(
         self,
@@ -482,6 +498,7 @@ class Judgement:
         set_apart: bool = False,
         in_passing: bool = False,
         own_site_name: bool = False,
+        own_site_words: bool = False,
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
@@ -502,6 +519,7 @@ class Judgement:
         object.__setattr__(self, "set_apart", set_apart)
         object.__setattr__(self, "in_passing", in_passing)
         object.__setattr__(self, "own_site_name", own_site_name)
+        object.__setattr__(self, "own_site_words", own_site_words)
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -533,6 +551,8 @@ class Judgement:
             out["mentioned_in_passing"] = 1
         if self.own_site_name:
             out["own_site_new_headline_name"] = 1
+        if self.own_site_words:
+            out["own_site_no_story_word"] = 1
         return out
 
 
@@ -1264,16 +1284,11 @@ def judge(
     passing = (
         passed and not apart and c.max_told_in_passing > 0 and mentioned_in_passing(raw, top, w, c, min_telling_idf)
     )
-    own_name = (
-        passed
-        and not apart
-        and not passing
-        and own_site
-        and c.own_site_headline_names
-        and new_headline_name(raw, members, c)
-    )
+    own_asked = passed and not apart and not passing and own_site
+    own_name = own_asked and c.own_site_headline_names and new_headline_name(raw, members, c)
+    own_words = own_asked and not own_name and c.own_site_story_words and story_words_unsaid(raw, members)
     return Judgement(
-        passed and not apart and not passing and not own_name,
+        passed and not apart and not passing and not own_name and not own_words,
         damped,
         cos,
         top,
@@ -1291,7 +1306,24 @@ def judge(
         apart,
         passing,
         own_name,
+        own_words,
     )
+
+
+def story_words_unsaid(raw: RawTerms, members: Sequence[Stored]) -> bool:
+    """Whether the input uses no word of what happened that a member's headline gives: a word of
+    it that is no name nor figure of that member (nor a mark), and no name of the input (a name
+    the index did not keep among the member's heaviest is still a name: the capital both give)
+    (``own_site_story_words``)."""
+    counts = raw.counts
+    mine = raw.name_hashes
+    for m in members:
+        f = m.cov
+        names, figures = f.names, f.figures
+        for h in f.headline:
+            if h in counts and h not in mine and h not in names and h not in figures and h not in MARKS:
+                return False
+    return True
 
 
 def new_headline_name(raw: RawTerms, members: Sequence[Stored], c: CoverageSettings) -> bool:

@@ -1195,7 +1195,7 @@ class StoryIndex:
         # Stories nearest first, so the first that passes is the answer, and a story that cannot
         # pass need not be judged once a nearer one's judgement stands as the evidence of a ``new``.
         ranked = stories_by_hits(kept)
-        own_site = c.own_site_headline_names and bool(site)
+        own_site = (c.own_site_headline_names or c.own_site_story_words) and bool(site)
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for _, sid, hits in ranked:
             members = members_of[sid]

@@ -114,7 +114,9 @@ def test_mutual_headlines_need_texts_closer_than_the_bare_threshold() -> None:
     upto = [r for r in ROWS if r["published"] <= next(o["published"] for o in ROWS if o["id"] == "H02-1")]
     for required in (0.0, coverage.CoverageSettings().min_mutual_cosine):
         settings = ThreadSettings(
-            coverage=coverage.CoverageSettings(min_mutual_cosine=required, own_site_headline_names=bool(required))
+            coverage=coverage.CoverageSettings(
+                min_mutual_cosine=required, own_site_headline_names=bool(required), own_site_story_words=bool(required)
+            )
         )
         decisions = _decide(upto, settings)
         d, vote = decisions["H02-1"], decisions["H01-4"]
@@ -139,7 +141,11 @@ def test_a_story_does_not_draw_in_another_event_through_one_member() -> None:
         decisions = _decide(
             upto,
             ThreadSettings(
-                coverage=coverage.CoverageSettings(min_rest_cosine=required, own_site_headline_names=bool(required))
+                coverage=coverage.CoverageSettings(
+                    min_rest_cosine=required,
+                    own_site_headline_names=bool(required),
+                    own_site_story_words=bool(required),
+                )
             ),
         )
         d, bridge = decisions["H03-1"], decisions["H02-5"]
@@ -344,7 +350,9 @@ def test_a_headline_moving_the_other_way_is_another_event(name: str, lookalike: 
     the ``new`` says so when that story is the nearest (``headline_moves_apart``)."""
     for apart in (False, True):
         decisions = _decided_until(
-            name, lookalike, coverage.CoverageSettings(opposite_moves=apart, own_site_headline_names=apart)
+            name,
+            lookalike,
+            coverage.CoverageSettings(opposite_moves=apart, own_site_headline_names=apart, own_site_story_words=apart),
         )
         d, story = decisions[lookalike], decisions[event].story_id
         if apart:
@@ -429,7 +437,9 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
     headline it uses, it uses only there (``set_apart_mentions``)."""
     for rule in (False, True):
         decisions = _decided_until(
-            name, report, coverage.CoverageSettings(set_apart_mentions=rule, own_site_headline_names=rule)
+            name,
+            report,
+            coverage.CoverageSettings(set_apart_mentions=rule, own_site_headline_names=rule, own_site_story_words=rule),
         )
         d, story = decisions[report], decisions[event].story_id
         if rule and own is not None:
@@ -651,7 +661,11 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
     its lead (``max_told_in_passing``). v17 joined them."""
     for most in (0.0, coverage.CoverageSettings().max_told_in_passing):
         decisions = _decided_until(
-            name, report, coverage.CoverageSettings(max_told_in_passing=most, own_site_headline_names=bool(most))
+            name,
+            report,
+            coverage.CoverageSettings(
+                max_told_in_passing=most, own_site_headline_names=bool(most), own_site_story_words=bool(most)
+            ),
         )
         d, story = decisions[report], decisions[event].story_id
         if most and own is not None:
@@ -834,6 +848,33 @@ def test_a_story_holding_a_report_of_the_inputs_site_gives_its_headline_names(
     report of the input's site must give every name of the input's headline in its headlines
     (``own_site_headline_names``, v25)."""
     _kept_apart_by(name, report, event, "own_site_headline_names", "own_site_new_headline_name")
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event", "own"),
+    [
+        # "Un séisme de magnitude 5,4 frappe la Lusvénie, secousses ressenties jusqu'à
+        # Montcalvel": the Kaldorian paper's French report of the quake, the morning after its
+        # French report of the rail deal ("Montcalvel-Tazelny : la Kaldorie et la Lusvénie
+        # s'engagent à rouvrir la ligne ferroviaire"): the same border towns, the visiting
+        # minister's condolences in its fourth paragraph, every headline name found, and no word
+        # of the deal
+        ("coverage_held_out_41", "QG02-3", "QG01", "QG02"),
+    ],
+)
+def test_a_story_holding_a_report_of_the_inputs_site_is_told_in_its_words(
+    name: str, report: str, event: str, own: str
+) -> None:
+    """A site's report of another event in the setting of its first report shares the first's
+    names (its headline's too) and none of the words its story's headlines say happened: a
+    story holding a report of the input's site must find one of them in the input
+    (``own_site_story_words``, v32). Kept from the other event, the report joins its own."""
+    rules = coverage.CoverageSettings()
+    d, story = _judged(name, report, event, dataclasses.replace(rules, own_site_story_words=False))
+    _assert_joined(d, story)
+    decisions = _decided_until(name, report, rules)
+    _assert_joined(decisions[report], decisions[own].story_id)
+    assert decisions[own].story_id != story
 
 
 @pytest.mark.parametrize(
