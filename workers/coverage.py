@@ -425,7 +425,7 @@ class CoverageSettings:
     # False: not asked, as in v24.
     own_site_headline_names: bool = True
     # ...and the input must use a word of what happened that a headline of that story gives (no
-    # name nor figure of it, and no name of the input: ``story_words_unsaid``). A site's second
+    # name nor figure of it, and no name of the input: ``_story_words_found``). A site's second
     # report of an event, in other words, still says what its first headlined (the rail line, the
     # rate, the vote) or what another outlet's did; its report of another event in its setting
     # (the foreign paper's report of the quake felt in the border towns its report of the rail
@@ -475,7 +475,7 @@ class Judgement:
     # its own site does (``new_headline_name``).
     own_site_name: bool = False
     # Kept apart because it uses no word of what the headlines of a story holding a report of
-    # its own site say happened (``story_words_unsaid``).
+    # its own site say happened (``_story_words_found``).
     own_site_words: bool = False
 
     def __init__(
@@ -892,15 +892,19 @@ def _telling_shared(
     return any(h in telling and h in story_figures and w(h) >= min_telling_idf for h in my_figures)
 
 
-def _story_words_found(members: Sequence[Stored], counts: Container[int], least: int) -> bool:
+def _story_words_found(
+    members: Sequence[Stored], counts: Container[int], least: int, mine: Container[int] = frozenset()
+) -> bool:
     """Whether the input (``counts``) uses at least ``least`` of the words of some member's
-    headline that are no name nor figure of it: what happened, not who."""
+    headline that are no name nor figure of it: what happened, not who. ``mine``: the input's
+    names, no words of what happened either (a name the index did not keep among a member's
+    heaviest is still a name: the capital both give)."""
     for m in members:
         f = m.cov
         names, figures = f.names, f.figures
         found = 0
         for h in f.headline:
-            if h in counts and h not in names and h not in figures and h not in MARKS:
+            if h in counts and h not in names and h not in figures and h not in MARKS and h not in mine:
                 found += 1
                 if found >= least:
                     return True
@@ -1286,7 +1290,12 @@ def judge(
     )
     own_asked = passed and not apart and not passing and own_site
     own_name = own_asked and c.own_site_headline_names and new_headline_name(raw, members, c)
-    own_words = own_asked and not own_name and c.own_site_story_words and story_words_unsaid(raw, members)
+    own_words = (
+        own_asked
+        and not own_name
+        and c.own_site_story_words
+        and not _story_words_found(members, raw.counts, 1, raw.name_hashes)
+    )
     return Judgement(
         passed and not apart and not passing and not own_name and not own_words,
         damped,
@@ -1308,22 +1317,6 @@ def judge(
         own_name,
         own_words,
     )
-
-
-def story_words_unsaid(raw: RawTerms, members: Sequence[Stored]) -> bool:
-    """Whether the input uses no word of what happened that a member's headline gives: a word of
-    it that is no name nor figure of that member (nor a mark), and no name of the input (a name
-    the index did not keep among the member's heaviest is still a name: the capital both give)
-    (``own_site_story_words``)."""
-    counts = raw.counts
-    mine = raw.name_hashes
-    for m in members:
-        f = m.cov
-        names, figures = f.names, f.figures
-        for h in f.headline:
-            if h in counts and h not in mine and h not in names and h not in figures and h not in MARKS:
-                return False
-    return True
 
 
 def new_headline_name(raw: RawTerms, members: Sequence[Stored], c: CoverageSettings) -> bool:

@@ -1040,7 +1040,8 @@ class StoryIndex:
         pass none, the rescue model may take the nearest story passing every gate but the
         headline shares (``coverage.rescue``). A story holding a report of the input's ``site``
         published before it (or at the same instant) must give every name of the input's
-        headline in its headlines to the rules (``own_site_headline_names``); to the model, which
+        headline in its headlines to the rules (``own_site_headline_names``), and a word of what
+        those headlines say happened (``own_site_story_words``); to the model, which
         weighs the headline shares itself, one holding a report of the site must be more
         probable (``rescue_same_site_probability``). Rules in ``workers/coverage.py``."""
         c = self.settings.coverage
