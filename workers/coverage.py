@@ -93,7 +93,11 @@ similarity compares in ``workers/coverage_vectors.py``:
   rescue model asks such a story a higher probability instead (``rescue_same_site_probability``).
   Such a story asks besides for a word of what its headlines say happened in the input
   (``own_site_story_words``, v32): the site's report of another event in the setting of its
-  first shares the setting's names, in its headline too, and none of the event's words.
+  first shares the setting's names, in its headline too, and none of the event's words. And
+  where the input headlines a percentage, a member of the story must print it
+  (``own_site_headline_figures``, v33): a site's next release in its formula (the producer
+  prices after the consumer prices, the inflation figure the day after the rate) headlines the
+  figure its own event gives, and may print the first's in passing.
 
 * Another language: German capitalises its nouns, so its nouns read as names; a capital after
   an article (and its adjectives) that the text never writes as a name is read as a noun
@@ -189,8 +193,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # the stored terms of v15, which read a headline's slowing, cooling or dip as a fall and its
 # acceleration or rebound as a rise (``coverage_terms.headline_move``); v32 a story holding a
 # report of the input's site published before it asked for a word of what its headlines say
-# happened in the input (``own_site_story_words``).
-DECISION_METHOD = "tfidf-names-v32"
+# happened in the input (``own_site_story_words``); v33 such a story asked for the percentage the
+# input's headline gives among its members' figures (``own_site_headline_figures``).
+DECISION_METHOD = "tfidf-names-v33"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to
@@ -432,6 +437,16 @@ class CoverageSettings:
     # deal named the day before, the visiting minister's condolences in its fourth paragraph)
     # shares the setting's names and none of the event's words. False: not asked, as in v31.
     own_site_story_words: bool = True
+    # ...and where the input's headline gives a percentage, a member of the story must print one
+    # of its headline's figures (``new_headline_figure``). A site headlines the figure of the
+    # event it reports; its second report of an event headlines the same rate, share or change
+    # or none, and its report of the next release in its formula headlines the figure of that
+    # one: the wire's producer prices ("rise 5.2% in September") two days after its consumer
+    # prices ("inflation rises to 3.4%"), sharing the country, the statistics office, the bank
+    # and the month, and printing the other's figures in passing. Other outlets are not asked
+    # it (an analysis headlines what markets expect next), nor a headline without a percentage
+    # (a toll, a count, grows as an event unfolds). False: not asked, as in v32.
+    own_site_headline_figures: bool = True
 
 
 class Stored(Protocol):
@@ -477,6 +492,9 @@ class Judgement:
     # Kept apart because it uses no word of what the headlines of a story holding a report of
     # its own site say happened (``_story_words_found``).
     own_site_words: bool = False
+    # Kept apart because its headline gives a percentage no member of a story holding a report
+    # of its own site prints (``new_headline_figure``).
+    own_site_figure: bool = False
 
     def __init__(
         self,
@@ -499,6 +517,7 @@ class Judgement:
         in_passing: bool = False,
         own_site_name: bool = False,
         own_site_words: bool = False,
+        own_site_figure: bool = False,
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
@@ -520,6 +539,7 @@ class Judgement:
         object.__setattr__(self, "in_passing", in_passing)
         object.__setattr__(self, "own_site_name", own_site_name)
         object.__setattr__(self, "own_site_words", own_site_words)
+        object.__setattr__(self, "own_site_figure", own_site_figure)
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -553,6 +573,8 @@ class Judgement:
             out["own_site_new_headline_name"] = 1
         if self.own_site_words:
             out["own_site_no_story_word"] = 1
+        if self.own_site_figure:
+            out["own_site_new_headline_figure"] = 1
         return out
 
 
@@ -1296,8 +1318,15 @@ def judge(
         and c.own_site_story_words
         and not _story_words_found(members, raw.counts, 1, raw.name_hashes)
     )
+    own_figure = (
+        own_asked
+        and not own_name
+        and not own_words
+        and c.own_site_headline_figures
+        and new_headline_figure(raw, members)
+    )
     return Judgement(
-        passed and not apart and not passing and not own_name and not own_words,
+        passed and not apart and not passing and not own_name and not own_words and not own_figure,
         damped,
         cos,
         top,
@@ -1316,6 +1345,7 @@ def judge(
         passing,
         own_name,
         own_words,
+        own_figure,
     )
 
 
@@ -1336,6 +1366,17 @@ def new_headline_name(raw: RawTerms, members: Sequence[Stored], c: CoverageSetti
             continue
         return True
     return False
+
+
+def new_headline_figure(raw: RawTerms, members: Sequence[Stored]) -> bool:
+    """Whether the input's headline gives a percentage and none of its headline's figures is
+    among the figures a member of the story stores (``own_site_headline_figures``). A headline's
+    figures are always stored (``coverage_vectors.select``), so a member's own headline
+    percentage is found."""
+    if PERCENT not in raw.headline_terms:
+        return False
+    mine = raw.headline_terms & raw.number_hashes
+    return bool(mine) and not any(h in m.cov.figures for m in members for h in mine)
 
 
 def told_share(

@@ -1041,7 +1041,9 @@ class StoryIndex:
         headline shares (``coverage.rescue``). A story holding a report of the input's ``site``
         published before it (or at the same instant) must give every name of the input's
         headline in its headlines to the rules (``own_site_headline_names``), and a word of what
-        those headlines say happened (``own_site_story_words``); to the model, which
+        those headlines say happened (``own_site_story_words``), and where its headline gives a
+        percentage, a figure of that headline among the story's (``own_site_headline_figures``);
+        to the model, which
         weighs the headline shares itself, one holding a report of the site must be more
         probable (``rescue_same_site_probability``). Rules in ``workers/coverage.py``."""
         c = self.settings.coverage
@@ -1196,7 +1198,7 @@ class StoryIndex:
         # Stories nearest first, so the first that passes is the answer, and a story that cannot
         # pass need not be judged once a nearer one's judgement stands as the evidence of a ``new``.
         ranked = stories_by_hits(kept)
-        own_site = (c.own_site_headline_names or c.own_site_story_words) and bool(site)
+        own_site = (c.own_site_headline_names or c.own_site_story_words or c.own_site_headline_figures) and bool(site)
         best: tuple[tuple[int, float, str], _Story, str, dict[str, float | int | str]] | None = None
         for _, sid, hits in ranked:
             members = members_of[sid]

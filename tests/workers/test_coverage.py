@@ -1532,6 +1532,36 @@ def test_a_new_headline_name_is_one_no_headline_of_the_story_gives() -> None:
     assert new(*hails, dataclasses.replace(coverage.CoverageSettings(), given_names=False))
 
 
+def test_a_new_headline_figure_is_a_percentage_no_member_of_the_story_prints() -> None:
+    """The input's headline figures, when its headline gives a percentage, against every figure
+    the story's members store (not only their headlines'): the wire's producer prices against
+    its consumer prices; its second report of the inflation figure, or one without a
+    percentage, is no new figure."""
+    index = StoryIndex(ThreadSettings())
+    first = thread_input(
+        "https://wire.example/cpi",
+        "Nimbrian inflation rises to 3.4% in September",
+        "Annual consumer price inflation rose to 3.4% in September from 3.1% in August, the "
+        "statistics office said.\n\nFood prices rose 6.2% and energy 2.8%, the office said.",
+        datetime(2039, 10, 12, 7, tzinfo=UTC),
+        site="wire.example",
+    )
+    decide_and_apply(index, first)
+    a = index._articles[first.article_id]
+    members = [coverage.Probe(a.article_id, a.time, a.cov)]
+
+    def new(title: str, body: str) -> bool:
+        raw = coverage_terms.raw_terms(title, body.split("\n\n"), frozenset())
+        return coverage.new_headline_figure(raw, members)
+
+    producer = "Producer prices rose 5.2% in September, after consumer prices rose 3.4%, the office said."
+    assert new("Nimbrian producer prices rise 5.2% in September", producer)
+    assert not new("Nimbrian inflation at 3.4% puts pressure on bank", "Inflation was 3.4% in September.")
+    assert not new("Food prices drive Nimbrian inflation up 6.2%", "Food prices rose 6.2% in September.")
+    assert not new("Nimbrian producer prices rise again", producer)  # no percentage headlined
+    assert not new("Nimbrian producer prices rise 5.2 points", producer)
+
+
 def test_only_a_sites_later_report_is_asked_the_storys_headline_names() -> None:
     """The wire's report of the wildfire's evacuation ("Wildfire forces evacuation of 2,000
     people in Arveth's Thornvale") arriving after its report of the next day ("Firefighters

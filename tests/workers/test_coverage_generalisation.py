@@ -115,7 +115,10 @@ def test_mutual_headlines_need_texts_closer_than_the_bare_threshold() -> None:
     for required in (0.0, coverage.CoverageSettings().min_mutual_cosine):
         settings = ThreadSettings(
             coverage=coverage.CoverageSettings(
-                min_mutual_cosine=required, own_site_headline_names=bool(required), own_site_story_words=bool(required)
+                min_mutual_cosine=required,
+                own_site_headline_names=bool(required),
+                own_site_story_words=bool(required),
+                own_site_headline_figures=bool(required),
             )
         )
         decisions = _decide(upto, settings)
@@ -145,6 +148,7 @@ def test_a_story_does_not_draw_in_another_event_through_one_member() -> None:
                     min_rest_cosine=required,
                     own_site_headline_names=bool(required),
                     own_site_story_words=bool(required),
+                    own_site_headline_figures=bool(required),
                 )
             ),
         )
@@ -353,7 +357,12 @@ def test_a_headline_moving_the_other_way_is_another_event(name: str, lookalike: 
         decisions = _decided_until(
             name,
             lookalike,
-            coverage.CoverageSettings(opposite_moves=apart, own_site_headline_names=apart, own_site_story_words=apart),
+            coverage.CoverageSettings(
+                opposite_moves=apart,
+                own_site_headline_names=apart,
+                own_site_story_words=apart,
+                own_site_headline_figures=apart,
+            ),
         )
         d, story = decisions[lookalike], decisions[event].story_id
         if apart:
@@ -440,7 +449,12 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
         decisions = _decided_until(
             name,
             report,
-            coverage.CoverageSettings(set_apart_mentions=rule, own_site_headline_names=rule, own_site_story_words=rule),
+            coverage.CoverageSettings(
+                set_apart_mentions=rule,
+                own_site_headline_names=rule,
+                own_site_story_words=rule,
+                own_site_headline_figures=rule,
+            ),
         )
         d, story = decisions[report], decisions[event].story_id
         if rule and own is not None:
@@ -665,7 +679,10 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
             name,
             report,
             coverage.CoverageSettings(
-                max_told_in_passing=most, own_site_headline_names=bool(most), own_site_story_words=bool(most)
+                max_told_in_passing=most,
+                own_site_headline_names=bool(most),
+                own_site_story_words=bool(most),
+                own_site_headline_figures=bool(most),
             ),
         )
         d, story = decisions[report], decisions[event].story_id
@@ -876,6 +893,26 @@ def test_a_story_holding_a_report_of_the_inputs_site_is_told_in_its_words(
     decisions = _decided_until(name, report, rules)
     _assert_joined(decisions[report], decisions[own].story_id)
     assert decisions[own].story_id != story
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
+        # "Sabrenian producer prices rise 5.2% in September", the wire's next release two days
+        # after its "Sabrenian inflation rises to 3.4% in September": the country, the
+        # statistics office, the bank and the month shared, the consumer prices' figures
+        # printed in passing, and 5.2 printed by no report of the inflation story
+        ("coverage_held_out_34", "Z12-L1", "Z12"),
+    ],
+)
+def test_a_story_holding_a_report_of_the_inputs_site_prints_its_headline_percentage(
+    name: str, report: str, event: str
+) -> None:
+    """A site's report of its next release in the formula of its first report headlines that
+    release's percentage, which no report of the first's story prints: a story holding a report
+    of the input's site must print a figure of the input's percentage headline
+    (``own_site_headline_figures``, v33)."""
+    _kept_apart_by(name, report, event, "own_site_headline_figures", "own_site_new_headline_figure")
 
 
 @pytest.mark.parametrize(
