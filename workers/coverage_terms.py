@@ -104,6 +104,17 @@ _FIGURE_UNIT = re.compile(
 # A currency's code, as a headline writes it before an amount ("VFL 4.3m", "USD 20bn"): the
 # amount's unit, which reports giving "4.3 million florins" never name.
 _CODE = re.compile(r"[A-Z]{3}")
+# A headline labelled as a piece about an event already reported, not a report of a new one: an
+# analysis, an explainer, a comment, a fact box or timeline ("Analysis: ...", Reuters'
+# "ANALYSIS-...", "Explainer | ...", "Hintergrund: ...", "Décryptage : ..."), or what is known
+# so far ("Ferry grounding: what we know"), in the languages the stop words cover.
+_LABELLED = re.compile(
+    r"^\s*(?:analysis|explainer|explained|comment|commentary|opinion|editorial|q\s*&\s*a|factbox|fact\s*check"
+    r"|timeline|analyse|an[aá]lisis|analisi|an[aá]lise|kommentar|hintergrund|d[ée]cryptage|commentaire"
+    r"|commento|comentario|coment[aá]rio|achtergrond|commentaar)\s*[:\-\u2013\u2014|]"
+    r"|(?:^|:\s*)what we know\b",
+    re.I,
+)
 _STEM = 6
 # A percentage in a headline ("raises rate to 4.25%", "profit slumps 31 percent"), marked
 # among the headline's terms by a term no text yields.
@@ -321,6 +332,9 @@ class RawTerms:
     # bank"): an institution's word, which the events of one institution share, not a proper
     # name of one event (see ``coverage.mentioned_in_passing``).
     ordinary: frozenset[int] = frozenset()
+    # Whether its headline is labelled as an analysis, an explainer, a comment (``_LABELLED``): a
+    # piece about an event already reported (see ``coverage.CoverageSettings.labelled_pieces``).
+    labelled: bool = False
 
     def __init__(
         self,
@@ -339,6 +353,7 @@ class RawTerms:
         language: str = "",
         passing: frozenset[int] = frozenset(),
         ordinary: frozenset[int] = frozenset(),
+        labelled: bool = False,
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "counts", counts)
@@ -356,6 +371,7 @@ class RawTerms:
         object.__setattr__(self, "language", language)
         object.__setattr__(self, "passing", passing)
         object.__setattr__(self, "ordinary", ordinary)
+        object.__setattr__(self, "labelled", labelled)
 
 
 # How one body token counts: (its lower-case form for the shingles, the entity it names or None,
@@ -703,6 +719,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         text_language(para_words),
         frozenset(h(t) for t in passing if t not in head_terms) if passing else frozenset(),
         frozenset(h(t) for t in names.intersection(lower)),
+        _LABELLED.search(title) is not None,
     )
 
 

@@ -1562,6 +1562,30 @@ def test_a_new_headline_figure_is_a_percentage_no_member_of_the_story_prints() -
     assert not new("Nimbrian producer prices rise 5.2 points", producer)
 
 
+@pytest.mark.parametrize(
+    ("headline", "labelled"),
+    [
+        ("Analysis: Dumaresq's split vote hints the tightening cycle is near", True),
+        ("ANALYSIS-Central bank's split vote hints at a pause", True),
+        ("Explainer | Why the ground under Tevrenna keeps shaking", True),
+        ("Korsa ferry grounding: what we know about the Zorana", True),
+        ("What we know so far about the Korsa ferry grounding", True),
+        ("Hintergrund: Warum die Zentralbank die Zinsen erhöht", True),
+        ("Décryptage : pourquoi la réforme des retraites divise", True),
+        ("Análisis: el Banco Central abre la puerta a más subidas", True),
+        ("Analysts see central bank pausing after split vote", False),
+        ("Comment on the vote expected from the minister on Monday", False),
+        ("Timeline of talks slips as ministers disagree", False),
+        ("Central bank raises key rate to 4.50% in split vote", False),
+    ],
+)
+def test_a_headline_labelled_as_an_analysis_or_explainer_is_told(headline: str, labelled: bool) -> None:
+    """A label before the headline's colon, dash or bar (or "what we know") marks a piece about
+    an event already reported (``labelled_pieces``); the same word heading a report is no label."""
+    raw = coverage_terms.raw_terms(headline, ["The central bank's committee voted on Tuesday."], frozenset())
+    assert raw.labelled is labelled
+
+
 def test_only_a_sites_later_report_is_asked_the_storys_headline_names() -> None:
     """The wire's report of the wildfire's evacuation ("Wildfire forces evacuation of 2,000
     people in Arveth's Thornvale") arriving after its report of the next day ("Firefighters

@@ -918,6 +918,34 @@ def test_a_story_holding_a_report_of_the_inputs_site_prints_its_headline_percent
 @pytest.mark.parametrize(
     ("name", "report", "event"),
     [
+        # "Analysis: Dumaresq's split vote hints the tightening cycle is near", the business
+        # paper's analysis after its report of the rate rise: the governor is named throughout
+        # the story's reports and in none of their headlines
+        ("coverage_held_out_24", "M03-2", "M03"),
+        # "Analysis: Szelak wins the pension vote, but the argument is ...", the broadsheet's
+        # analysis after its report of the vote, headlining the prime minister
+        ("coverage_held_out_43", "QI09-4", "QI09"),
+    ],
+)
+def test_a_sites_labelled_analysis_joins_under_a_name_the_storys_headlines_do_not_give(
+    name: str, report: str, event: str
+) -> None:
+    """A site's analysis of an event it reported headlines whom it turns on, a name the story's
+    headlines do not give: as a labelled piece (``RawTerms.labelled``) it is not asked
+    ``own_site_headline_names`` (``labelled_pieces``, v34), which keeps it apart otherwise."""
+    for labelled in (False, True):
+        settings = dataclasses.replace(coverage.CoverageSettings(), labelled_pieces=labelled)
+        d, story = _judged(name, report, event, settings)
+        if labelled:
+            _assert_joined(d, story)
+            assert d.evidence.get("own_site_labelled_piece") == 1, d.evidence
+        else:
+            _assert_apart(d, story, "own_site_new_headline_name")
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
         # "Kwikride ruling: what it means for drivers, riders and fares", the paper's explainer
         # after its report "Supreme Court hands gig workers landmark win over Kwikride"
         ("coverage_held_out_20", "B03-2", "B03"),
