@@ -790,6 +790,31 @@ def test_the_rescue_model_weighs_a_story_whose_headlines_rarest_name_a_report_le
     assert "coverage_rescue_probability" not in d.evidence
 
 
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
+        # "Explainer: why does Zelmor keep shaking, and could Thursday's quake happen again?",
+        # the day after the quake, sharing few of the wire's words
+        ("coverage_held_out_32", "Y01-4", "Y01"),
+        # "Analysis: Prask's hawkish turn leaves government with a budget headache", the
+        # business paper's analysis the morning after the rate rise
+        ("coverage_held_out_37", "QC03-4", "QC03"),
+    ],
+)
+def test_the_rescue_model_asks_less_of_a_labelled_analysis_or_explainer(name: str, report: str, event: str) -> None:
+    """A piece labelled an analysis or an explainer is about an event already reported: the
+    rescue model joins it to a story passing every gate but the headline shares at
+    ``rescue_labelled_probability`` (v35), under the probability it asks of any other input."""
+    rules = coverage.CoverageSettings()
+    assert rules.rescue is not None and rules.rescue_labelled_probability is not None
+    d, story = _judged(name, report, event, rules)
+    _assert_joined(d, story)
+    p = float(d.evidence["coverage_rescue_probability"])
+    assert rules.rescue_labelled_probability <= p < rules.rescue.min_probability, d.evidence
+    d, story = _judged(name, report, event, dataclasses.replace(rules, rescue_labelled_probability=None))
+    _assert_apart(d, story)
+
+
 def test_the_rescue_model_asks_more_of_a_story_whose_slot_a_report_leaves_unnamed() -> None:
     """A story whose headlines' rarest name the input leaves unnamed is more often another event
     in the same setting than one whose slot it names: the rescue model is asked
@@ -932,9 +957,12 @@ def test_a_sites_labelled_analysis_joins_under_a_name_the_storys_headlines_do_no
 ) -> None:
     """A site's analysis of an event it reported headlines whom it turns on, a name the story's
     headlines do not give: as a labelled piece (``RawTerms.labelled``) it is not asked
-    ``own_site_headline_names`` (``labelled_pieces``, v34), which keeps it apart otherwise."""
+    ``own_site_headline_names`` (``labelled_pieces``, v34), which keeps it apart otherwise (the
+    rescue model's lower probability for such a piece, v35, left out: it would join it too)."""
     for labelled in (False, True):
-        settings = dataclasses.replace(coverage.CoverageSettings(), labelled_pieces=labelled)
+        settings = dataclasses.replace(
+            coverage.CoverageSettings(), labelled_pieces=labelled, rescue_labelled_probability=None
+        )
         d, story = _judged(name, report, event, settings)
         if labelled:
             _assert_joined(d, story)
