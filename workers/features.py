@@ -38,8 +38,9 @@ from workers.text import MONTHS, WEEKDAYS
 
 #: Version of the shipped form; a change of what is computed or how bumps it.
 # 11: each paragraph's language words (``coverage_terms.language_counts``); 12: each paragraph's
-# names written in lower case too (``coverage_terms.RawTerms.ordinary``)
-FEATURES_VERSION = 12
+# names written in lower case too (``coverage_terms.RawTerms.ordinary``); 13: whether the title
+# is labelled as an analysis, an explainer or a comment (``coverage_terms.RawTerms.labelled``)
+FEATURES_VERSION = 13
 SHINGLE_SIZE = 5
 WINNOW_WINDOW = 12
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
@@ -122,6 +123,7 @@ class TextAnalysis:
     cut: int  # paragraphs from this one on have their shingles cut short or left out (budget)
     text_hash: str  # of the text analysed (``text_digest``): features never meet another text
     lines: int  # lines of the text (``text.split("\\n")``)
+    labelled: bool  # the title is labelled as an analysis, an explainer (``coverage_terms.RawTerms.labelled``)
     para_line: array[int]  # the line each paragraph comes from
     seq: array[int]  # shingle hashes (never 0)
     seq_off: array[int]
@@ -170,6 +172,7 @@ class TextAnalysis:
             "cut": sum(1 for p in paras if p < self.cut),
             "text_hash": "",  # a text made by the caller, which checked the original's hash
             "lines": len(lines),
+            "labelled": self.labelled,
             "para_line": array("I", (renumber[self.para_line[p]] for p in paras)),
         }
         for name, off_name in (*_CUT, ("terms", "term_off")):
@@ -201,6 +204,7 @@ class TextAnalysis:
             "cut": self.cut,
             "text_hash": self.text_hash,
             "lines": self.lines,
+            "labelled": self.labelled,
         }
         for name in _ARRAYS:
             out[name] = _to_b64(getattr(self, name))
@@ -223,6 +227,9 @@ def from_wire(obj: object) -> TextAnalysis | None:
         raise ValueError("features lack their key, text hash or line count")
     if not isinstance(cut, int) or isinstance(cut, bool) or cut < 0:
         raise ValueError("features lack their shingle cut")
+    labelled = obj.get("labelled")
+    if not isinstance(labelled, bool):
+        raise ValueError("features lack whether the title is labelled")
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise ValueError("features have malformed labels")
     arrays: dict[str, array[int]] = {}
@@ -231,7 +238,9 @@ def from_wire(obj: object) -> TextAnalysis | None:
         if not isinstance(text, str):
             raise ValueError(f"features lack {name}")
         arrays[name] = _from_b64(text)
-    analysis = TextAnalysis(key=k, cut=cut, text_hash=digest, lines=lines, labels=tuple(labels), **arrays)
+    analysis = TextAnalysis(
+        key=k, cut=cut, text_hash=digest, lines=lines, labelled=labelled, labels=tuple(labels), **arrays
+    )
     _check(analysis)
     return analysis
 
@@ -334,6 +343,7 @@ def analyse(
         cut=len(para_line) if cut < 0 else cut,
         text_hash=text_digest(text),
         lines=len(lines),
+        labelled=head.labelled,
         labels=tuple(labels),
         **arrays,
     )
@@ -414,6 +424,7 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         coverage_terms.language_of(_column_sums(a.languages, len(coverage_terms.LANGUAGES))),
         _passing(a.terms, off, a.paragraphs, headline_terms),
         names.intersection(a.lower),
+        a.labelled,
     )
     return Assembled(seq, frozenset(fps), frozenset(a.ents), a.title_words, raw)
 

@@ -1043,9 +1043,9 @@ class StoryIndex:
         headline in its headlines to the rules (``own_site_headline_names``), and a word of what
         those headlines say happened (``own_site_story_words``), and where its headline gives a
         percentage, a figure of that headline among the story's (``own_site_headline_figures``);
-        to the model, which
-        weighs the headline shares itself, one holding a report of the site must be more
-        probable (``rescue_same_site_probability``). Rules in ``workers/coverage.py``."""
+        to the model, which weighs the headline shares itself, one holding a report of the site
+        must be more probable (``rescue_same_site_probability``). Rules in
+        ``workers/coverage.py``."""
         c = self.settings.coverage
         df = self._df
         when = prep.time or self._clock()

@@ -1586,8 +1586,9 @@ def test_a_new_headline_figure_is_a_percentage_no_member_of_the_story_prints() -
     ],
 )
 def test_a_headline_labelled_as_an_analysis_or_explainer_is_told(headline: str, labelled: bool) -> None:
-    """A label before the headline's colon, dash or bar (or "what we know") marks a piece about
-    an event already reported (``labelled_pieces``); the same word heading a report is no label."""
+    """A label before the headline's colon, dash or bar ("what we know", or the question it
+    answers, beginning the headline or its clause) marks a piece about an event already reported
+    (``labelled_pieces``); the same word elsewhere in a report's headline is no label."""
     raw = coverage_terms.raw_terms(headline, ["The central bank's committee voted on Tuesday."], frozenset())
     assert raw.labelled is labelled
 

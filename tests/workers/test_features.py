@@ -49,6 +49,9 @@ def _seen(p: _Prepared, index: StoryIndex) -> tuple[Any, ...]:
         r.set_apart,
         r.german,
         r.language,
+        r.passing,
+        r.ordinary,
+        r.labelled,
         index._cov(p),
         list(p.seq16),
     )
@@ -130,6 +133,8 @@ def test_wire_form_round_trips_and_malformed_features_are_refused() -> None:
         {**wire, "lines": 0},
         {k: v for k, v in wire.items() if k != "terms"},
         {**wire, "apart": "5wMAAA=="},  # paragraph 999 set apart, of a few
+        {**wire, "labelled": 1},
+        {k: v for k, v in wire.items() if k != "labelled"},
     ]
     for obj in broken:
         with pytest.raises(ValueError, match="features"):
@@ -277,3 +282,22 @@ def test_a_long_text_ships_a_bounded_number_of_shingles() -> None:
     keep = list(range(40, analysis.lines))
     filtered = thread_input("https://x.example/long", title, "\n".join(text.split("\n")[40:]), None, site="x")
     assert _seen_of(index, replace(filtered, analysis=analysis.keep(keep))) == _seen_of(index, filtered)
+
+
+@pytest.mark.parametrize(
+    ("title", "labelled"),
+    [
+        ("Analysis: Dumaresq's split vote hints the tightening cycle is near", True),
+        ("Central bank raises rates", False),
+    ],
+)
+def test_shipped_features_tell_a_labelled_headline(title: str, labelled: bool) -> None:
+    """The decider reads whether the input is a labelled analysis or explainer from the features
+    the clean stage ships (``coverage.CoverageSettings.labelled_pieces``), as from the text."""
+    text = "The central bank raised its key rate on Tuesday.\nGovernor Dumaresq was outvoted."
+    shipped = features.from_wire(json.loads(json.dumps(features.analyse(title, text).to_wire())))
+    assert shipped is not None and shipped.labelled is labelled
+    composed = features.assemble(shipped.keep([1]), 2000, 128, features.WINNOW_WINDOW)
+    assert composed is not None and composed.raw.labelled is labelled
+    item = thread_input("https://x.example/a", title, text, None, site="x.example")
+    assert StoryIndex(ThreadSettings())._prepare(item).raw.labelled is labelled
