@@ -1501,21 +1501,25 @@ def test_given_names_are_a_first_name_before_a_surname_used_throughout() -> None
     assert {(short.label.get(a), short.label.get(b)) for a, b in short.head_pairs} == {("mirela", "ostrovan")}
 
 
+def _story_of_one(url: str, title: str, body: str, when: datetime) -> list[coverage.Probe]:
+    """The members of a story of one wire report, as the gates read them (stored terms)."""
+    index = StoryIndex(ThreadSettings())
+    first = thread_input(url, title, body, when, site="wire.example")
+    decide_and_apply(index, first)
+    a = index._articles[first.article_id]
+    return [coverage.Probe(a.article_id, a.time, a.cov)]
+
+
 def test_a_new_headline_name_is_one_no_headline_of_the_story_gives() -> None:
     """The input's headline names, not its figures, against the names of the story's headlines;
     a given name before a surname they give is found with it (``given_names``)."""
-    index = StoryIndex(ThreadSettings())
-    first = thread_input(
+    members = _story_of_one(
         "https://wire.example/deal",
         "Strand signs trade deal with Nimbria",
         "Trade Minister Annika Strand signed a free trade deal with Nimbria on Wednesday.\n\n"
         "Strand said the deal would cut tariffs on 94% of goods. Nimbria's minister agreed.",
         datetime(2039, 10, 12, 11, tzinfo=UTC),
-        site="wire.example",
     )
-    decide_and_apply(index, first)
-    a = index._articles[first.article_id]
-    members = [coverage.Probe(a.article_id, a.time, a.cov)]
 
     def new(title: str, body: str, c: coverage.CoverageSettings | None = None) -> bool:
         raw = coverage_terms.raw_terms(title, body.split("\n\n"), frozenset())
@@ -1537,18 +1541,13 @@ def test_a_new_headline_figure_is_a_percentage_no_member_of_the_story_prints() -
     the story's members store (not only their headlines'): the wire's producer prices against
     its consumer prices; its second report of the inflation figure, or one without a
     percentage, is no new figure."""
-    index = StoryIndex(ThreadSettings())
-    first = thread_input(
+    members = _story_of_one(
         "https://wire.example/cpi",
         "Nimbrian inflation rises to 3.4% in September",
         "Annual consumer price inflation rose to 3.4% in September from 3.1% in August, the "
         "statistics office said.\n\nFood prices rose 6.2% and energy 2.8%, the office said.",
         datetime(2039, 10, 12, 7, tzinfo=UTC),
-        site="wire.example",
     )
-    decide_and_apply(index, first)
-    a = index._articles[first.article_id]
-    members = [coverage.Probe(a.article_id, a.time, a.cov)]
 
     def new(title: str, body: str) -> bool:
         raw = coverage_terms.raw_terms(title, body.split("\n\n"), frozenset())
