@@ -203,8 +203,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # labelled an analysis, an explainer or a comment not asked for its headline's names by such a
 # story (``labelled_pieces``); v35 such an input joined by the rescue model at
 # ``rescue_labelled_probability``; v36 a question a headline answers ("Why ...", "what it means
-# for ...") read as its label too (``coverage_terms._LABELLED``).
-DECISION_METHOD = "tfidf-names-v36"
+# for ...") read as its label too (``coverage_terms._LABELLED``); v37 the stored terms of v16,
+# which read a decimal without the zeros that end it ("4.50" as "4.5").
+DECISION_METHOD = "tfidf-names-v37"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to

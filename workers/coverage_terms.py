@@ -38,8 +38,10 @@ from workers import agencies, shingles
 # a figure printed the continental way as English prints it ("5,8" as "5.8", "1.200" as "1,200":
 # ``english_figure``); v14 stores every term without its accents ("Zürich" as "Zurich", "Crédit"
 # as "Credit": ``unaccented``); v15 marks the way a headline's percentage went by more words
-# (slowing, cooling, a dip as a fall; an acceleration, a rebound as a rise: ``_MOVES``).
-METHOD = "tfidf-names-v15"
+# (slowing, cooling, a dip as a fall; an acceleration, a rebound as a rise: ``_MOVES``); v16
+# stores a decimal without the zeros that end it, one decimal kept ("4.50" as "4.5", "4.00" as
+# "4.0": ``english_figure``).
+METHOD = "tfidf-names-v16"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -59,7 +61,9 @@ METHOD = "tfidf-names-v15"
 # their accents (they compare with no term of a v14 text until they expire, as before). A v14
 # record is a v15 record whose headline's percentage was read as going no way where its clause
 # says it slowed, cooled, dipped, accelerated or rebounded (its headline words are read again
-# at each decision, so only that mark is as before until it expires).
+# at each decision, so only that mark is as before until it expires). A v15 record is a v16
+# record whose decimals ending in a zero were stored as printed (they compare with no figure of a
+# v16 text until they expire, as before).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -72,6 +76,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v12",
         "tfidf-names-v13",
         "tfidf-names-v14",
+        "tfidf-names-v15",
         METHOD,
     )
 )
@@ -93,6 +98,11 @@ _YEAR = re.compile(r"(19|20)\d\d")
 # ("1,200") is read as English thousands in every text.
 _CONTINENTAL = re.compile(r"(?:\d{1,3}(?:\.\d{3})+|\d+),(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+")
 _AS_ENGLISH = str.maketrans(".,", ",.")
+# A decimal ending in zeros ("4.50", "4.00", "0.50"): a wire prints a rate to two decimals, most
+# outlets as its value ("4.5%"), so the two reports of one rate rise shared no headline figure and
+# the figures gate took them for two banks' decisions. Read without the zeros that end it, but
+# with one decimal ("4.0"), so that "4.00%" does not become the count "4" every story prints.
+_TRAILING_ZEROS = re.compile(r"(\d[\d,]*\.\d)(\d*?)0+")
 # A figure with its multiplier or unit written on ("4.3m", "1.2bn", "20km", "15pc", "4.3-million"):
 # read as the figure alone, as "4.3 million", "20 km" and "15 per cent" give it, so that outlets'
 # house styles ("£4.3m" beside "$4.3 million") compare. Only these suffixes: "5G", "3rd" and
@@ -397,8 +407,15 @@ def _token_memo(calendar: frozenset[str]) -> tuple[dict[str, _Token], dict[str, 
 
 def english_figure(figure: str) -> str:
     """A figure as English prints it: one printed the continental way (``_CONTINENTAL``) with
-    its points and commas swapped ("5,8" -> "5.8", "1.200" -> "1,200"), any other as it is."""
-    return figure.translate(_AS_ENGLISH) if _CONTINENTAL.fullmatch(figure) else figure
+    its points and commas swapped ("5,8" -> "5.8", "1.200" -> "1,200"), and a decimal without the
+    zeros that end it, one decimal kept (``_TRAILING_ZEROS``: "4.50" -> "4.5", "3,50" -> "3.5",
+    "4.00" -> "4.0"); any other as it is."""
+    if _CONTINENTAL.fullmatch(figure):
+        figure = figure.translate(_AS_ENGLISH)
+    if "." not in figure:
+        return figure
+    zeros = _TRAILING_ZEROS.fullmatch(figure)
+    return figure if zeros is None else zeros.group(1) + zeros.group(2)
 
 
 # Letters no Unicode decomposition takes apart, as English writes them ("Øresund" as "Oresund",

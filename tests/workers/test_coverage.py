@@ -1458,6 +1458,7 @@ def test_a_record_of_the_v11_method_restores_with_its_terms_after_the_upgrade() 
         ("tfidf-names-v12", True),
         ("tfidf-names-v13", True),
         ("tfidf-names-v14", True),
+        ("tfidf-names-v15", True),
         ("tfidf-names-v2", False),
     ):
         record["cov_method"] = method
@@ -1617,7 +1618,7 @@ def test_only_a_sites_later_report_is_asked_the_storys_headline_names() -> None:
     ("printed", "english"),
     [
         ("5,8", "5.8"),  # a magnitude
-        ("3,50", "3.50"),  # a rate
+        ("3,50", "3.5"),  # a rate (its ending zero dropped too)
         ("1.200", "1,200"),  # a count, points between thousands
         ("12.500.000", "12,500,000"),
         ("1.200,5", "1,200.5"),
@@ -1625,10 +1626,52 @@ def test_only_a_sites_later_report_is_asked_the_storys_headline_names() -> None:
         ("1,200", "1,200"),  # English thousands, in any text
         ("4.25", "4.25"),
         ("3-1", "3-1"),
+        ("4.50", "4.5"),  # a wire's two decimals, as other outlets print the rate
+        ("4.00", "4.0"),  # one decimal kept: not the count "4"
+        ("0.50", "0.5"),
+        ("4.05", "4.05"),
+        ("10.0", "10.0"),
+        ("1,200.50", "1,200.5"),
+        ("100", "100"),
     ],
 )
 def test_a_figure_printed_the_continental_way_reads_as_english_prints_it(printed: str, english: str) -> None:
+    """Read as English prints it, and without the zeros ending a decimal (v16)."""
     assert coverage_terms.english_figure(printed) == english
+
+
+def test_a_rate_printed_to_two_decimals_is_the_rate_other_outlets_print() -> None:
+    """The wire's "raises key rate to 4.50 percent" and a business paper's "lifts rate to 4.5%"
+    give one figure (v16): the figures gate no longer reads them as two banks' decisions, and
+    the business report joins the wire's story; read as printed (v15) it stayed apart."""
+    wire = thread_input(
+        "https://wire.example/rate",
+        "Kesmarran central bank raises key rate to 4.50 percent",
+        "VANTESSOR, Sept 11 (KPS) - Kesmarra's central bank raised its main policy rate by 25 basis points to "
+        "4.50 percent on Thursday, citing persistent inflation in services. Governor Leontina Pertzova said the "
+        "board voted five to two.\n\nInflation was 3.9 percent in August. Two members voted to hold the rate at "
+        "4.25 percent, the bank said.",
+        datetime(2064, 9, 11, 12, tzinfo=UTC),
+        site="wire.example",
+    )
+    business = thread_input(
+        "https://tally.example/rate",
+        "Kesmarran central bank lifts rate to 4.5%, krell firms as board splits",
+        "Kesmarra's central bank raised its policy rate a quarter point to 4.5% on Thursday, sending the krell "
+        "higher. Governor Leontina Pertzova said inflation of 3.9% in August was too high.\n\nTwo of the seven "
+        "board members wanted to keep the rate at 4.25%, the bank said.",
+        datetime(2064, 9, 11, 12, 40, tzinfo=UTC),
+        site="tally.example",
+    )
+    assert (
+        coverage_terms.raw_terms(wire.title, wire.text.split("\n\n"), frozenset()).headline_terms
+        & coverage_terms.raw_terms(business.title, business.text.split("\n\n"), frozenset()).number_hashes
+    )
+    index = StoryIndex(ThreadSettings())
+    first, _ = decide_and_apply(index, wire)
+    second, _ = decide_and_apply(index, business)
+    assert (second.kind, second.update_kind, second.story_id) == ("update", "coverage", first.story_id)
+    assert "4.5" in str(second.evidence["shared_numbers"]).split(", ")
 
 
 def test_a_report_in_another_language_shares_its_figures_with_a_story_told_in_english() -> None:
