@@ -821,18 +821,45 @@ def test_the_rescue_model_asks_less_of_a_labelled_analysis_or_explainer(name: st
 def test_the_rescue_model_asks_more_of_a_story_whose_slot_a_report_leaves_unnamed() -> None:
     """A story whose headlines' rarest name the input leaves unnamed is more often another event
     in the same setting than one whose slot it names: the rescue model is asked
-    ``rescue_unnamed_subject_probability`` of it (0.9; leaving each corpus out, the look-alikes
-    merged then stayed as many as in v26, where at the model's own 0.7 they rose). It costs some
-    reports of the event: "Exporters brace for stoppage as metal industry wage talks fail", the
-    business paper's report of the talks' collapse, given 0.86, joins at 0.7 only."""
+    ``rescue_unnamed_subject_probability`` of it (0.8 since v38; at the model's own 0.7, more
+    look-alikes in shuffled arrival orders and on one day). It costs some reports of the event:
+    "Hundreds spend night in school gym after train derails near ...", the regional paper's
+    report of the derailment, given 0.75, joins at 0.7 only."""
     rules = coverage.CoverageSettings()
     assert rules.rescue is not None and rules.rescue.min_probability < rules.rescue_unnamed_subject_probability
     lower = dataclasses.replace(rules, rescue_unnamed_subject_probability=rules.rescue.min_probability)
-    d, story = _judged("coverage_held_out_26", "S14-2", "S14-1", lower)
+    d, story = _judged("coverage_held_out_31", "X09-1", "X09", lower)
     _assert_joined(d, story)
     p = float(d.evidence["coverage_rescue_probability"])
     assert rules.rescue.min_probability <= p < rules.rescue_unnamed_subject_probability, d.evidence
-    d, story = _judged("coverage_held_out_26", "S14-2", "S14-1", rules)
+    d, story = _judged("coverage_held_out_31", "X09-1", "X09", rules)
+    _assert_apart(d, story)
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
+        # "River Skelde bursts banks in Teluna town of Brackmoor, 320 evacuated", the wire's
+        # report of a flood the regional paper headlined with the flooded quarter ("... as 320
+        # are moved from the Lowfields"), which the wire never names: given 0.89
+        ("coverage_held_out_46", "QL09-1", "QL09"),
+        # "Exporters brace for stoppage as metal industry wage talks fail", the business
+        # paper's report of the talks' collapse: given 0.86
+        ("coverage_held_out_26", "S14-2", "S14"),
+    ],
+)
+def test_a_story_whose_slot_a_report_leaves_unnamed_is_asked_less_than_v37_asked(
+    name: str, report: str, event: str
+) -> None:
+    """v27 asked 0.9 of such a story; over 48 sets (20 written after that choice) 0.8 lost no
+    precision in time order, with an hour's polling lag or with dates alone, and joins these
+    (v38)."""
+    rules = coverage.CoverageSettings()
+    assert rules.rescue_unnamed_subject_probability == 0.8
+    d, story = _judged(name, report, event, rules)
+    _assert_joined(d, story)
+    assert 0.8 <= float(d.evidence["coverage_rescue_probability"]) < 0.9, d.evidence
+    d, story = _judged(name, report, event, dataclasses.replace(rules, rescue_unnamed_subject_probability=0.9))
     _assert_apart(d, story)
 
 
@@ -961,10 +988,14 @@ def test_a_sites_labelled_analysis_joins_under_a_name_the_storys_headlines_do_no
     """A site's analysis of an event it reported headlines whom it turns on, a name the story's
     headlines do not give: as a labelled piece (``RawTerms.labelled``) it is not asked
     ``own_site_headline_names`` (``labelled_pieces``, v34), which keeps it apart otherwise (the
-    rescue model's lower probability for such a piece, v35, left out: it would join it too)."""
+    rescue model's lower probabilities left out, v35's for a labelled piece and v38's for a story
+    whose slot the input leaves unnamed: either would join it too)."""
     for labelled in (False, True):
         settings = dataclasses.replace(
-            coverage.CoverageSettings(), labelled_pieces=labelled, rescue_labelled_probability=None
+            coverage.CoverageSettings(),
+            labelled_pieces=labelled,
+            rescue_labelled_probability=None,
+            rescue_unnamed_subject_probability=0.9,
         )
         d, story = _judged(name, report, event, settings)
         if labelled:
