@@ -1056,3 +1056,16 @@ def test_a_report_spelling_its_event_without_accents_joins_the_story_spelt_with_
     story down. Stored terms v14 read every term without its accents: it joins."""
     d, story = _judged("coverage_held_out_38", "QD13-3", "QD13", ThreadSettings())
     _assert_joined(d, story)
+
+
+def test_the_wires_recap_of_its_first_report_closing_its_next_is_no_quote() -> None:
+    """The wire's report of the former mayor's tax trial, a week after its report of his bribery
+    sentence, closes on the sentence in the words its first report opened with ("... sentenced
+    ... to four and a half years in prison for taking bribes in exchange for harbour dredging
+    contracts"): read as a quote, it joined the sentence's story as a follow-up, and the trial's
+    other reports with it. Read as the site's template (``template_lead_recap``), the trial is
+    judged as coverage, which keeps another case against the same defendant apart."""
+    d, story = _judged("coverage_held_out_50", "QP06-L1", "QP06", ThreadSettings())
+    _assert_apart(d, story)
+    d, story = _judged("coverage_held_out_50", "QP06-L1", "QP06", ThreadSettings(template_lead_recap=False))
+    assert (d.kind, d.update_kind, d.story_id) == ("update", "followup", story), d.evidence
