@@ -259,11 +259,14 @@ class ThreadSettings:
     # A passage one site's two texts hold in the same paragraph is its template's, not a quote
     # (see ``score_pair``): the input is judged as coverage instead.
     template_slots: bool = True
-    # ...and so is one the later text closes on that the earlier one opened with: the wire's
-    # recap of its first report ("Vintrell was sentenced on Oct. 9 to four and a half years in
-    # prison for taking bribes ...") in the last paragraph of its report of the defendant's next
-    # trial, the minister's next visit, the port's next strike. The input is judged as coverage,
-    # which tells the next event from a development of this one. False: a quote, as before.
+    # ...and so is one the later text holds after its lead, or closes on, that the earlier one
+    # opened with (not within its lead, where a development recalls its event):
+    # the wire's recap of its first report ("Vintrell was sentenced on Oct. 9 to four and a half
+    # years in prison for taking bribes ...") closing its report of the defendant's next trial,
+    # or as the background of its next figures ("The National Bank of Koltavia raised its key
+    # interest rate by 25 basis points to 4.50 percent on Thursday" in its industrial output
+    # report). The input is judged as coverage, which tells the next event from a development of
+    # this one. False: a quote, as before.
     template_lead_recap: bool = True
     # Share of the smaller text's names/numbers found in the other. A follow-up repeats who and
     # what but adds new speakers and figures and drops honorifics, so full agreement is not
@@ -654,8 +657,9 @@ def score_pair(
     union's strike, the province's seismic background) is the template's, as true of its next
     case, meeting, strike or quake as of this one, not a quote of this story. The input is then
     judged as coverage, which tells one event from another. With ``lead_recap``, so is a passage
-    the input's last paragraph holds from the old text's first: the site's recap of its first
-    report closing its report of the next event (``ThreadSettings.template_lead_recap``)."""
+    the input holds, after its lead or closing it, from the old text's first paragraph: the
+    site's recap of its first report in its report of the next event
+    (``ThreadSettings.template_lead_recap``)."""
     old_set = set(old.seq)
     old_set.discard(0)
     new_set = new.shingle_set
@@ -717,10 +721,15 @@ def _same_slot(old_seq: Sequence[int], new_seq: Sequence[int], start: int, lead_
     end, the synthetic follow-ups of the thread bench, which quote whole paragraphs of their
     original at random places, lost more quotes than the frame rule had (its pair F1 0.991 ->
     0.982; with the last alone 0.987). With ``lead_recap``, also the first paragraph of the old
-    text and the last of the new: the site's recap of its first report closing its report of the
-    next event (the thread bench's follow-ups, which close on a random paragraph of their
-    original, lose some quotes: its pair F1 0.987 -> 0.980). Asked only of a passage of one
-    site's two texts (``score_pair``), so seldom: a scan."""
+    text in the last of the new or after its lead (``coverage_terms.LEAD_PARAGRAPHS``): the
+    site's recap of its first report closing its report of the next event, or as its background.
+    Not within the new's lead: a site's report of the event's next development recalls the event
+    right after its own news ("Strand has filed an appeal ... A court in Rostov Vale on Tuesday
+    sentenced Strand to six years ..."), as the inverted pyramid has it, and the background of
+    another event comes last. The thread bench's follow-ups, which quote whole paragraphs of their
+    original at random places, lose some quotes (its pair F1 0.987 -> 0.980 with the new's last
+    alone, 0.972 with any of its paragraphs). Asked only of a passage of one site's two texts
+    (``score_pair``), so seldom: a scan."""
     first, second = new_seq[start], new_seq[start + 1]
     paragraph = 0
     found = -1
@@ -733,10 +742,13 @@ def _same_slot(old_seq: Sequence[int], new_seq: Sequence[int], start: int, lead_
     mine = sum(1 for h in new_seq[:start] if h == 0)
     if found == mine:
         return True
-    if found < 0 or sum(1 for h in new_seq if h == 0) != mine:
+    if found < 0:
         return False
-    # the last of the new: the last of the old too (its closing background), or the old's first
-    return sum(1 for h in old_seq if h == 0) == found or (lead_recap and found == 0)
+    last = sum(1 for h in new_seq if h == 0) == mine
+    if lead_recap and found == 0 and (last or mine >= coverage_terms.LEAD_PARAGRAPHS):
+        return True  # the old's lead, recapped after the new's own lead or closing it
+    # the last of the new: the last of the old too (its closing background)
+    return last and sum(1 for h in old_seq if h == 0) == found
 
 
 def _jaccard_ints(a: Sequence[int], b: Sequence[int]) -> float:

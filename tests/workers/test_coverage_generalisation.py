@@ -1070,3 +1070,16 @@ def test_the_wires_recap_of_its_first_report_closing_its_next_is_no_quote() -> N
     _assert_apart(d, story)
     d, story = _judged("coverage_held_out_50", "QP06-L1", "QP06", ThreadSettings(template_lead_recap=False))
     assert (d.kind, d.update_kind, d.story_id) == ("update", "followup", story), d.evidence
+
+
+def test_the_wires_first_report_as_background_of_its_next_is_no_quote() -> None:
+    """The wire's report of February's industrial output recalls the rate rise in the words its
+    report of the rise opened with ("The National Bank of Koltavia raised its key interest rate
+    by 25 basis points to 4.50 percent on Thursday"), in its fourth paragraph of five: read as a
+    quote, the figures joined the rate rise's story as a follow-up. Read as the site's template
+    (``template_lead_recap``: the old text's first paragraph after the new's lead), they are
+    judged as coverage, which keeps another release of the same country's figures apart."""
+    d, story = _judged("coverage_held_out_51", "QQ16-L1", "QQ03", ThreadSettings())
+    _assert_apart(d, story)
+    d, story = _judged("coverage_held_out_51", "QQ16-L1", "QQ03", ThreadSettings(template_lead_recap=False))
+    assert (d.kind, d.update_kind, d.story_id) == ("update", "followup", story), d.evidence

@@ -588,8 +588,12 @@ def test_a_passage_is_in_the_same_slot_when_it_sits_in_the_paragraph_of_that_num
     # a template's closing background: the last paragraph of both, however many come before
     assert _same_slot([1, 0, 2, 0, 5, 6], [9, 0, 8, 0, 7, 0, 5, 6], 6)
     assert not _same_slot([1, 0, 2, 0, 5, 6, 0, 4], [9, 0, 8, 0, 7, 0, 5, 6], 6)
-    # the site's recap of its first report: the old's first paragraph, the new's last
-    assert _same_slot([5, 6, 0, 2, 0, 4], [9, 0, 8, 0, 5, 6], 4, lead_recap=True)
+    # the site's recap of its first report: the old's first paragraph, the new's last or one
+    # after its lead (three paragraphs), not one within it (a development recalling its event)
+    assert _same_slot([5, 6, 0, 2, 0, 4], [9, 0, 8, 0, 5, 6], 4, lead_recap=True)  # its closing
+    assert _same_slot([5, 6, 0, 2], [9, 0, 8, 0, 7, 0, 5, 6, 0, 3], 6, lead_recap=True)  # background
+    assert not _same_slot([5, 6, 0, 2, 0, 4], [9, 0, 5, 6, 0, 8], 2, lead_recap=True)  # in its lead
     assert not _same_slot([5, 6, 0, 2, 0, 4], [9, 0, 8, 0, 5, 6], 4)
-    assert not _same_slot([5, 6, 0, 2, 0, 4], [9, 0, 5, 6, 0, 8], 2, lead_recap=True)  # not the new's last
+    assert not _same_slot([5, 6, 0, 2], [9, 0, 8, 0, 7, 0, 5, 6, 0, 3], 6)
     assert not _same_slot([1, 0, 5, 6, 0, 4], [9, 0, 8, 0, 5, 6], 4, lead_recap=True)  # not the old's first
+    assert not _same_slot([1, 0, 5, 6, 0, 4], [9, 0, 8, 0, 5, 6, 0, 7], 4, lead_recap=True)
