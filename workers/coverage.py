@@ -206,8 +206,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # for ...") read as its label too (``coverage_terms._LABELLED``); v37 the stored terms of v16,
 # which read a decimal without the zeros that end it ("4.50" as "4.5"); v38 the rescue model
 # asked 0.8 of a story whose headlines' rarest name the input leaves unnamed, not 0.9
-# (``rescue_unnamed_subject_probability``).
-DECISION_METHOD = "tfidf-names-v38"
+# (``rescue_unnamed_subject_probability``); v39 the stored terms of v17, and no "keep" read as a
+# hold in a headline (``coverage_terms._HOLDS``: "Kovald keeps his options open").
+DECISION_METHOD = "tfidf-names-v39"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to

@@ -1459,6 +1459,7 @@ def test_a_record_of_the_v11_method_restores_with_its_terms_after_the_upgrade() 
         ("tfidf-names-v13", True),
         ("tfidf-names-v14", True),
         ("tfidf-names-v15", True),
+        ("tfidf-names-v16", True),
         ("tfidf-names-v2", False),
     ):
         record["cov_method"] = method
@@ -1672,6 +1673,23 @@ def test_a_rate_printed_to_two_decimals_is_the_rate_other_outlets_print() -> Non
     second, _ = decide_and_apply(index, business)
     assert (second.kind, second.update_kind, second.story_id) == ("update", "coverage", first.story_id)
     assert "4.5" in str(second.evidence["shared_numbers"]).split(", ")
+
+
+def test_keeping_ones_options_open_is_no_hold_of_a_rate() -> None:
+    """A headline's "keeps" is no way a figure went (v17): "Kovald keeps his options open" heads
+    an analysis of the governor's rate rise, which v16 read as a hold and so as another bank's
+    decision than the rise its story's headlines give. A hold is still read where a headline
+    says so ("holds", "unchanged"), with or without its percentage."""
+
+    def move(title: str) -> int | None:
+        raw = coverage_terms.raw_terms(title, ["The bank said."], frozenset())
+        return coverage_terms.headline_move(raw.headline_terms)
+
+    assert move("One and done? Kovald keeps his options open, and economists are split on the next move") is None
+    assert move("Bank keeps key rate at 3.00%") is None
+    assert move("Rhunvald's central bank holds key rate at 3.00%") == 0
+    assert move("Central bank leaves rates unchanged") == 0
+    assert move("Koltavia's central bank raises key rate to 4.50%") == 1
 
 
 def test_a_report_in_another_language_shares_its_figures_with_a_story_told_in_english() -> None:

@@ -1072,6 +1072,16 @@ def test_the_wires_recap_of_its_first_report_closing_its_next_is_no_quote() -> N
     assert (d.kind, d.update_kind, d.story_id) == ("update", "followup", story), d.evidence
 
 
+def test_an_analysis_keeping_the_governors_options_open_is_of_his_rate_rise() -> None:
+    """The business paper's analysis the morning after the rate rise ("One and done? Kovald keeps
+    his options open, and economists are split on the next move") was read by v38 as headlining
+    a hold, so not of the story whose headlines give the rise in percent, and the rescue model
+    joined it to the neighbour's hold, which mentions the rise in its last paragraph. v39 reads
+    no "keep" as a hold: it joins the rise's story."""
+    d, story = _judged("coverage_held_out_51", "QQ03-3", "QQ03", ThreadSettings())
+    _assert_joined(d, story)
+
+
 def test_the_wires_first_report_as_background_of_its_next_is_no_quote() -> None:
     """The wire's report of February's industrial output recalls the rate rise in the words its
     report of the rise opened with ("The National Bank of Koltavia raised its key interest rate
