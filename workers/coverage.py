@@ -207,8 +207,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # which read a decimal without the zeros that end it ("4.50" as "4.5"); v38 the rescue model
 # asked 0.8 of a story whose headlines' rarest name the input leaves unnamed, not 0.9
 # (``rescue_unnamed_subject_probability``); v39 the stored terms of v17, and no "keep" read as a
-# hold in a headline (``coverage_terms._HOLDS``: "Kovald keeps his options open").
-DECISION_METHOD = "tfidf-names-v39"
+# hold in a headline (``coverage_terms._HOLDS``: "Kovald keeps his options open"); v40 what its
+# readers need to know read as a headline's label too ("After the quake: what Catterby homeowners
+# need to know about inspections": ``coverage_terms._LABELLED``).
+DECISION_METHOD = "tfidf-names-v40"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to

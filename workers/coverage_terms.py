@@ -122,14 +122,15 @@ _CODE = re.compile(r"[A-Z]{3}")
 # "ANALYSIS-...", "Explainer | ...", "Hintergrund: ...", "Décryptage : ..."), what is known
 # so far ("Ferry grounding: what we know"), or a question it answers, beginning the headline or
 # its clause after a colon ("Why does the ground shake in the Grauvald?", "Rate cut: what it
-# means for your mortgage", "Warum die Wenne so schnell steigen konnte"), in the languages the
-# stop words cover.
+# means for your mortgage", "Warum die Wenne so schnell steigen konnte"), or what its readers
+# need to know ("Measles in Tarnby: what parents need to know"), in the languages the stop words
+# cover.
 _LABELLED = re.compile(
     r"^\s*(?:analysis|explainer|explained|comment|commentary|opinion|editorial|q\s*&\s*a|factbox|fact\s*check"
     r"|timeline|analyse|an[aá]lisis|analisi|an[aá]lise|kommentar|hintergrund|d[ée]cryptage|commentaire"
     r"|commento|comentario|coment[aá]rio|achtergrond|commentaar)\s*[:\-\u2013\u2014|]"
     r"|(?:^|:\s*)(?:what we know|why|warum|pourquoi|por qu[eé]|perch[eé])\b"
-    r"|(?:^|:\s*)what [\w\s'\u2019-]{0,40}\bmeans?\b",
+    r"|(?:^|:\s*)what [\w\s'\u2019-]{0,40}\b(?:means?|needs? to know)\b",
     re.I,
 )
 _STEM = 6

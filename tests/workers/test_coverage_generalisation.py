@@ -1084,6 +1084,19 @@ def test_an_analysis_keeping_the_governors_options_open_is_of_his_rate_rise() ->
     _assert_joined(d, story)
 
 
+def test_what_homeowners_need_to_know_is_an_explainer_of_the_quake() -> None:
+    """The regional paper's "After the quake: what Catterby homeowners need to know about
+    inspections, shelter and compensation" is an explainer of the quake its story reports, not
+    a report of a new event; v40 reads "what ... need to know" as its label, and the rescue model
+    asks it what it asks of an analysis (``rescue_labelled_probability``). Asked what it asks of
+    any other report, it stays apart."""
+    d, story = _judged("coverage_held_out_52", "QR02-4", "QR02", ThreadSettings())
+    _assert_joined(d, story)
+    unlabelled = dataclasses.replace(coverage.CoverageSettings(), rescue_labelled_probability=None)
+    d, story = _judged("coverage_held_out_52", "QR02-4", "QR02", unlabelled)
+    _assert_apart(d, story)
+
+
 def test_the_wires_first_report_as_background_of_its_next_is_no_quote() -> None:
     """The wire's report of February's industrial output recalls the rate rise in the words its
     report of the rise opened with ("The National Bank of Koltavia raised its key interest rate
