@@ -1098,6 +1098,22 @@ def test_what_homeowners_need_to_know_is_an_explainer_of_the_quake() -> None:
     _assert_apart(d, story)
 
 
+def test_a_name_never_used_is_not_mentioned_in_passing() -> None:
+    """The business paper's report of the port strike ("Brazhvik strike snarls exports as fruit
+    traders and parts makers count the cost") says "dockers" where the wire's headline says
+    "Dockworkers", and the wire never names the fruit cooperative the business headline names:
+    v40 read each name left out as one told only in passing, so each report as mentioning the
+    other's event in passing, and kept the business report apart. A name a report never uses is
+    not mentioned in passing (``in_passing_mentioned``: neither names any of the other's in
+    passing), and the rescue model, whose judgement the rule turned down, joins it to the wire's
+    story."""
+    d, story = _judged("coverage_held_out_53", "QS06-2", "QS06", ThreadSettings())
+    _assert_joined(d, story)
+    v40 = dataclasses.replace(coverage.CoverageSettings(), in_passing_mentioned=False)
+    d, story = _judged("coverage_held_out_53", "QS06-2", "QS06", v40)
+    _assert_apart(d, story)  # (the rescue model's judgement, which the rule turned down)
+
+
 def test_the_wires_first_report_as_background_of_its_next_is_no_quote() -> None:
     """The wire's report of February's industrial output recalls the rate rise in the words its
     report of the rise opened with ("The National Bank of Koltavia raised its key interest rate
