@@ -88,7 +88,7 @@ def test_held_out_coverage_in_time_order() -> None:
 
 
 def test_held_out_coverage_in_arrival_orders() -> None:
-    """Random arrival orders (publication times kept): precision falls to 0.92. A report
+    """Random arrival orders (publication times kept): precision falls to 0.91. A report
     published before a story it matches arrives after it, and the story's reports mention its
     own event (the president's housing plan of the same morning, a rival's results): the
     weakest figure the set gives, pinned so that it does not fall unnoticed."""
@@ -1092,12 +1092,17 @@ def test_what_homeowners_need_to_know_is_an_explainer_of_the_quake() -> None:
     inspections, shelter and compensation" is an explainer of the quake its story reports, not
     a report of a new event; v40 reads "what ... need to know" as its label, and the rescue model
     asks it what it asks of an analysis (``rescue_labelled_probability``). Asked what it asks of
-    any other report, it stays apart."""
-    d, story = _judged("coverage_held_out_52", "QR02-4", "QR02", ThreadSettings())
+    any other report, it stays apart (v42 joins it by the rules as well, its text as close to the
+    wire's as ``close_text_cosine``: left off here, the rescue is what this shows)."""
+    rules = dataclasses.replace(coverage.CoverageSettings(), close_text_cosine=0.0)
+    d, story = _judged("coverage_held_out_52", "QR02-4", "QR02", rules)
     _assert_joined(d, story)
-    unlabelled = dataclasses.replace(coverage.CoverageSettings(), rescue_labelled_probability=None)
+    assert "coverage_rescue_probability" in d.evidence, d.evidence
+    unlabelled = dataclasses.replace(rules, rescue_labelled_probability=None)
     d, story = _judged("coverage_held_out_52", "QR02-4", "QR02", unlabelled)
     _assert_apart(d, story)
+    d, story = _judged("coverage_held_out_52", "QR02-4", "QR02", ThreadSettings())
+    _assert_joined(d, story)
 
 
 def test_a_name_never_used_is_not_mentioned_in_passing() -> None:
@@ -1114,6 +1119,37 @@ def test_a_name_never_used_is_not_mentioned_in_passing() -> None:
     v40 = dataclasses.replace(coverage.CoverageSettings(), in_passing_mentioned=False)
     d, story = _judged("coverage_held_out_53", "QS06-2", "QS06", v40)
     _assert_apart(d, story)  # (the rescue model's judgement, which the rule turned down)
+
+
+def test_a_report_told_from_its_own_angle_needs_no_headline_word_of_the_story() -> None:
+    """The tabloid's "CASH IN THE BOAT! Ex-mayor caged over harbour bribes" reports the wire's
+    "Bravenna court convicts former Kolby mayor Antell of bribery, jails him for 4-1/2 years" in
+    none of its headline's words: v41 asked the report for 0.4 of the story's headline names and
+    words (it holds 0.39) and kept it apart. Its names agree with the story's (every look-alike
+    gate holds) and its text is as close to the wire's as a cosine of 0.56: told in its own
+    words, it need not repeat the story's headline (``close_text_cosine``)."""
+    d, story = _judged("coverage_held_out_33", "O06-1", "O06", ThreadSettings())
+    _assert_joined(d, story)
+    assert d.evidence["coverage_close_text"] == 1, d.evidence
+    assert float(d.evidence["story_headline_names_in_input"]) < coverage.CoverageSettings().min_story_headline_in_input
+    v41 = dataclasses.replace(coverage.CoverageSettings(), close_text_cosine=0.0)
+    d, story = _judged("coverage_held_out_33", "O06-1", "O06", v41)
+    _assert_apart(d, story)
+
+
+def test_a_close_text_does_not_pass_names_that_disagree() -> None:
+    """The waiver asks nothing of the names: the same foreign minister's second meeting of the
+    day (set 58: the herring-quota talks the day after the river pact) shares the pact's names and
+    setting, and stays apart whatever its cosine; no look-alike of the time-ordered sets joins
+    through it that did not join before."""
+    rows = _set_rows("coverage_held_out_58")
+    index = StoryIndex(ThreadSettings())
+    decisions = {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in rows}
+    by_id = {r["id"]: r for r in rows}
+    for rid, d in decisions.items():
+        if d.evidence.get("coverage_close_text") == 1:
+            joined = [o for o, e in decisions.items() if e.story_id == d.story_id and o != rid]
+            assert all(by_id[o]["thread"] == by_id[rid]["thread"] for o in joined), (rid, joined)
 
 
 def test_the_wires_first_report_as_background_of_its_next_is_no_quote() -> None:
