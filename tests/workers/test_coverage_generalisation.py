@@ -1152,6 +1152,24 @@ def test_a_close_text_does_not_pass_names_that_disagree() -> None:
             assert all(by_id[o]["thread"] == by_id[rid]["thread"] for o in joined), (rid, joined)
 
 
+def test_a_report_after_its_story_is_rescued_at_a_lower_probability() -> None:
+    """The tabloid's "WORK TILL YOU DROP: MPs vote to make millions toil two extra years" names
+    none of the pension vote's headline names; the rescue model gives the vote's story 0.65, under
+    its own 0.7, and v42 kept it apart. Published after the wire's report it is judged against,
+    it is asked the model's threshold less ``rescue_later_margin`` (0.65) instead: a report
+    follows its event's first report, and one published before the report it is judged against
+    may be the earlier event that report recalls."""
+    d, story = _judged("coverage_held_out_43", "QI09-3", "QI09", ThreadSettings())
+    _assert_joined(d, story)
+    p = float(d.evidence["coverage_rescue_probability"])
+    assert coverage.RESCUE_MODEL is not None
+    margin = coverage.CoverageSettings().rescue_later_margin
+    assert coverage.RESCUE_MODEL.min_probability - margin <= p < coverage.RESCUE_MODEL.min_probability, d.evidence
+    v42 = dataclasses.replace(coverage.CoverageSettings(), rescue_later_margin=0.0)
+    d, story = _judged("coverage_held_out_43", "QI09-3", "QI09", v42)
+    _assert_apart(d, story)
+
+
 def test_the_wires_first_report_as_background_of_its_next_is_no_quote() -> None:
     """The wire's report of February's industrial output recalls the rate rise in the words its
     report of the rise opened with ("The National Bank of Koltavia raised its key interest rate
