@@ -221,8 +221,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # published after the story's nearest member, whose names agree with the story and whose text is
 # as close as ``close_text_cosine`` to that member's, sharing a word of what happened either way
 # (``close_text_words``), not asked for the story's headline words (a report of its own angle);
-# v43 the rescue model read 0.05 under its threshold (0.65) where the input was published after
-# the story's nearest member (``rescue_later_margin``).
+# v43 the rescue model read 0.05 under its thresholds (0.65, and 0.75 for a story whose rarest
+# headline name the input leaves unnamed) where the input was published after the story's
+# nearest member (``rescue_later_margin``).
 DECISION_METHOD = "tfidf-names-v43"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
@@ -455,14 +456,15 @@ class CoverageSettings:
     # on one day some look-alike pairs more (the README's v38 paragraph).
     rescue_unnamed_subject_probability: float = 0.8
     # The model's own threshold (trees-v1's 0.7, chosen in v26 over arrival orders in which a
-    # report published before a story's member is judged against it as often as after) lowered
-    # by this where the input was published after the story's nearest member (0: the model's own
-    # everywhere), as a report of an event follows its first report; a report published before
-    # the member it is judged against, arriving late, may be the earlier event the member recalls
-    # (``may_be_later`` and the swapped roles judge that case). (0.05, so 0.65: over 58 held-out
-    # sets in time order recall up on eleven, none down, no precision lost; on one day two
-    # look-alike pairs more of 3,889 and in five orders one of 19,445; at 0.1 recall rose on 18
-    # sets, but one day merged 15 more pairs.)
+    # report published before a story's member is judged against it as often as after) and the
+    # unnamed subject's (``rescue_unnamed_subject_probability``) lowered by this where the input
+    # was published after the story's nearest member (0: as asked everywhere), as a report of an
+    # event follows its first report; a report published before the member it is judged against,
+    # arriving late, may be the earlier event the member recalls (``may_be_later`` and the
+    # swapped roles judge that case). (0.05, so 0.65 and 0.75: over 60 held-out sets in time
+    # order recall up on fifteen, none down, no precision lost; on one day two look-alike pairs
+    # more of 4,022 and in five orders one of 20,110; 0.1 on the model's threshold alone raised
+    # recall on 18 sets, but one day merged 15 more pairs.)
     rescue_later_margin: float = 0.05
     # The similarity the rescue model asks of a story's nearest member at least (the rules ask
     # ``min_similarity``): the model weighs the similarity itself (``damped`` among its
@@ -1797,19 +1799,18 @@ def rescue(
     figures alone, where no word is left out: asked what the rules ask
     (``rescue_min_similarity_other_language``). An input labelled an analysis, an explainer or a
     comment is asked ``rescue_labelled_probability`` instead of every other probability; one
-    published after the story's nearest member, the model's own threshold less
-    ``rescue_later_margin``."""
+    published after the story's nearest member, the model's own threshold and the unnamed
+    subject's less ``rescue_later_margin``."""
     floor = c.rescue_min_similarity_other_language if waived.other_language else c.rescue_min_similarity
     if not waived.passed or waived.damped < floor:
         return None
     x = rescue_measures(raw, me, members, waived, idf, c, telling, min_telling_idf)
     p = model.probability(x)
-    base = model.min_probability
-    if waived.top.time < me.time:
-        base -= c.rescue_later_margin
+    margin = c.rescue_later_margin if waived.top.time < me.time else 0.0
+    base = model.min_probability - margin
     asked = max(base, c.rescue_same_site_probability) if same_site else base
     if not x[_SUBJECT_NAMED]:
-        asked = max(asked, c.rescue_unnamed_subject_probability)
+        asked = max(asked, c.rescue_unnamed_subject_probability - margin)
     if raw.labelled and c.rescue_labelled_probability is not None:
         asked = c.rescue_labelled_probability
     return p if p >= asked else None
