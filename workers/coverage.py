@@ -82,12 +82,12 @@ similarity compares in ``workers/coverage_vectors.py``:
   closer than the bare threshold asks (``min_mutual_cosine``): a report of the president's next
   announcement names her and the country as the story of her last one does, and shares its
   setting's words, not the event's.
-* Close texts (v42): an input published after the story's nearest member, every gate but the
-  story's headline words holding, passes without them where its text is as close to that
-  member's as ``close_text_cosine`` and one word of what happened is shared either way
-  (``close_text_words``): a report of its own angle (a tabloid's, a market's, a town's) headlines
-  it in words of none of the story's headlines; the same minister's other engagement of the
-  afternoon shares every name and no word of what she did.
+* Close texts (v42): an input published after the story's nearest member (or at its instant, v44:
+  ``may_follow``), every gate but the story's headline words holding, passes without them where its
+  text is as close to that member's as ``close_text_cosine`` and one word of what happened is shared
+  either way (``close_text_words``): a report of its own angle (a tabloid's, a market's, a town's)
+  headlines it in words of none of the story's headlines; the same minister's other engagement of
+  the afternoon shares every name and no word of what she did.
 * A site's own reports: a story holding a report of the input's site published before it must
   give every name of the input's headline in its own headlines (``own_site_headline_names``,
   v25). A site reports an event a second time in other words under the names its story
@@ -223,8 +223,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # (``close_text_words``), not asked for the story's headline words (a report of its own angle);
 # v43 the rescue model read 0.05 under its thresholds (0.65, and 0.75 for a story whose rarest
 # headline name the input leaves unnamed) where the input was published after the story's
-# nearest member (``rescue_later_margin``).
-DECISION_METHOD = "tfidf-names-v43"
+# nearest member (``rescue_later_margin``); v44 an input stamped at the same instant as the story's
+# nearest member read as published after it by both (``may_follow``: a day's reports given their
+# date alone).
+DECISION_METHOD = "tfidf-names-v44"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to
@@ -274,18 +276,18 @@ class CoverageSettings:
     # look-alike fills differently.)
     min_headline_in_story: float = 0.8
     min_story_headline_in_input: float = 0.4
-    # ...not asked (nor the story headline's words) of an input published after the story's
-    # nearest member, whose names agree with the story (every look-alike gate holds) and whose
-    # text is this close to that member's (cosine, before the time damping; 0: always asked). A
-    # report in its own words headlines its own angle (the tabloid's "Ex-mayor caged over harbour
-    # bribes", the market's reaction, a local paper's town) in words of none of the story's
-    # headlines, and tells the event in its text; a look-alike sharing this much of the text is
-    # the same template filled in for another who, where or figure, which the names gates are
-    # for. Published after: an earlier report arriving late may hold the story's event as the
-    # background of its own (the defendant's tax verdict, recalled by his appeal ruling of the
-    # next day). (0.35: over 58 held-out sets in time order, recall up on eight and precision on
-    # four, recall down on one; in five arrival orders no look-alike pair more; on one day 10 more
-    # of 3,889.)
+    # ...not asked (nor the story headline's words) of an input published after the story's nearest
+    # member (or at its instant: ``may_follow``), whose names agree with the story (every look-alike
+    # gate holds) and whose text is this close to that member's (cosine, before the time damping; 0:
+    # always asked). A report in its own words headlines its own angle (the tabloid's "Ex-mayor
+    # caged over harbour bribes", the market's reaction, a local paper's town) in words of none of
+    # the story's headlines, and tells the event in its text; a look-alike sharing this much of the
+    # text is the same template filled in for another who, where or figure, which the names gates
+    # are for. Published after: an earlier report arriving late may hold the story's event as the
+    # background of its own (the defendant's tax verdict, recalled by his appeal ruling of the next
+    # day). (0.35: over 58 held-out sets in time order, recall up on eight and precision on four,
+    # recall down on one; in five arrival orders no look-alike pair more; on one day 10 more of
+    # 3,889.)
     close_text_cosine: float = 0.35
     # ...and where a word of what happened is shared either way (``_close_words``): the same
     # minister's two engagements of an afternoon share every name and place, and no word of what
@@ -455,16 +457,16 @@ class CoverageSettings:
     # the regional paper's, whose headline names the flooded quarter); in shuffled orders and
     # on one day some look-alike pairs more (the README's v38 paragraph).
     rescue_unnamed_subject_probability: float = 0.8
-    # The model's own threshold (trees-v1's 0.7, chosen in v26 over arrival orders in which a
-    # report published before a story's member is judged against it as often as after) and the
-    # unnamed subject's (``rescue_unnamed_subject_probability``) lowered by this where the input
-    # was published after the story's nearest member (0: as asked everywhere), as a report of an
-    # event follows its first report; a report published before the member it is judged against,
-    # arriving late, may be the earlier event the member recalls (``may_be_later`` and the
-    # swapped roles judge that case). (0.05, so 0.65 and 0.75: over 60 held-out sets in time
-    # order recall up on sixteen, none down, no precision lost; on one day two look-alike pairs
-    # more of 4,022 and in five orders one of 20,110; 0.1 on the model's threshold alone raised
-    # recall on 18 sets, but one day merged 15 more pairs.)
+    # The model's own threshold (trees-v1's 0.7, chosen in v26 over arrival orders in which a report
+    # published before a story's member is judged against it as often as after) and the unnamed
+    # subject's (``rescue_unnamed_subject_probability``) lowered by this where the input was
+    # published after the story's nearest member, or at its instant (``may_follow``; 0: as asked
+    # everywhere), as a report of an event follows its first report; a report published before the
+    # member it is judged against, arriving late, may be the earlier event the member recalls
+    # (``may_be_later`` and the swapped roles judge that case). (0.05, so 0.65 and 0.75: over 60
+    # held-out sets in time order recall up on sixteen, none down, no precision lost; on one day two
+    # look-alike pairs more of 4,022 and in five orders one of 20,110; 0.1 on the model's threshold
+    # alone raised recall on 18 sets, but one day merged 15 more pairs.)
     rescue_later_margin: float = 0.05
     # The similarity the rescue model asks of a story's nearest member at least (the rules ask
     # ``min_similarity``): the model weighs the similarity itself (``damped`` among its
@@ -899,6 +901,16 @@ def may_be_later(member: datetime, input_time: datetime) -> bool:
     instant (two dates without a time, as many feeds and pages give them, say nothing of which
     came first)."""
     return member >= input_time
+
+
+def may_follow(member: datetime, input_time: datetime) -> bool:
+    """Whether the input may have been published after a stored article, as a report of an event
+    follows the event's first report (``close_text_cosine``, ``rescue_later_margin``): stamped
+    later, or at the same instant, as :func:`may_be_later` reads it (v44; before, only stamped
+    later: of a day's reports stamped with its date alone, as feeds and pages without a time
+    give them, none followed another, and the day's reports in their own words were asked what
+    the rules ask of a report published before the story)."""
+    return input_time >= member
 
 
 def min_telling_idf(top_idf: float, c: CoverageSettings) -> float:
@@ -1395,7 +1407,7 @@ def judge(
         not g.passed
         and g.names_agree
         and 0 < c.close_text_cosine <= cos
-        and top.time < when
+        and may_follow(top.time, when)
         and (c.close_text_words == 0 or _close_words(raw, members, c.close_text_words))
     )
     if close_text:
@@ -1806,7 +1818,7 @@ def rescue(
         return None
     x = rescue_measures(raw, me, members, waived, idf, c, telling, min_telling_idf)
     p = model.probability(x)
-    margin = c.rescue_later_margin if waived.top.time < me.time else 0.0
+    margin = c.rescue_later_margin if may_follow(waived.top.time, me.time) else 0.0
     base = model.min_probability - margin
     asked = max(base, c.rescue_same_site_probability) if same_site else base
     if not x[_SUBJECT_NAMED]:
