@@ -280,20 +280,35 @@ def _set_rows(name: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["published"], r["id"]))
 
 
-def _decided_until(name: str, last: str, settings: coverage.CoverageSettings | ThreadSettings) -> dict[str, Decision]:
+def _decided_until(
+    name: str, last: str, settings: coverage.CoverageSettings | ThreadSettings, *, dates_only: bool = False
+) -> dict[str, Decision]:
     """The set's decisions in time order up to the publication of ``last``, under ``settings``:
-    a rule's effect on one report, with the story as it stood when the report came."""
+    a rule's effect on one report, with the story as it stood when the report came.
+    ``dates_only``: every report stamped with its day alone (midnight), as feeds and pages giving
+    a date without a time stamp them: a day's reports at one instant, decided in the order of
+    their ids (as ``bench_coverage.dates_only`` runs)."""
     rows = _set_rows(name)
+    if dates_only:
+        rows = sorted(
+            ({**r, "published": r["published"][:10] + "T00:00:00Z"} for r in rows),
+            key=lambda r: (r["published"], r["id"]),
+        )
     until = next(r["published"] for r in rows if r["id"] == last)
     index = StoryIndex(settings if isinstance(settings, ThreadSettings) else ThreadSettings(coverage=settings))
     return {r["id"]: decide_and_apply(index, coverage_item(r))[0] for r in rows if r["published"] <= until}
 
 
 def _judged(
-    name: str, report: str, event: str, settings: coverage.CoverageSettings | ThreadSettings
+    name: str,
+    report: str,
+    event: str,
+    settings: coverage.CoverageSettings | ThreadSettings,
+    *,
+    dates_only: bool = False,
 ) -> tuple[Decision, str]:
     """``report``'s decision (``_decided_until``) and the story of ``event`` when it came."""
-    decisions = _decided_until(name, report, settings)
+    decisions = _decided_until(name, report, settings, dates_only=dates_only)
     return decisions[report], decisions[event].story_id
 
 
@@ -1142,23 +1157,6 @@ def test_a_report_told_from_its_own_angle_needs_no_headline_word_of_the_story() 
     _assert_apart(d, story)
 
 
-def _dated_until(name: str, last: str) -> dict[str, Decision]:
-    """The set's decisions up to ``last`` with every report stamped with its day alone
-    (midnight), as feeds and pages giving a date without a time stamp them: a day's reports at
-    one instant, decided in the order of their ids (as ``bench_coverage.dates_only`` runs)."""
-    rows = sorted(
-        ({**r, "published": r["published"][:10] + "T00:00:00Z"} for r in _set_rows(name)),
-        key=lambda r: (r["published"], r["id"]),
-    )
-    index = StoryIndex(ThreadSettings())
-    decisions: dict[str, Decision] = {}
-    for r in rows:
-        decisions[r["id"]] = decide_and_apply(index, coverage_item(r))[0]
-        if r["id"] == last:
-            return decisions
-    raise AssertionError(f"{last} not in {name}")
-
-
 def test_a_report_stamped_with_its_story_s_instant_may_follow_it() -> None:
     """A feed or page that gives a date without a time stamps a day's reports at one instant,
     which says nothing of which came first: the report is read as published after the story's
@@ -1169,13 +1167,13 @@ def test_a_report_stamped_with_its_story_s_instant_may_follow_it() -> None:
     t = datetime(2071, 3, 5, tzinfo=UTC)
     assert coverage.may_follow(t, t) and coverage.may_follow(t, t + timedelta(minutes=1))
     assert not coverage.may_follow(t + timedelta(minutes=1), t)
-    decisions = _dated_until("coverage_held_out_25", "N04-1")
-    _assert_joined(decisions["N04-1"], decisions["N04"].story_id)
-    assert decisions["N04-1"].evidence["coverage_close_text"] == 1, decisions["N04-1"].evidence
-    decisions = _dated_until("coverage_held_out_7", "P09-2")
-    _assert_joined(decisions["P09-2"], decisions["P09-1"].story_id)
+    d, story = _judged("coverage_held_out_25", "N04-1", "N04", ThreadSettings(), dates_only=True)
+    _assert_joined(d, story)
+    assert d.evidence["coverage_close_text"] == 1, d.evidence
+    d, story = _judged("coverage_held_out_7", "P09-2", "P09-1", ThreadSettings(), dates_only=True)
+    _assert_joined(d, story)
     assert coverage.RESCUE_MODEL is not None
-    assert float(decisions["P09-2"].evidence["coverage_rescue_probability"]) < coverage.RESCUE_MODEL.min_probability
+    assert float(d.evidence["coverage_rescue_probability"]) < coverage.RESCUE_MODEL.min_probability
 
 
 @pytest.mark.parametrize("name", ["coverage_held_out_10", "coverage_held_out_30", "coverage_held_out_33"])
