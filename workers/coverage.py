@@ -235,7 +235,7 @@ DECISION_METHOD = "tfidf-names-v44"
 # it) were added: with them, ``--fit`` gives another model. Read at 0.7, as logit-v2 (v24-v25)
 # was. Leaving each corpus out (``bench/probe_learned.py``), over coverage-dev and sets 1-24 the
 # trees gave the rules more recall than the regression in every variant and no less precision:
-# see the README's v26 paragraph for the figures.
+# see the v26 paragraph of docs/coverage-history.md for the figures.
 RESCUE_MODEL: RescueModel | None = coverage_model.load("trees-v1")
 # Where ``rescue_measures`` gives whether a story headline's rarest name is named.
 _SUBJECT_NAMED = coverage_model.RESCUE_MEASURES.index("subject_named")
@@ -446,7 +446,7 @@ class CoverageSettings:
     # not always its rarest slot (the tabloid's "RENT-ASTIC! Tenants cheer as greedy hikes
     # capped" never names the National Assembly that passed the law; a local paper's quake story
     # its town, never the highlands the story headlines). Leaving each corpus out, recall rose more
-    # than the look-alikes merged (the README's v27 paragraph). False: asked, as in v26.
+    # than the look-alikes merged (the v27 paragraph of docs/coverage-history.md). False: asked, as in v26.
     rescue_unnamed_subject: bool = True
     # ...at this probability at least: a story whose slot the input leaves unnamed is more often
     # another event in the same setting than one whose slot it names. Leaving each corpus out,
@@ -455,7 +455,7 @@ class CoverageSettings:
     # the 48 sets, 20 of them written after 0.9 was chosen, no precision lost in time order,
     # with an hour's polling lag or with dates alone, recall up (a flood's wire report after
     # the regional paper's, whose headline names the flooded quarter); in shuffled orders and
-    # on one day some look-alike pairs more (the README's v38 paragraph).
+    # on one day some look-alike pairs more (the v38 paragraph of docs/coverage-history.md).
     rescue_unnamed_subject_probability: float = 0.8
     # The model's own threshold (trees-v1's 0.7, chosen in v26 over arrival orders in which a report
     # published before a story's member is judged against it as often as after) and the unnamed
