@@ -864,20 +864,6 @@ class _Gates:
         object.__setattr__(self, "head_floor", head_floor)
         object.__setattr__(self, "moves_apart", moves_apart)
 
-    def with_pass(self) -> _Gates:
-        """The same measures, passed (``close_text_cosine``)."""
-        return _Gates(
-            True,
-            self.head_in_story,
-            self.story_head_in_input,
-            self.shared,
-            self.shared_idf,
-            self.numbers_in_story,
-            self.names_agree,
-            self.head_floor,
-            self.moves_apart,
-        )
-
 
 def _as_input(f: CoverageFeatures) -> RawTerms:
     """A stored article's features in the shape of an input's terms: what the index keeps of
@@ -1412,7 +1398,7 @@ def judge(
     )
     if close_text:
         # Told in its own words, as close as ``close_text_cosine``: no headline word asked.
-        g = g.with_pass()
+        g = replace(g, passed=True)
     input_is_earlier = False
     if not g.passed and c.swap_roles:
         # A report published *before* a member it matches arrived after it (feeds are polled
