@@ -43,7 +43,8 @@ from newswire.topics import (
 from pipeline import compiled
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
-from workers.replay import clean_settings, dead_letter_line, replay
+from workers.replay import ReplayScore, clean_settings, dead_letter_line, replay, score_replay
+from workers.scoring import MAX_LOOKALIKE_SHARE, MIN_PRECISION, MIN_RECALL
 from workers.threader import ThreadProcessor
 
 log = logging.getLogger("newswire")
@@ -394,7 +395,37 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     if stats.inputs and len(stats.dead_letters) == stats.inputs:
         print("newswire replay: every input was a dead letter", file=sys.stderr)
         return 1
+    if args.score:
+        scored = score_replay(args.input, args.output, args.score)
+        if not scored.scores.items:
+            print(
+                f"newswire replay: no input line carries {args.score!r} and an 'id': nothing to score", file=sys.stderr
+            )
+            return 2
+        print(score_line(scored))
     return 0
+
+
+def score_line(r: ReplayScore) -> str:
+    """What ``replay --score`` prints: the pairwise scores, the look-alike pairs merged, whether
+    issue 8's held-out criterion is met, and what could not be scored."""
+    s, p = r.scores, r.scores.pairwise
+    share = f" ({100 * s.lookalike_merged / s.lookalike_pairs:.1f}%)" if s.lookalike_pairs else ""
+    met = "met" if s.meets_criterion() else "not met"
+    tail = "".join(
+        f"; {n} {what}"
+        for n, what in (
+            (r.without_event, "labelled inputs with no event, each scored as a story of its own"),
+            (r.without_id, f"lines with {r.field!r} but no 'id', not scored"),
+        )
+        if n
+    )
+    return (
+        f"newswire replay: {s.items} inputs labelled by {r.field!r}: pairwise same-story precision "
+        f"{p.precision:.3f}, recall {p.recall:.3f}, F1 {p.f1:.3f}; look-alike pairs merged "
+        f"{s.lookalike_merged} of {s.lookalike_pairs}{share}; held-out criterion (P >= {MIN_PRECISION}, "
+        f"R >= {MIN_RECALL}, <= {MAX_LOOKALIKE_SHARE:.0%} of look-alike pairs) {met}{tail}"
+    )
 
 
 def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:

@@ -86,6 +86,15 @@ def _parser() -> argparse.ArgumentParser:
         help="decide the records in publication order (default: each record's 'published'; "
         "a line without one stays after the line before it) or in file order, as a stream would",
     )
+    replay.add_argument(
+        "--score",
+        nargs="?",
+        const="thread",
+        metavar="FIELD",
+        help="after the replay, score its stories against the event each input line names in FIELD "
+        "(default 'thread'; lines need an 'id'; look-alikes: 'role': 'lookalike' with 'resembles'): "
+        "pairwise same-story precision, recall and F1, and look-alike pairs merged",
+    )
 
     feeds = sub.add_parser("feeds", help="feed list tools")
     fsub = feeds.add_subparsers(dest="feeds_verb", required=True, metavar="ACTION")

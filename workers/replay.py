@@ -46,6 +46,7 @@ from workers.clean import CleanSettings
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
 from workers.metadata import normalise_date
+from workers.scoring import StoryScores, imitated_threads, score_stories
 from workers.threader import ThreadProcessor
 
 log = logging.getLogger(__name__)
@@ -385,3 +386,49 @@ def replay(
         progress.close()
     stats.unchanged = stats.inputs - stats.events - len(stats.dead_letters)
     return stats
+
+
+@dataclass(frozen=True)
+class ReplayScore:
+    """A replay scored against the labels its input carries (``newswire replay --score``)."""
+
+    field: str
+    scores: StoryScores
+    # Labelled inputs the replay published no event for (dead letters, or an id the output does
+    # not hold): each scored as a story of its own.
+    without_event: int
+    # Lines carrying the label but no ``id``: the events name their input by it, so these
+    # cannot be scored and are left out.
+    without_id: int
+
+
+def score_replay(input_path: Path, events_path: Path, label: str) -> ReplayScore:
+    """Score the stories of a replay's events (``events_path``) against the ``label`` field of
+    its input's lines (the event each reports; ``role: lookalike`` with ``resembles`` or a shared
+    ``group`` names the look-alikes): :func:`workers.scoring.score_stories`. An input line that
+    is no JSON object, or has no ``label``, is not scored."""
+    story: dict[str, str] = {}
+    with events_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                event = json.loads(line)
+                story[str(event["raw_id"])] = event["story_id"]  # the last event of an input holds
+    rows: list[dict[str, Any]] = []
+    without_id = 0
+    with input_path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(obj, dict) or obj.get(label) is None:
+                continue
+            if obj.get("id") is None:
+                without_id += 1
+                continue
+            rows.append({**obj, "id": str(obj["id"])})
+    truth = {r["id"]: r[label] for r in rows}
+    predicted = {k: story.get(k, f"(no event) {k}") for k in truth}
+    without_event = sum(k not in story for k in truth)
+    scores = score_stories(predicted, truth, imitated_threads(rows))
+    return ReplayScore(label, scores, without_event, without_id)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 from newswire.records import parse_time
 from pipeline.samples import load_corpus
 from tests.support.data import HELD_OUT_CORPUS, REPO
+from workers.scoring import pairwise_scores
 from workers.thread import Decision, ThreadInput, thread_input
 
 BASELINE_FILE = REPO / "tests" / "quality_baseline.json"
@@ -64,33 +63,6 @@ def corpus_digest(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- same-story grouping
-
-
-@dataclass(frozen=True)
-class PairwiseScores:
-    f1: float
-    precision: float
-    recall: float
-
-
-def _pairs(counts: Iterable[int]) -> int:
-    return sum(c * (c - 1) // 2 for c in counts)
-
-
-def pairwise_scores(predicted: Mapping[str, Hashable], truth: Mapping[str, Hashable]) -> PairwiseScores:
-    """Same-story pairwise precision, recall and F1 over the items in ``truth``.
-
-    A pair of items is positive when both are in one story; a predicted pair is right when the
-    labels put them in one thread too. Counted from the contingency table, not by visiting pairs.
-    """
-    keys = sorted(truth)
-    both = _pairs(Counter((predicted[k], truth[k]) for k in keys).values())
-    pred = _pairs(Counter(predicted[k] for k in keys).values())
-    true = _pairs(Counter(truth[k] for k in keys).values())
-    precision = both / pred if pred else 1.0
-    recall = both / true if true else 1.0
-    f1 = 2 * both / (pred + true) if both else 0.0
-    return PairwiseScores(f1, precision, recall)
 
 
 def lookalike_pairs_merged(predicted: Mapping[str, Hashable], rows: Iterable[Mapping[str, Any]]) -> int:

@@ -22,11 +22,12 @@ from bench import bench_coverage
 from newswire.records import CleanedRecord
 from pipeline.samples import load_corpus
 from tests.support.data import DEV_CORPUS
-from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores, record_item
+from tests.support.quality import floor, lookalike_pairs_merged, record_item
 from tests.support.workers import coverage_item, coverage_rows
 from workers import agencies, coverage, coverage_model, coverage_terms, coverage_vectors, features, shingles
 from workers import thread as thread_module
 from workers.events import build_event, schema
+from workers.scoring import pairwise_scores
 from workers.thread import (
     ARTICLE_PREFIX,
     Decision,

@@ -35,9 +35,10 @@ import pytest
 
 from tests.support.data import COVERAGE_HELD_OUT_CORPUS as CORPUS
 from tests.support.data import COVERAGE_HELD_OUT_SETS
-from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
+from tests.support.quality import floor, lookalike_pairs_merged
 from tests.support.workers import coverage_item
 from workers import coverage
+from workers.scoring import pairwise_scores
 from workers.thread import Decision, StoryIndex, ThreadSettings, decide_and_apply
 
 ORDERS = 8

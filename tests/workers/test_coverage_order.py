@@ -15,9 +15,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
+from tests.support.quality import floor, lookalike_pairs_merged
 from tests.support.workers import coverage_item, coverage_rows
 from workers import coverage, coverage_terms
+from workers.scoring import pairwise_scores
 from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 ORDERS = 8

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 from prometheus_client import REGISTRY
 
 from newswire import metrics
 from pipeline.cli import main
 from pipeline.samples import load_corpus, render_page
 from tests.support.data import COVERAGE_CORPUS
-from tests.support.quality import floor, lookalike_pairs_merged, pairwise_scores
+from tests.support.quality import floor, lookalike_pairs_merged
 from workers.events import schema
+from workers.scoring import pairwise_scores
 
 
 def test_coverage_dev_through_replay(tmp_path: Path) -> None:
@@ -69,3 +71,32 @@ def _updates(kind: str) -> float:
     value = REGISTRY.get_sample_value("newswire_story_updates_total", {"update_kind": kind})
     assert value is not None  # the series exists at 0 before any update
     return value
+
+
+def test_replay_scores_its_stories_against_the_input_s_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``replay --score``: a labelled corpus as news APIs give it (title, body paragraphs), its
+    ``thread`` the event each line reports; the printed scores are those of the events written."""
+    records = load_corpus(COVERAGE_CORPUS)
+    src, out = tmp_path / "in.jsonl", tmp_path / "events.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert main(["--log-format", "text", "replay", str(src), "--output", str(out), "--score"]) == 0
+    events = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    predicted = {e["raw_id"]: e["story_id"] for e in events}
+    s = pairwise_scores(predicted, {r["id"]: r["thread"] for r in records})
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"newswire replay: {len(records)} inputs labelled by 'thread': ")
+    assert f"precision {s.precision:.3f}, recall {s.recall:.3f}, F1 {s.f1:.3f}" in printed
+    # coverage-dev names its look-alikes by group ("CD01-look" beside "CD01"): none merged
+    assert "look-alike pairs merged 0 of 41 (0.0%)" in printed
+    assert s.recall >= floor("threading.coverage_dev.recall")
+    assert printed.rstrip().endswith("held-out criterion (P >= 0.98, R >= 0.8, <= 1% of look-alike pairs) met")
+
+
+def test_replay_score_without_labelled_lines_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "events.jsonl"
+    line = {"id": "x1", "title": "Storm closes harbour", "body_paragraphs": ["The harbour closed on Monday."]}
+    src.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    assert main(["--log-format", "text", "replay", str(src), "--output", str(out), "--score", "event"]) == 2
+    assert "no input line carries 'event' and an 'id': nothing to score" in capsys.readouterr().err

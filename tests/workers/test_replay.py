@@ -17,9 +17,10 @@ from bench.bench_extract import f1_score, load_benchmark
 from pipeline.cli import main
 from pipeline.samples import load_corpus, render_page, seed_records
 from tests.support.data import BENCHMARK, COVERAGE_CORPUS, DEV_CORPUS
-from tests.support.quality import floor, pairwise_scores
+from tests.support.quality import floor
 from workers.events import schema
 from workers.replay import _publication_order
+from workers.scoring import pairwise_scores
 
 
 def _raw_line(record: dict[str, Any]) -> dict[str, Any]:
