@@ -82,8 +82,8 @@ from bench.bench_publisher_pages import load_cases as publisher_pages
 from bench.bench_publisher_pages import raw_story
 from newswire.records import parse_time
 from tests.support.data import COVERAGE_CORPUS, COVERAGE_HELD_OUT_SETS
+from workers import scoring
 from workers.clean import ExtractionError, clean
-from workers.scoring import MAX_LOOKALIKE_SHARE, MIN_PRECISION, MIN_RECALL
 from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, thread_input
 
 REPO = Path(__file__).resolve().parents[1]
@@ -374,13 +374,9 @@ def _draws(name: str, variant: Callable[[int], list[Case]], n: int) -> str:
 
 
 def meets_criterion(s: Score) -> bool:
-    """Whether one decided corpus meets issue 8's held-out criterion (``workers.scoring``'s
-    ``MIN_PRECISION`` and the rest, as ``newswire replay --score`` judges it)."""
-    return (
-        s.precision >= MIN_PRECISION
-        and s.recall >= MIN_RECALL
-        and s.lookalike_merged <= MAX_LOOKALIKE_SHARE * s.lookalike_pairs
-    )
+    """Whether one decided corpus meets issue 8's held-out criterion, as ``newswire replay
+    --score`` judges it (``workers.scoring.meets_criterion``)."""
+    return scoring.meets_criterion(s.precision, s.recall, s.lookalike_merged, s.lookalike_pairs)
 
 
 def held_out_summary(name: str, scores: list[Score]) -> str:

@@ -94,6 +94,16 @@ def imitated_threads(rows: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[H
     return out
 
 
+def meets_criterion(precision: float, recall: float, lookalike_merged: int, lookalike_pairs: int) -> bool:
+    """Whether a scored corpus meets issue 8's held-out criterion (``MIN_PRECISION``,
+    ``MIN_RECALL``, ``MAX_LOOKALIKE_SHARE``)."""
+    return (
+        precision >= MIN_PRECISION
+        and recall >= MIN_RECALL
+        and lookalike_merged <= MAX_LOOKALIKE_SHARE * lookalike_pairs
+    )
+
+
 @dataclass(frozen=True)
 class StoryScores:
     """A labelled corpus scored: how many items, the pairwise scores, the look-alike pairs."""
@@ -104,12 +114,9 @@ class StoryScores:
     lookalike_merged: int
 
     def meets_criterion(self) -> bool:
-        """Whether the corpus meets issue 8's held-out criterion (see ``MIN_PRECISION``)."""
-        return (
-            self.pairwise.precision >= MIN_PRECISION
-            and self.pairwise.recall >= MIN_RECALL
-            and self.lookalike_merged <= MAX_LOOKALIKE_SHARE * self.lookalike_pairs
-        )
+        """Whether the corpus meets issue 8's held-out criterion (:func:`meets_criterion`)."""
+        p = self.pairwise
+        return meets_criterion(p.precision, p.recall, self.lookalike_merged, self.lookalike_pairs)
 
 
 def score_stories(
