@@ -225,8 +225,9 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # headline name the input leaves unnamed) where the input was published after the story's
 # nearest member (``rescue_later_margin``); v44 an input stamped at the same instant as the story's
 # nearest member read as published after it by both (``may_follow``: a day's reports given their
-# date alone).
-DECISION_METHOD = "tfidf-names-v44"
+# date alone); v45 the stored terms of v18, a rate's change given in points read as a headline's
+# percentage ("quarter-point hike": ``coverage_terms._PERCENT``).
+DECISION_METHOD = "tfidf-names-v45"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to

@@ -41,8 +41,9 @@ from workers import agencies, shingles
 # (slowing, cooling, a dip as a fall; an acceleration, a rebound as a rise: ``_MOVES``); v16
 # stores a decimal without the zeros that end it, one decimal kept ("4.50" as "4.5", "4.00" as
 # "4.0": ``english_figure``); v17 reads no "keep" as a hold in the clause giving a headline's
-# percentage (``_HOLDS``).
-METHOD = "tfidf-names-v17"
+# percentage (``_HOLDS``); v18 reads a rate's change given in points ("quarter-point hike", "25
+# basis points") as a headline's percentage (``_PERCENT``).
+METHOD = "tfidf-names-v18"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -66,6 +67,8 @@ METHOD = "tfidf-names-v17"
 # record whose decimals ending in a zero were stored as printed (they compare with no figure of a
 # v16 text until they expire, as before). A v16 record is a v17 record whose headline's percentage
 # was read as held where its clause says "keeps" (only that mark is as before until it expires).
+# A v17 record is a v18 record whose headline gave its rate's change in points without a
+# percentage (it carries no percentage mark nor way until it expires, as before).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -80,6 +83,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v14",
         "tfidf-names-v15",
         "tfidf-names-v16",
+        "tfidf-names-v17",
         METHOD,
     )
 )
@@ -145,7 +149,18 @@ _NAME_TAIL = re.compile(r"[A-Z][a-z]{2,}-[a-z]{1,3}")
 # A capital within a word, after small letters ("AeroValdor", "McConnell", "DeSantis",
 # "PayPal"): no word of the language is written so, so it is a name where a sentence begins too.
 _INNER_CAPITAL = re.compile(r"[A-Z][a-z]+[A-Z][a-z]")
-_PERCENT = re.compile(r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)", re.I)
+# A rate's change given in points counts as its percentage (since v18): "MAZ surprises with
+# quarter-point hike", "cuts by half a percentage point", "raises by 25 basis points" headline a
+# decision as "raises rate to 4.75%" does, and v17 read no way in them (a market report of one
+# bank's hike joined the neighbour's hold, published that morning and naming it).
+_PERCENT = re.compile(
+    r"(\d[\d.,]*)\s?(?:%|per ?cent\b|percent\b|pct\b|prozent\b|pour ?cent\b|por ?ciento\b)"
+    r"|\b(?:quarter|half|three[- ]quarters?)(?: of)?(?: a)?[- ](?:percentage[- ])?points?\b"
+    r"|\b(?:one|two|\d[\d.,]*)[- ]percentage[- ]points?\b"
+    r"|\b\d+\s?(?:basis[- ]points?|bps?|basispunkte?n?|punti base|puntos? b[aá]sicos?|points? de base|pontos?[- ]base"
+    r"|basispunten)\b",
+    re.I,
+)
 _STOP_LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch")
 # German's articles (with the prepositions they contract with): a capitalised word right after
 # one is a noun, which German capitalises, and seldom a name (names rarely take an article).

@@ -1461,6 +1461,7 @@ def test_a_record_of_the_v11_method_restores_with_its_terms_after_the_upgrade() 
         ("tfidf-names-v14", True),
         ("tfidf-names-v15", True),
         ("tfidf-names-v16", True),
+        ("tfidf-names-v17", True),
         ("tfidf-names-v2", False),
     ):
         record["cov_method"] = method
@@ -1695,6 +1696,23 @@ def test_keeping_ones_options_open_is_no_hold_of_a_rate() -> None:
     assert move("Rhunvald's central bank holds key rate at 3.00%") == 0
     assert move("Central bank leaves rates unchanged") == 0
     assert move("Koltavia's central bank raises key rate to 4.50%") == 1
+
+
+def test_a_rate_change_given_in_points_is_the_headline_s_percentage() -> None:
+    """A bank's decision headlined in points ("quarter-point hike", "half a percentage point",
+    "25 basis points") goes a way as one headlined in percent does (v18): v17 read no percentage
+    in it, so no way, and a market report of one bank's hike could join the neighbour's hold. A
+    lead in points of a table is no rate."""
+
+    def read(title: str) -> tuple[bool, int | None]:
+        raw = coverage_terms.raw_terms(title, ["The bank said."], frozenset())
+        return coverage_terms.PERCENT in raw.headline_terms, coverage_terms.headline_move(raw.headline_terms)
+
+    assert read("Dulcat jumps, bonds slide as MAZ surprises with quarter-point hike") == (True, 1)
+    assert read("Central bank cuts rates by half a percentage point") == (True, -1)
+    assert read("Bank of Ulmakand raises key rate by 25 basis points") == (True, 1)
+    assert read("EZB erhöht den Leitzins um 25 Basispunkte") == (True, 1)
+    assert read("Rovers open two-point lead at the top as Harbourmen stumble")[0] is False
 
 
 def test_a_report_in_another_language_shares_its_figures_with_a_story_told_in_english() -> None:

@@ -1098,6 +1098,17 @@ def test_the_wires_recap_of_its_first_report_closing_its_next_is_no_quote() -> N
     assert (d.kind, d.update_kind, d.story_id) == ("update", "followup", story), d.evidence
 
 
+def test_a_market_report_of_a_quarter_point_hike_is_not_of_the_neighbour_s_hold() -> None:
+    """Set 63: the business daily's "Dulcat jumps, bonds slide as MAZ surprises with quarter-point
+    hike" came while the only story naming the currency and the authority was the neighbour's
+    hold of that morning ("Bank of Ulmakand leaves rates on hold at 3.25%"), which expects the
+    authority's decision in its last paragraph. v44 read no percentage in "quarter-point", so no
+    way its rate went, and joined the report to the hold; v45 reads the points as the headline's
+    percentage, and the hike moves apart from the hold."""
+    d, story = _judged("coverage_held_out_63", "RPeqndb", "RP7prrb", ThreadSettings())
+    _assert_apart(d, story, "headline_moves_apart")
+
+
 def test_an_analysis_keeping_the_governors_options_open_is_of_his_rate_rise() -> None:
     """The business paper's analysis the morning after the rate rise ("One and done? Kovald keeps
     his options open, and economists are split on the next move") was read by v38 as headlining
