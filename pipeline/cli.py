@@ -92,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
         const="thread",
         metavar="FIELD",
         help="after the replay, score its stories against the event each input line names in FIELD "
-        "(default 'thread'; lines need an 'id'; look-alikes: 'role': 'lookalike' with 'resembles'): "
+        "(default 'thread'; lines need an 'id'; look-alikes: 'role': 'lookalike' with 'resembles', "
+        "or else the other threads of their 'group'): "
         "pairwise same-story precision, recall and F1, and look-alike pairs merged",
     )
 
