@@ -17,6 +17,19 @@ from urllib.parse import urlsplit
 
 RAW_SCHEMA_VERSION = 1
 
+#: Keys of a raw record's ``extra`` that the clean stage reads for a record that was never a
+#: fetched page: an article given as text (``newswire replay``'s lines with ``body_paragraphs``
+#: or ``text``), rendered as a page only so that the same cleaning runs on it.
+#: ``EXTRA_GIVEN_AS_TEXT``: true for such a record. The page holds the text alone, so a date
+#: guessed from it is a date the article mentions ("in January 2017"), not its own; the record's
+#: ``published`` is its only date.
+EXTRA_GIVEN_AS_TEXT = "given_as_text"
+#: ``EXTRA_GIVEN_SITE``: the outlet the line names, for a record whose URL names none (a line
+#: without a ``url`` gets ``urn:newswire:ID``): the site its article is of, as a URL's host is.
+EXTRA_GIVEN_SITE = "given_site"
+#: Longest site name read from a line (a host name is at most 253 characters).
+MAX_SITE_CHARS = 253
+
 
 class RecordError(ValueError):
     """A record on a topic cannot be decoded: it goes to dead letters, never crashes a stage."""

@@ -29,7 +29,15 @@ import trafilatura
 from lxml.html import HTMLParser, fromstring
 from trafilatura.utils import HTML_PARSER, load_html
 
-from newswire.records import CleanedRecord, RawStory, parse_time, stable_id
+from newswire.records import (
+    EXTRA_GIVEN_AS_TEXT,
+    EXTRA_GIVEN_SITE,
+    MAX_SITE_CHARS,
+    CleanedRecord,
+    RawStory,
+    parse_time,
+    stable_id,
+)
 from workers import features
 from workers.agencies import agencies_of
 from workers.body import continued_text, inline_ruby
@@ -171,6 +179,11 @@ def _missing_text(paragraphs: Iterable[Any], kept: int, settings: CleanSettings)
     return held > 3 * kept and held - kept >= settings.recheck_missing_chars
 
 
+def _no_date() -> str | None:
+    """The date guessed from a page that is no page (a record given as text): none."""
+    return None
+
+
 def _extract(
     tree: Any, url: str, raw: RawStory, settings: CleanSettings, *, favor_precision: bool, fast: bool = False
 ) -> Any:
@@ -282,7 +295,10 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
     more = continued_text(tree, body, found["p"])
     if more:
         body = "\n".join((body, *more))
-    host = site_host(url)
+    # A page's site is its URL's host; a record given as text whose URL names none may name its
+    # outlet (``EXTRA_GIVEN_SITE``).
+    given = raw.extra.get(EXTRA_GIVEN_SITE)
+    host = site_host(url) or (given[:MAX_SITE_CHARS] if isinstance(given, str) else "")
     aliases = site_aliases(host, site_names(meta, library.sitename))
     title = choose_title(meta, library.title, raw.title, aliases)
     lines = drop_headline(clean_lines(body, links, settings), headline_forms(meta, title))
@@ -308,7 +324,10 @@ def clean(raw: RawStory, *, settings: CleanSettings = DEFAULT_SETTINGS) -> Clean
         lambda: byline_texts(tree),
         lambda: body_bylines(tree, signed),
     )
-    published = choose_published(meta, raw.published, lambda: library.date, parse_time(raw.fetched_at))
+    # A record given as text is no page: its text alone is on it, and a date found there is one
+    # the article mentions, not its own (``EXTRA_GIVEN_AS_TEXT``).
+    guessed = _no_date if raw.extra.get(EXTRA_GIVEN_AS_TEXT) is True else (lambda: library.date)
+    published = choose_published(meta, raw.published, guessed, parse_time(raw.fetched_at))
     # The page decides; a news sitemap's news:language (carried in the raw's extra) fills a gap
     # before the detector guesses.
     hinted = raw.extra.get("language")

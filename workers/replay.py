@@ -40,7 +40,16 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from newswire.bus import Message
-from newswire.records import SURROGATE_ESCAPE, RawStory, RecordError, parse_time, stable_id
+from newswire.records import (
+    EXTRA_GIVEN_AS_TEXT,
+    EXTRA_GIVEN_SITE,
+    MAX_SITE_CHARS,
+    SURROGATE_ESCAPE,
+    RawStory,
+    RecordError,
+    parse_time,
+    stable_id,
+)
 from newswire.settings import Settings
 from workers.clean import CleanSettings
 from workers.cleaner import CleanProcessor
@@ -59,6 +68,9 @@ _WEB = ("http://", "https://")
 _OPTIONAL_TEXT = ("fetched_at", "published", "updated")
 # The fields of a line that carries its article as text (see ``as_page``).
 _TEXT_FIELDS = ("body_paragraphs", "text")
+# Where a line given as text names its outlet, in the order read: newswire's own event field,
+# then the names labelled corpora and news APIs use.
+_SITE_FIELDS = ("site", "outlet", "source")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
 
@@ -83,8 +95,11 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     strings, or ``text``, paragraphs between blank lines), as the page a site would serve of it:
     the same cleaning and threading then run on it as on a fetched page. The text is escaped (it
     is text: it cannot forge the page's markup, date or author), and ``published`` becomes the
-    page's date. Without a ``url`` the line's ``id`` names it (``urn:newswire:ID``). A line with
-    ``html`` is returned as it is."""
+    page's date; without one the article has no date (nothing is guessed from its text: a date
+    it mentions is not its own). Without a ``url`` the line's ``id`` names it
+    (``urn:newswire:ID``), and the outlet the line names (``site``, ``outlet`` or ``source``) is
+    its site, as a URL's host would be: one outlet's reports of different events are then told
+    apart as a site's own are. A line with ``html`` is returned as it is."""
     if "html" in obj or not any(key in obj for key in _TEXT_FIELDS):
         return obj
     given = obj.get("body_paragraphs")
@@ -112,10 +127,26 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     page = f"<html><head>{''.join(head)}</head><body><article><h1>{e(title)}</h1>{body}</article></body></html>"
     out = {k: v for k, v in obj.items() if k not in _TEXT_FIELDS}
     out["html"] = page
+    out[EXTRA_GIVEN_AS_TEXT] = True
     raw_id = obj.get("id")
     if not out.get("url") and isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
         out["url"] = f"urn:newswire:{raw_id}"
+        site = given_site(obj)
+        if site:
+            out[EXTRA_GIVEN_SITE] = site
     return out
+
+
+def given_site(obj: dict[str, Any]) -> str:
+    """The outlet a line given as text names (its first of ``_SITE_FIELDS`` that is a string),
+    case-folded, spaces collapsed, as long as a host name may be; "" when it names none."""
+    for key in _SITE_FIELDS:
+        value = obj.get(key)
+        if isinstance(value, str):
+            site = " ".join(value.split()).casefold()[:MAX_SITE_CHARS]
+            if site:
+                return site
+    return ""
 
 
 def _record(obj: Any) -> RawStory:

@@ -974,7 +974,8 @@ class StoryIndex:
                     s.min_passage_shingles,
                     n,
                     boilerplate,
-                    s.template_slots and self._articles[aid].site == item.site,
+                    # (reports of no site, lines given as text, are of many outlets: no template)
+                    s.template_slots and bool(item.site) and self._articles[aid].site == item.site,
                     s.template_lead_recap,
                 ),
             )

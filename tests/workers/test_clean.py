@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import trafilatura
 
-from newswire.records import RawStory, stable_id
+from newswire.records import EXTRA_GIVEN_AS_TEXT, EXTRA_GIVEN_SITE, RawStory, stable_id
 from pipeline.samples import load_corpus, render_page, seed_records
 from tests.support.data import BENCHMARK, DEV_CORPUS, PUBLISHER_PAGES
 from workers.clean import CleanSettings, ExtractionError, clean
@@ -328,3 +328,25 @@ def test_a_title_of_invisible_characters_is_no_title_not_the_word_none() -> None
             html=f"<html><head><title>{title}</title></head><body>{body}</body></html>",
         )
         assert clean(raw).title == ""
+
+
+def test_a_record_given_as_text_is_dated_by_its_record_alone() -> None:
+    """A record given as text (``newswire replay``'s lines with ``body_paragraphs``) is rendered
+    as a page only so that the same cleaning runs on it: nothing but its text is on that page,
+    and the date htmldate finds there ("The council met on 2019-03-04") is one the article
+    mentions. Such a record has the date it gives, or none; a fetched page with the same text
+    keeps the library's guess, read last (its URL or markup may date it)."""
+    paragraph = "The council met on 2019-03-04 to vote on the budget, and passed it by nine votes."
+    body = "".join(f"<p>{paragraph}</p>" for _ in range(3))
+    html = f"<html><head><title>Council passes the budget</title></head><body><article>{body}</article></body></html>"
+    page = RawStory(id="1", url="https://courier.example/budget", html=html)
+    assert clean(page).published == "2019-03-04"
+    given = RawStory(
+        id="1", url="urn:newswire:1", html=html, extra={EXTRA_GIVEN_AS_TEXT: True, EXTRA_GIVEN_SITE: "courier"}
+    )
+    art = clean(given)
+    assert (art.published, art.site) == (None, "courier")
+    dated = clean(
+        RawStory(id="1", url="urn:newswire:1", html=html, published="2026-03-09T08:00:00Z", extra=given.extra)
+    )
+    assert dated.published == "2026-03-09T08:00:00Z"

@@ -20,7 +20,7 @@ from tests.support.data import BENCHMARK, COVERAGE_CORPUS, DEV_CORPUS
 from tests.support.quality import floor
 from workers.events import schema
 from workers.replay import _publication_order
-from workers.scoring import pairwise_scores
+from workers.scoring import imitated_threads, lookalike_pairs, pairwise_scores
 
 
 def _raw_line(record: dict[str, Any]) -> dict[str, Any]:
@@ -270,6 +270,37 @@ def test_a_corpus_dated_after_the_run_replays_at_its_own_dates(tmp_path: Path) -
     now = _stories(_replay(tmp_path, [_raw_line(r) for r in records], "now"))
     ahead = [_raw_line(r | {"published": _shifted(r["published"], 10)}) for r in records]
     assert _stories(_replay(tmp_path, ahead, "ahead")) == now
+
+
+def test_a_line_given_as_text_names_its_outlet_and_is_dated_by_its_line_alone(tmp_path: Path) -> None:
+    """Labelled corpora given as text often carry no url and no date, only the outlet (NewsWCL50:
+    ``outlet``). The outlet a line names is its article's site, as a url's host would be:
+    coverage-dev so, listed by outlet (each outlet's reports of different events one after
+    another) and undated (every report at one instant), threads into the stories of the same
+    lines with their urls, and keeps every look-alike apart, a site's own reports of other
+    events included. A date is the line's alone: the page rendered of a text holds nothing
+    but the text, and a date the text mentions is not the article's."""
+    records = sorted(load_corpus(COVERAGE_CORPUS), key=lambda r: (r["site"], r["id"]))
+    undated = [{k: v for k, v in r.items() if k != "published"} for r in records]
+    with_urls = _replay(tmp_path, undated, "urls")
+    named = [{k: v for k, v in r.items() if k not in ("url", "guid")} for r in undated]
+    by_outlet = _replay(tmp_path, named, "outlets")
+    assert _stories(by_outlet) == _stories(with_urls)
+    assert [e["site"] for e in by_outlet] == [r["site"] for r in records]
+    truth = {r["id"]: r["thread"] for r in records}
+    story = {e["raw_id"]: e["story_id"] for e in by_outlet}
+    merged = lookalike_pairs(story, truth, imitated_threads(records))
+    assert merged[0] > 0 and merged[1] == 0, merged
+    mentions = {
+        "id": "d1",
+        "outlet": "The Harlow Courier",
+        "title": "Council passes the budget",
+        "body_paragraphs": ["The council met on 2019-03-04 to vote on the budget, and passed it by nine votes."] * 3,
+    }
+    (event,) = _replay(tmp_path, [mentions], "mentions")
+    assert (event["site"], event["published"]) == ("the harlow courier", None)
+    (dated,) = _replay(tmp_path, [mentions | {"published": "2026-03-09T08:00:00Z"}], "dated")
+    assert dated["published"] == "2026-03-09T08:00:00Z"
 
 
 def test_lines_of_no_site_share_no_furniture(tmp_path: Path) -> None:

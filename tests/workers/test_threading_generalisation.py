@@ -144,6 +144,19 @@ def test_a_passage_in_the_same_paragraph_of_one_sites_two_texts_is_its_template(
         assert (talks.kind, talks.update_kind) == ("update", "followup"), talks.evidence
 
 
+def test_a_passage_in_the_same_paragraph_of_two_reports_of_no_site_is_a_quote() -> None:
+    """Reports of no site (lines given as text, without a url or an outlet) are not one site's:
+    a passage in the same paragraph of two of them is a quote, as between two outlets, not one
+    wire's template (``template_slots`` asks it of one site's texts). The election's next report
+    (H08-4) quoting the winner's statement where its first report (H08-1) had it is then a
+    follow-up of that story; read as one site of "" the two were the wire's template."""
+    index = StoryIndex(ThreadSettings())
+    decided = {r["id"]: decide_and_apply(index, dataclasses.replace(held_out_item(r), site=""))[0] for r in HELD_OUT}
+    talks, election = decided["H08-4"], decided["H08-1"]
+    assert (talks.kind, talks.update_kind, talks.story_id) == ("update", "followup", election.story_id), talks.evidence
+    assert int(talks.evidence["boilerplate_passages"]) == 0
+
+
 def test_held_out_restored_index_decides_identically() -> None:
     rows = [held_out_item(r) for r in HELD_OUT]
     half = len(rows) // 2
