@@ -129,7 +129,9 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     out["html"] = page
     out[EXTRA_GIVEN_AS_TEXT] = True
     raw_id = obj.get("id")
-    if not out.get("url") and isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
+    if not out.get("url"):
+        if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or raw_id == "":
+            raise RecordError("a line given as text needs an id or a url to name its article")
         out["url"] = f"urn:newswire:{raw_id}"
         site = given_site(obj)
         if site:

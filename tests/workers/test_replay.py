@@ -250,14 +250,23 @@ def test_a_corpus_given_as_text_replays_as_its_pages_would(tmp_path: Path) -> No
     assert event["title"] == first["title"]
     assert event["text"].split("\n") == first["body_paragraphs"]
     src, out, dead = tmp_path / "bad.jsonl", tmp_path / "bad.events", tmp_path / "bad.dead"
-    bad = [{"id": "b1", "title": "T", "body_paragraphs": "one string"}, {"id": "b2", "title": "T", "text": " \n\n "}]
+    bad = [
+        {"id": "b1", "title": "T", "body_paragraphs": "one string"},
+        {"id": "b2", "title": "T", "text": " \n\n "},
+        {"title": "No name", "text": "A report given as text, with neither an id nor a url."},
+    ]
     src.write_text("".join(json.dumps(line) + "\n" for line in [*bad, by_text]), encoding="utf-8")
     args = ["--log-format", "text", "replay", str(src), "--output", str(out), "--dead-letters", str(dead)]
     assert main(args) == 0
     letters = [json.loads(x) for x in dead.read_text(encoding="utf-8").splitlines()]
-    assert [(d["reason"], d["value"]["id"]) for d in letters] == [("decode_error", "b1"), ("decode_error", "b2")]
+    assert [(d["reason"], d["value"].get("id")) for d in letters] == [
+        ("decode_error", "b1"),
+        ("decode_error", "b2"),
+        ("decode_error", None),
+    ]
     assert "body_paragraphs must be a list of strings" in letters[0]["error"]
     assert "text is empty" in letters[1]["error"]
+    assert "needs an id or a url" in letters[2]["error"]
     assert [json.loads(x)["raw_id"] for x in out.read_text(encoding="utf-8").splitlines()] == [first["id"]]
 
 
