@@ -133,13 +133,13 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or raw_id == "":
             raise RecordError("a line given as text needs an id or a url to name its article")
         out["url"] = f"urn:newswire:{raw_id}"
-        site = given_site(obj)
+        site = _given_site(obj)
         if site:
             out[EXTRA_GIVEN_SITE] = site
     return out
 
 
-def given_site(obj: dict[str, Any]) -> str:
+def _given_site(obj: dict[str, Any]) -> str:
     """The outlet a line given as text names (its first of ``_SITE_FIELDS`` that is a string),
     case-folded, spaces collapsed, as long as a host name may be; "" when it names none."""
     for key in _SITE_FIELDS:
