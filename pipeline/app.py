@@ -389,7 +389,13 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     if stats.unreadable_dates:
         print(
             f"newswire replay: {stats.unreadable_dates} inputs gave a published date in no readable form "
-            "(ISO 8601, RFC 2822, epoch): their pages' dates stood in",
+            "(ISO 8601, RFC 2822, epoch): their pages' dates stood in (none, for a line given as text)",
+            file=sys.stderr,
+        )
+    if stats.undated_text:
+        print(
+            f"newswire replay: {stats.undated_text} inputs given as text had no 'published': "
+            "threaded undated, at one instant in file order",
             file=sys.stderr,
         )
     if stats.inputs and len(stats.dead_letters) == stats.inputs:

@@ -83,6 +83,10 @@ class ReplayStats:
     # Lines whose ``published`` is in no form a date is read from (ISO 8601, RFC 2822, an epoch
     # timestamp): threaded at the page's own date, else trafilatura's guess, and counted here.
     unreadable_dates: int = 0
+    # Lines given as text with no ``published`` at all: nothing else dates them (``as_page``), so
+    # they are threaded at one instant, in file order. Counted, as a corpus that names its dates
+    # otherwise ("date", "date_publish") would otherwise replay undated without a word.
+    undated_text: int = 0
 
 
 def clean_settings(settings: Settings) -> CleanSettings:
@@ -283,10 +287,12 @@ def _read(
                     if stats.unreadable_dates == 1:  # the first says which form; the count says how many
                         log.warning(
                             "line %d: published %r is not a date (ISO 8601, RFC 2822 or an epoch timestamp): "
-                            "the page's date is used, else trafilatura's guess",
+                            "the page's date is used, else trafilatura's guess (a line given as text: none)",
                             lineno,
                             raw.published[:80],
                         )
+                if obj is not given and not raw.published:
+                    stats.undated_text += 1
                 # a line given as text is written as a poller would have: with its page
                 value = _value(obj, line, raw) if obj is given else raw.encode()
                 yield lineno, line, (raw, value, parse_time(published))

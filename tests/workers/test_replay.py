@@ -281,7 +281,9 @@ def test_a_corpus_dated_after_the_run_replays_at_its_own_dates(tmp_path: Path) -
     assert _stories(_replay(tmp_path, ahead, "ahead")) == now
 
 
-def test_a_line_given_as_text_names_its_outlet_and_is_dated_by_its_line_alone(tmp_path: Path) -> None:
+def test_a_line_given_as_text_names_its_outlet_and_is_dated_by_its_line_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Labelled corpora given as text often carry no url and no date, only the outlet (NewsWCL50:
     ``outlet``). The outlet a line names is its article's site, as a url's host would be:
     coverage-dev so, listed by outlet (each outlet's reports of different events one after
@@ -306,10 +308,13 @@ def test_a_line_given_as_text_names_its_outlet_and_is_dated_by_its_line_alone(tm
         "title": "Council passes the budget",
         "body_paragraphs": ["The council met on 2019-03-04 to vote on the budget, and passed it by nine votes."] * 3,
     }
+    capsys.readouterr()
     (event,) = _replay(tmp_path, [mentions], "mentions")
     assert (event["site"], event["published"]) == ("the harlow courier", None)
+    assert "1 inputs given as text had no 'published'" in capsys.readouterr().err
     (dated,) = _replay(tmp_path, [mentions | {"published": "2026-03-09T08:00:00Z"}], "dated")
     assert dated["published"] == "2026-03-09T08:00:00Z"
+    assert "had no 'published'" not in capsys.readouterr().err
 
 
 def test_lines_of_no_site_share_no_furniture(tmp_path: Path) -> None:
