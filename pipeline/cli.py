@@ -67,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Replay raw records (JSON lines with at least url and html) "
         "in publication order on a fresh embedded state; write one event per line.",
     )
-    replay.add_argument("input", type=Path, help="input JSONL (url, html, optional id/guid/title/published...)")
+    replay.add_argument(
+        "input", type=Path, nargs="?", help="input JSONL (url, html, optional id/guid/title/published...)"
+    )
     replay.add_argument("--output", "-o", type=Path, required=True, help="events JSONL to write")
     replay.add_argument(
         "--dead-letters",
@@ -148,8 +150,22 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, **overrides)
 
 
+def _replay_input(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``replay``'s input, where ``--score`` took it for its field: ``replay -o OUT --score IN``
+    reads as "score against 'thread'", as ``replay IN -o OUT --score`` does (an optional value
+    takes the next word). Without an input, the usual usage error."""
+    if args.verb != "replay" or args.input is not None:
+        return
+    if args.score is not None and Path(args.score).is_file():
+        args.input, args.score = Path(args.score), "thread"
+        return
+    parser.error("the following arguments are required: input")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _replay_input(parser, args)
     try:
         settings = _settings(args)
         from pipeline import compiled

@@ -100,3 +100,24 @@ def test_replay_score_without_labelled_lines_says_so(tmp_path: Path, capsys: pyt
     src.write_text(json.dumps(line) + "\n", encoding="utf-8")
     assert main(["--log-format", "text", "replay", str(src), "--output", str(out), "--score", "event"]) == 2
     assert "no input line carries 'event' and an 'id': nothing to score" in capsys.readouterr().err
+
+
+def test_replay_score_given_before_the_input_scores_it_against_thread(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--score`` takes an optional FIELD, and an optional value takes the next word: ``replay
+    -o OUT --score IN`` read IN as the field and stopped on a missing input. An existing file
+    given so is the input, scored against ``thread``; with no input at all, replay is still bad
+    usage."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "events.jsonl"
+    lines = [
+        {"id": f"x{n}", "thread": "T1", "title": "Storm closes harbour", "body_paragraphs": [f"Report {n}."]}
+        for n in (1, 2)
+    ]
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    assert main(["--log-format", "text", "replay", "--output", str(out), "--score", str(src)]) == 0
+    assert "newswire replay: 2 inputs labelled by 'thread': " in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["--log-format", "text", "replay", "--output", str(out), "--score", "event"])
+    assert exc.value.code == 2
+    assert "required: input" in capsys.readouterr().err
