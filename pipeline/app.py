@@ -395,7 +395,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     if stats.undated_text:
         print(
             f"newswire replay: {stats.undated_text} inputs given as text had no 'published': "
-            "threaded undated, at one instant in file order",
+            "threaded undated, at one instant in file order (a date under another name is read as "
+            "'published' from date_published, date_publish, publish_date, published_at, datePublished, pubDate, date)",
             file=sys.stderr,
         )
     if stats.inputs and len(stats.dead_letters) == stats.inputs:

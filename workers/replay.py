@@ -10,9 +10,10 @@ first report of an event becoming the story and the later ones joining it. A fil
 records by source, by event or by id as often as by time, and threading's decisions depend on
 which report comes first: in arrival orders a report published before a story it resembles
 (the president's housing plan of that morning, after the reports of her evening announcement)
-is judged against that story. A line's time is its record's ``published``; a line without one
-(or with one in no readable form) keeps its place after the line before it, and lines of one
-instant keep their file order. ``order="file"`` decides the lines as they come, as a stream
+is judged against that story. A line's time is its record's ``published`` (or ``date``,
+``date_publish`` and the other names of :func:`dated`); a line without one (or with one in no
+readable form) keeps its place after the line before it, and lines of one instant keep their
+file order. ``order="file"`` decides the lines as they come, as a stream
 would; so does a file that cannot be read twice (a pipe).
 
 No single line ends a replay: whatever is wrong with a line (not UTF-8, not JSON, JSON nested
@@ -66,11 +67,28 @@ ORDERS = ("published", "file")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _WEB = ("http://", "https://")
 _OPTIONAL_TEXT = ("fetched_at", "published", "updated")
-# The fields of a line that carries its article as text (see ``as_page``).
-_TEXT_FIELDS = ("body_paragraphs", "text")
+# Where a line gives its publication time, in the order read: newswire's own field, then the
+# names feeds, scrapers and news APIs give it (JSON Feed, news-please, newspaper, schema.org,
+# RSS). A corpus dated under another name would otherwise replay undated: every report at one
+# instant, in file order, where its dates keep one day's events from the next day's.
+_DATE_FIELDS = (
+    "published",
+    "date_published",
+    "date_publish",
+    "publish_date",
+    "published_at",
+    "datePublished",
+    "pubDate",
+    "date",
+)
+_DATE_KEYS = tuple(f'"{key}"'.encode() for key in _DATE_FIELDS)
+# The fields of a line that carries its article as text (see ``as_page``): the paragraphs as a
+# list, or the text as one string, under newswire's names and then news-please's and others'.
+_TEXT_FIELDS = ("body_paragraphs", "text", "maintext", "body", "content")
+_TITLE_FIELDS = ("title", "headline")
 # Where a line given as text names its outlet, in the order read: newswire's own event field,
 # then the names labelled corpora and news APIs use.
-_SITE_FIELDS = ("site", "outlet", "source")
+_SITE_FIELDS = ("site", "outlet", "source", "source_domain")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
 
@@ -83,9 +101,9 @@ class ReplayStats:
     # Lines whose ``published`` is in no form a date is read from (ISO 8601, RFC 2822, an epoch
     # timestamp): threaded at the page's own date, else trafilatura's guess, and counted here.
     unreadable_dates: int = 0
-    # Lines given as text with no ``published`` at all: nothing else dates them (``as_page``), so
-    # they are threaded at one instant, in file order. Counted, as a corpus that names its dates
-    # otherwise ("date", "date_publish") would otherwise replay undated without a word.
+    # Lines given as text with no date at all (``published`` or a name of ``_DATE_FIELDS``):
+    # nothing else dates them (``as_page``), so they are threaded at one instant, in file order.
+    # Counted, as a corpus that names its dates yet otherwise would replay undated without a word.
     undated_text: int = 0
 
 
@@ -96,7 +114,8 @@ def clean_settings(settings: Settings) -> CleanSettings:
 def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     """A line that carries its article as text instead of the fetched page, as labelled corpora
     and news APIs give articles already extracted (``title`` with ``body_paragraphs``, a list of
-    strings, or ``text``, paragraphs between blank lines), as the page a site would serve of it:
+    strings, or ``text``, paragraphs between blank lines; news-please's ``maintext``, ``body`` and
+    ``content`` are read as ``text`` is, ``headline`` as ``title``), as the page a site would serve of it:
     the same cleaning and threading then run on it as on a fetched page. The text is escaped (it
     is text: it cannot forge the page's markup, date or author), and ``published`` becomes the
     page's date; without one the article has no date (nothing is guessed from its text: a date
@@ -112,16 +131,18 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
             raise RecordError("body_paragraphs must be a list of strings")
         paragraphs = [p.strip() for p in given]
     else:
-        text = obj.get("text")
+        key = next(k for k in _TEXT_FIELDS if k in obj)
+        text = obj[key]
         if not isinstance(text, str):
-            raise RecordError(f"text must be a string, not {type(text).__name__}")
+            raise RecordError(f"{key} must be a string, not {type(text).__name__}")
         paragraphs = [p.strip() for p in _BLANK_LINE.split(text)]
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
         raise RecordError("the line's text is empty")
-    title = obj.get("title", "")
+    key = next((k for k in _TITLE_FIELDS if obj.get(k) is not None), "title")
+    title = obj.get(key, "")
     if not isinstance(title, str):
-        raise RecordError(f"title must be a string, not {type(title).__name__}")
+        raise RecordError(f"{key} must be a string, not {type(title).__name__}")
     e = html.escape
     head = [f"<title>{e(title)}</title>"]
     published = obj.get("published")
@@ -130,6 +151,8 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     body = "".join(f"<p>{e(p)}</p>" for p in paragraphs)
     page = f"<html><head>{''.join(head)}</head><body><article><h1>{e(title)}</h1>{body}</article></body></html>"
     out = {k: v for k, v in obj.items() if k not in _TEXT_FIELDS}
+    if title:
+        out["title"] = title
     out["html"] = page
     out[EXTRA_GIVEN_AS_TEXT] = True
     raw_id = obj.get("id")
@@ -141,6 +164,21 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
         if site:
             out[EXTRA_GIVEN_SITE] = site
     return out
+
+
+def dated(obj: dict[str, Any]) -> dict[str, Any]:
+    """The line with its publication time as ``published``: the first of ``_DATE_FIELDS`` it
+    gives (a line that names its date ``date_publish`` or ``date`` is as dated as one that says
+    ``published``); the line itself when it gives none, or ``published``."""
+    if obj.get("published") is not None:
+        return obj
+    for key in _DATE_FIELDS[1:]:
+        value = obj.get(key)
+        if value is not None and value != "":
+            if not isinstance(value, str):
+                raise RecordError(f"{key} must be a string, not {type(value).__name__}")
+            return {**obj, "published": value}
+    return obj
 
 
 def _given_site(obj: dict[str, Any]) -> str:
@@ -217,7 +255,7 @@ def _published(line: bytes, from_dead_letters: bool) -> datetime | None:
     """The publication time a line's record gives (``published``, in any form the replay
     reads), or None: none, none readable, or no record (the line's dead letter is found when
     it is read for its turn)."""
-    if b'"published"' not in line:  # most undated lines are not parsed at all
+    if not any(key in line for key in _DATE_KEYS):  # most undated lines are not parsed at all
         return None
     try:
         obj = json.loads(line)
@@ -225,7 +263,12 @@ def _published(line: bytes, from_dead_letters: bool) -> datetime | None:
         return None
     if from_dead_letters and isinstance(obj, dict):
         obj = obj.get("value")
-    value = obj.get("published") if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        return None
+    try:
+        value = dated(obj).get("published")
+    except RecordError:
+        return None
     return parse_time(normalise_date(value)) if isinstance(value, str) else None
 
 
@@ -279,7 +322,7 @@ def _read(
                     line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
                 given = obj
                 if isinstance(obj, dict):
-                    obj = as_page(obj)
+                    obj = as_page(dated(obj))
                 raw = _record(obj)
                 published = normalise_date(raw.published) if raw.published else None
                 if raw.published and published is None:
@@ -291,9 +334,10 @@ def _read(
                             lineno,
                             raw.published[:80],
                         )
-                if obj is not given and not raw.published:
+                if obj.get(EXTRA_GIVEN_AS_TEXT) and not raw.published:
                     stats.undated_text += 1
-                # a line given as text is written as a poller would have: with its page
+                # a line given as text, or dated under another name, is written as a poller
+                # would have: with its page, its date as ``published``
                 value = _value(obj, line, raw) if obj is given else raw.encode()
                 yield lineno, line, (raw, value, parse_time(published))
             except RecursionError:

@@ -317,6 +317,48 @@ def test_a_line_given_as_text_names_its_outlet_and_is_dated_by_its_line_alone(
     assert "had no 'published'" not in capsys.readouterr().err
 
 
+def test_a_corpus_dated_and_written_under_other_names_replays_as_one_given_as_ours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Scrapers and news APIs name the fields of an article otherwise: news-please writes
+    ``maintext``, ``date_publish`` ("2026-03-09 08:00:00") and ``source_domain``; others
+    ``headline``, ``date`` or ``datePublished``. coverage-dev given so, listed by outlet, threads
+    into the stories of the same lines given under newswire's names. Undated, it would be
+    threaded at one instant in file order, and the summary would say so."""
+    records = sorted(load_corpus(COVERAGE_CORPUS), key=lambda r: (r["site"], r["id"]))
+    ours = [{k: r[k] for k in ("id", "site", "title", "published", "body_paragraphs")} for r in records]
+    theirs = []
+    for n, r in enumerate(records):
+        when = r["published"].replace("T", " ").removesuffix("Z")
+        named = ("date_publish", "date", "datePublished")[n % 3]
+        theirs.append(
+            {
+                "id": r["id"],
+                "source_domain": r["site"],
+                ("headline" if n % 2 else "title"): r["title"],
+                ("maintext" if n % 2 else "content"): "\n\n".join(r["body_paragraphs"]),
+                named: when if named == "date_publish" else r["published"],
+            }
+        )
+    expected = _replay(tmp_path, ours, "ours")
+    capsys.readouterr()
+    given = _replay(tmp_path, theirs, "theirs")
+    assert "had no 'published'" not in capsys.readouterr().err
+    assert _stories(given) == _stories(expected)
+    # a date without a zone ("2026-03-09 08:00:00") is read as UTC, and published as given
+    assert [(e["published"].removesuffix("Z"), e["site"], e["title"]) for e in given] == [
+        (e["published"].removesuffix("Z"), e["site"], e["title"]) for e in expected
+    ]
+    undated = _replay(tmp_path, [{k: v for k, v in r.items() if k != "published"} for r in ours], "undated")
+    assert _stories(undated) != _stories(expected)
+    assert f"{len(ours)} inputs given as text had no 'published'" in capsys.readouterr().err
+    src, out, dead = tmp_path / "bad.jsonl", tmp_path / "bad.events", tmp_path / "bad.dead"
+    src.write_text(json.dumps({"id": "e1", "title": "T", "maintext": "Text.", "date": 1741507200}) + "\n")
+    assert main(["--log-format", "text", "replay", str(src), "-o", str(out), "--dead-letters", str(dead)]) == 1
+    (letter,) = [json.loads(x) for x in dead.read_text(encoding="utf-8").splitlines()]
+    assert "date must be a string, not int" in letter["error"]
+
+
 def test_lines_of_no_site_share_no_furniture(tmp_path: Path) -> None:
     """Four outlets' reports given as text without a url (so of no site) print the same wire
     paragraph. A line on three pages of one site is that site's furniture and is stripped; lines
