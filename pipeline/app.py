@@ -43,7 +43,7 @@ from newswire.topics import (
 from pipeline import compiled
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
-from workers.replay import ReplayScore, clean_settings, dead_letter_line, replay, score_replay
+from workers.replay import InputError, ReplayScore, clean_settings, dead_letter_line, open_input, replay, score_replay
 from workers.scoring import MAX_LOOKALIKE_SHARE, MIN_PRECISION, MIN_RECALL
 from workers.threader import ThreadProcessor
 
@@ -365,6 +365,11 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     with ExitStack() as stack:
+        try:  # a compressed input is read whole first: a corrupt one leaves the outputs untouched
+            source = stack.enter_context(open_input(args.input))
+        except InputError as exc:
+            print(f"newswire replay: {exc}", file=sys.stderr)
+            return 2
         dead_out = stack.enter_context(args.dead_letters.open("w", encoding="utf-8")) if args.dead_letters else None
 
         def report(dead: dict[str, Any]) -> None:  # as they happen: a crash later loses none of them
@@ -379,7 +384,7 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
         out = stack.enter_context(args.output.open("w", encoding="utf-8"))
         stats = replay(
-            args.input, out, settings, on_dead=report, from_dead_letters=args.from_dead_letters, order=args.order
+            source, out, settings, on_dead=report, from_dead_letters=args.from_dead_letters, order=args.order
         )
     print(
         f"newswire replay: {stats.inputs} inputs -> {stats.events} events, {stats.unchanged} unchanged, "

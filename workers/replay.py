@@ -25,14 +25,22 @@ moment it happens (``on_dead``), and the run goes on.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
 import html
+import io
 import json
 import logging
+import lzma
 import re
+import shutil
 import sys
+import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +98,51 @@ _TITLE_FIELDS = ("title", "headline")
 # then the names labelled corpora and news APIs use.
 _SITE_FIELDS = ("site", "outlet", "source", "source_domain")
 _BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+# Compressed inputs, told by their first bytes (not the file's name): corpora ship as .jsonl.gz,
+# .bz2 or .xz, and tests/data keeps its corpora gzipped.
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+)
+
+
+def _decompressed(kind: str, fh: IO[bytes]) -> io.BufferedIOBase:
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=fh, mode="rb")
+    if kind == "bzip2":
+        return bz2.BZ2File(fh, "rb")
+    return lzma.LZMAFile(fh, "rb")
+
+
+class InputError(Exception):
+    """The replay's input as a whole cannot be read (a compressed file that is corrupt or cut
+    short): the run stops before it writes anything, where a bad line is that line's dead letter."""
+
+
+@contextmanager
+def open_input(path: Path) -> Iterator[IO[bytes]]:
+    """The input's bytes, decompressed when the file is gzip, bzip2 or xz. A compressed input is
+    decompressed whole into a temporary file first: the publication order reads the lines twice,
+    the second time by offset, which a compressed stream can only do by decompressing from the
+    start again; and a corrupt or truncated archive is found before a single event is written
+    (:class:`InputError`), not after half of a backfill."""
+    with path.open("rb") as fh:
+        head = fh.peek(6)[:6]
+        kind = next((kind for magic, kind in _COMPRESSED if head.startswith(magic)), None)
+        if kind is None:
+            yield fh
+            return
+        with tempfile.TemporaryFile() as tmp:
+            try:
+                with _decompressed(kind, fh) as stream:
+                    shutil.copyfileobj(stream, tmp, 1 << 20)
+            except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
+                raise InputError(f"{path} is not a readable {kind} file: {type(exc).__name__}: {exc}") from exc
+            tmp.seek(0)
+            yield tmp
 
 
 @dataclass
@@ -305,45 +358,44 @@ def _lines(fh: IO[bytes], order: str, from_dead_letters: bool) -> Iterator[tuple
 
 
 def _read(
-    path: Path, stats: ReplayStats, from_dead_letters: bool = False, order: str = "published"
+    fh: IO[bytes], stats: ReplayStats, from_dead_letters: bool = False, order: str = "published"
 ) -> Iterator[tuple[int, bytes, tuple[RawStory, bytes, datetime | None] | str]]:
     """(line number, line, and the line's record, its value for the raw topic and its
     publication time, or what is wrong with it), in ``order``."""
     # Bytes, decoded per line: one line of bad UTF-8 in a million-record backfill is that
     # line's dead letter, not the end of the run.
-    with path.open("rb") as fh:
-        for lineno, raw_line in _lines(fh, order, from_dead_letters):
-            stats.inputs += 1
-            line = raw_line.rstrip(b"\r\n")
-            try:
-                obj = json.loads(line.decode("utf-8"))
-                if from_dead_letters:
-                    obj = _unwrap(obj)
-                    line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
-                given = obj
-                if isinstance(obj, dict):
-                    obj = as_page(dated(obj))
-                raw = _record(obj)
-                published = normalise_date(raw.published) if raw.published else None
-                if raw.published and published is None:
-                    stats.unreadable_dates += 1
-                    if stats.unreadable_dates == 1:  # the first says which form; the count says how many
-                        log.warning(
-                            "line %d: published %r is not a date (ISO 8601, RFC 2822 or an epoch timestamp): "
-                            "the page's date is used, else trafilatura's guess (a line given as text: none)",
-                            lineno,
-                            raw.published[:80],
-                        )
-                if obj.get(EXTRA_GIVEN_AS_TEXT) and not raw.published:
-                    stats.undated_text += 1
-                # a line given as text, or dated under another name, is written as a poller
-                # would have: with its page, its date as ``published``
-                value = _value(obj, line, raw) if obj is given else raw.encode()
-                yield lineno, line, (raw, value, parse_time(published))
-            except RecursionError:
-                yield lineno, line, f"line {lineno}: JSON nested too deep"
-            except (ValueError, TypeError) as exc:  # JSON, UTF-8, int digits, RecordError, fields
-                yield lineno, line, f"line {lineno}: {type(exc).__name__}: {str(exc)[:300]}"
+    for lineno, raw_line in _lines(fh, order, from_dead_letters):
+        stats.inputs += 1
+        line = raw_line.rstrip(b"\r\n")
+        try:
+            obj = json.loads(line.decode("utf-8"))
+            if from_dead_letters:
+                obj = _unwrap(obj)
+                line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            given = obj
+            if isinstance(obj, dict):
+                obj = as_page(dated(obj))
+            raw = _record(obj)
+            published = normalise_date(raw.published) if raw.published else None
+            if raw.published and published is None:
+                stats.unreadable_dates += 1
+                if stats.unreadable_dates == 1:  # the first says which form; the count says how many
+                    log.warning(
+                        "line %d: published %r is not a date (ISO 8601, RFC 2822 or an epoch timestamp): "
+                        "the page's date is used, else trafilatura's guess (a line given as text: none)",
+                        lineno,
+                        raw.published[:80],
+                    )
+            if obj.get(EXTRA_GIVEN_AS_TEXT) and not raw.published:
+                stats.undated_text += 1
+            # a line given as text, or dated under another name, is written as a poller
+            # would have: with its page, its date as ``published``
+            value = _value(obj, line, raw) if obj is given else raw.encode()
+            yield lineno, line, (raw, value, parse_time(published))
+        except RecursionError:
+            yield lineno, line, f"line {lineno}: JSON nested too deep"
+        except (ValueError, TypeError) as exc:  # JSON, UTF-8, int digits, RecordError, fields
+            yield lineno, line, f"line {lineno}: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 def _value(obj: dict[str, Any], line: bytes, raw: RawStory) -> bytes:
@@ -366,7 +418,7 @@ def _written_ms(published: datetime | None, now_ms: int) -> int:
 
 
 def replay(
-    input_path: Path,
+    input_path: Path | IO[bytes],
     output: IO[str],
     settings: Settings,
     batch_size: int = 32,
@@ -375,8 +427,9 @@ def replay(
     from_dead_letters: bool = False,
     order: str = "published",
 ) -> ReplayStats:
-    """Replay ``input_path`` in ``order`` (``"published"`` or ``"file"``: see the module
-    docstring); ``on_dead(letter)`` sees each dead letter as it happens, with the original line
+    """Replay ``input_path`` (a path, read through :func:`open_input`, or its bytes already
+    opened so) in ``order`` (``"published"`` or ``"file"``: see the module docstring);
+    ``on_dead(letter)`` sees each dead letter as it happens, with the original line
     under ``"input"`` (bytes) for :func:`dead_letter_line`."""
     if order not in ORDERS:
         raise ValueError(f"replay order must be one of {', '.join(ORDERS)}, not {order!r}")
@@ -394,13 +447,17 @@ def replay(
         if on_dead is not None:
             on_dead({**letter, "input": originals.get(offset, b"")})
 
-    with ExtractPool(
-        workers=w.extract_processes,
-        timeout_s=w.extract_timeout_s,
-        max_tasks_per_child=w.max_tasks_per_child,
-        memory_mb=w.extract_memory_mb,
-        settings=clean_settings(settings),
-    ) as pool:
+    source = open_input(input_path) if isinstance(input_path, Path) else nullcontext(input_path)
+    with (
+        source as fh,
+        ExtractPool(
+            workers=w.extract_processes,
+            timeout_s=w.extract_timeout_s,
+            max_tasks_per_child=w.max_tasks_per_child,
+            memory_mb=w.extract_memory_mb,
+            settings=clean_settings(settings),
+        ) as pool,
+    ):
         cleaner = CleanProcessor(pool, "cleaned", max_record_bytes=settings.max_record_bytes)
         threader = ThreadProcessor(w, "events", "index")
         threader.ready = True
@@ -448,7 +505,7 @@ def replay(
         # bound of a date given without a fetch time (a date after it is no publication date).
         # A line published after now is written when it was published (``_written_ms``).
         written_ms = int(time.time() * 1000)
-        for lineno, line, item in _read(input_path, stats, from_dead_letters, order):
+        for lineno, line, item in _read(fh, stats, from_dead_letters, order):
             originals[lineno] = line
             if isinstance(item, str):
                 dead(lineno, "decode_error", item)
@@ -498,7 +555,7 @@ def score_replay(input_path: Path, events_path: Path, label: str) -> ReplayScore
                 story[str(event["raw_id"])] = event["story_id"]  # the last event of an input holds
     rows: list[dict[str, Any]] = []
     without_id = 0
-    with input_path.open(encoding="utf-8", errors="replace") as fh:
+    with open_input(input_path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             try:
                 obj = json.loads(line)

@@ -3,9 +3,12 @@ pages, and the extraction benchmark, all through the same worker logic as the da
 
 from __future__ import annotations
 
+import bz2
 import email.utils
+import gzip
 import io
 import json
+import lzma
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -357,6 +360,38 @@ def test_a_corpus_dated_and_written_under_other_names_replays_as_one_given_as_ou
     assert main(["--log-format", "text", "replay", str(src), "-o", str(out), "--dead-letters", str(dead)]) == 1
     (letter,) = [json.loads(x) for x in dead.read_text(encoding="utf-8").splitlines()]
     assert "date must be a string, not int" in letter["error"]
+
+
+def test_a_compressed_corpus_replays_as_it_would_uncompressed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Corpora ship compressed (tests/data keeps coverage-dev gzipped): a gzip, bzip2 or xz
+    input, told by its first bytes whatever its name, replays and scores as the plain file
+    does. A corrupt or truncated archive is a usage error (exit 2) naming the fault, found
+    before anything is written: the output is not even created."""
+    plain = tmp_path / "cd.jsonl"
+    plain.write_bytes(gzip.decompress(COVERAGE_CORPUS.read_bytes()))
+    runs: dict[str, set[frozenset[str]]] = {}
+    for name, data in (
+        ("plain", plain.read_bytes()),
+        ("gz", COVERAGE_CORPUS.read_bytes()),
+        ("bz2", bz2.compress(plain.read_bytes())),
+        ("xz", lzma.compress(plain.read_bytes())),
+    ):
+        src, out = tmp_path / f"cd-{name}.data", tmp_path / f"cd-{name}.events"
+        src.write_bytes(data)
+        capsys.readouterr()
+        assert main(["--log-format", "text", "replay", str(src), "-o", str(out), "--score"]) == 0
+        captured = capsys.readouterr()
+        assert "74 inputs -> 74 events" in captured.err
+        assert "74 inputs labelled by 'thread'" in captured.out
+        runs[name] = _stories([json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()])
+    assert runs["gz"] == runs["bz2"] == runs["xz"] == runs["plain"]
+    cut, out = tmp_path / "cut.jsonl.gz", tmp_path / "cut.events"
+    cut.write_bytes(COVERAGE_CORPUS.read_bytes()[:3000])
+    assert main(["--log-format", "text", "replay", str(cut), "-o", str(out)]) == 2
+    assert "is not a readable gzip file: EOFError" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_lines_of_no_site_share_no_furniture(tmp_path: Path) -> None:
