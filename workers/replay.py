@@ -133,6 +133,7 @@ def open_input(path: Path) -> Iterator[IO[bytes]]:
         head = fh.peek(6)[:6]
         kind = next((kind for magic, kind in _COMPRESSED if head.startswith(magic)), None)
         if kind is None:
+            _not_an_array(path, fh)
             yield fh
             return
         with tempfile.TemporaryFile() as tmp:
@@ -142,7 +143,20 @@ def open_input(path: Path) -> Iterator[IO[bytes]]:
             except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
                 raise InputError(f"{path} is not a readable {kind} file: {type(exc).__name__}: {exc}") from exc
             tmp.seek(0)
+            _not_an_array(path, tmp)
             yield tmp
+
+
+def _not_an_array(path: Path, fh: IO[bytes]) -> None:
+    """:class:`InputError` for a corpus saved as an indented JSON array (``json.dump(rows,
+    indent=2)``: its first line is ``[``), whose every line would be a dead letter; the file is
+    left at its start."""
+    if not fh.seekable():
+        return
+    head = fh.read(4096).lstrip()
+    fh.seek(0)
+    if head.startswith(b"[") and head[1:].lstrip(b" \t\r").startswith(b"\n"):
+        raise InputError(f"{path} is a JSON array: replay reads JSON lines, one object per line (jq -c '.[]')")
 
 
 @dataclass
@@ -248,6 +262,8 @@ def _given_site(obj: dict[str, Any]) -> str:
 
 def _record(obj: Any) -> RawStory:
     """One input object as a raw record, or :class:`RecordError` saying what is wrong."""
+    if isinstance(obj, list):  # a corpus saved as one JSON array on one line
+        raise RecordError("line is a JSON array, not an object: replay reads one object per line (jq -c '.[]')")
     if not isinstance(obj, dict):
         raise RecordError("line is not a JSON object")
     raw_id = obj.get("id")

@@ -394,6 +394,21 @@ def test_a_compressed_corpus_replays_as_it_would_uncompressed(
     assert not out.exists()
 
 
+def test_a_corpus_saved_as_a_json_array_is_told_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A corpus saved as a JSON array, not JSON lines: indented (its first line ``[``), every
+    line would be a dead letter, so the run stops at once (exit 2) saying what to do, before
+    anything is written; on one line, that line's dead letter says so."""
+    rows = load_corpus(COVERAGE_CORPUS)[:3]
+    src, out = tmp_path / "rows.json", tmp_path / "rows.events"
+    src.write_text("\n" + json.dumps(rows, indent=2), encoding="utf-8")
+    assert main(["--log-format", "text", "replay", str(src), "-o", str(out)]) == 2
+    assert "is a JSON array: replay reads JSON lines, one object per line" in capsys.readouterr().err
+    assert not out.exists()
+    src.write_text(json.dumps(rows) + "\n", encoding="utf-8")
+    assert main(["--log-format", "text", "replay", str(src), "-o", str(out)]) == 1
+    assert "line 1: RecordError: line is a JSON array, not an object" in capsys.readouterr().err
+
+
 def test_lines_of_no_site_share_no_furniture(tmp_path: Path) -> None:
     """Four outlets' reports given as text without a url (so of no site) print the same wire
     paragraph. A line on three pages of one site is that site's furniture and is stripped; lines
