@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench._build  # first: the decider's modules as the daemon runs them
 from workers import features, shingles
 from workers import thread as thread_module
+from workers.scoring import pairwise_scores
 from workers.thread import Decision, StoryIndex, ThreadInput, ThreadSettings, decide_and_apply, thread_input
 
 # Live-window measurements (``--live N``): decisions/s with N articles in the index, and the
@@ -138,14 +139,9 @@ def synthetic_stream(n: int, seed: int = 1) -> list[Labelled]:
 
 
 def pairwise_f1(pred: list[str], truth: list[str]) -> float:
-    """Pairwise same-cluster F1 from contingency counts (no quadratic loop)."""
-
-    def pairs(counter: Counter[object]) -> int:
-        return sum(c * (c - 1) // 2 for c in counter.values())
-
-    tp = pairs(Counter(zip(pred, truth, strict=True)))
-    p, t = pairs(Counter(pred)), pairs(Counter(truth))
-    return 2 * tp / (p + t) if p + t else 1.0
+    """Pairwise same-story F1 of the stream's stories against its threads (``workers.scoring``,
+    as ``newswire replay --score`` counts it)."""
+    return pairwise_scores(dict(enumerate(pred)), dict(enumerate(truth))).f1
 
 
 def shingle_set(item: ThreadInput) -> set[int]:

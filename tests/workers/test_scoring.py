@@ -24,6 +24,16 @@ def test_pairwise_scores_count_pairs_of_one_story_against_pairs_of_one_event() -
     assert s.f1 == 2 * 1 / (3 + 4)
 
 
+def test_with_nothing_paired_either_side_every_score_is_whole_and_a_wrong_pair_scores_nothing() -> None:
+    """Every article its own event and its own story: precision, recall and F1 are all 1 (F1 was
+    0 with precision and recall 1). One story of two events there: F1 0."""
+    truth = {"a": "A", "b": "B", "c": "C"}
+    alone = pairwise_scores({"a": 1, "b": 2, "c": 3}, truth)
+    assert (alone.precision, alone.recall, alone.f1) == (1.0, 1.0, 1.0)
+    merged = pairwise_scores({"a": 1, "b": 1, "c": 3}, truth)
+    assert (merged.precision, merged.recall, merged.f1) == (0.0, 1.0, 0.0)
+
+
 def test_a_look_alike_pairs_with_the_event_it_resembles_not_with_its_own_coverage() -> None:
     imitates = imitated_threads(ROWS)
     assert imitates == {"l1": frozenset({"A"})}
