@@ -34,7 +34,6 @@ import json
 import logging
 import lzma
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -109,6 +108,13 @@ _COMPRESSED = (
 )
 
 
+# A compressed input is refused past this many times its own size (JSON lines compress 5 to 20
+# times; a decompression bomb, thousands), and never below ``_MIN_INFLATED``: bounded time and
+# disk for the temporary file, whatever the archive claims.
+_MAX_RATIO = 200
+_MIN_INFLATED = 1 << 30
+
+
 def _decompressed(kind: str, fh: IO[bytes]) -> io.BufferedIOBase:
     if kind == "gzip":
         return gzip.GzipFile(fileobj=fh, mode="rb")
@@ -136,10 +142,19 @@ def open_input(path: Path) -> Iterator[IO[bytes]]:
             _not_an_array(path, fh)
             yield fh
             return
+        bound = max(_MIN_INFLATED, _MAX_RATIO * path.stat().st_size)
         with tempfile.TemporaryFile() as tmp:
             try:
                 with _decompressed(kind, fh) as stream:
-                    shutil.copyfileobj(stream, tmp, 1 << 20)
+                    written = 0
+                    while chunk := stream.read(1 << 20):
+                        written += len(chunk)
+                        if written > bound:
+                            raise InputError(
+                                f"{path} decompresses to more than {bound:,} bytes ({_MAX_RATIO} times its size): "
+                                "a decompression bomb, or a corpus to decompress first"
+                            )
+                        tmp.write(chunk)
             except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
                 raise InputError(f"{path} is not a readable {kind} file: {type(exc).__name__}: {exc}") from exc
             tmp.seek(0)

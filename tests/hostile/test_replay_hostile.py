@@ -231,3 +231,28 @@ def test_a_time_at_the_calendars_edge_is_no_date_and_leaves_the_index_whole(tmp_
     assert events["edge"]["type"] == "story.created"
     assert events["copy"]["type"] == "story.duplicate" and events["copy"]["story_id"] == events["edge"]["story_id"]
     assert not (events["edge"]["published"] or "").startswith("0001")
+
+
+def test_a_decompression_bomb_is_refused_in_bounded_time_and_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A compressed input that inflates past its bound (200 times its size, at least 1 GiB;
+    lowered here to 1 MiB) is refused while it is being decompressed, with a usage error naming
+    the bound, before anything is written: nothing fills the disk with a bomb's zeros. A
+    gzipped corpus under the bound replays as before."""
+    import gzip
+
+    from workers import replay as replay_module
+
+    monkeypatch.setattr(replay_module, "_MIN_INFLATED", 1 << 20)
+    bomb, out = tmp_path / "bomb.jsonl.gz", tmp_path / "bomb.events"
+    bomb.write_bytes(gzip.compress(b"\n" * (8 << 20)))  # 8 MiB of blank lines in about 8 KB
+    assert main(["--log-format", "text", "replay", str(bomb), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    bound = max(1 << 20, 200 * bomb.stat().st_size)
+    assert f"decompresses to more than {bound:,} bytes (200 times its size)" in err and "decompression bomb" in err
+    assert not out.exists()
+    fine = tmp_path / "fine.jsonl.gz"
+    fine.write_bytes(gzip.compress(b"".join(enc(good(i)) + b"\n" for i in range(3))))
+    assert main(["--log-format", "text", "replay", str(fine), "-o", str(out)]) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3
