@@ -42,8 +42,7 @@ from newswire.topics import (
 )
 from pipeline import compiled
 from workers.cleaner import CleanProcessor
-from workers.extract_pool import ExtractPool
-from workers.replay import InputError, ReplayScore, clean_settings, dead_letter_line, open_input, replay, score_replay
+from workers.replay import InputError, ReplayScore, dead_letter_line, extract_pool, open_input, replay, score_replay
 from workers.scoring import MAX_LOOKALIKE_SHARE, MIN_PRECISION, MIN_RECALL
 from workers.threader import ThreadProcessor
 
@@ -221,16 +220,7 @@ class Daemon:
             stage = getattr(self.args, "stage", "all")
             loops: list[StageLoop] = []
             if self.verb == "run" or (self.verb == "work" and stage in ("all", "clean")):
-                w = s.worker
-                pool = stack.enter_context(
-                    ExtractPool(
-                        workers=w.extract_processes,
-                        timeout_s=w.extract_timeout_s,
-                        max_tasks_per_child=w.max_tasks_per_child,
-                        memory_mb=w.extract_memory_mb,
-                        settings=clean_settings(s),
-                    )
-                )
+                pool = stack.enter_context(extract_pool(s))
                 cleaner = CleanProcessor(pool, graph.name(_role(CLEAN.output)), max_record_bytes=s.max_record_bytes)
                 self.worker_assigned.append(lambda c=cleaner: bool(c.assigned))  # type: ignore[misc]
                 loops.append(self._loop(bus, graph, cleaner, CLEAN))

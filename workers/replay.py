@@ -193,6 +193,19 @@ def clean_settings(settings: Settings) -> CleanSettings:
     return CleanSettings(max_html_bytes=settings.worker.max_html_bytes)
 
 
+def extract_pool(settings: Settings) -> ExtractPool:
+    """The cleaning step's pool of extraction processes as the worker settings size it: the
+    daemon's clean stage and the replay run the same."""
+    w = settings.worker
+    return ExtractPool(
+        workers=w.extract_processes,
+        timeout_s=w.extract_timeout_s,
+        max_tasks_per_child=w.max_tasks_per_child,
+        memory_mb=w.extract_memory_mb,
+        settings=clean_settings(settings),
+    )
+
+
 def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     """A line that carries its article as text instead of the fetched page, as labelled corpora
     and news APIs give articles already extracted (``title`` with ``body_paragraphs``, a list of
@@ -479,16 +492,7 @@ def replay(
             on_dead({**letter, "input": originals.get(offset, b"")})
 
     source = open_input(input_path) if isinstance(input_path, Path) else nullcontext(input_path)
-    with (
-        source as fh,
-        ExtractPool(
-            workers=w.extract_processes,
-            timeout_s=w.extract_timeout_s,
-            max_tasks_per_child=w.max_tasks_per_child,
-            memory_mb=w.extract_memory_mb,
-            settings=clean_settings(settings),
-        ) as pool,
-    ):
+    with source as fh, extract_pool(settings) as pool:
         cleaner = CleanProcessor(pool, "cleaned", max_record_bytes=settings.max_record_bytes)
         threader = ThreadProcessor(w, "events", "index")
         threader.ready = True
