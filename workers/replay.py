@@ -226,8 +226,8 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
             raise RecordError("body_paragraphs must be a list of strings")
         paragraphs = [p.strip() for p in given]
     else:
-        key = next(k for k in _TEXT_FIELDS if k in obj)
-        text = obj[key]
+        key = next((k for k in _TEXT_FIELDS[1:] if obj.get(k) is not None), "text")
+        text = obj.get(key)
         if not isinstance(text, str):
             raise RecordError(f"{key} must be a string, not {type(text).__name__}")
         paragraphs = [p.strip() for p in _BLANK_LINE.split(text)]
