@@ -360,6 +360,16 @@ def test_a_corpus_dated_and_written_under_other_names_replays_as_one_given_as_ou
     assert main(["--log-format", "text", "replay", str(src), "-o", str(out), "--dead-letters", str(dead)]) == 1
     (letter,) = [json.loads(x) for x in dead.read_text(encoding="utf-8").splitlines()]
     assert "date must be a string, not int" in letter["error"]
+    # a name given as null is passed over for the next (an export's empty column)
+    first = records[0]
+    nulls = {
+        "id": "n1",
+        "title": first["title"],
+        "body_paragraphs": None,
+        "maintext": "\n\n".join(first["body_paragraphs"]),
+    }
+    (event,) = _replay(tmp_path, [{**nulls, "date": None}], "nulls")
+    assert event["text"].split("\n") == first["body_paragraphs"]
 
 
 def test_a_compressed_corpus_replays_as_it_would_uncompressed(
