@@ -7,6 +7,7 @@ also prove that a bad line does not disturb the good lines around it.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -240,11 +241,7 @@ def test_a_decompression_bomb_is_refused_in_bounded_time_and_disk(
     lowered here to 1 MiB) is refused while it is being decompressed, with a usage error naming
     the bound, before anything is written: nothing fills the disk with a bomb's zeros. A
     gzipped corpus under the bound replays as before."""
-    import gzip
-
-    from workers import replay as replay_module
-
-    monkeypatch.setattr(replay_module, "_MIN_INFLATED", 1 << 20)
+    monkeypatch.setattr("workers.replay._MIN_INFLATED", 1 << 20)
     bomb, out = tmp_path / "bomb.jsonl.gz", tmp_path / "bomb.events"
     bomb.write_bytes(gzip.compress(b"\n" * (8 << 20)))  # 8 MiB of blank lines in about 8 KB
     assert main(["--log-format", "text", "replay", str(bomb), "-o", str(out)]) == 2
