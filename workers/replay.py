@@ -62,7 +62,7 @@ from newswire.settings import Settings
 from workers.clean import CleanSettings
 from workers.cleaner import CleanProcessor
 from workers.extract_pool import ExtractPool
-from workers.metadata import normalise_date
+from workers.metadata import normalise_date, site_aliases, site_host, strip_site_name
 from workers.scoring import StoryScores, imitated_threads, score_stories
 from workers.threader import ThreadProcessor
 
@@ -289,7 +289,11 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     if isinstance(published, str) and published:
         head.append(f'<meta property="article:published_time" content="{e(published)}">')
     body = "".join(f"<p>{e(p)}</p>" for p in paragraphs)
-    page = f"<html><head>{''.join(head)}</head><body><article><h1>{e(title)}</h1>{body}</article></body></html>"
+    # The headline the page shows: the title without the outlet's name, which titles taken from a
+    # page's <title> or a news aggregator sign it with ("Quake kills four in Ardmoor - Lantern
+    # News"); the cleaner prefers a page's visible headline to its <title>.
+    shown = strip_site_name(title, _outlet_aliases(obj)) if title else title
+    page = f"<html><head>{''.join(head)}</head><body><article><h1>{e(shown)}</h1>{body}</article></body></html>"
     out = {k: v for k, v in obj.items() if k not in _TEXT_FIELDS}
     if title:
         out["title"] = title
@@ -319,6 +323,15 @@ def dated(obj: dict[str, Any]) -> dict[str, Any]:
                 raise RecordError(f"{key} must be a string, not {type(value).__name__}")
             return {**obj, "published": value}
     return obj
+
+
+def _outlet_aliases(obj: dict[str, Any]) -> frozenset[str]:
+    """Names under which a line's outlet may sign a headline: its URL's host and the outlet the
+    line names (``_SITE_FIELDS``), as the cleaner reads a page's site names."""
+    url = obj.get("url")
+    host = site_host(url) if isinstance(url, str) else ""
+    names = [value for key in _SITE_FIELDS if isinstance(value := obj.get(key), str)]
+    return site_aliases(host or _given_site(obj), names)
 
 
 def _given_site(obj: dict[str, Any]) -> str:
