@@ -77,17 +77,23 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 _WEB = ("http://", "https://")
 _OPTIONAL_TEXT = ("fetched_at", "published", "updated")
 # Where a line gives its publication time, in the order read: newswire's own field, then the
-# names feeds, scrapers and news APIs give it (JSON Feed, news-please, newspaper, schema.org,
-# RSS). A corpus dated under another name would otherwise replay undated: every report at one
-# instant, in file order, where its dates keep one day's events from the next day's.
+# names feeds, scrapers and news APIs give it (JSON Feed, news-please, newspaper, NewsAPI,
+# NewsCatcher, schema.org, RSS, Event Registry's time of publication and of the article, whose
+# ``date`` gives the day alone). A corpus dated under another name would otherwise replay
+# undated: every report at one instant, in file order, where its dates keep one day's events
+# from the next day's.
 _DATE_FIELDS = (
     "published",
     "date_published",
     "date_publish",
     "publish_date",
     "published_at",
+    "publishedAt",
+    "published_date",
     "datePublished",
     "pubDate",
+    "dateTimePub",
+    "dateTime",
     "date",
 )
 _DATE_KEYS = tuple(f'"{key}"'.encode() for key in _DATE_FIELDS)
