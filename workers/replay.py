@@ -33,6 +33,7 @@ import io
 import json
 import logging
 import lzma
+import math
 import re
 import sys
 import tempfile
@@ -353,16 +354,26 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
 def dated(obj: dict[str, Any]) -> dict[str, Any]:
     """The line with its publication time as ``published``: the first of ``_DATE_FIELDS`` it
     gives (a line that names its date ``date_publish`` or ``date`` is as dated as one that says
-    ``published``); the line itself when it gives none, or ``published``."""
-    if obj.get("published") is not None:
-        return obj
-    for key in _DATE_FIELDS[1:]:
+    ``published``), a number as the epoch timestamp it is (``_epoch_text``); the line itself
+    when it gives none, or ``published`` as a string."""
+    for key in _DATE_FIELDS:
         value = obj.get(key)
         if value is not None and value != "":
-            if not isinstance(value, str):
-                raise RecordError(f"{key} must be a string, not {type(value).__name__}")
-            return {**obj, "published": value}
+            if isinstance(value, str):
+                return obj if key == "published" else {**obj, "published": value}
+            return {**obj, "published": _epoch_text(key, value)}
     return obj
+
+
+def _epoch_text(key: str, value: object) -> str:
+    """A date given as a number, as exports and APIs write an epoch timestamp (1741507200, in
+    milliseconds 1741507200000, or with a fraction of a second), in the form a date string
+    gives it (digits, read by ``normalise_date``); any other value is no date."""
+    if isinstance(value, float) and math.isfinite(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordError(f"{key} must be a string or an epoch timestamp, not {type(value).__name__}")
+    return str(value)
 
 
 def _outlet_aliases(obj: dict[str, Any]) -> frozenset[str]:

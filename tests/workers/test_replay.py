@@ -357,10 +357,18 @@ def test_a_corpus_dated_and_written_under_other_names_replays_as_one_given_as_ou
     assert _stories(undated) != _stories(expected)
     assert f"{len(ours)} inputs given as text had no 'published'" in capsys.readouterr().err
     src, out, dead = tmp_path / "bad.jsonl", tmp_path / "bad.events", tmp_path / "bad.dead"
-    src.write_text(json.dumps({"id": "e1", "title": "T", "maintext": "Text.", "date": 1741507200}) + "\n")
+    src.write_text(json.dumps({"id": "e1", "title": "T", "maintext": "Text.", "date": True}) + "\n")
     assert main(["--log-format", "text", "replay", str(src), "-o", str(out), "--dead-letters", str(dead)]) == 1
     (letter,) = [json.loads(x) for x in dead.read_text(encoding="utf-8").splitlines()]
-    assert "date must be a string, not int" in letter["error"]
+    assert "date must be a string or an epoch timestamp, not bool" in letter["error"]
+    # a number is an epoch timestamp: in seconds, in milliseconds, with a fraction, as `published` too
+    epochs = [
+        {"id": f"e{n}", "title": records[n]["title"], "body_paragraphs": records[n]["body_paragraphs"], key: value}
+        for n, (key, value) in enumerate(
+            (("date", 1741507200), ("publishedAt", 1741507200000), ("published", 1741507200.75))
+        )
+    ]
+    assert [e["published"] for e in _replay(tmp_path, epochs, "epochs")] == ["2025-03-09T08:00:00Z"] * 3
     # a name given as null is passed over for the next (an export's empty column)
     first = records[0]
     nulls = {
