@@ -105,6 +105,8 @@ _TITLE_FIELDS = ("title", "headline")
 # Where a line given as text names its outlet, in the order read: newswire's own event field,
 # then the names labelled corpora and news APIs use.
 _SITE_FIELDS = ("site", "outlet", "source", "source_domain")
+# An outlet given as an object, as news APIs give their ``source``: its host first, then its name.
+_SOURCE_KEYS = ("domain", "uri", "url", "name", "title", "id")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 # A text given as markup, as news APIs and CMS exports give a story's body ("<p>...</p>"): told
 # by a closing block tag or a line break, and read as its blocks' text (``markup_paragraphs``).
@@ -382,6 +384,13 @@ def _outlet_aliases(obj: dict[str, Any]) -> frozenset[str]:
     url = obj.get("url")
     host = site_host(url) if isinstance(url, str) else ""
     names = [value for key in _SITE_FIELDS if isinstance(value := obj.get(key), str)]
+    names += [
+        value
+        for key in _SITE_FIELDS
+        if isinstance(source := obj.get(key), dict)
+        for k in _SOURCE_KEYS
+        if isinstance(value := source.get(k), str)
+    ]
     return site_aliases(host or _given_site(obj), names)
 
 
@@ -390,6 +399,8 @@ def _given_site(obj: dict[str, Any]) -> str:
     case-folded, spaces collapsed, as long as a host name may be; "" when it names none."""
     for key in _SITE_FIELDS:
         value = obj.get(key)
+        if isinstance(value, dict):  # NewsAPI's {"id", "name"}, Event Registry's {"uri", "title"}
+            value = next((v for k in _SOURCE_KEYS if isinstance(v := value.get(k), str) and v.strip()), None)
         if isinstance(value, str):
             site = " ".join(value.split()).casefold()[:MAX_SITE_CHARS]
             if site:

@@ -293,8 +293,9 @@ def test_a_line_given_as_text_names_its_outlet_and_is_dated_by_its_line_alone(
     coverage-dev so, listed by outlet (each outlet's reports of different events one after
     another) and undated (every report at one instant), threads into the stories of the same
     lines with their urls, and keeps every look-alike apart, a site's own reports of other
-    events included. A date is the line's alone: the page rendered of a text holds nothing
-    but the text, and a date the text mentions is not the article's."""
+    events included; so does an outlet given as an object (``"source": {"name": ...}``). A
+    date is the line's alone: the page rendered of a text holds nothing but the text, and a
+    date the text mentions is not the article's."""
     records = sorted(load_corpus(COVERAGE_CORPUS), key=lambda r: (r["site"], r["id"]))
     undated = [{k: v for k, v in r.items() if k != "published"} for r in records]
     with_urls = _replay(tmp_path, undated, "urls")
@@ -302,6 +303,15 @@ def test_a_line_given_as_text_names_its_outlet_and_is_dated_by_its_line_alone(
     by_outlet = _replay(tmp_path, named, "outlets")
     assert _stories(by_outlet) == _stories(with_urls)
     assert [e["site"] for e in by_outlet] == [r["site"] for r in records]
+    # the outlet given as an object, as news APIs give their source (NewsAPI's, Event Registry's)
+    sources = [
+        {k: v for k, v in r.items() if k != "site"}
+        | {"source": {"uri": r["site"], "title": "The Outlet"} if n % 2 else {"id": None, "name": r["site"]}}
+        for n, r in enumerate(named)
+    ]
+    by_source = _replay(tmp_path, sources, "sources")
+    assert _stories(by_source) == _stories(with_urls)
+    assert [e["site"] for e in by_source] == [r["site"] for r in records]
     truth = {r["id"]: r["thread"] for r in records}
     story = {e["raw_id"]: e["story_id"] for e in by_outlet}
     merged = lookalike_pairs(story, truth, imitated_threads(records))
