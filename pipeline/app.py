@@ -42,7 +42,16 @@ from newswire.topics import (
 )
 from pipeline import compiled
 from workers.cleaner import CleanProcessor
-from workers.replay import InputError, ReplayScore, dead_letter_line, extract_pool, open_input, replay, score_replay
+from workers.replay import (
+    DATE_FIELDS,
+    InputError,
+    ReplayScore,
+    dead_letter_line,
+    extract_pool,
+    open_input,
+    replay,
+    score_replay,
+)
 from workers.scoring import MAX_LOOKALIKE_SHARE, MIN_PRECISION, MIN_RECALL
 from workers.threader import ThreadProcessor
 
@@ -391,7 +400,7 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"newswire replay: {stats.undated_text} inputs given as text had no 'published': "
             "threaded undated, at one instant in file order (a date under another name is read as "
-            "'published' from date_published, date_publish, publish_date, published_at, datePublished, pubDate, date)",
+            f"'published' from {', '.join(DATE_FIELDS[1:])})",
             file=sys.stderr,
         )
     if stats.inputs and len(stats.dead_letters) == stats.inputs:

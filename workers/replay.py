@@ -83,7 +83,7 @@ _OPTIONAL_TEXT = ("fetched_at", "published", "updated")
 # ``date`` gives the day alone). A corpus dated under another name would otherwise replay
 # undated: every report at one instant, in file order, where its dates keep one day's events
 # from the next day's.
-_DATE_FIELDS = (
+DATE_FIELDS = (
     "published",
     "date_published",
     "date_publish",
@@ -97,7 +97,7 @@ _DATE_FIELDS = (
     "dateTime",
     "date",
 )
-_DATE_KEYS = tuple(f'"{key}"'.encode() for key in _DATE_FIELDS)
+_DATE_KEYS = tuple(f'"{key}"'.encode() for key in DATE_FIELDS)
 # The fields of a line that carries its article as text (see ``as_page``): the paragraphs as a
 # list, or the text as one string, under newswire's names and then news-please's and others'.
 _TEXT_FIELDS = ("body_paragraphs", "text", "maintext", "body", "content")
@@ -210,7 +210,7 @@ class ReplayStats:
     # Lines whose ``published`` is in no form a date is read from (ISO 8601, RFC 2822, an epoch
     # timestamp): threaded at the page's own date, else trafilatura's guess, and counted here.
     unreadable_dates: int = 0
-    # Lines given as text with no date at all (``published`` or a name of ``_DATE_FIELDS``):
+    # Lines given as text with no date at all (``published`` or a name of ``DATE_FIELDS``):
     # nothing else dates them (``as_page``), so they are threaded at one instant, in file order.
     # Counted, as a corpus that names its dates yet otherwise would replay undated without a word.
     undated_text: int = 0
@@ -354,11 +354,11 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def dated(obj: dict[str, Any]) -> dict[str, Any]:
-    """The line with its publication time as ``published``: the first of ``_DATE_FIELDS`` it
+    """The line with its publication time as ``published``: the first of ``DATE_FIELDS`` it
     gives (a line that names its date ``date_publish`` or ``date`` is as dated as one that says
     ``published``), a number as the epoch timestamp it is (``_epoch_text``); the line itself
     when it gives none, or ``published`` as a string."""
-    for key in _DATE_FIELDS:
+    for key in DATE_FIELDS:
         value = obj.get(key)
         if value is not None and value != "":
             if isinstance(value, str):
