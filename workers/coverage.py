@@ -226,17 +226,23 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # nearest member (``rescue_later_margin``); v44 an input stamped at the same instant as the story's
 # nearest member read as published after it by both (``may_follow``: a day's reports given their
 # date alone); v45 the stored terms of v18, a rate's change given in points read as a headline's
-# percentage ("quarter-point hike": ``coverage_terms._PERCENT``).
-DECISION_METHOD = "tfidf-names-v45"
+# percentage ("quarter-point hike": ``coverage_terms._PERCENT``); v46 the rescue model read at
+# 0.6, not 0.7 (0.55 for an input published after the story's nearest member).
+DECISION_METHOD = "tfidf-names-v46"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to
-# 24, in time order and on one day, under v25's rules: 14,740 judgements, 771 of the input's
-# event) by ``bench/probe_learned.py --fit trees-v1``, before sets 25 and 26 (written to measure
-# it) were added: with them, ``--fit`` gives another model. Read at 0.7, as logit-v2 (v24-v25)
-# was. Leaving each corpus out (``bench/probe_learned.py``), over coverage-dev and sets 1-24 the
-# trees gave the rules more recall than the regression in every variant and no less precision:
-# see the v26 paragraph of docs/coverage-history.md for the figures.
+# 24, in time order and on one day, under v25's rules: 14,740 judgements, 771 of the input's event)
+# by ``bench/probe_learned.py --fit trees-v1``, before sets 25 and 26 (written to measure it) were
+# added: with them, ``--fit`` gives another model. Read at 0.7, as logit-v2 (v24-v25) was, through
+# v45; at 0.6 since v46 (its file's ``min_probability``): over the 68 held-out sets the lower
+# reading raised recall in time order on 22 sets and with dates alone on 31, precision lost on none
+# and no look-alike pair more in either, where reports are decided in the order they were published;
+# decided in shuffled orders, or with ten days' news pressed into one, some look-alike pairs more
+# (five orders 474 -> 495 of 22,000, one day 627 -> 654 of 4,500; the v46 paragraph of
+# docs/coverage-history.md). Leaving each corpus out (``bench/probe_learned.py``), over coverage-dev
+# and sets 1-24 the trees gave the rules more recall than the regression in every variant and no
+# less precision: see the v26 paragraph of docs/coverage-history.md for the figures.
 RESCUE_MODEL: RescueModel | None = coverage_model.load("trees-v1")
 # Where ``rescue_measures`` gives whether a story headline's rarest name is named.
 _SUBJECT_NAMED = coverage_model.RESCUE_MEASURES.index("subject_named")
@@ -459,15 +465,16 @@ class CoverageSettings:
     # on one day some look-alike pairs more (the v38 paragraph of docs/coverage-history.md).
     rescue_unnamed_subject_probability: float = 0.8
     # The model's own threshold (trees-v1's 0.7, chosen in v26 over arrival orders in which a report
-    # published before a story's member is judged against it as often as after) and the unnamed
-    # subject's (``rescue_unnamed_subject_probability``) lowered by this where the input was
-    # published after the story's nearest member, or at its instant (``may_follow``; 0: as asked
+    # published before a story's member is judged against it as often as after; 0.6 since v46) and
+    # the unnamed subject's (``rescue_unnamed_subject_probability``) lowered by this where the input
+    # was published after the story's nearest member, or at its instant (``may_follow``; 0: as asked
     # everywhere), as a report of an event follows its first report; a report published before the
     # member it is judged against, arriving late, may be the earlier event the member recalls
-    # (``may_be_later`` and the swapped roles judge that case). (0.05, so 0.65 and 0.75: over 60
-    # held-out sets in time order recall up on sixteen, none down, no precision lost; on one day two
-    # look-alike pairs more of 4,022 and in five orders one of 20,110; 0.1 on the model's threshold
-    # alone raised recall on 18 sets, but one day merged 15 more pairs.)
+    # (``may_be_later`` and the swapped roles judge that case). (0.05, so 0.65 and 0.75 under v43's
+    # reading, 0.55 and 0.75 since v46's: over 60 held-out sets in time order recall up on sixteen,
+    # none down, no precision lost; on one day two look-alike pairs more of 4,022 and in five orders
+    # one of 20,110; 0.1 on the model's threshold alone raised recall on 18 sets, but one day merged
+    # 15 more pairs.)
     rescue_later_margin: float = 0.05
     # The similarity the rescue model asks of a story's nearest member at least (the rules ask
     # ``min_similarity``): the model weighs the similarity itself (``damped`` among its

@@ -326,14 +326,35 @@ def _assert_apart(d: Decision, story: str, rule: str | None = None) -> None:
         assert d.evidence.get(rule) == 1, d.evidence
 
 
-def _kept_apart_by(name: str, report: str, event: str, rule: str, evidence: str, **off: bool) -> None:
+# The probability trees-v1 was read at through v45 (0.6 since v46): where a test shows what one
+# rule adds to the model's own threshold (the later margin, a label, the stamp of a day) on a
+# report whose probability v46's reading passes by itself, it reads the model so.
+_V45_READING = 0.7
+
+
+def _read_at(threshold: float, rules: coverage.CoverageSettings | None = None) -> coverage.CoverageSettings:
+    """``rules`` (the defaults) with the rescue model read at ``threshold``."""
+    rules = rules or coverage.CoverageSettings()
+    assert rules.rescue is not None
+    return dataclasses.replace(rules, rescue=dataclasses.replace(rules.rescue, min_probability=threshold))
+
+
+def _kept_apart_by(
+    name: str,
+    report: str,
+    event: str,
+    rule: str,
+    evidence: str,
+    rules: coverage.CoverageSettings | None = None,
+    **off: bool,
+) -> None:
     """``report`` joins the story of ``event`` with the rule ``rule`` off (and the rules ``off``
     names, which would keep it apart too, off with it), and with every rule on is kept apart,
     its evidence naming ``evidence``: a rule's effect on one report, with the story as it stood
-    when the report came."""
+    when the report came; ``rules``: the settings the flags change (the defaults)."""
     for on in (False, True):
         flags: dict[str, Any] = {} if on else {rule: False, **off}
-        d, story = _judged(name, report, event, dataclasses.replace(coverage.CoverageSettings(), **flags))
+        d, story = _judged(name, report, event, dataclasses.replace(rules or coverage.CoverageSettings(), **flags))
         if on:
             _assert_apart(d, story, evidence)
         else:
@@ -747,8 +768,13 @@ def test_names_both_headlines_share_as_background_do_not_tell_one_event(
 ) -> None:
     """Two acts of one institution the same day, each report naming the other's only once,
     after its lead: the names both headlines give (the institution's word, the setting) are left
-    out of the in-passing test (v19), and the two are two events. v18 joined them."""
-    _kept_apart_by(name, report, event, rule, "mentioned_in_passing", own_site_headline_names=False)
+    out of the in-passing test (v19), and the two are two events. v18 joined them. Shown with
+    the stories as they stood under v45's reading of the rescue model: under v46's, set 7's
+    story holds a second report of its event by then, which keeps the look-alike apart without
+    the rule too."""
+    _kept_apart_by(
+        name, report, event, rule, "mentioned_in_passing", _read_at(_V45_READING), own_site_headline_names=False
+    )
 
 
 @pytest.mark.parametrize(
@@ -834,8 +860,11 @@ def test_the_rescue_model_weighs_a_story_whose_headlines_rarest_name_a_report_le
 def test_the_rescue_model_asks_less_of_a_labelled_analysis_or_explainer(name: str, report: str, event: str) -> None:
     """A piece labelled an analysis or an explainer is about an event already reported: the
     rescue model joins it to a story passing every gate but the headline shares at
-    ``rescue_labelled_probability`` (v35), under the probability it asks of any other input."""
-    rules = coverage.CoverageSettings()
+    ``rescue_labelled_probability`` (v35), under the probability it asks of any other input
+    (shown under v45's reading, 0.7: v46's 0.6 passes the explainer by itself)."""
+    d, story = _judged(name, report, event, coverage.CoverageSettings())
+    _assert_joined(d, story)
+    rules = _read_at(_V45_READING)
     assert rules.rescue is not None and rules.rescue_labelled_probability is not None
     d, story = _judged(name, report, event, rules)
     _assert_joined(d, story)
@@ -1175,17 +1204,18 @@ def test_a_report_stamped_with_its_story_s_instant_may_follow_it() -> None:
     nearest member where the rules ask it (``may_follow``, v44), as ``may_be_later`` reads the
     member as possibly later. With their dates alone, set 25's report of the event joins the
     story by its close text (``close_text_cosine``), and set 7's is rescued at the model's
-    threshold less ``rescue_later_margin``; v43, which asked a later stamp, kept both apart."""
+    threshold less ``rescue_later_margin`` (read at v45's 0.7 here: v46's 0.6 passes it by
+    itself); v43, which asked a later stamp, kept both apart."""
     t = datetime(2071, 3, 5, tzinfo=UTC)
     assert coverage.may_follow(t, t) and coverage.may_follow(t, t + timedelta(minutes=1))
     assert not coverage.may_follow(t + timedelta(minutes=1), t)
     d, story = _judged("coverage_held_out_25", "N04-1", "N04", ThreadSettings(), dates_only=True)
     _assert_joined(d, story)
     assert d.evidence["coverage_close_text"] == 1, d.evidence
-    d, story = _judged("coverage_held_out_7", "P09-2", "P09-1", ThreadSettings(), dates_only=True)
+    v45 = _read_at(_V45_READING)
+    d, story = _judged("coverage_held_out_7", "P09-2", "P09-1", v45, dates_only=True)
     _assert_joined(d, story)
-    assert coverage.RESCUE_MODEL is not None
-    assert float(d.evidence["coverage_rescue_probability"]) < coverage.RESCUE_MODEL.min_probability
+    assert float(d.evidence["coverage_rescue_probability"]) < _V45_READING
 
 
 @pytest.mark.parametrize("name", ["coverage_held_out_10", "coverage_held_out_30", "coverage_held_out_33"])
@@ -1214,18 +1244,38 @@ def test_a_close_text_joins_a_story_of_its_own_event(name: str) -> None:
 def test_a_report_after_its_story_is_rescued_at_a_lower_probability() -> None:
     """The tabloid's "WORK TILL YOU DROP: MPs vote to make millions toil two extra years" names
     none of the pension vote's headline names; the rescue model gives the vote's story 0.65, under
-    its own 0.7, and v42 kept it apart. Published after the wire's report it is judged against,
-    it is asked the model's threshold less ``rescue_later_margin`` (0.65) instead: a report
-    follows its event's first report, and one published before the report it is judged against
-    may be the earlier event that report recalls."""
+    the 0.7 it was read at through v45, and v42 kept it apart. Published after the wire's report
+    it is judged against, it is asked the model's threshold less ``rescue_later_margin`` (0.65)
+    instead: a report follows its event's first report, and one published before the report it
+    is judged against may be the earlier event that report recalls. (Shown at v45's reading:
+    v46's 0.6 passes it by itself.)"""
     d, story = _judged("coverage_held_out_43", "QI09-3", "QI09", ThreadSettings())
     _assert_joined(d, story)
+    v45 = _read_at(_V45_READING)
+    d, story = _judged("coverage_held_out_43", "QI09-3", "QI09", v45)
+    _assert_joined(d, story)
     p = float(d.evidence["coverage_rescue_probability"])
-    assert coverage.RESCUE_MODEL is not None
-    margin = coverage.CoverageSettings().rescue_later_margin
-    assert coverage.RESCUE_MODEL.min_probability - margin <= p < coverage.RESCUE_MODEL.min_probability, d.evidence
-    v42 = dataclasses.replace(coverage.CoverageSettings(), rescue_later_margin=0.0)
+    margin = v45.rescue_later_margin
+    assert _V45_READING - margin <= p < _V45_READING, d.evidence
+    v42 = dataclasses.replace(v45, rescue_later_margin=0.0)
     d, story = _judged("coverage_held_out_43", "QI09-3", "QI09", v42)
+    _assert_apart(d, story)
+
+
+def test_the_rescue_model_is_read_at_0_6() -> None:
+    """v46 reads the rescue model at 0.6 (0.55 for a report published after the story's
+    nearest member), not 0.7: over the 68 held-out sets, in time order and with dates alone,
+    recall rose on 22 and 31 sets and precision fell on none, the look-alike pairs merged the
+    same. The tabloid's "HORROR ON THE FENNICK LINE: Survivors tell of terror as carriages
+    flipped", the morning after the wire's "Intercity train derails near Fennick, three dead",
+    shares few of its words (survivors' accounts) and is given 0.59: joined now, apart at 0.7."""
+    assert coverage.RESCUE_MODEL is not None and coverage.RESCUE_MODEL.min_probability == 0.6
+    d, story = _judged("coverage_held_out_21", "D09-2", "D09", ThreadSettings())
+    _assert_joined(d, story)
+    p = float(d.evidence["coverage_rescue_probability"])
+    margin = coverage.CoverageSettings().rescue_later_margin
+    assert 0.6 - margin <= p < _V45_READING - margin, d.evidence
+    d, story = _judged("coverage_held_out_21", "D09-2", "D09", _read_at(_V45_READING))
     _assert_apart(d, story)
 
 

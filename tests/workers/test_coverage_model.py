@@ -84,6 +84,6 @@ def test_the_shipped_model_is_its_file() -> None:
     assert model is not None and model.name == "trees-v1"
     shipped = resources.files("workers").joinpath("models", "trees-v1.json").read_text("utf-8")
     assert RescueModel.from_json(json.loads(shipped)) == model == coverage_model.load("trees-v1")
-    assert len(model.trees) == 500 and model.min_probability == 0.7
+    assert len(model.trees) == 500 and model.min_probability == 0.6  # read at 0.7 through v45
     # a story like none it was fitted to still gets a probability
     assert 0.0 <= model.probability([0.0] * N) <= 1.0
