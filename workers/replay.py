@@ -379,32 +379,32 @@ def _epoch_text(key: str, value: object) -> str:
 
 
 def _outlet_aliases(obj: dict[str, Any]) -> frozenset[str]:
-    """Names under which a line's outlet may sign a headline: its URL's host and the outlet the
-    line names (``_SITE_FIELDS``), as the cleaner reads a page's site names."""
+    """Names under which a line's outlet may sign a headline: its URL's host and the names the
+    line gives its outlet (``_outlet_names``), as the cleaner reads a page's site names."""
     url = obj.get("url")
     host = site_host(url) if isinstance(url, str) else ""
-    names = [value for key in _SITE_FIELDS if isinstance(value := obj.get(key), str)]
-    names += [
-        value
-        for key in _SITE_FIELDS
-        if isinstance(source := obj.get(key), dict)
-        for k in _SOURCE_KEYS
-        if isinstance(value := source.get(k), str)
-    ]
-    return site_aliases(host or _given_site(obj), names)
+    return site_aliases(host or _given_site(obj), list(_outlet_names(obj)))
+
+
+def _outlet_names(obj: dict[str, Any]) -> Iterator[str]:
+    """The names a line gives its outlet, in the order read: each of ``_SITE_FIELDS`` that is a
+    string, and an object's ``_SOURCE_KEYS`` (NewsAPI's {"id", "name"}, Event Registry's {"uri",
+    "title"})."""
+    for key in _SITE_FIELDS:
+        value = obj.get(key)
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            yield from (name for k in _SOURCE_KEYS if isinstance(name := value.get(k), str))
 
 
 def _given_site(obj: dict[str, Any]) -> str:
-    """The outlet a line given as text names (its first of ``_SITE_FIELDS`` that is a string),
+    """The outlet a line given as text names (the first of ``_outlet_names`` that is not blank),
     case-folded, spaces collapsed, as long as a host name may be; "" when it names none."""
-    for key in _SITE_FIELDS:
-        value = obj.get(key)
-        if isinstance(value, dict):  # NewsAPI's {"id", "name"}, Event Registry's {"uri", "title"}
-            value = next((v for k in _SOURCE_KEYS if isinstance(v := value.get(k), str) and v.strip()), None)
-        if isinstance(value, str):
-            site = " ".join(value.split()).casefold()[:MAX_SITE_CHARS]
-            if site:
-                return site
+    for name in _outlet_names(obj):
+        site = " ".join(name.split()).casefold()[:MAX_SITE_CHARS]
+        if site:
+            return site
     return ""
 
 
