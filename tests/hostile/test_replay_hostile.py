@@ -102,6 +102,19 @@ CASES: list[tuple[str, bytes, str]] = [
     ("published at its start", enc(dated(31, "0001-01-01T00:30:00+01:00")), "event"),
     ("fetched at its start", enc(good(32, id="fetch-0001", fetched_at="0001-01-01T00:00:00+05:00")), "event"),
     ("fetched at its end", enc(good(33, id="fetch-9999", fetched_at="9999-12-31T23:00:00Z")), "event"),
+    # text given as markup: read as its blocks' text, in bounded time, or no text at all
+    (
+        "markup text 100k deep",
+        enc({"id": "mk-1", "title": "T", "content": "<div>" * 100_000 + "x</p>"}),
+        "decode_error",
+    ),
+    ("markup text of 300k breaks", enc({"id": "mk-2", "title": "T", "content": "<br>" * 300_000}), "decode_error"),
+    (
+        "markup text of scripts only",
+        enc({"id": "mk-3", "title": "T", "content": "<p></p><script>x()</script>"}),
+        "decode_error",
+    ),
+    ("date a boolean", enc({"id": "dt-1", "title": "T", "text": "Some text.", "date": True}), "decode_error"),
 ]
 
 
