@@ -771,6 +771,8 @@ _DATE_KEYS = (
 # date, "2018042010", are read so first.)
 _EPOCH = re.compile(r"\d{10}(?:\d{3})?")
 _EPOCH_YEARS = range(1995, 2100)
+# A clock of twelve hours ("8:00 PM", "8 p.m."), which RFC 2822 does not write.
+_TWELVE_HOUR = re.compile(r"\d\s*[ap]\.?\s?m\b\.?", re.I)
 
 
 def _other_date(text: str) -> datetime | None:
@@ -780,6 +782,10 @@ def _other_date(text: str) -> datetime | None:
     if _EPOCH.fullmatch(text):
         when = datetime.fromtimestamp(int(text) / (1000 if len(text) == 13 else 1), UTC)
         return when if when.year in _EPOCH_YEARS else None
+    if _TWELVE_HOUR.search(text):
+        # RFC 2822 has no AM or PM, and ``parsedate`` passes over them: "March 9, 2026 8:00 PM"
+        # read as 08:00, twelve hours early. No date here, rather than a wrong one.
+        return None
     try:
         return email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):  # parsedate's ways of saying "no date"

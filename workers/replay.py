@@ -38,6 +38,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -47,6 +48,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import lxml.html
+from dateutil import parser as date_parser
 from lxml import etree
 from tqdm import tqdm
 
@@ -98,6 +100,12 @@ DATE_FIELDS = (
     "date",
 )
 _DATE_KEYS = tuple(f'"{key}"'.encode() for key in DATE_FIELDS)
+# A date written out (``written_date``): its month named (English, as dateutil reads it), or its
+# year first; at most as long as a byline's date runs ("Monday, 9 March 2026, 8:00 a.m. GMT").
+_MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])", re.I)
+_YEAR_FIRST = re.compile(r"\s*\d{4}[/.]\d{1,2}[/.]\d{1,2}\b")
+_WRITTEN_DATE_CHARS = 64
+_DEFAULTS = (datetime(2000, 1, 1, 0, 0), datetime(2001, 2, 2, 1, 1))
 # The fields of a line that carries its article as text (see ``as_page``): the paragraphs as a
 # list, or the text as one string, under newswire's names and then news-please's and others'.
 _TEXT_FIELDS = ("body_paragraphs", "text", "maintext", "body", "content")
@@ -361,10 +369,32 @@ def dated(obj: dict[str, Any]) -> dict[str, Any]:
     for key in DATE_FIELDS:
         value = obj.get(key)
         if value is not None and value != "":
-            if isinstance(value, str):
-                return obj if key == "published" else {**obj, "published": value}
-            return {**obj, "published": _epoch_text(key, value)}
+            text = value if isinstance(value, str) else _epoch_text(key, value)
+            text = written_date(text) or text
+            return obj if text is value and key == "published" else {**obj, "published": text}
     return obj
+
+
+def written_date(text: str) -> str | None:
+    """A date written out as a page's byline prints it and scrapers copy it ("March 9, 2026
+    8:00 AM", "9 Mar 2026", "2026/03/09 08:00"), in ISO 8601 (a day alone where it gives no
+    time); None where ``normalise_date`` reads the text already, or where it is no such date:
+    its month not named (03/09/2026 reads two ways, the ninth of March and the third of
+    September), its day, month or year not given ("March 2026"), or longer than a date is.
+    Read by dateutil, twice with different defaults: a part that differs was not given."""
+    if len(text) > _WRITTEN_DATE_CHARS or normalise_date(text) is not None:
+        return None
+    if not (_MONTH_NAME.search(text) or _YEAR_FIRST.match(text)):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)  # "EST": read as given
+            first, second = (date_parser.parse(text, default=d) for d in _DEFAULTS)
+    except (ValueError, OverflowError):  # dateutil's ParserError is a ValueError
+        return None
+    if first.date() != second.date():
+        return None
+    return first.isoformat() if first.hour == second.hour else first.date().isoformat()
 
 
 def _epoch_text(key: str, value: object) -> str:

@@ -105,7 +105,9 @@ def test_a_feed_date_in_rfc_2822_is_kept() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["April 20, 2018", "yesterday", "12345", "0000000000", "9999999999999", "Fri, 20 Apr"]
+    "value",
+    # RFC 2822 has no twelve-hour clock: read by its rules, "8:00 PM" was 08:00
+    ["April 20, 2018", "yesterday", "12345", "0000000000", "9999999999999", "Fri, 20 Apr", "20 Apr 2018 8:00 PM"],
 )
 def test_what_no_date_form_reads_is_no_date(value: str) -> None:
     """A date meta that none of the forms reads (nor an epoch timestamp outside 1995-2099) is

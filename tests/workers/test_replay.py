@@ -391,6 +391,33 @@ def test_a_corpus_dated_and_written_under_other_names_replays_as_one_given_as_ou
     assert event["text"].split("\n") == first["body_paragraphs"]
 
 
+def test_a_date_written_out_is_read_and_one_that_reads_two_ways_is_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Scrapers copy a byline's date as the page prints it ("March 9, 2026 8:00 PM", "9 Mar
+    2026"): read as the ISO form of the same time would be (a day alone where no time is given),
+    not counted unreadable and threaded undated. A date of digits alone (03/09/2026: the ninth of
+    March or the third of September) or without its day stays unread, and the summary says so."""
+    records = load_corpus(COVERAGE_CORPUS)[:4]
+    written = ["March 9, 2026 8:00 PM", "9 Mar 2026", "2026/03/09 08:30", "Monday, March 9, 2026 at 6 a.m."]
+    iso = ["2026-03-09T20:00:00", "2026-03-09", "2026-03-09T08:30:00", "2026-03-09T06:00:00"]
+    keys = ["published", "date", "publishedAt", "date_publish"]
+
+    def lines(dates: list[str]) -> list[dict[str, Any]]:
+        return [
+            {"id": r["id"], "title": r["title"], "body_paragraphs": r["body_paragraphs"], key: when}
+            for r, key, when in zip(records, keys, dates, strict=True)
+        ]
+
+    as_iso = _replay(tmp_path, lines(iso), "iso")
+    capsys.readouterr()
+    as_written = _replay(tmp_path, lines(written), "written")
+    assert [e["published"] for e in as_written] == [e["published"] for e in as_iso]
+    assert "no readable form" not in capsys.readouterr().err
+    _replay(tmp_path, lines(["03/09/2026", "March 2026", "9. März 2026", "8 PM"]), "unread")
+    assert "4 inputs gave a published date in no readable form" in capsys.readouterr().err
+
+
 def _signature(site: str, n: int) -> str:
     """How a title names its outlet: " - Lantern News" or " | lantern-news.example"."""
     name = " ".join(word.capitalize() for word in site.partition(".")[0].split("-"))
