@@ -423,13 +423,10 @@ def score_line(r: ReplayScore) -> str:
     s, p = r.scores, r.scores.pairwise
     share = f" ({100 * s.lookalike_merged / s.lookalike_pairs:.1f}%)" if s.lookalike_pairs else ""
     met = "met" if s.meets_criterion() else "not met"
-    tail = "".join(
-        f"; {n} {what}"
-        for n, what in (
-            (r.without_event, "labelled inputs with no event, each scored as a story of its own"),
-            (r.without_id, f"lines with {r.field!r} but no 'id', not scored"),
-        )
-        if n
+    tail = (
+        f"; {r.without_event} labelled inputs with no event, each scored as a story of its own"
+        if r.without_event
+        else ""
     )
     return (
         f"newswire replay: {s.items} inputs labelled by {r.field!r}: pairwise same-story precision "

@@ -310,7 +310,8 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     name shows without it (``_outlet_aliases``). Without a ``url`` the line's
     ``id`` names it (``urn:newswire:ID``), and the outlet the line names (``site``, ``outlet`` or
     ``source``) is its site, as a URL's host would be: one outlet's reports of different events are
-    then told apart as a site's own are. A line with ``html`` is returned as it is."""
+    then told apart as a site's own are; without an ``id`` either, its outlet, title and text name
+    it (``text_name``). A line with ``html`` is returned as it is."""
     if "html" in obj or not any(key in obj for key in _TEXT_FIELDS):
         return obj
     given = obj.get("body_paragraphs")
@@ -352,13 +353,34 @@ def as_page(obj: dict[str, Any]) -> dict[str, Any]:
     out[EXTRA_GIVEN_AS_TEXT] = True
     raw_id = obj.get("id")
     if not out.get("url"):
-        if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or raw_id == "":
-            raise RecordError("a line given as text needs an id or a url to name its article")
-        out["url"] = f"urn:newswire:{raw_id}"
         site = _given_site(obj)
+        if raw_id is None or raw_id == "":
+            # Named by what it says (``text_name``): the same report given twice is one article.
+            raw_id = text_name(site, title, paragraphs)
+        elif not isinstance(raw_id, str | int) or isinstance(raw_id, bool):
+            raise RecordError(f"id must be a string, not {type(raw_id).__name__}")
+        out["url"] = f"urn:newswire:{raw_id}"
         if site:
             out[EXTRA_GIVEN_SITE] = site
     return out
+
+
+def text_name(site: str, title: str, paragraphs: list[str]) -> str:
+    """The name of a report given as text with neither an ``id`` nor a ``url`` (corpora kept as
+    headline and text alone): a digest of its outlet, title and text, so that the same line read
+    again (a replay run twice, a takeover) is the same article, and one outlet's copy of another's
+    text is an article of its own."""
+    return "text-" + stable_id(site, title, *paragraphs, length=24)
+
+
+def line_id(obj: Any) -> str | None:
+    """The id the replay gives the article of an input line (its ``id``, else the one its record
+    is named by: ``text_name``, or the page's url and markup), or None where the line is no record
+    (it is a dead letter). What ``score_replay`` reads a line without an ``id`` by."""
+    try:
+        return _record(as_page(dated(obj)) if isinstance(obj, dict) else obj).id
+    except (ValueError, TypeError, RecursionError):
+        return None
 
 
 def dated(obj: dict[str, Any]) -> dict[str, Any]:
@@ -722,9 +744,6 @@ class ReplayScore:
     # Labelled inputs the replay published no event for (dead letters, or an id the output does
     # not hold): each scored as a story of its own.
     without_event: int
-    # Lines carrying the label but no ``id``: the events name their input by it, so these
-    # cannot be scored and are left out.
-    without_id: int
 
 
 def score_replay(input_path: Path, events_path: Path, label: str) -> ReplayScore:
@@ -739,21 +758,21 @@ def score_replay(input_path: Path, events_path: Path, label: str) -> ReplayScore
                 event = json.loads(line)
                 story[str(event["raw_id"])] = event["story_id"]  # the last event of an input holds
     rows: list[dict[str, Any]] = []
-    without_id = 0
     with open_input(input_path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
+        for lineno, line in enumerate(fh, 1):
             try:
                 obj = json.loads(line)
             except ValueError:
                 continue
             if not isinstance(obj, dict) or obj.get(label) is None:
                 continue
-            if obj.get("id") is None:
-                without_id += 1
-                continue
-            rows.append({**obj, "id": str(obj["id"])})
+            # A line without an id is found by the id its article was given (``line_id``); one
+            # that is no record has no event and is scored as a story of its own.
+            key = obj.get("id")
+            key = line_id(obj) if key is None else key
+            rows.append({**obj, "id": str(key) if key is not None else f"(line {lineno})"})
     truth = {r["id"]: r[label] for r in rows}
     predicted = {k: story.get(k, f"(no event) {k}") for k in truth}
     without_event = sum(k not in story for k in truth)
     scores = score_stories(predicted, truth, imitated_threads(rows))
-    return ReplayScore(label, scores, without_event, without_id)
+    return ReplayScore(label, scores, without_event)

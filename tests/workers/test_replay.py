@@ -23,7 +23,7 @@ from pipeline.samples import load_corpus, render_page, seed_records
 from tests.support.data import BENCHMARK, COVERAGE_CORPUS, DEV_CORPUS
 from tests.support.quality import floor
 from workers.events import schema
-from workers.replay import _publication_order
+from workers.replay import _publication_order, line_id
 from workers.scoring import imitated_threads, lookalike_pairs, pairwise_scores
 
 
@@ -257,7 +257,7 @@ def test_a_corpus_given_as_text_replays_as_its_pages_would(tmp_path: Path) -> No
     bad = [
         {"id": "b1", "title": "T", "body_paragraphs": "one string"},
         {"id": "b2", "title": "T", "text": " \n\n "},
-        {"title": "No name", "text": "A report given as text, with neither an id nor a url."},
+        {"id": True, "title": "No name", "text": "A report given as text, named by a boolean."},
     ]
     src.write_text("".join(json.dumps(line) + "\n" for line in [*bad, by_text]), encoding="utf-8")
     args = ["--log-format", "text", "replay", str(src), "--output", str(out), "--dead-letters", str(dead)]
@@ -266,11 +266,11 @@ def test_a_corpus_given_as_text_replays_as_its_pages_would(tmp_path: Path) -> No
     assert [(d["reason"], d["value"].get("id")) for d in letters] == [
         ("decode_error", "b1"),
         ("decode_error", "b2"),
-        ("decode_error", None),
+        ("decode_error", True),
     ]
     assert "body_paragraphs must be a list of strings" in letters[0]["error"]
     assert "text is empty" in letters[1]["error"]
-    assert "needs an id or a url" in letters[2]["error"]
+    assert "id must be a string, not bool" in letters[2]["error"]
     assert [json.loads(x)["raw_id"] for x in out.read_text(encoding="utf-8").splitlines()] == [first["id"]]
 
 
@@ -469,6 +469,42 @@ def test_a_corpus_replays_alike_however_its_text_lays_out_headline_and_paragraph
     # a headline with nothing after it is the text itself
     (event,) = _replay(tmp_path, [{"id": "only", "text": "Quake kills four in Ardmoor"}], "only")
     assert not event["title"] and event["text"] == "Quake kills four in Ardmoor"
+
+
+def test_a_corpus_without_ids_or_urls_is_named_by_its_text_and_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A corpus kept as outlet, headline and text alone, no id and no url (before, every line was
+    a dead letter): each report is named by what it says (``text_name``), threads as it does with
+    its ids, and ``--score`` finds each line's event by that name. The same line read again is the
+    same article; the same text from another outlet is an article of its own, its copy."""
+    records = sorted(load_corpus(COVERAGE_CORPUS), key=lambda r: (r["published"], r["id"]))
+    labels = ("thread", "group", "role", "resembles")
+    keep = ("id", "site", "title", "published", "body_paragraphs", *labels)
+    named = [{k: r[k] for k in keep if k in r} for r in records]
+    unnamed = [{k: v for k, v in r.items() if k != "id"} for r in named]
+    scored: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    for name, lines in (("named", named), ("unnamed", unnamed)):
+        src, out = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.events"
+        src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        capsys.readouterr()
+        assert main(["--log-format", "text", "replay", str(src), "-o", str(out), "--score"]) == 0
+        events = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+        scored[name] = (capsys.readouterr().out, events)
+    (named_score, named_events), (unnamed_score, unnamed_events) = scored["named"], scored["unnamed"]
+    assert "74 inputs labelled by 'thread'" in unnamed_score and "no event" not in unnamed_score
+    assert unnamed_score == named_score
+    ids = [line_id(line) for line in unnamed]
+    assert len(set(ids)) == len(ids) and all(i and i not in {r["id"] for r in records} for i in ids)
+    by_id = dict(zip(ids, (r["id"] for r in records), strict=True))
+    relabelled = {frozenset(by_id[i] for i in story) for story in _stories(unnamed_events)}
+    assert relabelled == _stories(named_events)
+    assert [e["type"] for e in unnamed_events] == [e["type"] for e in named_events]
+    first = unnamed[0]
+    again = _replay(tmp_path, [first, first, {**first, "site": "www.other-outlet.test"}], "again")
+    assert [e["raw_id"] for e in again[:1]] == [ids[0]]
+    assert again[-1]["type"] == "story.duplicate" and again[-1]["raw_id"] != ids[0]
+    assert len(again) == 2  # the line read twice is one article: its redelivery publishes nothing
 
 
 def test_a_compressed_corpus_replays_as_it_would_uncompressed(
