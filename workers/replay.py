@@ -82,9 +82,9 @@ _OPTIONAL_TEXT = ("fetched_at", "published", "updated")
 # Where a line gives its publication time, in the order read: newswire's own field, then the
 # names feeds, scrapers and news APIs give it (JSON Feed, news-please, newspaper, NewsAPI,
 # NewsCatcher, schema.org, RSS, Event Registry's time of publication and of the article, whose
-# ``date`` gives the day alone). A corpus dated under another name would otherwise replay
-# undated: every report at one instant, in file order, where its dates keep one day's events
-# from the next day's.
+# ``date`` gives the day alone, other exports' spellings, and WCEP's ``time``, last). A corpus
+# dated under another name would otherwise replay undated: every report at one instant, in file
+# order, where its dates keep one day's events from the next day's.
 DATE_FIELDS = (
     "published",
     "date_published",
@@ -93,11 +93,17 @@ DATE_FIELDS = (
     "published_at",
     "publishedAt",
     "published_date",
+    "publishedDate",
+    "publishDate",
+    "publication_date",
+    "pub_date",
+    "published_time",
     "datePublished",
     "pubDate",
     "dateTimePub",
     "dateTime",
     "date",
+    "time",
 )
 _DATE_KEYS = tuple(f'"{key}"'.encode() for key in DATE_FIELDS)
 # A date written out (``written_date``): its month named (English, as dateutil reads it), or its
@@ -107,12 +113,23 @@ _YEAR_FIRST = re.compile(r"\s*\d{4}[/.]\d{1,2}[/.]\d{1,2}\b")
 _WRITTEN_DATE_CHARS = 64
 _DEFAULTS = (datetime(2000, 1, 1, 0, 0), datetime(2001, 2, 2, 1, 1))
 # The fields of a line that carries its article as text (see ``as_page``): the paragraphs as a
-# list, or the text as one string, under newswire's names and then news-please's and others'.
-_TEXT_FIELDS = ("body_paragraphs", "text", "maintext", "body", "content")
+# list, or the text as one string, under newswire's names and then news-please's and others'
+# (schema.org's ``articleBody``; ``article``, ``full_text`` and ``article_text`` in exports).
+_TEXT_FIELDS = (
+    "body_paragraphs",
+    "text",
+    "maintext",
+    "body",
+    "content",
+    "articleBody",
+    "article",
+    "full_text",
+    "article_text",
+)
 _TITLE_FIELDS = ("title", "headline")
 # Where a line given as text names its outlet, in the order read: newswire's own event field,
 # then the names labelled corpora and news APIs use.
-_SITE_FIELDS = ("site", "outlet", "source", "source_domain")
+_SITE_FIELDS = ("site", "outlet", "source", "source_domain", "publisher", "publication", "source_name", "domain")
 # An outlet given as an object, as news APIs give their ``source``: its host first, then its name.
 _SOURCE_KEYS = ("domain", "uri", "url", "name", "title", "id")
 _BLANK_LINE = re.compile(r"\n\s*\n")

@@ -336,22 +336,26 @@ def test_a_corpus_dated_and_written_under_other_names_replays_as_one_given_as_ou
 ) -> None:
     """Scrapers and news APIs name the fields of an article otherwise: news-please writes
     ``maintext``, ``date_publish`` ("2026-03-09 08:00:00") and ``source_domain``; others
-    ``headline``, ``date`` or ``datePublished``. coverage-dev given so, listed by outlet, threads
-    into the stories of the same lines given under newswire's names. Undated, it would be
-    threaded at one instant in file order, and the summary would say so."""
+    ``headline``, ``articleBody``, ``date``, ``datePublished``, ``publication_date`` or ``time``
+    (WCEP), and name the outlet ``publisher``, ``publication`` or ``domain``. coverage-dev given
+    so, listed by outlet, threads into the stories of the same lines given under newswire's
+    names. Undated, it would be threaded at one instant in file order, and the summary would
+    say so."""
     records = sorted(load_corpus(COVERAGE_CORPUS), key=lambda r: (r["site"], r["id"]))
     ours = [{k: r[k] for k in ("id", "site", "title", "published", "body_paragraphs")} for r in records]
     theirs = []
     for n, r in enumerate(records):
         when = r["published"].replace("T", " ").removesuffix("Z")
-        named = ("date_publish", "date", "datePublished", "publishedAt", "dateTimePub")[n % 5]
+        named = ("date_publish", "date", "datePublished", "publishedAt", "dateTimePub", "publication_date", "time")
+        texts = ("maintext", "content", "articleBody", "article", "full_text")
+        sites = ("source_domain", "publisher", "publication", "domain")
         theirs.append(
             {
                 "id": r["id"],
-                "source_domain": r["site"],
+                sites[n % len(sites)]: r["site"],
                 ("headline" if n % 2 else "title"): r["title"],
-                ("maintext" if n % 2 else "content"): "\n\n".join(r["body_paragraphs"]),
-                named: when if named == "date_publish" else r["published"],
+                texts[n % len(texts)]: "\n\n".join(r["body_paragraphs"]),
+                named[n % len(named)]: when if n % len(named) == 0 else r["published"],
             }
         )
     expected = _replay(tmp_path, ours, "ours")
