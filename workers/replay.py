@@ -165,6 +165,9 @@ _COMPRESSED = (
 # disk for the temporary file, whatever the archive claims.
 _MAX_RATIO = 200
 _MIN_INFLATED = 1 << 30
+# A corpus saved as one JSON array is parsed whole (``_as_lines``): about ten times its size in
+# memory, so up to this size; a larger one is given as JSON lines.
+_MAX_ARRAY_BYTES = 128 << 20
 
 
 def _decompressed(kind: str, fh: IO[bytes]) -> io.BufferedIOBase:
@@ -191,8 +194,8 @@ def open_input(path: Path) -> Iterator[IO[bytes]]:
         head = fh.peek(6)[:6]
         kind = next((kind for magic, kind in _COMPRESSED if head.startswith(magic)), None)
         if kind is None:
-            _not_an_array(path, fh)
-            yield fh
+            with _as_lines(path, fh) as lines:
+                yield lines
             return
         bound = max(_MIN_INFLATED, _MAX_RATIO * path.stat().st_size)
         with tempfile.TemporaryFile() as tmp:
@@ -210,20 +213,55 @@ def open_input(path: Path) -> Iterator[IO[bytes]]:
             except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
                 raise InputError(f"{path} is not a readable {kind} file: {type(exc).__name__}: {exc}") from exc
             tmp.seek(0)
-            _not_an_array(path, tmp)
-            yield tmp
+            with _as_lines(path, tmp) as lines:
+                yield lines
 
 
-def _not_an_array(path: Path, fh: IO[bytes]) -> None:
-    """:class:`InputError` for a corpus saved as an indented JSON array (``json.dump(rows,
-    indent=2)``: its first line is ``[``), whose every line would be a dead letter; the file is
-    left at its start."""
-    if not fh.seekable():
-        return
+@contextmanager
+def _as_lines(path: Path, fh: IO[bytes]) -> Iterator[IO[bytes]]:
+    """The input as JSON lines: ``fh`` itself, or, for a corpus saved as one JSON array
+    (``json.dump(rows)``, indented or not, as datasets often ship), its elements written one a
+    line to a temporary file, each then read as a line is (an element that is no object is that
+    line's dead letter). An array is read whole, so it is read up to ``_MAX_ARRAY_BYTES``; a
+    larger one, or an indented array that is not valid JSON (whose every line would be a dead
+    letter), is an :class:`InputError` saying how to give it as lines. A file of JSON lines whose
+    first line is an array is read as lines."""
     head = fh.read(4096).lstrip()
     fh.seek(0)
-    if head.startswith(b"[") and head[1:].lstrip(b" \t\r").startswith(b"\n"):
-        raise InputError(f"{path} is a JSON array: replay reads JSON lines, one object per line (jq -c '.[]')")
+    if not head.startswith(b"["):
+        yield fh
+        return
+    indented = head[1:].lstrip(b" \t\r").startswith(b"\n")
+    hint = "replay reads JSON lines, one object per line (jq -c '.[]')"
+    size = _size(fh)
+    if size > _MAX_ARRAY_BYTES:
+        raise InputError(f"{path} is a JSON array of {size:,} bytes, more than {_MAX_ARRAY_BYTES:,} read whole: {hint}")
+    try:
+        rows = json.loads(fh.read().decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        if indented:
+            raise InputError(f"{path} is a JSON array that does not parse ({type(exc).__name__}): {hint}") from exc
+        fh.seek(0)
+        yield fh  # JSON lines, the first an array (its dead letter says so)
+        return
+    if not isinstance(rows, list):
+        fh.seek(0)
+        yield fh
+        return
+    with tempfile.TemporaryFile() as lines:
+        for row in rows:
+            lines.write(json.dumps(row, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
+        del rows
+        lines.seek(0)
+        yield lines
+
+
+def _size(fh: IO[bytes]) -> int:
+    """The bytes left to read in a seekable file, the position kept."""
+    here = fh.tell()
+    end = fh.seek(0, io.SEEK_END)
+    fh.seek(here)
+    return end - here
 
 
 @dataclass

@@ -22,6 +22,7 @@ from pipeline.cli import main
 from pipeline.samples import load_corpus, render_page, seed_records
 from tests.support.data import BENCHMARK, COVERAGE_CORPUS, DEV_CORPUS
 from tests.support.quality import floor
+from workers import replay as replay_module
 from workers.events import schema
 from workers.replay import _publication_order, line_id
 from workers.scoring import imitated_threads, lookalike_pairs, pairwise_scores
@@ -543,19 +544,51 @@ def test_a_compressed_corpus_replays_as_it_would_uncompressed(
     assert not out.exists()
 
 
-def test_a_corpus_saved_as_a_json_array_is_told_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A corpus saved as a JSON array, not JSON lines: indented (its first line ``[``), every
-    line would be a dead letter, so the run stops at once (exit 2) saying what to do, before
-    anything is written; on one line, that line's dead letter says so."""
-    rows = load_corpus(COVERAGE_CORPUS)[:3]
-    src, out = tmp_path / "rows.json", tmp_path / "rows.events"
-    src.write_text("\n" + json.dumps(rows, indent=2), encoding="utf-8")
-    assert main(["--log-format", "text", "replay", str(src), "-o", str(out)]) == 2
-    assert "is a JSON array: replay reads JSON lines, one object per line" in capsys.readouterr().err
-    assert not out.exists()
-    src.write_text(json.dumps(rows) + "\n", encoding="utf-8")
-    assert main(["--log-format", "text", "replay", str(src), "-o", str(out)]) == 1
+def test_a_corpus_saved_as_a_json_array_replays_as_its_lines_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corpus saved as one JSON array (``json.dump(rows)``, indented or on one line, plain or
+    compressed), as datasets often ship, replays and scores as its JSON lines do: each element
+    read as a line (one that is no object is that line's dead letter). An array is parsed whole,
+    so one past the size read whole, or an indented array that does not parse, stops the run at
+    once (exit 2) saying how to give it as lines, before anything is written. A file of JSON lines
+    whose first line is an array is still read as lines."""
+    rows = load_corpus(COVERAGE_CORPUS)
+    plain, out = tmp_path / "rows.jsonl", tmp_path / "rows.events"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["--log-format", "text", "replay", str(plain), "-o", str(out), "--score"]) == 0
+    expected = capsys.readouterr().out
+    stories = _stories([json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()])
+    for name, data in (
+        ("indented.json", ("\n" + json.dumps(rows, indent=2)).encode()),
+        ("one-line.json", json.dumps(rows).encode()),
+        ("array.json.gz", gzip.compress(json.dumps(rows).encode())),
+    ):
+        src, events = tmp_path / name, tmp_path / f"{name}.events"
+        src.write_bytes(data)
+        assert main(["--log-format", "text", "replay", str(src), "-o", str(events), "--score"]) == 0, name
+        assert capsys.readouterr().out == expected, name
+        assert _stories([json.loads(x) for x in events.read_text(encoding="utf-8").splitlines()]) == stories
+    src, dead = tmp_path / "mixed.json", tmp_path / "mixed.dead"
+    src.write_text(json.dumps([rows[0], "not an object", 7]), encoding="utf-8")
+    assert main(["--log-format", "text", "replay", str(src), "-o", str(out), "--dead-letters", str(dead)]) == 0
+    letters = [json.loads(x) for x in dead.read_text(encoding="utf-8").splitlines()]
+    assert [d["error"].split(": ", 1)[1] for d in letters] == ["RecordError: line is not a JSON object"] * 2
+    src.write_text(json.dumps(rows[:2]) + "\n" + json.dumps(rows[2]) + "\n", encoding="utf-8")
+    assert main(["--log-format", "text", "replay", str(src), "-o", str(out)]) == 0
     assert "line 1: RecordError: line is a JSON array, not an object" in capsys.readouterr().err
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+    for name, text, said in (
+        ("cut.json", "[\n" + json.dumps(rows[:3], indent=2)[2:-40], "is a JSON array that does not parse"),
+        ("big.json", json.dumps(rows), "more than 1,000 read whole"),
+    ):
+        monkeypatch.setattr(replay_module, "_MAX_ARRAY_BYTES", 1000 if name == "big.json" else 1 << 27)
+        src, events = tmp_path / name, tmp_path / f"{name}.events"
+        src.write_text(text, encoding="utf-8")
+        assert main(["--log-format", "text", "replay", str(src), "-o", str(events)]) == 2, name
+        err = capsys.readouterr().err
+        assert said in err and "jq -c '.[]'" in err, name
+        assert not events.exists()
 
 
 def test_lines_of_no_site_share_no_furniture(tmp_path: Path) -> None:
