@@ -26,6 +26,7 @@ moment it happens (``on_dead``), and the run goes on.
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import hashlib
 import html
@@ -48,6 +49,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import lxml.html
+from dateparser.date import DateDataParser
 from dateutil import parser as date_parser
 from lxml import etree
 from tqdm import tqdm
@@ -110,6 +112,13 @@ _DATE_KEYS = tuple(f'"{key}"'.encode() for key in DATE_FIELDS)
 # year first; at most as long as a byline's date runs ("Monday, 9 March 2026, 8:00 a.m. GMT").
 _MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])", re.I)
 _YEAR_FIRST = re.compile(r"\s*\d{4}[/.]\d{1,2}[/.]\d{1,2}\b")
+# A date written out in another language (``foreign_date``): a year, a word (the month's name),
+# and no date of digits alone ("09.03.2026": the day or the month first?); read in the stop
+# lists' languages but English.
+_FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_DIGITS_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+_FOREIGN_DATE_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl")
 _WRITTEN_DATE_CHARS = 64
 _DEFAULTS = (datetime(2000, 1, 1, 0, 0), datetime(2001, 2, 2, 1, 1))
 # The fields of a line that carries its article as text (see ``as_page``): the paragraphs as a
@@ -454,24 +463,49 @@ def dated(obj: dict[str, Any]) -> dict[str, Any]:
 
 def written_date(text: str) -> str | None:
     """A date written out as a page's byline prints it and scrapers copy it ("March 9, 2026
-    8:00 AM", "9 Mar 2026", "2026/03/09 08:00"), in ISO 8601 (a day alone where it gives no
-    time); None where ``normalise_date`` reads the text already, or where it is no such date:
-    its month not named (03/09/2026 reads two ways, the ninth of March and the third of
-    September), its day, month or year not given ("March 2026"), or longer than a date is.
-    Read by dateutil, twice with different defaults: a part that differs was not given."""
+    8:00 AM", "9 Mar 2026", "2026/03/09 08:00"; in another language, ``foreign_date``), in ISO
+    8601 (a day alone where it gives no time); None where ``normalise_date`` reads the text
+    already, or where it is no such date: its month not named (03/09/2026 reads two ways, the
+    ninth of March and the third of September), its day, month or year not given ("March
+    2026"), or longer than a date is. Read by dateutil, twice with different defaults: a part
+    that differs was not given."""
     if len(text) > _WRITTEN_DATE_CHARS or normalise_date(text) is not None:
         return None
     if not (_MONTH_NAME.search(text) or _YEAR_FIRST.match(text)):
-        return None
+        return foreign_date(text)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)  # "EST": read as given
             first, second = (date_parser.parse(text, default=d) for d in _DEFAULTS)
     except (ValueError, OverflowError):  # dateutil's ParserError is a ValueError
-        return None
+        return foreign_date(text)  # "9 mars 2026": a French month dateutil does not know
     if first.date() != second.date():
         return None
     return first.isoformat() if first.hour == second.hour else first.date().isoformat()
+
+
+def foreign_date(text: str) -> str | None:
+    """A date written out in a language of the stop lists but English ("9. März 2026, 20:15
+    Uhr", "9 de marzo de 2026", "lundi 9 mars 2026 à 20h15"), in ISO 8601 as ``written_date``
+    gives it, or None. Read by dateparser (htmldate's own date reader, installed with
+    trafilatura), strictly (a day, a month and a year), and only where the text gives a year and
+    a word (its month's name): a date of digits alone reads two ways, and a relative one
+    ("gestern", "hace 2 días") is no publication date."""
+    if not (_FOUR_DIGITS.search(text) and _WORD.search(text)) or _DIGITS_DATE.search(text):
+        return None
+    data = _foreign_dates().get_date_data(text)
+    when = data.date_obj
+    if when is None:
+        return None
+    return when.isoformat() if data.period == "time" else when.date().isoformat()
+
+
+@functools.cache
+def _foreign_dates() -> DateDataParser:
+    """dateparser's reader of the stop lists' languages but English (dateutil's): built once,
+    and its language data loaded at the first date it reads (about a tenth of a second)."""
+    settings = {"STRICT_PARSING": True, "RETURN_TIME_AS_PERIOD": True, "DATE_ORDER": "DMY"}
+    return DateDataParser(languages=list(_FOREIGN_DATE_LANGUAGES), settings=settings)
 
 
 def _epoch_text(key: str, value: object) -> str:

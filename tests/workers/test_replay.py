@@ -400,13 +400,32 @@ def test_a_date_written_out_is_read_and_one_that_reads_two_ways_is_not(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Scrapers copy a byline's date as the page prints it ("March 9, 2026 8:00 PM", "9 Mar
-    2026"): read as the ISO form of the same time would be (a day alone where no time is given),
-    not counted unreadable and threaded undated. A date of digits alone (03/09/2026: the ninth of
-    March or the third of September) or without its day stays unread, and the summary says so."""
-    records = load_corpus(COVERAGE_CORPUS)[:4]
-    written = ["March 9, 2026 8:00 PM", "9 Mar 2026", "2026/03/09 08:30", "Monday, March 9, 2026 at 6 a.m."]
-    iso = ["2026-03-09T20:00:00", "2026-03-09", "2026-03-09T08:30:00", "2026-03-09T06:00:00"]
-    keys = ["published", "date", "publishedAt", "date_publish"]
+    2026", "9. März 2026, 20:15 Uhr"): read as the ISO form of the same time would be (a day alone
+    where no time is given), not counted unreadable and threaded undated. A date of digits alone
+    (03/09/2026 or 09.03.2026: the ninth of March or the third of September), without its day, or
+    relative ("gestern": no publication date) stays unread, and the summary says so."""
+    records = load_corpus(COVERAGE_CORPUS)[:8]
+    written = [
+        "March 9, 2026 8:00 PM",
+        "9 Mar 2026",
+        "2026/03/09 08:30",
+        "Monday, March 9, 2026 at 6 a.m.",
+        "9. März 2026, 20:15 Uhr",
+        "lundi 9 mars 2026 à 8h30",
+        "9 de marzo de 2026",
+        "9 maart 2026 20:15 CET",
+    ]
+    iso = [
+        "2026-03-09T20:00:00",
+        "2026-03-09",
+        "2026-03-09T08:30:00",
+        "2026-03-09T06:00:00",
+        "2026-03-09T20:15:00",
+        "2026-03-09T08:30:00",
+        "2026-03-09",
+        "2026-03-09T20:15:00+01:00",
+    ]
+    keys = ["published", "date", "publishedAt", "date_publish"] * 2
 
     def lines(dates: list[str]) -> list[dict[str, Any]]:
         return [
@@ -419,8 +438,9 @@ def test_a_date_written_out_is_read_and_one_that_reads_two_ways_is_not(
     as_written = _replay(tmp_path, lines(written), "written")
     assert [e["published"] for e in as_written] == [e["published"] for e in as_iso]
     assert "no readable form" not in capsys.readouterr().err
-    _replay(tmp_path, lines(["03/09/2026", "March 2026", "9. März 2026", "8 PM"]), "unread")
-    assert "4 inputs gave a published date in no readable form" in capsys.readouterr().err
+    unread = ["03/09/2026", "March 2026", "9. März", "8 PM", "09.03.2026, 20:15 Uhr", "gestern", "März 2026", "2026"]
+    _replay(tmp_path, lines(unread), "unread")
+    assert "8 inputs gave a published date in no readable form" in capsys.readouterr().err
 
 
 def _signature(site: str, n: int) -> str:
