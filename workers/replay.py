@@ -46,10 +46,9 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import lxml.html
-from dateparser.date import DateDataParser
 from dateutil import parser as date_parser
 from lxml import etree
 from tqdm import tqdm
@@ -72,6 +71,9 @@ from workers.extract_pool import ExtractPool
 from workers.metadata import normalise_date, site_aliases, site_host, strip_site_name
 from workers.scoring import StoryScores, imitated_threads, score_stories
 from workers.threader import ThreadProcessor
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
 
 log = logging.getLogger(__name__)
 
@@ -502,8 +504,11 @@ def foreign_date(text: str) -> str | None:
 
 @functools.cache
 def _foreign_dates() -> DateDataParser:
-    """dateparser's reader of the stop lists' languages but English (dateutil's): built once,
-    and its language data loaded at the first date it reads (about a tenth of a second)."""
+    """dateparser's reader of the stop lists' languages but English (dateutil's): imported and
+    built at the first such date (a replay of ISO dates never loads it), its language data
+    loaded then (about a tenth of a second)."""
+    from dateparser.date import DateDataParser
+
     settings = {"STRICT_PARSING": True, "RETURN_TIME_AS_PERIOD": True, "DATE_ORDER": "DMY"}
     return DateDataParser(languages=list(_FOREIGN_DATE_LANGUAGES), settings=settings)
 
