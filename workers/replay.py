@@ -255,11 +255,7 @@ def _as_lines(path: Path, fh: IO[bytes]) -> Iterator[IO[bytes]]:
         fh.seek(0)
         yield fh  # JSON lines, the first an array (its dead letter says so)
         return
-    if not isinstance(rows, list):
-        fh.seek(0)
-        yield fh
-        return
-    with tempfile.TemporaryFile() as lines:
+    with tempfile.TemporaryFile() as lines:  # (a text opening on "[" that parses is a list)
         for row in rows:
             lines.write(json.dumps(row, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
         del rows
@@ -444,9 +440,17 @@ def line_id(obj: Any) -> str | None:
     is named by: ``text_name``, or the page's url and markup), or None where the line is no record
     (it is a dead letter). What ``score_replay`` reads a line without an ``id`` by."""
     try:
-        return _record(as_page(dated(obj)) if isinstance(obj, dict) else obj).id
+        return _page_record(obj)[1].id
     except (ValueError, TypeError, RecursionError):
         return None
+
+
+def _page_record(obj: Any) -> tuple[Any, RawStory]:
+    """An input line's object as the page a poller would have written (``dated``, ``as_page``)
+    and its raw record (``_record``): how the replay reads every line, and how ``line_id``
+    finds the id it gave one."""
+    page = as_page(dated(obj)) if isinstance(obj, dict) else obj
+    return page, _record(page)
 
 
 def dated(obj: dict[str, Any]) -> dict[str, Any]:
@@ -683,9 +687,7 @@ def _read(
                 obj = _unwrap(obj)
                 line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass")
             given = obj
-            if isinstance(obj, dict):
-                obj = as_page(dated(obj))
-            raw = _record(obj)
+            obj, raw = _page_record(obj)
             published = normalise_date(raw.published) if raw.published else None
             if raw.published and published is None:
                 stats.unreadable_dates += 1
