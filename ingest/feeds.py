@@ -226,7 +226,17 @@ def parse_feed(data: bytes, max_entries: int | None = None) -> ParsedFeed:
 
 
 def _parse_xml_feed(data: bytes, max_entries: int | None) -> ParsedFeed:
-    d: Any = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+    try:
+        d: Any = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+    except (MemoryError, RecursionError):
+        raise  # resource exhaustion: classified where the parse runs (``parse_pool.parse_bounded``)
+    except Exception as exc:
+        # feedparser flags a malformed feed (``bozo``) rather than raising, but some malformed
+        # feeds make it raise (kurtmckee/feedparser#591 and #599, open in 6.0.14): a character
+        # reference past Unicode or a surrogate ("&#x110000;"), an end tag its loose parser
+        # handles with a value it never read. Only the library runs in this block: what it
+        # raises is the feed's fault, a feed to report as unusable, not a crash of the poll.
+        raise FeedParseError("invalid", f"the feed parser failed on it ({type(exc).__name__}: {exc})"[:300]) from None
     version = str(d.get("version") or "")
     bozo = bool(d.get("bozo"))
     problem = f"{type(d.get('bozo_exception')).__name__}: {d.get('bozo_exception')}"

@@ -108,6 +108,16 @@ CASES = [
     FeedCase("RSS-in-JSON without channel", b'{"rss":{"channel":[]}}', "invalid"),
     FeedCase("invalid UTF-8 JSON", b'{"version":"\xff\xfe"}', "invalid"),
     FeedCase("truncated JSON", b'{"version":"https://jsonfeed.org/version/1.1","items":[{"id":', "invalid"),
+    # malformed feeds feedparser 6.0.14 raises on instead of flagging (kurtmckee/feedparser#591,
+    # #599; found by mutating the feeds of tests/data): before, the poll's "internal" failure
+    FeedCase("a character reference past Unicode", rss("<item><title>a &#x110000; b</title></item>"), "invalid"),
+    FeedCase("a character reference past a C int", rss("<item><title>a &#xFFFFFFFF; b</title></item>"), "invalid"),
+    FeedCase("a character reference to a surrogate", rss("<item><title>a &#xD800; b</title></item>"), "invalid"),
+    FeedCase(
+        "a stray end tag in a malformed feed",
+        b'<rss version="2.0"><channel></height><item><title>x</title></item></channel></rss><',
+        "invalid",
+    ),
     # odd but usable: parsed, capped, never crash
     FeedCase("5000 RSS items (capped)", rss("".join(item(i) for i in range(5000))), "ok", MAX_ENTRIES),
     FeedCase(

@@ -90,6 +90,27 @@ def test_unexpected_error_in_one_feed_is_backed_off_not_fatal(
     assert p.states[good].consecutive_failures == 0
 
 
+def test_a_feed_the_parser_library_raises_on_is_a_parse_error_not_a_crash(
+    http_server: TestServer, make_poller: Any
+) -> None:
+    """A feed on which feedparser raises (an out-of-range character reference, served over
+    real HTTP and parsed in the parser process) is the feed's parse error, backed off as one;
+    not an internal failure with a traceback, which tells operators of a bug of ours."""
+    bad = http_server.static(
+        "/bad",
+        b'<rss version="2.0"><channel><item><title>a &#x110000; b</title></item></channel></rss>',
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    good = http_server.static(
+        "/good", _rss(("g1", "https://example.test/a")), headers={"Content-Type": "application/rss+xml"}
+    )
+    p = make_poller([FeedConfig(url=bad), FeedConfig(url=good)])
+    _tick_until(p, {bad, good})
+    st = p.states[bad]
+    assert st.consecutive_failures == 1 and st.last_error_kind == "parse_error"
+    assert p.states[good].consecutive_failures == 0
+
+
 def test_first_failing_summary_tells_unpolled_feeds_from_healthy_ones(
     http_server: TestServer, make_poller: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
