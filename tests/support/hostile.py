@@ -4,16 +4,18 @@
 it likes at whatever pace (endless ``100 Continue``, headers at a trickle, garbage), which a
 well-behaved ``http.server`` cannot do. :func:`bounded` runs one case and reports its wall
 time and peak Python allocation, so every case in the table can assert both bounds.
+:func:`mutated` makes a real input hostile at random, for the mutation tests.
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,3 +119,25 @@ def bounded(fn: Callable[[], Any]) -> Bounded:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return Bounded(value, error, elapsed, peak / 1e6)
+
+
+def mutated(rng: random.Random, data: bytes, snippets: Sequence[bytes], most: int = 6) -> bytes:
+    """``data`` with one to ``most`` random edits, as a mutation fuzzer makes them: a snippet
+    inserted (a character reference past Unicode, a stray tag, a DOCTYPE, an odd date), a span
+    deleted, the rest cut off, a byte flipped, or a span of the input copied elsewhere."""
+    out = bytearray(data)
+    for _ in range(rng.randint(1, most)):
+        r = rng.random()
+        at = rng.randint(0, max(0, len(out) - 1))
+        if r < 0.4:
+            out[at:at] = rng.choice(snippets)
+        elif r < 0.55:
+            del out[at : at + rng.randint(1, 500)]
+        elif r < 0.6:
+            del out[at:]
+        elif r < 0.8 and out:
+            out[at] = rng.randrange(256)
+        else:
+            start = rng.randint(0, max(0, len(out) - 1))
+            out[at:at] = out[start : start + rng.randint(1, 500)]
+    return bytes(out)
