@@ -171,7 +171,8 @@ def _parse_yaml(raw: bytes, source: str) -> list[FeedConfig]:
             raise FeedListError(f"{where}: expected a mapping with 'url', got {type(item).__name__}")
         unknown = set(item) - _YAML_KEYS
         if unknown:
-            raise FeedListError(f"{where}: unknown keys {sorted(unknown)}")
+            # (sorted by their text: YAML keys may be numbers or null beside words)
+            raise FeedListError(f"{where}: unknown keys {sorted(unknown, key=repr)}")
         name = item.get("name")
         if name is not None and not isinstance(name, str):
             raise FeedListError(f"{where}: name must be text")

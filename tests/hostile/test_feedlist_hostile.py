@@ -24,6 +24,9 @@ CASES = [
     ("max_interval NaN", "- url: http://ex.com/f\n  max_interval: .nan\n", "error"),
     ("min_interval of 400 digits", "- url: http://ex.com/f\n  min_interval: " + "9" * 400 + "\n", "error"),
     ("a lone surrogate in a url", '- url: "https://a.example/\\ud800"\n', "error"),
+    # found by the mutation fuzz (RELIABILITY D2): the unknown keys were sorted to be named
+    ("unknown keys, one of them null", "- url: http://ex.com/f\n  ~: x\n  colour: red\n", "error"),
+    ("unknown keys, one of them a number", "- url: http://ex.com/f\n  1: x\n  colour: red\n", "error"),
 ]
 
 

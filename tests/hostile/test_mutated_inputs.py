@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 
 from ingest.discover import feed_links
+from ingest.feedlist import FeedListError, parse_feed_list
 from ingest.feeds import FeedParseError, parse_feed
 from ingest.sitemaps import SitemapParseError, parse_sitemap
 from newswire.bus import Message
 from newswire.records import RawStory
 from newswire.settings import Settings, WorkerSettings
-from tests.support.data import BENCHMARK, COVERAGE_CORPUS, feed_files
+from tests.support.data import BENCHMARK, COVERAGE_CORPUS, feed_bytes, feed_files
 from tests.support.hostile import mutated
 from workers import features
 from workers.clean import ExtractionError, clean
@@ -99,6 +100,34 @@ def test_mutated_feeds_parse_or_are_classified() -> None:
 
     outcomes = _outcomes(cases, run)
     assert "ok" in outcomes and "invalid" in outcomes  # the mutations reach both sides
+
+
+FEED_LIST = b"""feeds:
+  - url: https://e.example/feed
+    name: E
+    min_interval: 300
+    robots: true
+  - url: https://f.example/sitemap.xml
+    type: sitemap
+    allow_hosts: [f.example]
+  - https://g.example/rss
+"""
+YAML = [b"~", b"null", b"[]", b"{}", b"1e400", b".nan", b"-1", b"&a x", b"*a", b"\n  - ", b": ", b"'", b"\t", b"1: x\n"]
+
+
+def test_mutated_feed_lists_are_read_or_one_classified_line() -> None:
+    rng = random.Random(SEED)
+    seeds = [feed_bytes("Subs.opml"), FEED_LIST]
+    cases = [mutated(rng, rng.choice(seeds), [*MARKUP, *YAML]) for _ in range(600)]
+
+    def run(text: bytes) -> str:
+        try:
+            return f"{len(parse_feed_list(text))} feeds"
+        except FeedListError as exc:
+            assert "\n" not in str(exc)
+            return "error"
+
+    assert "error" in _outcomes(cases, run)
 
 
 SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
