@@ -26,12 +26,11 @@ from ingest.sitemaps import SitemapParseError, parse_sitemap
 from newswire.bus import Message
 from newswire.records import RawStory
 from newswire.settings import Settings, WorkerSettings
-from tests.support.data import BENCHMARK, COVERAGE_CORPUS, feed_bytes, feed_files
+from tests.support.data import BENCHMARK, feed_bytes, feed_files
 from tests.support.hostile import mutated
-from workers import features
+from tests.support.workers import cleaned_body, coverage_rows
 from workers.clean import ExtractionError, clean
 from workers.replay import replay
-from workers.text import content_hash
 from workers.threader import ThreadProcessor
 
 SEED = 20261207
@@ -184,8 +183,7 @@ def test_mutated_pages_clean_or_are_classified() -> None:
 
 
 def _corpus() -> list[dict[str, Any]]:
-    with gzip.open(COVERAGE_CORPUS, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh][:30]
+    return coverage_rows()[:30]
 
 
 ODD = [None, True, 0, -1, 2**70, 1e308, "", " ", "\ud800", [], {}, [1, 2], {"a": 1}, "2026-13-45", "<p>x</p>"]
@@ -223,25 +221,9 @@ def test_mutated_cleaned_records_are_decided_or_dead_letters() -> None:
     does not classify: its state is rebuilt from the changelog): each is threaded (from its text,
     where the features do not hold) or a ``decode_error``."""
     rng = random.Random(SEED)
-    articles = []
-    for i, row in enumerate(_corpus()):
-        text = "\n\n".join(row["body_paragraphs"])
-        articles.append(
-            {
-                "article_id": f"a{i}",
-                "raw_id": f"r{i}",
-                "url": row["url"],
-                "canonical_url": row["url"],
-                "site": row["site"],
-                "title": row["title"],
-                "text": text,
-                "authors": [],
-                "published": row["published"],
-                "language": "en",
-                "content_hash": content_hash(text),
-                "features": features.analyse(row["title"], text).to_wire(),
-            }
-        )
+    articles = [
+        cleaned_body(row, i, "\n\n".join(row["body_paragraphs"]), with_features=True) for i, row in enumerate(_corpus())
+    ]
     proc = ThreadProcessor(WorkerSettings(), "events", "index")
     decided = dead = 0
     for offset in range(300):

@@ -1,5 +1,6 @@
 """Worker runs on the real broker, shared by the exactly-once and scale-out tests: distinct raw
-inputs, producing them to the raw topic, reading the events table back, a worker's config."""
+inputs, producing them to the raw topic, reading the events table back, a worker's config; and
+the coverage corpus's rows as the thread stage reads them (a decider's input, a cleaned record)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from newswire.topics import Role, topic_graph
 from pipeline.samples import load_corpus, render_page, seed_records
 from tests.support.daemons import write_config
 from tests.support.data import COVERAGE_CORPUS, DEV_CORPUS
+from workers import features
+from workers.text import content_hash
 from workers.thread import ThreadInput, thread_input
 
 
@@ -89,3 +92,25 @@ def coverage_item(row: dict[str, Any]) -> ThreadInput:
     return thread_input(
         row["url"], row["title"], "\n\n".join(row["body_paragraphs"]), published, site=row["site"], guid=row["guid"]
     )
+
+
+def cleaned_body(row: dict[str, Any], i: int, text: str, *, with_features: bool = False, **over: Any) -> dict[str, Any]:
+    """A corpus row as the clean stage writes it to the cleaned topic (``CleanedRecord``'s wire
+    form, ids ``a{i}`` and ``r{i}``) with ``text`` as its text: with the features the clean stage
+    ships when asked, and ``over`` in place of any field."""
+    body: dict[str, Any] = {
+        "article_id": f"a{i}",
+        "raw_id": f"r{i}",
+        "url": row["url"],
+        "canonical_url": row["url"],
+        "site": row["site"],
+        "title": row["title"],
+        "text": text,
+        "authors": [],
+        "published": row["published"],
+        "language": "en",
+        "content_hash": content_hash(text),
+    }
+    if with_features:
+        body["features"] = features.analyse(row["title"], text).to_wire()
+    return {**body, **over}

@@ -15,8 +15,8 @@ from newswire.records import CleanedRecord, RecordError
 from newswire.settings import WorkerSettings
 from pipeline.samples import load_corpus
 from tests.support.data import COVERAGE_CORPUS, DEV_CORPUS
+from tests.support.workers import cleaned_body
 from workers import features
-from workers.text import content_hash
 from workers.thread import StoryIndex, ThreadInput, ThreadSettings, _Prepared, decide_and_apply, thread_input
 from workers.threader import ThreadProcessor
 
@@ -141,19 +141,7 @@ def test_wire_form_round_trips_and_malformed_features_are_refused() -> None:
 def test_cleaned_record_carries_features_and_reads_records_without_them() -> None:
     row = _rows()[0]
     text = _text(row)
-    body = {
-        "article_id": "a1",
-        "raw_id": "r1",
-        "url": row["url"],
-        "canonical_url": row["url"],
-        "site": row["site"],
-        "title": row["title"],
-        "text": text,
-        "authors": [],
-        "published": row["published"],
-        "language": "en",
-        "content_hash": content_hash(text),
-    }
+    body = cleaned_body(row, 1, text)
     old = CleanedRecord.decode(json.dumps(body).encode())
     assert old.features is None and "features" not in json.loads(old.encode())
     wire = features.analyse(row["title"], text).to_wire()
@@ -164,23 +152,8 @@ def test_cleaned_record_carries_features_and_reads_records_without_them() -> Non
 
 
 def _record(i: int, row: dict[str, Any], lines: list[str], with_features: bool, **over: Any) -> bytes:
-    text = "\n".join(lines)
-    body: dict[str, Any] = {
-        "article_id": f"a{i}",
-        "raw_id": f"r{i}",
-        "url": row["url"],
-        "canonical_url": row["url"],
-        "site": "wire.example",
-        "title": row["title"],
-        "text": text,
-        "authors": [],
-        "published": row["published"],
-        "language": "en",
-        "content_hash": content_hash(text),
-    }
-    if with_features:
-        body["features"] = features.analyse(row["title"], text).to_wire()
-    return json.dumps({**body, **over}).encode()
+    body = cleaned_body(row, i, "\n".join(lines), with_features=with_features, site="wire.example", **over)
+    return json.dumps(body).encode()
 
 
 def _run(records: list[bytes]) -> tuple[list[Any], ThreadProcessor]:
