@@ -114,6 +114,13 @@ CASES = [
     FeedCase("a character reference past a C int", rss("<item><title>a &#xFFFFFFFF; b</title></item>"), "invalid"),
     FeedCase("a character reference to a surrogate", rss("<item><title>a &#xD800; b</title></item>"), "invalid"),
     FeedCase(
+        "a GML srsName whose EPSG code is no number",
+        b'<rss version="2.0" xmlns:georss="http://www.georss.org/georss" xmlns:gml="http://www.opengis.net/gml">'
+        b'<channel><item><title>x</title><georss:where><gml:Point srsName="urn:ogc:def:crs:EPSG::abc">'
+        b"<gml:pos>1 2</gml:pos></gml:Point></georss:where></item></channel></rss>",
+        "invalid",
+    ),
+    FeedCase(
         "a stray end tag in a malformed feed",
         b'<rss version="2.0"><channel></height><item><title>x</title></item></channel></rss><',
         "invalid",
