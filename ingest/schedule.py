@@ -99,6 +99,8 @@ class FeedState:
             doc: Any = json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"feed state is not JSON: {exc}") from None
+        except RecursionError:  # nested past the parser's depth: no state of ours
+            raise ValueError("feed state is JSON nested too deep") from None
         if not isinstance(doc, dict) or doc.get("v") != STATE_VERSION:
             raise ValueError(f"unsupported feed state version {doc.get('v') if isinstance(doc, dict) else None!r}")
         seen = doc.get("seen", {})

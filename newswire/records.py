@@ -120,6 +120,8 @@ def _json_object(data: bytes | None, kind: str) -> dict[str, Any]:
         obj = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecordError(f"{kind} record is not JSON: {exc}") from exc
+    except RecursionError:  # arrays or objects nested past the parser's depth: no record of ours
+        raise RecordError(f"{kind} record is JSON nested too deep") from None
     if not isinstance(obj, dict):
         raise RecordError(f"{kind} record is not a JSON object")
     if SURROGATE_ESCAPE.search(data):

@@ -519,7 +519,7 @@ def cmd_dlq_export(args: argparse.Namespace, settings: Settings) -> int:
                 if name == "newswire.dlq":
                     try:
                         found = json.loads(value)
-                    except ValueError:
+                    except (ValueError, RecursionError):
                         found = None
                     # (not JSON, or a list or a string: no envelope of ours)
                     envelope = found if isinstance(found, dict) else {"error": "unreadable dead-letter envelope"}

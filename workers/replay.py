@@ -858,7 +858,7 @@ def score_replay(input_path: Path, events_path: Path, label: str) -> ReplayScore
         for lineno, line in enumerate(fh, 1):
             try:
                 obj = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # the replay's dead letter; no label to score
                 continue
             if not isinstance(obj, dict) or obj.get(label) is None:
                 continue

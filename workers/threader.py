@@ -121,8 +121,10 @@ class Decided:
 
 #: What reading a damaged changelog record raises: not JSON or not UTF-8 (ValueError), a field
 #: missing (KeyError), of the wrong type (TypeError, AttributeError), bad base64 (binascii.Error,
-#: a ValueError), a record version this code does not know (ValueError).
-_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
+#: a ValueError), a record version this code does not know (ValueError), JSON nested past the
+#: parser's depth (RecursionError), a number past a float where a count is read (OverflowError:
+#: ``int(1e400)``).
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError)
 
 
 class ThreadProcessor:

@@ -182,6 +182,20 @@ def test_cli_prints_dead_letters_and_fails_when_every_input_is_bad(
     assert "3 inputs -> 0 events, 0 unchanged, 3 dead letters" in err
 
 
+def test_a_line_nested_past_the_parsers_depth_is_scored_as_no_label(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--score`` reads the input again for its labels: a line nested 100,000 deep (the replay's
+    dead letter) raised RecursionError there, a traceback after the run. It has no label."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines = [enc({**good(i), "thread": f"t{i % 2}"}) for i in range(4)]
+    src.write_bytes(b"\n".join([*lines, b"[" * 100_000 + b"]" * 100_000]) + b"\n")
+    assert main(["--log-format", "text", "replay", str(src), "-o", str(out), "--score"]) == 0
+    captured = capsys.readouterr()
+    assert "4 inputs labelled by 'thread'" in captured.out
+    assert captured.err.count("dead letter (decode_error)") == 1
+
+
 def test_a_page_dated_2099_does_not_expire_the_stories_before_it(tmp_path: Path) -> None:
     """Expiry follows the newest event time. A page that says it was published in 2099 (fetched
     in 2022) would carry that time past every live story, and the next expiry would tombstone

@@ -299,9 +299,10 @@ def test_a_poll_without_progress_fails_liveness(make_poller: Any, monkeypatch: p
 
 
 def test_hostile_state_records_are_ignored_or_held_on_restore(tmp_path: Path) -> None:
-    """A state record with a key that is not UTF-8, or a 401-digit time, crashed the poller on
-    restore, every restart; one due in 1e300 was never polled again. Now the first is no feed's,
-    the second's time unset, the third's held within ``MAX_WAIT_S`` of the clock."""
+    """A state record with a key that is not UTF-8, a 401-digit time, or JSON nested past the
+    parser's depth crashed the poller on restore, every restart; one due in 1e300 was never
+    polled again. Now the first is no feed's, the second's time unset, the third ignored as
+    unreadable, the last held within ``MAX_WAIT_S`` of the clock."""
     feed = "http://127.0.0.1:9/feed"
     with open_poller(tmp_path, [FeedConfig(url=feed)]) as p:
         producer = p.bus.producer(transactional_id="t-hostile-state")
@@ -311,6 +312,7 @@ def test_hostile_state_records_are_ignored_or_held_on_restore(tmp_path: Path) ->
             producer.send(
                 p.state_topic, b'{"v":1,"next_poll_at":' + b"1" * 401 + b"}", key=b"http://x/overflow", partition=part
             )
+            producer.send(p.state_topic, b"[" * 100_000 + b"]" * 100_000, key=b"http://x/nested", partition=part)
         producer.send(
             p.state_topic, b'{"v":1,"next_poll_at":1e300}', key=feed.encode(), partition=p._feed_partition[feed]
         )
@@ -318,4 +320,5 @@ def test_hostile_state_records_are_ignored_or_held_on_restore(tmp_path: Path) ->
         producer.close()
         p._on_assign(frozenset(TopicPartition(p.state_topic, part) for part in range(p._partitions)))
         assert p.states["http://x/overflow"].next_poll_at == 0.0
+        assert "http://x/nested" not in p.states
         assert p.states[feed].next_poll_at <= p.clock() + MAX_WAIT_S

@@ -50,6 +50,7 @@ def test_optional_fields_default() -> None:
         (b"", "empty"),
         (b"\xff\xfe", "not JSON"),
         (b"[1, 2]", "not a JSON object"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deep"),  # RecursionError: the batch failed on every retry
         (json.dumps({k: v for k, v in WIRE_V0.items() if k != "language"}).encode(), "lacks required fields: language"),
         (json.dumps({**WIRE_V0, "text": ["a", "b"]}).encode(), "wrongly typed fields: text"),
         (json.dumps({**WIRE_V0, "authors": "Ana Lind"}).encode(), "wrongly typed fields: authors"),

@@ -80,8 +80,9 @@ def test_dlq_export_then_replay(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_dlq_export_writes_every_letter_however_odd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A letter whose record holds a lone surrogate (the thread stage's own poison letters did)
     aborted the export with UnicodeEncodeError, the file cut where it failed; an envelope that
-    is JSON but no object raised AttributeError. Every letter is written, the surrogate kept
-    escaped, an odd envelope named unreadable."""
+    is JSON but no object raised AttributeError, one nested past the parser's depth
+    RecursionError. Every letter is written, the surrogate kept escaped, an odd envelope named
+    unreadable."""
     settings = load_settings()
     graph = topic_graph(settings)
     bus = open_bus(settings)
@@ -94,6 +95,7 @@ def test_dlq_export_writes_every_letter_however_odd(tmp_path: Path, capsys: pyte
         out = dead_letter_record(topic, "thread", msg, DeadLetter("poison", "UnicodeEncodeError"))
         producer.send(out.topic, out.value, key=out.key, headers=out.headers)
         producer.send(topic, b"{}", key=b"k", headers=(("newswire.dlq", b"[1, 2]"),))
+        producer.send(topic, b"{}", key=b"k", headers=(("newswire.dlq", b"[" * 100_000 + b"]" * 100_000),))
         producer.flush()
         producer.close()
     finally:
@@ -101,6 +103,6 @@ def test_dlq_export_writes_every_letter_however_odd(tmp_path: Path, capsys: pyte
     exported = tmp_path / "dlq.jsonl"
     assert main(["dlq", "export", "-o", str(exported)]) == 0
     lines = [json.loads(x) for x in exported.read_text(encoding="utf-8").splitlines()]
-    assert [x["reason"] for x in lines] == ["poison", "unknown"]
+    assert [x["reason"] for x in lines] == ["poison", "unknown", "unknown"]
     assert lines[0]["value"]["title"] == "a\udfffb"
-    assert lines[1]["error"] == "unreadable dead-letter envelope"
+    assert lines[1]["error"] == lines[2]["error"] == "unreadable dead-letter envelope"

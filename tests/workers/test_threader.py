@@ -132,8 +132,9 @@ def test_site_boilerplate_learned_from_the_stream_leaves_event_text() -> None:
 
 def test_an_unreadable_changelog_record_is_read_as_a_tombstone_not_a_crash_loop() -> None:
     """One damaged record under a known key (not JSON, a field missing, a newer record version,
-    bad base64) failed every restore: the decider and every warm standby crashed on it, again
-    on each restart. It is read as its key's tombstone, with a warning; the rest is restored."""
+    bad base64; JSON nested past the parser's depth, a count of 1e400: both found by a mutation
+    fuzz) failed every restore: the decider and every warm standby crashed on it, again on each
+    restart. It is read as its key's tombstone, with a warning; the rest is restored."""
     first = ThreadProcessor(WorkerSettings(), "events", "index")
     log = _changelog(first, [_article(1), _article(2, text="A different story about the harbour. " * 12)])
     by_key = {m.key: m for m in log if m.key is not None}
@@ -144,6 +145,8 @@ def test_an_unreadable_changelog_record_is_read_as_a_tombstone_not_a_crash_loop(
         _msg(101, json.dumps({"v": 99}).encode(), b"story/s-future", "index"),
         _msg(102, json.dumps({**stored, "seq": "!!!!"}).encode(), a1, "index"),
         _msg(103, b"[]", b"bp/wire.example", "index"),
+        _msg(104, b"[" * 100_000 + b"]" * 100_000, a1, "index"),
+        _msg(105, b'{"version": 1, "site": "wire.example", "pages_seen": 1e400}', b"bp/wire.example", "index"),
     ]
     for bad in damaged:
         second = ThreadProcessor(WorkerSettings(), "events", "index", restore=lambda bad=bad: [*log, bad])  # type: ignore[misc]
