@@ -37,8 +37,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ingest.transport import connections_opened, guarded_transport
 from ingest.transport import deadline as socket_deadline
-from ingest.transport import guarded_transport
 
 log = logging.getLogger(__name__)
 
@@ -493,7 +493,7 @@ class Fetcher:
         extensions: dict[str, object] = {"timeout": self._timeout(deadline).as_dict()}
         try:
             request = self._client.build_request("GET", target, headers=headers, extensions=extensions)
-            response = self._transport.handle_request(request)
+            response = self._send(request)
             response.request = request
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", f"{type(exc).__name__} talking to {target.host}") from exc
@@ -549,6 +549,22 @@ class Fetcher:
             elapsed_s=time.monotonic() - start,
             redirects=hops,
         )
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """The response to ``request``, sent again once on a new connection when it was sent on a
+        pooled one that the server closed before any answer (reset, broken pipe, or closed
+        without a response): a server may close a connection it holds idle at any moment, and a
+        request can cross that close on the wire. HTTP asks clients to recover by sending an
+        idempotent request again, once (RFC 9112, 9.3.1); every fetch is a GET. A request that
+        failed on a connection it opened itself is the server's answer, not retried."""
+        opened = connections_opened()
+        try:
+            return self._transport.handle_request(request)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            if connections_opened() != opened:
+                raise
+            log.debug("pooled connection closed by the server; sent again", extra={"error": repr(exc)})
+            return self._transport.handle_request(request)
 
     def _read_body(self, response: httpx.Response, deadline: float, cap: int, head_only: bool = False) -> bytes:
         declared = response.headers.get("content-length", "")

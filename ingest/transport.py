@@ -12,6 +12,9 @@ Resolution and the SSRF check also happen here, at connect time, on the very add
 are connected to (no DNS-rebinding window between check and connect), while the URL keeps its
 hostname: connections are pooled per hostname, and TLS checks the certificate against the
 name that was asked for, never against a connection opened for another name on the same IP.
+Each thread counts the connections it opens (:func:`connections_opened`): a request that failed
+without opening one was sent on a pooled connection, which the server may have closed as idle
+while the request was on its way (see ``Fetcher``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,12 @@ def deadline(at: float) -> Iterator[None]:
         yield
     finally:
         _state.deadline = previous
+
+
+def connections_opened() -> int:
+    """How many connections this thread has opened (:class:`GuardedBackend`)."""
+    opened: int = getattr(_state, "opened", 0)
+    return opened
 
 
 def _clamp(timeout: float | None, error: type[Exception]) -> float | None:
@@ -160,6 +169,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         except OSError as exc:
             raise httpcore.ConnectError(str(exc)) from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _state.opened = connections_opened() + 1
         return DeadlineStream(sock)
 
     def sleep(self, seconds: float) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import math
+import socket
+import threading
 import time
 import zlib
 from datetime import UTC, datetime
@@ -19,6 +21,7 @@ from ingest.fetch import (
     blocked_reason,
     parse_retry_after,
 )
+from tests.support.hostile import RawServer, Script, read_request
 from tests.support.http import TestServer, send, write_chunk
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
@@ -29,6 +32,50 @@ def fetch_error(fetcher: Fetcher, url: str) -> FetchError:
         fetcher.fetch(url)
     assert info.value.kind in FETCH_ERROR_KINDS
     return info.value
+
+
+def _keeps_one_answer(connections: list[int]) -> Script:
+    """A server that answers the first request of each connection and keeps it open, then
+    closes it without answering when the next request arrives: the idle close a request can
+    cross on the wire."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        connections.append(1)
+        read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: %d\r\n\r\n" % len(FEED))
+        conn.sendall(FEED)
+        read_request(conn)
+        conn.close()
+
+    return script
+
+
+def test_a_pooled_connection_the_server_closed_is_retried_once_on_a_new_one() -> None:
+    """The second fetch goes out on the pooled connection, which the server closes without an
+    answer (as it would an idle one): it was a ``connection`` failure; a GET is sent again on a
+    new connection (RFC 9112, 9.3.1) and is answered."""
+    connections: list[int] = []
+    settings = FetchSettings(allow_private_network=True, connect_timeout_s=2.0, read_timeout_s=2.0, total_timeout_s=4.0)
+    with RawServer(_keeps_one_answer(connections)) as srv, Fetcher(settings) as fetcher:
+        for _ in range(3):
+            assert fetcher.fetch(srv.url("/feed")).body == FEED
+    assert len(connections) == 3
+
+
+def test_a_new_connection_closed_without_an_answer_is_not_retried() -> None:
+    """The server's own answer on a connection opened for the request: one attempt, a
+    ``connection`` failure."""
+    connections: list[int] = []
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        connections.append(1)
+        read_request(conn)
+        conn.close()
+
+    settings = FetchSettings(allow_private_network=True, connect_timeout_s=2.0, read_timeout_s=2.0, total_timeout_s=4.0)
+    with RawServer(script) as srv, Fetcher(settings) as fetcher:
+        assert fetch_error(fetcher, srv.url("/feed")).kind == "connection"
+    assert len(connections) == 1
 
 
 # -- pure helpers ---------------------------------------------------------------------------
