@@ -6,7 +6,8 @@ The tables of the other hostile tests hold the cases someone thought of; these h
 a mutation fuzzer finds (the feeds, pages and corpus of ``tests/data`` with random edits: see
 ``tests.support.hostile.mutated``). Seeded, so a failure names its case and reproduces: the
 first run of such a fuzz found feedparser raising on four kinds of malformed feed (RELIABILITY
-D1), now rows of ``test_feeds_hostile.py``. A few hundred cases a surface, seconds each.
+D1), now rows of ``test_feeds_hostile.py``; its HTTP control run, back-to-back fetches from a
+server closing each connection after its answer, D5. A few hundred cases a surface, seconds each.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import gzip
 import io
 import json
 import random
+import socket
+import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -23,12 +27,13 @@ import pytest
 from ingest.discover import feed_links
 from ingest.feedlist import FeedListError, parse_feed_list
 from ingest.feeds import FeedParseError, parse_feed
+from ingest.fetch import Fetcher, FetchError, FetchSettings
 from ingest.sitemaps import SitemapParseError, parse_sitemap
 from newswire.bus import Message, TopicPartition
 from newswire.records import RawStory
 from newswire.settings import Settings, WorkerSettings
 from tests.support.data import BENCHMARK, feed_bytes, feed_files
-from tests.support.hostile import mutated
+from tests.support.hostile import RawServer, mutated, read_request
 from tests.support.workers import cleaned_body, coverage_rows
 from workers.clean import ExtractionError, clean
 from workers.replay import replay
@@ -128,6 +133,66 @@ def test_mutated_feed_lists_are_read_or_one_classified_line() -> None:
             return "error"
 
     assert "error" in _outcomes(cases, run)
+
+
+FEED = b"<rss version='2.0'><channel><title>t</title><item><title>x</title></item></channel></rss>"
+RESPONSES = [
+    b'HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: %d\r\nETag: "a"\r\n\r\n%s'
+    % (len(FEED), FEED),
+    b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s"
+    % (len(gzip.compress(FEED)), gzip.compress(FEED)),
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(FEED), FEED),
+    b"HTTP/1.1 301 Moved\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 429 Too Many\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n",
+]
+HEADERS = [
+    b"\r\n",
+    b"\r\n\r\n",
+    b":",
+    b"\x00",
+    b"\xff",
+    b"Content-Length: -1\r\n",
+    b"Content-Length: 99999999999999999999\r\n",
+    b"Transfer-Encoding: chunked\r\n",
+    b"Content-Encoding: br\r\n",
+    b"Content-Encoding: gzip, gzip\r\n",
+    b"Location: http://[::1\r\n",
+    b"Retry-After: 1e400\r\n",
+    b"ffffffffffffffffff\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\n",
+    b"HTTP/9.9 999 X\r\n",
+]
+
+
+def test_mutated_http_responses_are_fetched_or_classified_in_time() -> None:
+    """Responses from a raw server on 127.0.0.1, each its own connection closed after it (the
+    server never says so), through the real ``Fetcher``: a result or a ``FetchError``, within
+    the fetch's deadline."""
+    rng = random.Random(SEED)
+    answer = {"bytes": b""}
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        conn.sendall(answer["bytes"])
+        stop.wait(0.05)
+        conn.close()
+
+    settings = FetchSettings(allow_private_network=True, connect_timeout_s=1.0, read_timeout_s=0.5, total_timeout_s=1.5)
+    outcomes = []
+    with RawServer(script) as srv, Fetcher(settings) as fetcher:
+        for i in range(120):
+            answer["bytes"] = RESPONSES[i % 3] if i < 6 else mutated(rng, rng.choice(RESPONSES), HEADERS, most=4)
+            started = time.monotonic()
+            try:
+                fetcher.fetch(srv.url("/feed"))
+                outcomes.append("ok")
+            except FetchError as exc:
+                outcomes.append(exc.kind)
+            except Exception as exc:
+                pytest.fail(f"response {i} (seed {SEED}) raised {type(exc).__name__}: {exc}")
+            assert time.monotonic() - started < settings.total_timeout_s + 2.0, i
+    assert outcomes[:6] == ["ok"] * 6  # the unmutated ones, back to back (D5: every second failed)
+    assert len(set(outcomes)) > 2
 
 
 SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
