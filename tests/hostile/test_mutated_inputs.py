@@ -34,7 +34,7 @@ from newswire.records import RawStory
 from newswire.settings import Settings, WorkerSettings
 from tests.support.data import BENCHMARK, feed_bytes, feed_files
 from tests.support.hostile import RawServer, mutated, read_request
-from tests.support.workers import cleaned_body, coverage_rows
+from tests.support.workers import changelog_of, cleaned_body, coverage_rows
 from workers.clean import ExtractionError, clean
 from workers.replay import replay
 from workers.threader import ThreadProcessor
@@ -332,12 +332,11 @@ def test_a_changelog_with_damaged_records_restores_and_decides() -> None:
     two records that did, RELIABILITY D3, are rows of ``test_threader.py``)."""
     rng = random.Random(SEED)
     rows = _corpus()
-    first = ThreadProcessor(WorkerSettings(), "events", "index")
-    log: list[Message] = []
-    for i, row in enumerate(rows):
-        value = json.dumps(cleaned_body(row, i, "\n\n".join(row["body_paragraphs"]), with_features=i % 2 == 0))
-        (outcome,) = first.process([Message("cleaned", 0, i, None, value.encode(), 0)])
-        log += [Message("index", 0, len(log), o.key, o.value, 0) for o in outcome.outputs if o.topic == "index"]
+    articles = [
+        cleaned_body(row, i, "\n\n".join(row["body_paragraphs"]), with_features=i % 2 == 0)
+        for i, row in enumerate(rows)
+    ]
+    log = changelog_of(ThreadProcessor(WorkerSettings(), "events", "index"), articles)
     values = [b"\x00", b"{", b"}", b"[", b"]", b'"', b"null", b"1e400", b"NaN", b"\xff", b"AAAA", b"9" * 30]
     for restore in range(15):
         damaged = [_damaged_record(rng, m, values) if m.value is not None and rng.random() < 0.15 else m for m in log]

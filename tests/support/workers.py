@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newswire.bus import open_bus
+from newswire.bus import Message, open_bus
 from newswire.records import RawStory
 from newswire.settings import Settings
 from newswire.topics import Role, topic_graph
@@ -20,6 +20,7 @@ from tests.support.data import COVERAGE_CORPUS, DEV_CORPUS
 from workers import features
 from workers.text import content_hash
 from workers.thread import ThreadInput, thread_input
+from workers.threader import ThreadProcessor
 
 
 def distinct_inputs(copies: int) -> list[RawStory]:
@@ -114,3 +115,11 @@ def cleaned_body(row: dict[str, Any], i: int, text: str, *, with_features: bool 
     if with_features:
         body["features"] = features.analyse(row["title"], text).to_wire()
     return {**body, **over}
+
+
+def changelog_of(proc: ThreadProcessor, articles: list[dict[str, Any]]) -> list[Message]:
+    """The story-index changelog ``proc`` writes deciding ``articles`` (cleaned records' wire
+    form) in one batch, as messages of the index topic: what a restore or a standby reads."""
+    outcomes = proc.process([Message("cleaned", 0, i, None, json.dumps(a).encode(), 0) for i, a in enumerate(articles)])
+    changes = [o for outcome in outcomes for o in outcome.outputs if o.topic == "index"]
+    return [Message("index", 0, i, o.key, o.value, 0) for i, o in enumerate(changes)]

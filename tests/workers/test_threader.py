@@ -7,6 +7,7 @@ from typing import Any
 
 from newswire.bus import Message, TopicPartition
 from newswire.settings import WorkerSettings
+from tests.support.workers import changelog_of
 from workers.text import content_hash
 from workers.threader import ThreadProcessor
 
@@ -40,19 +41,9 @@ def _msg(offset: int, value: bytes | None, key: bytes | None = None, topic: str 
     return Message(topic, 0, offset, key, value, 0)
 
 
-def _changelog(proc: ThreadProcessor, articles: list[dict[str, Any]]) -> list[Message]:
-    out: list[Message] = []
-    outcomes = proc.process([_msg(i, json.dumps(a).encode()) for i, a in enumerate(articles)])
-    for outcome in outcomes:
-        for o in outcome.outputs:
-            if o.topic == "index":
-                out.append(_msg(len(out), o.value, o.key, "index"))
-    return out
-
-
 def test_restore_skips_changelog_keys_it_does_not_know() -> None:
     first = ThreadProcessor(WorkerSettings(), "events", "index")
-    log = _changelog(first, [_article(1)])
+    log = changelog_of(first, [_article(1)])
     assert log
     foreign = [_msg(100, b"{}", b"embedding/a1", "index"), _msg(101, b"x", b"\xff\xfe", "index")]
     second = ThreadProcessor(WorkerSettings(), "events", "index", restore=lambda: [*log, *foreign])
@@ -83,7 +74,7 @@ def test_records_lacking_event_fields_are_dead_lettered_not_a_crash() -> None:
 
 def test_restored_worker_resumes_event_time_and_keeps_expiring() -> None:
     first = ThreadProcessor(WorkerSettings(thread_window_days=1), "events", "index", expire_every=1000)
-    changelog = _changelog(
+    changelog = changelog_of(
         first, [_article(1, published="2025-01-01T10:00:00+00:00"), _article(2, published="2025-01-05T10:00:00+00:00")]
     )
     successor = ThreadProcessor(WorkerSettings(thread_window_days=1), "events", "index", expire_every=1)
@@ -136,7 +127,7 @@ def test_an_unreadable_changelog_record_is_read_as_a_tombstone_not_a_crash_loop(
     fuzz) failed every restore: the decider and every warm standby crashed on it, again on each
     restart. It is read as its key's tombstone, with a warning; the rest is restored."""
     first = ThreadProcessor(WorkerSettings(), "events", "index")
-    log = _changelog(first, [_article(1), _article(2, text="A different story about the harbour. " * 12)])
+    log = changelog_of(first, [_article(1), _article(2, text="A different story about the harbour. " * 12)])
     by_key = {m.key: m for m in log if m.key is not None}
     a1 = b"article/a1"
     stored = json.loads(by_key[a1].value or b"{}")
