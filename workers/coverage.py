@@ -227,8 +227,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # nearest member read as published after it by both (``may_follow``: a day's reports given their
 # date alone); v45 the stored terms of v18, a rate's change given in points read as a headline's
 # percentage ("quarter-point hike": ``coverage_terms._PERCENT``); v46 the rescue model read at
-# 0.6, not 0.7 (0.55 for an input published after the story's nearest member).
-DECISION_METHOD = "tfidf-names-v46"
+# 0.6, not 0.7 (0.55 for an input published after the story's nearest member); v47 a story whose
+# headlines' rarest name the input leaves unnamed asked 0.8 only by an input published before the
+# story's nearest member (``rescue_unnamed_subject_before_only``).
+DECISION_METHOD = "tfidf-names-v47"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to
@@ -458,12 +460,26 @@ class CoverageSettings:
     # ...at this probability at least: a story whose slot the input leaves unnamed is more often
     # another event in the same setting than one whose slot it names. Leaving each corpus out,
     # at 0.9 the look-alikes merged stayed as many as in v26 (in arrival orders fewer), at the
-    # model's own 0.7 more (158 -> 167 of pairs over three arrival orders). 0.8 since v38: over
+    # model's own 0.7 more (158 -> 167 of pairs over three arrival orders). 0.8 from v38: over
     # the 48 sets, 20 of them written after 0.9 was chosen, no precision lost in time order,
     # with an hour's polling lag or with dates alone, recall up (a flood's wire report after
     # the regional paper's, whose headline names the flooded quarter); in shuffled orders and
     # on one day some look-alike pairs more (the v38 paragraph of docs/coverage-history.md).
     rescue_unnamed_subject_probability: float = 0.8
+    # ...asked only of an input published before the story's nearest member (since v47): one
+    # published after it (``may_follow``) is asked what any input is (the model's own threshold
+    # less ``rescue_later_margin``). The model weighs whether the slot is named
+    # (``subject_named`` among its measures); asking more of it again cost reports of the event
+    # in the order they are published (the local paper's "Gorsedale quake: schools closed" under
+    # the wire's story of the quake in its province). A report published before the story's
+    # member, arriving late, is where the slot tells most: the previous stage of a cycling tour
+    # ("Soral keeps the blue jersey as Telzin turns out for the Tour in the rain", 0.75 against
+    # the next day's stage, in coverage-dev shuffled). Over the 74 sets, in time order, with an
+    # hour's polling lag and with dates alone: recall up on 17 sets in time order and down on
+    # none, no precision lost, no look-alike pair more; five shuffled orders 555 -> 556 pairs of
+    # about 24,000; on one day 681 -> 694 of 4,955 (the v47 paragraph of
+    # docs/coverage-history.md). False: asked of every input, as in v46.
+    rescue_unnamed_subject_before_only: bool = True
     # The model's own threshold (trees-v1's 0.7, chosen in v26 over arrival orders in which a report
     # published before a story's member is judged against it as often as after; 0.6 since v46) and
     # the unnamed subject's (``rescue_unnamed_subject_probability``) lowered by this where the input
@@ -471,10 +487,10 @@ class CoverageSettings:
     # everywhere), as a report of an event follows its first report; a report published before the
     # member it is judged against, arriving late, may be the earlier event the member recalls
     # (``may_be_later`` and the swapped roles judge that case). (0.05, so 0.65 and 0.75 under v43's
-    # reading, 0.55 and 0.75 since v46's: over 60 held-out sets in time order recall up on sixteen,
-    # none down, no precision lost; on one day two look-alike pairs more of 4,022 and in five orders
-    # one of 20,110; 0.1 on the model's threshold alone raised recall on 18 sets, but one day merged
-    # 15 more pairs.)
+    # reading, 0.55 and 0.75 under v46's, 0.55 alone since v47's: ``rescue_unnamed_subject_before_only``.
+    # Over 60 held-out sets in time order recall up on sixteen, none down, no precision lost; on one
+    # day two look-alike pairs more of 4,022 and in five orders one of 20,110; 0.1 on the model's
+    # threshold alone raised recall on 18 sets, but one day merged 15 more pairs.)
     rescue_later_margin: float = 0.05
     # The similarity the rescue model asks of a story's nearest member at least (the rules ask
     # ``min_similarity``): the model weighs the similarity itself (``damped`` among its
@@ -1786,7 +1802,8 @@ def rescue(
     """The rescue model's probability that a story the rules turned down is the input's event,
     when it is at least the model's threshold (of a story holding a report of the input's site,
     ``same_site``: at least ``rescue_same_site_probability`` too; of a story whose headlines'
-    rarest name the input leaves unnamed, ``rescue_unnamed_subject_probability``); else None.
+    rarest name the input leaves unnamed, published before the story's nearest member,
+    ``rescue_unnamed_subject_probability``); else None.
     ``waived``: the input judged against the story under :func:`headline_waived`, which must
     pass: the model weighs only the gates most reports of an event in other words fail (their
     headline names a place, a side or a person the story never names: the country a local paper
@@ -1805,17 +1822,19 @@ def rescue(
     figures alone, where no word is left out: asked what the rules ask
     (``rescue_min_similarity_other_language``). An input labelled an analysis, an explainer or a
     comment is asked ``rescue_labelled_probability`` instead of every other probability; one
-    published after the story's nearest member, the model's own threshold and the unnamed
-    subject's less ``rescue_later_margin``."""
+    published after the story's nearest member, the model's own threshold less
+    ``rescue_later_margin``, the unnamed subject's too where it is still asked
+    (``rescue_unnamed_subject_before_only``)."""
     floor = c.rescue_min_similarity_other_language if waived.other_language else c.rescue_min_similarity
     if not waived.passed or waived.damped < floor:
         return None
     x = rescue_measures(raw, me, members, waived, idf, c, telling, min_telling_idf)
     p = model.probability(x)
-    margin = c.rescue_later_margin if may_follow(waived.top.time, me.time) else 0.0
+    follows = may_follow(waived.top.time, me.time)
+    margin = c.rescue_later_margin if follows else 0.0
     base = model.min_probability - margin
     asked = max(base, c.rescue_same_site_probability) if same_site else base
-    if not x[_SUBJECT_NAMED]:
+    if not x[_SUBJECT_NAMED] and not (follows and c.rescue_unnamed_subject_before_only):
         asked = max(asked, c.rescue_unnamed_subject_probability - margin)
     if raw.labelled and c.rescue_labelled_probability is not None:
         asked = c.rescue_labelled_probability
