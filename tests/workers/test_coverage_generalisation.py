@@ -1346,8 +1346,8 @@ def test_a_report_before_its_story_leaving_its_slot_unnamed_is_still_asked_more(
     stage's winner), polled after the next day's stage ("Brezik conquers Hadrany climb to seize
     Tour of Keldora lead") and before its own stage's reports, is given 0.79 against the next
     stage's story. Asked the unnamed subject's ``rescue_unnamed_subject_probability`` it stays
-    apart; asked only what a later report is asked (v47's relief given to every input), it
-    joins the next stage."""
+    apart; asked only the model's own threshold, as v47 asks a later report (less the later
+    margin), it joins the next stage."""
     rows = sorted(coverage_rows(), key=lambda r: (r["published"], r["id"]))
     late = {"CD10-1", "CD10-2", "CD10-3"}  # stage four's reports, polled late
     order = [r for r in rows if r["id"] not in late] + [r for r in rows if r["id"] == "CD10-2"]
