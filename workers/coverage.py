@@ -229,8 +229,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # percentage ("quarter-point hike": ``coverage_terms._PERCENT``); v46 the rescue model read at
 # 0.6, not 0.7 (0.55 for an input published after the story's nearest member); v47 a story whose
 # headlines' rarest name the input leaves unnamed asked 0.8 only by an input published before the
-# story's nearest member (``rescue_unnamed_subject_before_only``).
-DECISION_METHOD = "tfidf-names-v47"
+# story's nearest member (``rescue_unnamed_subject_before_only``); v48 the stored terms of v19, and a
+# story telling a rare name of the input's headline only as another engagement of its day another
+# event (``told_as_other_engagement``).
+DECISION_METHOD = "tfidf-names-v48"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to
@@ -425,6 +427,11 @@ class CoverageSettings:
     # The window's common names (the setting: under a telling figure's idf) passed over on both
     # sides of that test, unless a side would be left with none (``mentioned_in_passing``).
     in_passing_rare_names: bool = True
+    # A story telling a rare name of the input's headline only as another engagement of its day
+    # ("Later today Mr Pruett hosts Gulvetia's foreign minister ...") is another event
+    # (``told_as_other_engagement``): the same minister's other meeting of the day. False: not
+    # judged, as in v47.
+    other_engagement: bool = True
     # ...and on one side at least some of the other's headline names are mentioned, in passing:
     # a name a side does not use at all is not mentioned in passing. v40 read a name left out as
     # one told in passing: the business paper's report of the port strike ("Brazhvik strike
@@ -621,6 +628,9 @@ class Judgement:
     own_site_labelled: bool = False
     # Passed without the story's headline words, its text as close as ``close_text_cosine``.
     close_text: bool = False
+    # Kept apart because the story tells the input's headline name only as another engagement
+    # of its day (``told_as_other_engagement``).
+    other_engagement: bool = False
 
     def __init__(
         self,
@@ -646,6 +656,7 @@ class Judgement:
         own_site_figure: bool = False,
         own_site_labelled: bool = False,
         close_text: bool = False,
+        other_engagement: bool = False,
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
@@ -670,6 +681,7 @@ class Judgement:
         object.__setattr__(self, "own_site_figure", own_site_figure)
         object.__setattr__(self, "own_site_labelled", own_site_labelled)
         object.__setattr__(self, "close_text", close_text)
+        object.__setattr__(self, "other_engagement", other_engagement)
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -709,6 +721,8 @@ class Judgement:
             out["own_site_labelled_piece"] = 1
         if self.close_text:
             out["coverage_close_text"] = 1
+        if self.other_engagement:
+            out["told_as_other_engagement"] = 1
         return out
 
 
@@ -1478,7 +1492,8 @@ def judge(
         rest = [m for m in (members if foreign else in_language(raw, members)) if m.article_id != top.article_id]
         if len(rest) >= c.min_rest_reports and cosine(my_vec, centroid(vector(m) for m in rest)) < c.min_rest_cosine:
             passed = False
-    apart = passed and c.set_apart_mentions and sets_apart(raw, top, members, c, w, min_telling_idf)
+    engagement = passed and c.other_engagement and told_as_other_engagement(raw, members, w, min_telling_idf)
+    apart = engagement or (passed and c.set_apart_mentions and sets_apart(raw, top, members, c, w, min_telling_idf))
     passing = (
         passed and not apart and c.max_told_in_passing > 0 and mentioned_in_passing(raw, top, w, c, min_telling_idf)
     )
@@ -1523,6 +1538,7 @@ def judge(
         own_figure,
         labelled,
         close_text and judged,
+        engagement,
     )
 
 
@@ -1688,6 +1704,45 @@ def sets_apart(
                 own, frozenset(f.headline), uses, frozenset(f.apart), c.min_stored_set_apart_words, common, rare
             ):
                 return True
+    return False
+
+
+def told_as_other_engagement(
+    raw: RawTerms, members: Sequence[Stored], idf: Callable[[int], float], min_telling_idf: float
+) -> bool:
+    """Whether the story tells a name of the input's headline only as another engagement of its
+    day: a rare name (at least ``min_telling_idf``: the counterpart, the river, not the country)
+    that no story headline gives, that a member uses only where it tells another engagement
+    (``CoverageFeatures.engaged``: "Later today Mr Pruett hosts Gulvetia's foreign minister for
+    negotiations on sharing water from the Athey River") and no member uses elsewhere. The
+    minister's breakfast talks and the afternoon's accord share the minister, the capital and
+    the day; the accord's headline names what the breakfast's report gives as the afternoon's
+    schedule. A report of the story's own event names its headline's people where it tells
+    the event, in the story's reports too. And the other way: a rare name of a story headline
+    that the input's headline does not give and the input uses only where it tells another
+    engagement (``RawTerms.engaged``: the accord's "Earlier he had breakfast with Carondese
+    Foreign Minister Ines Maralto", judged against the breakfast's story arriving after it).
+    Pure: stored features and the window's frequencies."""
+    if not math.isfinite(min_telling_idf):
+        return False
+    if raw.engaged:
+        own = raw.headline_terms
+        for m in members:
+            names = m.cov.names
+            for h in m.cov.headline:
+                if h in raw.engaged and h in names and h not in own and idf(h) >= min_telling_idf:
+                    return True
+    if not any(m.cov.engaged for m in members):
+        return False
+    heads = {h for m in members for h in m.cov.headline}
+    for h in raw.headline:
+        if h in heads or h not in raw.name_hashes or idf(h) < min_telling_idf:
+            continue
+        told = [h in m.cov.engaged for m in members]
+        if any(told) and not any(
+            not t and (h in m.cov.names or h in m.cov.terms) for m, t in zip(members, told, strict=True)
+        ):
+            return True
     return False
 
 

@@ -42,8 +42,9 @@ from workers import agencies, shingles
 # stores a decimal without the zeros that end it, one decimal kept ("4.50" as "4.5", "4.00" as
 # "4.0": ``english_figure``); v17 reads no "keep" as a hold in the clause giving a headline's
 # percentage (``_HOLDS``); v18 reads a rate's change given in points ("quarter-point hike", "25
-# basis points") as a headline's percentage (``_PERCENT``).
-METHOD = "tfidf-names-v18"
+# basis points") as a headline's percentage (``_PERCENT``); v19 stores the names it uses only where
+# it tells another engagement of the day (``CoverageFeatures.engaged``: ``tells_other_engagement``).
+METHOD = "tfidf-names-v19"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -69,6 +70,8 @@ METHOD = "tfidf-names-v18"
 # was read as held where its clause says "keeps" (only that mark is as before until it expires).
 # A v17 record is a v18 record whose headline gave its rate's change in points without a
 # percentage (it carries no percentage mark nor way until it expires, as before).
+# A v18 record is a v19 record that tells no other engagement (it keeps no report apart as one
+# its story tells only as the day's other engagement until it expires, as before).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -84,6 +87,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v15",
         "tfidf-names-v16",
         "tfidf-names-v17",
+        "tfidf-names-v18",
         METHOD,
     )
 )
@@ -231,6 +235,38 @@ _TIME_WORDS = (
 )
 
 
+# A paragraph telling another engagement of the day of the people its report is about: the
+# minister's breakfast talks closing on "Later today Mr Pruett hosts Gulvetia's foreign minister
+# for negotiations on sharing water", the afternoon's accord on "The talks were Pruett's second
+# bilateral meeting of the day. Earlier he had breakfast with Carondese Foreign Minister Ines
+# Maralto". A sentence joining "earlier" or "later" and a time of the day with a meeting's word
+# (either order), one opening on "Earlier" with a meeting's word, or a count of the meetings of a
+# day. "Later" without a time of the day is not read so: "the planned bilateral meeting with Trump
+# later this year" is what a report of a secret trip is about. English only: the wires of the
+# corpora write the day's schedule so; another language's report is read as telling none.
+_DAY_TIME = (
+    r"(?:today|tonight|this\s+(?:morning|afternoon|evening)|in\s+the\s+(?:day|morning|afternoon|evening)"
+    r"|that\s+(?:day|morning|afternoon|evening)|on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
+)
+_MEETS = (
+    r"(?:meet|meets|met|meeting|hosts?|hosted|hosting|receives?|received|receiving|breakfast|lunch|luncheon|dinner)"
+)
+_OTHER_ENGAGEMENT = re.compile(
+    r"(?:^|[.!?]\s)(?:[^.!?]*?\b(?:earlier|later)\s+" + _DAY_TIME + r"\b[^.!?]*?\b" + _MEETS + r"\b"
+    r"|[^.!?]*?\b" + _MEETS + r"\b[^.!?]*?\b(?:earlier|later)\s+" + _DAY_TIME + r"\b"
+    r"|earlier\b[^.!?]*?\b" + _MEETS + r"\b)"
+    r"|\b(?:first|second|third|last|final|other)\s+(?:\w+\s+){0,2}?(?:meeting|engagement|talks|visit|appointment)s?"
+    r"\s+of\s+(?:the|a|his|her|their)\s+(?:day|morning|afternoon|evening|week|trip|visit)\b",
+    re.IGNORECASE,
+)
+
+
+def tells_other_engagement(text: str) -> bool:
+    """Whether a paragraph tells another engagement of the day (``_OTHER_ENGAGEMENT``): the
+    names it alone uses are that engagement's, not the report's event's."""
+    return _OTHER_ENGAGEMENT.search(text) is not None
+
+
 def sets_apart_words(text: str, words: Collection[str]) -> bool:
     """Whether a paragraph (its text and its lower-cased words) sets another matter apart:
     ``SET_APART_WORDS``, or a sentence placing its event in time against another's
@@ -368,6 +404,10 @@ class RawTerms:
     # Whether its headline is labelled as an analysis, an explainer, a comment (``_LABELLED``): a
     # piece about an event already reported (see ``coverage.CoverageSettings.labelled_pieces``).
     labelled: bool = False
+    # Names the text uses only in paragraphs telling another engagement of the day
+    # (``tells_other_engagement``): the people and places of that engagement, not of its event
+    # (see ``coverage.told_as_other_engagement``).
+    engaged: frozenset[int] = frozenset()
 
     def __init__(
         self,
@@ -387,6 +427,7 @@ class RawTerms:
         passing: frozenset[int] = frozenset(),
         ordinary: frozenset[int] = frozenset(),
         labelled: bool = False,
+        engaged: frozenset[int] = frozenset(),
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "counts", counts)
@@ -405,6 +446,7 @@ class RawTerms:
         object.__setattr__(self, "passing", passing)
         object.__setattr__(self, "ordinary", ordinary)
         object.__setattr__(self, "labelled", labelled)
+        object.__setattr__(self, "engaged", engaged)
 
 
 # How one body token counts: (its lower-case form for the shingles, the entity it names or None,
@@ -642,6 +684,7 @@ class ParagraphTerms(NamedTuple):
     proper: list[int]  # read as names where German reads nouns apart, ascending
     apart: bool  # the paragraph sets another matter apart (``sets_apart_words``)
     lower: set[int]  # terms written in lower case (``RawTerms.ordinary``, with the text's names)
+    engaged: bool  # the paragraph tells another engagement of the day (``tells_other_engagement``)
 
 
 def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> list[ParagraphTerms]:
@@ -670,6 +713,7 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
                 sorted(set(map(h, body.proper))) if body.proper else [],
                 sets_apart_words(text, body.words[0]),
                 set(map(h, body.lower)),
+                tells_other_engagement(text),
             )
         )
     return out
@@ -686,6 +730,20 @@ def set_apart(paragraphs: Iterable[tuple[Iterable[int], bool]]) -> frozenset[int
     return frozenset(apart.difference(plain))
 
 
+def engaged_names(paragraphs: Iterable[tuple[Iterable[int], Iterable[int], bool]]) -> frozenset[int]:
+    """Of each paragraph's terms, its names and whether it tells another engagement of the day
+    (``tells_other_engagement``), the names used only in paragraphs that do
+    (``RawTerms.engaged``)."""
+    told: set[int] = set()
+    plain: set[int] = set()
+    for terms, names, flagged in paragraphs:
+        if flagged:
+            told.update(names)
+        else:
+            plain.update(terms)
+    return frozenset(told.difference(plain))
+
+
 @lru_cache(maxsize=1)
 def _time_words() -> frozenset[int]:
     """The terms of ``_TIME_WORDS``."""
@@ -700,15 +758,22 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     counts, names, figures, label, entities, para_words, nouns, proper, passing, lower = _body_terms(
         paragraphs, calendar, stop
     )[0]
-    apart = frozenset[int]()
+    apart = engaged = frozenset[int]()
     flagged = [sets_apart_words(text, words) for text, words in zip(paragraphs, para_words, strict=True)]
-    if any(flagged):
+    engagements = [tells_other_engagement(text) for text in paragraphs]
+    if any(flagged) or any(engagements):
         # (rare: each paragraph read again on its own, as the clean stage's features read it;
         # its words are those it was flagged by)
-        apart = set_apart(
-            (map(_hash_term, body.counts), flag)
-            for flag, body in zip(flagged, _body_terms(paragraphs, calendar, stop, each=True), strict=True)
-        )
+        each = [
+            (list(map(_hash_term, body.counts)), body.names)
+            for body in _body_terms(paragraphs, calendar, stop, each=True)
+        ]
+        if any(flagged):
+            apart = set_apart((terms, flag) for flag, (terms, _) in zip(flagged, each, strict=True))
+        if any(engagements):
+            engaged = engaged_names(
+                (terms, map(_hash_term, names), flag) for flag, (terms, names) in zip(engagements, each, strict=True)
+            )
     get = counts.get
     head: set[str] = set()
     head_terms: set[str] = set()
@@ -760,6 +825,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         frozenset(h(t) for t in passing if t not in head_terms) if passing else frozenset(),
         frozenset(h(t) for t in names.intersection(lower)),
         _LABELLED.search(title) is not None,
+        engaged,
     )
 
 

@@ -53,6 +53,9 @@ class CoverageFeatures:
     # Of the terms and names it stores, those it mentions only in passing (``RawTerms.passing``;
     # ascending): what it tells only as background.
     passing: Sequence[int] = ()
+    # The heaviest of the names it uses only where it tells another engagement of the day
+    # (``RawTerms.engaged``; ascending, most articles none): that engagement's people and places.
+    engaged: Sequence[int] = ()
 
     def __init__(
         self,
@@ -63,6 +66,7 @@ class CoverageFeatures:
         figures: array[int],
         apart: Sequence[int] = (),
         passing: Sequence[int] = (),
+        engaged: Sequence[int] = (),
     ) -> None:
         # Written out, not generated: see above.
         object.__setattr__(self, "terms", terms)
@@ -72,6 +76,7 @@ class CoverageFeatures:
         object.__setattr__(self, "figures", figures)
         object.__setattr__(self, "apart", apart)
         object.__setattr__(self, "passing", passing)
+        object.__setattr__(self, "engaged", engaged)
 
 
 # A term's stored tf byte: ``16 * (1 + ln tf)``, bounded to a byte.
@@ -123,6 +128,8 @@ MAX_APART_TERMS = 32
 #: terms mentioned in passing an article stores at most (``CoverageFeatures.passing``), the
 #: heaviest of those among its stored terms and names
 MAX_PASSING_TERMS = 32
+#: names told only as another engagement an article stores at most (``CoverageFeatures.engaged``)
+MAX_ENGAGED_NAMES = 16
 
 
 def _marked(headline: list[int], raw: RawTerms) -> list[int]:
@@ -179,6 +186,9 @@ def select(
         if len(mentioned) > MAX_PASSING_TERMS:  # the heaviest of them
             mentioned = frozenset([h for h in hashes[order].tolist() if h in mentioned][:MAX_PASSING_TERMS])
         passing = array("I", sorted(mentioned))
+    engaged: Sequence[int] = ()
+    if raw.engaged:
+        engaged = array("I", sorted([h for h in hashes[order].tolist() if h in raw.engaged][:MAX_ENGAGED_NAMES]))
     return CoverageFeatures(
         terms=array("I", kept_terms),
         tf=array("B", log_tfs[top].astype(np.uint8).tobytes()),
@@ -187,6 +197,7 @@ def select(
         figures=array("I", sorted(head_figures | set(sorted(raw.number_hashes - head_figures)[:room]))),
         apart=apart,
         passing=passing,
+        engaged=engaged,
     )
 
 

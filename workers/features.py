@@ -39,8 +39,9 @@ from workers.text import MONTHS, WEEKDAYS
 #: Version of the shipped form; a change of what is computed or how bumps it.
 # 11: each paragraph's language words (``coverage_terms.language_counts``); 12: each paragraph's
 # names written in lower case too (``coverage_terms.RawTerms.ordinary``); 13: whether the title
-# is labelled as an analysis, an explainer or a comment (``coverage_terms.RawTerms.labelled``)
-FEATURES_VERSION = 13
+# is labelled as an analysis, an explainer or a comment (``coverage_terms.RawTerms.labelled``); 14:
+# the paragraphs telling another engagement of the day (``coverage_terms.RawTerms.engaged``)
+FEATURES_VERSION = 14
 SHINGLE_SIZE = 5
 WINNOW_WINDOW = 12
 # Words that are capitalised but say nothing about *which* event a text reports: follow-ups
@@ -78,6 +79,7 @@ _ARRAYS = (
     "proper",
     "proper_off",
     "apart",
+    "engaged",
     "languages",
     "lower",
     "lower_off",
@@ -150,6 +152,7 @@ class TextAnalysis:
     proper: array[int]
     proper_off: array[int]
     apart: array[int]  # paragraphs that set another matter apart (``coverage_terms.sets_apart_words``), ascending
+    engaged: array[int]  # paragraphs telling another engagement (``coverage_terms.tells_other_engagement``), ascending
     # each paragraph's words of each language's own (``coverage_terms.language_counts``), a
     # row of ``len(coverage_terms.LANGUAGES)`` a paragraph
     languages: array[int]
@@ -188,8 +191,9 @@ class TextAnalysis:
             counts.extend(self.counts[self.term_off[p] : self.term_off[p + 1]])
             labels.extend(self.labels[self.name_off[p] : self.name_off[p + 1]])
         out["counts"], out["labels"] = counts, tuple(labels)
-        flagged = set(self.apart)
-        out["apart"] = array("I", (i for i, p in enumerate(paras) if p in flagged))
+        for name in ("apart", "engaged"):
+            flagged = set(getattr(self, name))
+            out[name] = array("I", (i for i, p in enumerate(paras) if p in flagged))
         n = len(coverage_terms.LANGUAGES)
         out["languages"] = array("I", (c for p in paras for c in self.languages[p * n : (p + 1) * n]))
         for name in ("title_words", "title_terms", "title_counts", "headline_terms", "title_figures", "title_pairs"):
@@ -264,8 +268,9 @@ def _check(a: TextAnalysis) -> None:
         raise ValueError("features: title counts do not match the title terms")
     if len(a.title_pairs) % 2:
         raise ValueError("features: title pairs are not pairs")
-    if any(p >= n for p in a.apart) or any(a.apart[i] >= a.apart[i + 1] for i in range(len(a.apart) - 1)):
-        raise ValueError("features: paragraphs set apart out of range or order")
+    for flagged in (a.apart, a.engaged):
+        if any(p >= n for p in flagged) or any(flagged[i] >= flagged[i + 1] for i in range(len(flagged) - 1)):
+            raise ValueError("features: flagged paragraphs out of range or order")
     if len(a.languages) != n * len(coverage_terms.LANGUAGES):
         raise ValueError("features: language counts are not one row a paragraph")
 
@@ -293,6 +298,8 @@ def analyse(
     ):
         if read.apart:
             arrays["apart"].append(len(para_line))
+        if read.engaged:
+            arrays["engaged"].append(len(para_line))
         para_line.append(i)
         paragraph_words.append(read.words)
         arrays["languages"].extend(coverage_terms.language_counts(read.words))
@@ -408,6 +415,15 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         if flagged
         else frozenset[int]()
     )
+    told = a.engaged
+    engaged = (
+        coverage_terms.engaged_names(
+            (a.terms[off[p] : off[p + 1]], a.names[a.name_off[p] : a.name_off[p + 1]], p in told)
+            for p in range(a.paragraphs)
+        )
+        if told
+        else frozenset[int]()
+    )
     raw = coverage_terms.RawTerms(
         counts,
         names,
@@ -425,6 +441,7 @@ def assemble(a: TextAnalysis, max_shingles: int, max_fingerprints: int, winnow_w
         _passing(a.terms, off, a.paragraphs, headline_terms),
         names.intersection(a.lower),
         a.labelled,
+        engaged,
     )
     return Assembled(seq, frozenset(fps), frozenset(a.ents), a.title_words, raw)
 

@@ -289,7 +289,8 @@ class _Article:
     passage is out of reach) for half the memory.
 
     The other hashed features (entities, title, title names, coverage terms with their tf
-    bytes, names, headline, figures, terms set apart, terms mentioned in passing) are held in
+    bytes, names, headline, figures, terms set apart, terms mentioned in passing, names told as
+    another engagement) are held in
     *one* packed ``array("I")`` and cut out on access: eight arrays and a features object cost
     ~700 bytes of headers an article (measured before the ninth), more than their contents.
     The decision reads each at most a few times per article (coverage reads go through one
@@ -324,7 +325,18 @@ class _Article:
         self.site = site
         self.num = num
         self._packed = _pack(
-            (entities, title, title_names, cov.terms, cov.names, cov.headline, cov.figures, cov.apart, cov.passing),
+            (
+                entities,
+                title,
+                title_names,
+                cov.terms,
+                cov.names,
+                cov.headline,
+                cov.figures,
+                cov.apart,
+                cov.passing,
+                cov.engaged,
+            ),
             cov.tf,
         )
 
@@ -358,10 +370,10 @@ class _Article:
             raw = None
         self._hash: bytes | str = raw if raw is not None and raw.hex() == value else value
 
-    def _lengths(self) -> tuple[int, int, int, int, int, int, int, int, int]:
+    def _lengths(self) -> tuple[int, int, int, int, int, int, int, int, int, int]:
         p = self._packed
         a, b, c, d, e = p[0], p[1], p[2], p[3], p[4]
-        return a & 0xFFFF, a >> 16, b & 0xFFFF, b >> 16, c & 0xFFFF, c >> 16, d & 0xFFFF, d >> 16, e
+        return a & 0xFFFF, a >> 16, b & 0xFFFF, b >> 16, c & 0xFFFF, c >> 16, d & 0xFFFF, d >> 16, e & 0xFFFF, e >> 16
 
     def _part(self, i: int) -> array[int]:
         n = self._lengths()
@@ -408,21 +420,23 @@ class _Article:
         o += n[7]
         passing = p[o : o + n[8]] if n[8] else ()
         o += n[8]
+        engaged = p[o : o + n[9]] if n[9] else ()
+        o += n[9]
         tf = array("B", p[o:].tobytes()[: n[3]])
-        return coverage_vectors.CoverageFeatures(terms, tf, names, headline, figures, apart, passing)
+        return coverage_vectors.CoverageFeatures(terms, tf, names, headline, figures, apart, passing, engaged)
 
     def packed_size(self) -> int:
         return len(self._packed)
 
 
-_HEADER = 5  # words of ``_Article._packed`` holding the nine lengths (16 bits each, the last 32)
+_HEADER = 5  # words of ``_Article._packed`` holding the ten lengths (16 bits each)
 
 
 def _pack(parts: Sequence[Sequence[int]], tf: Sequence[int]) -> array[int]:
     n = [len(x) for x in parts]
     if max(n) > 0xFFFF:
         raise ValueError(f"feature arrays too long to pack: {n}")
-    out = array("I", (n[0] | n[1] << 16, n[2] | n[3] << 16, n[4] | n[5] << 16, n[6] | n[7] << 16, n[8]))
+    out = array("I", (n[0] | n[1] << 16, n[2] | n[3] << 16, n[4] | n[5] << 16, n[6] | n[7] << 16, n[8] | n[9] << 16))
     for x in parts:
         out.extend(x if isinstance(x, array) and x.typecode == "I" else array("I", x))
     raw = bytes(tf)
@@ -1698,6 +1712,8 @@ def _encode_article(a: _Article, fps: Iterable[int] | None = None, fps_key: str 
         out.append(f',"cov_apart":"{_to_b64(cov.apart)}"')
     if cov.passing:
         out.append(f',"cov_passing":"{_to_b64(cov.passing)}"')
+    if cov.engaged:
+        out.append(f',"cov_engaged":"{_to_b64(cov.engaged)}"')
     if a.held is not None:
         out.append(f',"held":"{_iso(a.held)}"')
     if fps is not None and fps_key and a.posted:
@@ -1730,6 +1746,7 @@ def _decode_record(data: bytes, fps_key: str) -> tuple[_Article, array[int] | No
             _from_b64(o["cov_figures"]),
             _from_b64(o["cov_apart"]) if "cov_apart" in o else (),
             _from_b64(o["cov_passing"]) if "cov_passing" in o else (),
+            _from_b64(o["cov_engaged"]) if "cov_engaged" in o else (),
         )
     fps = _from_b64(o["fps"]) if fps_key and o.get("fps_key") == fps_key and "fps" in o else None
     article = _Article(

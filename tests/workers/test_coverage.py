@@ -1360,6 +1360,56 @@ def test_terms_mentioned_in_passing_are_those_of_one_paragraph_after_the_lead() 
     assert h("ibarra") not in told and h("estran") not in told and h("accord") in told
 
 
+_BREAKFAST = [
+    "Foreign Minister Laurent Pruett began a crowded day of diplomacy in Casmoyne with a working "
+    "breakfast alongside his Carondese counterpart, Ines Maralto, focused on the row over catches.",
+    "Pharandine trawler crews say Carondese boats landed around 40 per cent more hake than agreed.",
+    "Later today Mr Pruett hosts Gulvetia's foreign minister for negotiations on sharing water from the Athey River.",
+]
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "tells"),
+    [
+        ("Later today Mr Pruett hosts Gulvetia's foreign minister for talks on the river.", True),
+        ("She receives Pradesca's foreign minister later on Monday for talks on the River Maudre.", True),
+        ("Tezzeray was due to meet Interior Minister Milos Eltzbach later in the day.", True),
+        ("The talks were Pruett's second bilateral meeting of the day.", True),
+        ("The meeting ran long. Earlier he had breakfast with Carondese Foreign Minister Ines Maralto.", True),
+        # a plan without a time of the day, the event's own schedule, another sense of "later"
+        ("Pompeo made the trip to discuss the planned bilateral meeting with Trump later this year.", False),
+        ("The prime minister said she would travel to the stricken valley later today.", False),
+        ("Controllers in Casmoyne received the first signals 52 minutes later.", False),
+        ("The two ministers met for three hours at the foreign ministry.", False),
+    ],
+)
+def test_a_paragraph_telling_another_engagement_of_the_day(paragraph: str, tells: bool) -> None:
+    """``coverage_terms.tells_other_engagement``: "earlier" or "later" with a time of the day and
+    a meeting's word in one sentence, "Earlier" opening a sentence with one, or a count of a
+    day's meetings."""
+    assert coverage_terms.tells_other_engagement(paragraph) is tells
+
+
+def test_names_told_only_as_another_engagement_are_stored_and_restored() -> None:
+    """``RawTerms.engaged``: the names a text uses only in paragraphs telling another engagement
+    of the day (the afternoon's visitor and river, not the minister it names throughout); the
+    same whichever path read the text; stored with the article's coverage terms
+    (``CoverageFeatures.engaged``), carried by its changelog record and restored as written; a
+    record of the v18 method restores with none."""
+    title = "Pruett and Carondese minister talk fish over breakfast as quota row simmers"
+    raw = coverage_terms.raw_terms(title, _BREAKFAST, features.CALENDAR)
+    h = coverage_terms._hash_term
+    assert {h("gulvet"), h("athey")} <= raw.engaged
+    assert h("pruett") not in raw.engaged and h("hosts") not in raw.engaged  # named elsewhere; no name
+    shipped = features.assemble(features.analyse(title, "\n".join(_BREAKFAST)), 2000, 1000, 12)
+    assert shipped is not None and shipped.raw.engaged == raw.engaged
+    stored, decoded, restored = _stored_and_restored(title, _BREAKFAST, "tfidf-names-v18", "cov_engaged")
+    assert set(stored.engaged) == raw.engaged and list(stored.engaged) == sorted(stored.engaged)
+    assert list(decoded.engaged) == list(stored.engaged)
+    assert restored.terms == stored.terms and not restored.engaged
+    assert coverage_terms.raw_terms(title, _BREAKFAST[:2], features.CALENDAR).engaged == frozenset()
+
+
 def test_ordinary_names_are_the_names_a_text_also_writes_in_lower_case() -> None:
     """``RawTerms.ordinary``: "Court" written "the court" too is an ordinary word; "Vellmora"
     and "Court" where the text never lowers it are names only. The clean stage's features

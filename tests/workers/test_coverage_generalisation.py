@@ -724,7 +724,9 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
     """A look-alike of the same day names the story's event beside its own, and the story's
     report names the look-alike's: every gate holds (each headline's names are found in the
     other), yet each names the other's headline names only in passing, in one paragraph after
-    its lead (``max_told_in_passing``). v17 joined them."""
+    its lead (``max_told_in_passing``). v17 joined them. (The president's two visitors are two
+    engagements of her day, which v48 keeps apart too, ``told_as_other_engagement``: that rule is
+    left off here, to show this one.)"""
     for most in (0.0, coverage.CoverageSettings().max_told_in_passing):
         decisions = _decided_until(
             name,
@@ -734,6 +736,7 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
                 own_site_headline_names=bool(most),
                 own_site_story_words=bool(most),
                 own_site_headline_figures=bool(most),
+                other_engagement=False,
             ),
         )
         d, story = decisions[report], decisions[event].story_id
@@ -1379,3 +1382,33 @@ def test_the_wires_first_report_as_background_of_its_next_is_no_quote() -> None:
     _assert_apart(d, story)
     d, story = _judged("coverage_held_out_51", "QQ16-L1", "QQ03", ThreadSettings(template_lead_recap=False))
     assert (d.kind, d.update_kind, d.story_id) == ("update", "followup", story), d.evidence
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "story", "rule"),
+    [
+        # "Pharandy and Gulvetia agree to share Athey River water under ten-year accord" after
+        # "Pruett and Carondese minister talk fish over breakfast as quota row simmers", whose
+        # report ends "Later today Mr Pruett hosts Gulvetia's foreign minister ..." (joined it
+        # through the close text, cosine 0.53)
+        ("coverage_held_out_62", "RMey6gey", "RMc5dhqa", "told_as_other_engagement"),
+        # "Calimbre and Pradesca agree to revive talks on Maudre water-sharing treaty" after the
+        # minister's visa breakfast ("She receives Pradesca's foreign minister later on
+        # Monday ...": rescued at 0.67); the rules turn it down on the headline shares, so the
+        # rescue model's judgement, which the rule now turns down, is not the evidence of its
+        # ``new``
+        ("coverage_held_out_73", "SECCC1A", "SEEF2C9", None),
+    ],
+)
+def test_the_same_ministers_other_meeting_of_the_day_is_another_event(
+    name: str, report: str, story: str, rule: str | None
+) -> None:
+    """v48: a story telling a rare name of the input's headline only as another engagement of its
+    day (``told_as_other_engagement``) is another event: the accord the breakfast's report gave as
+    the afternoon's schedule begins its own story. v47 joined each to the breakfast's story, and
+    the accord's own coverage after it."""
+    d, breakfast = _judged(name, report, story, ThreadSettings())
+    _assert_apart(d, breakfast, rule)
+    v47 = dataclasses.replace(coverage.CoverageSettings(), other_engagement=False)
+    d, breakfast = _judged(name, report, story, v47)
+    _assert_joined(d, breakfast)
