@@ -261,9 +261,22 @@ _OTHER_ENGAGEMENT = re.compile(
 )
 
 
-def tells_other_engagement(text: str) -> bool:
-    """Whether a paragraph tells another engagement of the day (``_OTHER_ENGAGEMENT``): the
-    names it alone uses are that engagement's, not the report's event's."""
+# Words one of which a paragraph telling another engagement uses ("earlier", "later"), or all of
+# whose kinds it uses ("meeting", "of", "day"): most paragraphs use none, and are not searched.
+_WHEN_WORDS = frozenset({"earlier", "later"})
+_COUNTED = frozenset({"meeting", "meetings", "engagement", "engagements", "talks", "visit", "visits"})
+_COUNTED |= frozenset({"appointment", "appointments"})
+_PART_OF_DAY = frozenset({"day", "morning", "afternoon", "evening", "week", "trip", "visit"})
+
+
+def tells_other_engagement(text: str, words: Collection[str]) -> bool:
+    """Whether a paragraph (its text and its lower-cased words) tells another engagement of the
+    day (``_OTHER_ENGAGEMENT``): the names it alone uses are that engagement's, not the report's
+    event's. The words decide first whether the text need be searched."""
+    if _WHEN_WORDS.isdisjoint(words) and (
+        "of" not in words or _COUNTED.isdisjoint(words) or _PART_OF_DAY.isdisjoint(words)
+    ):
+        return False
     return _OTHER_ENGAGEMENT.search(text) is not None
 
 
@@ -713,7 +726,7 @@ def paragraphs_terms(paragraphs: Iterable[str], calendar: frozenset[str]) -> lis
                 sorted(set(map(h, body.proper))) if body.proper else [],
                 sets_apart_words(text, body.words[0]),
                 set(map(h, body.lower)),
-                tells_other_engagement(text),
+                tells_other_engagement(text, body.words[0]),
             )
         )
     return out
@@ -760,7 +773,7 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
     )[0]
     apart = engaged = frozenset[int]()
     flagged = [sets_apart_words(text, words) for text, words in zip(paragraphs, para_words, strict=True)]
-    engagements = [tells_other_engagement(text) for text in paragraphs]
+    engagements = [tells_other_engagement(text, words) for text, words in zip(paragraphs, para_words, strict=True)]
     if any(flagged) or any(engagements):
         # (rare: each paragraph read again on its own, as the clean stage's features read it;
         # its words are those it was flagged by)

@@ -1387,7 +1387,7 @@ def test_a_paragraph_telling_another_engagement_of_the_day(paragraph: str, tells
     """``coverage_terms.tells_other_engagement``: "earlier" or "later" with a time of the day and
     a meeting's word in one sentence, "Earlier" opening a sentence with one, or a count of a
     day's meetings."""
-    assert coverage_terms.tells_other_engagement(paragraph) is tells
+    assert coverage_terms.tells_other_engagement(paragraph, shingles.words(paragraph)) is tells
 
 
 def test_names_told_only_as_another_engagement_are_stored_and_restored() -> None:
