@@ -242,8 +242,8 @@ _TIME_WORDS = (
 # Maralto". A sentence joining "earlier" or "later" and a time of the day with a meeting's word
 # (either order), one opening on "Earlier" with a meeting's word, or a count of the meetings of a
 # day. "Later" without a time of the day is not read so: "the planned bilateral meeting with Trump
-# later this year" is what a report of a secret trip is about. English only: the wires of the
-# corpora write the day's schedule so; another language's report is read as telling none.
+# later this year" is what a report of a secret trip is about. English only: a report in another
+# language is read as telling none.
 _DAY_TIME = (
     r"(?:today|tonight|this\s+(?:morning|afternoon|evening)|in\s+the\s+(?:day|morning|afternoon|evening)"
     r"|that\s+(?:day|morning|afternoon|evening)|on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
