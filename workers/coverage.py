@@ -427,11 +427,6 @@ class CoverageSettings:
     # The window's common names (the setting: under a telling figure's idf) passed over on both
     # sides of that test, unless a side would be left with none (``mentioned_in_passing``).
     in_passing_rare_names: bool = True
-    # A story telling a rare name of the input's headline only as another engagement of its day
-    # ("Later today Mr Pruett hosts Gulvetia's foreign minister ...") is another event
-    # (``told_as_other_engagement``): the same minister's other meeting of the day. False: not
-    # judged, as in v47.
-    other_engagement: bool = True
     # ...and on one side at least some of the other's headline names are mentioned, in passing:
     # a name a side does not use at all is not mentioned in passing. v40 read a name left out as
     # one told in passing: the business paper's report of the port strike ("Brazhvik strike
@@ -442,6 +437,11 @@ class CoverageSettings:
     # the other's event in passing on one side only (its background), and the other side none of
     # its names (asked of both sides, five arrival orders and one day merged more look-alikes).
     in_passing_mentioned: bool = True
+    # A story telling a rare name of the input's headline only as another engagement of its day
+    # ("Later today Mr Pruett hosts Gulvetia's foreign minister ...") is another event
+    # (``told_as_other_engagement``): the same minister's other meeting of the day. False: not
+    # judged, as in v47.
+    other_engagement: bool = True
     # Where the rules turn down every candidate story, the story the rescue model gives the
     # input to (``rescue``), nearest first; None: the rules alone.
     rescue: RescueModel | None = RESCUE_MODEL
