@@ -43,8 +43,9 @@ from workers import agencies, shingles
 # "4.0": ``english_figure``); v17 reads no "keep" as a hold in the clause giving a headline's
 # percentage (``_HOLDS``); v18 reads a rate's change given in points ("quarter-point hike", "25
 # basis points") as a headline's percentage (``_PERCENT``); v19 stores the names it uses only where
-# it tells another engagement of the day (``CoverageFeatures.engaged``: ``tells_other_engagement``).
-METHOD = "tfidf-names-v19"
+# it tells another engagement of the day (``CoverageFeatures.engaged``: ``tells_other_engagement``);
+# v20 reads no word written in capitals of five letters or more as a name (``_SHOUTED``).
+METHOD = "tfidf-names-v20"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -71,7 +72,9 @@ METHOD = "tfidf-names-v19"
 # A v17 record is a v18 record whose headline gave its rate's change in points without a
 # percentage (it carries no percentage mark nor way until it expires, as before).
 # A v18 record is a v19 record that tells no other engagement (it keeps no report apart as one
-# its story tells only as the day's other engagement until it expires, as before).
+# its story tells only as the day's other engagement until it expires, as before). A v19 record
+# is a v20 record whose words written in capitals were stored as names (a tabloid's "stayed
+# SILENT" weighs as a name and may stand among its headline's names until it expires, as before).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -88,6 +91,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v16",
         "tfidf-names-v17",
         "tfidf-names-v18",
+        "tfidf-names-v19",
         METHOD,
     )
 )
@@ -153,6 +157,13 @@ _NAME_TAIL = re.compile(r"[A-Z][a-z]{2,}-[a-z]{1,3}")
 # A capital within a word, after small letters ("AeroValdor", "McConnell", "DeSantis",
 # "PayPal"): no word of the language is written so, so it is a name where a sentence begins too.
 _INNER_CAPITAL = re.compile(r"[A-Z][a-z]+[A-Z][a-z]")
+# A word written in capitals, five letters or more, is the tabloid's emphasis or a heading ("the
+# alert system that stayed SILENT", "MYSTERY DRONES", "lifted her ALIVE from the ruins"), not a
+# name (since v20): read as one, it stood among the names of the report's headline ("SILENT PHONES
+# MINISTER QUITS") that the story never gives, and kept the report apart. An acronym is seldom
+# that long (NATO, OPEC, UEFA, the union's initials); one that is ("EBITDA", "UNESCO") is read
+# as a word, as its lower-case spelling would be.
+_SHOUTED = 5
 # A rate's change given in points counts as its percentage (since v18): "MAZ surprises with
 # quarter-point hike", "cuts by half a percentage point", "raises by 25 basis points" headline a
 # decision as "raises rate to 4.75%" does, and v17 read no way in them (a market report of one
@@ -606,7 +617,11 @@ def _body_terms(
                 continue
             read = seen.get(tok)
             if read is None:
-                cap = tok[0].isupper() and (seen is seen_next or _INNER_CAPITAL.match(tok) is not None)
+                cap = (
+                    tok[0].isupper()
+                    and (seen is seen_next or _INNER_CAPITAL.match(tok) is not None)
+                    and not (len(tok) >= _SHOUTED and tok.isupper() and tok.isalpha())
+                )
                 read = seen[tok] = _read_token(tok, cap, calendar, stop)
             seen = seen_next
             word, entity, term, figure = read

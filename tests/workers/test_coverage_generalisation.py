@@ -714,7 +714,9 @@ def test_a_report_in_spanish_reads_a_story_told_in_english_as_another_language()
         # names the company once among the firms it covers
         ("coverage_held_out_9", "Q16-1", "Q12-L-1", None),
         # a report of a retailer's quarter, naming once its rival's of the same morning, which
-        # names the retailer once: it joins the story of its own results instead
+        # names the retailer once: it joins the story of its own results instead (with the rule
+        # off too since v49: the dateline of the wire's report of its results, "SANTA BRÍGIDA DEL
+        # MAR", whose "BRÍGIDA" was read as a name, no longer draws it to the rival's story)
         ("coverage_held_out_3", "S05-3", "S05-L2", "S05-1"),
     ],
 )
@@ -740,7 +742,7 @@ def test_two_reports_each_mentioning_the_other_only_in_passing_are_two_events(
             ),
         )
         d, story = decisions[report], decisions[event].story_id
-        if most and own is not None:
+        if own is not None:
             _assert_joined(d, decisions[own].story_id)
         elif most:
             _assert_apart(d, story, "mentioned_in_passing")
@@ -1412,3 +1414,26 @@ def test_the_same_ministers_other_meeting_of_the_day_is_another_event(
     v47 = dataclasses.replace(coverage.CoverageSettings(), other_engagement=False)
     d, breakfast = _judged(name, report, story, v47)
     _assert_joined(d, breakfast)
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
+        # "SILENT PHONES MINISTER QUITS": "the emergency alert system that stayed SILENT during
+        # the Skellicott earthquake"; the wire's "Pellumbran interior minister resigns over
+        # emergency alert failures" never names a silence
+        ("coverage_held_out_78", "SKJCP95", "SKF7LSA"),
+        # "DRONE CHAOS: Thousands stranded as mystery gadgets shut capital's airport", whose body
+        # writes "MYSTERY DRONES"
+        ("coverage_held_out_54", "QT11-2", "QT11"),
+        # "BETRAYED! 81 MPs vote to make us work till 68", whose body writes "TWICE" and "PAGES"
+        ("coverage_held_out_41", "QG08-3", "QG08"),
+    ],
+)
+def test_a_tabloids_words_in_capitals_are_no_names_its_story_must_give(name: str, report: str, event: str) -> None:
+    """v49 (stored terms v20): a word written in capitals for emphasis, five letters or more, is
+    no name (``coverage_terms._SHOUTED``). Read as one under v48, it stood among the tabloid's
+    headline names, which the story's reports never give, and each report began a story of its
+    own."""
+    d, story = _judged(name, report, event, ThreadSettings())
+    _assert_joined(d, story)

@@ -89,6 +89,31 @@ def test_a_name_written_with_a_capital_within_it_is_one_where_a_sentence_begins(
     assert h("revenu") not in raw.name_hashes and raw.counts[h("revenu")] == 1
 
 
+def test_a_word_written_in_capitals_for_emphasis_is_no_name() -> None:
+    """A tabloid writes words in capitals for emphasis ("stayed SILENT", "MYSTERY DRONES"): read
+    as names, they stood among the names of its headline ("SILENT PHONES MINISTER QUITS") and
+    asked the story for a silence it never names (``coverage_terms._SHOUTED``, v20). Such a word
+    of five letters or more is counted as a word; a shorter one is an acronym (NATO, the union's
+    initials) and stays a name, as does a name with a capital within it. The same whichever path
+    reads the text (the clean stage's features, or the decider's reading)."""
+    h = coverage_terms._hash_term
+    title = "SILENT PHONES MINISTER QUITS"
+    paragraphs = [
+        "The minister in charge of the emergency alert system that stayed SILENT during the "
+        "Skellicott earthquake has finally quit.",
+        "Interior Minister Ismerode told the TRWU and NATO liaison officers that MYSTERY DRONES had "
+        "not been the cause, and AeroValdor said its flights were unaffected.",
+    ]
+    raw = coverage_terms.raw_terms(title, paragraphs, features.CALENDAR)
+    assert h("silent") not in raw.name_hashes and raw.counts[h("silent")] == 2  # body and headline
+    assert h("myster") not in raw.name_hashes and h("drones") not in raw.name_hashes
+    assert {h("trwu"), h("nato"), h("aerova"), h("ismero"), h("skelli")} <= raw.name_hashes
+    assert h("silent") not in raw.headline  # the headline names nothing the story must give
+    shipped = features.assemble(features.analyse(title, "\n".join(paragraphs)), 2000, 1000, 12)
+    assert shipped is not None
+    assert shipped.raw.name_hashes == raw.name_hashes and shipped.raw.headline == raw.headline
+
+
 def test_a_headline_move_is_the_one_way_its_words_say_a_change_went() -> None:
     def move(title: str) -> int | None:
         return coverage_terms.headline_move(coverage_terms.raw_terms(title, [], frozenset()).headline_terms)
