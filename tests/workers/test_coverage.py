@@ -1410,6 +1410,24 @@ def test_names_told_only_as_another_engagement_are_stored_and_restored() -> None
     assert coverage_terms.raw_terms(title, _BREAKFAST[:2], features.CALENDAR).engaged == frozenset()
 
 
+def test_a_record_of_the_v19_method_restores_its_terms_as_stored() -> None:
+    """Stored terms v20 read no word written in capitals of five letters or more as a name
+    (``coverage_terms._SHOUTED``) and store the same fields: a changelog record of v19 restores
+    with its terms as written (its shouted words among its names until it expires), where a
+    method the decider cannot read restores none (its article still matches copies)."""
+    item = thread_input(
+        "https://example.com/silent", "SILENT PHONES MINISTER QUITS", "\n\n".join(_BREAKFAST), None, site="example.com"
+    )
+    _, entries = decide_and_apply(StoryIndex(ThreadSettings()), item)
+    value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
+    assert value is not None and json.loads(value)["cov_method"] == coverage_terms.METHOD == "tfidf-names-v20"
+    old = json.loads(value)
+    old["cov_method"] = "tfidf-names-v19"
+    assert _decode_article(json.dumps(old).encode()).cov == _decode_article(value).cov != thread_module._NO_COVERAGE
+    old["cov_method"] = "tfidf-names-v2"
+    assert _decode_article(json.dumps(old).encode()).cov == thread_module._NO_COVERAGE
+
+
 def test_ordinary_names_are_the_names_a_text_also_writes_in_lower_case() -> None:
     """``RawTerms.ordinary``: "Court" written "the court" too is an ordinary word; "Vellmora"
     and "Court" where the text never lowers it are names only. The clean stage's features
