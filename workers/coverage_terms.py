@@ -617,11 +617,7 @@ def _body_terms(
                 continue
             read = seen.get(tok)
             if read is None:
-                cap = (
-                    tok[0].isupper()
-                    and (seen is seen_next or _INNER_CAPITAL.match(tok) is not None)
-                    and not (len(tok) >= _SHOUTED and tok.isupper() and tok.isalpha())
-                )
+                cap = tok[0].isupper() and (seen is seen_next or _INNER_CAPITAL.match(tok) is not None)
                 read = seen[tok] = _read_token(tok, cap, calendar, stop)
             seen = seen_next
             word, entity, term, figure = read
@@ -637,6 +633,15 @@ def _body_terms(
                     if term is not None and not figure:
                         counts[term] = get(term, 0) + 1
                         continue
+            elif (
+                entity is not None and term is not None and not figure and tok.isupper() and len(tok) >= _SHOUTED
+            ) and tok.isalpha():
+                # A word in capitals (``_SHOUTED``: "stayed SILENT") is counted as a word, and
+                # German does not weigh it; the follow-up gates' entities read it as before.
+                keep((word, None, term, False))
+                entities.add(entity)
+                counts[term] = get(term, 0) + 1
+                continue
             else:
                 keep(read)
             if entity is None:

@@ -94,8 +94,9 @@ def test_a_word_written_in_capitals_for_emphasis_is_no_name() -> None:
     as names, they stood among the names of its headline ("SILENT PHONES MINISTER QUITS") and
     asked the story for a silence it never names (``coverage_terms._SHOUTED``, v20). Such a word
     of five letters or more is counted as a word; a shorter one is an acronym (NATO, the union's
-    initials) and stays a name, as does a name with a capital within it. The same whichever path
-    reads the text (the clean stage's features, or the decider's reading)."""
+    initials) and stays a name, as does a name with a capital within it; the follow-up gates'
+    entities still hold it. The same whichever path reads the text (the clean stage's features,
+    or the decider's reading)."""
     h = coverage_terms._hash_term
     title = "SILENT PHONES MINISTER QUITS"
     paragraphs = [
@@ -109,6 +110,7 @@ def test_a_word_written_in_capitals_for_emphasis_is_no_name() -> None:
     assert h("myster") not in raw.name_hashes and h("drones") not in raw.name_hashes
     assert {h("trwu"), h("nato"), h("aerova"), h("ismero"), h("skelli")} <= raw.name_hashes
     assert h("silent") not in raw.headline  # the headline names nothing the story must give
+    assert {"silent", "mystery", "drones"} <= raw.entities  # the follow-up gates read them as before
     shipped = features.assemble(features.analyse(title, "\n".join(paragraphs)), 2000, 1000, 12)
     assert shipped is not None
     assert shipped.raw.name_hashes == raw.name_hashes and shipped.raw.headline == raw.headline
