@@ -634,8 +634,13 @@ def _body_terms(
                         counts[term] = get(term, 0) + 1
                         continue
             elif (
-                entity is not None and term is not None and not figure and tok.isupper() and len(tok) >= _SHOUTED
-            ) and tok.isalpha():
+                entity is not None
+                and term is not None
+                and not figure
+                and len(tok) >= _SHOUTED
+                and tok.isupper()
+                and tok.isalpha()
+            ):
                 # A word in capitals (``_SHOUTED``: "stayed SILENT") is counted as a word, and
                 # German does not weigh it; the follow-up gates' entities read it as before.
                 keep((word, None, term, False))
