@@ -232,8 +232,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # story's nearest member (``rescue_unnamed_subject_before_only``); v48 the stored terms of v19, and a
 # story telling a rare name of the input's headline only as another engagement of its day another
 # event (``told_as_other_engagement``); v49 the stored terms of v20, no word written in capitals
-# of five letters or more read as a name (``coverage_terms._SHOUTED``).
-DECISION_METHOD = "tfidf-names-v49"
+# of five letters or more read as a name (``coverage_terms._SHOUTED``); v50 the stored terms of v21,
+# no "follows" with a time after it read as placing the event after another
+# (``coverage_terms._COMES_LATER``: "Our analysis follows later today").
+DECISION_METHOD = "tfidf-names-v50"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to

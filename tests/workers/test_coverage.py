@@ -1233,7 +1233,8 @@ def test_a_paragraph_placing_its_event_in_time_against_another_sets_that_event_a
     contract follows talks ..."): what that paragraph alone tells of is the other event, as with
     "in a separate case"; the words placing it in time are no term of either. A subject naming
     its event, or "came" in another sense, place nothing; nor do words said ("His warning came a
-    day after ..."): a reaction answers the other event."""
+    day after ..."): a reaction answers the other event; nor does "follows" with a time after it
+    ("Our analysis follows later today"), which says what comes next."""
     placing = [
         "The ruling came hours after the same court struck down the data law.",
         "Shares fell. The vote came shortly after the chamber approved a rise in the minimum wage.",
@@ -1241,6 +1242,7 @@ def test_a_paragraph_placing_its_event_in_time_against_another_sets_that_event_a
         "The launch comes a day after rival Orison disclosed a breach.",
         "It came less than a week after the election.",
         "The contract follows talks in Brennick on Wednesday.",
+        "The walkout follows this week's strike at the docks.",
     ]
     not_placing = [
         "The bank's quarter-point rise, to 4.25 per cent, came two days after the election was called.",
@@ -1249,6 +1251,11 @@ def test_a_paragraph_placing_its_event_in_time_against_another_sets_that_event_a
         "The storm came ashore overnight.",
         "His warning came a day after the tribunal struck down the law.",
         "The minister's comments came hours after the vote.",
+        # a newsroom's note of what comes next (v21: ``coverage_terms._COMES_LATER``)
+        "The bill passed by 162 votes to 131. A fuller analysis follows this evening.",
+        "Our full analysis follows on Saturday.",
+        "Our analysis follows later today.",
+        "If the second satellite follows in 2081, the network is complete.",
     ]
     for text in placing:
         assert coverage_terms.sets_apart_words(text, text.lower().split()), text
@@ -1410,19 +1417,22 @@ def test_names_told_only_as_another_engagement_are_stored_and_restored() -> None
     assert coverage_terms.raw_terms(title, _BREAKFAST[:2], features.CALENDAR).engaged == frozenset()
 
 
-def test_a_record_of_the_v19_method_restores_its_terms_as_stored() -> None:
+@pytest.mark.parametrize("method", ["tfidf-names-v19", "tfidf-names-v20"])
+def test_a_record_of_the_v19_or_v20_method_restores_its_terms_as_stored(method: str) -> None:
     """Stored terms v20 read no word written in capitals of five letters or more as a name
-    (``coverage_terms._SHOUTED``) and store the same fields: a changelog record of v19 restores
-    with its terms as written (its shouted words among its names until it expires), where a
-    method the decider cannot read restores none (its article still matches copies)."""
+    (``coverage_terms._SHOUTED``), v21 no "follows" with a time after it as placing the event
+    after another (``coverage_terms._COMES_LATER``); both store the same fields: a changelog
+    record of v19 or v20 restores with its terms as written (its shouted words among its names,
+    its note's paragraph set apart, until it expires), where a method the decider cannot read
+    restores none (its article still matches copies)."""
     item = thread_input(
         "https://example.com/silent", "SILENT PHONES MINISTER QUITS", "\n\n".join(_BREAKFAST), None, site="example.com"
     )
     _, entries = decide_and_apply(StoryIndex(ThreadSettings()), item)
     value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
-    assert value is not None and json.loads(value)["cov_method"] == coverage_terms.METHOD == "tfidf-names-v20"
+    assert value is not None and json.loads(value)["cov_method"] == coverage_terms.METHOD == "tfidf-names-v21"
     old = json.loads(value)
-    old["cov_method"] = "tfidf-names-v19"
+    old["cov_method"] = method
     assert _decode_article(json.dumps(old).encode()).cov == _decode_article(value).cov != thread_module._NO_COVERAGE
     old["cov_method"] = "tfidf-names-v2"
     assert _decode_article(json.dumps(old).encode()).cov == thread_module._NO_COVERAGE

@@ -1416,6 +1416,17 @@ def test_the_same_ministers_other_meeting_of_the_day_is_another_event(
     _assert_joined(d, breakfast)
 
 
+def test_a_brief_announcing_its_analysis_joins_the_story_it_briefs() -> None:
+    """v50 (stored terms v21): "Pension age bill clears Assembly 162-131", a broadsheet's brief of
+    the wire's "Assembly passes pension bill raising retirement age to 65", closes on "A fuller
+    analysis follows this evening". v49 read that "follows" as the wire's "The contract follows
+    talks on Wednesday", placing the event after another, and set the paragraph apart: the
+    minister's figures and the story's words in it were the other matter's, and the brief began
+    a story of its own."""
+    d, story = _judged("coverage_held_out_81", "SNed1ea8e", "SN8a36b27", ThreadSettings())
+    _assert_joined(d, story)
+
+
 @pytest.mark.parametrize(
     ("name", "report", "event"),
     [
