@@ -234,10 +234,12 @@ _TIME_VERBS = frozenset({"came", "comes", "follows"})
 # second satellite follows in 2081" (since v21). Read as the wire's "The contract follows talks
 # on Wednesday", a newsroom's note at a brief's end set its paragraph apart, and the brief's
 # figures and names with it. A time owning a noun is the object's ("follows this week's strike").
+# A day of the week as a time: "on Saturday" (what comes next, and the day of another engagement).
+_ON_WEEKDAY = r"on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _COMES_LATER = (
     r"(?:later|tomorrow|today|tonight|shortly|soon|below|overleaf"
     r"|(?:this|next)\s+(?:morning|afternoon|evening|week|month)"
-    r"|on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|in\s+\d{4})\b(?!['\u2019])"
+    r"|" + _ON_WEEKDAY + r"|in\s+\d{4})\b(?!['\u2019])"
 )
 _PLACED_IN_TIME = re.compile(
     r"(?:^|[.!?]['\u2019\u201d\")]?\s+)(?:[\w'\u2019-]+\s+){0,2}([\w'\u2019-]+)\s+(?:follows\s(?!" + _COMES_LATER + r")"
@@ -272,7 +274,7 @@ _TIME_WORDS = (
 # language is read as telling none.
 _DAY_TIME = (
     r"(?:today|tonight|this\s+(?:morning|afternoon|evening)|in\s+the\s+(?:day|morning|afternoon|evening)"
-    r"|that\s+(?:day|morning|afternoon|evening)|on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))"
+    r"|that\s+(?:day|morning|afternoon|evening)|" + _ON_WEEKDAY + ")"
 )
 _MEETS = (
     r"(?:meet|meets|met|meeting|hosts?|hosted|hosting|receives?|received|receiving|breakfast|lunch|luncheon|dinner)"
