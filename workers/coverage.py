@@ -143,7 +143,16 @@ from typing import Protocol
 
 from workers import coverage_model
 from workers.coverage_model import RescueModel
-from workers.coverage_terms import LANGUAGE_DE, LANGUAGE_MARKS, MARKS, PERCENT, RawTerms, headline_move, language_mark
+from workers.coverage_terms import (
+    LANGUAGE_DE,
+    LANGUAGE_MARKS,
+    MARKS,
+    PERCENT,
+    VERDICT_MARKS,
+    RawTerms,
+    headline_move,
+    language_mark,
+)
 from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid, cosine, weighted_share
 
 # The decision rules over the stored terms (``coverage_terms.METHOD``; recorded in every coverage
@@ -234,8 +243,10 @@ from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid,
 # event (``told_as_other_engagement``); v49 the stored terms of v20, no word written in capitals
 # of five letters or more read as a name (``coverage_terms._SHOUTED``); v50 the stored terms of v21,
 # no "follows" with a time after it read as placing the event after another
-# (``coverage_terms._COMES_LATER``: "Our analysis follows later today").
-DECISION_METHOD = "tfidf-names-v50"
+# (``coverage_terms._COMES_LATER``: "Our analysis follows later today"); v51 the stored terms of v22,
+# a headline saying a measure stands against a story whose headlines say only that one falls, or
+# the other way, another event (``opposite_verdicts``: the same court's other ruling that morning).
+DECISION_METHOD = "tfidf-names-v51"
 
 # The rescue model the decider ships (``workers/coverage_model.py``): boosted trees fitted to the
 # failed judgements of the repository's labelled corpora (coverage-dev and the held-out sets 1 to
@@ -392,6 +403,10 @@ class CoverageSettings:
     # ...the way the clause giving a headline's percentage says, when it says one ("holds rate
     # at 5.75%, signals cuts later in year": held; see ``percent_clause_move``).
     percent_clause_moves: bool = True
+    # A headline saying a measure stands (upheld, passed) against a story whose headlines say only
+    # that one falls (struck down, rejected), or the other way, is another event: the same court's
+    # or chamber's other decision (see ``coverage_terms.headline_verdict``).
+    opposite_verdicts: bool = True
     # A report that uses the words of its best match's headline (beyond its own headline's) only
     # where it sets another matter apart ("hours after the same court struck down the data law
     # in a separate case") tells of that event as another one: the court's other ruling, the
@@ -634,6 +649,8 @@ class Judgement:
     # Kept apart because the story tells the input's headline name only as another engagement
     # of its day (``told_as_other_engagement``).
     other_engagement: bool = False
+    # Kept apart because its headline gives another verdict on a measure (``opposite_verdicts``).
+    verdicts_apart: bool = False
 
     def __init__(
         self,
@@ -660,6 +677,7 @@ class Judgement:
         own_site_labelled: bool = False,
         close_text: bool = False,
         other_engagement: bool = False,
+        verdicts_apart: bool = False,
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
@@ -685,6 +703,7 @@ class Judgement:
         object.__setattr__(self, "own_site_labelled", own_site_labelled)
         object.__setattr__(self, "close_text", close_text)
         object.__setattr__(self, "other_engagement", other_engagement)
+        object.__setattr__(self, "verdicts_apart", verdicts_apart)
 
     def evidence(self, raw: RawTerms) -> dict[str, float | int | str]:
         label = raw.label
@@ -710,6 +729,8 @@ class Judgement:
             out["coverage_other_language"] = 1
         if self.moves_apart:
             out["headline_moves_apart"] = 1
+        if self.verdicts_apart:
+            out["headline_verdicts_apart"] = 1
         if self.set_apart:
             out["told_apart"] = 1
         if self.in_passing:
@@ -882,6 +903,8 @@ class _Gates:
     head_floor: float
     # The input's headline moves its figure another way than the story's (``headline_move``).
     moves_apart: bool = False
+    # The input's headline gives another verdict than the story's (``opposite_verdicts``).
+    verdicts_apart: bool = False
 
     def __init__(
         self,
@@ -894,6 +917,7 @@ class _Gates:
         names_agree: bool,
         head_floor: float,
         moves_apart: bool = False,
+        verdicts_apart: bool = False,
     ) -> None:
         # Written out, not generated: see ``coverage_vectors.CoverageFeatures``.
         object.__setattr__(self, "passed", passed)
@@ -905,6 +929,7 @@ class _Gates:
         object.__setattr__(self, "names_agree", names_agree)
         object.__setattr__(self, "head_floor", head_floor)
         object.__setattr__(self, "moves_apart", moves_apart)
+        object.__setattr__(self, "verdicts_apart", verdicts_apart)
 
 
 def _as_input(f: CoverageFeatures) -> RawTerms:
@@ -1173,6 +1198,15 @@ def _gates(
             theirs = {headline_move(m.cov.headline, clause) for m in members if PERCENT in m.cov.headline}
             theirs.discard(None)
             moves_conflict = bool(theirs) and my_move not in theirs
+    # Verdicts: a headline saying a measure stands against a story whose headlines say only that
+    # one falls, or the other way (``headline_verdict``), is the same court's or chamber's other
+    # decision. Asked only where both sides say one: most reports' headlines give none.
+    verdicts_conflict = False
+    if c.opposite_verdicts:
+        mine = [v for v, mark in VERDICT_MARKS.items() if mark in raw.headline_terms]
+        if mine:
+            said = {v for m in members for v, mark in VERDICT_MARKS.items() if mark in m.cov.headline}
+            verdicts_conflict = bool(said) and mine[0] not in said
     # A telling figure both sides quote (the event's own number, rare in the window) lowers
     # the headline-name share required: the report's headline may then add a name (the
     # company's country, the winner's hometown). A look-alike's figures are its own event's.
@@ -1189,6 +1223,7 @@ def _gates(
     names_agree = (
         not figures_conflict
         and not moves_conflict
+        and not verdicts_conflict
         and head_in_story >= head_floor
         and shared_idf >= c.min_shared_name_idf
         and (subject_named or not c.subject_required)
@@ -1213,6 +1248,7 @@ def _gates(
         names_agree,
         head_floor,
         moves_conflict,
+        verdicts_conflict,
     )
 
 
@@ -1542,6 +1578,7 @@ def judge(
         labelled,
         close_text and judged,
         engagement,
+        g.verdicts_apart,
     )
 
 

@@ -45,8 +45,10 @@ from workers import agencies, shingles
 # basis points") as a headline's percentage (``_PERCENT``); v19 stores the names it uses only where
 # it tells another engagement of the day (``CoverageFeatures.engaged``: ``tells_other_engagement``);
 # v20 reads no word written in capitals of five letters or more as a name (``_SHOUTED``); v21
-# reads no "follows" with a time after it as placing the event after another (``_COMES_LATER``).
-METHOD = "tfidf-names-v21"
+# reads no "follows" with a time after it as placing the event after another (``_COMES_LATER``);
+# v22 marks among its headline's terms whether the headline says a measure stands or falls
+# (``VERDICT_MARKS``: ``headline_verdict``).
+METHOD = "tfidf-names-v22"
 # Stored terms of earlier methods read as this one's: a v3 record is a v6 record without the
 # language mark, so it restores with its terms, as a text not marked German (a German article
 # stored by v3 is then read as told in another language by German inputs until it expires),
@@ -77,7 +79,9 @@ METHOD = "tfidf-names-v21"
 # is a v20 record whose words written in capitals were stored as names (a tabloid's "stayed
 # SILENT" weighs as a name and may stand among its headline's names until it expires, as before).
 # A v20 record is a v21 record whose "Our analysis follows later today" set its paragraph apart
-# (its words there among the words it sets apart until it expires, as before).
+# (its words there among the words it sets apart until it expires, as before). A v21 record is a
+# v22 record whose headline says no verdict (it keeps no report apart as the same court's or
+# chamber's other decision until it expires, as before).
 READABLE_METHODS = frozenset(
     (
         "tfidf-names-v3",
@@ -96,6 +100,7 @@ READABLE_METHODS = frozenset(
         "tfidf-names-v18",
         "tfidf-names-v19",
         "tfidf-names-v20",
+        "tfidf-names-v21",
         METHOD,
     )
 )
@@ -837,6 +842,9 @@ def raw_terms(title: str, paragraphs: Sequence[str], calendar: frozenset[str]) -
         move = percent_clause_move(title)
         if move is not None:
             head_terms.add(_MOVE_MARKS[move])
+    verdict = headline_verdict(title)
+    if verdict is not None:
+        head_terms.add(_VERDICT_MARKS[verdict])
     toks = shingles.tokens(" ".join(shingles.normalise_paragraphs(agencies.without_credits(title))))
     for i, tok in enumerate(toks):
         if _CODE.fullmatch(tok) and i + 1 < len(toks) and _DIGIT.match(toks[i + 1]):
@@ -947,8 +955,11 @@ def language_mark(raw: RawTerms) -> int | None:
 # (``percent_clause_move``), marked among its terms by a term no text yields.
 _MOVE_MARKS = {1: "@up", -1: "@down", 0: "@held"}
 MOVE_MARKS = {move: _hash_term(mark) for move, mark in _MOVE_MARKS.items()}
+# Whether a headline says a measure stands or falls (``headline_verdict``), marked so.
+_VERDICT_MARKS = {1: "@stands", -1: "@falls"}
+VERDICT_MARKS = {verdict: _hash_term(mark) for verdict, mark in _VERDICT_MARKS.items()}
 # terms of a stored headline that are no words of it
-MARKS = frozenset((PERCENT, LANGUAGE_DE, *LANGUAGE_MARKS.values(), *MOVE_MARKS.values()))
+MARKS = frozenset((PERCENT, LANGUAGE_DE, *LANGUAGE_MARKS.values(), *MOVE_MARKS.values(), *VERDICT_MARKS.values()))
 
 
 def telling_form(figure: str) -> bool:
@@ -1032,3 +1043,46 @@ def headline_move(terms: Collection[int], clause: bool = True) -> int | None:
     found = {_MOVES.get(t) for t in terms}
     found.discard(None)
     return found.pop() if len(found) == 1 else None
+
+
+# A court's or a chamber's decision on a measure, as a headline gives it: the measure stands
+# (upheld, approved, passed, survives) or falls (struck down, annulled, rejected), in the
+# languages the stop words cover most. One court rules on several laws in a morning, a chamber
+# votes on several bills in a week: the other decision is written in the same words, names the
+# same court and, in its background, the first ruling, so every other gate holds; its headline's
+# verdict is the other way. Not read: "rejects (the) challenge / appeal / bid ..." (the measure
+# challenged stands, or another proposal falls), a verb of what someone means to do ("bid to
+# block", "vows to overturn"), and forms whose noun reads the same ("pass", "block", the
+# "backed" of "state-backed", "adopted").
+_MEASURE_STANDS = re.compile(
+    r"\b(?:uphold|upholds|upheld|approves?|approved|pass(?:es|ed)|backs|endorses|endorsed|ratif(?:y|ies|ied)|"
+    r"adopts|validates?|validated|survives?|survived|billigt|verabschiedet|bestätigt|aprueba|aprobó|avala|"
+    r"ratifica|approuve|adopte|valide|approva|conferma|aprova|mantém|goedgekeurd|keurt)\b",
+    re.I,
+)
+_MEASURE_FALLS = re.compile(
+    r"\b(?:strikes?\s+down|struck\s+down|overturns?|overturned|annul(?:s|led)?|quash(?:es|ed)?|voids?|voided|"
+    r"invalidates?|invalidated|unconstitutional|votes?\s+down|voted\s+down|throws?\s+out|threw\s+out|"
+    r"reject(?:s|ed)?|kippt|verwirft|anula|tumba|rechaza|censure|annule|invalide|rejette|boccia|annulla|respinge|"
+    r"rejeita|derruba|vernietigt|verwerpt)\b"
+    r"(?!\s+(?:\w+\s+){0,2}(?:challenge|appeal|bid|petition|complaint|lawsuit|case|claim|objection|motion)s?\b)",
+    re.I,
+)
+_INTENT = re.compile(
+    r"\b(?:bids?|attempts?|move|moves|plans?|push|calls?|vows?|seeks?|threatens?|tries|try|efforts?|fails?|failed|"
+    r"refuses?|refused)\s+to\s+$",
+    re.I,
+)
+
+
+def _says(verdict: re.Pattern[str], title: str) -> bool:
+    return any(_INTENT.search(title[: m.start()]) is None for m in verdict.finditer(title))
+
+
+def headline_verdict(title: str) -> int | None:
+    """1 when a headline says a measure stands, -1 when it says one falls, None when it says
+    neither or both ("Court upholds most of the law, strikes down data rule")."""
+    stands = _says(_MEASURE_STANDS, title)
+    if stands == _says(_MEASURE_FALLS, title):
+        return None
+    return 1 if stands else -1

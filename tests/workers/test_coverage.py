@@ -1417,20 +1417,21 @@ def test_names_told_only_as_another_engagement_are_stored_and_restored() -> None
     assert coverage_terms.raw_terms(title, _BREAKFAST[:2], features.CALENDAR).engaged == frozenset()
 
 
-@pytest.mark.parametrize("method", ["tfidf-names-v19", "tfidf-names-v20"])
-def test_a_record_of_the_v19_or_v20_method_restores_its_terms_as_stored(method: str) -> None:
+@pytest.mark.parametrize("method", ["tfidf-names-v19", "tfidf-names-v20", "tfidf-names-v21"])
+def test_a_record_of_the_v19_to_v21_method_restores_its_terms_as_stored(method: str) -> None:
     """Stored terms v20 read no word written in capitals of five letters or more as a name
     (``coverage_terms._SHOUTED``), v21 no "follows" with a time after it as placing the event
-    after another (``coverage_terms._COMES_LATER``); both store the same fields: a changelog
-    record of v19 or v20 restores with its terms as written (its shouted words among its names,
-    its note's paragraph set apart, until it expires), where a method the decider cannot read
-    restores none (its article still matches copies)."""
+    after another (``coverage_terms._COMES_LATER``), v22 mark a headline's verdict on a measure
+    (``coverage_terms.headline_verdict``); all store the same fields: a changelog record of v19,
+    v20 or v21 restores with its terms as written (its shouted words among its names, its note's
+    paragraph set apart, no verdict marked, until it expires), where a method the decider cannot
+    read restores none (its article still matches copies)."""
     item = thread_input(
         "https://example.com/silent", "SILENT PHONES MINISTER QUITS", "\n\n".join(_BREAKFAST), None, site="example.com"
     )
     _, entries = decide_and_apply(StoryIndex(ThreadSettings()), item)
     value = next(v for k, v in entries if k.startswith(ARTICLE_PREFIX))
-    assert value is not None and json.loads(value)["cov_method"] == coverage_terms.METHOD == "tfidf-names-v21"
+    assert value is not None and json.loads(value)["cov_method"] == coverage_terms.METHOD == "tfidf-names-v22"
     old = json.loads(value)
     old["cov_method"] = method
     assert _decode_article(json.dumps(old).encode()).cov == _decode_article(value).cov != thread_module._NO_COVERAGE
@@ -1774,6 +1775,34 @@ def test_keeping_ones_options_open_is_no_hold_of_a_rate() -> None:
     assert move("Rhunvald's central bank holds key rate at 3.00%") == 0
     assert move("Central bank leaves rates unchanged") == 0
     assert move("Koltavia's central bank raises key rate to 4.50%") == 1
+
+
+def test_a_headline_says_whether_a_measure_stands_or_falls() -> None:
+    """A court's or a chamber's decision as its headline gives it (v22): the measure stands
+    (upheld, passed, survives) or falls (struck down, unconstitutional, rejected), marked among
+    the stored headline terms. Not read: a challenge or bid rejected (the measure challenged
+    stands), what someone means to do ("bid to block", "vows to overturn"), a noun spelled as the
+    verb ("cell block"), a headline saying both ways, or none."""
+
+    def verdict(title: str) -> int | None:
+        raw = coverage_terms.raw_terms(title, ["The court said."], frozenset())
+        marked = [v for v, mark in coverage_terms.VERDICT_MARKS.items() if mark in raw.headline_terms]
+        assert len(marked) <= 1 and (marked[0] if marked else None) == coverage_terms.headline_verdict(title)
+        return coverage_terms.headline_verdict(title)
+
+    assert verdict("Constitutional Tribunal strikes down data retention law") == -1
+    assert verdict("Judges rule phone-data law unconstitutional") == -1
+    assert verdict("Brughmoot rejects rent stabilisation bill in blow to minister") == -1
+    assert verdict("Verfassungsgericht kippt Gesetz zur Vorratsdatenspeicherung") == -1
+    assert verdict("Tribunal upholds party donor disclosure law") == 1
+    assert verdict("Heddenmoot approves pension reform raising retirement age to 67") == 1
+    assert verdict("Parliament passes budget despite rebellion over arts cuts") == 1
+    assert verdict("Pension reform survives court test as unions lose bid to block retirement age rise") == 1
+    assert verdict("Court rejects challenge to new election law") is None
+    assert verdict("Opposition vows to overturn ruling") is None
+    assert verdict("BYPASS BRIBE BOSS: FROM SEAFRONT VILLA TO CELL BLOCK") is None
+    assert verdict("Court upholds most of surveillance law, strikes down data rule") is None
+    assert verdict("Rail strike halts most trains for 48 hours") is None
 
 
 def test_a_rate_change_given_in_points_is_the_headline_s_percentage() -> None:

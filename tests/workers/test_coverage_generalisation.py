@@ -495,7 +495,9 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
     as another matter ("in a separate case"), or (v21) in the sentence placing its own event in
     time against it, in the wire's way ("The ruling came hours after ...":
     ``coverage_terms.sets_apart_words``), and every other gate holds: the words of the story's
-    headline it uses, it uses only there (``set_apart_mentions``)."""
+    headline it uses, it uses only there (``set_apart_mentions``). (Since v51 the court's two
+    rulings of a morning are kept apart by their headlines' verdicts too, upheld against struck
+    down: off here, ``opposite_verdicts``, to show this rule alone.)"""
     for rule in (False, True):
         decisions = _decided_until(
             name,
@@ -505,6 +507,7 @@ def test_a_report_telling_of_the_story_only_as_a_separate_matter_is_another_even
                 own_site_headline_names=rule,
                 own_site_story_words=rule,
                 own_site_headline_figures=rule,
+                opposite_verdicts=False,
             ),
         )
         d, story = decisions[report], decisions[event].story_id
@@ -1150,6 +1153,32 @@ def test_a_market_report_of_a_quarter_point_hike_is_not_of_the_neighbour_s_hold(
     percentage, and the hike moves apart from the hold."""
     d, story = _judged("coverage_held_out_63", "RPeqndb", "RP7prrb", ThreadSettings())
     _assert_apart(d, story, "headline_moves_apart")
+
+
+@pytest.mark.parametrize(
+    ("name", "report", "event"),
+    [
+        # set 60: the data-retention ruling's first report, 35 minutes after the same court upheld
+        # the referendum threshold ("Constitutional court upholds 50,000-signature threshold")
+        ("coverage_held_out_60", "QZCE2C3J", "QZKBWAY3"),
+        # set 85: the fishing-licence ruling, the same court's other decision of the morning after
+        # "Supreme Court upholds ex-minister Yarrowmont's bribery conviction, cuts sentence"
+        ("coverage_held_out_85", "SS3uertr", "SSjkn2xq"),
+    ],
+)
+def test_the_same_court_s_other_ruling_of_the_morning_is_another_event(name: str, report: str, event: str) -> None:
+    """One court rules on two laws in a morning. Its second ruling's report names the same court,
+    the same judges and, in its background, the first ruling; the rulings' words are the same
+    template ("the court ruled", "the law", "unconstitutional"), so every names gate held and
+    v50 joined it to the first. v51 reads each headline's verdict on its measure (stored terms
+    v22: ``coverage_terms.headline_verdict``): one struck down against a story whose headlines
+    only uphold is another event (``opposite_verdicts``)."""
+    for verdicts in (False, True):
+        d, story = _judged(name, report, event, coverage.CoverageSettings(opposite_verdicts=verdicts))
+        if verdicts:
+            _assert_apart(d, story)
+        else:
+            _assert_joined(d, story)
 
 
 def test_an_analysis_keeping_the_governors_options_open_is_of_his_rate_rise() -> None:
