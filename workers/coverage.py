@@ -148,10 +148,10 @@ from workers.coverage_terms import (
     LANGUAGE_MARKS,
     MARKS,
     PERCENT,
-    VERDICT_MARKS,
     RawTerms,
     headline_move,
     language_mark,
+    marked_verdict,
 )
 from workers.coverage_vectors import LOG_TF, CoverageFeatures, Vector, centroid, cosine, weighted_share
 
@@ -1203,10 +1203,11 @@ def _gates(
     # decision. Asked only where both sides say one: most reports' headlines give none.
     verdicts_conflict = False
     if c.opposite_verdicts:
-        mine = [v for v, mark in VERDICT_MARKS.items() if mark in raw.headline_terms]
-        if mine:
-            said = {v for m in members for v, mark in VERDICT_MARKS.items() if mark in m.cov.headline}
-            verdicts_conflict = bool(said) and mine[0] not in said
+        mine = marked_verdict(raw.headline_terms)
+        if mine is not None:
+            said = {marked_verdict(m.cov.headline) for m in members}
+            said.discard(None)
+            verdicts_conflict = bool(said) and mine not in said
     # A telling figure both sides quote (the event's own number, rare in the window) lowers
     # the headline-name share required: the report's headline may then add a name (the
     # company's country, the winner's hometown). A look-alike's figures are its own event's.

@@ -1076,6 +1076,7 @@ _INTENT = re.compile(
 
 
 def _says(verdict: re.Pattern[str], title: str) -> bool:
+    """Whether a headline says ``verdict`` other than as what someone means to do."""
     return any(_INTENT.search(title[: m.start()]) is None for m in verdict.finditer(title))
 
 
@@ -1086,3 +1087,12 @@ def headline_verdict(title: str) -> int | None:
     if stands == _says(_MEASURE_FALLS, title):
         return None
     return 1 if stands else -1
+
+
+def marked_verdict(terms: Collection[int]) -> int | None:
+    """The verdict a stored headline's terms mark (``VERDICT_MARKS``), or None: as
+    ``headline_move`` reads its way, at each decision from the terms stored."""
+    for verdict, mark in VERDICT_MARKS.items():
+        if mark in terms:
+            return verdict
+    return None

@@ -1787,7 +1787,8 @@ def test_a_headline_says_whether_a_measure_stands_or_falls() -> None:
     def verdict(title: str) -> int | None:
         raw = coverage_terms.raw_terms(title, ["The court said."], frozenset())
         marked = [v for v, mark in coverage_terms.VERDICT_MARKS.items() if mark in raw.headline_terms]
-        assert len(marked) <= 1 and (marked[0] if marked else None) == coverage_terms.headline_verdict(title)
+        assert len(marked) <= 1 and coverage_terms.marked_verdict(raw.headline_terms) == (marked[0] if marked else None)
+        assert coverage_terms.marked_verdict(raw.headline_terms) == coverage_terms.headline_verdict(title)
         return coverage_terms.headline_verdict(title)
 
     assert verdict("Constitutional Tribunal strikes down data retention law") == -1
