@@ -1037,9 +1037,9 @@ def headline_move(terms: Collection[int], clause: bool = True) -> int | None:
     bank, nor a rival's fall in profit of the story of a company's rise (their reports name
     each other, so every other gate holds)."""
     if clause:
-        for move, mark in MOVE_MARKS.items():
-            if mark in terms:
-                return move
+        move = _marked(MOVE_MARKS, terms)
+        if move is not None:
+            return move
     found = {_MOVES.get(t) for t in terms}
     found.discard(None)
     return found.pop() if len(found) == 1 else None
@@ -1092,7 +1092,12 @@ def headline_verdict(title: str) -> int | None:
 def marked_verdict(terms: Collection[int]) -> int | None:
     """The verdict a stored headline's terms mark (``VERDICT_MARKS``), or None: as
     ``headline_move`` reads its way, at each decision from the terms stored."""
-    for verdict, mark in VERDICT_MARKS.items():
+    return _marked(VERDICT_MARKS, terms)
+
+
+def _marked(marks: dict[int, int], terms: Collection[int]) -> int | None:
+    """The value whose mark (``MOVE_MARKS``, ``VERDICT_MARKS``) a stored headline's terms hold."""
+    for value, mark in marks.items():
         if mark in terms:
-            return verdict
+            return value
     return None
